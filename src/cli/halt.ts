@@ -1,0 +1,20 @@
+import { haltAll } from "../safety/halt.js";
+
+/** `withstand halt`: the kill switch. Destructive by design: it reverts every active fault on this machine. */
+export function haltCommand(flags: { json?: boolean }): number {
+  const report = haltAll();
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ reverted: report.reverted, runs: report.runsSignalled })}\n`);
+    return 0;
+  }
+  if (report.reverted.length === 0 && report.runsSignalled.length === 0) {
+    process.stdout.write("withstand halt: no active faults or runs on this machine\n");
+    return 0;
+  }
+  for (const { fault, how } of report.reverted) {
+    const targets = fault.targets.map((t) => t.pid).join(", ");
+    process.stdout.write(`reverted ${fault.kind} (${fault.activity}, run ${fault.runId}) on ${targets || "no targets"}: ${how}\n`);
+  }
+  for (const run of report.runsSignalled) process.stdout.write(`stopped run ${run.runId} (pid ${run.pid}): ${run.title}\n`);
+  return 0;
+}

@@ -1,0 +1,119 @@
+import { Command, CommanderError, Option } from "commander";
+import { EXIT } from "../core/exit-codes.js";
+import { VERSION } from "../version.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Commands are imported lazily so `withstand halt` starts fast. */
+function buildProgram(): Command {
+  const program = new Command("withstand")
+    .description("Prove that your services withstand failure: chaos experiments with real faults, a kill switch, and a run history.")
+    .version(VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (str, write) => write(`withstand: ${str.replace(/^error: /, "")}`) })
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("run a chaos experiment (Chaos Toolkit JSON/YAML or apiVersion: withstand/v1, kind: Experiment)")
+    .argument("<experiment>", "experiment file (YAML or JSON) or http(s) URL")
+    .option("--journal-path <file>", "also write the Chaos Toolkit journal to this file")
+    .option("--rollback-strategy <strategy>", "default | always | never | deviated")
+    .option("--hypothesis-strategy <strategy>", "default | before-method-only | after-method-only | during-method-only | continuously")
+    .option("--hypothesis-frequency <duration>", "how often continuous strategies check the hypothesis (seconds or 500ms, 2s)")
+    .option("--fail-fast", "stop the method as soon as a continuous check fails")
+    .option("--var <key=value>", "override configuration (key:int=1, key:float=0.5); repeatable", collect)
+    .option("--var-file <file>", "configuration and secrets from JSON, YAML or .env; repeatable", collect)
+    .option("--deadline <duration>", "stop the run (and revert every fault) after this long, e.g. 5m")
+    .option("--dry-run", "list what would run and which processes faults would hit; touch nothing")
+    .option("--json", "print an NDJSON event stream")
+    .option("--quiet", "print only the verdict")
+    .option("--store <path>", "run store (default ./.withstand/withstand.db or $WITHSTAND_STORE)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand run experiment.json
+  withstand run experiment.yaml --var base_url=http://127.0.0.1:8080 --journal-path journal.json
+  withstand run experiment.yaml --hypothesis-strategy continuously --hypothesis-frequency 500ms --fail-fast
+  withstand run experiment.yaml --dry-run
+
+Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interrupted or halted.`,
+    )
+    .action(async (file: string, flags) => {
+      const { runCommand } = await import("./run.js");
+      process.exitCode = await runCommand(file, flags);
+    });
+
+  program
+    .command("validate")
+    .description("check experiment files; print every problem as file:line:col")
+    .argument("<files...>", "experiment files")
+    .option("--json", "print a JSON report")
+    .addHelpText("after", "\nExamples:\n  withstand validate experiment.json other.yaml\n\nExit codes: 0 valid, 2 invalid.")
+    .action(async (files: string[], flags) => {
+      const { validateCommand } = await import("./validate.js");
+      process.exitCode = await validateCommand(files, flags);
+    });
+
+  program
+    .command("halt")
+    .description("KILL SWITCH (destructive): revert every active fault of every run on this machine and stop those runs")
+    .option("--json", "print what was reverted as JSON")
+    .addHelpText("after", "\nExamples:\n  withstand halt")
+    .action(async (flags) => {
+      const { haltCommand } = await import("./halt.js");
+      process.exitCode = haltCommand(flags);
+    });
+
+  const runs = program
+    .command("runs")
+    .description("list recorded runs, newest first")
+    .option("--json", "print JSON")
+    .option("--status <status>", "only runs with this status")
+    .option("--limit <n>", "at most this many runs", "50")
+    .option("--store <path>", "run store")
+    .addHelpText("after", "\nExamples:\n  withstand runs\n  withstand runs --status interrupted --json\n  withstand runs show 20261122-0930")
+    .action(async (flags) => {
+      const { runsListCommand } = await import("./runs.js");
+      process.exitCode = runsListCommand(flags);
+    });
+  runs
+    .command("show")
+    .description("show one run: verdict, activities, faults")
+    .argument("<id>", "run id or a unique prefix")
+    .option("--json", "print the run with its journal and events as JSON")
+    .option("--store <path>", "run store")
+    .addHelpText("after", "\nExamples:\n  withstand runs show 20261122-093012-a1b2c3 --json")
+    .action(async (id: string, flags, cmd: Command) => {
+      const { runsShowCommand } = await import("./runs.js");
+      process.exitCode = runsShowCommand(id, { ...cmd.parent?.opts(), ...flags });
+    });
+
+  program
+    .command("demo")
+    .description("start the bundled demo system, kill a replica under traffic, and show a robust and a fragile verdict")
+    .option("--store <path>", "run store")
+    .addOption(new Option("--only <variant>", "run only one variant").choices(["robust", "fragile"]))
+    .option("--json", "print NDJSON events")
+    .addHelpText("after", "\nExamples:\n  withstand demo\n  make demo")
+    .action(async (flags) => {
+      const { demoCommand } = await import("./demo.js");
+      process.exitCode = await demoCommand(flags);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; every other parse problem is a usage error (exit 2).
+      process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+      return;
+    }
+    throw err;
+  }
+}

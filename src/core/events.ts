@@ -1,0 +1,63 @@
+import type { ExitCode, RunStatus } from "./exit-codes.js";
+import type { Outcome } from "./journal.js";
+
+/** Typed run events. The engine emits them; the CLI, the store and the server subscribe. */
+export type Phase = "hypothesis-before" | "method" | "hypothesis-after" | "hypothesis-during" | "rollbacks";
+
+interface Base {
+  runId: string;
+  ts: string;
+}
+
+export type RunEvent = Base &
+  (
+    | { type: "run-started"; title: string; source: string }
+    | { type: "activity-started"; phase: Phase; name: string; activityType: "probe" | "action"; background: boolean }
+    | {
+        type: "activity-finished";
+        phase: Phase;
+        name: string;
+        status: "succeeded" | "failed";
+        durationMs: number;
+        toleranceMet?: boolean;
+        detail: string;
+      }
+    | { type: "hypothesis-checked"; phase: Phase; met: boolean; title: string }
+    | { type: "fault-injected"; faultId: string; kind: string; activity: string; targets: string[] }
+    | { type: "fault-reverted"; faultId: string; kind: string; activity: string; how: string }
+    | { type: "warning"; message: string }
+    | { type: "load-window"; name: string; count: number; errors: number; p99Ms: number }
+    | {
+        type: "run-finished";
+        status: RunStatus;
+        deviated: boolean;
+        outcome: Outcome;
+        reason: string;
+        exitCode: ExitCode;
+        durationMs: number;
+      }
+  );
+
+export type RunEventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
+
+export type Listener = (event: RunEvent) => void;
+
+/** Fans events out to listeners; a failing listener never breaks the run (Playwright's multiplexer rule). */
+export class EventBus {
+  private readonly listeners: Listener[] = [];
+  readonly failures: Error[] = [];
+
+  on(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+
+  emit(event: RunEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.failures.push(err as Error);
+      }
+    }
+  }
+}

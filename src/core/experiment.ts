@@ -1,0 +1,125 @@
+import type { MetricName } from "./threshold.js";
+import type { PureTolerance } from "./tolerance.js";
+
+/** The validated experiment model the engine runs; CTK and native documents both normalise to it. */
+export interface HttpProviderSpec {
+  type: "http";
+  url: string;
+  method?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  arguments?: unknown;
+  timeout?: number | readonly [number, number] | undefined;
+  verify_tls?: boolean | undefined;
+  expected_status?: readonly number[] | undefined;
+  max_retries?: number | undefined;
+}
+
+export interface ProcessProviderSpec {
+  type: "process";
+  path: string;
+  arguments?: string | readonly string[] | undefined;
+  timeout?: number | undefined;
+}
+
+export type ProviderSpec = HttpProviderSpec | ProcessProviderSpec;
+
+export interface ProcessSelector {
+  pid?: number | undefined;
+  command?: string | undefined;
+  port?: number | undefined;
+}
+
+export type ModeSpec = { mode: "one" } | { mode: "all" } | { mode: "fixed"; value: number } | { mode: "percent"; value: number };
+
+export type FaultSpec =
+  | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }
+  | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined };
+
+export interface LoadActivitySpec {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  ratePerSecond: number;
+  durationMs: number;
+  timeoutMs: number;
+}
+
+export interface LoadTolerance {
+  type: "load";
+  /** Name of the load activity whose windows are judged; all load activities when absent. */
+  load?: string | undefined;
+  thresholds: { metric: MetricName; expression: string }[];
+}
+
+export interface ProbeTolerance {
+  type: "probe";
+  activity: ActivitySpec;
+}
+
+export type ToleranceSpec = PureTolerance | LoadTolerance | ProbeTolerance;
+
+export interface ActivitySpec {
+  type: "probe" | "action";
+  name: string;
+  provider?: ProviderSpec | undefined;
+  fault?: FaultSpec | undefined;
+  load?: LoadActivitySpec | undefined;
+  tolerance?: ToleranceSpec | undefined;
+  pauses: { beforeMs: number; afterMs: number };
+  background: boolean;
+  save?: string | undefined;
+  /** Secret scopes the activity may read (CTK `provider.secrets`). */
+  secretScopes: readonly string[];
+  /** file:line:col of the activity, for errors raised while it runs. */
+  loc: string;
+  /** The activity as written (after substitution), echoed into the journal. */
+  raw: Record<string, unknown>;
+}
+
+export type HypothesisStrategy =
+  | "default"
+  | "before-method-only"
+  | "after-method-only"
+  | "during-method-only"
+  | "continuously";
+export type RollbackStrategy = "default" | "always" | "never" | "deviated";
+
+export const HYPOTHESIS_STRATEGIES: readonly HypothesisStrategy[] = [
+  "default",
+  "before-method-only",
+  "after-method-only",
+  "during-method-only",
+  "continuously",
+];
+export const ROLLBACK_STRATEGIES: readonly RollbackStrategy[] = ["default", "always", "never", "deviated"];
+
+export interface RuntimeSpec {
+  rollbackStrategy?: RollbackStrategy | undefined;
+  hypothesisStrategy?: HypothesisStrategy | undefined;
+  hypothesisFrequencyMs?: number | undefined;
+  failFast?: boolean | undefined;
+}
+
+/** Raw activity as written, with where it came from; substituted and validated again at run time. */
+export interface RawActivity {
+  raw: Record<string, unknown>;
+  loc: string;
+}
+
+export interface ExperimentSpec {
+  /** "ctk" documents keep CTK behaviour; "native" ones opt in to withstand's stricter semantics. */
+  flavour: "ctk" | "native";
+  title: string;
+  description?: string | undefined;
+  tags: string[];
+  configuration: Record<string, unknown>;
+  secrets: Record<string, Record<string, unknown>>;
+  hypothesis?: { title: string; probes: RawActivity[] } | undefined;
+  method: RawActivity[];
+  rollbacks: RawActivity[];
+  runtime: RuntimeSpec;
+  /** The document as written, echoed in the journal's `experiment`. */
+  raw: Record<string, unknown>;
+  file: string;
+}

@@ -1,0 +1,61 @@
+import type { RunStatus } from "./exit-codes.js";
+
+/** The Chaos Toolkit journal, plus a `withstand` section. Field names follow CTK exactly. */
+export interface ActivityRun {
+  activity: Record<string, unknown>;
+  output: unknown;
+  start: string;
+  end: string;
+  duration: number;
+  status: "succeeded" | "failed";
+  exception?: string[];
+  tolerance_met?: boolean;
+}
+
+export interface SteadyState {
+  steady_state_met: boolean;
+  probes: ActivityRun[];
+}
+
+export interface FaultRecord {
+  id: string;
+  activity: string;
+  kind: string;
+  targets: { pid: number; command: string }[];
+  injected_at: string;
+  reverted_at: string | null;
+  revert: string;
+}
+
+export type Outcome =
+  | "held"
+  | "deviated"
+  | "hypothesis-unmet-before-method"
+  | "failed"
+  | "aborted"
+  | "interrupted"
+  | "halted"
+  | "deadline";
+
+export interface Journal {
+  "chaoslib-version": string;
+  platform: string;
+  node: string;
+  experiment: Record<string, unknown>;
+  start: string;
+  end: string;
+  duration: number;
+  status: RunStatus;
+  deviated: boolean;
+  steady_states: { before: SteadyState | null; after: SteadyState | null; during: SteadyState[] };
+  run: ActivityRun[];
+  rollbacks: ActivityRun[];
+  withstand: {
+    run_id: string;
+    version: string;
+    outcome: Outcome;
+    reason: string;
+    exit_code: number;
+    faults: FaultRecord[];
+  };
+}

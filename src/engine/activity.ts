@@ -1,0 +1,172 @@
+import type { Phase } from "../core/events.js";
+import type { ActivitySpec, RawActivity } from "../core/experiment.js";
+import type { ActivityRun } from "../core/journal.js";
+import { redact } from "../core/redact.js";
+import { substitute } from "../core/substitute.js";
+import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
+import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
+import { mergeWindows, summarize } from "../core/window.js";
+import { injectProcessFault } from "../faults/process-faults.js";
+import { matchProcesses } from "../faults/targets.js";
+import { runConstantRate } from "../load/open-model.js";
+import { ActivityFailure, runHttpProvider } from "../probes/http.js";
+import { runProcessProvider } from "../probes/process.js";
+import { parseActivity } from "../spec/activity.js";
+import { formatPath } from "../spec/diagnostic.js";
+import { ConfigError } from "./configuration.js";
+import { type RunContext, sleep } from "./context.js";
+
+export interface ActivityResult {
+  run: ActivityRun;
+  spec?: ActivitySpec;
+  toleranceChecked: boolean;
+}
+
+/** Substitutes variables into the activity as written, then validates it again with real values. */
+export function materialise(raw: RawActivity, ctx: RunContext, role: "hypothesis" | "method" | "rollback"): ActivitySpec {
+  const value = substitute(raw.raw, [ctx.saved, ctx.configuration, ctx.secrets]) as Record<string, unknown>;
+  const errors: string[] = [];
+  const spec = parseActivity(
+    value,
+    {
+      deferVars: false,
+      error: (path, message) => errors.push(`${raw.loc}: ${formatPath(path)}: ${message}`),
+      warn: () => undefined,
+    },
+    { native: ctx.native, role, loc: raw.loc },
+  );
+  if (!spec || errors.length > 0) throw new ConfigError(errors[0] ?? `${raw.loc}: invalid activity`);
+  return spec;
+}
+
+async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal): Promise<unknown> {
+  if (spec.provider?.type === "http") {
+    if (ctx.dryRun) return { dry_run: `would ${spec.provider.method ?? "GET"} ${spec.provider.url}` };
+    return await runHttpProvider(spec.provider, signal);
+  }
+  if (spec.provider?.type === "process") {
+    if (ctx.dryRun) return { dry_run: `would run ${spec.provider.path}` };
+    return await runProcessProvider(spec.provider, signal);
+  }
+  if (spec.fault) {
+    if (ctx.dryRun) {
+      const { matched } = matchProcesses(spec.fault.select);
+      return { dry_run: `would ${spec.fault.kind} ${spec.fault.selection.mode}`, candidates: matched.map((m) => ({ pid: m.pid, command: m.command })) };
+    }
+    return injectProcessFault(spec.fault, spec.name, spec.loc, ctx.registry).output;
+  }
+  if (spec.load) {
+    if (ctx.dryRun) return { dry_run: `would send ${spec.load.ratePerSecond}/s to ${spec.load.url} for ${spec.load.durationMs}ms` };
+    const result = await runConstantRate(spec.load, signal, (w) => {
+      ctx.onWindow(spec.name, w);
+      const s = summarize(w);
+      ctx.bus.emit({ type: "load-window", runId: ctx.runId, ts: new Date().toISOString(), name: spec.name, count: s.count, errors: s.errors, p99Ms: s.latencyMs.p99 });
+    });
+    ctx.loads.set(spec.name, result);
+    const s = summarize(mergeWindows(result.windows));
+    return { requests: s.count, errors: s.errors, error_rate: s.errorRate, p50_ms: s.latencyMs.med, p99_ms: s.latencyMs.p99, max_ms: s.latencyMs.max, dropped: result.dropped };
+  }
+  // A probe that only carries a load tolerance reads the load windows gathered so far.
+  return null;
+}
+
+async function checkSpecTolerance(spec: ActivitySpec, output: unknown, ctx: RunContext, signal: AbortSignal): Promise<ToleranceResult> {
+  const tol = spec.tolerance;
+  if (tol === undefined) return { met: true, reason: "no tolerance" };
+  if (typeof tol === "object" && !Array.isArray(tol) && "type" in tol) {
+    if (tol.type === "load") {
+      const sources = tol.load !== undefined ? [ctx.loads.get(tol.load)].flatMap((x) => x ?? []) : [...ctx.loads.values()];
+      const windows = sources.flatMap((s) => s.windows);
+      if (windows.length === 0) return { met: true, reason: tol.load ? `load ${tol.load} has not run yet: nothing to judge` : "no load has run yet: nothing to judge" };
+      const summary = summarize(mergeWindows(windows));
+      const dropped = sources.reduce((n, s) => n + s.dropped, 0);
+      const failed: string[] = [];
+      const passed: string[] = [];
+      for (const t of tol.thresholds) {
+        const parsed = parseThreshold(t.expression);
+        if (!parsed.ok) return { met: false, reason: parsed.error };
+        const r = evaluateThreshold(t.metric, parsed.threshold, summary, dropped);
+        const shown = `${t.metric} ${t.expression} (actual ${r.actual === undefined ? "n/a" : Number(r.actual.toFixed(4))})`;
+        (r.ok ? passed : failed).push(shown);
+      }
+      return failed.length === 0
+        ? { met: true, reason: `${passed.join("; ")} over ${summary.count} requests` }
+        : { met: false, reason: `${failed.join("; ")} over ${summary.count} requests` };
+    }
+    if (tol.type === "probe") {
+      try {
+        const out = await execute(tol.activity, ctx, signal);
+        const status = (out as { status?: number } | null)?.status;
+        const ok = tol.activity.provider?.type === "http" ? (status ?? 600) < 400 : status === 0;
+        return { met: ok, reason: `tolerance probe ${ok ? "succeeded" : "failed"}${status !== undefined ? ` (status ${status})` : ""}` };
+      } catch (err) {
+        return { met: false, reason: `tolerance probe failed: ${(err as Error).message}` };
+      }
+    }
+  }
+  return checkTolerance(tol as PureTolerance, output);
+}
+
+/** Runs one activity: pauses, the provider, fault or load, the tolerance, and `save`. Never throws for activity failures. */
+export async function runActivity(
+  raw: RawActivity,
+  phase: Phase,
+  role: "hypothesis" | "method" | "rollback",
+  ctx: RunContext,
+  signal: AbortSignal,
+): Promise<ActivityResult> {
+  const spec = materialise(raw, ctx, role);
+  const started = Date.now();
+  ctx.bus.emit({ type: "activity-started", runId: ctx.runId, ts: new Date(started).toISOString(), phase, name: spec.name, activityType: spec.type, background: spec.background });
+  await sleep(spec.pauses.beforeMs, signal);
+  let output: unknown = null;
+  let status: "succeeded" | "failed" = "succeeded";
+  let exception: string[] | undefined;
+  let detail = "";
+  try {
+    output = await execute(spec, ctx, signal);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    status = "failed";
+    output = err.output ?? null;
+    exception = [`${err.name}: ${err.message}`];
+    detail = err.message;
+  }
+  const checkTol = role === "hypothesis" || (role === "method" && ctx.native && spec.tolerance !== undefined);
+  let toleranceMet: boolean | undefined;
+  if (checkTol && !ctx.dryRun) {
+    if (status === "failed") {
+      toleranceMet = false;
+    } else {
+      const result = await checkSpecTolerance(spec, output, ctx, signal);
+      toleranceMet = result.met;
+      detail = result.reason;
+    }
+  } else if (checkTol) toleranceMet = true;
+  if (spec.save && status === "succeeded") ctx.saved[spec.save] = output;
+  const ended = Date.now();
+  if (detail === "" && output && typeof output === "object" && "status" in output) detail = `status ${(output as { status: unknown }).status}`;
+  ctx.bus.emit({
+    type: "activity-finished",
+    runId: ctx.runId,
+    ts: new Date(ended).toISOString(),
+    phase,
+    name: spec.name,
+    status,
+    durationMs: ended - started,
+    ...(toleranceMet !== undefined ? { toleranceMet } : {}),
+    detail: redact(detail, ctx.secretValues),
+  });
+  await sleep(spec.pauses.afterMs, signal);
+  const run: ActivityRun = {
+    activity: redact(spec.raw, ctx.secretValues),
+    output: redact(output, ctx.secretValues),
+    start: new Date(started).toISOString(),
+    end: new Date(ended).toISOString(),
+    duration: (ended - started) / 1000,
+    status,
+    ...(exception ? { exception: redact(exception, ctx.secretValues) } : {}),
+    ...(toleranceMet !== undefined ? { tolerance_met: toleranceMet } : {}),
+  };
+  return { run, spec, toleranceChecked: checkTol };
+}

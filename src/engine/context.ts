@@ -1,0 +1,24 @@
+import type { EventBus, Phase } from "../core/events.js";
+import type { Window } from "../core/window.js";
+import type { SafetyRegistry } from "../safety/registry.js";
+
+/** Everything an activity needs while a run is in progress. */
+export interface RunContext {
+  runId: string;
+  bus: EventBus;
+  registry: SafetyRegistry;
+  native: boolean;
+  dryRun: boolean;
+  configuration: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  secretValues: string[];
+  /** Outputs saved with `save: name`. */
+  saved: Record<string, unknown>;
+  /** Windows of each load activity, by activity name. */
+  loads: Map<string, { windows: Window[]; dropped: number }>;
+  /** Receives every load window as it closes (the store keeps them). */
+  onWindow: (series: string, window: Window) => void;
+}
+
+export type { Phase };
+export { sleep } from "../core/sleep.js";

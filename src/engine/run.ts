@@ -1,0 +1,315 @@
+import { hostname, platform, release } from "node:os";
+import type { EventBus, Phase } from "../core/events.js";
+import { EXIT, type ExitCode, exitCodeFor, type RunStatus } from "../core/exit-codes.js";
+import type { ExperimentSpec, HypothesisStrategy, RawActivity, RollbackStrategy } from "../core/experiment.js";
+import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal.js";
+import type { Window } from "../core/window.js";
+import { redact } from "../core/redact.js";
+import { TargetError } from "../faults/targets.js";
+import { closeHttpAgents } from "../probes/http.js";
+import { SafetyRegistry } from "../safety/registry.js";
+import { stateDir } from "../safety/state.js";
+import { VERSION } from "../version.js";
+import { runActivity } from "./activity.js";
+import { ConfigError, resolveConfiguration } from "./configuration.js";
+import { type RunContext, sleep } from "./context.js";
+
+/** Why a run was stopped from outside; used as the AbortSignal's reason. */
+export type StopReason = "interrupted" | "halted" | "deadline";
+
+export interface RunOptions {
+  runId: string;
+  bus: EventBus;
+  /** Aborting it stops the run; its reason is a StopReason. */
+  signal: AbortSignal;
+  /** Aborting it also stops rollbacks (a second Ctrl-C). */
+  hardSignal?: AbortSignal;
+  hypothesisStrategy?: HypothesisStrategy | undefined;
+  hypothesisFrequencyMs?: number | undefined;
+  failFast?: boolean | undefined;
+  rollbackStrategy?: RollbackStrategy | undefined;
+  dryRun?: boolean;
+  overrides?: { configuration: Record<string, unknown>; secrets: Record<string, unknown> };
+  stateRoot?: string;
+  onWindow?: (series: string, window: Window) => void;
+}
+
+export interface RunResult {
+  journal: Journal;
+  exitCode: ExitCode;
+  /** Set when the run stopped on bad input (a selector that matched nothing, a missing variable). */
+  usageError?: string;
+}
+
+class MethodStop extends Error {}
+
+function toExperimentEcho(spec: ExperimentSpec): Record<string, unknown> {
+  return spec.raw;
+}
+
+/** Runs an experiment: hypothesis, method, hypothesis, rollbacks; faults always revert, whatever happens. */
+export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const strategy = opts.hypothesisStrategy ?? spec.runtime.hypothesisStrategy ?? "default";
+  const rollbackStrategy = opts.rollbackStrategy ?? spec.runtime.rollbackStrategy ?? "default";
+  const frequencyMs = opts.hypothesisFrequencyMs ?? spec.runtime.hypothesisFrequencyMs ?? 1000;
+  const failFast = opts.failFast ?? spec.runtime.failFast ?? false;
+  const bus = opts.bus;
+  const emit = bus.emit.bind(bus);
+  const registry = new SafetyRegistry(opts.stateRoot ?? stateDir(), opts.runId, bus, spec.title);
+  emit({ type: "run-started", runId: opts.runId, ts: new Date(started).toISOString(), title: spec.title, source: spec.file });
+
+  const steady: Journal["steady_states"] = { before: null, after: null, during: [] };
+  const methodRuns: ActivityRun[] = [];
+  const rollbackRuns: ActivityRun[] = [];
+  let status: RunStatus = "completed";
+  let deviated = false;
+  let outcome: Outcome = "held";
+  let reason = "";
+  let usageError: string | undefined;
+  let exitOverride: ExitCode | undefined;
+  let secretValues: string[] = [];
+  // CTK decides rollbacks on its own status, which stays "completed" when the before-hypothesis is unmet.
+  let ctkStatus: RunStatus = "completed";
+
+  const stopReason = (): StopReason => (opts.signal.reason as StopReason) ?? "interrupted";
+  try {
+    const resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
+    secretValues = resolved.secretValues;
+    const ctx: RunContext = {
+      runId: opts.runId,
+      bus,
+      registry,
+      native: spec.flavour === "native",
+      dryRun: opts.dryRun ?? false,
+      configuration: resolved.configuration,
+      secrets: resolved.secrets,
+      secretValues,
+      saved: {},
+      loads: new Map(),
+      onWindow: opts.onWindow ?? (() => undefined),
+    };
+
+    const hypothesis = async (phase: Phase, signal: AbortSignal): Promise<SteadyState> => {
+      const state: SteadyState = { steady_state_met: true, probes: [] };
+      for (const probe of spec.hypothesis?.probes ?? []) {
+        if (signal.aborted) break;
+        const { run } = await runActivity(probe, phase, "hypothesis", ctx, signal);
+        state.probes.push(run);
+        if (run.status === "failed" || run.tolerance_met === false) {
+          state.steady_state_met = false;
+          break;
+        }
+      }
+      emit({ type: "hypothesis-checked", runId: opts.runId, ts: new Date().toISOString(), phase, met: state.steady_state_met, title: spec.hypothesis?.title ?? "" });
+      return state;
+    };
+    const probeFailed = (s: SteadyState) => s.probes.some((p) => p.status === "failed");
+
+    let runMethod = true;
+    if (spec.hypothesis && ["default", "before-method-only", "continuously"].includes(strategy)) {
+      steady.before = await hypothesis("hypothesis-before", opts.signal);
+      if (opts.signal.aborted) throw new MethodStop();
+      if (!steady.before.steady_state_met) {
+        runMethod = false;
+        outcome = "hypothesis-unmet-before-method";
+        status = "failed";
+        if (probeFailed(steady.before)) ctkStatus = "failed";
+        const bad = steady.before.probes.at(-1);
+        reason = `steady state not met before the method (probe ${String(bad?.activity.name ?? "?")}); the method was not run`;
+      }
+    }
+
+    if (runMethod) {
+      const method = new AbortController();
+      const onStop = () => method.abort();
+      opts.signal.addEventListener("abort", onStop, { once: true });
+      let continuousMiss: string | undefined;
+      const during =
+        spec.hypothesis && ["during-method-only", "continuously"].includes(strategy)
+          ? (async () => {
+              while (!method.signal.aborted) {
+                await sleep(frequencyMs, method.signal);
+                if (method.signal.aborted) break;
+                const state = await hypothesis("hypothesis-during", method.signal);
+                // A check cut short by the end of the method says nothing about the system.
+                if (method.signal.aborted) break;
+                steady.during.push(state);
+                if (!state.steady_state_met && continuousMiss === undefined) {
+                  continuousMiss = String(state.probes.at(-1)?.activity.name ?? "?");
+                  if (failFast) method.abort();
+                }
+              }
+            })()
+          : Promise.resolve();
+      const background: Promise<void>[] = [];
+      let methodProbeMiss: string | undefined;
+      let fatal: unknown;
+      const record = async (activity: RawActivity) => {
+        const result = await runActivity(activity, "method", "method", ctx, method.signal);
+        methodRuns.push(result.run);
+        if (result.toleranceChecked && result.run.tolerance_met === false && methodProbeMiss === undefined) {
+          methodProbeMiss = String(result.run.activity.name);
+          method.abort();
+        }
+      };
+      try {
+        for (const activity of spec.method) {
+          if (method.signal.aborted) break;
+          if (activity.raw.background === true) {
+            background.push(
+              record(activity).catch((err: unknown) => {
+                fatal ??= err;
+                method.abort();
+              }),
+            );
+          } else await record(activity);
+        }
+        await Promise.all(background);
+        // Timed faults end on their own; the method is over when the last of them is reverted.
+        await Promise.race([registry.settled(), new Promise((r) => method.signal.addEventListener("abort", r, { once: true }))]);
+      } catch (err) {
+        fatal ??= err;
+      } finally {
+        await Promise.allSettled(background);
+        method.abort();
+        await during;
+        opts.signal.removeEventListener("abort", onStop);
+        registry.revertUntimed("method ended");
+      }
+      if (fatal) throw fatal;
+      if (opts.signal.aborted) throw new MethodStop();
+      if (methodProbeMiss !== undefined) {
+        deviated = true;
+        outcome = "deviated";
+        reason = `method probe ${methodProbeMiss} was not within its tolerance`;
+      } else if (continuousMiss !== undefined) {
+        deviated = true;
+        outcome = "deviated";
+        reason = `steady state not met during the method (probe ${continuousMiss})${failFast ? "; stopped early (fail fast)" : ""}`;
+      }
+      registry.revertAll("method ended");
+      if (spec.hypothesis && ["default", "after-method-only", "continuously"].includes(strategy)) {
+        steady.after = await hypothesis("hypothesis-after", opts.signal);
+        if (opts.signal.aborted) throw new MethodStop();
+        if (!steady.after.steady_state_met) {
+          if (probeFailed(steady.after)) {
+            status = "failed";
+            ctkStatus = "failed";
+            outcome = "failed";
+          } else {
+            deviated = true;
+            outcome = "deviated";
+          }
+          const bad = steady.after.probes.at(-1);
+          reason = `steady state not met after the method (probe ${String(bad?.activity.name ?? "?")})`;
+        }
+      }
+    }
+    if (outcome === "held") reason = spec.hypothesis ? "steady state held" : "method completed (no hypothesis)";
+
+    registry.revertAll("run ending");
+    const playRollbacks =
+      rollbackStrategy === "always" ||
+      (rollbackStrategy === "default" && ctkStatus !== "failed") ||
+      (rollbackStrategy === "deviated" && deviated);
+    if (playRollbacks) await rollbacks(spec, ctx, opts, rollbackRuns);
+  } catch (err) {
+    registry.revertAll("run stopped");
+    if (err instanceof MethodStop || opts.signal.aborted) {
+      const why = stopReason();
+      status = why === "interrupted" ? "interrupted" : "aborted";
+      outcome = why;
+      reason =
+        why === "halted" ? "halted by withstand halt" : why === "deadline" ? "deadline reached" : "interrupted by a signal";
+      if (rollbackStrategy === "always") {
+        const ctx = minimalContext(spec, opts, registry, secretValues);
+        await rollbacks(spec, ctx, opts, rollbackRuns);
+      }
+    } else if (err instanceof TargetError || err instanceof ConfigError) {
+      status = "aborted";
+      outcome = "aborted";
+      usageError = err instanceof TargetError ? `${err.loc}: ${err.message}` : err.message;
+      reason = usageError;
+      exitOverride = EXIT.invalid;
+    } else {
+      status = "aborted";
+      outcome = "aborted";
+      reason = `unexpected error: ${(err as Error).stack ?? String(err)}`;
+    }
+  } finally {
+    registry.close();
+    await closeHttpAgents();
+  }
+
+  const ended = Date.now();
+  const exitCode = exitOverride ?? (outcome === "hypothesis-unmet-before-method" ? EXIT.failed : exitCodeFor(status, deviated));
+  const journal: Journal = {
+    "chaoslib-version": `withstand-${VERSION}`,
+    platform: `${platform()} ${release()}`,
+    node: hostname(),
+    experiment: redact(toExperimentEcho(spec), secretValues),
+    start: new Date(started).toISOString(),
+    end: new Date(ended).toISOString(),
+    duration: (ended - started) / 1000,
+    status,
+    deviated,
+    steady_states: steady,
+    run: methodRuns,
+    rollbacks: rollbackRuns,
+    withstand: {
+      run_id: opts.runId,
+      version: VERSION,
+      outcome,
+      reason: redact(reason, secretValues),
+      exit_code: exitCode,
+      faults: registry.faultRecords(),
+    },
+  };
+  emit({ type: "run-finished", runId: opts.runId, ts: journal.end, status, deviated, outcome, reason: journal.withstand.reason, exitCode, durationMs: ended - started });
+  return usageError !== undefined ? { journal, exitCode, usageError } : { journal, exitCode };
+}
+
+function minimalContext(spec: ExperimentSpec, opts: RunOptions, registry: SafetyRegistry, secretValues: string[]): RunContext {
+  let resolved = { configuration: {} as Record<string, unknown>, secrets: {} as Record<string, unknown> };
+  try {
+    resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
+  } catch {
+    // Configuration could not be resolved: rollbacks run with what they have.
+  }
+  return {
+    runId: opts.runId,
+    bus: opts.bus,
+    registry,
+    native: spec.flavour === "native",
+    dryRun: opts.dryRun ?? false,
+    configuration: resolved.configuration,
+    secrets: resolved.secrets,
+    secretValues,
+    saved: {},
+    loads: new Map(),
+    onWindow: opts.onWindow ?? (() => undefined),
+  };
+}
+
+/** Rollbacks all run, even when one fails; only a hard stop (second Ctrl-C) cuts them short. */
+async function rollbacks(spec: ExperimentSpec, ctx: RunContext, opts: RunOptions, out: ActivityRun[]): Promise<void> {
+  const signal = opts.hardSignal ?? new AbortController().signal;
+  for (const activity of spec.rollbacks) {
+    if (signal.aborted) break;
+    try {
+      const { run } = await runActivity(activity, "rollbacks", "rollback", ctx, signal);
+      out.push(run);
+    } catch (err) {
+      out.push({
+        activity: activity.raw,
+        output: null,
+        start: new Date().toISOString(),
+        end: new Date().toISOString(),
+        duration: 0,
+        status: "failed",
+        exception: [String((err as Error).message)],
+      });
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import type { RevertAction } from "./state.js";
+
+function starttimeOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Executes a revert without any state of the runner. Idempotent: SIGCONT to a running process is
+ * harmless, and a pid that was reused by another process (different start time) is left alone.
+ */
+export function executeRevert(action: RevertAction): string {
+  switch (action.type) {
+    case "none":
+      return "nothing to revert";
+    case "signal": {
+      const done: number[] = [];
+      for (const t of action.targets) {
+        if (starttimeOf(t.pid) !== t.starttime) continue;
+        try {
+          process.kill(t.pid, action.signal);
+          done.push(t.pid);
+        } catch {
+          // Gone meanwhile: nothing left to revert.
+        }
+      }
+      return done.length > 0 ? `${action.signal} to ${done.join(", ")}` : "targets already gone";
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The detached crash watchdog. It outlives a runner that is SIGKILLed and reverts that runner's faults
+ * when the runner dies or stops renewing their leases. Usage: watchdog.js STATE_DIR RUN_ID RUNNER_PID
+ */
+import { executeRevert } from "./revert.js";
+import { LEASE_MS, listFaults, removeFault, removeRun } from "./state.js";
+
+const [root, runId, pidText] = process.argv.slice(2);
+const runnerPid = Number(pidText);
+const POLL_MS = 200;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function sweep(): boolean {
+  if (!root || !runId) return false;
+  const runnerAlive = alive(runnerPid);
+  for (const { fault, leaseAgeMs } of listFaults(root, runId)) {
+    if (runnerAlive && leaseAgeMs < LEASE_MS) continue;
+    executeRevert(fault.revert);
+    removeFault(root, fault);
+  }
+  if (!runnerAlive) removeRun(root, runId);
+  return runnerAlive;
+}
+
+const timer = setInterval(() => {
+  if (!sweep()) {
+    clearInterval(timer);
+    process.exit(0);
+  }
+}, POLL_MS);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => undefined);

@@ -1,0 +1,385 @@
+import type {
+  ActivitySpec,
+  FaultSpec,
+  LoadActivitySpec,
+  LoadTolerance,
+  ModeSpec,
+  ProcessSelector,
+  ProviderSpec,
+  ToleranceSpec,
+} from "../core/experiment.js";
+import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
+import type { PureTolerance } from "../core/tolerance.js";
+import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
+import type { Path } from "./source.js";
+import { readBool, readDuration, readNumber, readString } from "./values.js";
+
+const ACTIVITY_KEYS = [
+  "type",
+  "name",
+  "provider",
+  "fault",
+  "load",
+  "tolerance",
+  "pauses",
+  "background",
+  "save",
+  "controls",
+  "dry",
+  "timeout",
+  "ref",
+  "description",
+];
+const HTTP_KEYS = ["type", "url", "method", "headers", "arguments", "timeout", "verify_tls", "expected_status", "max_retries", "secrets"];
+const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
+const FAULT_KEYS = ["kind", "select", "mode", "value", "signal", "duration"];
+const SELECT_KEYS = ["pid", "command", "port"];
+const LOAD_KEYS = ["url", "rate", "duration", "method", "headers", "body", "timeout"];
+const SIGNALS = ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGABRT"];
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+export interface ActivityContext {
+  /** Native documents opt in to method-probe tolerances and other stricter semantics. */
+  native: boolean;
+  /** Where the activity sits: hypothesis probes must carry a tolerance. */
+  role: "hypothesis" | "method" | "rollback" | "tolerance-probe";
+  loc: string;
+}
+
+export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): ActivitySpec | undefined {
+  if (!isRecord(raw)) {
+    r.error([], `got ${JSON.stringify(raw)} (expected an activity mapping with type, name and provider)`);
+    return undefined;
+  }
+  checkKeys(raw, ACTIVITY_KEYS, [], r);
+  const type = raw.type;
+  if (type !== "probe" && type !== "action") {
+    r.error(["type"], type === undefined ? `is required (expected "probe" or "action")` : `got ${JSON.stringify(type)} (expected "probe" or "action")`);
+  }
+  const name = readString(raw.name, ["name"], r, "a non-empty activity name");
+
+  const sources = ["provider", "fault", "load"].filter((k) => raw[k] !== undefined);
+  const isLoadCheck = isRecord(raw.tolerance) && raw.tolerance.type === "load";
+  if (sources.length === 0 && !isLoadCheck) {
+    r.error(["provider"], "is required (expected a provider {type: http|process}, a native fault or a native load)");
+  } else if (sources.length > 1) {
+    r.error([sources[1] ?? "provider"], `cannot be combined with ${sources[0]} (expected exactly one of provider, fault, load)`);
+  }
+  let provider: ProviderSpec | undefined;
+  let secretScopes: string[] = [];
+  if (raw.provider !== undefined) {
+    const parsed = parseProvider(raw.provider, scoped(r, ["provider"]), name ?? "?");
+    provider = parsed?.provider;
+    secretScopes = parsed?.secrets ?? [];
+  }
+  const fault = raw.fault !== undefined ? parseFault(raw.fault, scoped(r, ["fault"])) : undefined;
+  const load = raw.load !== undefined ? parseLoad(raw.load, scoped(r, ["load"])) : undefined;
+  if (fault && type === "probe") r.error(["type"], `a fault is an action (expected type: action)`);
+
+  let tolerance: ToleranceSpec | undefined;
+  if (raw.tolerance !== undefined) {
+    tolerance = parseTolerance(raw.tolerance, scoped(r, ["tolerance"]), ctx);
+    if (ctx.role === "method" && !ctx.native && type === "probe") {
+      r.warn(["tolerance"], "Chaos Toolkit ignores tolerances on method probes; withstand checks them only in native documents (apiVersion: withstand/v1)");
+    }
+    if (ctx.role === "rollback") r.warn(["tolerance"], "tolerances on rollbacks are not checked");
+  } else if (ctx.role === "hypothesis") {
+    r.error(["tolerance"], "is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})");
+  }
+  if (
+    provider &&
+    tolerance !== undefined &&
+    (typeof tolerance === "string" || typeof tolerance === "boolean")
+  ) {
+    r.warn(
+      ["tolerance"],
+      `a ${typeof tolerance} tolerance never matches an ${provider.type} result ({status, ...}) (did you mean {type: regex, target: ${provider.type === "http" ? "body" : "stdout"}} or a status code?)`,
+    );
+  }
+
+  const pauses = { beforeMs: 0, afterMs: 0 };
+  if (raw.pauses !== undefined) {
+    if (!isRecord(raw.pauses)) r.error(["pauses"], "expected a mapping {before, after} in seconds");
+    else {
+      checkKeys(raw.pauses, ["before", "after"], ["pauses"], r);
+      if (raw.pauses.before !== undefined) pauses.beforeMs = readDuration(raw.pauses.before, ["pauses", "before"], r) ?? 0;
+      if (raw.pauses.after !== undefined) pauses.afterMs = readDuration(raw.pauses.after, ["pauses", "after"], r) ?? 0;
+    }
+  }
+  const background = raw.background === undefined ? false : (readBool(raw.background, ["background"], r) ?? false);
+  let save: string | undefined;
+  if (raw.save !== undefined) {
+    save = readString(raw.save, ["save"], r, "a variable name");
+    if (save !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(save)) {
+      r.error(["save"], `got ${JSON.stringify(save)} (expected a variable name of letters, digits, _ . -)`);
+    }
+  }
+  if (type !== "probe" && type !== "action") return undefined;
+  if (name === undefined) return undefined;
+  return { type, name, provider, fault, load, tolerance, pauses, background, save, secretScopes, loc: ctx.loc, raw };
+}
+
+function parseProvider(raw: unknown, r: Reporter, activity: string): { provider?: ProviderSpec; secrets: string[] } | undefined {
+  if (!isRecord(raw)) {
+    r.error([], `got ${JSON.stringify(raw)} (expected a mapping with type http or process)`);
+    return undefined;
+  }
+  const secrets = Array.isArray(raw.secrets) ? raw.secrets.filter((s): s is string => typeof s === "string") : [];
+  if (raw.secrets !== undefined && !Array.isArray(raw.secrets)) r.error(["secrets"], "expected a list of secret scope names");
+  switch (raw.type) {
+    case "http": {
+      checkKeys(raw, HTTP_KEYS, [], r);
+      const url = readString(raw.url, ["url"], r, "an http(s) URL");
+      if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url)) r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
+      let method: string | undefined;
+      if (raw.method !== undefined) {
+        method = readString(raw.method, ["method"], r, "an HTTP method")?.toUpperCase();
+        if (method && !HTTP_METHODS.includes(method)) r.error(["method"], `got ${JSON.stringify(raw.method)} (expected one of ${HTTP_METHODS.join(", ")})`);
+      }
+      let headers: Record<string, string> | undefined;
+      if (raw.headers !== undefined) {
+        if (!isRecord(raw.headers)) r.error(["headers"], "expected a mapping of header names to values");
+        else headers = Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+      }
+      let timeout: number | readonly [number, number] | undefined;
+      if (raw.timeout !== undefined) {
+        if (Array.isArray(raw.timeout)) {
+          const [c, rd] = raw.timeout;
+          if (raw.timeout.length !== 2) r.error(["timeout"], "expected a number of seconds or [connect, read]");
+          const connect = readNumber(c, ["timeout", 0], r, "seconds");
+          const read = readNumber(rd, ["timeout", 1], r, "seconds");
+          if (connect !== undefined && read !== undefined) timeout = [connect, read];
+        } else timeout = readNumber(raw.timeout, ["timeout"], r, "seconds, or [connect, read]");
+      }
+      const verify = raw.verify_tls === undefined ? undefined : readBool(raw.verify_tls, ["verify_tls"], r);
+      let expected: number[] | undefined;
+      if (raw.expected_status !== undefined) {
+        const list = Array.isArray(raw.expected_status) ? raw.expected_status : [raw.expected_status];
+        expected = list.map((v, i) => readNumber(v, Array.isArray(raw.expected_status) ? ["expected_status", i] : ["expected_status"], r, "an HTTP status") ?? 0);
+      }
+      const retries = raw.max_retries === undefined ? undefined : readNumber(raw.max_retries, ["max_retries"], r, "a count");
+      if (url === undefined) return { secrets };
+      return {
+        provider: { type: "http", url, method, headers, arguments: raw.arguments, timeout, verify_tls: verify, expected_status: expected, max_retries: retries },
+        secrets,
+      };
+    }
+    case "process": {
+      checkKeys(raw, PROCESS_KEYS, [], r);
+      const path = readString(raw.path, ["path"], r, "the program to run");
+      let args: string | string[] | undefined;
+      if (typeof raw.arguments === "string") args = raw.arguments;
+      else if (Array.isArray(raw.arguments)) args = raw.arguments.map((a) => (typeof a === "string" ? a : JSON.stringify(a)));
+      else if (isRecord(raw.arguments)) {
+        // CTK's deprecated dict form: {"--flag": value} becomes ["--flag", "value"].
+        r.warn(["arguments"], "the mapping form of process arguments is deprecated in Chaos Toolkit (expected a string or a list)");
+        args = Object.entries(raw.arguments).flatMap(([k, v]) => (v === null || v === "" ? [k] : [k, String(v)]));
+      } else if (raw.arguments !== undefined) r.error(["arguments"], "expected a string (run through a shell) or a list (no shell)");
+      const timeout = raw.timeout === undefined ? undefined : readNumber(raw.timeout, ["timeout"], r, "seconds");
+      if (path === undefined) return { secrets };
+      return { provider: { type: "process", path, arguments: args, timeout }, secrets };
+    }
+    case "python":
+      r.error(
+        ["type"],
+        `activity "${activity}" uses a python provider, which withstand cannot run (expected type http or process; run the Python code as a process provider, e.g. {type: process, path: python3, arguments: ["-c", "..."]})`,
+      );
+      return undefined;
+    default:
+      r.error(["type"], raw.type === undefined ? `is required (expected "http" or "process")` : `got ${JSON.stringify(raw.type)} (expected "http" or "process")`);
+      return undefined;
+  }
+}
+
+function parseSelector(raw: unknown, r: Reporter): ProcessSelector | undefined {
+  if (!isRecord(raw)) {
+    r.error([], raw === undefined ? "is required (expected {pid}, {command} or {port})" : "expected a mapping {pid}, {command} or {port}");
+    return undefined;
+  }
+  checkKeys(raw, SELECT_KEYS, [], r);
+  const keys = SELECT_KEYS.filter((k) => raw[k] !== undefined);
+  if (keys.length !== 1) {
+    r.error([], `expected exactly one of pid, command, port (got ${keys.length === 0 ? "none" : keys.join(", ")})`);
+    return undefined;
+  }
+  if (raw.pid !== undefined) {
+    const pid = readNumber(raw.pid, ["pid"], r, "a process id");
+    if (pid === 1) r.error(["pid"], "refusing to touch pid 1 (expected the pid of a process you own)");
+    return { pid };
+  }
+  if (raw.command !== undefined) {
+    const command = readString(raw.command, ["command"], r, "a substring or /regex/ of the command line");
+    if (command && /^\/.*\/[a-z]*$/.test(command)) {
+      try {
+        const body = command.slice(1, command.lastIndexOf("/"));
+        new RegExp(body, command.slice(command.lastIndexOf("/") + 1));
+      } catch (err) {
+        r.error(["command"], `invalid regex: ${(err as Error).message}`);
+      }
+    }
+    return { command };
+  }
+  const port = readNumber(raw.port, ["port"], r, "a TCP port");
+  if (port !== undefined && (port < 1 || port > 65535 || !Number.isInteger(port))) r.error(["port"], `got ${port} (expected a TCP port 1-65535)`);
+  return { port };
+}
+
+function parseMode(raw: Record<string, unknown>, r: Reporter): ModeSpec {
+  const mode = String(raw.mode ?? "one");
+  switch (mode) {
+    case "one":
+    case "all":
+      return { mode: mode as "one" | "all" };
+    case "fixed":
+    case "percent": {
+      const value = readNumber(raw.value, ["value"], r, mode === "fixed" ? "how many processes to hit" : "a percentage 0-100");
+      if (value !== undefined && (value < 0 || (mode === "percent" && value > 100))) r.error(["value"], `got ${value} (expected ${mode === "percent" ? "0-100" : "a count >= 0"})`);
+      return { mode: mode as "fixed" | "percent", value: value ?? 0 };
+    }
+    default:
+      r.error(["mode"], `got ${JSON.stringify(mode)} (expected one, all, fixed or percent)`);
+      return { mode: "one" };
+  }
+}
+
+function parseFault(raw: unknown, r: Reporter): FaultSpec | undefined {
+  if (!isRecord(raw)) {
+    r.error([], "expected a mapping {kind, select, mode, ...}");
+    return undefined;
+  }
+  checkKeys(raw, FAULT_KEYS, [], r);
+  const select = parseSelector(raw.select, scoped(r, ["select"]));
+  const selection = parseMode(raw, r);
+  switch (raw.kind) {
+    case "process-kill": {
+      const signal = raw.signal === undefined ? "SIGKILL" : String(raw.signal).toUpperCase();
+      const normalised = signal.startsWith("SIG") ? signal : `SIG${signal}`;
+      if (!SIGNALS.includes(normalised)) r.error(["signal"], `got ${JSON.stringify(raw.signal)} (expected one of ${SIGNALS.join(", ")})`);
+      if (raw.duration !== undefined) r.warn(["duration"], "a kill cannot be undone; duration is ignored");
+      return select ? { kind: "process-kill", select, selection, signal: normalised as NodeJS.Signals } : undefined;
+    }
+    case "process-pause": {
+      const durationMs = raw.duration === undefined ? undefined : readDuration(raw.duration, ["duration"], r);
+      return select ? { kind: "process-pause", select, selection, durationMs } : undefined;
+    }
+    default:
+      r.error(["kind"], raw.kind === undefined ? `is required (expected "process-kill" or "process-pause")` : `got ${JSON.stringify(raw.kind)} (expected "process-kill" or "process-pause")`);
+      return undefined;
+  }
+}
+
+function parseRate(v: unknown, r: Reporter): number | undefined {
+  if (typeof v === "string") {
+    const m = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m|h)$/.exec(v.trim());
+    if (m) return Number(m[1]) / ({ s: 1, m: 60, h: 3600 }[m[2] as "s"] ?? 1);
+  }
+  return readNumber(v, ["rate"], r, 'requests per second, e.g. 10 or "10/s"');
+}
+
+function parseLoad(raw: unknown, r: Reporter): LoadActivitySpec | undefined {
+  if (!isRecord(raw)) {
+    r.error([], "expected a mapping {url, rate, duration}");
+    return undefined;
+  }
+  checkKeys(raw, LOAD_KEYS, [], r);
+  const url = readString(raw.url, ["url"], r, "an http(s) URL");
+  const rate = parseRate(raw.rate, r);
+  if (rate !== undefined && (rate <= 0 || rate > 100_000)) r.error(["rate"], `got ${rate} (expected 0 < rate <= 100000 requests per second)`);
+  const durationMs = readDuration(raw.duration, ["duration"], r);
+  const timeoutMs = raw.timeout === undefined ? 5000 : (readDuration(raw.timeout, ["timeout"], r) ?? 5000);
+  const method = raw.method === undefined ? "GET" : (readString(raw.method, ["method"], r, "an HTTP method") ?? "GET").toUpperCase();
+  const headers = isRecord(raw.headers) ? Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, String(v)])) : {};
+  const body = raw.body === undefined ? undefined : typeof raw.body === "string" ? raw.body : JSON.stringify(raw.body);
+  if (url === undefined || rate === undefined || durationMs === undefined) return undefined;
+  return { url, method, headers, body, ratePerSecond: rate, durationMs, timeoutMs };
+}
+
+export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext): ToleranceSpec | undefined {
+  if (typeof raw === "boolean" || typeof raw === "number" || typeof raw === "string") return raw;
+  if (Array.isArray(raw)) return raw;
+  if (!isRecord(raw)) {
+    r.error([], `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})`);
+    return undefined;
+  }
+  const path: Path = [];
+  switch (raw.type) {
+    case "range": {
+      checkKeys(raw, ["type", "range", "target"], path, r);
+      const range = raw.range;
+      if (!Array.isArray(range) || range.length !== 2) {
+        r.error(["range"], "expected [min, max]");
+        return undefined;
+      }
+      const lo = readNumber(range[0], ["range", 0], r);
+      const hi = readNumber(range[1], ["range", 1], r);
+      if (lo !== undefined && hi !== undefined && lo > hi) r.error(["range"], `min ${lo} is above max ${hi} (expected [min, max])`);
+      return { type: "range", range: [lo ?? 0, hi ?? 0], target: optString(raw.target, r) } satisfies PureTolerance;
+    }
+    case "regex": {
+      checkKeys(raw, ["type", "pattern", "target"], path, r);
+      const pattern = readString(raw.pattern, ["pattern"], r, "a regular expression");
+      if (pattern !== undefined) {
+        try {
+          new RegExp(pattern);
+        } catch (err) {
+          r.error(["pattern"], `invalid regular expression: ${(err as Error).message}`);
+        }
+      }
+      return { type: "regex", pattern: pattern ?? "", target: optString(raw.target, r) };
+    }
+    case "jsonpath": {
+      checkKeys(raw, ["type", "path", "expect", "count", "target"], path, r);
+      const p = readString(raw.path, ["path"], r, "a JSONPath such as $.items[*].status");
+      const count = raw.count === undefined ? undefined : readNumber(raw.count, ["count"], r, "a count");
+      const out: PureTolerance = { type: "jsonpath", path: p ?? "$", count, target: optString(raw.target, r) };
+      if ("expect" in raw) out.expect = raw.expect;
+      return out;
+    }
+    case "probe": {
+      const probe = parseActivity({ ...raw, type: "probe", name: raw.name ?? "tolerance-probe" }, r, { ...ctx, role: "tolerance-probe" });
+      return probe ? { type: "probe", activity: probe } : undefined;
+    }
+    case "load":
+      return parseLoadTolerance(raw, r);
+    default:
+      r.error(["type"], raw.type === undefined ? "is required (expected range, regex, jsonpath, probe or load)" : `got ${JSON.stringify(raw.type)} (expected range, regex, jsonpath, probe or load)`);
+      return undefined;
+  }
+}
+
+function optString(v: unknown, r: Reporter): string | undefined {
+  if (v === undefined) return undefined;
+  return readString(v, ["target"], r, "a field of the probe's output, e.g. status, body, stdout");
+}
+
+function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTolerance | undefined {
+  checkKeys(raw, ["type", "load", "metric", "threshold", "thresholds"], [], r);
+  const thresholds: LoadTolerance["thresholds"] = [];
+  const add = (metric: unknown, exprs: unknown, path: Path) => {
+    if (typeof metric !== "string" || !METRICS.includes(metric as MetricName)) {
+      r.error(path, `got ${JSON.stringify(metric)} (expected one of ${METRICS.join(", ")})`);
+      return;
+    }
+    const list = Array.isArray(exprs) ? exprs : [exprs];
+    list.forEach((e, i) => {
+      const where = Array.isArray(exprs) ? [...path, i] : path;
+      if (typeof e !== "string") {
+        r.error(where, `got ${JSON.stringify(e)} (expected a k6 threshold such as "p(99)<500" or "rate<0.01")`);
+        return;
+      }
+      const parsed = parseThreshold(e);
+      if (!parsed.ok) r.error(where, parsed.error);
+      else thresholds.push({ metric: metric as MetricName, expression: e });
+    });
+  };
+  if (raw.metric !== undefined || raw.threshold !== undefined) add(raw.metric, raw.threshold, ["threshold"]);
+  if (raw.thresholds !== undefined) {
+    if (!isRecord(raw.thresholds)) r.error(["thresholds"], "expected a mapping of metric name to threshold expressions");
+    else for (const [metric, exprs] of Object.entries(raw.thresholds)) add(metric, exprs, ["thresholds", metric]);
+  }
+  if (thresholds.length === 0 && raw.metric === undefined && raw.thresholds === undefined) {
+    r.error([], 'expected {metric, threshold} or {thresholds: {metric: [expr]}} (e.g. {metric: http_req_failed, threshold: "rate<0.01"})');
+  }
+  const load = raw.load === undefined ? undefined : readString(raw.load, ["load"], r, "the name of a load activity");
+  return { type: "load", load, thresholds };
+}

@@ -1,0 +1,42 @@
+/** One diagnostic per problem; specs collect them all instead of stopping at the first. */
+export type Severity = "error" | "warning";
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted path to the offending field, e.g. `method[2].provider.url`. */
+  path: string;
+  message: string;
+  severity: Severity;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.path === "" ? "" : `${d.path}: `;
+  const level = d.severity === "warning" ? "warning: " : "";
+  return `${d.file}:${d.line}:${d.col}: ${level}${where}${d.message}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? part : `.${part}`;
+  }
+  return out;
+}
+
+/** A user-facing error that carries diagnostics; the CLI prints them and exits 2. */
+export class SpecError extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    options?: { cause?: unknown },
+  ) {
+    super(diagnostics.map(formatDiagnostic).join("\n"), options);
+    this.name = "SpecError";
+  }
+}

@@ -1,0 +1,37 @@
+import type { ExperimentSpec } from "../core/experiment.js";
+import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { readExperiment } from "./experiment.js";
+import { parseSource, readSource } from "./source.js";
+
+export interface LoadedExperiment {
+  spec?: ExperimentSpec;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads and validates an experiment file (or URL); never throws for bad input. */
+export async function loadExperimentFile(file: string): Promise<LoadedExperiment> {
+  let text: string;
+  try {
+    text = await readSource(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
+    return { diagnostics: [{ file, line: 1, col: 1, path: "", message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`, severity: "error" }] };
+  }
+  return loadExperimentText(file, text);
+}
+
+export function loadExperimentText(file: string, text: string): LoadedExperiment {
+  const { docs, diagnostics } = parseSource(file, text);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const [first, ...rest] = docs;
+  if (!first) {
+    return { diagnostics: [...diagnostics, { file, line: 1, col: 1, path: "", message: "empty document (expected an experiment)", severity: "error" }] };
+  }
+  if (rest.length > 0) {
+    diagnostics.push({ file, line: 1, col: 1, path: "", message: `${rest.length + 1} documents found; only the first is an experiment`, severity: "warning" });
+  }
+  const result = readExperiment(first);
+  const all = [...diagnostics, ...result.diagnostics];
+  return result.spec ? { spec: result.spec, diagnostics: all } : { diagnostics: all };
+}

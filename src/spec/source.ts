@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import type { Diagnostic, Severity } from "./diagnostic.js";
+import { formatPath } from "./diagnostic.js";
+
+/** A parsed document that still knows where every value came from. */
+export interface SourceDoc {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  value: unknown;
+}
+
+export type Path = readonly (string | number)[];
+
+/** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). */
+export function parseSource(file: string, text: string): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const docs: SourceDoc[] = [];
+  let parsed: Document.Parsed[];
+  try {
+    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+  } catch (err) {
+    diagnostics.push({ file, line: 1, col: 1, path: "", message: `cannot parse: ${(err as Error).message}`, severity: "error" });
+    return { docs, diagnostics };
+  }
+  if (!Array.isArray(parsed)) parsed = [parsed];
+  for (const doc of parsed) {
+    for (const e of doc.errors) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      const message = e.message.split("\n")[0] ?? e.message;
+      diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message: `syntax error: ${message}`, severity: "error" });
+    }
+    for (const w of doc.warnings) {
+      const pos = lineCounter.linePos(w.pos[0]);
+      diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message: w.message.split("\n")[0] ?? "", severity: "warning" });
+    }
+    if (doc.errors.length > 0) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      diagnostics.push({ file, line: 1, col: 1, path: "", message: `cannot read document: ${(err as Error).message}`, severity: "error" });
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    docs.push({ file, doc, lineCounter, value });
+  }
+  return { docs, diagnostics };
+}
+
+export async function readSource(file: string): Promise<string> {
+  if (/^https?:\/\//.test(file)) {
+    const res = await fetch(file, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return await res.text();
+  }
+  return await readFile(file, "utf8");
+}
+
+function nodeAt(doc: Document.Parsed, path: Path, wantKey: boolean): Node | undefined {
+  let node: unknown = doc.contents;
+  let last: Node | undefined = node as Node | undefined;
+  for (let i = 0; i < path.length; i++) {
+    const part = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+      if (!pair) return last;
+      const isLast = i === path.length - 1;
+      if (isLast && wantKey) return pair.key as Node;
+      node = pair.value;
+      last = (pair.value as Node | null) ?? (pair.key as Node);
+    } else if (isSeq(node) && typeof part === "number") {
+      const item = node.items[part];
+      if (item === undefined) return last;
+      node = item;
+      last = item as Node;
+    } else {
+      return last;
+    }
+  }
+  return last;
+}
+
+/** Line and column (1-based) of the value at `path`, or of its nearest existing parent. */
+export function positionOf(src: SourceDoc, path: Path, key = false): { line: number; col: number } {
+  const node = nodeAt(src.doc, path, key);
+  const offset = node?.range?.[0] ?? 0;
+  const pos = src.lineCounter.linePos(offset);
+  return { line: pos.line, col: pos.col };
+}
+
+export function diagnosticAt(src: SourceDoc, path: Path, message: string, severity: Severity = "error", key = false): Diagnostic {
+  const { line, col } = positionOf(src, path, key);
+  return { file: src.file, line, col, path: formatPath(path), message, severity };
+}

@@ -1,0 +1,36 @@
+/** Schema migrations, applied in order; PRAGMA user_version records how far a database got. */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     title TEXT NOT NULL,
+     source TEXT NOT NULL,
+     status TEXT NOT NULL,
+     deviated INTEGER NOT NULL DEFAULT 0,
+     outcome TEXT,
+     exit_code INTEGER,
+     started_at TEXT NOT NULL,
+     ended_at TEXT,
+     duration_ms INTEGER,
+     runner_pid INTEGER NOT NULL,
+     runner_host TEXT NOT NULL,
+     journal TEXT
+   );
+   CREATE INDEX runs_started ON runs(started_at DESC);
+   CREATE TABLE events (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     ts TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   );
+   CREATE TABLE windows (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     series TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER NOT NULL,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX windows_run ON windows(run_id, series, start_ms);`,
+];

@@ -1,0 +1,155 @@
+import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import type { RunEvent } from "../core/events.js";
+import type { Journal } from "../core/journal.js";
+import type { StoredWindow } from "../core/window.js";
+import { MIGRATIONS } from "./migrations.js";
+import type { RunDetail, RunFilter, RunSummary, Store, StoredStatus } from "./store.js";
+
+export const DEFAULT_STORE = ".withstand/withstand.db";
+
+export function storePath(flag?: string): string {
+  return resolve(flag ?? process.env.WITHSTAND_STORE ?? DEFAULT_STORE);
+}
+
+interface RunRow {
+  id: string;
+  kind: string;
+  title: string;
+  source: string;
+  status: StoredStatus;
+  deviated: number;
+  outcome: string | null;
+  exit_code: number | null;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  runner_pid: number;
+  runner_host: string;
+  journal: string | null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function summary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    source: row.source,
+    status: row.status,
+    deviated: row.deviated === 1,
+    outcome: row.outcome,
+    exitCode: row.exit_code,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationMs: row.duration_ms,
+  };
+}
+
+/** The embedded store: one SQLite file in WAL mode, so readers (dashboard) never block the runner. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly seq = new Map<string, number>();
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.migrate();
+    this.markInterrupted();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] ?? "");
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** A run left `running` by a runner that no longer exists was killed: record it as interrupted. */
+  private markInterrupted(): void {
+    const rows = this.db.prepare("SELECT id, runner_pid, runner_host FROM runs WHERE status = 'running'").all() as RunRow[];
+    const host = hostname();
+    const update = this.db.prepare(
+      "UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at) WHERE id = ? AND status = 'running'",
+    );
+    for (const row of rows) {
+      if (row.runner_host === host && !alive(row.runner_pid)) update.run(row.id);
+    }
+  }
+
+  beginRun(run: { id: string; kind: string; title: string; source: string; startedAt: string }): void {
+    this.db
+      .prepare(
+        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+      )
+      .run(run.id, run.kind, run.title, run.source, run.startedAt, process.pid, hostname());
+    this.seq.set(run.id, 0);
+  }
+
+  appendEvent(event: RunEvent): void {
+    const seq = (this.seq.get(event.runId) ?? 0) + 1;
+    this.seq.set(event.runId, seq);
+    this.db.prepare("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)").run(event.runId, seq, event.ts, event.type, JSON.stringify(event));
+  }
+
+  appendWindow(runId: string, series: string, window: StoredWindow): void {
+    this.db.prepare("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)").run(runId, series, window.start, window.end, JSON.stringify(window));
+  }
+
+  finishRun(runId: string, journal: Journal, outcome: string, exitCode: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          "UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ?, title = ? WHERE id = ?",
+        )
+        .run(journal.status, journal.deviated ? 1 : 0, outcome, exitCode, journal.end, Math.round(journal.duration * 1000), JSON.stringify(journal), String(journal.experiment.title ?? ""), runId);
+    })();
+  }
+
+  listRuns(filter: RunFilter = {}): RunSummary[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.kind) {
+      where.push("kind = ?");
+      args.push(filter.kind);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 50) as RunRow[]).map(summary);
+  }
+
+  getRun(idOrPrefix: string): RunDetail | undefined {
+    const rows = this.db.prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started_at DESC LIMIT 2").all(idOrPrefix, `${idOrPrefix}%`) as RunRow[];
+    const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
+    if (!row) return undefined;
+    const events = (this.db.prepare("SELECT data FROM events WHERE run_id = ? ORDER BY seq").all(row.id) as { data: string }[]).map((e) => JSON.parse(e.data) as RunEvent);
+    const windows = (this.db.prepare("SELECT series, data FROM windows WHERE run_id = ? ORDER BY series, start_ms").all(row.id) as { series: string; data: string }[]).map(
+      (w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }),
+    );
+    return { ...summary(row), journal: row.journal ? (JSON.parse(row.journal) as Journal) : null, events, windows };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
