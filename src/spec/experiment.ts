@@ -202,6 +202,7 @@ function readRaw(
   const { line, col } = positionOf(src, absPath);
   const loc = `${src.file}:${line}:${col}`;
   let raw = item;
+  let reporter = r;
   if (isRecord(item) && typeof item.ref === "string" && item.type === undefined) {
     const target = defined.get(item.ref);
     if (!target) {
@@ -209,8 +210,10 @@ function readRaw(
       return [];
     }
     raw = target;
+    // The referenced activity was already checked where it is defined; only errors of its new role matter.
+    reporter = { ...r, warn: () => undefined };
   }
-  const activity = parseActivity(raw, r, { native, role, loc });
+  const activity = parseActivity(raw, reporter, { native, role, loc });
   if (!activity || !isRecord(raw)) return [];
   if (!defined.has(activity.name)) defined.set(activity.name, raw);
   return [{ raw, loc }];

@@ -7,7 +7,7 @@ export function readNumber(v: unknown, path: Path, r: Reporter, what = "a number
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) return Number(v);
   if (hasVar(v) && r.deferVars) return undefined;
-  r.error(path, `got ${JSON.stringify(v) ?? "nothing"} (expected ${what})`);
+  r.error(path, v === undefined ? `is required (expected ${what})` : `got ${JSON.stringify(v)} (expected ${what})`);
   return undefined;
 }
 

@@ -116,10 +116,8 @@ export class SqliteStore implements Store {
   finishRun(runId: string, journal: Journal, outcome: string, exitCode: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare(
-          "UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ?, title = ? WHERE id = ?",
-        )
-        .run(journal.status, journal.deviated ? 1 : 0, outcome, exitCode, journal.end, Math.round(journal.duration * 1000), JSON.stringify(journal), String(journal.experiment.title ?? ""), runId);
+        .prepare("UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?")
+        .run(journal.status, journal.deviated ? 1 : 0, outcome, exitCode, journal.end, Math.round(journal.duration * 1000), JSON.stringify(journal), runId);
     })();
   }
 

@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh clone: `make demo` and `make test`.
+SHELL := /bin/bash
+# Debian packages the build and tests need (python3, make and g++ build better-sqlite3 when no prebuilt binary fits).
+APT_PACKAGES := python3 make g++ procps
+APT_BENCH_PACKAGES := wrk
+
+.PHONY: all deps build demo test lint bench clean
+
+all: build
+
+node_modules/.deps-ok: package.json package-lock.json
+	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.deps-ok
+
+build: deps
+	npx tsc -p tsconfig.json
+
+demo: build
+	./bin/withstand demo
+
+lint: deps
+	npx biome check .
+
+test: build lint
+	node --test --test-concurrency=2 --test-timeout=180000 dist/test/
+
+bench: build
+	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES)
+	node dist/bench/activity-overhead.js
+	node dist/bench/halt.js
+
+clean:
+	rm -rf dist node_modules

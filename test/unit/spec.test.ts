@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { formatDiagnostic } from "../../src/spec/diagnostic.js";
+import { loadExperimentText } from "../../src/spec/load.js";
+import { fixture } from "../helpers/paths.js";
+
+const lines = (text: string, file = "x.yaml") => loadExperimentText(file, text).diagnostics.map(formatDiagnostic);
+
+describe("experiment specs", () => {
+  it("accepts a real Chaos Toolkit experiment with env configuration, secrets and rollbacks", () => {
+    const r = loadExperimentText("e.json", readFileSync(fixture("ctk", "unresponsive-service.json"), "utf8"));
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.spec?.flavour, "ctk");
+    assert.equal(r.spec?.method.length, 2);
+    assert.equal(r.spec?.rollbacks.length, 1);
+  });
+
+  it("warns about a misspelt key with a suggestion, at its position", () => {
+    const text = readFileSync(fixture("ctk", "typo.yaml"), "utf8");
+    assert.deepEqual(lines(text, "typo.yaml"), [
+      "typo.yaml:3:1: warning: steady - state - hypothesis: unknown key, ignored (did you mean steady-state-hypothesis?)",
+    ]);
+  });
+
+  it("collects every error instead of stopping at the first", () => {
+    const text = readFileSync(fixture("ctk", "bad.yaml"), "utf8");
+    assert.deepEqual(lines(text, "bad.yaml"), [
+      "bad.yaml:6:7: steady-state-hypothesis.probes[0].tolerance: is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})",
+      'bad.yaml:12:22: method[0].provider.type: activity "python-thing" uses a python provider, which withstand cannot run (expected type http or process; run the Python code as a process provider, e.g. {type: process, path: python3, arguments: ["-c", "..."]})',
+      'bad.yaml:13:11: method[1].type: got "acton" (expected "probe" or "action")',
+      "bad.yaml:15:45: warning: method[1].provider.timout: unknown key, ignored (did you mean timeout?)",
+      "bad.yaml:18:48: method[2].fault.select.port: got 99999 (expected a TCP port 1-65535)",
+      "bad.yaml:18:12: method[2].fault.value: is required (expected a percentage 0-100)",
+    ]);
+  });
+
+  it("reads native documents and rejects other kinds", () => {
+    const native = `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: n}
+spec:
+  method:
+    - type: action
+      name: pause
+      fault: {kind: process-pause, select: {command: "/orders/"}, mode: all, duration: 2s}
+`;
+    const r = loadExperimentText("n.yaml", native);
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.spec?.flavour, "native");
+    assert.equal(r.spec?.title, "n");
+    assert.deepEqual(lines("apiVersion: withstand/v1\nkind: Rollout\nspec: {}\n"), [
+      'x.yaml:2:7: kind: got "Rollout" (expected Experiment for withstand run; other kinds have their own commands)',
+    ]);
+  });
+
+  it("names a python control and syntax errors precisely", () => {
+    const doc = { title: "t", description: "d", method: [], controls: [{ name: "c", provider: { type: "python", module: "m" } }] };
+    assert.match(lines(JSON.stringify(doc), "c.json")[0] ?? "", /^c\.json:1:\d+: controls\[0\]\.provider\.type: control "c" is a python control/);
+    assert.match(lines("title: [unclosed\n")[0] ?? "", /^x\.yaml:\d+:\d+: syntax error: /);
+    assert.deepEqual(lines(""), ["x.yaml:1:1: empty document (expected an experiment)"]);
+  });
+
+  it("resolves refs to earlier activities and rejects unknown ones", () => {
+    const doc = {
+      title: "t",
+      description: "d",
+      "steady-state-hypothesis": { title: "h", probes: [{ type: "probe", name: "up", tolerance: 0, provider: { type: "process", path: "true" } }] },
+      method: [{ ref: "up" }, { ref: "missing" }],
+    };
+    assert.deepEqual(lines(JSON.stringify(doc, null, 1), "r.json"), [
+      'r.json:23:11: method[1].ref: no activity named "missing" is defined before this one (expected the name of an earlier activity)',
+    ]);
+  });
+});
+
+describe("spec parser robustness (property)", () => {
+  const valid = JSON.parse(readFileSync(fixture("ctk", "unresponsive-service.json"), "utf8")) as unknown;
+
+  function mutate(value: unknown, path: number[], replacement: unknown): unknown {
+    if (path.length === 0) return replacement;
+    const [head = 0, ...rest] = path;
+    if (Array.isArray(value) && value.length > 0) {
+      const copy = [...value];
+      const i = head % copy.length;
+      copy[i] = mutate(copy[i], rest, replacement);
+      return copy;
+    }
+    if (value && typeof value === "object") {
+      const keys = Object.keys(value);
+      if (keys.length === 0) return replacement;
+      const key = keys[head % keys.length] ?? "";
+      return { ...(value as Record<string, unknown>), [key]: mutate((value as Record<string, unknown>)[key], rest, replacement) };
+    }
+    return replacement;
+  }
+
+  it("never throws on arbitrary JSON values", () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => void loadExperimentText("p.json", JSON.stringify(v))), { numRuns: 300 });
+  });
+
+  it("never throws on arbitrary text", () => {
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void loadExperimentText("p.yaml", t)), { numRuns: 300 });
+  });
+
+  it("turns every mutation of a valid experiment into a spec or diagnostics, in YAML and JSON", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue(), fc.boolean(), (path, replacement, asYaml) => {
+        const doc = mutate(valid, path, replacement);
+        const text = asYaml ? stringify(doc) : JSON.stringify(doc);
+        const r = loadExperimentText(asYaml ? "m.yaml" : "m.json", text);
+        assert.ok(r.spec !== undefined || r.diagnostics.some((d) => d.severity === "error"));
+        for (const d of r.diagnostics) assert.match(formatDiagnostic(d), /^m\.(yaml|json):\d+:\d+: /);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
