@@ -118,7 +118,7 @@ export function verdictLine(journal: Journal, colour: boolean): string {
   return `${verdict} ${w.reason} ${c.dim(`(run ${w.run_id}, exit ${w.exit_code})`)}`;
 }
 
-export function printSummary(journal: Journal, mode: OutputMode): void {
+export function printSummary(journal: Journal, mode: OutputMode, title: string): void {
   if (mode === "json") return;
   const colour = mode === "tty";
   if (mode === "quiet") {
@@ -132,7 +132,7 @@ export function printSummary(journal: Journal, mode: OutputMode): void {
   const reverted = faults.filter((f) => f.reverted_at !== null).length;
   const lines = [
     "",
-    `${c.bold("Summary")} ${journal.experiment.title ? `— ${String(journal.experiment.title)}` : ""}`,
+    `${c.bold("Summary")} — ${title}`,
     `  hypothesis before  ${state(ss.before)}`,
     ...(ss.during.length > 0 ? [`  during the method  ${ss.during.filter((d) => d.steady_state_met).length}/${ss.during.length} checks met`] : []),
     `  hypothesis after   ${state(ss.after)}`,

@@ -55,7 +55,7 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
     });
     store?.finishRun(runId, result.journal, result.journal.withstand.outcome, result.exitCode);
     if (opts.journalPath) writeFileSync(opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
-    printSummary(result.journal, opts.mode);
+    printSummary(result.journal, opts.mode, spec.title);
     for (const err of bus.failures) process.stderr.write(`withstand: a listener failed: ${err.message}\n`);
     return result;
   } finally {

@@ -145,7 +145,13 @@ export async function runActivity(
   } else if (checkTol) toleranceMet = true;
   if (spec.save && status === "succeeded") ctx.saved[spec.save] = output;
   const ended = Date.now();
-  if (detail === "" && output && typeof output === "object" && "status" in output) detail = `status ${(output as { status: unknown }).status}`;
+  if (detail === "" && output && typeof output === "object") {
+    const o = output as { status?: unknown; dry_run?: string; candidates?: { pid: number; command: string }[] };
+    if (o.dry_run !== undefined) {
+      const hits = o.candidates?.map((c) => `${c.pid} ${c.command.slice(0, 80)}`);
+      detail = hits ? `${o.dry_run} of ${hits.length} matching: ${hits.join("; ") || "none"}` : o.dry_run;
+    } else if (o.status !== undefined) detail = `status ${String(o.status)}`;
+  }
   ctx.bus.emit({
     type: "activity-finished",
     runId: ctx.runId,

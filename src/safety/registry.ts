@@ -77,7 +77,7 @@ export class SafetyRegistry {
       faultId: fault.id,
       kind: spec.kind,
       activity: spec.activity,
-      targets: spec.targets.map((t) => `${t.pid} ${t.command.slice(0, 60)}`),
+      targets: spec.targets.map((t) => `${t.pid} ${t.command.slice(0, 120)}`),
     });
     const entry: Held = { fault, record };
     if (stateful) this.held.set(fault.id, entry);
