@@ -13,8 +13,11 @@ export function haltCommand(flags: { json?: boolean }): number {
   }
   for (const { fault, how } of report.reverted) {
     const targets = fault.targets.map((t) => t.pid).join(", ");
-    process.stdout.write(`reverted ${fault.kind} (${fault.activity}, run ${fault.runId}) on ${targets || "no targets"}: ${how}\n`);
+    process.stdout.write(
+      `reverted ${fault.kind} (${fault.activity}, run ${fault.runId}) on ${targets || "no targets"}: ${how}\n`,
+    );
   }
-  for (const run of report.runsSignalled) process.stdout.write(`stopped run ${run.runId} (pid ${run.pid}): ${run.title}\n`);
+  for (const run of report.runsSignalled)
+    process.stdout.write(`stopped run ${run.runId} (pid ${run.pid}): ${run.title}\n`);
   return 0;
 }

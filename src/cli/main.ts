@@ -7,7 +7,9 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Commands are imported lazily so `withstand halt` starts fast. */
 function buildProgram(): Command {
   const program = new Command("withstand")
-    .description("Prove that your services withstand failure: chaos experiments with real faults, a kill switch, and a run history.")
+    .description(
+      "Prove that your services withstand failure: chaos experiments with real faults, a kill switch, and a run history.",
+    )
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (str, write) => write(`withstand: ${str.replace(/^error: /, "")}`) })
@@ -15,12 +17,20 @@ function buildProgram(): Command {
 
   program
     .command("run")
-    .description("run a chaos experiment (Chaos Toolkit JSON/YAML or apiVersion: withstand/v1, kind: Experiment)")
+    .description(
+      "run a chaos experiment (Chaos Toolkit JSON/YAML or apiVersion: withstand/v1, kind: Experiment)",
+    )
     .argument("<experiment>", "experiment file (YAML or JSON) or http(s) URL")
     .option("--journal-path <file>", "also write the Chaos Toolkit journal to this file")
     .option("--rollback-strategy <strategy>", "default | always | never | deviated")
-    .option("--hypothesis-strategy <strategy>", "default | before-method-only | after-method-only | during-method-only | continuously")
-    .option("--hypothesis-frequency <duration>", "how often continuous strategies check the hypothesis (seconds or 500ms, 2s)")
+    .option(
+      "--hypothesis-strategy <strategy>",
+      "default | before-method-only | after-method-only | during-method-only | continuously",
+    )
+    .option(
+      "--hypothesis-frequency <duration>",
+      "how often continuous strategies check the hypothesis (seconds or 500ms, 2s)",
+    )
     .option("--fail-fast", "stop the method as soon as a continuous check fails")
     .option("--var <key=value>", "override configuration (key:int=1, key:float=0.5); repeatable", collect)
     .option("--var-file <file>", "configuration and secrets from JSON, YAML or .env; repeatable", collect)
@@ -50,7 +60,10 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
     .description("check experiment files; print every problem as file:line:col")
     .argument("<files...>", "experiment files")
     .option("--json", "print a JSON report")
-    .addHelpText("after", "\nExamples:\n  withstand validate experiment.json other.yaml\n\nExit codes: 0 valid, 2 invalid.")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand validate experiment.json other.yaml\n\nExit codes: 0 valid, 2 invalid.",
+    )
     .action(async (files: string[], flags) => {
       const { validateCommand } = await import("./validate.js");
       process.exitCode = await validateCommand(files, flags);
@@ -58,7 +71,9 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
 
   program
     .command("halt")
-    .description("KILL SWITCH (destructive): revert every active fault of every run on this machine and stop those runs")
+    .description(
+      "KILL SWITCH (destructive): revert every active fault of every run on this machine and stop those runs",
+    )
     .option("--json", "print what was reverted as JSON")
     .addHelpText("after", "\nExamples:\n  withstand halt")
     .action(async (flags) => {
@@ -73,7 +88,10 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
     .option("--status <status>", "only runs with this status")
     .option("--limit <n>", "at most this many runs", "50")
     .option("--store <path>", "run store")
-    .addHelpText("after", "\nExamples:\n  withstand runs\n  withstand runs --status interrupted --json\n  withstand runs show 20261122-0930")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand runs\n  withstand runs --status interrupted --json\n  withstand runs show 20261122-0930",
+    )
     .action(async (flags) => {
       const { runsListCommand } = await import("./runs.js");
       process.exitCode = runsListCommand(flags);
@@ -92,7 +110,9 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
 
   program
     .command("demo")
-    .description("start the bundled demo system, kill a replica under traffic, and show a robust and a fragile verdict")
+    .description(
+      "start the bundled demo system, kill a replica under traffic, and show a robust and a fragile verdict",
+    )
     .option("--store <path>", "run store")
     .addOption(new Option("--only <variant>", "run only one variant").choices(["robust", "fragile"]))
     .option("--json", "print NDJSON events")
@@ -111,7 +131,10 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse problem is a usage error (exit 2).
-      process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+      process.exitCode =
+        err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0
+          ? EXIT.ok
+          : EXIT.invalid;
       return;
     }
     throw err;

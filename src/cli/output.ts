@@ -1,6 +1,6 @@
 import pc from "picocolors";
-import type { RunEvent } from "../core/events.js";
 import { formatDuration } from "../core/duration.js";
+import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 
 export type OutputMode = "tty" | "plain" | "json" | "quiet";
@@ -48,7 +48,8 @@ export class RunRenderer {
         break;
       case "activity-started":
         this.active.set(`${e.phase}:${e.name}`, Date.parse(e.ts));
-        if (this.mode === "plain" && e.background) this.line(`  … ${PHASE_LABEL[e.phase] ?? e.phase} ${e.name} (background)`);
+        if (this.mode === "plain" && e.background)
+          this.line(`  … ${PHASE_LABEL[e.phase] ?? e.phase} ${e.name} (background)`);
         break;
       case "activity-finished": {
         this.active.delete(`${e.phase}:${e.name}`);
@@ -61,7 +62,9 @@ export class RunRenderer {
       }
       case "hypothesis-checked":
         if (e.phase !== "hypothesis-during" || !e.met)
-          this.line(`  ${e.met ? c.green("●") : c.red("●")} steady state ${e.met ? "met" : "NOT met"} ${c.dim(`(${PHASE_LABEL[e.phase]})`)}`);
+          this.line(
+            `  ${e.met ? c.green("●") : c.red("●")} steady state ${e.met ? "met" : "NOT met"} ${c.dim(`(${PHASE_LABEL[e.phase]})`)}`,
+          );
         break;
       case "fault-injected":
         this.line(`  ${c.yellow("⚡")} fault ${e.kind} injected by ${e.activity}: ${e.targets.join("; ")}`);
@@ -98,7 +101,9 @@ export class RunRenderer {
     if (this.mode !== "tty" || this.active.size === 0) return;
     this.frame = (this.frame + 1) % SPINNER.length;
     const now = Date.now();
-    const parts = [...this.active].map(([key, start]) => `${key.split(":").slice(1).join(":")} ${formatDuration(now - start)}`);
+    const parts = [...this.active].map(
+      ([key, start]) => `${key.split(":").slice(1).join(":")} ${formatDuration(now - start)}`,
+    );
     this.write(`\r\x1b[K${pc.cyan(SPINNER[this.frame] ?? "")} ${parts.join(pc.dim(" · "))}`);
     this.statusShown = true;
   }
@@ -127,14 +132,19 @@ export function printSummary(journal: Journal, mode: OutputMode, title: string):
   }
   const c = colour ? pc : pc.createColors(false);
   const ss = journal.steady_states;
-  const state = (s: { steady_state_met: boolean } | null) => (s === null ? c.dim("not checked") : s.steady_state_met ? c.green("met") : c.red("not met"));
+  const state = (s: { steady_state_met: boolean } | null) =>
+    s === null ? c.dim("not checked") : s.steady_state_met ? c.green("met") : c.red("not met");
   const faults = journal.withstand.faults;
   const reverted = faults.filter((f) => f.reverted_at !== null).length;
   const lines = [
     "",
     `${c.bold("Summary")} — ${title}`,
     `  hypothesis before  ${state(ss.before)}`,
-    ...(ss.during.length > 0 ? [`  during the method  ${ss.during.filter((d) => d.steady_state_met).length}/${ss.during.length} checks met`] : []),
+    ...(ss.during.length > 0
+      ? [
+          `  during the method  ${ss.during.filter((d) => d.steady_state_met).length}/${ss.during.length} checks met`,
+        ]
+      : []),
     `  hypothesis after   ${state(ss.after)}`,
     `  faults             ${faults.length} injected, ${reverted} reverted`,
     `  status             ${journal.status}${journal.deviated ? " (deviated)" : ""} in ${formatDuration(journal.duration * 1000)}`,

@@ -5,7 +5,7 @@ import type { ExperimentSpec } from "../core/experiment.js";
 import { toStored } from "../core/window.js";
 import { type RunOptions, type RunResult, runExperiment, type StopReason } from "../engine/run.js";
 import { SqliteStore, storePath } from "../store/sqlite.js";
-import { printSummary, RunRenderer, type OutputMode } from "./output.js";
+import { type OutputMode, printSummary, RunRenderer } from "./output.js";
 
 export function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -29,7 +29,13 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
   const renderer = new RunRenderer(opts.mode);
   bus.on(renderer.onEvent);
   const store = opts.dryRun ? undefined : new SqliteStore(storePath(opts.store));
-  store?.beginRun({ id: runId, kind: "experiment", title: spec.title, source: spec.file, startedAt: new Date().toISOString() });
+  store?.beginRun({
+    id: runId,
+    kind: "experiment",
+    title: spec.title,
+    source: spec.file,
+    startedAt: new Date().toISOString(),
+  });
   if (store) bus.on((e) => store.appendEvent(e));
 
   const stop = new AbortController();
@@ -43,7 +49,8 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
   process.on("SIGUSR1", onHalt);
-  const deadline = opts.deadlineMs !== undefined ? setTimeout(() => abort("deadline"), opts.deadlineMs) : undefined;
+  const deadline =
+    opts.deadlineMs !== undefined ? setTimeout(() => abort("deadline"), opts.deadlineMs) : undefined;
   try {
     const result = await runExperiment(spec, {
       ...opts,

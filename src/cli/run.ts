@@ -1,6 +1,11 @@
-import { EXIT } from "../core/exit-codes.js";
 import { parseDuration } from "../core/duration.js";
-import { HYPOTHESIS_STRATEGIES, type HypothesisStrategy, ROLLBACK_STRATEGIES, type RollbackStrategy } from "../core/experiment.js";
+import { EXIT } from "../core/exit-codes.js";
+import {
+  HYPOTHESIS_STRATEGIES,
+  type HypothesisStrategy,
+  ROLLBACK_STRATEGIES,
+  type RollbackStrategy,
+} from "../core/experiment.js";
 import { parseVar, readVarFile, UsageError } from "../engine/vars.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadExperimentFile } from "../spec/load.js";
@@ -25,14 +30,24 @@ export interface RunFlags {
 
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   if (flags.rollbackStrategy && !ROLLBACK_STRATEGIES.includes(flags.rollbackStrategy as RollbackStrategy)) {
-    failUsage(`--rollback-strategy ${flags.rollbackStrategy}: expected one of ${ROLLBACK_STRATEGIES.join(", ")}`);
+    failUsage(
+      `--rollback-strategy ${flags.rollbackStrategy}: expected one of ${ROLLBACK_STRATEGIES.join(", ")}`,
+    );
   }
-  if (flags.hypothesisStrategy && !HYPOTHESIS_STRATEGIES.includes(flags.hypothesisStrategy as HypothesisStrategy)) {
-    failUsage(`--hypothesis-strategy ${flags.hypothesisStrategy}: expected one of ${HYPOTHESIS_STRATEGIES.join(", ")}`);
+  if (
+    flags.hypothesisStrategy &&
+    !HYPOTHESIS_STRATEGIES.includes(flags.hypothesisStrategy as HypothesisStrategy)
+  ) {
+    failUsage(
+      `--hypothesis-strategy ${flags.hypothesisStrategy}: expected one of ${HYPOTHESIS_STRATEGIES.join(", ")}`,
+    );
   }
-  const frequencyMs = flags.hypothesisFrequency === undefined ? undefined : parseDuration(flags.hypothesisFrequency);
+  const frequencyMs =
+    flags.hypothesisFrequency === undefined ? undefined : parseDuration(flags.hypothesisFrequency);
   if (flags.hypothesisFrequency !== undefined && (frequencyMs === undefined || frequencyMs <= 0)) {
-    failUsage(`--hypothesis-frequency ${flags.hypothesisFrequency}: expected seconds or a duration such as 500ms, 2s`);
+    failUsage(
+      `--hypothesis-frequency ${flags.hypothesisFrequency}: expected seconds or a duration such as 500ms, 2s`,
+    );
   }
   const deadlineMs = flags.deadline === undefined ? undefined : parseDuration(flags.deadline);
   if (flags.deadline !== undefined && (deadlineMs === undefined || deadlineMs <= 0)) {

@@ -7,10 +7,17 @@ import { failUsage } from "./fail.js";
 
 const STATUSES = ["running", "completed", "failed", "aborted", "interrupted"];
 
-export function runsListCommand(flags: { json?: boolean; store?: string; status?: string; limit?: string }): number {
-  if (flags.status && !STATUSES.includes(flags.status)) failUsage(`--status ${flags.status}: expected one of ${STATUSES.join(", ")}`);
+export function runsListCommand(flags: {
+  json?: boolean;
+  store?: string;
+  status?: string;
+  limit?: string;
+}): number {
+  if (flags.status && !STATUSES.includes(flags.status))
+    failUsage(`--status ${flags.status}: expected one of ${STATUSES.join(", ")}`);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit <= 0) failUsage(`--limit ${flags.limit}: expected a positive integer`);
+  if (!Number.isInteger(limit) || limit <= 0)
+    failUsage(`--limit ${flags.limit}: expected a positive integer`);
   const store = new SqliteStore(storePath(flags.store));
   try {
     const runs = store.listRuns({ status: flags.status as StoredStatus | undefined, limit });
@@ -23,10 +30,19 @@ export function runsListCommand(flags: { json?: boolean; store?: string; status?
       return EXIT.ok;
     }
     const c = process.stdout.isTTY ? pc : pc.createColors(false);
-    process.stdout.write(`${c.dim(["RUN".padEnd(24), "STARTED".padEnd(20), "DURATION".padEnd(9), "OUTCOME".padEnd(14), "TITLE"].join(" "))}\n`);
+    process.stdout.write(
+      `${c.dim(["RUN".padEnd(24), "STARTED".padEnd(20), "DURATION".padEnd(9), "OUTCOME".padEnd(14), "TITLE"].join(" "))}\n`,
+    );
     for (const r of runs) {
       const outcome = r.outcome ?? r.status;
-      const colour = outcome === "held" ? c.green : outcome === "running" ? c.cyan : outcome === "deviated" || outcome === "failed" ? c.red : c.yellow;
+      const colour =
+        outcome === "held"
+          ? c.green
+          : outcome === "running"
+            ? c.cyan
+            : outcome === "deviated" || outcome === "failed"
+              ? c.red
+              : c.yellow;
       process.stdout.write(
         `${r.id.padEnd(24)} ${r.startedAt.slice(0, 19).replace("T", " ").padEnd(20)} ${(r.durationMs === null ? "-" : formatDuration(r.durationMs)).padEnd(9)} ${colour(outcome.padEnd(14))} ${r.title}\n`,
       );
@@ -57,13 +73,23 @@ export function runsShowCommand(id: string, flags: { json?: boolean; store?: str
     ];
     if (j) {
       lines.push(`reason    ${j.withstand.reason}`);
-      lines.push(`before    ${j.steady_states.before ? (j.steady_states.before.steady_state_met ? "met" : "not met") : "not checked"}`);
-      lines.push(`after     ${j.steady_states.after ? (j.steady_states.after.steady_state_met ? "met" : "not met") : "not checked"}`);
+      lines.push(
+        `before    ${j.steady_states.before ? (j.steady_states.before.steady_state_met ? "met" : "not met") : "not checked"}`,
+      );
+      lines.push(
+        `after     ${j.steady_states.after ? (j.steady_states.after.steady_state_met ? "met" : "not met") : "not checked"}`,
+      );
       lines.push("activities:");
-      for (const a of j.run) lines.push(`  ${a.status === "succeeded" && a.tolerance_met !== false ? "✓" : "✗"} ${String(a.activity.name)} (${a.duration.toFixed(3)}s)`);
+      for (const a of j.run)
+        lines.push(
+          `  ${a.status === "succeeded" && a.tolerance_met !== false ? "✓" : "✗"} ${String(a.activity.name)} (${a.duration.toFixed(3)}s)`,
+        );
       for (const a of j.rollbacks) lines.push(`  ↺ rollback ${String(a.activity.name)} ${a.status}`);
       lines.push("faults:");
-      for (const f of j.withstand.faults) lines.push(`  ${f.kind} by ${f.activity} on ${f.targets.map((t) => t.pid).join(", ")}: injected ${f.injected_at}, reverted ${f.reverted_at ?? "NEVER"} (${f.revert})`);
+      for (const f of j.withstand.faults)
+        lines.push(
+          `  ${f.kind} by ${f.activity} on ${f.targets.map((t) => t.pid).join(", ")}: injected ${f.injected_at}, reverted ${f.reverted_at ?? "NEVER"} (${f.revert})`,
+        );
     } else lines.push(`events    ${run.events.length} recorded (no journal: the run did not finish)`);
     process.stdout.write(`${lines.join("\n")}\n`);
     return EXIT.ok;

@@ -12,7 +12,13 @@ interface Base {
 export type RunEvent = Base &
   (
     | { type: "run-started"; title: string; source: string }
-    | { type: "activity-started"; phase: Phase; name: string; activityType: "probe" | "action"; background: boolean }
+    | {
+        type: "activity-started";
+        phase: Phase;
+        name: string;
+        activityType: "probe" | "action";
+        background: boolean;
+      }
     | {
         type: "activity-finished";
         phase: Phase;

@@ -29,7 +29,11 @@ export interface ProcessSelector {
   port?: number | undefined;
 }
 
-export type ModeSpec = { mode: "one" } | { mode: "all" } | { mode: "fixed"; value: number } | { mode: "percent"; value: number };
+export type ModeSpec =
+  | { mode: "one" }
+  | { mode: "all" }
+  | { mode: "fixed"; value: number }
+  | { mode: "percent"; value: number };
 
 export type FaultSpec =
   | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }

@@ -1,5 +1,9 @@
 /** Blast-radius selection: which of the matching targets a fault hits. */
-export type SelectionMode = { mode: "one" } | { mode: "all" } | { mode: "fixed"; value: number } | { mode: "percent"; value: number };
+export type SelectionMode =
+  | { mode: "one" }
+  | { mode: "all" }
+  | { mode: "fixed"; value: number }
+  | { mode: "percent"; value: number };
 
 /** How many of `n` candidates a mode hits. Percent rounds down but hits at least one when above 0%. */
 export function selectionSize(mode: SelectionMode, n: number): number {

@@ -15,7 +15,8 @@ export interface Threshold {
 
 export type ThresholdParse = { ok: true; threshold: Threshold } | { ok: false; error: string };
 
-const EXPR = /^\s*(avg|min|max|med|count|rate|value|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
+const EXPR =
+  /^\s*(avg|min|max|med|count|rate|value|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
 
 export function parseThreshold(source: string): ThresholdParse {
   const m = EXPR.exec(source);
@@ -30,7 +31,10 @@ export function parseThreshold(source: string): ThresholdParse {
   if (pct !== undefined) {
     const percentile = Number(pct);
     if (percentile < 0 || percentile > 100) {
-      return { ok: false, error: `invalid threshold ${JSON.stringify(source)}: percentile must be within 0..100` };
+      return {
+        ok: false,
+        error: `invalid threshold ${JSON.stringify(source)}: percentile must be within 0..100`,
+      };
     }
     aggregation = { kind: "p", percentile };
   } else {
@@ -57,7 +61,12 @@ export function compare(actual: number, op: Operator, expected: number): boolean
   }
 }
 
-export type MetricName = "http_req_duration" | "http_req_failed" | "http_reqs" | "iterations" | "dropped_iterations";
+export type MetricName =
+  | "http_req_duration"
+  | "http_req_failed"
+  | "http_reqs"
+  | "iterations"
+  | "dropped_iterations";
 export const METRICS: readonly MetricName[] = [
   "http_req_duration",
   "http_req_failed",
@@ -105,7 +114,12 @@ export interface ThresholdResult {
   actual: number | undefined;
 }
 
-export function evaluateThreshold(metric: MetricName, t: Threshold, s: WindowSummary, dropped = 0): ThresholdResult {
+export function evaluateThreshold(
+  metric: MetricName,
+  t: Threshold,
+  s: WindowSummary,
+  dropped = 0,
+): ThresholdResult {
   const actual = metricValue(metric, t.aggregation, s, dropped);
   return { metric, expression: t.source, ok: actual !== undefined && compare(actual, t.op, t.value), actual };
 }

@@ -38,7 +38,7 @@ function statusOf(value: unknown): number | undefined {
 }
 
 function show(v: unknown): string {
-  const text = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const text = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -58,14 +58,20 @@ function deepEqual(a: unknown, b: unknown): boolean {
 export function checkTolerance(tolerance: PureTolerance, value: unknown): ToleranceResult {
   if (typeof tolerance === "boolean" || typeof tolerance === "string") {
     const met = deepEqual(value, tolerance);
-    return { met, reason: met ? `value is ${show(tolerance)}` : `expected ${show(tolerance)}, got ${show(value)}` };
+    return {
+      met,
+      reason: met ? `value is ${show(tolerance)}` : `expected ${show(tolerance)}, got ${show(value)}`,
+    };
   }
   if (typeof tolerance === "number") {
     const status = statusOf(value);
     const actual = status ?? value;
     const met = actual === tolerance;
     const what = status !== undefined ? "status" : "value";
-    return { met, reason: met ? `${what} is ${tolerance}` : `expected ${what} ${tolerance}, got ${show(actual)}` };
+    return {
+      met,
+      reason: met ? `${what} is ${tolerance}` : `expected ${what} ${tolerance}, got ${show(actual)}`,
+    };
   }
   if (Array.isArray(tolerance)) return checkList(tolerance, value);
   const spec = tolerance as RangeTolerance | RegexTolerance | JsonPathTolerance;
@@ -83,10 +89,18 @@ function checkList(list: readonly unknown[], value: unknown): ToleranceResult {
   const status = statusOf(value);
   if (status !== undefined) {
     const met = list.includes(status);
-    return { met, reason: met ? `status ${status} is in ${show(list)}` : `status ${status} not in ${show(list)}` };
+    return {
+      met,
+      reason: met ? `status ${status} is in ${show(list)}` : `status ${status} not in ${show(list)}`,
+    };
   }
   // CTK: a two-item list against a bare value is an inclusive range.
-  if (list.length === 2 && typeof list[0] === "number" && typeof list[1] === "number" && typeof value === "number") {
+  if (
+    list.length === 2 &&
+    typeof list[0] === "number" &&
+    typeof list[1] === "number" &&
+    typeof value === "number"
+  ) {
     const met = value >= list[0] && value <= list[1];
     return { met, reason: `${value} ${met ? "within" : "outside"} [${list[0]}, ${list[1]}]` };
   }
@@ -95,11 +109,17 @@ function checkList(list: readonly unknown[], value: unknown): ToleranceResult {
 }
 
 function checkRange(spec: RangeTolerance, value: unknown): ToleranceResult {
-  const picked = spec.target === undefined && statusOf(value) !== undefined ? statusOf(value) : pickTarget(value, spec.target, []);
+  const picked =
+    spec.target === undefined && statusOf(value) !== undefined
+      ? statusOf(value)
+      : pickTarget(value, spec.target, []);
   const n = typeof picked === "string" && picked.trim() !== "" ? Number(picked) : picked;
   const [lo, hi] = spec.range;
   if (typeof n !== "number" || Number.isNaN(n)) {
-    return { met: false, reason: `range needs a number${spec.target ? ` at ${spec.target}` : ""}, got ${show(picked)}` };
+    return {
+      met: false,
+      reason: `range needs a number${spec.target ? ` at ${spec.target}` : ""}, got ${show(picked)}`,
+    };
   }
   const met = n >= lo && n <= hi;
   return { met, reason: `${n} ${met ? "within" : "outside"} [${lo}, ${hi}]` };
@@ -109,7 +129,10 @@ function checkRegex(spec: RegexTolerance, value: unknown): ToleranceResult {
   const picked = pickTarget(value, spec.target, ["stdout", "body"]);
   const text = typeof picked === "string" ? picked : undefined;
   if (text === undefined) {
-    return { met: false, reason: `regex needs text${spec.target ? ` at ${spec.target}` : ""}, got ${show(picked)}` };
+    return {
+      met: false,
+      reason: `regex needs text${spec.target ? ` at ${spec.target}` : ""}, got ${show(picked)}`,
+    };
   }
   let re: RegExp;
   try {
@@ -118,7 +141,10 @@ function checkRegex(spec: RegexTolerance, value: unknown): ToleranceResult {
     return { met: false, reason: `invalid pattern: ${(err as Error).message}` };
   }
   const met = re.test(text);
-  return { met, reason: met ? `matches /${spec.pattern}/` : `${show(text)} does not match /${spec.pattern}/` };
+  return {
+    met,
+    reason: met ? `matches /${spec.pattern}/` : `${show(text)} does not match /${spec.pattern}/`,
+  };
 }
 
 function checkJsonPath(spec: JsonPathTolerance, value: unknown): ToleranceResult {
@@ -127,7 +153,10 @@ function checkJsonPath(spec: JsonPathTolerance, value: unknown): ToleranceResult
     try {
       json = JSON.parse(json);
     } catch {
-      return { met: false, reason: `jsonpath needs JSON${spec.target ? ` at ${spec.target}` : ""}, got text` };
+      return {
+        met: false,
+        reason: `jsonpath needs JSON${spec.target ? ` at ${spec.target}` : ""}, got text`,
+      };
     }
   }
   if (json === null || typeof json !== "object") {
@@ -144,9 +173,17 @@ function checkJsonPath(spec: JsonPathTolerance, value: unknown): ToleranceResult
   }
   if (!("expect" in spec) || spec.expect === undefined) {
     const met = spec.count !== undefined || values.length > 0;
-    return { met, reason: met ? `${spec.path} matched ${values.length} values` : `${spec.path} matched nothing` };
+    return {
+      met,
+      reason: met ? `${spec.path} matched ${values.length} values` : `${spec.path} matched nothing`,
+    };
   }
   const expect = spec.expect;
   const met = Array.isArray(expect) ? deepEqual(values, expect) : values.some((v) => deepEqual(v, expect));
-  return { met, reason: met ? `${spec.path} = ${show(expect)}` : `${spec.path} is ${show(values)}, expected ${show(expect)}` };
+  return {
+    met,
+    reason: met
+      ? `${spec.path} = ${show(expect)}`
+      : `${spec.path} is ${show(values)}, expected ${show(expect)}`,
+  };
 }

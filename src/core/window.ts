@@ -22,7 +22,16 @@ export interface StoredWindow extends Omit<Window, "latency"> {
 }
 
 export function newWindow(start: number, labels: Record<string, string> = {}): Window {
-  return { start, end: start, count: 0, errors: 0, errorClasses: {}, statusCodes: {}, latency: newHistogram(), labels };
+  return {
+    start,
+    end: start,
+    count: 0,
+    errors: 0,
+    errorClasses: {},
+    statusCodes: {},
+    latency: newHistogram(),
+    labels,
+  };
 }
 
 export interface Sample {

@@ -15,10 +15,13 @@ const healthy = new Map<number, boolean>(replicas.map((p) => [p, true]));
 let next = 0;
 
 function check(replica: number): void {
-  const req = request({ host: "127.0.0.1", port: replica, path: "/health", timeout: 150, agent: false }, (res) => {
-    res.resume();
-    healthy.set(replica, res.statusCode === 200);
-  });
+  const req = request(
+    { host: "127.0.0.1", port: replica, path: "/health", timeout: 150, agent: false },
+    (res) => {
+      res.resume();
+      healthy.set(replica, res.statusCode === 200);
+    },
+  );
   req.on("timeout", () => req.destroy(new Error("timeout")));
   req.on("error", () => healthy.set(replica, false));
   req.end();
@@ -33,16 +36,29 @@ function pick(exclude?: number): number | undefined {
   return candidates[next];
 }
 
-type Outcome = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer } | { error: Error };
+type Outcome =
+  | { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+  | { error: Error };
 
-function forward(replica: number, method: string, path: string, headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<Outcome> {
+function forward(
+  replica: number,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): Promise<Outcome> {
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port: replica, method, path, headers, agent, timeout: UPSTREAM_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", (error) => resolve({ error }));
-    });
+    const req = request(
+      { host: "127.0.0.1", port: replica, method, path, headers, agent, timeout: UPSTREAM_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", (error) => resolve({ error }));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("upstream timeout")));
     req.on("error", (error) => resolve({ error }));
     req.end(body);
@@ -80,7 +96,9 @@ const server = createServer((req, res) => {
       res.end(JSON.stringify({ error: `upstream ${first}: ${out.error.message}` }));
       return;
     }
-    res.writeHead(out.status, { "content-type": String(out.headers["content-type"] ?? "application/octet-stream") });
+    res.writeHead(out.status, {
+      "content-type": String(out.headers["content-type"] ?? "application/octet-stream"),
+    });
     res.end(out.body);
   });
 });

@@ -6,7 +6,11 @@ import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? 0);
 const replica = process.argv[3] ?? "orders";
-const ORDERS = Array.from({ length: 5 }, (_, i) => ({ id: i + 1, item: `widget-${i + 1}`, quantity: (i % 3) + 1 }));
+const ORDERS = Array.from({ length: 5 }, (_, i) => ({
+  id: i + 1,
+  item: `widget-${i + 1}`,
+  quantity: (i % 3) + 1,
+}));
 
 const server = createServer((req, res) => {
   if (req.url === "/health") {

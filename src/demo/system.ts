@@ -24,20 +24,29 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startDemoSystem(opts: { fragile?: boolean; replicas?: number } = {}): Promise<DemoSystem> {
+export async function startDemoSystem(
+  opts: { fragile?: boolean; replicas?: number } = {},
+): Promise<DemoSystem> {
   const lbPort = await freePort();
   const replicaPorts: number[] = [];
   for (let i = 0; i < (opts.replicas ?? 3); i++) replicaPorts.push(await freePort());
   const script = fileURLToPath(new URL("./supervisor.js", import.meta.url));
-  const supervisor = spawn(process.execPath, [script, String(lbPort), replicaPorts.join(","), ...(opts.fragile ? ["--fragile"] : [])], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const supervisor = spawn(
+    process.execPath,
+    [script, String(lbPort), replicaPorts.join(","), ...(opts.fragile ? ["--fragile"] : [])],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   supervisor.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo system did not start within 15s: ${stderr}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`demo system did not start within 15s: ${stderr}`)),
+      15_000,
+    );
     supervisor.stdout?.on("data", (d: Buffer) => {
       if (d.toString().includes("ready")) {
         clearTimeout(timer);

@@ -23,7 +23,11 @@ export interface ActivityResult {
 }
 
 /** Substitutes variables into the activity as written, then validates it again with real values. */
-export function materialise(raw: RawActivity, ctx: RunContext, role: "hypothesis" | "method" | "rollback"): ActivitySpec {
+export function materialise(
+  raw: RawActivity,
+  ctx: RunContext,
+  role: "hypothesis" | "method" | "rollback",
+): ActivitySpec {
   const value = substitute(raw.raw, [ctx.saved, ctx.configuration, ctx.secrets]) as Record<string, unknown>;
   const errors: string[] = [];
   const spec = parseActivity(
@@ -51,33 +55,67 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
   if (spec.fault) {
     if (ctx.dryRun) {
       const { matched } = matchProcesses(spec.fault.select);
-      return { dry_run: `would ${spec.fault.kind} ${spec.fault.selection.mode}`, candidates: matched.map((m) => ({ pid: m.pid, command: m.command })) };
+      return {
+        dry_run: `would ${spec.fault.kind} ${spec.fault.selection.mode}`,
+        candidates: matched.map((m) => ({ pid: m.pid, command: m.command })),
+      };
     }
     return injectProcessFault(spec.fault, spec.name, spec.loc, ctx.registry).output;
   }
   if (spec.load) {
-    if (ctx.dryRun) return { dry_run: `would send ${spec.load.ratePerSecond}/s to ${spec.load.url} for ${spec.load.durationMs}ms` };
+    if (ctx.dryRun)
+      return {
+        dry_run: `would send ${spec.load.ratePerSecond}/s to ${spec.load.url} for ${spec.load.durationMs}ms`,
+      };
     const result = await runConstantRate(spec.load, signal, (w) => {
       ctx.onWindow(spec.name, w);
       const s = summarize(w);
-      ctx.bus.emit({ type: "load-window", runId: ctx.runId, ts: new Date().toISOString(), name: spec.name, count: s.count, errors: s.errors, p99Ms: s.latencyMs.p99 });
+      ctx.bus.emit({
+        type: "load-window",
+        runId: ctx.runId,
+        ts: new Date().toISOString(),
+        name: spec.name,
+        count: s.count,
+        errors: s.errors,
+        p99Ms: s.latencyMs.p99,
+      });
     });
     ctx.loads.set(spec.name, result);
     const s = summarize(mergeWindows(result.windows));
-    return { requests: s.count, errors: s.errors, error_rate: s.errorRate, p50_ms: s.latencyMs.med, p99_ms: s.latencyMs.p99, max_ms: s.latencyMs.max, dropped: result.dropped };
+    return {
+      requests: s.count,
+      errors: s.errors,
+      error_rate: s.errorRate,
+      p50_ms: s.latencyMs.med,
+      p99_ms: s.latencyMs.p99,
+      max_ms: s.latencyMs.max,
+      dropped: result.dropped,
+    };
   }
   // A probe that only carries a load tolerance reads the load windows gathered so far.
   return null;
 }
 
-async function checkSpecTolerance(spec: ActivitySpec, output: unknown, ctx: RunContext, signal: AbortSignal): Promise<ToleranceResult> {
+async function checkSpecTolerance(
+  spec: ActivitySpec,
+  output: unknown,
+  ctx: RunContext,
+  signal: AbortSignal,
+): Promise<ToleranceResult> {
   const tol = spec.tolerance;
   if (tol === undefined) return { met: true, reason: "no tolerance" };
   if (typeof tol === "object" && !Array.isArray(tol) && "type" in tol) {
     if (tol.type === "load") {
-      const sources = tol.load !== undefined ? [ctx.loads.get(tol.load)].flatMap((x) => x ?? []) : [...ctx.loads.values()];
+      const sources =
+        tol.load !== undefined ? [ctx.loads.get(tol.load)].flatMap((x) => x ?? []) : [...ctx.loads.values()];
       const windows = sources.flatMap((s) => s.windows);
-      if (windows.length === 0) return { met: true, reason: tol.load ? `load ${tol.load} has not run yet: nothing to judge` : "no load has run yet: nothing to judge" };
+      if (windows.length === 0)
+        return {
+          met: true,
+          reason: tol.load
+            ? `load ${tol.load} has not run yet: nothing to judge`
+            : "no load has run yet: nothing to judge",
+        };
       const summary = summarize(mergeWindows(windows));
       const dropped = sources.reduce((n, s) => n + s.dropped, 0);
       const failed: string[] = [];
@@ -98,7 +136,10 @@ async function checkSpecTolerance(spec: ActivitySpec, output: unknown, ctx: RunC
         const out = await execute(tol.activity, ctx, signal);
         const status = (out as { status?: number } | null)?.status;
         const ok = tol.activity.provider?.type === "http" ? (status ?? 600) < 400 : status === 0;
-        return { met: ok, reason: `tolerance probe ${ok ? "succeeded" : "failed"}${status !== undefined ? ` (status ${status})` : ""}` };
+        return {
+          met: ok,
+          reason: `tolerance probe ${ok ? "succeeded" : "failed"}${status !== undefined ? ` (status ${status})` : ""}`,
+        };
       } catch (err) {
         return { met: false, reason: `tolerance probe failed: ${(err as Error).message}` };
       }
@@ -117,7 +158,15 @@ export async function runActivity(
 ): Promise<ActivityResult> {
   const spec = materialise(raw, ctx, role);
   const started = Date.now();
-  ctx.bus.emit({ type: "activity-started", runId: ctx.runId, ts: new Date(started).toISOString(), phase, name: spec.name, activityType: spec.type, background: spec.background });
+  ctx.bus.emit({
+    type: "activity-started",
+    runId: ctx.runId,
+    ts: new Date(started).toISOString(),
+    phase,
+    name: spec.name,
+    activityType: spec.type,
+    background: spec.background,
+  });
   await sleep(spec.pauses.beforeMs, signal);
   let output: unknown = null;
   let status: "succeeded" | "failed" = "succeeded";
@@ -146,7 +195,11 @@ export async function runActivity(
   if (spec.save && status === "succeeded") ctx.saved[spec.save] = output;
   const ended = Date.now();
   if (detail === "" && output && typeof output === "object") {
-    const o = output as { status?: unknown; dry_run?: string; candidates?: { pid: number; command: string }[] };
+    const o = output as {
+      status?: unknown;
+      dry_run?: string;
+      candidates?: { pid: number; command: string }[];
+    };
     if (o.dry_run !== undefined) {
       const hits = o.candidates?.map((c) => `${c.pid} ${c.command.slice(0, 80)}`);
       detail = hits ? `${o.dry_run} of ${hits.length} matching: ${hits.join("; ") || "none"}` : o.dry_run;

@@ -27,7 +27,9 @@ function resolveValue(value: unknown, where: string, env: NodeJS.ProcessEnv): un
     const raw = env[value.key];
     if (raw !== undefined) return castEnv(raw, value.env_var_type);
     if ("default" in value) return value.default;
-    throw new ConfigError(`${where}: environment variable ${value.key} is not set and has no default (expected it set, or a default)`);
+    throw new ConfigError(
+      `${where}: environment variable ${value.key} is not set and has no default (expected it set, or a default)`,
+    );
   }
   return value;
 }
@@ -46,11 +48,13 @@ export function resolveConfiguration(
   env: NodeJS.ProcessEnv = process.env,
 ): Resolved {
   const configuration: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(spec.configuration)) configuration[k] = resolveValue(v, `${spec.file}: configuration.${k}`, env);
+  for (const [k, v] of Object.entries(spec.configuration))
+    configuration[k] = resolveValue(v, `${spec.file}: configuration.${k}`, env);
   Object.assign(configuration, overrides.configuration);
   const secrets: Record<string, unknown> = {};
   for (const [scope, values] of Object.entries(spec.secrets)) {
-    for (const [k, v] of Object.entries(values)) secrets[k] = resolveValue(v, `${spec.file}: secrets.${scope}.${k}`, env);
+    for (const [k, v] of Object.entries(values))
+      secrets[k] = resolveValue(v, `${spec.file}: secrets.${scope}.${k}`, env);
   }
   Object.assign(secrets, overrides.secrets);
   const secretValues = Object.values(secrets).map((v) => (typeof v === "string" ? v : JSON.stringify(v)));

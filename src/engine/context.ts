@@ -20,5 +20,5 @@ export interface RunContext {
   onWindow: (series: string, window: Window) => void;
 }
 
-export type { Phase };
 export { sleep } from "../core/sleep.js";
+export type { Phase };

@@ -1,10 +1,15 @@
 import { hostname, platform, release } from "node:os";
 import type { EventBus, Phase } from "../core/events.js";
 import { EXIT, type ExitCode, exitCodeFor, type RunStatus } from "../core/exit-codes.js";
-import type { ExperimentSpec, HypothesisStrategy, RawActivity, RollbackStrategy } from "../core/experiment.js";
+import type {
+  ExperimentSpec,
+  HypothesisStrategy,
+  RawActivity,
+  RollbackStrategy,
+} from "../core/experiment.js";
 import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal.js";
-import type { Window } from "../core/window.js";
 import { redact } from "../core/redact.js";
+import type { Window } from "../core/window.js";
 import { TargetError } from "../faults/targets.js";
 import { closeHttpAgents } from "../probes/http.js";
 import { SafetyRegistry } from "../safety/registry.js";
@@ -57,7 +62,13 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   const bus = opts.bus;
   const emit = bus.emit.bind(bus);
   const registry = new SafetyRegistry(opts.stateRoot ?? stateDir(), opts.runId, bus, spec.title);
-  emit({ type: "run-started", runId: opts.runId, ts: new Date(started).toISOString(), title: spec.title, source: spec.file });
+  emit({
+    type: "run-started",
+    runId: opts.runId,
+    ts: new Date(started).toISOString(),
+    title: spec.title,
+    source: spec.file,
+  });
 
   const steady: Journal["steady_states"] = { before: null, after: null, during: [] };
   const methodRuns: ActivityRun[] = [];
@@ -101,7 +112,14 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
           break;
         }
       }
-      emit({ type: "hypothesis-checked", runId: opts.runId, ts: new Date().toISOString(), phase, met: state.steady_state_met, title: spec.hypothesis?.title ?? "" });
+      emit({
+        type: "hypothesis-checked",
+        runId: opts.runId,
+        ts: new Date().toISOString(),
+        phase,
+        met: state.steady_state_met,
+        title: spec.hypothesis?.title ?? "",
+      });
       return state;
     };
     const probeFailed = (s: SteadyState) => s.probes.some((p) => p.status === "failed");
@@ -167,7 +185,10 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
         }
         await Promise.all(background);
         // Timed faults end on their own; the method is over when the last of them is reverted.
-        await Promise.race([registry.settled(), new Promise((r) => method.signal.addEventListener("abort", r, { once: true }))]);
+        await Promise.race([
+          registry.settled(),
+          new Promise((r) => method.signal.addEventListener("abort", r, { once: true })),
+        ]);
       } catch (err) {
         fatal ??= err;
       } finally {
@@ -206,7 +227,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
         }
       }
     }
-    if (outcome === "held") reason = spec.hypothesis ? "steady state held" : "method completed (no hypothesis)";
+    if (outcome === "held")
+      reason = spec.hypothesis ? "steady state held" : "method completed (no hypothesis)";
 
     registry.revertAll("run ending");
     const playRollbacks =
@@ -221,7 +243,11 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       status = why === "interrupted" ? "interrupted" : "aborted";
       outcome = why;
       reason =
-        why === "halted" ? "halted by withstand halt" : why === "deadline" ? "deadline reached" : "interrupted by a signal";
+        why === "halted"
+          ? "halted by withstand halt"
+          : why === "deadline"
+            ? "deadline reached"
+            : "interrupted by a signal";
       if (rollbackStrategy === "always") {
         const ctx = minimalContext(spec, opts, registry, secretValues);
         await rollbacks(spec, ctx, opts, rollbackRuns);
@@ -243,7 +269,9 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   }
 
   const ended = Date.now();
-  const exitCode = exitOverride ?? (outcome === "hypothesis-unmet-before-method" ? EXIT.failed : exitCodeFor(status, deviated));
+  const exitCode =
+    exitOverride ??
+    (outcome === "hypothesis-unmet-before-method" ? EXIT.failed : exitCodeFor(status, deviated));
   const journal: Journal = {
     "chaoslib-version": `withstand-${VERSION}`,
     platform: `${platform()} ${release()}`,
@@ -266,11 +294,26 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       faults: registry.faultRecords(),
     },
   };
-  emit({ type: "run-finished", runId: opts.runId, ts: journal.end, status, deviated, outcome, reason: journal.withstand.reason, exitCode, durationMs: ended - started });
+  emit({
+    type: "run-finished",
+    runId: opts.runId,
+    ts: journal.end,
+    status,
+    deviated,
+    outcome,
+    reason: journal.withstand.reason,
+    exitCode,
+    durationMs: ended - started,
+  });
   return usageError !== undefined ? { journal, exitCode, usageError } : { journal, exitCode };
 }
 
-function minimalContext(spec: ExperimentSpec, opts: RunOptions, registry: SafetyRegistry, secretValues: string[]): RunContext {
+function minimalContext(
+  spec: ExperimentSpec,
+  opts: RunOptions,
+  registry: SafetyRegistry,
+  secretValues: string[],
+): RunContext {
   let resolved = { configuration: {} as Record<string, unknown>, secrets: {} as Record<string, unknown> };
   try {
     resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
@@ -293,7 +336,12 @@ function minimalContext(spec: ExperimentSpec, opts: RunOptions, registry: Safety
 }
 
 /** Rollbacks all run, even when one fails; only a hard stop (second Ctrl-C) cuts them short. */
-async function rollbacks(spec: ExperimentSpec, ctx: RunContext, opts: RunOptions, out: ActivityRun[]): Promise<void> {
+async function rollbacks(
+  spec: ExperimentSpec,
+  ctx: RunContext,
+  opts: RunOptions,
+  out: ActivityRun[],
+): Promise<void> {
   const signal = opts.hardSignal ?? new AbortController().signal;
   for (const activity of spec.rollbacks) {
     if (signal.aborted) break;

@@ -13,7 +13,8 @@ export class UsageError extends Error {
 /** `--var key=value`, `--var key:int=3`, `--var key:float=0.5` (CTK's syntax). */
 export function parseVar(text: string): [string, unknown] {
   const eq = text.indexOf("=");
-  if (eq <= 0) throw new UsageError(`--var ${text}: expected KEY=VALUE (optionally KEY:int=VALUE or KEY:float=VALUE)`);
+  if (eq <= 0)
+    throw new UsageError(`--var ${text}: expected KEY=VALUE (optionally KEY:int=VALUE or KEY:float=VALUE)`);
   const left = text.slice(0, eq);
   const raw = text.slice(eq + 1);
   const [key = "", type] = left.split(":");
@@ -22,26 +23,35 @@ export function parseVar(text: string): [string, unknown] {
     case "str":
       return [key, raw];
     case "int": {
-      if (!/^-?\d+$/.test(raw)) throw new UsageError(`--var ${text}: ${JSON.stringify(raw)} is not an integer`);
+      if (!/^-?\d+$/.test(raw))
+        throw new UsageError(`--var ${text}: ${JSON.stringify(raw)} is not an integer`);
       return [key, Number.parseInt(raw, 10)];
     }
     case "float": {
       const n = Number(raw);
-      if (raw.trim() === "" || Number.isNaN(n)) throw new UsageError(`--var ${text}: ${JSON.stringify(raw)} is not a number`);
+      if (raw.trim() === "" || Number.isNaN(n))
+        throw new UsageError(`--var ${text}: ${JSON.stringify(raw)} is not a number`);
       return [key, n];
     }
     default:
-      throw new UsageError(`--var ${text}: unknown type ${JSON.stringify(type)} (expected int, float or str)`);
+      throw new UsageError(
+        `--var ${text}: unknown type ${JSON.stringify(type)} (expected int, float or str)`,
+      );
   }
 }
 
 /** `--var-file`: JSON or YAML `{configuration, secrets}` (or a flat mapping), or a `.env` file. */
-export function readVarFile(file: string): { configuration: Record<string, unknown>; secrets: Record<string, unknown> } {
+export function readVarFile(file: string): {
+  configuration: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+} {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new UsageError(`--var-file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(
+      `--var-file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   if (file.endsWith(".env") || /(^|\/)\.env/.test(file)) {
     const configuration: Record<string, unknown> = {};
@@ -60,7 +70,8 @@ export function readVarFile(file: string): { configuration: Record<string, unkno
   } catch (err) {
     throw new UsageError(`--var-file ${file}: cannot parse: ${(err as Error).message.split("\n")[0]}`);
   }
-  if (!isRecord(data)) throw new UsageError(`--var-file ${file}: expected a mapping {configuration, secrets}`);
+  if (!isRecord(data))
+    throw new UsageError(`--var-file ${file}: expected a mapping {configuration, secrets}`);
   if (isRecord(data.configuration) || isRecord(data.secrets)) {
     const secrets: Record<string, unknown> = {};
     if (isRecord(data.secrets)) {

@@ -5,17 +5,30 @@ import { resolveTargets } from "./targets.js";
 
 export interface FaultOutcome {
   record: FaultRecord;
-  output: { fault: string; targets: { pid: number; command: string }[]; signal: string; revert_after_ms?: number };
+  output: {
+    fault: string;
+    targets: { pid: number; command: string }[];
+    signal: string;
+    revert_after_ms?: number;
+  };
 }
 
 /** Process faults: kill (not revertible) and pause (SIGSTOP, reverted with SIGCONT). */
-export function injectProcessFault(fault: FaultSpec, activity: string, loc: string, registry: SafetyRegistry): FaultOutcome {
+export function injectProcessFault(
+  fault: FaultSpec,
+  activity: string,
+  loc: string,
+  registry: SafetyRegistry,
+): FaultOutcome {
   const targets = resolveTargets(fault.select, fault.selection, loc);
   const shown = targets.map((t) => ({ pid: t.pid, command: t.command }));
   if (fault.kind === "process-kill") {
-    const record = registry.inject({ kind: fault.kind, activity, targets: shown, revert: { type: "none" } }, () => {
-      for (const t of targets) process.kill(t.pid, fault.signal);
-    });
+    const record = registry.inject(
+      { kind: fault.kind, activity, targets: shown, revert: { type: "none" } },
+      () => {
+        for (const t of targets) process.kill(t.pid, fault.signal);
+      },
+    );
     return { record, output: { fault: fault.kind, targets: shown, signal: fault.signal } };
   }
   const record = registry.inject(
@@ -23,7 +36,11 @@ export function injectProcessFault(fault: FaultSpec, activity: string, loc: stri
       kind: fault.kind,
       activity,
       targets: shown,
-      revert: { type: "signal", signal: "SIGCONT", targets: targets.map((t) => ({ pid: t.pid, starttime: t.starttime })) },
+      revert: {
+        type: "signal",
+        signal: "SIGCONT",
+        targets: targets.map((t) => ({ pid: t.pid, starttime: t.starttime })),
+      },
     },
     () => {
       for (const t of targets) process.kill(t.pid, "SIGSTOP");
@@ -32,6 +49,11 @@ export function injectProcessFault(fault: FaultSpec, activity: string, loc: stri
   if (fault.durationMs !== undefined) registry.revertAfter(record.id, fault.durationMs);
   return {
     record,
-    output: { fault: fault.kind, targets: shown, signal: "SIGSTOP", ...(fault.durationMs !== undefined ? { revert_after_ms: fault.durationMs } : {}) },
+    output: {
+      fault: fault.kind,
+      targets: shown,
+      signal: "SIGSTOP",
+      ...(fault.durationMs !== undefined ? { revert_after_ms: fault.durationMs } : {}),
+    },
   };
 }

@@ -35,7 +35,10 @@ function protectedPids(): Set<number> {
   return out;
 }
 
-export function matchProcesses(selector: ProcessSelector): { matched: ProcessInfo[]; refused: ProcessInfo[] } {
+export function matchProcesses(selector: ProcessSelector): {
+  matched: ProcessInfo[];
+  refused: ProcessInfo[];
+} {
   const guard = protectedPids();
   let candidates: ProcessInfo[];
   if (selector.pid !== undefined) {
@@ -49,7 +52,9 @@ export function matchProcesses(selector: ProcessSelector): { matched: ProcessInf
     if (roots.length > 0) candidates = roots;
   } else {
     const matches = commandMatcher(selector.command ?? "");
-    candidates = listProcesses().filter((p) => matches(p.command) && !p.command.includes("withstand/dist/src/safety/watchdog"));
+    candidates = listProcesses().filter(
+      (p) => matches(p.command) && !p.command.includes("withstand/dist/src/safety/watchdog"),
+    );
   }
   const refused = candidates.filter((c) => guard.has(c.pid) || c.command.includes("safety/watchdog.js"));
   const matched = candidates.filter((c) => !refused.includes(c));
@@ -59,8 +64,14 @@ export function matchProcesses(selector: ProcessSelector): { matched: ProcessInf
 export function resolveTargets(selector: ProcessSelector, mode: ModeSpec, loc: string): ProcessInfo[] {
   const { matched, refused } = matchProcesses(selector);
   if (matched.length === 0) {
-    const why = refused.length > 0 ? ` except protected processes (pid 1, withstand itself or its ancestors: ${refused.map((r) => r.pid).join(", ")})` : "";
-    throw new TargetError(`fault.select: ${describeSelector(selector)} matched no process${why} (expected a running process you own)`, loc);
+    const why =
+      refused.length > 0
+        ? ` except protected processes (pid 1, withstand itself or its ancestors: ${refused.map((r) => r.pid).join(", ")})`
+        : "";
+    throw new TargetError(
+      `fault.select: ${describeSelector(selector)} matched no process${why} (expected a running process you own)`,
+      loc,
+    );
   }
   return pick(matched, mode);
 }

@@ -14,7 +14,8 @@ const MAX_IN_FLIGHT = 10_000;
 
 function errorClass(status: number | undefined, err: unknown): string | undefined {
   if (status !== undefined) return status >= 500 ? "5xx" : status >= 400 ? "4xx" : undefined;
-  const code = (err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code ?? "";
+  const code =
+    (err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code ?? "";
   if (code.includes("TIMEOUT") || code === "ABORT_ERR") return "timeout";
   if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connect";
   return "other";
@@ -75,7 +76,11 @@ export async function runConstantRate(
       }
       const done = performance.now();
       const w = windowFor(wallStart + (done - start));
-      recordSample(w, { latencyMicros: (done - intendedAt) * 1000, status, errorClass: errorClass(status, failure) });
+      recordSample(w, {
+        latencyMicros: (done - intendedAt) * 1000,
+        status,
+        errorClass: errorClass(status, failure),
+      });
       inFlight--;
     })();
     pending.add(p);

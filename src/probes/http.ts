@@ -46,7 +46,12 @@ function isJsonType(contentType: string | undefined): boolean {
   return media === "application/json" || media.endsWith("+json");
 }
 
-function buildRequest(spec: HttpProviderSpec): { url: string; method: string; headers: Record<string, string>; body?: string } {
+function buildRequest(spec: HttpProviderSpec): {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+} {
   const method = (spec.method ?? "GET").toUpperCase();
   const headers: Record<string, string> = { ...(spec.headers ?? {}) };
   const args = spec.arguments;
@@ -55,7 +60,8 @@ function buildRequest(spec: HttpProviderSpec): { url: string; method: string; he
     const url = new URL(spec.url);
     if (typeof args === "object") {
       for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
-        for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, typeof item === "string" ? item : JSON.stringify(item));
+        for (const item of Array.isArray(v) ? v : [v])
+          url.searchParams.append(k, typeof item === "string" ? item : JSON.stringify(item));
       }
     }
     return { url: url.toString(), method, headers };
@@ -64,7 +70,8 @@ function buildRequest(spec: HttpProviderSpec): { url: string; method: string; he
   if (isJsonType(contentType)) return { url: spec.url, method, headers, body: JSON.stringify(args) };
   if (typeof args === "string") return { url: spec.url, method, headers, body: args };
   const form = new URLSearchParams();
-  for (const [k, v] of Object.entries(args as Record<string, unknown>)) form.append(k, typeof v === "string" ? v : JSON.stringify(v));
+  for (const [k, v] of Object.entries(args as Record<string, unknown>))
+    form.append(k, typeof v === "string" ? v : JSON.stringify(v));
   if (!contentType) headers["content-type"] = "application/x-www-form-urlencoded";
   return { url: spec.url, method, headers, body: form.toString() };
 }
@@ -91,7 +98,8 @@ export async function runHttpProvider(spec: HttpProviderSpec, signal: AbortSigna
       });
       const text = await res.body.text();
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
       let body: unknown = text;
       if (isJsonType(headers["content-type"])) {
         try {
@@ -102,12 +110,18 @@ export async function runHttpProvider(spec: HttpProviderSpec, signal: AbortSigna
       }
       const output = { status: res.statusCode, headers, body };
       if (spec.expected_status && !spec.expected_status.includes(res.statusCode)) {
-        throw new ActivityFailure(`HTTP ${res.statusCode} from ${req.method} ${req.url} (expected ${spec.expected_status.join(" or ")})`, output);
+        throw new ActivityFailure(
+          `HTTP ${res.statusCode} from ${req.method} ${req.url} (expected ${spec.expected_status.join(" or ")})`,
+          output,
+        );
       }
       return output;
     } catch (err) {
       if (err instanceof ActivityFailure) throw err;
-      if (signal.aborted) throw new ActivityFailure(`${req.method} ${req.url} stopped: run stopping`, undefined, { cause: err });
+      if (signal.aborted)
+        throw new ActivityFailure(`${req.method} ${req.url} stopped: run stopping`, undefined, {
+          cause: err,
+        });
       lastError = err;
     }
   }

@@ -19,7 +19,9 @@ export function runProcessProvider(spec: ProcessProviderSpec, signal: AbortSigna
     const shell = typeof spec.arguments === "string";
     const child = shell
       ? spawn(`${spec.path} ${spec.arguments as string}`, { shell: true, stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(spec.path, [...((spec.arguments as readonly string[] | undefined) ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+      : spawn(spec.path, [...((spec.arguments as readonly string[] | undefined) ?? [])], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -47,8 +49,16 @@ export function runProcessProvider(spec: ProcessProviderSpec, signal: AbortSigna
     child.on("close", (code, sig) => {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      if (timedOut) reject(new ActivityFailure(`${spec.path} timed out after ${spec.timeout}s`, { status: -1, stdout, stderr }));
-      else if (signal.aborted) reject(new ActivityFailure(`${spec.path} stopped: run aborted`, { status: -1, stdout, stderr }));
+      if (timedOut)
+        reject(
+          new ActivityFailure(`${spec.path} timed out after ${spec.timeout}s`, {
+            status: -1,
+            stdout,
+            stderr,
+          }),
+        );
+      else if (signal.aborted)
+        reject(new ActivityFailure(`${spec.path} stopped: run aborted`, { status: -1, stdout, stderr }));
       else resolve({ status: code ?? (sig ? 128 : -1), stdout, stderr });
     });
   });

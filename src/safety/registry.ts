@@ -4,7 +4,15 @@ import { fileURLToPath } from "node:url";
 import type { EventBus } from "../core/events.js";
 import type { FaultRecord } from "../core/journal.js";
 import { executeRevert } from "./revert.js";
-import { type ActiveFault, removeFault, removeRun, renewLeases, type RevertAction, writeFault, writeRun } from "./state.js";
+import {
+  type ActiveFault,
+  type RevertAction,
+  removeFault,
+  removeRun,
+  renewLeases,
+  writeFault,
+  writeRun,
+} from "./state.js";
 
 const WATCHDOG = fileURLToPath(new URL("./watchdog.js", import.meta.url));
 const RENEW_MS = 1000;
@@ -40,7 +48,12 @@ export class SafetyRegistry {
 
   /** Registers, then applies. A fault whose apply throws is reverted and unregistered. */
   inject(
-    spec: { kind: string; activity: string; targets: { pid: number; command: string }[]; revert: RevertAction },
+    spec: {
+      kind: string;
+      activity: string;
+      targets: { pid: number; command: string }[];
+      revert: RevertAction;
+    },
     apply: () => void,
   ): FaultRecord {
     const fault: ActiveFault = {

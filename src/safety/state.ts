@@ -1,4 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -58,7 +67,8 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-export const faultFile = (root: string, f: Pick<ActiveFault, "runId" | "id">): string => join(dirs(root).faults, `${f.runId}--${f.id}.json`);
+export const faultFile = (root: string, f: Pick<ActiveFault, "runId" | "id">): string =>
+  join(dirs(root).faults, `${f.runId}--${f.id}.json`);
 
 export function writeFault(root: string, fault: ActiveFault): void {
   writeAtomic(faultFile(root, fault), fault);
@@ -68,7 +78,10 @@ export function removeFault(root: string, fault: Pick<ActiveFault, "runId" | "id
   rmSync(faultFile(root, fault), { force: true });
 }
 
-export function listFaults(root: string, runId?: string): { fault: ActiveFault; file: string; leaseAgeMs: number }[] {
+export function listFaults(
+  root: string,
+  runId?: string,
+): { fault: ActiveFault; file: string; leaseAgeMs: number }[] {
   const { faults } = dirs(root);
   const out: { fault: ActiveFault; file: string; leaseAgeMs: number }[] = [];
   for (const name of readdirSync(faults)) {

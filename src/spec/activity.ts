@@ -30,7 +30,18 @@ const ACTIVITY_KEYS = [
   "ref",
   "description",
 ];
-const HTTP_KEYS = ["type", "url", "method", "headers", "arguments", "timeout", "verify_tls", "expected_status", "max_retries", "secrets"];
+const HTTP_KEYS = [
+  "type",
+  "url",
+  "method",
+  "headers",
+  "arguments",
+  "timeout",
+  "verify_tls",
+  "expected_status",
+  "max_retries",
+  "secrets",
+];
 const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
 const FAULT_KEYS = ["kind", "select", "mode", "value", "signal", "duration"];
 const SELECT_KEYS = ["pid", "command", "port"];
@@ -54,16 +65,27 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
   checkKeys(raw, ACTIVITY_KEYS, [], r);
   const type = raw.type;
   if (type !== "probe" && type !== "action") {
-    r.error(["type"], type === undefined ? `is required (expected "probe" or "action")` : `got ${JSON.stringify(type)} (expected "probe" or "action")`);
+    r.error(
+      ["type"],
+      type === undefined
+        ? `is required (expected "probe" or "action")`
+        : `got ${JSON.stringify(type)} (expected "probe" or "action")`,
+    );
   }
   const name = readString(raw.name, ["name"], r, "a non-empty activity name");
 
   const sources = ["provider", "fault", "load"].filter((k) => raw[k] !== undefined);
   const isLoadCheck = isRecord(raw.tolerance) && raw.tolerance.type === "load";
   if (sources.length === 0 && !isLoadCheck) {
-    r.error(["provider"], "is required (expected a provider {type: http|process}, a native fault or a native load)");
+    r.error(
+      ["provider"],
+      "is required (expected a provider {type: http|process}, a native fault or a native load)",
+    );
   } else if (sources.length > 1) {
-    r.error([sources[1] ?? "provider"], `cannot be combined with ${sources[0]} (expected exactly one of provider, fault, load)`);
+    r.error(
+      [sources[1] ?? "provider"],
+      `cannot be combined with ${sources[0]} (expected exactly one of provider, fault, load)`,
+    );
   }
   let provider: ProviderSpec | undefined;
   let secretScopes: string[] = [];
@@ -80,11 +102,17 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
   if (raw.tolerance !== undefined) {
     tolerance = parseTolerance(raw.tolerance, scoped(r, ["tolerance"]), ctx);
     if (ctx.role === "method" && !ctx.native && type === "probe") {
-      r.warn(["tolerance"], "Chaos Toolkit ignores tolerances on method probes; withstand checks them only in native documents (apiVersion: withstand/v1)");
+      r.warn(
+        ["tolerance"],
+        "Chaos Toolkit ignores tolerances on method probes; withstand checks them only in native documents (apiVersion: withstand/v1)",
+      );
     }
     if (ctx.role === "rollback") r.warn(["tolerance"], "tolerances on rollbacks are not checked");
   } else if (ctx.role === "hypothesis") {
-    r.error(["tolerance"], "is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})");
+    r.error(
+      ["tolerance"],
+      "is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})",
+    );
   }
   if (
     provider &&
@@ -102,11 +130,14 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     if (!isRecord(raw.pauses)) r.error(["pauses"], "expected a mapping {before, after} in seconds");
     else {
       checkKeys(raw.pauses, ["before", "after"], ["pauses"], r);
-      if (raw.pauses.before !== undefined) pauses.beforeMs = readDuration(raw.pauses.before, ["pauses", "before"], r) ?? 0;
-      if (raw.pauses.after !== undefined) pauses.afterMs = readDuration(raw.pauses.after, ["pauses", "after"], r) ?? 0;
+      if (raw.pauses.before !== undefined)
+        pauses.beforeMs = readDuration(raw.pauses.before, ["pauses", "before"], r) ?? 0;
+      if (raw.pauses.after !== undefined)
+        pauses.afterMs = readDuration(raw.pauses.after, ["pauses", "after"], r) ?? 0;
     }
   }
-  const background = raw.background === undefined ? false : (readBool(raw.background, ["background"], r) ?? false);
+  const background =
+    raw.background === undefined ? false : (readBool(raw.background, ["background"], r) ?? false);
   let save: string | undefined;
   if (raw.save !== undefined) {
     save = readString(raw.save, ["save"], r, "a variable name");
@@ -116,36 +147,65 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
   }
   if (type !== "probe" && type !== "action") return undefined;
   if (name === undefined) return undefined;
-  return { type, name, provider, fault, load, tolerance, pauses, background, save, secretScopes, loc: ctx.loc, raw };
+  return {
+    type,
+    name,
+    provider,
+    fault,
+    load,
+    tolerance,
+    pauses,
+    background,
+    save,
+    secretScopes,
+    loc: ctx.loc,
+    raw,
+  };
 }
 
-function parseProvider(raw: unknown, r: Reporter, activity: string): { provider?: ProviderSpec; secrets: string[] } | undefined {
+function parseProvider(
+  raw: unknown,
+  r: Reporter,
+  activity: string,
+): { provider?: ProviderSpec; secrets: string[] } | undefined {
   if (!isRecord(raw)) {
     r.error([], `got ${JSON.stringify(raw)} (expected a mapping with type http or process)`);
     return undefined;
   }
-  const secrets = Array.isArray(raw.secrets) ? raw.secrets.filter((s): s is string => typeof s === "string") : [];
-  if (raw.secrets !== undefined && !Array.isArray(raw.secrets)) r.error(["secrets"], "expected a list of secret scope names");
+  const secrets = Array.isArray(raw.secrets)
+    ? raw.secrets.filter((s): s is string => typeof s === "string")
+    : [];
+  if (raw.secrets !== undefined && !Array.isArray(raw.secrets))
+    r.error(["secrets"], "expected a list of secret scope names");
   switch (raw.type) {
     case "http": {
       checkKeys(raw, HTTP_KEYS, [], r);
       const url = readString(raw.url, ["url"], r, "an http(s) URL");
-      if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url)) r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
+      if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url))
+        r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
       let method: string | undefined;
       if (raw.method !== undefined) {
         method = readString(raw.method, ["method"], r, "an HTTP method")?.toUpperCase();
-        if (method && !HTTP_METHODS.includes(method)) r.error(["method"], `got ${JSON.stringify(raw.method)} (expected one of ${HTTP_METHODS.join(", ")})`);
+        if (method && !HTTP_METHODS.includes(method))
+          r.error(
+            ["method"],
+            `got ${JSON.stringify(raw.method)} (expected one of ${HTTP_METHODS.join(", ")})`,
+          );
       }
       let headers: Record<string, string> | undefined;
       if (raw.headers !== undefined) {
         if (!isRecord(raw.headers)) r.error(["headers"], "expected a mapping of header names to values");
-        else headers = Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        else
+          headers = Object.fromEntries(
+            Object.entries(raw.headers).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+          );
       }
       let timeout: number | readonly [number, number] | undefined;
       if (raw.timeout !== undefined) {
         if (Array.isArray(raw.timeout)) {
           const [c, rd] = raw.timeout;
-          if (raw.timeout.length !== 2) r.error(["timeout"], "expected a number of seconds or [connect, read]");
+          if (raw.timeout.length !== 2)
+            r.error(["timeout"], "expected a number of seconds or [connect, read]");
           const connect = readNumber(c, ["timeout", 0], r, "seconds");
           const read = readNumber(rd, ["timeout", 1], r, "seconds");
           if (connect !== undefined && read !== undefined) timeout = [connect, read];
@@ -155,12 +215,33 @@ function parseProvider(raw: unknown, r: Reporter, activity: string): { provider?
       let expected: number[] | undefined;
       if (raw.expected_status !== undefined) {
         const list = Array.isArray(raw.expected_status) ? raw.expected_status : [raw.expected_status];
-        expected = list.map((v, i) => readNumber(v, Array.isArray(raw.expected_status) ? ["expected_status", i] : ["expected_status"], r, "an HTTP status") ?? 0);
+        expected = list.map(
+          (v, i) =>
+            readNumber(
+              v,
+              Array.isArray(raw.expected_status) ? ["expected_status", i] : ["expected_status"],
+              r,
+              "an HTTP status",
+            ) ?? 0,
+        );
       }
-      const retries = raw.max_retries === undefined ? undefined : readNumber(raw.max_retries, ["max_retries"], r, "a count");
+      const retries =
+        raw.max_retries === undefined
+          ? undefined
+          : readNumber(raw.max_retries, ["max_retries"], r, "a count");
       if (url === undefined) return { secrets };
       return {
-        provider: { type: "http", url, method, headers, arguments: raw.arguments, timeout, verify_tls: verify, expected_status: expected, max_retries: retries },
+        provider: {
+          type: "http",
+          url,
+          method,
+          headers,
+          arguments: raw.arguments,
+          timeout,
+          verify_tls: verify,
+          expected_status: expected,
+          max_retries: retries,
+        },
         secrets,
       };
     }
@@ -169,13 +250,21 @@ function parseProvider(raw: unknown, r: Reporter, activity: string): { provider?
       const path = readString(raw.path, ["path"], r, "the program to run");
       let args: string | string[] | undefined;
       if (typeof raw.arguments === "string") args = raw.arguments;
-      else if (Array.isArray(raw.arguments)) args = raw.arguments.map((a) => (typeof a === "string" ? a : JSON.stringify(a)));
+      else if (Array.isArray(raw.arguments))
+        args = raw.arguments.map((a) => (typeof a === "string" ? a : JSON.stringify(a)));
       else if (isRecord(raw.arguments)) {
         // CTK's deprecated dict form: {"--flag": value} becomes ["--flag", "value"].
-        r.warn(["arguments"], "the mapping form of process arguments is deprecated in Chaos Toolkit (expected a string or a list)");
-        args = Object.entries(raw.arguments).flatMap(([k, v]) => (v === null || v === "" ? [k] : [k, String(v)]));
-      } else if (raw.arguments !== undefined) r.error(["arguments"], "expected a string (run through a shell) or a list (no shell)");
-      const timeout = raw.timeout === undefined ? undefined : readNumber(raw.timeout, ["timeout"], r, "seconds");
+        r.warn(
+          ["arguments"],
+          "the mapping form of process arguments is deprecated in Chaos Toolkit (expected a string or a list)",
+        );
+        args = Object.entries(raw.arguments).flatMap(([k, v]) =>
+          v === null || v === "" ? [k] : [k, String(v)],
+        );
+      } else if (raw.arguments !== undefined)
+        r.error(["arguments"], "expected a string (run through a shell) or a list (no shell)");
+      const timeout =
+        raw.timeout === undefined ? undefined : readNumber(raw.timeout, ["timeout"], r, "seconds");
       if (path === undefined) return { secrets };
       return { provider: { type: "process", path, arguments: args, timeout }, secrets };
     }
@@ -186,20 +275,33 @@ function parseProvider(raw: unknown, r: Reporter, activity: string): { provider?
       );
       return undefined;
     default:
-      r.error(["type"], raw.type === undefined ? `is required (expected "http" or "process")` : `got ${JSON.stringify(raw.type)} (expected "http" or "process")`);
+      r.error(
+        ["type"],
+        raw.type === undefined
+          ? `is required (expected "http" or "process")`
+          : `got ${JSON.stringify(raw.type)} (expected "http" or "process")`,
+      );
       return undefined;
   }
 }
 
 function parseSelector(raw: unknown, r: Reporter): ProcessSelector | undefined {
   if (!isRecord(raw)) {
-    r.error([], raw === undefined ? "is required (expected {pid}, {command} or {port})" : "expected a mapping {pid}, {command} or {port}");
+    r.error(
+      [],
+      raw === undefined
+        ? "is required (expected {pid}, {command} or {port})"
+        : "expected a mapping {pid}, {command} or {port}",
+    );
     return undefined;
   }
   checkKeys(raw, SELECT_KEYS, [], r);
   const keys = SELECT_KEYS.filter((k) => raw[k] !== undefined);
   if (keys.length !== 1) {
-    r.error([], `expected exactly one of pid, command, port (got ${keys.length === 0 ? "none" : keys.join(", ")})`);
+    r.error(
+      [],
+      `expected exactly one of pid, command, port (got ${keys.length === 0 ? "none" : keys.join(", ")})`,
+    );
     return undefined;
   }
   if (raw.pid !== undefined) {
@@ -220,7 +322,8 @@ function parseSelector(raw: unknown, r: Reporter): ProcessSelector | undefined {
     return { command };
   }
   const port = readNumber(raw.port, ["port"], r, "a TCP port");
-  if (port !== undefined && (port < 1 || port > 65535 || !Number.isInteger(port))) r.error(["port"], `got ${port} (expected a TCP port 1-65535)`);
+  if (port !== undefined && (port < 1 || port > 65535 || !Number.isInteger(port)))
+    r.error(["port"], `got ${port} (expected a TCP port 1-65535)`);
   return { port };
 }
 
@@ -232,8 +335,14 @@ function parseMode(raw: Record<string, unknown>, r: Reporter): ModeSpec {
       return { mode: mode as "one" | "all" };
     case "fixed":
     case "percent": {
-      const value = readNumber(raw.value, ["value"], r, mode === "fixed" ? "how many processes to hit" : "a percentage 0-100");
-      if (value !== undefined && (value < 0 || (mode === "percent" && value > 100))) r.error(["value"], `got ${value} (expected ${mode === "percent" ? "0-100" : "a count >= 0"})`);
+      const value = readNumber(
+        raw.value,
+        ["value"],
+        r,
+        mode === "fixed" ? "how many processes to hit" : "a percentage 0-100",
+      );
+      if (value !== undefined && (value < 0 || (mode === "percent" && value > 100)))
+        r.error(["value"], `got ${value} (expected ${mode === "percent" ? "0-100" : "a count >= 0"})`);
       return { mode: mode as "fixed" | "percent", value: value ?? 0 };
     }
     default:
@@ -254,16 +363,24 @@ function parseFault(raw: unknown, r: Reporter): FaultSpec | undefined {
     case "process-kill": {
       const signal = raw.signal === undefined ? "SIGKILL" : String(raw.signal).toUpperCase();
       const normalised = signal.startsWith("SIG") ? signal : `SIG${signal}`;
-      if (!SIGNALS.includes(normalised)) r.error(["signal"], `got ${JSON.stringify(raw.signal)} (expected one of ${SIGNALS.join(", ")})`);
+      if (!SIGNALS.includes(normalised))
+        r.error(["signal"], `got ${JSON.stringify(raw.signal)} (expected one of ${SIGNALS.join(", ")})`);
       if (raw.duration !== undefined) r.warn(["duration"], "a kill cannot be undone; duration is ignored");
-      return select ? { kind: "process-kill", select, selection, signal: normalised as NodeJS.Signals } : undefined;
+      return select
+        ? { kind: "process-kill", select, selection, signal: normalised as NodeJS.Signals }
+        : undefined;
     }
     case "process-pause": {
       const durationMs = raw.duration === undefined ? undefined : readDuration(raw.duration, ["duration"], r);
       return select ? { kind: "process-pause", select, selection, durationMs } : undefined;
     }
     default:
-      r.error(["kind"], raw.kind === undefined ? `is required (expected "process-kill" or "process-pause")` : `got ${JSON.stringify(raw.kind)} (expected "process-kill" or "process-pause")`);
+      r.error(
+        ["kind"],
+        raw.kind === undefined
+          ? `is required (expected "process-kill" or "process-pause")`
+          : `got ${JSON.stringify(raw.kind)} (expected "process-kill" or "process-pause")`,
+      );
       return undefined;
   }
 }
@@ -284,12 +401,19 @@ function parseLoad(raw: unknown, r: Reporter): LoadActivitySpec | undefined {
   checkKeys(raw, LOAD_KEYS, [], r);
   const url = readString(raw.url, ["url"], r, "an http(s) URL");
   const rate = parseRate(raw.rate, r);
-  if (rate !== undefined && (rate <= 0 || rate > 100_000)) r.error(["rate"], `got ${rate} (expected 0 < rate <= 100000 requests per second)`);
+  if (rate !== undefined && (rate <= 0 || rate > 100_000))
+    r.error(["rate"], `got ${rate} (expected 0 < rate <= 100000 requests per second)`);
   const durationMs = readDuration(raw.duration, ["duration"], r);
   const timeoutMs = raw.timeout === undefined ? 5000 : (readDuration(raw.timeout, ["timeout"], r) ?? 5000);
-  const method = raw.method === undefined ? "GET" : (readString(raw.method, ["method"], r, "an HTTP method") ?? "GET").toUpperCase();
-  const headers = isRecord(raw.headers) ? Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, String(v)])) : {};
-  const body = raw.body === undefined ? undefined : typeof raw.body === "string" ? raw.body : JSON.stringify(raw.body);
+  const method =
+    raw.method === undefined
+      ? "GET"
+      : (readString(raw.method, ["method"], r, "an HTTP method") ?? "GET").toUpperCase();
+  const headers = isRecord(raw.headers)
+    ? Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, String(v)]))
+    : {};
+  const body =
+    raw.body === undefined ? undefined : typeof raw.body === "string" ? raw.body : JSON.stringify(raw.body);
   if (url === undefined || rate === undefined || durationMs === undefined) return undefined;
   return { url, method, headers, body, ratePerSecond: rate, durationMs, timeoutMs };
 }
@@ -298,7 +422,10 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
   if (typeof raw === "boolean" || typeof raw === "number" || typeof raw === "string") return raw;
   if (Array.isArray(raw)) return raw;
   if (!isRecord(raw)) {
-    r.error([], `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})`);
+    r.error(
+      [],
+      `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})`,
+    );
     return undefined;
   }
   const path: Path = [];
@@ -312,8 +439,13 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
       }
       const lo = readNumber(range[0], ["range", 0], r);
       const hi = readNumber(range[1], ["range", 1], r);
-      if (lo !== undefined && hi !== undefined && lo > hi) r.error(["range"], `min ${lo} is above max ${hi} (expected [min, max])`);
-      return { type: "range", range: [lo ?? 0, hi ?? 0], target: optString(raw.target, r) } satisfies PureTolerance;
+      if (lo !== undefined && hi !== undefined && lo > hi)
+        r.error(["range"], `min ${lo} is above max ${hi} (expected [min, max])`);
+      return {
+        type: "range",
+        range: [lo ?? 0, hi ?? 0],
+        target: optString(raw.target, r),
+      } satisfies PureTolerance;
     }
     case "regex": {
       checkKeys(raw, ["type", "pattern", "target"], path, r);
@@ -331,18 +463,31 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
       checkKeys(raw, ["type", "path", "expect", "count", "target"], path, r);
       const p = readString(raw.path, ["path"], r, "a JSONPath such as $.items[*].status");
       const count = raw.count === undefined ? undefined : readNumber(raw.count, ["count"], r, "a count");
-      const out: PureTolerance = { type: "jsonpath", path: p ?? "$", count, target: optString(raw.target, r) };
+      const out: PureTolerance = {
+        type: "jsonpath",
+        path: p ?? "$",
+        count,
+        target: optString(raw.target, r),
+      };
       if ("expect" in raw) out.expect = raw.expect;
       return out;
     }
     case "probe": {
-      const probe = parseActivity({ ...raw, type: "probe", name: raw.name ?? "tolerance-probe" }, r, { ...ctx, role: "tolerance-probe" });
+      const probe = parseActivity({ ...raw, type: "probe", name: raw.name ?? "tolerance-probe" }, r, {
+        ...ctx,
+        role: "tolerance-probe",
+      });
       return probe ? { type: "probe", activity: probe } : undefined;
     }
     case "load":
       return parseLoadTolerance(raw, r);
     default:
-      r.error(["type"], raw.type === undefined ? "is required (expected range, regex, jsonpath, probe or load)" : `got ${JSON.stringify(raw.type)} (expected range, regex, jsonpath, probe or load)`);
+      r.error(
+        ["type"],
+        raw.type === undefined
+          ? "is required (expected range, regex, jsonpath, probe or load)"
+          : `got ${JSON.stringify(raw.type)} (expected range, regex, jsonpath, probe or load)`,
+      );
       return undefined;
   }
 }
@@ -364,7 +509,10 @@ function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTole
     list.forEach((e, i) => {
       const where = Array.isArray(exprs) ? [...path, i] : path;
       if (typeof e !== "string") {
-        r.error(where, `got ${JSON.stringify(e)} (expected a k6 threshold such as "p(99)<500" or "rate<0.01")`);
+        r.error(
+          where,
+          `got ${JSON.stringify(e)} (expected a k6 threshold such as "p(99)<500" or "rate<0.01")`,
+        );
         return;
       }
       const parsed = parseThreshold(e);
@@ -374,12 +522,19 @@ function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTole
   };
   if (raw.metric !== undefined || raw.threshold !== undefined) add(raw.metric, raw.threshold, ["threshold"]);
   if (raw.thresholds !== undefined) {
-    if (!isRecord(raw.thresholds)) r.error(["thresholds"], "expected a mapping of metric name to threshold expressions");
-    else for (const [metric, exprs] of Object.entries(raw.thresholds)) add(metric, exprs, ["thresholds", metric]);
+    if (!isRecord(raw.thresholds))
+      r.error(["thresholds"], "expected a mapping of metric name to threshold expressions");
+    else
+      for (const [metric, exprs] of Object.entries(raw.thresholds))
+        add(metric, exprs, ["thresholds", metric]);
   }
   if (thresholds.length === 0 && raw.metric === undefined && raw.thresholds === undefined) {
-    r.error([], 'expected {metric, threshold} or {thresholds: {metric: [expr]}} (e.g. {metric: http_req_failed, threshold: "rate<0.01"})');
+    r.error(
+      [],
+      'expected {metric, threshold} or {thresholds: {metric: [expr]}} (e.g. {metric: http_req_failed, threshold: "rate<0.01"})',
+    );
   }
-  const load = raw.load === undefined ? undefined : readString(raw.load, ["load"], r, "the name of a load activity");
+  const load =
+    raw.load === undefined ? undefined : readString(raw.load, ["load"], r, "the name of a load activity");
   return { type: "load", load, thresholds };
 }

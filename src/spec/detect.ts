@@ -13,7 +13,11 @@ export function detectKind(value: unknown): DocumentKind {
   if (typeof value.apiVersion === "string" && value.apiVersion.startsWith("withstand/")) {
     return { kind: "native", nativeKind: typeof value.kind === "string" ? value.kind : "" };
   }
-  if ("method" in value || "steady-state-hypothesis" in value || ("title" in value && "description" in value)) {
+  if (
+    "method" in value ||
+    "steady-state-hypothesis" in value ||
+    ("title" in value && "description" in value)
+  ) {
     return { kind: "ctk-experiment" };
   }
   return {

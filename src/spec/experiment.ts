@@ -32,18 +32,34 @@ const CTK_TOP = [
 const NATIVE_TOP = ["apiVersion", "kind", "metadata", "spec"];
 const HYPOTHESIS_KEYS = ["title", "probes", "controls"];
 
-const envRef = z.looseObject({ type: z.literal("env"), key: z.string().min(1), default: z.unknown().optional(), env_var_type: z.string().optional() });
-const configValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+const envRef = z.looseObject({
+  type: z.literal("env"),
+  key: z.string().min(1),
+  default: z.unknown().optional(),
+  env_var_type: z.string().optional(),
+});
+const configValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
 const contributions = z.record(z.string(), z.enum(["high", "medium", "low", "none"]));
 const tags = z.array(z.string().min(1, "expected a non-empty tag"));
 const extension = z.looseObject({ name: z.string().min(1) });
-const control = z.looseObject({ name: z.string().min(1), provider: z.looseObject({ type: z.string() }).optional() });
+const control = z.looseObject({
+  name: z.string().min(1),
+  provider: z.looseObject({ type: z.string() }).optional(),
+});
 
 function reporterFor(src: SourceDoc, diagnostics: Diagnostic[], deferVars: boolean, base: Path): Reporter {
   return {
     deferVars,
     error: (path, message) => diagnostics.push(diagnosticAt(src, [...base, ...path], message, "error")),
-    warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, [...base, ...path], message, "warning", onKey)),
+    warn: (path, message, onKey) =>
+      diagnostics.push(diagnosticAt(src, [...base, ...path], message, "warning", onKey)),
   };
 }
 
@@ -62,9 +78,13 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   if (native) {
     const r = reporterFor(src, diagnostics, true, []);
     checkKeys(top, NATIVE_TOP, [], r);
-    if (top.apiVersion !== "withstand/v1") r.error(["apiVersion"], `got ${JSON.stringify(top.apiVersion)} (expected withstand/v1)`);
+    if (top.apiVersion !== "withstand/v1")
+      r.error(["apiVersion"], `got ${JSON.stringify(top.apiVersion)} (expected withstand/v1)`);
     if (kind.nativeKind !== "Experiment") {
-      r.error(["kind"], `got ${JSON.stringify(top.kind)} (expected Experiment for withstand run; other kinds have their own commands)`);
+      r.error(
+        ["kind"],
+        `got ${JSON.stringify(top.kind)} (expected Experiment for withstand run; other kinds have their own commands)`,
+      );
       return { diagnostics };
     }
     if (!isRecord(top.spec)) {
@@ -82,8 +102,13 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   checkKeys(body, native ? CTK_TOP.filter((k) => k !== "version") : CTK_TOP, [], r);
 
   const title = typeof body.title === "string" && body.title !== "" ? body.title : undefined;
-  if (title === undefined) r.error(["title"], body.title === undefined ? "is required (expected a short title)" : "expected a non-empty string");
-  if (body.description !== undefined && typeof body.description !== "string") r.error(["description"], "expected a string");
+  if (title === undefined)
+    r.error(
+      ["title"],
+      body.title === undefined ? "is required (expected a short title)" : "expected a non-empty string",
+    );
+  if (body.description !== undefined && typeof body.description !== "string")
+    r.error(["description"], "expected a string");
   const tagList = body.tags === undefined ? [] : (check(tags, body.tags, ["tags"], r) ?? []);
   if (body.contributions !== undefined) check(contributions, body.contributions, ["contributions"], r);
 
@@ -95,14 +120,18 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
         if (isRecord(value) && "type" in value) {
           if (value.type === "env") check(envRef, value, ["configuration", key], r);
           else
-            r.error(["configuration", key, "type"], `got ${JSON.stringify(value.type)} (expected env; dynamic probe configuration is not supported)`);
+            r.error(
+              ["configuration", key, "type"],
+              `got ${JSON.stringify(value.type)} (expected env; dynamic probe configuration is not supported)`,
+            );
         } else check(configValue, value, ["configuration", key], r);
         configuration[key] = value;
       }
   }
   const secrets: Record<string, Record<string, unknown>> = {};
   if (body.secrets !== undefined) {
-    if (!isRecord(body.secrets)) r.error(["secrets"], "expected a mapping of scopes to {name: value or {type: env, key}}");
+    if (!isRecord(body.secrets))
+      r.error(["secrets"], "expected a mapping of scopes to {name: value or {type: env, key}}");
     else
       for (const [scope, values] of Object.entries(body.secrets)) {
         if (!isRecord(values)) {
@@ -112,7 +141,11 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
         for (const [key, value] of Object.entries(values)) {
           if (isRecord(value)) {
             if (value.type === "env") check(envRef, value, ["secrets", scope, key], r);
-            else r.error(["secrets", scope, key, "type"], `got ${JSON.stringify(value.type)} (expected env; vault secrets are not supported)`);
+            else
+              r.error(
+                ["secrets", scope, key, "type"],
+                `got ${JSON.stringify(value.type)} (expected env; vault secrets are not supported)`,
+              );
           }
         }
         secrets[scope] = values;
@@ -127,9 +160,21 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
     }
     list.forEach((item, i) => {
       check(listKey === "controls" ? control : extension, item, [listKey, i], r);
-      if (listKey === "controls" && isRecord(item) && isRecord(item.provider) && item.provider.type === "python") {
-        r.error([listKey, i, "provider", "type"], `control "${String(item.name)}" is a python control, which withstand cannot run (expected none; use withstand's own safety features, e.g. --deadline, or a process provider)`);
-      } else r.warn([listKey, i], `${listKey === "controls" ? "control" : "extension"} accepted but not interpreted by withstand`);
+      if (
+        listKey === "controls" &&
+        isRecord(item) &&
+        isRecord(item.provider) &&
+        item.provider.type === "python"
+      ) {
+        r.error(
+          [listKey, i, "provider", "type"],
+          `control "${String(item.name)}" is a python control, which withstand cannot run (expected none; use withstand's own safety features, e.g. --deadline, or a process provider)`,
+        );
+      } else
+        r.warn(
+          [listKey, i],
+          `${listKey === "controls" ? "control" : "extension"} accepted but not interpreted by withstand`,
+        );
     });
   }
   const runtime = readRuntime(body.runtime, scoped(r, ["runtime"]));
@@ -155,11 +200,22 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
     else {
       checkKeys(ssh, HYPOTHESIS_KEYS, ["steady-state-hypothesis"], r);
       const sshTitle = typeof ssh.title === "string" ? ssh.title : "";
-      if (typeof ssh.title !== "string") r.error(["steady-state-hypothesis", "title"], "is required (expected a string)");
+      if (typeof ssh.title !== "string")
+        r.error(["steady-state-hypothesis", "title"], "is required (expected a string)");
       const probes = ssh.probes === undefined ? [] : ssh.probes;
       if (!Array.isArray(probes)) r.error(["steady-state-hypothesis", "probes"], "expected a list of probes");
       const raws = Array.isArray(probes)
-        ? probes.flatMap((p, i) => readRaw(src, [...base, "steady-state-hypothesis", "probes", i], p, r, native, "hypothesis", defined))
+        ? probes.flatMap((p, i) =>
+            readRaw(
+              src,
+              [...base, "steady-state-hypothesis", "probes", i],
+              p,
+              r,
+              native,
+              "hypothesis",
+              defined,
+            ),
+          )
         : [];
       hypothesis = { title: sshTitle, probes: raws };
     }
@@ -206,7 +262,10 @@ function readRaw(
   if (isRecord(item) && typeof item.ref === "string" && item.type === undefined) {
     const target = defined.get(item.ref);
     if (!target) {
-      r.error(["ref"], `no activity named ${JSON.stringify(item.ref)} is defined before this one (expected the name of an earlier activity)`);
+      r.error(
+        ["ref"],
+        `no activity named ${JSON.stringify(item.ref)} is defined before this one (expected the name of an earlier activity)`,
+      );
       return [];
     }
     raw = target;
@@ -231,19 +290,31 @@ function readRuntime(raw: unknown, r: Reporter): RuntimeSpec {
     checkKeys(raw.rollbacks, ["strategy"], ["rollbacks"], r);
     const s = raw.rollbacks.strategy;
     if (s !== undefined) {
-      if (ROLLBACK_STRATEGIES.includes(s as never)) out.rollbackStrategy = s as RuntimeSpec["rollbackStrategy"];
-      else r.error(["rollbacks", "strategy"], `got ${JSON.stringify(s)} (expected one of ${ROLLBACK_STRATEGIES.join(", ")})`);
+      if (ROLLBACK_STRATEGIES.includes(s as never))
+        out.rollbackStrategy = s as RuntimeSpec["rollbackStrategy"];
+      else
+        r.error(
+          ["rollbacks", "strategy"],
+          `got ${JSON.stringify(s)} (expected one of ${ROLLBACK_STRATEGIES.join(", ")})`,
+        );
     }
   }
   if (isRecord(raw.hypothesis)) {
     checkKeys(raw.hypothesis, ["strategy", "frequency", "fail_fast"], ["hypothesis"], r);
     const s = raw.hypothesis.strategy;
     if (s !== undefined) {
-      if (HYPOTHESIS_STRATEGIES.includes(s as never)) out.hypothesisStrategy = s as RuntimeSpec["hypothesisStrategy"];
-      else r.error(["hypothesis", "strategy"], `got ${JSON.stringify(s)} (expected one of ${HYPOTHESIS_STRATEGIES.join(", ")})`);
+      if (HYPOTHESIS_STRATEGIES.includes(s as never))
+        out.hypothesisStrategy = s as RuntimeSpec["hypothesisStrategy"];
+      else
+        r.error(
+          ["hypothesis", "strategy"],
+          `got ${JSON.stringify(s)} (expected one of ${HYPOTHESIS_STRATEGIES.join(", ")})`,
+        );
     }
-    if (raw.hypothesis.frequency !== undefined) out.hypothesisFrequencyMs = readDuration(raw.hypothesis.frequency, ["hypothesis", "frequency"], r);
-    if (raw.hypothesis.fail_fast !== undefined) out.failFast = readBool(raw.hypothesis.fail_fast, ["hypothesis", "fail_fast"], r);
+    if (raw.hypothesis.frequency !== undefined)
+      out.hypothesisFrequencyMs = readDuration(raw.hypothesis.frequency, ["hypothesis", "frequency"], r);
+    if (raw.hypothesis.fail_fast !== undefined)
+      out.failFast = readBool(raw.hypothesis.fail_fast, ["hypothesis", "fail_fast"], r);
   }
   return out;
 }

@@ -16,7 +16,18 @@ export async function loadExperimentFile(file: string): Promise<LoadedExperiment
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
-    return { diagnostics: [{ file, line: 1, col: 1, path: "", message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`, severity: "error" }] };
+    return {
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: "",
+          message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`,
+          severity: "error",
+        },
+      ],
+    };
   }
   return loadExperimentText(file, text);
 }
@@ -26,10 +37,29 @@ export function loadExperimentText(file: string, text: string): LoadedExperiment
   if (hasErrors(diagnostics)) return { diagnostics };
   const [first, ...rest] = docs;
   if (!first) {
-    return { diagnostics: [...diagnostics, { file, line: 1, col: 1, path: "", message: "empty document (expected an experiment)", severity: "error" }] };
+    return {
+      diagnostics: [
+        ...diagnostics,
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: "",
+          message: "empty document (expected an experiment)",
+          severity: "error",
+        },
+      ],
+    };
   }
   if (rest.length > 0) {
-    diagnostics.push({ file, line: 1, col: 1, path: "", message: `${rest.length + 1} documents found; only the first is an experiment`, severity: "warning" });
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `${rest.length + 1} documents found; only the first is an experiment`,
+      severity: "warning",
+    });
   }
   const result = readExperiment(first);
   const all = [...diagnostics, ...result.diagnostics];

@@ -24,13 +24,20 @@ export const isRecord = (v: unknown): v is Record<string, unknown> =>
 export const hasVar = (v: unknown): boolean => typeof v === "string" && /\$\{[^}]+\}/.test(v);
 
 /** Warns about each key not in `known`, with a suggestion when one is close. */
-export function checkKeys(value: Record<string, unknown>, known: readonly string[], path: Path, r: Reporter): void {
+export function checkKeys(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  path: Path,
+  r: Reporter,
+): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const hint = suggest(key, known);
     r.warn(
       [...path, key],
-      hint ? `unknown key, ignored (did you mean ${hint}?)` : `unknown key, ignored (expected one of ${known.join(", ")})`,
+      hint
+        ? `unknown key, ignored (did you mean ${hint}?)`
+        : `unknown key, ignored (expected one of ${known.join(", ")})`,
       true,
     );
   }
@@ -40,21 +47,34 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
+  if (typeof v === "string")
+    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
   return `${typeof v} ${String(v)}`;
 }
 
 /** Runs a zod schema and turns each issue into a diagnostic at its path. */
-export function check<S extends z.ZodType>(schema: S, value: unknown, path: Path, r: Reporter): z.infer<S> | undefined {
+export function check<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  path: Path,
+  r: Reporter,
+): z.infer<S> | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const at = [...path, ...(issue.path as (string | number)[])];
     let actual: unknown = value;
-    for (const p of issue.path) actual = isRecord(actual) || Array.isArray(actual) ? (actual as Record<string, unknown>)[p as string] : undefined;
+    for (const p of issue.path)
+      actual =
+        isRecord(actual) || Array.isArray(actual)
+          ? (actual as Record<string, unknown>)[p as string]
+          : undefined;
     let message = issue.message;
     if (issue.code === "invalid_type") {
-      message = actual === undefined ? `is required (expected ${issue.expected})` : `got ${describe(actual)} (expected ${issue.expected})`;
+      message =
+        actual === undefined
+          ? `is required (expected ${issue.expected})`
+          : `got ${describe(actual)} (expected ${issue.expected})`;
     } else if (issue.code === "invalid_value") {
       const options = (issue as { values?: unknown[] }).values ?? [];
       message = `got ${describe(actual)} (expected ${options.map((o) => JSON.stringify(o)).join(" or ")})`;

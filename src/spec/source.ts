@@ -1,5 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
 import type { Diagnostic, Severity } from "./diagnostic.js";
 import { formatPath } from "./diagnostic.js";
 
@@ -20,9 +29,20 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
   const docs: SourceDoc[] = [];
   let parsed: Document.Parsed[];
   try {
-    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+    parsed = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+    }) as Document.Parsed[];
   } catch (err) {
-    diagnostics.push({ file, line: 1, col: 1, path: "", message: `cannot parse: ${(err as Error).message}`, severity: "error" });
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `cannot parse: ${(err as Error).message}`,
+      severity: "error",
+    });
     return { docs, diagnostics };
   }
   if (!Array.isArray(parsed)) parsed = [parsed];
@@ -30,18 +50,39 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
     for (const e of doc.errors) {
       const pos = lineCounter.linePos(e.pos[0]);
       const message = e.message.split("\n")[0] ?? e.message;
-      diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message: `syntax error: ${message}`, severity: "error" });
+      diagnostics.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        path: "",
+        message: `syntax error: ${message}`,
+        severity: "error",
+      });
     }
     for (const w of doc.warnings) {
       const pos = lineCounter.linePos(w.pos[0]);
-      diagnostics.push({ file, line: pos.line, col: pos.col, path: "", message: w.message.split("\n")[0] ?? "", severity: "warning" });
+      diagnostics.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        path: "",
+        message: w.message.split("\n")[0] ?? "",
+        severity: "warning",
+      });
     }
     if (doc.errors.length > 0) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-      diagnostics.push({ file, line: 1, col: 1, path: "", message: `cannot read document: ${(err as Error).message}`, severity: "error" });
+      diagnostics.push({
+        file,
+        line: 1,
+        col: 1,
+        path: "",
+        message: `cannot read document: ${(err as Error).message}`,
+        severity: "error",
+      });
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -65,7 +106,9 @@ function nodeAt(doc: Document.Parsed, path: Path, wantKey: boolean): Node | unde
   for (let i = 0; i < path.length; i++) {
     const part = path[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part),
+      );
       if (!pair) return last;
       const isLast = i === path.length - 1;
       if (isLast && wantKey) return pair.key as Node;
@@ -91,7 +134,13 @@ export function positionOf(src: SourceDoc, path: Path, key = false): { line: num
   return { line: pos.line, col: pos.col };
 }
 
-export function diagnosticAt(src: SourceDoc, path: Path, message: string, severity: Severity = "error", key = false): Diagnostic {
+export function diagnosticAt(
+  src: SourceDoc,
+  path: Path,
+  message: string,
+  severity: Severity = "error",
+  key = false,
+): Diagnostic {
   const { line, col } = positionOf(src, path, key);
   return { file: src.file, line, col, path: formatPath(path), message, severity };
 }

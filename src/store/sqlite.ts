@@ -84,7 +84,9 @@ export class SqliteStore implements Store {
 
   /** A run left `running` by a runner that no longer exists was killed: record it as interrupted. */
   private markInterrupted(): void {
-    const rows = this.db.prepare("SELECT id, runner_pid, runner_host FROM runs WHERE status = 'running'").all() as RunRow[];
+    const rows = this.db
+      .prepare("SELECT id, runner_pid, runner_host FROM runs WHERE status = 'running'")
+      .all() as RunRow[];
     const host = hostname();
     const update = this.db.prepare(
       "UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at) WHERE id = ? AND status = 'running'",
@@ -106,18 +108,33 @@ export class SqliteStore implements Store {
   appendEvent(event: RunEvent): void {
     const seq = (this.seq.get(event.runId) ?? 0) + 1;
     this.seq.set(event.runId, seq);
-    this.db.prepare("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)").run(event.runId, seq, event.ts, event.type, JSON.stringify(event));
+    this.db
+      .prepare("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)")
+      .run(event.runId, seq, event.ts, event.type, JSON.stringify(event));
   }
 
   appendWindow(runId: string, series: string, window: StoredWindow): void {
-    this.db.prepare("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)").run(runId, series, window.start, window.end, JSON.stringify(window));
+    this.db
+      .prepare("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)")
+      .run(runId, series, window.start, window.end, JSON.stringify(window));
   }
 
   finishRun(runId: string, journal: Journal, outcome: string, exitCode: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare("UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?")
-        .run(journal.status, journal.deviated ? 1 : 0, outcome, exitCode, journal.end, Math.round(journal.duration * 1000), JSON.stringify(journal), runId);
+        .prepare(
+          "UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?",
+        )
+        .run(
+          journal.status,
+          journal.deviated ? 1 : 0,
+          outcome,
+          exitCode,
+          journal.end,
+          Math.round(journal.duration * 1000),
+          JSON.stringify(journal),
+          runId,
+        );
     })();
   }
 
@@ -137,14 +154,27 @@ export class SqliteStore implements Store {
   }
 
   getRun(idOrPrefix: string): RunDetail | undefined {
-    const rows = this.db.prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started_at DESC LIMIT 2").all(idOrPrefix, `${idOrPrefix}%`) as RunRow[];
+    const rows = this.db
+      .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started_at DESC LIMIT 2")
+      .all(idOrPrefix, `${idOrPrefix}%`) as RunRow[];
     const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
     if (!row) return undefined;
-    const events = (this.db.prepare("SELECT data FROM events WHERE run_id = ? ORDER BY seq").all(row.id) as { data: string }[]).map((e) => JSON.parse(e.data) as RunEvent);
-    const windows = (this.db.prepare("SELECT series, data FROM windows WHERE run_id = ? ORDER BY series, start_ms").all(row.id) as { series: string; data: string }[]).map(
-      (w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }),
-    );
-    return { ...summary(row), journal: row.journal ? (JSON.parse(row.journal) as Journal) : null, events, windows };
+    const events = (
+      this.db.prepare("SELECT data FROM events WHERE run_id = ? ORDER BY seq").all(row.id) as {
+        data: string;
+      }[]
+    ).map((e) => JSON.parse(e.data) as RunEvent);
+    const windows = (
+      this.db
+        .prepare("SELECT series, data FROM windows WHERE run_id = ? ORDER BY series, start_ms")
+        .all(row.id) as { series: string; data: string }[]
+    ).map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
+    return {
+      ...summary(row),
+      journal: row.journal ? (JSON.parse(row.journal) as Journal) : null,
+      events,
+      windows,
+    };
   }
 
   close(): void {

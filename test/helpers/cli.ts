@@ -9,12 +9,19 @@ export interface CliResult {
 }
 
 /** Spawns the real binary and collects its exit code and output. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
   return finished(startCli(args, opts));
 }
 
 export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(BIN, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 export function finished(child: ChildProcess): Promise<CliResult> {
@@ -26,7 +33,9 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
   });
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
 }
 
 /** Resolves when the child's stdout contains `text`. */

@@ -11,7 +11,9 @@ export interface SeenRequest {
 export type Handler = (req: SeenRequest, res: ServerResponse) => void;
 
 /** A real HTTP server on a free loopback port that records every request it sees. */
-export async function startServer(handler: Handler): Promise<{ url: string; port: number; seen: SeenRequest[]; close(): Promise<void> }> {
+export async function startServer(
+  handler: Handler,
+): Promise<{ url: string; port: number; seen: SeenRequest[]; close(): Promise<void> }> {
   const seen: SeenRequest[] = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -39,7 +41,12 @@ export async function startServer(handler: Handler): Promise<{ url: string; port
   };
 }
 
-export function json(res: ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = "application/json",
+): void {
   res.writeHead(status, { "content-type": contentType });
   res.end(JSON.stringify(body));
 }

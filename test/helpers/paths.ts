@@ -13,6 +13,11 @@ export function isolatedEnv(): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), "withstand-test-"));
   return {
     dir,
-    env: { ...process.env, WITHSTAND_STORE: join(dir, "store.db"), WITHSTAND_STATE_DIR: join(dir, "state"), CI: "true" },
+    env: {
+      ...process.env,
+      WITHSTAND_STORE: join(dir, "store.db"),
+      WITHSTAND_STATE_DIR: join(dir, "state"),
+      CI: "true",
+    },
   };
 }

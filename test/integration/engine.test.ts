@@ -16,8 +16,15 @@ let healthy = true;
 
 before(async () => {
   server = await startServer((req, res) => {
-    if (req.url.startsWith("/health")) return json(res, healthy ? 200 : 503, { ok: healthy }, "application/json; charset=utf-8");
-    if (req.url.startsWith("/echo")) return json(res, 200, { method: req.method, url: req.url, body: req.body, type: req.headers["content-type"] ?? null });
+    if (req.url.startsWith("/health"))
+      return json(res, healthy ? 200 : 503, { ok: healthy }, "application/json; charset=utf-8");
+    if (req.url.startsWith("/echo"))
+      return json(res, 200, {
+        method: req.method,
+        url: req.url,
+        body: req.body,
+        type: req.headers["content-type"] ?? null,
+      });
     if (req.url.startsWith("/slow")) return void setTimeout(() => json(res, 200, {}), 2000);
     return json(res, 200, { ok: true });
   });
@@ -34,7 +41,13 @@ async function run(s: ExperimentSpec, opts: Partial<RunOptions> = {}) {
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.on((e) => events.push(e));
-  const result = await runExperiment(s, { runId: "t", bus, signal: new AbortController().signal, stateRoot, ...opts });
+  const result = await runExperiment(s, {
+    runId: "t",
+    bus,
+    signal: new AbortController().signal,
+    stateRoot,
+    ...opts,
+  });
   return { ...result, events };
 }
 
@@ -49,15 +62,33 @@ describe("engine: a real Chaos Toolkit experiment", () => {
   it("runs http and process providers, plays rollbacks and writes a CTK journal with secrets redacted", async () => {
     const doc = JSON.parse(readFileSync(fixture("ctk", "unresponsive-service.json"), "utf8"));
     const s = spec(doc);
-    const { journal, exitCode } = await run(s, { overrides: { configuration: { base_url: server.url }, secrets: {} } });
+    const { journal, exitCode } = await run(s, {
+      overrides: { configuration: { base_url: server.url }, secrets: {} },
+    });
     assert.equal(exitCode, 0);
     assert.equal(journal.status, "completed");
     assert.equal(journal.deviated, false);
     assert.equal(journal.steady_states.before?.steady_state_met, true);
     assert.equal(journal.steady_states.after?.steady_state_met, true);
-    assert.deepEqual(journal.run.map((r) => r.status), ["succeeded", "succeeded"]);
+    assert.deepEqual(
+      journal.run.map((r) => r.status),
+      ["succeeded", "succeeded"],
+    );
     assert.equal(journal.rollbacks.length, 1);
-    for (const key of ["chaoslib-version", "platform", "node", "experiment", "start", "end", "duration", "status", "deviated", "steady_states", "run", "rollbacks"]) {
+    for (const key of [
+      "chaoslib-version",
+      "platform",
+      "node",
+      "experiment",
+      "start",
+      "end",
+      "duration",
+      "status",
+      "deviated",
+      "steady_states",
+      "run",
+      "rollbacks",
+    ]) {
       assert.ok(key in journal, key);
     }
     const post = server.seen.find((r) => r.url === "/admin/slow");
@@ -79,9 +110,27 @@ describe("engine: providers", () => {
       description: "d",
       configuration: { base: server.url },
       method: [
-        { type: "probe", name: "get", provider: { type: "http", url: "${base}/echo", arguments: { a: 1, b: "x y" } } },
-        { type: "probe", name: "form", provider: { type: "http", method: "post", url: "${base}/echo", arguments: { a: 1 } } },
-        { type: "probe", name: "json", provider: { type: "http", method: "PUT", url: "${base}/echo", headers: { "content-type": "application/json; charset=utf-8" }, arguments: { a: [1] } } },
+        {
+          type: "probe",
+          name: "get",
+          provider: { type: "http", url: "${base}/echo", arguments: { a: 1, b: "x y" } },
+        },
+        {
+          type: "probe",
+          name: "form",
+          provider: { type: "http", method: "post", url: "${base}/echo", arguments: { a: 1 } },
+        },
+        {
+          type: "probe",
+          name: "json",
+          provider: {
+            type: "http",
+            method: "PUT",
+            url: "${base}/echo",
+            headers: { "content-type": "application/json; charset=utf-8" },
+            arguments: { a: [1] },
+          },
+        },
         { type: "probe", name: "charset", provider: { type: "http", url: "${base}/health" } },
       ],
     });
@@ -104,18 +153,33 @@ describe("engine: providers", () => {
         method: [
           { type: "probe", name: "timeout", provider: { type: "http", url: "${base}/slow", timeout: 0.2 } },
           { type: "probe", name: "refused", provider: { type: "http", url: "http://127.0.0.1:9/x" } },
-          { type: "probe", name: "expected", provider: { type: "http", url: "${base}/health", expected_status: 200 } },
+          {
+            type: "probe",
+            name: "expected",
+            provider: { type: "http", url: "${base}/health", expected_status: 200 },
+          },
           { type: "probe", name: "plain-503", provider: { type: "http", url: "${base}/health" } },
-          { type: "probe", name: "proc-timeout", provider: { type: "process", path: "sleep", arguments: ["5"], timeout: 0.2 } },
-          { type: "probe", name: "proc-exit-3", provider: { type: "process", path: "sh", arguments: ["-c", "exit 3"] } },
+          {
+            type: "probe",
+            name: "proc-timeout",
+            provider: { type: "process", path: "sleep", arguments: ["5"], timeout: 0.2 },
+          },
+          {
+            type: "probe",
+            name: "proc-exit-3",
+            provider: { type: "process", path: "sh", arguments: ["-c", "exit 3"] },
+          },
         ],
       });
       const { journal, exitCode } = await run(s);
-      assert.deepEqual(journal.run.map((r) => r.status), ["failed", "failed", "failed", "succeeded", "failed", "succeeded"]);
+      assert.deepEqual(
+        journal.run.map((r) => r.status),
+        ["failed", "failed", "failed", "succeeded", "failed", "succeeded"],
+      );
       assert.match(journal.run[0]?.exception?.[0] ?? "", /no response within 200ms/);
       assert.match(journal.run[1]?.exception?.[0] ?? "", /connection refused/);
       assert.match(journal.run[2]?.exception?.[0] ?? "", /HTTP 503 .* \(expected 200\)/);
-      assert.equal((journal.run[5]?.output as { status: number }).status, 3);
+      assert.equal((journal.run[5]?.output as { status: number } | undefined)?.status, 3);
       // As in CTK, failing method activities do not fail the run.
       assert.equal(exitCode, 0);
     } finally {
@@ -161,7 +225,18 @@ describe("engine: hypothesis and rollback strategies", () => {
     assert.equal(held.journal.rollbacks.length, 0);
     const breaking = await run(s, { hypothesisStrategy: "after-method-only" });
     assert.equal(breaking.journal.steady_states.before, null);
-    const s2 = spec(base({ method: [{ type: "action", name: "break", provider: { type: "process", path: "true" }, pauses: { after: 0 } }] }));
+    const s2 = spec(
+      base({
+        method: [
+          {
+            type: "action",
+            name: "break",
+            provider: { type: "process", path: "true" },
+            pauses: { after: 0 },
+          },
+        ],
+      }),
+    );
     assert.equal((await run(s2, { rollbackStrategy: "never" })).journal.rollbacks.length, 0);
   });
 
@@ -180,7 +255,11 @@ describe("engine: hypothesis and rollback strategies", () => {
     }, 300);
     try {
       const started = Date.now();
-      const { journal, exitCode } = await run(s, { hypothesisStrategy: "during-method-only", hypothesisFrequencyMs: 100, failFast: true });
+      const { journal, exitCode } = await run(s, {
+        hypothesisStrategy: "during-method-only",
+        hypothesisFrequencyMs: 100,
+        failFast: true,
+      });
       assert.ok(Date.now() - started < 2500, "fail-fast did not stop the method");
       assert.equal(exitCode, 1);
       assert.equal(journal.deviated, true);
@@ -229,21 +308,40 @@ spec:
   });
 
   it("ignores method-probe tolerances in CTK documents, as CTK does", async () => {
-    const s = spec({ title: "ctk", description: "d", configuration: { base: server.url }, method: [probe("p", "/ok", 500)] });
+    const s = spec({
+      title: "ctk",
+      description: "d",
+      configuration: { base: server.url },
+      method: [probe("p", "/ok", 500)],
+    });
     const { exitCode, journal } = await run(s);
     assert.equal(exitCode, 0);
     assert.equal(journal.run[0]?.tolerance_met, undefined);
   });
 
   it("stops with exit 2 when configuration is missing", async () => {
-    const s = spec({ title: "t", description: "d", configuration: { x: { type: "env", key: "WITHSTAND_SURELY_UNSET" } }, method: [] });
+    const s = spec({
+      title: "t",
+      description: "d",
+      configuration: { x: { type: "env", key: "WITHSTAND_SURELY_UNSET" } },
+      method: [],
+    });
     const r = await run(s);
     assert.equal(r.exitCode, 2);
-    assert.match(r.usageError ?? "", /configuration\.x: environment variable WITHSTAND_SURELY_UNSET is not set and has no default/);
+    assert.match(
+      r.usageError ?? "",
+      /configuration\.x: environment variable WITHSTAND_SURELY_UNSET is not set and has no default/,
+    );
   });
 
   it("records an interrupted run, with exit 3", async () => {
-    const s = spec(base({ method: [{ type: "action", name: "wait", provider: { type: "process", path: "sleep", arguments: ["5"] } }] }));
+    const s = spec(
+      base({
+        method: [
+          { type: "action", name: "wait", provider: { type: "process", path: "sleep", arguments: ["5"] } },
+        ],
+      }),
+    );
     const stop = new AbortController();
     setTimeout(() => stop.abort("interrupted"), 200);
     const { journal, exitCode, events } = await run(s, { signal: stop.signal });

@@ -15,7 +15,14 @@ after(() => {
 
 function experiment(name: string, method: unknown[]): string {
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ apiVersion: "withstand/v1", kind: "Experiment", metadata: { name }, spec: { method } }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { apiVersion: "withstand/v1", kind: "Experiment", metadata: { name }, spec: { method } },
+      null,
+      2,
+    ),
+  );
   return file;
 }
 
@@ -23,14 +30,42 @@ describe("process faults on real processes", () => {
   it("kills the one process listening on a port", async () => {
     const server = await startServer(() => undefined);
     // The server lives in this test process, which is the runner's ancestor: withstand must refuse it.
-    const refused = await runCli(["run", experiment("kill-self", [{ type: "action", name: "k", fault: { kind: "process-kill", select: { port: server.port } } }])], { env });
+    const refused = await runCli(
+      [
+        "run",
+        experiment("kill-self", [
+          { type: "action", name: "k", fault: { kind: "process-kill", select: { port: server.port } } },
+        ]),
+      ],
+      { env },
+    );
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /kill-self\.json:\d+:\d+: fault\.select: the process listening on port \d+ matched no process except protected processes \(pid 1, withstand itself or its ancestors: \d+\)/);
+    assert.match(
+      refused.stderr,
+      /kill-self\.json:\d+:\d+: fault\.select: the process listening on port \d+ matched no process except protected processes \(pid 1, withstand itself or its ancestors: \d+\)/,
+    );
     await server.close();
 
     const victim = startVictim("withstand-kill-victim");
     victims.push(victim);
-    const r = await runCli(["run", experiment("kill", [{ type: "action", name: "k", fault: { kind: "process-kill", select: { command: "withstand-kill-victim" }, mode: "all", signal: "SIGTERM" } }])], { env });
+    const r = await runCli(
+      [
+        "run",
+        experiment("kill", [
+          {
+            type: "action",
+            name: "k",
+            fault: {
+              kind: "process-kill",
+              select: { command: "withstand-kill-victim" },
+              mode: "all",
+              signal: "SIGTERM",
+            },
+          },
+        ]),
+      ],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
     await exited(victim);
     assert.equal(victim.signalCode, "SIGTERM");
@@ -43,7 +78,16 @@ describe("process faults on real processes", () => {
     const pid = victim.pid ?? 0;
     const started = Date.now();
     const run = runCli(
-      ["run", experiment("pause", [{ type: "action", name: "freeze", fault: { kind: "process-pause", select: { pid }, duration: "1500ms" } }])],
+      [
+        "run",
+        experiment("pause", [
+          {
+            type: "action",
+            name: "freeze",
+            fault: { kind: "process-pause", select: { pid }, duration: "1500ms" },
+          },
+        ]),
+      ],
       { env },
     );
     await until(() => stateOf(pid) === "T", 5000, "the victim to be stopped");
@@ -55,39 +99,108 @@ describe("process faults on real processes", () => {
   });
 
   it("hits a percentage of matching processes and refuses pid 1", async () => {
-    const group = [startVictim("withstand-pct-victim"), startVictim("withstand-pct-victim"), startVictim("withstand-pct-victim"), startVictim("withstand-pct-victim")];
+    const group = [
+      startVictim("withstand-pct-victim"),
+      startVictim("withstand-pct-victim"),
+      startVictim("withstand-pct-victim"),
+      startVictim("withstand-pct-victim"),
+    ];
     victims.push(...group);
-    const r = await runCli(["run", experiment("pct", [{ type: "action", name: "half", fault: { kind: "process-kill", select: { command: "withstand-pct-victim" }, mode: "percent", value: 50 } }])], { env });
+    const r = await runCli(
+      [
+        "run",
+        experiment("pct", [
+          {
+            type: "action",
+            name: "half",
+            fault: {
+              kind: "process-kill",
+              select: { command: "withstand-pct-victim" },
+              mode: "percent",
+              value: 50,
+            },
+          },
+        ]),
+      ],
+      { env },
+    );
     assert.equal(r.code, 0, r.stderr);
-    await until(() => group.filter((g) => g.exitCode !== null || g.signalCode !== null).length === 2, 3000, "two of four victims to die");
+    await until(
+      () => group.filter((g) => g.exitCode !== null || g.signalCode !== null).length === 2,
+      3000,
+      "two of four victims to die",
+    );
     await new Promise((res) => setTimeout(res, 200));
     assert.equal(group.filter((g) => g.signalCode === "SIGKILL").length, 2);
 
-    const one = await runCli(["validate", experiment("pid1", [{ type: "action", name: "x", fault: { kind: "process-kill", select: { pid: 1 } } }])], { env });
+    const one = await runCli(
+      [
+        "validate",
+        experiment("pid1", [
+          { type: "action", name: "x", fault: { kind: "process-kill", select: { pid: 1 } } },
+        ]),
+      ],
+      { env },
+    );
     assert.equal(one.code, 2);
-    assert.match(one.stderr, /pid1\.json:\d+:\d+: spec\.method\[0\]\.fault\.select\.pid: refusing to touch pid 1/);
+    assert.match(
+      one.stderr,
+      /pid1\.json:\d+:\d+: spec\.method\[0\]\.fault\.select\.pid: refusing to touch pid 1/,
+    );
   });
 
   it("lists what a dry run would hit and touches nothing", async () => {
     const victim = startVictim("withstand-dry-victim");
     victims.push(victim);
     const r = await runCli(
-      ["run", "--dry-run", "--json", experiment("dry", [{ type: "action", name: "k", fault: { kind: "process-kill", select: { command: "withstand-dry-victim" }, mode: "all" } }])],
+      [
+        "run",
+        "--dry-run",
+        "--json",
+        experiment("dry", [
+          {
+            type: "action",
+            name: "k",
+            fault: { kind: "process-kill", select: { command: "withstand-dry-victim" }, mode: "all" },
+          },
+        ]),
+      ],
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.ok(!events.some((e) => e.type === "fault-injected"));
     assert.equal(stateOf(victim.pid ?? 0), "S");
     assert.equal(victim.exitCode, null);
     const dry = events.find((e) => e.type === "activity-finished");
     assert.equal(dry?.status, "succeeded");
-    assert.match(dry?.detail ?? "", new RegExp(`would process-kill all of 1 matching: ${victim.pid} .*withstand-dry-victim`));
+    assert.match(
+      dry?.detail ?? "",
+      new RegExp(`would process-kill all of 1 matching: ${victim.pid} .*withstand-dry-victim`),
+    );
   });
 
   it("says clearly when a selector matches nothing, with the file position", async () => {
-    const r = await runCli(["run", experiment("none", [{ type: "action", name: "k", fault: { kind: "process-pause", select: { command: "no-such-process-xyz" } } }])], { env });
+    const r = await runCli(
+      [
+        "run",
+        experiment("none", [
+          {
+            type: "action",
+            name: "k",
+            fault: { kind: "process-pause", select: { command: "no-such-process-xyz" } },
+          },
+        ]),
+      ],
+      { env },
+    );
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^withstand: .*none\.json:\d+:\d+: fault\.select: command "no-such-process-xyz" matched no process/m);
+    assert.match(
+      r.stderr,
+      /^withstand: .*none\.json:\d+:\d+: fault\.select: command "no-such-process-xyz" matched no process/m,
+    );
   });
 });

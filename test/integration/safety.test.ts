@@ -59,7 +59,10 @@ describe("every fault reverts on every exit path", () => {
     const { env, pid, result } = await pausedRun();
     const halt = await runCli(["halt"], { env });
     assert.equal(halt.code, 0);
-    assert.match(halt.stdout, new RegExp(`reverted process-pause \\(freeze, run [\\w-]+\\) on ${pid}: SIGCONT to ${pid}`));
+    assert.match(
+      halt.stdout,
+      new RegExp(`reverted process-pause \\(freeze, run [\\w-]+\\) on ${pid}: SIGCONT to ${pid}`),
+    );
     assert.match(halt.stdout, /stopped run [\w-]+ \(pid \d+\): hold-a-pause/);
     await until(() => stateOf(pid) !== "T", 2000, "the victim to resume");
     const r = await result;
@@ -75,7 +78,9 @@ describe("every fault reverts on every exit path", () => {
     const r = await result;
     assert.equal(r.code, 3);
     await until(() => stateOf(pid) !== "T", 2000, "the victim to resume");
-    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as { runs: { status: string; outcome: string }[] };
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
+      runs: { status: string; outcome: string }[];
+    };
     assert.equal(runs.runs[0]?.status, "interrupted");
   });
 
@@ -91,7 +96,10 @@ describe("every fault reverts on every exit path", () => {
     assert.equal(r.code, 3);
     assert.ok(Date.now() - started < 10_000);
     await until(() => stateOf(deadline.pid) !== "T", 2000, "the victim to resume");
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(events.at(-1).outcome, "deadline");
     assert.ok(events.some((e) => e.type === "activity-finished" && e.name === "note-rollback"));
   });
@@ -101,7 +109,9 @@ describe("every fault reverts on every exit path", () => {
     runner.kill("SIGKILL");
     const took = await until(() => stateOf(pid) !== "T", 5000, "the watchdog to resume the victim");
     assert.ok(took <= 5000);
-    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as { runs: { status: string }[] };
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
+      runs: { status: string }[];
+    };
     assert.equal(runs.runs[0]?.status, "interrupted");
     const halt = await runCli(["halt"], { env });
     assert.equal(halt.stdout, "withstand halt: no active faults or runs on this machine\n");

@@ -42,24 +42,35 @@ describe("blast radius", () => {
 
   it("picks distinct items from the pool", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer(), { maxLength: 30 }), fc.integer({ min: 0, max: 100 }), (items, pct) => {
-        const chosen = pick(items, { mode: "percent", value: pct });
-        assert.equal(new Set(chosen).size, chosen.length);
-        for (const c of chosen) assert.ok(items.includes(c));
-        assert.equal(chosen.length, selectionSize({ mode: "percent", value: pct }, items.length));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer(), { maxLength: 30 }),
+        fc.integer({ min: 0, max: 100 }),
+        (items, pct) => {
+          const chosen = pick(items, { mode: "percent", value: pct });
+          assert.equal(new Set(chosen).size, chosen.length);
+          for (const c of chosen) assert.ok(items.includes(c));
+          assert.equal(chosen.length, selectionSize({ mode: "percent", value: pct }, items.length));
+        },
+      ),
     );
   });
 });
 
 describe("suggestions and redaction", () => {
   it("suggests close keys", () => {
-    assert.equal(suggest("steady - state - hypothesis", ["method", "steady-state-hypothesis"]), "steady-state-hypothesis");
+    assert.equal(
+      suggest("steady - state - hypothesis", ["method", "steady-state-hypothesis"]),
+      "steady-state-hypothesis",
+    );
     assert.equal(suggest("rollback", ["rollbacks", "method"]), "rollbacks");
     assert.equal(suggest("zzzzzz", ["method"]), undefined);
   });
 
   it("redacts secrets everywhere", () => {
-    assert.deepEqual(redact({ a: "Bearer s3cr3t", b: ["s3cr3t"], c: 1 }, ["s3cr3t"]), { a: "Bearer ***", b: ["***"], c: 1 });
+    assert.deepEqual(redact({ a: "Bearer s3cr3t", b: ["s3cr3t"], c: 1 }, ["s3cr3t"]), {
+      a: "Bearer ***",
+      b: ["***"],
+      c: 1,
+    });
   });
 });

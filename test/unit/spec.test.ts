@@ -7,7 +7,8 @@ import { formatDiagnostic } from "../../src/spec/diagnostic.js";
 import { loadExperimentText } from "../../src/spec/load.js";
 import { fixture } from "../helpers/paths.js";
 
-const lines = (text: string, file = "x.yaml") => loadExperimentText(file, text).diagnostics.map(formatDiagnostic);
+const lines = (text: string, file = "x.yaml") =>
+  loadExperimentText(file, text).diagnostics.map(formatDiagnostic);
 
 describe("experiment specs", () => {
   it("accepts a real Chaos Toolkit experiment with env configuration, secrets and rollbacks", () => {
@@ -57,8 +58,16 @@ spec:
   });
 
   it("names a python control and syntax errors precisely", () => {
-    const doc = { title: "t", description: "d", method: [], controls: [{ name: "c", provider: { type: "python", module: "m" } }] };
-    assert.match(lines(JSON.stringify(doc), "c.json")[0] ?? "", /^c\.json:1:\d+: controls\[0\]\.provider\.type: control "c" is a python control/);
+    const doc = {
+      title: "t",
+      description: "d",
+      method: [],
+      controls: [{ name: "c", provider: { type: "python", module: "m" } }],
+    };
+    assert.match(
+      lines(JSON.stringify(doc), "c.json")[0] ?? "",
+      /^c\.json:1:\d+: controls\[0\]\.provider\.type: control "c" is a python control/,
+    );
     assert.match(lines("title: [unclosed\n")[0] ?? "", /^x\.yaml:\d+:\d+: syntax error: /);
     assert.deepEqual(lines(""), ["x.yaml:1:1: empty document (expected an experiment)"]);
   });
@@ -67,7 +76,10 @@ spec:
     const doc = {
       title: "t",
       description: "d",
-      "steady-state-hypothesis": { title: "h", probes: [{ type: "probe", name: "up", tolerance: 0, provider: { type: "process", path: "true" } }] },
+      "steady-state-hypothesis": {
+        title: "h",
+        probes: [{ type: "probe", name: "up", tolerance: 0, provider: { type: "process", path: "true" } }],
+      },
       method: [{ ref: "up" }, { ref: "missing" }],
     };
     assert.deepEqual(lines(JSON.stringify(doc, null, 1), "r.json"), [
@@ -92,28 +104,42 @@ describe("spec parser robustness (property)", () => {
       const keys = Object.keys(value);
       if (keys.length === 0) return replacement;
       const key = keys[head % keys.length] ?? "";
-      return { ...(value as Record<string, unknown>), [key]: mutate((value as Record<string, unknown>)[key], rest, replacement) };
+      return {
+        ...(value as Record<string, unknown>),
+        [key]: mutate((value as Record<string, unknown>)[key], rest, replacement),
+      };
     }
     return replacement;
   }
 
   it("never throws on arbitrary JSON values", () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => void loadExperimentText("p.json", JSON.stringify(v))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => void loadExperimentText("p.json", JSON.stringify(v))),
+      { numRuns: 300 },
+    );
   });
 
   it("never throws on arbitrary text", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void loadExperimentText("p.yaml", t)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (t) => void loadExperimentText("p.yaml", t)),
+      { numRuns: 300 },
+    );
   });
 
   it("turns every mutation of a valid experiment into a spec or diagnostics, in YAML and JSON", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue(), fc.boolean(), (path, replacement, asYaml) => {
-        const doc = mutate(valid, path, replacement);
-        const text = asYaml ? stringify(doc) : JSON.stringify(doc);
-        const r = loadExperimentText(asYaml ? "m.yaml" : "m.json", text);
-        assert.ok(r.spec !== undefined || r.diagnostics.some((d) => d.severity === "error"));
-        for (const d of r.diagnostics) assert.match(formatDiagnostic(d), /^m\.(yaml|json):\d+:\d+: /);
-      }),
+      fc.property(
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.jsonValue(),
+        fc.boolean(),
+        (path, replacement, asYaml) => {
+          const doc = mutate(valid, path, replacement);
+          const text = asYaml ? stringify(doc) : JSON.stringify(doc);
+          const r = loadExperimentText(asYaml ? "m.yaml" : "m.json", text);
+          assert.ok(r.spec !== undefined || r.diagnostics.some((d) => d.severity === "error"));
+          for (const d of r.diagnostics) assert.match(formatDiagnostic(d), /^m\.(yaml|json):\d+:\d+: /);
+        },
+      ),
       { numRuns: 400 },
     );
   });

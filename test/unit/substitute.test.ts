@@ -4,7 +4,10 @@ import fc from "fast-check";
 import { substitute, unresolvedNames } from "../../src/core/substitute.js";
 
 describe("substitution", () => {
-  const scopes = [{ port: 8080, host: "127.0.0.1", saved: { status: 200 } }, { token: "abc", port: 1 }];
+  const scopes = [
+    { port: 8080, host: "127.0.0.1", saved: { status: 200 } },
+    { token: "abc", port: 1 },
+  ];
 
   it("keeps the type of a whole-string reference", () => {
     assert.equal(substitute("${port}", scopes), 8080);

@@ -7,7 +7,16 @@ import { newWindow, recordSample, summarize } from "../../src/core/window.js";
 
 describe("k6 thresholds", () => {
   it("parses the k6 forms", () => {
-    for (const expr of ["p(99)<300", "p(99.9) <= 1000", "rate<0.01", "avg<200", "med>=1", "count>100", "max!=0", "min==1"]) {
+    for (const expr of [
+      "p(99)<300",
+      "p(99.9) <= 1000",
+      "rate<0.01",
+      "avg<200",
+      "med>=1",
+      "count>100",
+      "max!=0",
+      "min==1",
+    ]) {
       const r = parseThreshold(expr);
       assert.equal(r.ok, true, expr);
     }
@@ -30,7 +39,10 @@ describe("k6 thresholds", () => {
   });
 
   it("round-trips generated valid expressions", () => {
-    const agg = fc.oneof(fc.constantFrom("avg", "min", "max", "med", "count", "rate"), fc.integer({ min: 0, max: 100 }).map((n) => `p(${n})`));
+    const agg = fc.oneof(
+      fc.constantFrom("avg", "min", "max", "med", "count", "rate"),
+      fc.integer({ min: 0, max: 100 }).map((n) => `p(${n})`),
+    );
     const op = fc.constantFrom("<", "<=", ">", ">=", "==", "!=");
     fc.assert(
       fc.property(agg, op, fc.integer({ min: 0, max: 1_000_000 }), (a, o, n) => {
@@ -44,7 +56,12 @@ describe("k6 thresholds", () => {
 
   it("evaluates over a window's summary in milliseconds", () => {
     const w = newWindow(0);
-    for (let i = 1; i <= 100; i++) recordSample(w, { latencyMicros: i * 1000, status: i <= 98 ? 200 : 500, errorClass: i <= 98 ? undefined : "5xx" });
+    for (let i = 1; i <= 100; i++)
+      recordSample(w, {
+        latencyMicros: i * 1000,
+        status: i <= 98 ? 200 : 500,
+        errorClass: i <= 98 ? undefined : "5xx",
+      });
     w.end = 1000;
     const s = summarize(w);
     const p99 = parseThreshold("p(99)<100");

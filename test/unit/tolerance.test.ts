@@ -33,13 +33,22 @@ describe("tolerances (Chaos Toolkit semantics)", () => {
 
   it("checks ranges on a target or on the status", () => {
     assert.equal(checkTolerance({ type: "range", range: [200, 299] }, http(204)).met, true);
-    assert.equal(checkTolerance({ type: "range", range: [0, 1.5], target: "body" }, http(200, 1.2)).met, true);
-    assert.equal(checkTolerance({ type: "range", range: [0, 1], target: "body" }, http(200, "abc")).met, false);
+    assert.equal(
+      checkTolerance({ type: "range", range: [0, 1.5], target: "body" }, http(200, 1.2)).met,
+      true,
+    );
+    assert.equal(
+      checkTolerance({ type: "range", range: [0, 1], target: "body" }, http(200, "abc")).met,
+      false,
+    );
   });
 
   it("matches regexes on stdout or body, and never throws on non-text", () => {
     assert.equal(checkTolerance({ type: "regex", pattern: "^ready" }, proc(0, "ready now")).met, true);
-    assert.equal(checkTolerance({ type: "regex", pattern: "quotes", target: "body" }, http(200, "no quotes")).met, true);
+    assert.equal(
+      checkTolerance({ type: "regex", pattern: "quotes", target: "body" }, http(200, "no quotes")).met,
+      true,
+    );
     const r = checkTolerance({ type: "regex", pattern: "x", target: "status" }, http(200));
     assert.equal(r.met, false);
     assert.match(r.reason, /regex needs text at status/);
@@ -47,10 +56,28 @@ describe("tolerances (Chaos Toolkit semantics)", () => {
 
   it("evaluates jsonpath with count and expect", () => {
     const body = { items: [{ status: "up" }, { status: "up" }] };
-    assert.equal(checkTolerance({ type: "jsonpath", path: "$.items[*].status", expect: "up", target: "body" }, http(200, body)).met, true);
-    assert.equal(checkTolerance({ type: "jsonpath", path: "$.items[*]", count: 2, target: "body" }, http(200, body)).met, true);
-    assert.equal(checkTolerance({ type: "jsonpath", path: "$.items[*]", count: 3, target: "body" }, http(200, body)).met, false);
-    assert.equal(checkTolerance({ type: "jsonpath", path: "$.missing", target: "body" }, http(200, body)).met, false);
-    assert.equal(checkTolerance({ type: "jsonpath", path: "$.a", expect: 1, target: "body" }, http(200, '{"a": 1}')).met, true);
+    assert.equal(
+      checkTolerance(
+        { type: "jsonpath", path: "$.items[*].status", expect: "up", target: "body" },
+        http(200, body),
+      ).met,
+      true,
+    );
+    assert.equal(
+      checkTolerance({ type: "jsonpath", path: "$.items[*]", count: 2, target: "body" }, http(200, body)).met,
+      true,
+    );
+    assert.equal(
+      checkTolerance({ type: "jsonpath", path: "$.items[*]", count: 3, target: "body" }, http(200, body)).met,
+      false,
+    );
+    assert.equal(
+      checkTolerance({ type: "jsonpath", path: "$.missing", target: "body" }, http(200, body)).met,
+      false,
+    );
+    assert.equal(
+      checkTolerance({ type: "jsonpath", path: "$.a", expect: 1, target: "body" }, http(200, '{"a": 1}')).met,
+      true,
+    );
   });
 });

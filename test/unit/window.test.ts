@@ -3,11 +3,19 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { fromStored, mergeWindows, newWindow, recordSample, toStored } from "../../src/core/window.js";
 
-const samples = fc.array(fc.record({ latency: fc.integer({ min: 1, max: 10_000_000 }), error: fc.boolean() }), { maxLength: 200 });
+const samples = fc.array(
+  fc.record({ latency: fc.integer({ min: 1, max: 10_000_000 }), error: fc.boolean() }),
+  { maxLength: 200 },
+);
 
 function windowOf(start: number, list: { latency: number; error: boolean }[]) {
   const w = newWindow(start);
-  for (const s of list) recordSample(w, { latencyMicros: s.latency, status: s.error ? 500 : 200, errorClass: s.error ? "5xx" : undefined });
+  for (const s of list)
+    recordSample(w, {
+      latencyMicros: s.latency,
+      status: s.error ? 500 : 200,
+      errorClass: s.error ? "5xx" : undefined,
+    });
   w.end = start + 1000;
   return w;
 }
@@ -21,7 +29,8 @@ describe("windows", () => {
         assert.equal(merged.count, whole.count);
         assert.equal(merged.errors, whole.errors);
         assert.equal(merged.latency.totalCount, whole.latency.totalCount);
-        for (const p of [50, 90, 99, 100]) assert.equal(merged.latency.getValueAtPercentile(p), whole.latency.getValueAtPercentile(p));
+        for (const p of [50, 90, 99, 100])
+          assert.equal(merged.latency.getValueAtPercentile(p), whole.latency.getValueAtPercentile(p));
         assert.deepEqual(merged.statusCodes, whole.statusCodes);
       }),
       { numRuns: 40 },
@@ -42,7 +51,10 @@ describe("windows", () => {
   });
 
   it("survive storage as base64 histograms", () => {
-    const w = windowOf(0, [{ latency: 1500, error: false }, { latency: 250_000, error: true }]);
+    const w = windowOf(0, [
+      { latency: 1500, error: false },
+      { latency: 250_000, error: true },
+    ]);
     const back = fromStored(JSON.parse(JSON.stringify(toStored(w))));
     assert.equal(back.latency.totalCount, 2);
     assert.equal(back.latency.getValueAtPercentile(100), w.latency.getValueAtPercentile(100));

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../helpers/cli.js";
+import { json, startServer } from "../helpers/http-server.js";
+import { fixture, isolatedEnv } from "../helpers/paths.js";
+
+const { dir, env } = isolatedEnv();
+let server: Awaited<ReturnType<typeof startServer>>;
+let up = true;
+
+before(async () => {
+  server = await startServer((req, res) =>
+    json(res, req.url.startsWith("/health") && !up ? 503 : 200, { ok: up }),
+  );
+});
+after(() => server.close());
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const experiment = (hypothesisPath = "/health") =>
+  write(
+    `exp-${hypothesisPath.replace(/\W/g, "")}.yaml`,
+    `title: service stays up
+description: e2e
+configuration:
+  base: http://127.0.0.1:1
+steady-state-hypothesis:
+  title: up
+  probes:
+    - type: probe
+      name: health
+      tolerance: 200
+      provider: {type: http, url: "\${base}${hypothesisPath}"}
+method:
+  - type: action
+    name: noop
+    provider: {type: process, path: "true"}
+`,
+  );
+
+describe("withstand CLI", () => {
+  it("validate: exit 0 for valid files and 2 with file:line:col for invalid ones", async () => {
+    const ok = await runCli(["validate", fixture("ctk", "unresponsive-service.json")], { env });
+    assert.equal(ok.code, 0);
+    assert.match(
+      ok.stdout,
+      /unresponsive-service\.json: valid Chaos Toolkit experiment "The quote service keeps answering while its storage is slow" \(1 hypothesis probes, 2 method activities, 1 rollbacks\)/,
+    );
+    const bad = await runCli(["validate", fixture("ctk", "typo.yaml"), fixture("ctk", "bad.yaml")], { env });
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /typo\.yaml:3:1: warning: steady - state - hypothesis: unknown key, ignored \(did you mean steady-state-hypothesis\?\)/,
+    );
+    assert.match(
+      bad.stderr,
+      /bad\.yaml:13:11: method\[1\]\.type: got "acton" \(expected "probe" or "action"\)/,
+    );
+    const missing = await runCli(["validate", join(dir, "nope.yaml")], { env });
+    assert.equal(missing.code, 2);
+    assert.equal(
+      missing.stderr,
+      `${join(dir, "nope.yaml")}:1:1: cannot read: no such file (expected an experiment file in YAML or JSON)\n`,
+    );
+  });
+
+  it("rejects unknown flags and bad flag values with exit 2 and the flag's name", async () => {
+    const unknown = await runCli(["run", "--no-such-flag", "x.yaml"], { env });
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, "withstand: unknown option '--no-such-flag'\n");
+    const strategy = await runCli(["run", experiment(), "--rollback-strategy", "sometimes"], { env });
+    assert.equal(strategy.code, 2);
+    assert.equal(
+      strategy.stderr,
+      "withstand: --rollback-strategy sometimes: expected one of default, always, never, deviated\n",
+    );
+    const v = await runCli(["run", experiment(), "--var", "port:int=abc"], { env });
+    assert.equal(v.code, 2);
+    assert.equal(v.stderr, 'withstand: --var port:int=abc: "abc" is not an integer\n');
+    const noCommand = await runCli(["explode"], { env });
+    assert.equal(noCommand.code, 2);
+  });
+
+  it("run: exit 0 when the hypothesis holds, 1 when it is not met, with --var, --journal-path and the store", async () => {
+    const journalPath = join(dir, "journal.json");
+    up = true;
+    const held = await runCli(
+      ["run", experiment(), "--var", `base=${server.url}`, "--journal-path", journalPath],
+      { env },
+    );
+    assert.equal(held.code, 0, held.stderr);
+    assert.match(held.stdout, /verdict {12}HELD steady state held \(run [\w-]+, exit 0\)/);
+    const journal = JSON.parse(readFileSync(journalPath, "utf8"));
+    assert.equal(journal.status, "completed");
+    assert.equal(journal.steady_states.before.steady_state_met, true);
+
+    up = false;
+    const unmet = await runCli(["run", experiment(), "--var", `base=${server.url}`, "--quiet"], { env });
+    up = true;
+    assert.equal(unmet.code, 1);
+    assert.match(
+      unmet.stdout,
+      /^NOT MET BEFORE METHOD steady state not met before the method \(probe health\); the method was not run \(run [\w-]+, exit 1\)\n$/,
+    );
+
+    const list = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
+      runs: { id: string; outcome: string; title: string }[];
+    };
+    assert.deepEqual(
+      list.runs.slice(0, 2).map((r) => r.outcome),
+      ["hypothesis-unmet-before-method", "held"],
+    );
+    const id = list.runs[1]?.id ?? "";
+    const show = await runCli(["runs", "show", id.slice(0, 18)], { env });
+    assert.equal(show.code, 0);
+    assert.match(show.stdout, new RegExp(`^run {7}${id}\\ntitle {5}service stays up\\n`));
+    const detail = JSON.parse((await runCli(["runs", "show", id, "--json"], { env })).stdout);
+    assert.equal(detail.journal.withstand.run_id, id);
+    assert.deepEqual(
+      detail.events.map((e: { type: string }) => e.type),
+      [
+        "run-started",
+        "activity-started",
+        "activity-finished",
+        "hypothesis-checked",
+        "activity-started",
+        "activity-finished",
+        "activity-started",
+        "activity-finished",
+        "hypothesis-checked",
+        "run-finished",
+      ],
+    );
+    const none = await runCli(["runs", "show", "no-such-run"], { env });
+    assert.equal(none.code, 2);
+    assert.equal(
+      none.stderr,
+      "withstand: runs show no-such-run: no run with that id or unique prefix (see `withstand runs`)\n",
+    );
+  });
+
+  it("--json streams NDJSON events ending with run-finished", async () => {
+    const r = await runCli(["run", experiment(), "--var", `base=${server.url}`, "--json"], { env });
+    assert.equal(r.code, 0);
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(events[0].type, "run-started");
+    assert.equal(events.at(-1).type, "run-finished");
+    assert.equal(events.at(-1).exitCode, 0);
+  });
+
+  it("reports invalid documents on run with exit 2 and runs nothing", async () => {
+    const r = await runCli(["run", fixture("ctk", "bad.yaml")], { env });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.split("\n").filter(Boolean).length, 6);
+  });
+
+  it("has --help with examples on every command", async () => {
+    for (const cmd of ["run", "validate", "halt", "runs", "demo"]) {
+      const r = await runCli([cmd, "--help"], { env });
+      assert.equal(r.code, 0, cmd);
+      assert.match(r.stdout, /Examples:/, cmd);
+    }
+  });
+});

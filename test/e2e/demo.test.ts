@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { it } from "node:test";
+import { runCli } from "../helpers/cli.js";
+import { isolatedEnv } from "../helpers/paths.js";
+
+function demoProcesses(): string[] {
+  const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
+  return out.split("\n").filter((l) => /dist\/src\/demo\/(supervisor|orders|lb)\.js/.test(l));
+}
+
+it("withstand demo: the robust system holds, the fragile one deviates, and nothing is left running", async () => {
+  const { env } = isolatedEnv();
+  const before = demoProcesses();
+  const started = Date.now();
+  const r = await runCli(["demo"], { env });
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.ok(Date.now() - started < 120_000);
+  assert.match(r.stdout, /robust {3}HELD steady state held/);
+  assert.match(
+    r.stdout,
+    /fragile {2}DEVIATED steady state not met after the method \(probe orders-traffic-stays-healthy\)/,
+  );
+  assert.deepEqual(demoProcesses(), before);
+  const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
+    runs: { outcome: string }[];
+  };
+  assert.deepEqual(
+    runs.runs.map((x) => x.outcome),
+    ["deviated", "held"],
+  );
+});
