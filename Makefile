@@ -10,7 +10,9 @@ all: build
 
 node_modules/.deps-ok: package.json package-lock.json
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
-	npm ci --no-audit --no-fund
+	@# npm ci rejects lock files whose optional platform packages the registry does not serve
+	@# (npm/cli#9846, e.g. Biome's Windows binaries here); npm install from the same lock file is the fallback.
+	npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.deps-ok
