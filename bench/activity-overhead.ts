@@ -35,6 +35,7 @@ const ctx: RunContext = {
   registry: new SafetyRegistry(stateRoot, "bench", bus, "bench"),
   native: false,
   dryRun: false,
+  allowRemote: false,
   configuration: { url },
   secrets: {},
   secretValues: [],

@@ -36,6 +36,7 @@ function buildProgram(): Command {
     .option("--var-file <file>", "configuration and secrets from JSON, YAML or .env; repeatable", collect)
     .option("--deadline <duration>", "stop the run (and revert every fault) after this long, e.g. 5m")
     .option("--dry-run", "list what would run and which processes faults would hit; touch nothing")
+    .option("--allow-remote", "let load activities target hosts other than loopback")
     .option("--json", "print an NDJSON event stream")
     .option("--quiet", "print only the verdict")
     .option("--store <path>", "run store (default ./.withstand/withstand.db or $WITHSTAND_STORE)")
@@ -67,6 +68,46 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
     .action(async (files: string[], flags) => {
       const { validateCommand } = await import("./validate.js");
       process.exitCode = await validateCommand(files, flags);
+    });
+
+  program
+    .command("load")
+    .description("generate honest load: open-model arrival rates, latency from the intended send time, k6 thresholds")
+    .argument("<target>", "a URL (quick form), a LoadTest file, or `merge` followed by HDR logs")
+    .argument("[files...]", "with `merge`: HDR log files written by --hdr-log")
+    .option("--rate <rate>", "open model: requests per second (1000/s, 600/m); without it a closed model runs at full speed")
+    .option("--duration <duration>", "how long to run (default 10s)")
+    .option("--connections <n>", "keep-alive connections (default 64 open model, 10 closed)")
+    .option("--method <method>", "HTTP method (default GET)")
+    .option("--header <header>", '"Name: value"; repeatable', collect)
+    .option("--body <body>", "request body")
+    .option("--workers <n>", "worker threads; their histograms merge exactly")
+    .option("--segment <i/N>", "run only the i-th of N shares of the arrival rate (distributed runs)")
+    .option("--threshold <metric=expr>", 'k6 threshold, e.g. "http_req_duration=p(99)<300"; repeatable', collect)
+    .option("--summary-json <file>", "write a k6-style summary export")
+    .option("--out <ndjson=file>", "write the per-second windows as NDJSON", collect)
+    .option("--hdr-log <file>", "write HdrHistogram interval logs (mergeable with `withstand load merge`)")
+    .option("--max-requests <n>", "hard bound on requests sent")
+    .option("--timeout <duration>", "per-request timeout (default 10s)")
+    .option("--allow-remote", "allow targets other than loopback")
+    .option("--json", "print NDJSON events")
+    .option("--quiet", "print only the verdict")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand load http://127.0.0.1:8080/orders --rate 1000/s --duration 30s
+  withstand load http://127.0.0.1:8080/ --connections 50 --duration 10s       # closed model, like wrk
+  withstand load loadtest.yaml --summary-json summary.json --out ndjson=windows.ndjson
+  withstand load loadtest.yaml --segment 1/2 --hdr-log a.hlog   # and --segment 2/2 elsewhere
+  withstand load merge a.hlog b.hlog
+
+Exit codes: 0 thresholds passed, 1 a threshold failed (k6 exits 99), 2 invalid input, 3 interrupted.`,
+    )
+    .action(async (target: string, files: string[], flags) => {
+      const { loadCommand } = await import("./load.js");
+      process.exitCode = await loadCommand(target, files, flags);
     });
 
   program

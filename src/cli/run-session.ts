@@ -60,7 +60,16 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
       hardSignal: hard.signal,
       onWindow: (series, w) => store?.appendWindow(runId, series, toStored(w)),
     });
-    store?.finishRun(runId, result.journal, result.journal.withstand.outcome, result.exitCode);
+    const j = result.journal;
+    store?.finishRun(runId, {
+      status: j.status,
+      deviated: j.deviated,
+      outcome: j.withstand.outcome,
+      exitCode: result.exitCode,
+      endedAt: j.end,
+      durationMs: j.duration * 1000,
+      result: j,
+    });
     if (opts.journalPath) writeFileSync(opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
     printSummary(result.journal, opts.mode, spec.title);
     for (const err of bus.failures) process.stderr.write(`withstand: a listener failed: ${err.message}\n`);

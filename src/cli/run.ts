@@ -23,6 +23,7 @@ export interface RunFlags {
   varFile?: string[];
   deadline?: string;
   dryRun?: boolean;
+  allowRemote?: boolean;
   json?: boolean;
   quiet?: boolean;
   store?: string;
@@ -80,6 +81,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     journalPath: flags.journalPath,
     deadlineMs,
     dryRun: flags.dryRun ?? false,
+    allowRemote: flags.allowRemote ?? false,
     overrides,
     hypothesisStrategy: flags.hypothesisStrategy as HypothesisStrategy | undefined,
     hypothesisFrequencyMs: frequencyMs,

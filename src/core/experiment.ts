@@ -1,3 +1,4 @@
+import type { LoadPlan } from "./load-plan.js";
 import type { MetricName } from "./threshold.js";
 import type { PureTolerance } from "./tolerance.js";
 
@@ -39,15 +40,6 @@ export type FaultSpec =
   | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }
   | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined };
 
-export interface LoadActivitySpec {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: string | undefined;
-  ratePerSecond: number;
-  durationMs: number;
-  timeoutMs: number;
-}
 
 export interface LoadTolerance {
   type: "load";
@@ -68,7 +60,7 @@ export interface ActivitySpec {
   name: string;
   provider?: ProviderSpec | undefined;
   fault?: FaultSpec | undefined;
-  load?: LoadActivitySpec | undefined;
+  load?: LoadPlan | undefined;
   tolerance?: ToleranceSpec | undefined;
   pauses: { beforeMs: number; afterMs: number };
   background: boolean;

@@ -35,7 +35,9 @@ export type Outcome =
   | "aborted"
   | "interrupted"
   | "halted"
-  | "deadline";
+  | "deadline"
+  | "passed"
+  | "thresholds-failed";
 
 export interface Journal {
   "chaoslib-version": string;

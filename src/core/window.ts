@@ -14,12 +14,21 @@ export interface Window {
   statusCodes: Record<string, number>;
   /** Latency measured from the intended send time (wrk2 semantics), in µs. */
   latency: Histogram;
+  /** Service time: from the actual send to the response, in µs. */
+  service: Histogram;
+  /** Requests that could not be started at all (k6's dropped_iterations). */
+  dropped: number;
+  /** Requests started more than LATE_MS after their intended time. */
+  late: number;
   labels: Record<string, string>;
 }
 
-export interface StoredWindow extends Omit<Window, "latency"> {
+export interface StoredWindow extends Omit<Window, "latency" | "service"> {
   latency: string;
+  service: string;
 }
+
+export const LATE_MS = 10;
 
 export function newWindow(start: number, labels: Record<string, string> = {}): Window {
   return {
@@ -30,12 +39,17 @@ export function newWindow(start: number, labels: Record<string, string> = {}): W
     errorClasses: {},
     statusCodes: {},
     latency: newHistogram(),
+    service: newHistogram(),
+    dropped: 0,
+    late: 0,
     labels,
   };
 }
 
 export interface Sample {
   latencyMicros: number;
+  /** Defaults to the latency: in a closed model the two are the same. */
+  serviceMicros?: number | undefined;
   status?: number | undefined;
   errorClass?: string | undefined;
 }
@@ -43,6 +57,8 @@ export interface Sample {
 export function recordSample(w: Window, s: Sample): void {
   w.count += 1;
   recordMicros(w.latency, s.latencyMicros);
+  recordMicros(w.service, s.serviceMicros ?? s.latencyMicros);
+  if (s.serviceMicros !== undefined && s.latencyMicros - s.serviceMicros > LATE_MS * 1000) w.late += 1;
   if (s.status !== undefined) w.statusCodes[String(s.status)] = (w.statusCodes[String(s.status)] ?? 0) + 1;
   if (s.errorClass !== undefined) {
     w.errors += 1;
@@ -57,35 +73,50 @@ export function mergeWindows(windows: readonly Window[], labels: Record<string, 
   for (const w of windows) {
     out.start = Math.min(out.start, w.start);
     out.end = Math.max(out.end, w.end);
-    out.count += w.count;
-    out.errors += w.errors;
-    for (const [k, v] of Object.entries(w.errorClasses)) out.errorClasses[k] = (out.errorClasses[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(w.statusCodes)) out.statusCodes[k] = (out.statusCodes[k] ?? 0) + v;
-    out.latency.add(w.latency);
+    addInto(out, w);
   }
   return out;
 }
 
+/** Adds `w` into `into` in place (for running totals that must not grow with the test's length). */
+export function addInto(into: Window, w: Window): void {
+  into.count += w.count;
+  into.errors += w.errors;
+  into.dropped += w.dropped;
+  into.late += w.late;
+  for (const [k, v] of Object.entries(w.errorClasses)) into.errorClasses[k] = (into.errorClasses[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(w.statusCodes)) into.statusCodes[k] = (into.statusCodes[k] ?? 0) + v;
+  into.latency.add(w.latency);
+  into.service.add(w.service);
+}
+
 export function toStored(w: Window): StoredWindow {
-  return { ...w, latency: encodeHistogram(w.latency) };
+  return { ...w, latency: encodeHistogram(w.latency), service: encodeHistogram(w.service) };
 }
 
 export function fromStored(w: StoredWindow): Window {
-  return { ...w, latency: decodeHistogram(w.latency) };
+  return {
+    ...w,
+    latency: decodeHistogram(w.latency),
+    service: w.service ? decodeHistogram(w.service) : newHistogram(),
+    dropped: w.dropped ?? 0,
+    late: w.late ?? 0,
+  };
 }
 
 export interface WindowSummary {
   count: number;
   errors: number;
   errorRate: number;
+  dropped: number;
+  late: number;
   durationMs: number;
   rate: number;
   latencyMs: { min: number; avg: number; med: number; max: number; p90: number; p95: number; p99: number };
   percentileMs: (p: number) => number;
 }
 
-export function summarize(w: Window): WindowSummary {
-  const h = w.latency;
+export function summarize(w: Window, h: Histogram = w.latency): WindowSummary {
   const ms = (us: number) => us / 1000;
   const has = h.totalCount > 0;
   const durationMs = Math.max(0, w.end - w.start);
@@ -93,6 +124,8 @@ export function summarize(w: Window): WindowSummary {
     count: w.count,
     errors: w.errors,
     errorRate: w.count > 0 ? w.errors / w.count : 0,
+    dropped: w.dropped,
+    late: w.late,
     durationMs,
     rate: durationMs > 0 ? (w.count * 1000) / durationMs : 0,
     latencyMs: {

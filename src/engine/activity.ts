@@ -5,10 +5,11 @@ import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
 import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
-import { mergeWindows, summarize } from "../core/window.js";
+import { mergeWindows, summarize, type Window } from "../core/window.js";
 import { injectProcessFault } from "../faults/process-faults.js";
 import { matchProcesses } from "../faults/targets.js";
-import { runConstantRate } from "../load/open-model.js";
+import { runLoad } from "../load/coordinator.js";
+import { remoteTargets } from "../spec/load-test.js";
 import { ActivityFailure, runHttpProvider } from "../probes/http.js";
 import { runProcessProvider } from "../probes/process.js";
 import { parseActivity } from "../spec/activity.js";
@@ -63,34 +64,37 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
     return injectProcessFault(spec.fault, spec.name, spec.loc, ctx.registry).output;
   }
   if (spec.load) {
-    if (ctx.dryRun)
-      return {
-        dry_run: `would send ${spec.load.ratePerSecond}/s to ${spec.load.url} for ${spec.load.durationMs}ms`,
-      };
-    const result = await runConstantRate(spec.load, signal, (w) => {
-      ctx.onWindow(spec.name, w);
-      const s = summarize(w);
-      ctx.bus.emit({
-        type: "load-window",
-        runId: ctx.runId,
-        ts: new Date().toISOString(),
-        name: spec.name,
-        count: s.count,
-        errors: s.errors,
-        p99Ms: s.latencyMs.p99,
-      });
+    const plan = spec.load;
+    if (ctx.dryRun) return { dry_run: `would load ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")} with ${plan.executor.type}` };
+    const remote = remoteTargets(plan);
+    if (remote.length > 0 && !ctx.allowRemote) {
+      throw new ConfigError(`${spec.loc}: load: ${remote[0]} is not a loopback address (expected 127.0.0.1, localhost or ::1; pass --allow-remote to load another host)`);
+    }
+    const windows: Window[] = [];
+    const outcome = await runLoad(plan, {
+      signal,
+      onWindow: (w) => {
+        windows.push(w);
+        ctx.onWindow(spec.name, w);
+        const s = summarize(w);
+        ctx.bus.emit({ type: "load-window", runId: ctx.runId, ts: new Date().toISOString(), name: spec.name, count: s.count, errors: s.errors, p99Ms: s.latencyMs.p99 });
+      },
     });
-    ctx.loads.set(spec.name, result);
-    const s = summarize(mergeWindows(result.windows));
-    return {
+    ctx.loads.set(spec.name, { windows, dropped: outcome.total.dropped });
+    const s = summarize(outcome.total);
+    const output = {
       requests: s.count,
       errors: s.errors,
       error_rate: s.errorRate,
+      dropped: s.dropped,
       p50_ms: s.latencyMs.med,
       p99_ms: s.latencyMs.p99,
       max_ms: s.latencyMs.max,
-      dropped: result.dropped,
+      thresholds: outcome.thresholds.map((t) => ({ metric: t.metric, expression: t.expression, ok: t.ok, actual: t.actual ?? null })),
     };
+    const failed = outcome.thresholds.filter((t) => !t.ok);
+    if (failed.length > 0) throw new ActivityFailure(`load thresholds failed: ${failed.map((t) => `${t.metric} ${t.expression}`).join("; ")}`, output);
+    return output;
   }
   // A probe that only carries a load tolerance reads the load windows gathered so far.
   return null;
@@ -117,13 +121,12 @@ async function checkSpecTolerance(
             : "no load has run yet: nothing to judge",
         };
       const summary = summarize(mergeWindows(windows));
-      const dropped = sources.reduce((n, s) => n + s.dropped, 0);
       const failed: string[] = [];
       const passed: string[] = [];
       for (const t of tol.thresholds) {
         const parsed = parseThreshold(t.expression);
         if (!parsed.ok) return { met: false, reason: parsed.error };
-        const r = evaluateThreshold(t.metric, parsed.threshold, summary, dropped);
+        const r = evaluateThreshold(t.metric, parsed.threshold, summary);
         const shown = `${t.metric} ${t.expression} (actual ${r.actual === undefined ? "n/a" : Number(r.actual.toFixed(4))})`;
         (r.ok ? passed : failed).push(shown);
       }

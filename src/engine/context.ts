@@ -9,6 +9,8 @@ export interface RunContext {
   registry: SafetyRegistry;
   native: boolean;
   dryRun: boolean;
+  /** Load may target non-loopback hosts only when the user said so (--allow-remote). */
+  allowRemote: boolean;
   configuration: Record<string, unknown>;
   secrets: Record<string, unknown>;
   secretValues: string[];

@@ -34,6 +34,7 @@ export interface RunOptions {
   failFast?: boolean | undefined;
   rollbackStrategy?: RollbackStrategy | undefined;
   dryRun?: boolean;
+  allowRemote?: boolean;
   overrides?: { configuration: Record<string, unknown>; secrets: Record<string, unknown> };
   stateRoot?: string;
   onWindow?: (series: string, window: Window) => void;
@@ -93,6 +94,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       registry,
       native: spec.flavour === "native",
       dryRun: opts.dryRun ?? false,
+      allowRemote: opts.allowRemote ?? false,
       configuration: resolved.configuration,
       secrets: resolved.secrets,
       secretValues,
@@ -326,6 +328,7 @@ function minimalContext(
     registry,
     native: spec.flavour === "native",
     dryRun: opts.dryRun ?? false,
+    allowRemote: opts.allowRemote ?? false,
     configuration: resolved.configuration,
     secrets: resolved.secrets,
     secretValues,

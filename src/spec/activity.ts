@@ -1,7 +1,6 @@
 import type {
   ActivitySpec,
   FaultSpec,
-  LoadActivitySpec,
   LoadTolerance,
   ModeSpec,
   ProcessSelector,
@@ -10,6 +9,7 @@ import type {
 } from "../core/experiment.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import type { PureTolerance } from "../core/tolerance.js";
+import { readLoadBody } from "./load-test.js";
 import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
@@ -45,7 +45,6 @@ const HTTP_KEYS = [
 const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
 const FAULT_KEYS = ["kind", "select", "mode", "value", "signal", "duration"];
 const SELECT_KEYS = ["pid", "command", "port"];
-const LOAD_KEYS = ["url", "rate", "duration", "method", "headers", "body", "timeout"];
 const SIGNALS = ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGABRT"];
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -95,7 +94,7 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     secretScopes = parsed?.secrets ?? [];
   }
   const fault = raw.fault !== undefined ? parseFault(raw.fault, scoped(r, ["fault"])) : undefined;
-  const load = raw.load !== undefined ? parseLoad(raw.load, scoped(r, ["load"])) : undefined;
+  const load = raw.load !== undefined ? readLoadBody(raw.load, scoped(r, ["load"]), name ?? "load") : undefined;
   if (fault && type === "probe") r.error(["type"], `a fault is an action (expected type: action)`);
 
   let tolerance: ToleranceSpec | undefined;
@@ -383,39 +382,6 @@ function parseFault(raw: unknown, r: Reporter): FaultSpec | undefined {
       );
       return undefined;
   }
-}
-
-function parseRate(v: unknown, r: Reporter): number | undefined {
-  if (typeof v === "string") {
-    const m = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m|h)$/.exec(v.trim());
-    if (m) return Number(m[1]) / ({ s: 1, m: 60, h: 3600 }[m[2] as "s"] ?? 1);
-  }
-  return readNumber(v, ["rate"], r, 'requests per second, e.g. 10 or "10/s"');
-}
-
-function parseLoad(raw: unknown, r: Reporter): LoadActivitySpec | undefined {
-  if (!isRecord(raw)) {
-    r.error([], "expected a mapping {url, rate, duration}");
-    return undefined;
-  }
-  checkKeys(raw, LOAD_KEYS, [], r);
-  const url = readString(raw.url, ["url"], r, "an http(s) URL");
-  const rate = parseRate(raw.rate, r);
-  if (rate !== undefined && (rate <= 0 || rate > 100_000))
-    r.error(["rate"], `got ${rate} (expected 0 < rate <= 100000 requests per second)`);
-  const durationMs = readDuration(raw.duration, ["duration"], r);
-  const timeoutMs = raw.timeout === undefined ? 5000 : (readDuration(raw.timeout, ["timeout"], r) ?? 5000);
-  const method =
-    raw.method === undefined
-      ? "GET"
-      : (readString(raw.method, ["method"], r, "an HTTP method") ?? "GET").toUpperCase();
-  const headers = isRecord(raw.headers)
-    ? Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, String(v)]))
-    : {};
-  const body =
-    raw.body === undefined ? undefined : typeof raw.body === "string" ? raw.body : JSON.stringify(raw.body);
-  if (url === undefined || rate === undefined || durationMs === undefined) return undefined;
-  return { url, method, headers, body, ratePerSecond: rate, durationMs, timeoutMs };
 }
 
 export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext): ToleranceSpec | undefined {

@@ -6,7 +6,7 @@ import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { RunDetail, RunFilter, RunSummary, Store, StoredStatus } from "./store.js";
+import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus } from "./store.js";
 
 export const DEFAULT_STORE = ".withstand/withstand.db";
 
@@ -119,24 +119,14 @@ export class SqliteStore implements Store {
       .run(runId, series, window.start, window.end, JSON.stringify(window));
   }
 
-  finishRun(runId: string, journal: Journal, outcome: string, exitCode: number): void {
+  finishRun(runId: string, end: RunEnd): void {
     this.db.transaction(() => {
       this.db
-        .prepare(
-          "UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?",
-        )
-        .run(
-          journal.status,
-          journal.deviated ? 1 : 0,
-          outcome,
-          exitCode,
-          journal.end,
-          Math.round(journal.duration * 1000),
-          JSON.stringify(journal),
-          runId,
-        );
+        .prepare("UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?")
+        .run(end.status, end.deviated ? 1 : 0, end.outcome, end.exitCode, end.endedAt, Math.round(end.durationMs), JSON.stringify(end.result), runId);
     })();
   }
+
 
   listRuns(filter: RunFilter = {}): RunSummary[] {
     const where: string[] = [];
@@ -171,7 +161,8 @@ export class SqliteStore implements Store {
     ).map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
     return {
       ...summary(row),
-      journal: row.journal ? (JSON.parse(row.journal) as Journal) : null,
+      journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
+      result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
       events,
       windows,
     };

@@ -3,6 +3,17 @@ import type { RunStatus } from "../core/exit-codes.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 
+export interface RunEnd {
+  status: RunStatus;
+  deviated: boolean;
+  outcome: string;
+  exitCode: number;
+  endedAt: string;
+  durationMs: number;
+  /** The journal for experiments; the summary for load runs. */
+  result: unknown;
+}
+
 /** One row per run; `running` until the runner records how it ended. */
 export type StoredStatus = RunStatus | "running";
 
@@ -21,7 +32,10 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
+  /** The CTK journal of an experiment run. */
   journal: Journal | null;
+  /** What a run of another kind recorded at its end (a load run: its k6-style summary). */
+  result: unknown;
   events: RunEvent[];
   windows: (StoredWindow & { series: string })[];
 }
@@ -37,8 +51,8 @@ export interface Store {
   beginRun(run: { id: string; kind: string; title: string; source: string; startedAt: string }): void;
   appendEvent(event: RunEvent): void;
   appendWindow(runId: string, series: string, window: StoredWindow): void;
-  /** Writes the journal and the final status in one transaction. */
-  finishRun(runId: string, journal: Journal, outcome: string, exitCode: number): void;
+  /** Writes the result (journal) and the final status in one transaction. */
+  finishRun(runId: string, end: RunEnd): void;
   listRuns(filter?: RunFilter): RunSummary[];
   getRun(idOrPrefix: string): RunDetail | undefined;
   close(): void;

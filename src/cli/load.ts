@@ -1,0 +1,203 @@
+import { writeFileSync } from "node:fs";
+import pc from "picocolors";
+import { EventBus } from "../core/events.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { executorDurationMs, type LoadPlan, parseRate, parseSegment, type ThresholdSpec } from "../core/load-plan.js";
+import { parseDuration } from "../core/duration.js";
+import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
+import { summarize, toStored, type Window } from "../core/window.js";
+import { runLoad } from "../load/coordinator.js";
+import { HdrLogWriter } from "../load/hdr-log.js";
+import { summaryJson, summaryText, windowLine } from "../load/report.js";
+import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
+import { loadLoadTestFile } from "../spec/load-document.js";
+import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../spec/load-test.js";
+import { SqliteStore, storePath } from "../store/sqlite.js";
+import { failUsage } from "./fail.js";
+import { outputMode } from "./output.js";
+import { newRunId } from "./run-session.js";
+
+export interface LoadFlags {
+  rate?: string;
+  duration?: string;
+  connections?: string;
+  method?: string;
+  header?: string[];
+  body?: string;
+  workers?: string;
+  segment?: string;
+  threshold?: string[];
+  summaryJson?: string;
+  out?: string[];
+  hdrLog?: string;
+  allowRemote?: boolean;
+  maxRequests?: string;
+  timeout?: string;
+  json?: boolean;
+  quiet?: boolean;
+  store?: string;
+}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number, max = 1_000_000_000): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) failUsage(`${flag} ${value}: expected a whole number from 1 to ${max}`);
+  return n;
+}
+
+/** `--threshold "http_req_duration=p(99)<300"` (k6 metric, then a k6 expression). */
+export function parseThresholdFlag(text: string): ThresholdSpec {
+  const m = /^([a-z_]+)\s*[=:]\s*(.+)$/.exec(text);
+  if (!m || !METRICS.includes(m[1] as MetricName)) {
+    failUsage(`--threshold ${text}: expected METRIC=EXPRESSION with METRIC one of ${METRICS.join(", ")}, e.g. "http_req_duration=p(99)<300"`);
+  }
+  const parsed = parseThreshold(m[2] ?? "");
+  if (!parsed.ok) failUsage(`--threshold ${text}: ${parsed.error}`);
+  return { metric: m[1] as MetricName, expression: m[2] ?? "", abortOnFail: false, delayAbortEvalMs: 0 };
+}
+
+function quickPlan(url: string, flags: LoadFlags): LoadPlan {
+  if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);
+  try {
+    new URL(url);
+  } catch {
+    failUsage(`${url}: not a valid URL`);
+  }
+  const durationMs = parseDuration(flags.duration ?? "10s");
+  if (durationMs === undefined || durationMs <= 0) failUsage(`--duration ${flags.duration}: expected a duration such as 30s or 5m`);
+  const headers: Record<string, string> = {};
+  for (const h of flags.header ?? []) {
+    const i = h.indexOf(":");
+    if (i <= 0) failUsage(`--header ${h}: expected "Name: value"`);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  let executor: LoadPlan["executor"];
+  let connections: number;
+  if (flags.rate !== undefined) {
+    const rate = parseRate(flags.rate);
+    if (rate === undefined) failUsage(`--rate ${flags.rate}: expected requests per second such as 1000/s, 600/m or 50`);
+    executor = { type: "constant-arrival-rate", rate, durationMs };
+    connections = positiveInt("--connections", flags.connections, 64, 100_000);
+  } else {
+    // Without --rate: a closed model at full speed, one VU per connection, like wrk and autocannon.
+    connections = positiveInt("--connections", flags.connections, 10, 100_000);
+    executor = { type: "constant-vus", vus: connections, durationMs };
+  }
+  const timeoutMs = parseDuration(flags.timeout ?? "10s");
+  if (timeoutMs === undefined || timeoutMs <= 0) failUsage(`--timeout ${flags.timeout}: expected a duration such as 5s`);
+  return {
+    name: new URL(url).host,
+    executor,
+    requests: [{ method: (flags.method ?? "GET").toUpperCase(), url, headers, body: flags.body, weight: 1 }],
+    connections,
+    timeoutMs,
+    maxRequests: DEFAULT_MAX_REQUESTS,
+    thresholds: [],
+    workers: 1,
+  };
+}
+
+function progressLine(total: Window, elapsedMs: number, durationMs: number, last: Window, colour: boolean): string {
+  const c = colour ? pc : pc.createColors(false);
+  const width = 24;
+  const f = Math.min(1, durationMs > 0 ? elapsedMs / durationMs : 1);
+  const bar = `${"=".repeat(Math.floor(f * width))}${f < 1 ? ">" : ""}`.padEnd(width);
+  const s = summarize(last);
+  const t = summarize(total);
+  const rate = last.count / Math.max(0.001, (last.end - last.start) / 1000);
+  return `[${c.cyan(bar)}] ${Math.round(elapsedMs / 1000)}s/${Math.round(durationMs / 1000)}s  ${rate.toFixed(0)} req/s  p50 ${s.latencyMs.med.toFixed(2)}ms  p99 ${s.latencyMs.p99.toFixed(2)}ms  errors ${(t.errorRate * 100).toFixed(2)}%${t.dropped ? `  dropped ${t.dropped}` : ""}`;
+}
+
+export async function loadCommand(target: string, rest: string[], flags: LoadFlags): Promise<ExitCode> {
+  if (target === "merge") {
+    const { mergeCommand } = await import("./load-merge.js");
+    return mergeCommand(rest, flags);
+  }
+  if (rest.length > 0) failUsage(`load: unexpected argument ${rest[0]} (expected one URL or LoadTest file)`);
+  let plan: LoadPlan;
+  if (/^https?:\/\//.test(target)) plan = quickPlan(target, flags);
+  else {
+    const loaded = await loadLoadTestFile(target);
+    for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (!loaded.plan || hasErrors(loaded.diagnostics)) return EXIT.invalid;
+    plan = loaded.plan;
+    for (const flag of ["rate", "duration", "connections", "method", "body"] as const) {
+      if (flags[flag] !== undefined) failUsage(`--${flag}: set it in the LoadTest document ${target} (flags shape only the quick form)`);
+    }
+  }
+  plan.thresholds.push(...(flags.threshold ?? []).map(parseThresholdFlag));
+  if (flags.workers !== undefined) plan.workers = positiveInt("--workers", flags.workers, 1, 64);
+  if (flags.maxRequests !== undefined) plan.maxRequests = positiveInt("--max-requests", flags.maxRequests, DEFAULT_MAX_REQUESTS);
+  if (flags.segment !== undefined) {
+    const segment = parseSegment(flags.segment);
+    if (!segment) failUsage(`--segment ${flags.segment}: expected i/N with 1 <= i <= N, e.g. 2/4`);
+    plan.segment = segment;
+  }
+  const remote = remoteTargets(plan);
+  if (remote.length > 0 && !flags.allowRemote) failUsage(`${remote[0]}: not a loopback address; pass --allow-remote to load another host`);
+  let ndjsonFile: string | undefined;
+  for (const o of flags.out ?? []) {
+    const m = /^ndjson=(.+)$/.exec(o);
+    if (!m) failUsage(`--out ${o}: expected ndjson=FILE`);
+    ndjsonFile = m[1];
+  }
+
+  const mode = outputMode(flags);
+  const colour = mode === "tty";
+  const durationMs = executorDurationMs(plan.executor);
+  const runId = newRunId();
+  const store = new SqliteStore(storePath(flags.store));
+  const bus = new EventBus();
+  bus.on((e) => store.appendEvent(e));
+  if (mode === "json") bus.on((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
+  const startedAt = new Date().toISOString();
+  store.beginRun({ id: runId, kind: "load", title: plan.name, source: target, startedAt });
+  bus.emit({ type: "run-started", runId, ts: startedAt, title: plan.name, source: target });
+  if (mode === "tty" || mode === "plain") {
+    const what = plan.executor.type === "constant-arrival-rate" ? `${plan.executor.rate}/s` : plan.executor.type;
+    process.stdout.write(`${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""} (run ${runId})\n`);
+  }
+
+  const ndjson: string[] = [];
+  const hdrLog = flags.hdrLog ? new HdrLogWriter(Date.now(), plan.thresholds) : undefined;
+  const stop = new AbortController();
+  const onInt = () => stop.abort();
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onInt);
+  const started = Date.now();
+  let runningTotal: Window | undefined;
+  const outcome = await runLoad(plan, {
+    signal: stop.signal,
+    onWindow: (w, index) => {
+      const stored = toStored(w);
+      store.appendWindow(runId, "load", stored);
+      if (ndjsonFile) ndjson.push(windowLine(w, stored));
+      hdrLog?.add(w);
+      const s = summarize(w);
+      bus.emit({ type: "load-window", runId, ts: new Date(w.end).toISOString(), name: plan.name, count: s.count, errors: s.errors, p99Ms: s.latencyMs.p99 });
+      runningTotal = runningTotal ?? w;
+      if (mode === "tty") process.stdout.write(`\r\x1b[K${progressLine(runningTotal, Date.now() - started, durationMs, w, colour)}`);
+      else if (mode === "plain" && index % 5 === 4) process.stdout.write(`${progressLine(runningTotal, Date.now() - started, durationMs, w, false)}\n`);
+    },
+  }).finally(() => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onInt);
+  });
+  if (mode === "tty") process.stdout.write("\r\x1b[K");
+
+  const failed = outcome.thresholds.some((t) => !t.ok) || outcome.abortedBy !== undefined;
+  const exitCode: ExitCode = outcome.interrupted ? EXIT.aborted : failed ? EXIT.failed : EXIT.ok;
+  const summary = summaryJson(plan, outcome.total, outcome.thresholds, outcome.sent, outcome.abortedBy);
+  if (flags.summaryJson) writeFileSync(flags.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+  if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
+  if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
+  const endedAt = new Date().toISOString();
+  const outcomeName = outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed";
+  const reason = outcome.interrupted ? "interrupted by a signal" : outcome.abortedBy ? `threshold ${outcome.abortedBy} crossed (abortOnFail)` : failed ? "thresholds failed" : "all thresholds passed";
+  bus.emit({ type: "run-finished", runId, ts: endedAt, status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed", deviated: false, outcome: outcomeName, reason, exitCode, durationMs: Date.now() - started });
+  store.finishRun(runId, { status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed", deviated: false, outcome: outcomeName, exitCode, endedAt, durationMs: Date.now() - started, result: summary });
+  store.close();
+  if (mode === "tty" || mode === "plain") process.stdout.write(`\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n  run ${runId}: ${reason} (exit ${exitCode})\n`);
+  else if (mode === "quiet") process.stdout.write(`${reason} (run ${runId}, exit ${exitCode})\n`);
+  return exitCode;
+}

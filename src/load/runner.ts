@@ -1,0 +1,209 @@
+import { ArrivalSchedule, segmentIndexes, shareOf, vusAt } from "../core/arrival.js";
+import { executorDurationMs, type LoadPlan } from "../core/load-plan.js";
+import { sleep } from "../core/sleep.js";
+import { newWindow, recordSample, type Window } from "../core/window.js";
+import { createTransport, type Transport } from "./transport.js";
+
+export const WINDOW_MS = 1000;
+
+export interface RunnerOptions {
+  /** Wall-clock ms all workers align their windows to. */
+  epoch: number;
+  signal: AbortSignal;
+  /** Called with each closed window, in order; `index` counts seconds since `epoch`. */
+  onWindow: (index: number, window: Window) => void;
+}
+
+function errorClass(status: number | undefined, error: string | undefined): string | undefined {
+  if (error !== undefined) return error;
+  if (status === undefined) return "other";
+  return status >= 500 ? "5xx" : status >= 400 ? "4xx" : undefined;
+}
+
+/** Windows keyed by second since the epoch; closed and handed on as time passes. */
+class WindowClock {
+  private readonly open = new Map<number, Window>();
+  private nextToClose = 0;
+
+  constructor(
+    private readonly epoch: number,
+    private readonly onWindow: RunnerOptions["onWindow"],
+  ) {}
+
+  at(wallMs: number): Window {
+    const index = Math.max(this.nextToClose, Math.floor((wallMs - this.epoch) / WINDOW_MS));
+    let w = this.open.get(index);
+    if (!w) {
+      w = newWindow(this.epoch + index * WINDOW_MS);
+      w.end = w.start + WINDOW_MS;
+      this.open.set(index, w);
+    }
+    return w;
+  }
+
+  /** Closes every window that ended before `wallMs`. */
+  tick(wallMs: number): void {
+    const upTo = Math.floor((wallMs - this.epoch) / WINDOW_MS);
+    while (this.nextToClose < upTo) this.closeIndex(this.nextToClose++);
+  }
+
+  flush(wallMs: number): void {
+    this.tick(wallMs);
+    const last = this.open.get(this.nextToClose);
+    if (last) {
+      last.end = Math.max(last.start, Math.min(last.end, wallMs));
+      this.closeIndex(this.nextToClose++);
+    }
+  }
+
+  private closeIndex(index: number): void {
+    const w = this.open.get(index) ?? Object.assign(newWindow(this.epoch + index * WINDOW_MS), { end: this.epoch + (index + 1) * WINDOW_MS });
+    this.open.delete(index);
+    this.onWindow(index, w);
+  }
+}
+
+function picker(plan: LoadPlan): () => number {
+  if (plan.requests.length === 1) return () => 0;
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const r of plan.requests) {
+    total += r.weight;
+    cumulative.push(total);
+  }
+  return () => {
+    const x = Math.random() * total;
+    const i = cumulative.findIndex((c) => x < c);
+    return i === -1 ? cumulative.length - 1 : i;
+  };
+}
+
+/** Runs a plan (or its segment) on this thread until its schedule ends, its request bound is hit, or it is aborted. */
+export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ sent: number }> {
+  const transport = createTransport(plan.requests, plan.connections, plan.timeoutMs);
+  const clock = new WindowClock(opts.epoch, opts.onWindow);
+  // performance.now() is monotonic; wall time is derived from it so windows never jump with the system clock.
+  const t0 = performance.now() - (Date.now() - opts.epoch);
+  const wall = (perf: number) => opts.epoch + (perf - t0);
+  const ticker = setInterval(() => clock.tick(wall(performance.now())), 100);
+  const pending = new Set<Promise<void>>();
+  let sent = 0;
+  try {
+    if (plan.executor.type === "constant-arrival-rate" || plan.executor.type === "ramping-arrival-rate") {
+      sent = await openModel(plan, transport, clock, t0, wall, opts.signal, pending);
+    } else {
+      sent = await closedModel(plan, transport, clock, t0, wall, opts.signal, pending);
+    }
+    await Promise.all(pending);
+  } finally {
+    clearInterval(ticker);
+    await transport.close();
+    clock.flush(wall(performance.now()));
+  }
+  return { sent };
+}
+
+async function openModel(
+  plan: LoadPlan,
+  transport: Transport,
+  clock: WindowClock,
+  t0: number,
+  wall: (perf: number) => number,
+  signal: AbortSignal,
+  pending: Set<Promise<void>>,
+): Promise<number> {
+  const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-arrival-rate" | "ramping-arrival-rate" }>;
+  const schedule = new ArrivalSchedule(executor);
+  const peakRate = executor.type === "constant-arrival-rate" ? executor.rate : Math.max(executor.startRate, ...executor.stages.map((s) => s.target));
+  // Requests wait for a connection up to this many; beyond it they are dropped (and counted), as k6 does.
+  const maxQueue = Math.max(1000, Math.ceil(peakRate * 5));
+  const pick = picker(plan);
+  const { first, step } = segmentIndexes(plan.segment);
+  const bound = shareOf(plan.maxRequests, plan.segment);
+  let k = first;
+  let sent = 0;
+  while (!signal.aborted && sent < bound) {
+    const due = schedule.timeOf(k);
+    if (due === undefined) break;
+    const intended = t0 + due;
+    const wait = intended - performance.now();
+    // Timers are only millisecond-precise: sleep for long waits, and yield to I/O for short ones.
+    if (wait > 1.5) await sleep(wait - 0.5, signal);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal.aborted) break;
+    // Fire everything that is due now; a late timer catches up instead of shifting the schedule.
+    let next = schedule.timeOf(k);
+    while (next !== undefined && t0 + next <= performance.now() && sent < bound) {
+      const intendedAt = t0 + next;
+      if (transport.queued >= maxQueue) clock.at(wall(intendedAt)).dropped += 1;
+      else {
+        const p = transport.send(pick()).then((r) => {
+          const done = performance.now();
+          const status = "status" in r ? r.status : undefined;
+          recordSample(clock.at(wall(done)), {
+            latencyMicros: (done - intendedAt) * 1000,
+            serviceMicros: (done - r.sentAt) * 1000,
+            status,
+            errorClass: errorClass(status, "error" in r ? r.error : undefined),
+          });
+        });
+        pending.add(p);
+        void p.finally(() => pending.delete(p));
+      }
+      sent++;
+      k += step;
+      next = schedule.timeOf(k);
+    }
+  }
+  return sent;
+}
+
+async function closedModel(
+  plan: LoadPlan,
+  transport: Transport,
+  clock: WindowClock,
+  t0: number,
+  wall: (perf: number) => number,
+  signal: AbortSignal,
+  pending: Set<Promise<void>>,
+): Promise<number> {
+  const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-vus" | "ramping-vus" }>;
+  const durationMs = executorDurationMs(executor);
+  const pick = picker(plan);
+  const bound = shareOf(plan.maxRequests, plan.segment);
+  let sent = 0;
+  let running = 0;
+  const target = () => shareOf(vusAt(executor, performance.now() - t0), plan.segment);
+  const vu = async (id: number): Promise<void> => {
+    running++;
+    try {
+      while (!signal.aborted && sent < bound && performance.now() - t0 < durationMs && id < target()) {
+        sent++;
+        const r = await transport.send(pick());
+        const done = performance.now();
+        const status = "status" in r ? r.status : undefined;
+        recordSample(clock.at(wall(done)), {
+          latencyMicros: (done - r.sentAt) * 1000,
+          status,
+          errorClass: errorClass(status, "error" in r ? r.error : undefined),
+        });
+      }
+    } finally {
+      running--;
+    }
+  };
+  const active = new Map<number, Promise<void>>();
+  while (!signal.aborted && sent < bound && performance.now() - t0 < durationMs) {
+    const want = target();
+    for (let id = 0; id < want; id++) {
+      if (active.has(id)) continue;
+      const p = vu(id).finally(() => active.delete(id));
+      active.set(id, p);
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    }
+    await sleep(Math.min(100, durationMs - (performance.now() - t0)), signal);
+  }
+  void running;
+  return sent;
+}
