@@ -1,26 +1,58 @@
 import { EXIT } from "../core/exit-codes.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadExperimentFile } from "../spec/load.js";
+import { detectKind } from "../spec/detect.js";
+import { type Diagnostic, formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
+import { loadExperimentText } from "../spec/load.js";
+import { readLoadTest } from "../spec/load-document.js";
+import { parseSource, readSource } from "../spec/source.js";
+
+interface Checked {
+  file: string;
+  valid: boolean;
+  kind: string;
+  summary: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Validates any document withstand reads, choosing the reader by the document's content. */
+async function checkFile(file: string): Promise<Checked> {
+  let text: string;
+  try {
+    text = await readSource(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
+    const d: Diagnostic = { file, line: 1, col: 1, path: "", message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`, severity: "error" };
+    return { file, valid: false, kind: "unknown", summary: "", diagnostics: [d] };
+  }
+  const parsed = parseSource(file, text);
+  const first = parsed.docs[0];
+  const kind = first ? detectKind(first.value) : undefined;
+  if (first && kind?.kind === "native" && kind.nativeKind === "LoadTest") {
+    const r = readLoadTest(first);
+    const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
+    const p = r.plan;
+    const summary = p ? `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)` : "";
+    return { file, valid: !!p && !hasErrors(diagnostics), kind: "LoadTest", summary, diagnostics };
+  }
+  const r = loadExperimentText(file, text);
+  const s = r.spec;
+  const summary = s
+    ? `valid ${s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment"} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)`
+    : "";
+  return { file, valid: !!s && !hasErrors(r.diagnostics), kind: s ? "Experiment" : "unknown", summary, diagnostics: r.diagnostics };
+}
 
 /** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */
 export async function validateCommand(files: string[], flags: { json?: boolean }): Promise<number> {
-  let failed = false;
-  const report: { file: string; valid: boolean; diagnostics: unknown[] }[] = [];
+  const report: Checked[] = [];
   for (const file of files) {
-    const loaded = await loadExperimentFile(file);
-    const bad = !loaded.spec || hasErrors(loaded.diagnostics);
-    failed ||= bad;
-    report.push({ file, valid: !bad, diagnostics: loaded.diagnostics });
+    const c = await checkFile(file);
+    report.push(c);
     if (flags.json) continue;
-    for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    if (!bad && loaded.spec) {
-      const s = loaded.spec;
-      const kind = s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment";
-      process.stdout.write(
-        `${file}: valid ${kind} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)\n`,
-      );
-    }
+    for (const d of c.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (c.valid) process.stdout.write(`${file}: ${c.summary}\n`);
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ok: !failed, files: report })}\n`);
+  const failed = report.some((c) => !c.valid);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ok: !failed, files: report.map(({ summary: _s, ...rest }) => rest) })}\n`);
   return failed ? EXIT.invalid : EXIT.ok;
 }

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../helpers/cli.js";
+import { fixture, isolatedEnv } from "../helpers/paths.js";
+import { startTarget } from "../helpers/processes.js";
+
+const { dir, env } = isolatedEnv();
+let target: Awaited<ReturnType<typeof startTarget>>;
+before(async () => {
+  target = await startTarget(["--fail-every", "50"]);
+});
+after(() => target.stop());
+
+describe("withstand load", () => {
+  it("quick form: writes a k6-style summary export, NDJSON windows and stores the run", async () => {
+    const summary = join(dir, "summary.json");
+    const ndjson = join(dir, "windows.ndjson");
+    const r = await runCli(
+      ["load", `${target.url}/orders`, "--rate", "300/s", "--duration", "2s", "--threshold", "http_req_failed=rate<0.05", "--threshold", "http_req_duration=p(99)<2000", "--summary-json", summary, "--out", `ndjson=${ndjson}`],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /█ THRESHOLDS\n\n {4}http_req_failed\n {4}✓ 'rate<0.05' rate=2\.00%/);
+    const s = JSON.parse(readFileSync(summary, "utf8"));
+    assert.equal(s.metrics.http_reqs.values.count, 600);
+    assert.equal(s.metrics.http_req_failed.values.rate, 0.02);
+    for (const k of ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"]) assert.equal(typeof s.metrics.http_req_duration.values[k], "number", k);
+    assert.deepEqual(s.metrics.http_req_failed.thresholds, { "rate<0.05": { ok: true } });
+    assert.equal(s.metrics.dropped_iterations.values.count, 0);
+    const lines = readFileSync(ndjson, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(lines.length >= 2);
+    assert.equal(lines.reduce((n, l) => n + l.count, 0), 600);
+    assert.equal(typeof lines[0].latency, "string");
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout);
+    assert.equal(runs.runs[0].kind, "load");
+    assert.equal(runs.runs[0].outcome, "passed");
+    const detail = JSON.parse((await runCli(["runs", "show", runs.runs[0].id, "--json"], { env })).stdout);
+    assert.ok(detail.windows.length >= 2);
+    assert.equal(detail.result.metrics.http_reqs.values.count, 600);
+  });
+
+  it("exits 1 when a threshold fails", async () => {
+    const r = await runCli(["load", `${target.url}/`, "--rate", "100/s", "--duration", "1s", "--threshold", "http_req_failed=rate<0.001", "--quiet"], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^thresholds failed \(run [\w-]+, exit 1\)\n$/);
+  });
+
+  it("reports a malformed threshold at its file:line:col and exits 2", async () => {
+    const file = fixture("load", "bad-threshold.yaml");
+    const r = await runCli(["load", file], { env });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      `${file}:9:38: spec.thresholds.http_req_duration[1]: invalid threshold "p99 < 300" (expected AGGREGATION OPERATOR NUMBER, e.g. "p(99)<300" or "rate<0.01")\n` +
+        `${file}:10:61: spec.thresholds.http_req_failed[0].abortOnFail: got "maybe" (expected true or false)\n`,
+    );
+    const v = await runCli(["validate", file], { env });
+    assert.equal(v.code, 2);
+  });
+
+  it("refuses targets that are not loopback without --allow-remote, and bad flags", async () => {
+    const r = await runCli(["load", "http://example.com/", "--rate", "1/s", "--duration", "1s"], { env });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "withstand: http://example.com/: not a loopback address; pass --allow-remote to load another host\n");
+    const bad = await runCli(["load", `${target.url}/`, "--rate", "fast"], { env });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, "withstand: --rate fast: expected requests per second such as 1000/s, 600/m or 50\n");
+  });
+
+  it("runs segments in separate processes and merges their HDR logs exactly, re-evaluating thresholds", async () => {
+    const doc = join(dir, "lt.yaml");
+    writeFileSync(
+      doc,
+      `apiVersion: withstand/v1
+kind: LoadTest
+metadata: {name: segmented}
+spec:
+  requests:
+    - {url: "${target.url}/a", weight: 3}
+    - {url: "${target.url}/b", method: POST, body: "{}", weight: 1}
+  executor: constant-arrival-rate
+  rate: 400/s
+  duration: 2s
+  thresholds:
+    http_reqs: ["count==800"]
+    http_req_failed: ["rate<0.05"]
+`,
+    );
+    const logs = [join(dir, "s1.hlog"), join(dir, "s2.hlog")];
+    const [a, b] = await Promise.all([
+      runCli(["load", doc, "--segment", "1/2", "--hdr-log", logs[0] ?? "", "--quiet"], { env }),
+      runCli(["load", doc, "--segment", "2/2", "--hdr-log", logs[1] ?? "", "--quiet"], { env }),
+    ]);
+    // Each half alone fails count==800; together they pass.
+    assert.equal(a.code, 1);
+    assert.equal(b.code, 1);
+    const merged = join(dir, "merged.json");
+    const m = await runCli(["load", "merge", ...logs, "--summary-json", merged], { env });
+    assert.equal(m.code, 0, m.stdout + m.stderr);
+    const s = JSON.parse(readFileSync(merged, "utf8"));
+    assert.equal(s.metrics.http_reqs.values.count, 800);
+    assert.equal(s.metrics.http_req_failed.values.passes, 16);
+    assert.deepEqual(s.metrics.http_reqs.thresholds, { "count==800": { ok: true } });
+  });
+});
