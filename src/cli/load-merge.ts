@@ -27,7 +27,13 @@ export function mergeCommand(files: string[], flags: LoadFlags): ExitCode {
     try {
       const log = readHdrLog(text);
       windows.push(...log.windows);
-      if (thresholds.length === 0) thresholds = log.thresholds.map((t) => ({ metric: t.metric as MetricName, expression: t.expression, abortOnFail: false, delayAbortEvalMs: 0 }));
+      if (thresholds.length === 0)
+        thresholds = log.thresholds.map((t) => ({
+          metric: t.metric as MetricName,
+          expression: t.expression,
+          abortOnFail: false,
+          delayAbortEvalMs: 0,
+        }));
     } catch (err) {
       failUsage(`${file}: ${(err as Error).message}`);
     }
@@ -48,6 +54,9 @@ export function mergeCommand(files: string[], flags: LoadFlags): ExitCode {
   const summary = summaryJson(plan, total, results, total.count + total.dropped);
   if (flags.summaryJson) writeFileSync(flags.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else process.stdout.write(`withstand load merge: ${files.length} logs, ${windows.length} windows\n\n${summaryText(total, results)}`);
+  else
+    process.stdout.write(
+      `withstand load merge: ${files.length} logs, ${windows.length} windows\n\n${summaryText(total, results)}`,
+    );
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
 }

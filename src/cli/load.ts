@@ -1,9 +1,15 @@
 import { writeFileSync } from "node:fs";
 import pc from "picocolors";
+import { parseDuration } from "../core/duration.js";
 import { EventBus } from "../core/events.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import { executorDurationMs, type LoadPlan, parseRate, parseSegment, type ThresholdSpec } from "../core/load-plan.js";
-import { parseDuration } from "../core/duration.js";
+import {
+  executorDurationMs,
+  type LoadPlan,
+  parseRate,
+  parseSegment,
+  type ThresholdSpec,
+} from "../core/load-plan.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import { summarize, toStored, type Window } from "../core/window.js";
 import { runLoad } from "../load/coordinator.js";
@@ -41,7 +47,8 @@ export interface LoadFlags {
 function positiveInt(flag: string, value: string | undefined, fallback: number, max = 1_000_000_000): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) failUsage(`${flag} ${value}: expected a whole number from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    failUsage(`${flag} ${value}: expected a whole number from 1 to ${max}`);
   return n;
 }
 
@@ -49,7 +56,9 @@ function positiveInt(flag: string, value: string | undefined, fallback: number, 
 export function parseThresholdFlag(text: string): ThresholdSpec {
   const m = /^([a-z_]+)\s*[=:]\s*(.+)$/.exec(text);
   if (!m || !METRICS.includes(m[1] as MetricName)) {
-    failUsage(`--threshold ${text}: expected METRIC=EXPRESSION with METRIC one of ${METRICS.join(", ")}, e.g. "http_req_duration=p(99)<300"`);
+    failUsage(
+      `--threshold ${text}: expected METRIC=EXPRESSION with METRIC one of ${METRICS.join(", ")}, e.g. "http_req_duration=p(99)<300"`,
+    );
   }
   const parsed = parseThreshold(m[2] ?? "");
   if (!parsed.ok) failUsage(`--threshold ${text}: ${parsed.error}`);
@@ -64,7 +73,8 @@ function quickPlan(url: string, flags: LoadFlags): LoadPlan {
     failUsage(`${url}: not a valid URL`);
   }
   const durationMs = parseDuration(flags.duration ?? "10s");
-  if (durationMs === undefined || durationMs <= 0) failUsage(`--duration ${flags.duration}: expected a duration such as 30s or 5m`);
+  if (durationMs === undefined || durationMs <= 0)
+    failUsage(`--duration ${flags.duration}: expected a duration such as 30s or 5m`);
   const headers: Record<string, string> = {};
   for (const h of flags.header ?? []) {
     const i = h.indexOf(":");
@@ -75,7 +85,8 @@ function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   let connections: number;
   if (flags.rate !== undefined) {
     const rate = parseRate(flags.rate);
-    if (rate === undefined) failUsage(`--rate ${flags.rate}: expected requests per second such as 1000/s, 600/m or 50`);
+    if (rate === undefined)
+      failUsage(`--rate ${flags.rate}: expected requests per second such as 1000/s, 600/m or 50`);
     executor = { type: "constant-arrival-rate", rate, durationMs };
     connections = positiveInt("--connections", flags.connections, 64, 100_000);
   } else {
@@ -84,7 +95,8 @@ function quickPlan(url: string, flags: LoadFlags): LoadPlan {
     executor = { type: "constant-vus", vus: connections, durationMs };
   }
   const timeoutMs = parseDuration(flags.timeout ?? "10s");
-  if (timeoutMs === undefined || timeoutMs <= 0) failUsage(`--timeout ${flags.timeout}: expected a duration such as 5s`);
+  if (timeoutMs === undefined || timeoutMs <= 0)
+    failUsage(`--timeout ${flags.timeout}: expected a duration such as 5s`);
   return {
     name: new URL(url).host,
     executor,
@@ -97,7 +109,13 @@ function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   };
 }
 
-function progressLine(total: Window, elapsedMs: number, durationMs: number, last: Window, colour: boolean): string {
+function progressLine(
+  total: Window,
+  elapsedMs: number,
+  durationMs: number,
+  last: Window,
+  colour: boolean,
+): string {
   const c = colour ? pc : pc.createColors(false);
   const width = 24;
   const f = Math.min(1, durationMs > 0 ? elapsedMs / durationMs : 1);
@@ -122,19 +140,22 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     if (!loaded.plan || hasErrors(loaded.diagnostics)) return EXIT.invalid;
     plan = loaded.plan;
     for (const flag of ["rate", "duration", "connections", "method", "body"] as const) {
-      if (flags[flag] !== undefined) failUsage(`--${flag}: set it in the LoadTest document ${target} (flags shape only the quick form)`);
+      if (flags[flag] !== undefined)
+        failUsage(`--${flag}: set it in the LoadTest document ${target} (flags shape only the quick form)`);
     }
   }
   plan.thresholds.push(...(flags.threshold ?? []).map(parseThresholdFlag));
   if (flags.workers !== undefined) plan.workers = positiveInt("--workers", flags.workers, 1, 64);
-  if (flags.maxRequests !== undefined) plan.maxRequests = positiveInt("--max-requests", flags.maxRequests, DEFAULT_MAX_REQUESTS);
+  if (flags.maxRequests !== undefined)
+    plan.maxRequests = positiveInt("--max-requests", flags.maxRequests, DEFAULT_MAX_REQUESTS);
   if (flags.segment !== undefined) {
     const segment = parseSegment(flags.segment);
     if (!segment) failUsage(`--segment ${flags.segment}: expected i/N with 1 <= i <= N, e.g. 2/4`);
     plan.segment = segment;
   }
   const remote = remoteTargets(plan);
-  if (remote.length > 0 && !flags.allowRemote) failUsage(`${remote[0]}: not a loopback address; pass --allow-remote to load another host`);
+  if (remote.length > 0 && !flags.allowRemote)
+    failUsage(`${remote[0]}: not a loopback address; pass --allow-remote to load another host`);
   let ndjsonFile: string | undefined;
   for (const o of flags.out ?? []) {
     const m = /^ndjson=(.+)$/.exec(o);
@@ -154,8 +175,11 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   store.beginRun({ id: runId, kind: "load", title: plan.name, source: target, startedAt });
   bus.emit({ type: "run-started", runId, ts: startedAt, title: plan.name, source: target });
   if (mode === "tty" || mode === "plain") {
-    const what = plan.executor.type === "constant-arrival-rate" ? `${plan.executor.rate}/s` : plan.executor.type;
-    process.stdout.write(`${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""} (run ${runId})\n`);
+    const what =
+      plan.executor.type === "constant-arrival-rate" ? `${plan.executor.rate}/s` : plan.executor.type;
+    process.stdout.write(
+      `${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""} (run ${runId})\n`,
+    );
   }
 
   const ndjson: string[] = [];
@@ -174,10 +198,22 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
       if (ndjsonFile) ndjson.push(windowLine(w, stored));
       hdrLog?.add(w);
       const s = summarize(w);
-      bus.emit({ type: "load-window", runId, ts: new Date(w.end).toISOString(), name: plan.name, count: s.count, errors: s.errors, p99Ms: s.latencyMs.p99 });
+      bus.emit({
+        type: "load-window",
+        runId,
+        ts: new Date(w.end).toISOString(),
+        name: plan.name,
+        count: s.count,
+        errors: s.errors,
+        p99Ms: s.latencyMs.p99,
+      });
       runningTotal = runningTotal ?? w;
-      if (mode === "tty") process.stdout.write(`\r\x1b[K${progressLine(runningTotal, Date.now() - started, durationMs, w, colour)}`);
-      else if (mode === "plain" && index % 5 === 4) process.stdout.write(`${progressLine(runningTotal, Date.now() - started, durationMs, w, false)}\n`);
+      if (mode === "tty")
+        process.stdout.write(
+          `\r\x1b[K${progressLine(runningTotal, Date.now() - started, durationMs, w, colour)}`,
+        );
+      else if (mode === "plain" && index % 5 === 4)
+        process.stdout.write(`${progressLine(runningTotal, Date.now() - started, durationMs, w, false)}\n`);
     },
   }).finally(() => {
     process.off("SIGINT", onInt);
@@ -193,11 +229,38 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
   const endedAt = new Date().toISOString();
   const outcomeName = outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed";
-  const reason = outcome.interrupted ? "interrupted by a signal" : outcome.abortedBy ? `threshold ${outcome.abortedBy} crossed (abortOnFail)` : failed ? "thresholds failed" : "all thresholds passed";
-  bus.emit({ type: "run-finished", runId, ts: endedAt, status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed", deviated: false, outcome: outcomeName, reason, exitCode, durationMs: Date.now() - started });
-  store.finishRun(runId, { status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed", deviated: false, outcome: outcomeName, exitCode, endedAt, durationMs: Date.now() - started, result: summary });
+  const reason = outcome.interrupted
+    ? "interrupted by a signal"
+    : outcome.abortedBy
+      ? `threshold ${outcome.abortedBy} crossed (abortOnFail)`
+      : failed
+        ? "thresholds failed"
+        : "all thresholds passed";
+  bus.emit({
+    type: "run-finished",
+    runId,
+    ts: endedAt,
+    status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed",
+    deviated: false,
+    outcome: outcomeName,
+    reason,
+    exitCode,
+    durationMs: Date.now() - started,
+  });
+  store.finishRun(runId, {
+    status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed",
+    deviated: false,
+    outcome: outcomeName,
+    exitCode,
+    endedAt,
+    durationMs: Date.now() - started,
+    result: summary,
+  });
   store.close();
-  if (mode === "tty" || mode === "plain") process.stdout.write(`\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n  run ${runId}: ${reason} (exit ${exitCode})\n`);
+  if (mode === "tty" || mode === "plain")
+    process.stdout.write(
+      `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n  run ${runId}: ${reason} (exit ${exitCode})\n`,
+    );
   else if (mode === "quiet") process.stdout.write(`${reason} (run ${runId}, exit ${exitCode})\n`);
   return exitCode;
 }

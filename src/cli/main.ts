@@ -72,10 +72,15 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
 
   program
     .command("load")
-    .description("generate honest load: open-model arrival rates, latency from the intended send time, k6 thresholds")
+    .description(
+      "generate honest load: open-model arrival rates, latency from the intended send time, k6 thresholds",
+    )
     .argument("<target>", "a URL (quick form), a LoadTest file, or `merge` followed by HDR logs")
     .argument("[files...]", "with `merge`: HDR log files written by --hdr-log")
-    .option("--rate <rate>", "open model: requests per second (1000/s, 600/m); without it a closed model runs at full speed")
+    .option(
+      "--rate <rate>",
+      "open model: requests per second (1000/s, 600/m); without it a closed model runs at full speed",
+    )
     .option("--duration <duration>", "how long to run (default 10s)")
     .option("--connections <n>", "keep-alive connections (default 64 open model, 10 closed)")
     .option("--method <method>", "HTTP method (default GET)")
@@ -83,7 +88,11 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
     .option("--body <body>", "request body")
     .option("--workers <n>", "worker threads; their histograms merge exactly")
     .option("--segment <i/N>", "run only the i-th of N shares of the arrival rate (distributed runs)")
-    .option("--threshold <metric=expr>", 'k6 threshold, e.g. "http_req_duration=p(99)<300"; repeatable', collect)
+    .option(
+      "--threshold <metric=expr>",
+      'k6 threshold, e.g. "http_req_duration=p(99)<300"; repeatable',
+      collect,
+    )
     .option("--summary-json <file>", "write a k6-style summary export")
     .option("--out <ndjson=file>", "write the per-second windows as NDJSON", collect)
     .option("--hdr-log <file>", "write HdrHistogram interval logs (mergeable with `withstand load merge`)")

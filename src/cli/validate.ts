@@ -20,8 +20,16 @@ async function checkFile(file: string): Promise<Checked> {
     text = await readSource(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
-    const d: Diagnostic = { file, line: 1, col: 1, path: "", message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`, severity: "error" };
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
+    const d: Diagnostic = {
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`,
+      severity: "error",
+    };
     return { file, valid: false, kind: "unknown", summary: "", diagnostics: [d] };
   }
   const parsed = parseSource(file, text);
@@ -31,7 +39,9 @@ async function checkFile(file: string): Promise<Checked> {
     const r = readLoadTest(first);
     const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
     const p = r.plan;
-    const summary = p ? `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)` : "";
+    const summary = p
+      ? `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`
+      : "";
     return { file, valid: !!p && !hasErrors(diagnostics), kind: "LoadTest", summary, diagnostics };
   }
   const r = loadExperimentText(file, text);
@@ -39,7 +49,13 @@ async function checkFile(file: string): Promise<Checked> {
   const summary = s
     ? `valid ${s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment"} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)`
     : "";
-  return { file, valid: !!s && !hasErrors(r.diagnostics), kind: s ? "Experiment" : "unknown", summary, diagnostics: r.diagnostics };
+  return {
+    file,
+    valid: !!s && !hasErrors(r.diagnostics),
+    kind: s ? "Experiment" : "unknown",
+    summary,
+    diagnostics: r.diagnostics,
+  };
 }
 
 /** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */
@@ -53,6 +69,9 @@ export async function validateCommand(files: string[], flags: { json?: boolean }
     if (c.valid) process.stdout.write(`${file}: ${c.summary}\n`);
   }
   const failed = report.some((c) => !c.valid);
-  if (flags.json) process.stdout.write(`${JSON.stringify({ ok: !failed, files: report.map(({ summary: _s, ...rest }) => rest) })}\n`);
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({ ok: !failed, files: report.map(({ summary: _s, ...rest }) => rest) })}\n`,
+    );
   return failed ? EXIT.invalid : EXIT.ok;
 }

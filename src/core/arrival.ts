@@ -12,7 +12,9 @@ export class ArrivalSchedule {
 
   constructor(executor: Extract<Executor, { type: "constant-arrival-rate" | "ramping-arrival-rate" }>) {
     const plan: Stage[] =
-      executor.type === "constant-arrival-rate" ? [{ target: executor.rate, durationMs: executor.durationMs }] : executor.stages;
+      executor.type === "constant-arrival-rate"
+        ? [{ target: executor.rate, durationMs: executor.durationMs }]
+        : executor.stages;
     let rate = executor.type === "constant-arrival-rate" ? executor.rate : executor.startRate;
     let start = 0;
     let n = 0;
@@ -56,7 +58,10 @@ export function segmentIndexes(segment: Segment | undefined): { first: number; s
 }
 
 /** Closed model: how many VUs should run at `elapsedMs`. */
-export function vusAt(executor: Extract<Executor, { type: "constant-vus" | "ramping-vus" }>, elapsedMs: number): number {
+export function vusAt(
+  executor: Extract<Executor, { type: "constant-vus" | "ramping-vus" }>,
+  elapsedMs: number,
+): number {
   if (executor.type === "constant-vus") return executor.vus;
   let from = executor.startVUs;
   let start = 0;

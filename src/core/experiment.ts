@@ -40,7 +40,6 @@ export type FaultSpec =
   | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }
   | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined };
 
-
 export interface LoadTolerance {
   type: "load";
   /** Name of the load activity whose windows are judged; all load activities when absent. */

@@ -20,7 +20,12 @@ export type Executor =
   | { type: "constant-vus"; vus: number; durationMs: number }
   | { type: "ramping-vus"; startVUs: number; stages: Stage[] };
 
-export const EXECUTORS = ["constant-arrival-rate", "ramping-arrival-rate", "constant-vus", "ramping-vus"] as const;
+export const EXECUTORS = [
+  "constant-arrival-rate",
+  "ramping-arrival-rate",
+  "constant-vus",
+  "ramping-vus",
+] as const;
 
 export interface ThresholdSpec {
   metric: MetricName;

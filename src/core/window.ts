@@ -14,7 +14,7 @@ export interface Window {
   statusCodes: Record<string, number>;
   /** Latency measured from the intended send time (wrk2 semantics), in µs. */
   latency: Histogram;
-  /** Service time: from the actual send to the response, in µs. */
+  /** Service time: from the actual send to the response, in µs. Producers without a separate service time (a closed model) copy the latency in when the window closes. */
   service: Histogram;
   /** Requests that could not be started at all (k6's dropped_iterations). */
   dropped: number;
@@ -48,7 +48,7 @@ export function newWindow(start: number, labels: Record<string, string> = {}): W
 
 export interface Sample {
   latencyMicros: number;
-  /** Defaults to the latency: in a closed model the two are the same. */
+  /** Recorded only when given; see Window.service. */
   serviceMicros?: number | undefined;
   status?: number | undefined;
   errorClass?: string | undefined;
@@ -57,8 +57,10 @@ export interface Sample {
 export function recordSample(w: Window, s: Sample): void {
   w.count += 1;
   recordMicros(w.latency, s.latencyMicros);
-  recordMicros(w.service, s.serviceMicros ?? s.latencyMicros);
-  if (s.serviceMicros !== undefined && s.latencyMicros - s.serviceMicros > LATE_MS * 1000) w.late += 1;
+  if (s.serviceMicros !== undefined) {
+    recordMicros(w.service, s.serviceMicros);
+    if (s.latencyMicros - s.serviceMicros > LATE_MS * 1000) w.late += 1;
+  }
   if (s.status !== undefined) w.statusCodes[String(s.status)] = (w.statusCodes[String(s.status)] ?? 0) + 1;
   if (s.errorClass !== undefined) {
     w.errors += 1;

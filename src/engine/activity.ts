@@ -9,11 +9,11 @@ import { mergeWindows, summarize, type Window } from "../core/window.js";
 import { injectProcessFault } from "../faults/process-faults.js";
 import { matchProcesses } from "../faults/targets.js";
 import { runLoad } from "../load/coordinator.js";
-import { remoteTargets } from "../spec/load-test.js";
 import { ActivityFailure, runHttpProvider } from "../probes/http.js";
 import { runProcessProvider } from "../probes/process.js";
 import { parseActivity } from "../spec/activity.js";
 import { formatPath } from "../spec/diagnostic.js";
+import { remoteTargets } from "../spec/load-test.js";
 import { ConfigError } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
 
@@ -65,10 +65,15 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
   }
   if (spec.load) {
     const plan = spec.load;
-    if (ctx.dryRun) return { dry_run: `would load ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")} with ${plan.executor.type}` };
+    if (ctx.dryRun)
+      return {
+        dry_run: `would load ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")} with ${plan.executor.type}`,
+      };
     const remote = remoteTargets(plan);
     if (remote.length > 0 && !ctx.allowRemote) {
-      throw new ConfigError(`${spec.loc}: load: ${remote[0]} is not a loopback address (expected 127.0.0.1, localhost or ::1; pass --allow-remote to load another host)`);
+      throw new ConfigError(
+        `${spec.loc}: load: ${remote[0]} is not a loopback address (expected 127.0.0.1, localhost or ::1; pass --allow-remote to load another host)`,
+      );
     }
     const windows: Window[] = [];
     const outcome = await runLoad(plan, {
@@ -77,7 +82,15 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
         windows.push(w);
         ctx.onWindow(spec.name, w);
         const s = summarize(w);
-        ctx.bus.emit({ type: "load-window", runId: ctx.runId, ts: new Date().toISOString(), name: spec.name, count: s.count, errors: s.errors, p99Ms: s.latencyMs.p99 });
+        ctx.bus.emit({
+          type: "load-window",
+          runId: ctx.runId,
+          ts: new Date().toISOString(),
+          name: spec.name,
+          count: s.count,
+          errors: s.errors,
+          p99Ms: s.latencyMs.p99,
+        });
       },
     });
     ctx.loads.set(spec.name, { windows, dropped: outcome.total.dropped });
@@ -90,10 +103,19 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
       p50_ms: s.latencyMs.med,
       p99_ms: s.latencyMs.p99,
       max_ms: s.latencyMs.max,
-      thresholds: outcome.thresholds.map((t) => ({ metric: t.metric, expression: t.expression, ok: t.ok, actual: t.actual ?? null })),
+      thresholds: outcome.thresholds.map((t) => ({
+        metric: t.metric,
+        expression: t.expression,
+        ok: t.ok,
+        actual: t.actual ?? null,
+      })),
     };
     const failed = outcome.thresholds.filter((t) => !t.ok);
-    if (failed.length > 0) throw new ActivityFailure(`load thresholds failed: ${failed.map((t) => `${t.metric} ${t.expression}`).join("; ")}`, output);
+    if (failed.length > 0)
+      throw new ActivityFailure(
+        `load thresholds failed: ${failed.map((t) => `${t.metric} ${t.expression}`).join("; ")}`,
+        output,
+      );
     return output;
   }
   // A probe that only carries a load tolerance reads the load windows gathered so far.

@@ -91,7 +91,12 @@ export async function runLoad(plan: LoadPlan, opts: CoordinatorOptions): Promise
     } else {
       const url = new URL("./worker.js", import.meta.url);
       const runs = Array.from({ length: workers }, (_, j) => {
-        const segPlan: LoadPlan = { ...plan, workers: 1, segment: subSegment(plan.segment, j + 1, workers), connections: Math.max(1, Math.ceil(plan.connections / workers)) };
+        const segPlan: LoadPlan = {
+          ...plan,
+          workers: 1,
+          segment: subSegment(plan.segment, j + 1, workers),
+          connections: Math.max(1, Math.ceil(plan.connections / workers)),
+        };
         const worker = new Worker(url, { workerData: { plan: segPlan, epoch } });
         const onAbort = () => worker.postMessage({ type: "abort" });
         stop.signal.addEventListener("abort", onAbort, { once: true });

@@ -13,8 +13,12 @@ export class HdrLogWriter {
 
   constructor(epoch: number, thresholds: readonly ThresholdSpec[]) {
     this.writer = new hdr.HistogramLogWriter((text) => this.chunks.push(text));
-    this.writer.outputComment("[withstand load: latency in microseconds; Tag=latency is measured from the intended send time]");
-    this.writer.outputComment(`[withstand-thresholds ${JSON.stringify(thresholds.map((t) => ({ metric: t.metric, expression: t.expression })))}]`);
+    this.writer.outputComment(
+      "[withstand load: latency in microseconds; Tag=latency is measured from the intended send time]",
+    );
+    this.writer.outputComment(
+      `[withstand-thresholds ${JSON.stringify(thresholds.map((t) => ({ metric: t.metric, expression: t.expression })))}]`,
+    );
     this.writer.outputLogFormatVersion();
     this.writer.outputStartTime(epoch);
     this.writer.baseTime = epoch;
@@ -48,7 +52,16 @@ export function readHdrLog(text: string): ReadLog {
   const windows: Window[] = [];
   let thresholds: ReadLog["thresholds"] = [];
   const metaLines = text.split("\n").filter((l) => l.startsWith("#[withstand-"));
-  const metas: { start: number; end: number; count: number; errors: number; dropped: number; late: number; errorClasses: Record<string, number>; statusCodes: Record<string, number> }[] = [];
+  const metas: {
+    start: number;
+    end: number;
+    count: number;
+    errors: number;
+    dropped: number;
+    late: number;
+    errorClasses: Record<string, number>;
+    statusCodes: Record<string, number>;
+  }[] = [];
   for (const line of metaLines) {
     const m = /^#\[withstand-(\w+) (.*)\]$/.exec(line);
     if (!m) continue;
@@ -63,7 +76,15 @@ export function readHdrLog(text: string): ReadLog {
     if (!meta) throw new Error(`interval ${i + 1} has no withstand-window comment: not a withstand HDR log`);
     let w = windows[index];
     if (!w) {
-      w = Object.assign(newWindow(meta.start), { end: meta.end, count: meta.count, errors: meta.errors, dropped: meta.dropped, late: meta.late, errorClasses: meta.errorClasses, statusCodes: meta.statusCodes });
+      w = Object.assign(newWindow(meta.start), {
+        end: meta.end,
+        count: meta.count,
+        errors: meta.errors,
+        dropped: meta.dropped,
+        late: meta.late,
+        errorClasses: meta.errorClasses,
+        statusCodes: meta.statusCodes,
+      });
       windows[index] = w;
     }
     if (h.tag === "service") w.service.add(h);

@@ -20,7 +20,12 @@ export interface PreparedRequest {
   head: boolean;
 }
 
-export function prepareRequest(method: string, url: string, headers: Record<string, string>, body?: string): PreparedRequest {
+export function prepareRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string,
+): PreparedRequest {
   const u = new URL(url);
   if (u.protocol !== "http:") throw new Error(`raw client handles http:// only, got ${u.protocol}`);
   const bodyBytes = body === undefined ? undefined : Buffer.from(body);
@@ -39,12 +44,15 @@ export function prepareRequest(method: string, url: string, headers: Record<stri
 }
 
 const CRLFCRLF = Buffer.from("\r\n\r\n");
+const CONTENT_LENGTH = Buffer.from("\r\nContent-Length:");
+const CONNECTION_CLOSE = Buffer.from("\r\nConnection: close");
+const TRANSFER_ENCODING = Buffer.from("\r\nTransfer-Encoding:");
 
 /** One keep-alive connection carrying one request at a time. */
 class Connection {
   private socket: Socket | undefined;
   private buf: Buffer = Buffer.alloc(0);
-  private pending: { req: PreparedRequest; resolve: (r: RawResult) => void; sentAt: number; timer: NodeJS.Timeout } | undefined;
+  private pending: { req: PreparedRequest; done: (r: RawResult) => void; sentAt: number } | undefined;
   // Parser state for the response in progress.
   private status = 0;
   private bodyLeft = -1;
@@ -62,15 +70,17 @@ class Connection {
     return this.pending !== undefined;
   }
 
-  send(req: PreparedRequest): Promise<RawResult> {
-    return new Promise((resolve) => {
-      const sentAt = performance.now();
-      const timer = setTimeout(() => this.fail("timeout"), this.timeoutMs);
-      this.pending = { req, resolve, sentAt, timer };
-      this.resetParser();
-      if (!this.socket || this.socket.destroyed) this.open();
-      this.socket?.write(req.bytes);
-    });
+  /** Callbacks rather than promises: at tens of thousands of requests a second, allocations are the cost. */
+  send(req: PreparedRequest, done: (r: RawResult) => void): void {
+    this.pending = { req, done, sentAt: performance.now() };
+    this.resetParser();
+    if (!this.socket || this.socket.destroyed) this.open();
+    this.socket?.write(req.bytes);
+  }
+
+  /** Called by the pool's sweep: one timer for all connections instead of one per request. */
+  expire(now: number): void {
+    if (this.pending && now - this.pending.sentAt > this.timeoutMs) this.fail("timeout");
   }
 
   private open(): void {
@@ -79,7 +89,8 @@ class Connection {
     this.buf = Buffer.alloc(0);
     s.on("data", (d: Buffer) => this.onData(d));
     s.on("error", (err: NodeJS.ErrnoException) => {
-      if (this.socket === s) this.fail(err.code === "ECONNREFUSED" ? "connect" : err.code === "ECONNRESET" ? "reset" : "other");
+      if (this.socket === s)
+        this.fail(err.code === "ECONNREFUSED" ? "connect" : err.code === "ECONNRESET" ? "reset" : "other");
     });
     s.on("close", () => {
       if (this.socket !== s) return;
@@ -107,17 +118,19 @@ class Connection {
     if (!this.headerDone) {
       const end = this.buf.indexOf(CRLFCRLF);
       if (end === -1) return;
-      const head = this.buf.toString("latin1", 0, end);
+      const head = this.buf;
+      this.status = (head[9] ?? 48) * 100 + (head[10] ?? 48) * 10 + (head[11] ?? 48) - 48 * 111;
+      this.parseHeaders(head, end);
       this.buf = this.buf.subarray(end + 4);
       this.headerDone = true;
-      this.status = Number(head.slice(9, 12));
-      const lower = head.toLowerCase();
-      const cl = /\r\ncontent-length:\s*(\d+)/.exec(lower);
-      this.chunked = /\r\ntransfer-encoding:[^\r]*chunked/.test(lower);
-      this.closeAfter = /\r\nconnection:\s*close/.test(lower);
-      if (this.pending.req.head || this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200)) this.bodyLeft = 0;
-      else if (cl?.[1] !== undefined) this.bodyLeft = Number(cl[1]);
-      else if (!this.chunked) this.bodyLeft = -1; // delimited by close
+      // No body for HEAD, 1xx, 204 and 304; without length or chunking, the close delimits it (bodyLeft -1).
+      if (
+        this.pending.req.head ||
+        this.status === 204 ||
+        this.status === 304 ||
+        (this.status >= 100 && this.status < 200)
+      )
+        this.bodyLeft = 0;
     }
     if (this.chunked) {
       if (this.consumeChunks()) this.complete();
@@ -130,6 +143,31 @@ class Connection {
         this.complete();
       }
     }
+  }
+
+  /**
+   * Reads Content-Length, Transfer-Encoding and Connection from the header block without building a
+   * string in the common (canonical-case) form; other spellings fall back to a case-insensitive scan.
+   */
+  private parseHeaders(buf: Buffer, end: number): void {
+    const cl = buf.indexOf(CONTENT_LENGTH);
+    if (cl !== -1 && cl < end) {
+      let i = cl + 17;
+      while (buf[i] === 32) i++;
+      let n = 0;
+      for (let c = buf[i]; c !== undefined && c >= 48 && c <= 57; c = buf[++i]) n = n * 10 + c - 48;
+      this.bodyLeft = n;
+      const close = buf.indexOf(CONNECTION_CLOSE);
+      this.closeAfter = close !== -1 && close < end;
+      const te = buf.indexOf(TRANSFER_ENCODING);
+      this.chunked = te !== -1 && te < end;
+      if (!this.chunked) return;
+    }
+    const head = buf.toString("latin1", 0, end);
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    this.bodyLeft = m?.[1] !== undefined ? Number(m[1]) : -1;
+    this.chunked = /\r\ntransfer-encoding:[^\r]*chunked/i.test(head);
+    this.closeAfter = /\r\nconnection:\s*close/i.test(head);
   }
 
   /** Consumes chunked framing from the buffer; true once the last chunk and trailers are in. */
@@ -160,19 +198,17 @@ class Connection {
   private complete(): void {
     const p = this.pending;
     if (!p) return;
-    clearTimeout(p.timer);
     this.pending = undefined;
     if (this.closeAfter) this.dropSocket();
-    p.resolve({ status: this.status, sentAt: p.sentAt });
+    p.done({ status: this.status, sentAt: p.sentAt });
   }
 
   private fail(error: string): void {
     const p = this.pending;
     if (!p) return;
-    clearTimeout(p.timer);
     this.pending = undefined;
     this.dropSocket();
-    p.resolve({ error, sentAt: p.sentAt });
+    p.done({ error, sentAt: p.sentAt });
   }
 
   private dropSocket(): void {
@@ -188,11 +224,13 @@ class Connection {
   }
 }
 
-/** A fixed pool of keep-alive connections to one origin; callers wait for a free connection. */
+/** A fixed pool of keep-alive connections to one origin; requests wait (in order) for a free one. */
 export class RawPool {
   private readonly idle: Connection[] = [];
   private readonly all: Connection[] = [];
-  private readonly waiters: ((c: Connection) => void)[] = [];
+  private readonly waiting: { req: PreparedRequest; done: (r: RawResult) => void }[] = [];
+  private head = 0;
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(host: string, port: number, size: number, timeoutMs: number) {
     for (let i = 0; i < size; i++) {
@@ -200,28 +238,46 @@ export class RawPool {
       this.all.push(c);
       this.idle.push(c);
     }
+    this.sweep = setInterval(
+      () => {
+        const now = performance.now();
+        for (const c of this.all) c.expire(now);
+      },
+      Math.max(10, Math.min(100, timeoutMs / 4)),
+    );
   }
 
   get queued(): number {
-    return this.waiters.length;
+    return this.waiting.length - this.head;
   }
 
-  get free(): number {
-    return this.idle.length;
+  request(req: PreparedRequest, done: (r: RawResult) => void): void {
+    const conn = this.idle.pop();
+    if (conn) this.dispatch(conn, req, done);
+    else this.waiting.push({ req, done });
   }
 
-  async request(req: PreparedRequest): Promise<RawResult> {
-    const conn = this.idle.pop() ?? (await new Promise<Connection>((resolve) => this.waiters.push(resolve)));
-    try {
-      return await conn.send(req);
-    } finally {
-      const next = this.waiters.shift();
-      if (next) next(conn);
-      else this.idle.push(conn);
-    }
+  private dispatch(conn: Connection, req: PreparedRequest, done: (r: RawResult) => void): void {
+    conn.send(req, (r) => {
+      // Hand the connection to the next waiter before reporting, so the queue never stalls.
+      if (this.head < this.waiting.length) {
+        const next = this.waiting[this.head++];
+        if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+          this.waiting.splice(0, this.head);
+          this.head = 0;
+        }
+        if (next) this.dispatch(conn, next.req, next.done);
+      } else this.idle.push(conn);
+      done(r);
+    });
   }
 
   close(): void {
+    clearInterval(this.sweep);
     for (const c of this.all) c.close();
+    for (let i = this.head; i < this.waiting.length; i++)
+      this.waiting[i]?.done({ error: "other", sentAt: performance.now() });
+    this.waiting.length = 0;
+    this.head = 0;
   }
 }

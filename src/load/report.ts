@@ -1,32 +1,74 @@
-import type { LoadPlan } from "../core/load-plan.js";
 import { formatDuration } from "../core/duration.js";
+import type { LoadPlan } from "../core/load-plan.js";
 import type { ThresholdResult } from "../core/threshold.js";
 import { summarize, type Window } from "../core/window.js";
 
 /** The shape of k6's summary export, so existing k6 tooling reads ours. */
 export interface SummaryJson {
-  metrics: Record<string, { type: string; contains: string; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
+  metrics: Record<
+    string,
+    {
+      type: string;
+      contains: string;
+      values: Record<string, number>;
+      thresholds?: Record<string, { ok: boolean }>;
+    }
+  >;
   state: { testRunDurationMs: number };
-  withstand: { name: string; executor: string; sent: number; late: number; abortedBy: string | null; latency: "intended" };
+  withstand: {
+    name: string;
+    executor: string;
+    sent: number;
+    late: number;
+    abortedBy: string | null;
+    latency: "intended";
+  };
 }
 
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
-export function summaryJson(plan: LoadPlan, total: Window, thresholds: ThresholdResult[], sent: number, abortedBy?: string): SummaryJson {
+export function summaryJson(
+  plan: LoadPlan,
+  total: Window,
+  thresholds: ThresholdResult[],
+  sent: number,
+  abortedBy?: string,
+): SummaryJson {
   const s = summarize(total);
   const seconds = s.durationMs / 1000 || 1;
   const byMetric = (metric: string) => {
     const list = thresholds.filter((t) => t.metric === metric);
-    return list.length === 0 ? {} : { thresholds: Object.fromEntries(list.map((t) => [t.expression, { ok: t.ok }])) };
+    return list.length === 0
+      ? {}
+      : { thresholds: Object.fromEntries(list.map((t) => [t.expression, { ok: t.ok }])) };
   };
   const counter = (count: number) => ({ count, rate: r3(count / seconds) });
-  const trend = (l: typeof s.latencyMs) => ({ count: s.count, avg: r3(l.avg), min: r3(l.min), med: r3(l.med), max: r3(l.max), "p(90)": r3(l.p90), "p(95)": r3(l.p95), "p(99)": r3(l.p99) });
+  const trend = (l: typeof s.latencyMs) => ({
+    count: s.count,
+    avg: r3(l.avg),
+    min: r3(l.min),
+    med: r3(l.med),
+    max: r3(l.max),
+    "p(90)": r3(l.p90),
+    "p(95)": r3(l.p95),
+    "p(99)": r3(l.p99),
+  });
   const service = summarize(total, total.service);
   return {
     metrics: {
       http_reqs: { type: "counter", contains: "default", values: counter(s.count), ...byMetric("http_reqs") },
-      iterations: { type: "counter", contains: "default", values: counter(s.count), ...byMetric("iterations") },
-      http_req_duration: { type: "trend", contains: "time", values: trend(s.latencyMs), ...byMetric("http_req_duration") },
+      iterations: {
+        type: "counter",
+        contains: "default",
+        values: counter(s.count),
+        ...byMetric("iterations"),
+      },
+      http_req_duration: {
+        type: "trend",
+        contains: "time",
+        values: trend(s.latencyMs),
+        ...byMetric("http_req_duration"),
+      },
       http_req_service_duration: { type: "trend", contains: "time", values: trend(service.latencyMs) },
       http_req_failed: {
         type: "rate",
@@ -34,10 +76,22 @@ export function summaryJson(plan: LoadPlan, total: Window, thresholds: Threshold
         values: { rate: r3(s.errorRate), passes: s.errors, fails: s.count - s.errors, count: s.count },
         ...byMetric("http_req_failed"),
       },
-      dropped_iterations: { type: "counter", contains: "default", values: counter(s.dropped), ...byMetric("dropped_iterations") },
+      dropped_iterations: {
+        type: "counter",
+        contains: "default",
+        values: counter(s.dropped),
+        ...byMetric("dropped_iterations"),
+      },
     },
     state: { testRunDurationMs: Math.round(s.durationMs) },
-    withstand: { name: plan.name, executor: plan.executor.type, sent, late: s.late, abortedBy: abortedBy ?? null, latency: "intended" },
+    withstand: {
+      name: plan.name,
+      executor: plan.executor.type,
+      sent,
+      late: s.late,
+      abortedBy: abortedBy ?? null,
+      latency: "intended",
+    },
   };
 }
 
@@ -64,7 +118,14 @@ export function summaryText(total: Window, thresholds: ThresholdResult[], aborte
       lines.push(`    ${m}`);
       for (const t of thresholds.filter((x) => x.metric === m)) {
         const agg = t.expression.split(/[<>=!]/)[0]?.trim() ?? "";
-        const actual = t.actual === undefined ? "n/a" : m === "http_req_duration" ? ms(t.actual) : m === "http_req_failed" && agg === "rate" ? `${(t.actual * 100).toFixed(2)}%` : String(Math.round(t.actual * 1000) / 1000);
+        const actual =
+          t.actual === undefined
+            ? "n/a"
+            : m === "http_req_duration"
+              ? ms(t.actual)
+              : m === "http_req_failed" && agg === "rate"
+                ? `${(t.actual * 100).toFixed(2)}%`
+                : String(Math.round(t.actual * 1000) / 1000);
         lines.push(`    ${t.ok ? "✓" : "✗"} '${t.expression}' ${agg}=${actual}`);
       }
       lines.push("");
@@ -73,13 +134,41 @@ export function summaryText(total: Window, thresholds: ThresholdResult[], aborte
   const l = s.latencyMs;
   const v = svc.latencyMs;
   lines.push("  █ TOTAL RESULTS", "");
-  lines.push(dotted("http_req_duration", `avg=${ms(l.avg)} min=${ms(l.min)} med=${ms(l.med)} max=${ms(l.max)} p(90)=${ms(l.p90)} p(95)=${ms(l.p95)} p(99)=${ms(l.p99)}`));
-  lines.push(dotted("  service time (no queueing)", `avg=${ms(v.avg)} med=${ms(v.med)} p(99)=${ms(v.p99)} max=${ms(v.max)}`));
-  lines.push(dotted("http_req_failed", `${(s.errorRate * 100).toFixed(2)}% ${s.errors} out of ${s.count}${Object.keys(total.errorClasses).length ? ` (${Object.entries(total.errorClasses).map(([k, n]) => `${k}: ${n}`).join(", ")})` : ""}`));
+  lines.push(
+    dotted(
+      "http_req_duration",
+      `avg=${ms(l.avg)} min=${ms(l.min)} med=${ms(l.med)} max=${ms(l.max)} p(90)=${ms(l.p90)} p(95)=${ms(l.p95)} p(99)=${ms(l.p99)}`,
+    ),
+  );
+  lines.push(
+    dotted(
+      "  service time (no queueing)",
+      `avg=${ms(v.avg)} med=${ms(v.med)} p(99)=${ms(v.p99)} max=${ms(v.max)}`,
+    ),
+  );
+  lines.push(
+    dotted(
+      "http_req_failed",
+      `${(s.errorRate * 100).toFixed(2)}% ${s.errors} out of ${s.count}${
+        Object.keys(total.errorClasses).length
+          ? ` (${Object.entries(total.errorClasses)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(", ")})`
+          : ""
+      }`,
+    ),
+  );
   lines.push(dotted("http_reqs", `${s.count} ${(s.count / seconds).toFixed(1)}/s`));
   lines.push(dotted("dropped_iterations", `${s.dropped} ${(s.dropped / seconds).toFixed(1)}/s`));
   lines.push(dotted("late (started >10ms late)", `${s.late}`));
-  lines.push(dotted("status codes", Object.entries(total.statusCodes).map(([k, n]) => `${k}: ${n}`).join(", ") || "none"));
+  lines.push(
+    dotted(
+      "status codes",
+      Object.entries(total.statusCodes)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(", ") || "none",
+    ),
+  );
   lines.push(dotted("duration", formatDuration(s.durationMs)));
   if (abortedBy) lines.push("", `  ✗ stopped early: threshold ${abortedBy} crossed (abortOnFail)`);
   return `${lines.join("\n")}\n`;

@@ -1,5 +1,5 @@
 import { ArrivalSchedule, segmentIndexes, shareOf, vusAt } from "../core/arrival.js";
-import { executorDurationMs, type LoadPlan } from "../core/load-plan.js";
+import { executorDurationMs, isOpenModel, type LoadPlan } from "../core/load-plan.js";
 import { sleep } from "../core/sleep.js";
 import { newWindow, recordSample, type Window } from "../core/window.js";
 import { createTransport, type Transport } from "./transport.js";
@@ -28,6 +28,8 @@ class WindowClock {
   constructor(
     private readonly epoch: number,
     private readonly onWindow: RunnerOptions["onWindow"],
+    /** Closed model: latency and service time are the same measurement, recorded once. */
+    private readonly mirrorService: boolean,
   ) {}
 
   at(wallMs: number): Window {
@@ -57,8 +59,11 @@ class WindowClock {
   }
 
   private closeIndex(index: number): void {
-    const w = this.open.get(index) ?? Object.assign(newWindow(this.epoch + index * WINDOW_MS), { end: this.epoch + (index + 1) * WINDOW_MS });
+    const w =
+      this.open.get(index) ??
+      Object.assign(newWindow(this.epoch + index * WINDOW_MS), { end: this.epoch + (index + 1) * WINDOW_MS });
     this.open.delete(index);
+    if (this.mirrorService) w.service.add(w.latency);
     this.onWindow(index, w);
   }
 }
@@ -78,15 +83,31 @@ function picker(plan: LoadPlan): () => number {
   };
 }
 
+/** Counts requests in flight and resolves `drained()` when none are left. */
+class InFlight {
+  count = 0;
+  private waiter: (() => void) | undefined;
+  add(): void {
+    this.count++;
+  }
+  done(): void {
+    this.count--;
+    if (this.count === 0 && this.waiter) this.waiter();
+  }
+  drained(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => (this.waiter = resolve));
+  }
+}
+
 /** Runs a plan (or its segment) on this thread until its schedule ends, its request bound is hit, or it is aborted. */
 export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ sent: number }> {
   const transport = createTransport(plan.requests, plan.connections, plan.timeoutMs);
-  const clock = new WindowClock(opts.epoch, opts.onWindow);
+  const clock = new WindowClock(opts.epoch, opts.onWindow, !isOpenModel(plan.executor));
   // performance.now() is monotonic; wall time is derived from it so windows never jump with the system clock.
   const t0 = performance.now() - (Date.now() - opts.epoch);
   const wall = (perf: number) => opts.epoch + (perf - t0);
   const ticker = setInterval(() => clock.tick(wall(performance.now())), 100);
-  const pending = new Set<Promise<void>>();
+  const pending = new InFlight();
   let sent = 0;
   try {
     if (plan.executor.type === "constant-arrival-rate" || plan.executor.type === "ramping-arrival-rate") {
@@ -94,7 +115,7 @@ export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ se
     } else {
       sent = await closedModel(plan, transport, clock, t0, wall, opts.signal, pending);
     }
-    await Promise.all(pending);
+    await pending.drained();
   } finally {
     clearInterval(ticker);
     await transport.close();
@@ -110,11 +131,17 @@ async function openModel(
   t0: number,
   wall: (perf: number) => number,
   signal: AbortSignal,
-  pending: Set<Promise<void>>,
+  pending: InFlight,
 ): Promise<number> {
-  const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-arrival-rate" | "ramping-arrival-rate" }>;
+  const executor = plan.executor as Extract<
+    LoadPlan["executor"],
+    { type: "constant-arrival-rate" | "ramping-arrival-rate" }
+  >;
   const schedule = new ArrivalSchedule(executor);
-  const peakRate = executor.type === "constant-arrival-rate" ? executor.rate : Math.max(executor.startRate, ...executor.stages.map((s) => s.target));
+  const peakRate =
+    executor.type === "constant-arrival-rate"
+      ? executor.rate
+      : Math.max(executor.startRate, ...executor.stages.map((s) => s.target));
   // Requests wait for a connection up to this many; beyond it they are dropped (and counted), as k6 does.
   const maxQueue = Math.max(1000, Math.ceil(peakRate * 5));
   const pick = picker(plan);
@@ -137,7 +164,8 @@ async function openModel(
       const intendedAt = t0 + next;
       if (transport.queued >= maxQueue) clock.at(wall(intendedAt)).dropped += 1;
       else {
-        const p = transport.send(pick()).then((r) => {
+        pending.add();
+        transport.send(pick(), (r) => {
           const done = performance.now();
           const status = "status" in r ? r.status : undefined;
           recordSample(clock.at(wall(done)), {
@@ -146,9 +174,8 @@ async function openModel(
             status,
             errorClass: errorClass(status, "error" in r ? r.error : undefined),
           });
+          pending.done();
         });
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
       }
       sent++;
       k += step;
@@ -165,45 +192,43 @@ async function closedModel(
   t0: number,
   wall: (perf: number) => number,
   signal: AbortSignal,
-  pending: Set<Promise<void>>,
+  pending: InFlight,
 ): Promise<number> {
   const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-vus" | "ramping-vus" }>;
   const durationMs = executorDurationMs(executor);
   const pick = picker(plan);
   const bound = shareOf(plan.maxRequests, plan.segment);
   let sent = 0;
-  let running = 0;
-  const target = () => shareOf(vusAt(executor, performance.now() - t0), plan.segment);
-  const vu = async (id: number): Promise<void> => {
-    running++;
-    try {
-      while (!signal.aborted && sent < bound && performance.now() - t0 < durationMs && id < target()) {
-        sent++;
-        const r = await transport.send(pick());
-        const done = performance.now();
-        const status = "status" in r ? r.status : undefined;
-        recordSample(clock.at(wall(done)), {
-          latencyMicros: (done - r.sentAt) * 1000,
-          status,
-          errorClass: errorClass(status, "error" in r ? r.error : undefined),
-        });
-      }
-    } finally {
-      running--;
+  let want = 0;
+  const active = new Set<number>();
+  // A VU sends, waits for the answer, records it, and sends again while it is wanted.
+  const loop = (id: number): void => {
+    if (signal.aborted || sent >= bound || performance.now() - t0 >= durationMs || id >= want) {
+      active.delete(id);
+      pending.done();
+      return;
     }
+    sent++;
+    transport.send(pick(), (r) => {
+      const done = performance.now();
+      const status = "status" in r ? r.status : undefined;
+      recordSample(clock.at(wall(done)), {
+        latencyMicros: (done - r.sentAt) * 1000,
+        status,
+        errorClass: errorClass(status, "error" in r ? r.error : undefined),
+      });
+      loop(id);
+    });
   };
-  const active = new Map<number, Promise<void>>();
   while (!signal.aborted && sent < bound && performance.now() - t0 < durationMs) {
-    const want = target();
+    want = shareOf(vusAt(executor, performance.now() - t0), plan.segment);
     for (let id = 0; id < want; id++) {
       if (active.has(id)) continue;
-      const p = vu(id).finally(() => active.delete(id));
-      active.set(id, p);
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
+      active.add(id);
+      pending.add();
+      loop(id);
     }
     await sleep(Math.min(100, durationMs - (performance.now() - t0)), signal);
   }
-  void running;
   return sent;
 }

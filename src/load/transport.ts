@@ -4,14 +4,19 @@ import { type PreparedRequest, prepareRequest, RawPool, type RawResult } from ".
 
 /** Sends request template i; http:// goes over the raw client, https:// over undici. */
 export interface Transport {
-  send(template: number): Promise<RawResult>;
+  send(template: number, done: (r: RawResult) => void): void;
   /** Requests waiting for a free connection. */
   readonly queued: number;
   close(): Promise<void>;
 }
 
-export function createTransport(templates: readonly RequestTemplate[], connections: number, timeoutMs: number): Transport {
-  if (templates.every((t) => t.url.startsWith("http://"))) return new RawTransport(templates, connections, timeoutMs);
+export function createTransport(
+  templates: readonly RequestTemplate[],
+  connections: number,
+  timeoutMs: number,
+): Transport {
+  if (templates.every((t) => t.url.startsWith("http://")))
+    return new RawTransport(templates, connections, timeoutMs);
   return new UndiciTransport(templates, connections, timeoutMs);
 }
 
@@ -38,10 +43,10 @@ class RawTransport implements Transport {
     return n;
   }
 
-  send(template: number): Promise<RawResult> {
+  send(template: number, done: (r: RawResult) => void): void {
     const p = this.prepared[template] ?? this.prepared[0];
-    if (!p) return Promise.resolve({ error: "other", sentAt: performance.now() });
-    return p.pool.request(p.req);
+    if (!p) done({ error: "other", sentAt: performance.now() });
+    else p.pool.request(p.req, done);
   }
 
   async close(): Promise<void> {
@@ -65,7 +70,11 @@ class UndiciTransport implements Transport {
     return Math.max(0, this.inFlight - this.connections);
   }
 
-  async send(template: number): Promise<RawResult> {
+  send(template: number, done: (r: RawResult) => void): void {
+    void this.sendAsync(template).then(done);
+  }
+
+  private async sendAsync(template: number): Promise<RawResult> {
     const t = this.templates[template] ?? this.templates[0];
     const sentAt = performance.now();
     if (!t) return { error: "other", sentAt };
@@ -83,7 +92,16 @@ class UndiciTransport implements Transport {
       return { status: res.statusCode, sentAt };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? "";
-      return { error: code.includes("TIMEOUT") ? "timeout" : code === "ECONNREFUSED" ? "connect" : code === "ECONNRESET" ? "reset" : "other", sentAt };
+      return {
+        error: code.includes("TIMEOUT")
+          ? "timeout"
+          : code === "ECONNREFUSED"
+            ? "connect"
+            : code === "ECONNRESET"
+              ? "reset"
+              : "other",
+        sentAt,
+      };
     } finally {
       this.inFlight--;
     }

@@ -94,7 +94,8 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     secretScopes = parsed?.secrets ?? [];
   }
   const fault = raw.fault !== undefined ? parseFault(raw.fault, scoped(r, ["fault"])) : undefined;
-  const load = raw.load !== undefined ? readLoadBody(raw.load, scoped(r, ["load"]), name ?? "load") : undefined;
+  const load =
+    raw.load !== undefined ? readLoadBody(raw.load, scoped(r, ["load"]), name ?? "load") : undefined;
   if (fault && type === "probe") r.error(["type"], `a fault is an action (expected type: action)`);
 
   let tolerance: ToleranceSpec | undefined;

@@ -1,8 +1,8 @@
 import type { LoadPlan } from "../core/load-plan.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { readLoadBody } from "./load-test.js";
 import { checkKeys, isRecord, type Reporter } from "./reporter.js";
 import { diagnosticAt, parseSource, positionOf, readSource, type SourceDoc } from "./source.js";
-import { readLoadBody } from "./load-test.js";
 
 /** Reads a `kind: LoadTest` document into a plan, with file:line:col diagnostics. */
 export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Diagnostic[] } {
@@ -23,7 +23,11 @@ export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Di
     r.error(["spec"], "is required (expected a mapping with requests, executor, rate, duration, thresholds)");
     return { diagnostics };
   }
-  const scopedR: Reporter = { ...r, error: (p, m) => r.error(["spec", ...p], m), warn: (p, m, k) => r.warn(["spec", ...p], m, k) };
+  const scopedR: Reporter = {
+    ...r,
+    error: (p, m) => r.error(["spec", ...p], m),
+    warn: (p, m, k) => r.warn(["spec", ...p], m, k),
+  };
   const locOf = (path: readonly (string | number)[]) => {
     const { line, col } = positionOf(src, path);
     return `${src.file}:${line}:${col}`;
@@ -33,18 +37,44 @@ export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Di
   return { plan, diagnostics };
 }
 
-export async function loadLoadTestFile(file: string): Promise<{ plan?: LoadPlan; diagnostics: Diagnostic[] }> {
+export async function loadLoadTestFile(
+  file: string,
+): Promise<{ plan?: LoadPlan; diagnostics: Diagnostic[] }> {
   let text: string;
   try {
     text = await readSource(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { diagnostics: [{ file, line: 1, col: 1, path: "", message: `cannot read: ${code === "ENOENT" ? "no such file" : (err as Error).message} (expected a LoadTest file or a URL)`, severity: "error" }] };
+    return {
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: "",
+          message: `cannot read: ${code === "ENOENT" ? "no such file" : (err as Error).message} (expected a LoadTest file or a URL)`,
+          severity: "error",
+        },
+      ],
+    };
   }
   const parsed = parseSource(file, text);
   if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
   const first = parsed.docs[0];
-  if (!first) return { diagnostics: [...parsed.diagnostics, { file, line: 1, col: 1, path: "", message: "empty document (expected kind: LoadTest)", severity: "error" }] };
+  if (!first)
+    return {
+      diagnostics: [
+        ...parsed.diagnostics,
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: "",
+          message: "empty document (expected kind: LoadTest)",
+          severity: "error",
+        },
+      ],
+    };
   const result = readLoadTest(first);
   return { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
 }

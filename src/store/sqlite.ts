@@ -122,11 +122,21 @@ export class SqliteStore implements Store {
   finishRun(runId: string, end: RunEnd): void {
     this.db.transaction(() => {
       this.db
-        .prepare("UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?")
-        .run(end.status, end.deviated ? 1 : 0, end.outcome, end.exitCode, end.endedAt, Math.round(end.durationMs), JSON.stringify(end.result), runId);
+        .prepare(
+          "UPDATE runs SET status = ?, deviated = ?, outcome = ?, exit_code = ?, ended_at = ?, duration_ms = ?, journal = ? WHERE id = ?",
+        )
+        .run(
+          end.status,
+          end.deviated ? 1 : 0,
+          end.outcome,
+          end.exitCode,
+          end.endedAt,
+          Math.round(end.durationMs),
+          JSON.stringify(end.result),
+          runId,
+        );
     })();
   }
-
 
   listRuns(filter: RunFilter = {}): RunSummary[] {
     const where: string[] = [];

@@ -18,7 +18,22 @@ describe("withstand load", () => {
     const summary = join(dir, "summary.json");
     const ndjson = join(dir, "windows.ndjson");
     const r = await runCli(
-      ["load", `${target.url}/orders`, "--rate", "300/s", "--duration", "2s", "--threshold", "http_req_failed=rate<0.05", "--threshold", "http_req_duration=p(99)<2000", "--summary-json", summary, "--out", `ndjson=${ndjson}`],
+      [
+        "load",
+        `${target.url}/orders`,
+        "--rate",
+        "300/s",
+        "--duration",
+        "2s",
+        "--threshold",
+        "http_req_failed=rate<0.05",
+        "--threshold",
+        "http_req_duration=p(99)<2000",
+        "--summary-json",
+        summary,
+        "--out",
+        `ndjson=${ndjson}`,
+      ],
       { env },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -26,12 +41,19 @@ describe("withstand load", () => {
     const s = JSON.parse(readFileSync(summary, "utf8"));
     assert.equal(s.metrics.http_reqs.values.count, 600);
     assert.equal(s.metrics.http_req_failed.values.rate, 0.02);
-    for (const k of ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"]) assert.equal(typeof s.metrics.http_req_duration.values[k], "number", k);
+    for (const k of ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"])
+      assert.equal(typeof s.metrics.http_req_duration.values[k], "number", k);
     assert.deepEqual(s.metrics.http_req_failed.thresholds, { "rate<0.05": { ok: true } });
     assert.equal(s.metrics.dropped_iterations.values.count, 0);
-    const lines = readFileSync(ndjson, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(ndjson, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.ok(lines.length >= 2);
-    assert.equal(lines.reduce((n, l) => n + l.count, 0), 600);
+    assert.equal(
+      lines.reduce((n, l) => n + l.count, 0),
+      600,
+    );
     assert.equal(typeof lines[0].latency, "string");
     const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout);
     assert.equal(runs.runs[0].kind, "load");
@@ -42,7 +64,20 @@ describe("withstand load", () => {
   });
 
   it("exits 1 when a threshold fails", async () => {
-    const r = await runCli(["load", `${target.url}/`, "--rate", "100/s", "--duration", "1s", "--threshold", "http_req_failed=rate<0.001", "--quiet"], { env });
+    const r = await runCli(
+      [
+        "load",
+        `${target.url}/`,
+        "--rate",
+        "100/s",
+        "--duration",
+        "1s",
+        "--threshold",
+        "http_req_failed=rate<0.001",
+        "--quiet",
+      ],
+      { env },
+    );
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^thresholds failed \(run [\w-]+, exit 1\)\n$/);
   });
@@ -63,10 +98,16 @@ describe("withstand load", () => {
   it("refuses targets that are not loopback without --allow-remote, and bad flags", async () => {
     const r = await runCli(["load", "http://example.com/", "--rate", "1/s", "--duration", "1s"], { env });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "withstand: http://example.com/: not a loopback address; pass --allow-remote to load another host\n");
+    assert.equal(
+      r.stderr,
+      "withstand: http://example.com/: not a loopback address; pass --allow-remote to load another host\n",
+    );
     const bad = await runCli(["load", `${target.url}/`, "--rate", "fast"], { env });
     assert.equal(bad.code, 2);
-    assert.equal(bad.stderr, "withstand: --rate fast: expected requests per second such as 1000/s, 600/m or 50\n");
+    assert.equal(
+      bad.stderr,
+      "withstand: --rate fast: expected requests per second such as 1000/s, 600/m or 50\n",
+    );
   });
 
   it("runs segments in separate processes and merges their HDR logs exactly, re-evaluating thresholds", async () => {

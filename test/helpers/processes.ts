@@ -32,7 +32,9 @@ export function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Starts test/helpers/target-server.js in its own process and resolves with its URL. */
-export async function startTarget(args: string[] = []): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startTarget(
+  args: string[] = [],
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const script = new URL("./target-server.js", import.meta.url).pathname;
   const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {

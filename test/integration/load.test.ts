@@ -33,7 +33,10 @@ describe("load generator against real servers", () => {
 
   it("achieves the arrival rate and measures a known 20 ms latency", async () => {
     const windows: number[] = [];
-    const out = await runLoad(plan(`${slow.url}/`), { signal: never, onWindow: (w) => windows.push(w.count) });
+    const out = await runLoad(plan(`${slow.url}/`), {
+      signal: never,
+      onWindow: (w) => windows.push(w.count),
+    });
     assert.equal(out.sent, 1000);
     assert.equal(out.total.count, 1000);
     const s = summarize(out.total);
@@ -53,7 +56,10 @@ describe("load generator against real servers", () => {
     );
     assert.equal(out.total.errors, 100);
     assert.equal(out.total.statusCodes["500"], 100);
-    assert.deepEqual(out.thresholds.map((t) => t.ok), [false, true]);
+    assert.deepEqual(
+      out.thresholds.map((t) => t.ok),
+      [false, true],
+    );
   });
 
   it("stops early when an abortOnFail threshold fails, after delayAbortEval", async () => {
@@ -61,7 +67,9 @@ describe("load generator against real servers", () => {
     const out = await runLoad(
       plan(`${failing.url}/`, {
         executor: { type: "constant-arrival-rate", rate: 200, durationMs: 10_000 },
-        thresholds: [{ metric: "http_req_failed", expression: "rate<0.01", abortOnFail: true, delayAbortEvalMs: 1000 }],
+        thresholds: [
+          { metric: "http_req_failed", expression: "rate<0.01", abortOnFail: true, delayAbortEvalMs: 1000 },
+        ],
       }),
       { signal: never },
     );
@@ -78,7 +86,14 @@ describe("load generator against real servers", () => {
   });
 
   it("runs a closed model at full speed with a bounded request count", async () => {
-    const out = await runLoad(plan(`${slow.url}/`, { executor: { type: "constant-vus", vus: 4, durationMs: 5000 }, connections: 4, maxRequests: 40 }), { signal: never });
+    const out = await runLoad(
+      plan(`${slow.url}/`, {
+        executor: { type: "constant-vus", vus: 4, durationMs: 5000 },
+        connections: 4,
+        maxRequests: 40,
+      }),
+      { signal: never },
+    );
     assert.equal(out.total.count, 40);
   });
 });
@@ -86,7 +101,10 @@ describe("load generator against real servers", () => {
 it("tells the truth under a stall: a 1 s server pause shows in p99 (no coordinated omission)", async () => {
   const stalling = await startTarget(["--stall-at", "1500", "--stall-for", "1000"]);
   try {
-    const out = await runLoad(plan(`${stalling.url}/`, { executor: { type: "constant-arrival-rate", rate: 200, durationMs: 4000 } }), { signal: never });
+    const out = await runLoad(
+      plan(`${stalling.url}/`, { executor: { type: "constant-arrival-rate", rate: 200, durationMs: 4000 } }),
+      { signal: never },
+    );
     const s = summarize(out.total);
     const service = summarize(out.total, out.total.service);
     assert.ok(s.latencyMs.p99 >= 500, `p99 from the intended send ${s.latencyMs.p99}ms`);

@@ -15,7 +15,11 @@ describe("arrival schedules", () => {
   });
 
   it("ramps linearly: a 0 to 100/s ramp over 10 s sends 500 requests, denser at the end", () => {
-    const s = new ArrivalSchedule({ type: "ramping-arrival-rate", startRate: 0, stages: [{ target: 100, durationMs: 10_000 }] });
+    const s = new ArrivalSchedule({
+      type: "ramping-arrival-rate",
+      startRate: 0,
+      stages: [{ target: 100, durationMs: 10_000 }],
+    });
     assert.equal(s.totalRequests, 500);
     const firstGap = (s.timeOf(1) ?? 0) - (s.timeOf(0) ?? 0);
     const lastGap = (s.timeOf(499) ?? 0) - (s.timeOf(498) ?? 0);
@@ -23,17 +27,24 @@ describe("arrival schedules", () => {
   });
 
   it("is monotonic and within the schedule's duration (property)", () => {
-    const stage = fc.record({ target: fc.integer({ min: 0, max: 2000 }), durationMs: fc.integer({ min: 1, max: 5000 }) });
+    const stage = fc.record({
+      target: fc.integer({ min: 0, max: 2000 }),
+      durationMs: fc.integer({ min: 1, max: 5000 }),
+    });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2000 }), fc.array(stage, { minLength: 1, maxLength: 4 }), (startRate, stages) => {
-        const s = new ArrivalSchedule({ type: "ramping-arrival-rate", startRate, stages });
-        let prev = -1;
-        for (let k = 0; k < Math.min(s.totalRequests, 3000); k++) {
-          const t = s.timeOf(k);
-          assert.ok(t !== undefined && t >= prev - 1e-6 && t <= s.durationMs + 1e-6);
-          prev = t;
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2000 }),
+        fc.array(stage, { minLength: 1, maxLength: 4 }),
+        (startRate, stages) => {
+          const s = new ArrivalSchedule({ type: "ramping-arrival-rate", startRate, stages });
+          let prev = -1;
+          for (let k = 0; k < Math.min(s.totalRequests, 3000); k++) {
+            const t = s.timeOf(k);
+            assert.ok(t !== undefined && t >= prev - 1e-6 && t <= s.durationMs + 1e-6);
+            prev = t;
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -58,7 +69,14 @@ describe("arrival schedules", () => {
   });
 
   it("ramps VUs and parses rates and segments", () => {
-    const e = { type: "ramping-vus" as const, startVUs: 0, stages: [{ target: 10, durationMs: 1000 }, { target: 10, durationMs: 1000 }] };
+    const e = {
+      type: "ramping-vus" as const,
+      startVUs: 0,
+      stages: [
+        { target: 10, durationMs: 1000 },
+        { target: 10, durationMs: 1000 },
+      ],
+    };
     assert.equal(vusAt(e, 500), 5);
     assert.equal(vusAt(e, 1500), 10);
     assert.equal(parseRate("1000/s"), 1000);
