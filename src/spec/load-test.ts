@@ -194,10 +194,11 @@ export function readLoadBody(
     r.error(["executor"], `got ${JSON.stringify(type)} (expected one of ${EXECUTORS.join(", ")})`);
     return undefined;
   }
-  const duration = () =>
-    raw.duration === undefined
-      ? (r.error(["duration"], 'is required (expected a duration such as "30s")'), undefined)
-      : readDuration(raw.duration, ["duration"], r);
+  const duration = (): number | undefined => {
+    if (raw.duration !== undefined) return readDuration(raw.duration, ["duration"], r);
+    r.error(["duration"], 'is required (expected a duration such as "30s")');
+    return undefined;
+  };
   let executor: Executor | undefined;
   switch (type) {
     case "constant-arrival-rate": {
