@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 # Debian packages the build and tests need (python3, make and g++ build better-sqlite3 when no prebuilt binary fits).
 APT_PACKAGES := python3 make g++ procps
-APT_BENCH_PACKAGES := wrk
+APT_BENCH_PACKAGES := wrk nginx-light
 
 .PHONY: all deps build demo test lint bench clean
 
@@ -33,6 +33,7 @@ bench: build
 	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES)
 	node dist/bench/activity-overhead.js
 	node dist/bench/halt.js
+	node dist/bench/load.js
 
 clean:
 	rm -rf dist node_modules

@@ -109,8 +109,14 @@ function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   };
 }
 
+interface Totals {
+  count: number;
+  errors: number;
+  dropped: number;
+}
+
 function progressLine(
-  total: Window,
+  total: Totals,
   elapsedMs: number,
   durationMs: number,
   last: Window,
@@ -121,9 +127,10 @@ function progressLine(
   const f = Math.min(1, durationMs > 0 ? elapsedMs / durationMs : 1);
   const bar = `${"=".repeat(Math.floor(f * width))}${f < 1 ? ">" : ""}`.padEnd(width);
   const s = summarize(last);
-  const t = summarize(total);
+  const errorRate = total.count > 0 ? total.errors / total.count : 0;
   const rate = last.count / Math.max(0.001, (last.end - last.start) / 1000);
-  return `[${c.cyan(bar)}] ${Math.round(elapsedMs / 1000)}s/${Math.round(durationMs / 1000)}s  ${rate.toFixed(0)} req/s  p50 ${s.latencyMs.med.toFixed(2)}ms  p99 ${s.latencyMs.p99.toFixed(2)}ms  errors ${(t.errorRate * 100).toFixed(2)}%${t.dropped ? `  dropped ${t.dropped}` : ""}`;
+  const left = Math.max(0, Math.round((durationMs - elapsedMs) / 1000));
+  return `[${c.cyan(bar)}] ${Math.round(elapsedMs / 1000)}s/${Math.round(durationMs / 1000)}s (${left}s left)  ${rate.toFixed(0)} req/s  p50 ${s.latencyMs.med.toFixed(2)}ms  p99 ${s.latencyMs.p99.toFixed(2)}ms  errors ${(errorRate * 100).toFixed(2)}%${total.dropped ? `  dropped ${total.dropped}` : ""}`;
 }
 
 export async function loadCommand(target: string, rest: string[], flags: LoadFlags): Promise<ExitCode> {
@@ -189,7 +196,7 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
   const started = Date.now();
-  let runningTotal: Window | undefined;
+  const totals: Totals = { count: 0, errors: 0, dropped: 0 };
   const outcome = await runLoad(plan, {
     signal: stop.signal,
     onWindow: (w, index) => {
@@ -207,13 +214,13 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
         errors: s.errors,
         p99Ms: s.latencyMs.p99,
       });
-      runningTotal = runningTotal ?? w;
+      totals.count += w.count;
+      totals.errors += w.errors;
+      totals.dropped += w.dropped;
       if (mode === "tty")
-        process.stdout.write(
-          `\r\x1b[K${progressLine(runningTotal, Date.now() - started, durationMs, w, colour)}`,
-        );
+        process.stdout.write(`\r\x1b[K${progressLine(totals, Date.now() - started, durationMs, w, colour)}`);
       else if (mode === "plain" && index % 5 === 4)
-        process.stdout.write(`${progressLine(runningTotal, Date.now() - started, durationMs, w, false)}\n`);
+        process.stdout.write(`${progressLine(totals, Date.now() - started, durationMs, w, false)}\n`);
     },
   }).finally(() => {
     process.off("SIGINT", onInt);

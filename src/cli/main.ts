@@ -120,6 +120,29 @@ Exit codes: 0 thresholds passed, 1 a threshold failed (k6 exits 99), 2 invalid i
     });
 
   program
+    .command("proxy")
+    .description(
+      "run a Toxiproxy-compatible fault proxy (TCP toxics, plus HTTP faults on proxies with protocol http)",
+    )
+    .option("--host <host>", "API address", "127.0.0.1")
+    .option("--port <port>", "API port", "8474")
+    .option("--config <file>", "proxies to create at start, in Toxiproxy's populate format (toxics included)")
+    .option("--token <token>", "require this bearer token on every API call (needed beyond loopback)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand proxy
+  withstand proxy --port 8474 --config proxies.json
+  curl -X POST 127.0.0.1:8474/proxies -d '{"name":"db","listen":"127.0.0.1:26379","upstream":"127.0.0.1:6379"}'
+  curl -X POST 127.0.0.1:8474/proxies/db/toxics -d '{"type":"latency","attributes":{"latency":300}}'`,
+    )
+    .action(async (flags) => {
+      const { proxyCommand } = await import("./proxy.js");
+      process.exitCode = await proxyCommand(flags);
+    });
+
+  program
     .command("halt")
     .description(
       "KILL SWITCH (destructive): revert every active fault of every run on this machine and stop those runs",

@@ -60,6 +60,17 @@ function summary(row: RunRow): RunSummary {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly seq = new Map<string, number>();
+  /** Statements on the hot path are prepared once: runs append a window and events every second. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -108,15 +119,23 @@ export class SqliteStore implements Store {
   appendEvent(event: RunEvent): void {
     const seq = (this.seq.get(event.runId) ?? 0) + 1;
     this.seq.set(event.runId, seq);
-    this.db
-      .prepare("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)")
-      .run(event.runId, seq, event.ts, event.type, JSON.stringify(event));
+    this.stmt("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)").run(
+      event.runId,
+      seq,
+      event.ts,
+      event.type,
+      JSON.stringify(event),
+    );
   }
 
   appendWindow(runId: string, series: string, window: StoredWindow): void {
-    this.db
-      .prepare("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)")
-      .run(runId, series, window.start, window.end, JSON.stringify(window));
+    this.stmt("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)").run(
+      runId,
+      series,
+      window.start,
+      window.end,
+      JSON.stringify(window),
+    );
   }
 
   finishRun(runId: string, end: RunEnd): void {
