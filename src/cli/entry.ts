@@ -5,7 +5,7 @@ const fastHalt = args[0] === "halt" && args.slice(1).every((a) => a === "--json"
 async function start(): Promise<void> {
   if (fastHalt) {
     const { haltCommand } = await import("./halt.js");
-    process.exitCode = haltCommand({ json: args.includes("--json") });
+    process.exitCode = await haltCommand({ json: args.includes("--json") });
     return;
   }
   const { main } = await import("./main.js");

@@ -1,8 +1,8 @@
 import { haltAll } from "../safety/halt.js";
 
 /** `withstand halt`: the kill switch. Destructive by design: it reverts every active fault on this machine. */
-export function haltCommand(flags: { json?: boolean }): number {
-  const report = haltAll();
+export async function haltCommand(flags: { json?: boolean }): Promise<number> {
+  const report = await haltAll();
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ reverted: report.reverted, runs: report.runsSignalled })}\n`);
     return 0;

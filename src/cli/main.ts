@@ -151,7 +151,7 @@ Examples:
     .addHelpText("after", "\nExamples:\n  withstand halt")
     .action(async (flags) => {
       const { haltCommand } = await import("./halt.js");
-      process.exitCode = haltCommand(flags);
+      process.exitCode = await haltCommand(flags);
     });
 
   const runs = program

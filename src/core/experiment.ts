@@ -36,9 +36,20 @@ export type ModeSpec =
   | { mode: "fixed"; value: number }
   | { mode: "percent"; value: number };
 
+/** A toxic as the Toxiproxy API takes it. */
+export interface ToxicBody {
+  type: string;
+  name?: string | undefined;
+  stream?: string | undefined;
+  toxicity?: number | undefined;
+  attributes: Record<string, unknown>;
+}
+
 export type FaultSpec =
   | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }
-  | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined };
+  | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined }
+  | { kind: "network"; proxy: string; toxic?: ToxicBody | undefined; down: boolean; durationMs?: number | undefined }
+  | { kind: "http-fault"; proxy: string; toxic: ToxicBody; durationMs?: number | undefined };
 
 export interface LoadTolerance {
   type: "load";
@@ -114,6 +125,10 @@ export interface ExperimentSpec {
   method: RawActivity[];
   rollbacks: RawActivity[];
   runtime: RuntimeSpec;
+  /** Native: proxies the runner starts in-process (Toxiproxy populate format, toxics allowed). */
+  proxies: Record<string, unknown>[];
+  /** Native: a running `withstand proxy` (or Toxiproxy) to drive instead. */
+  proxyApi?: string | undefined;
   /** The document as written, echoed in the journal's `experiment`. */
   raw: Record<string, unknown>;
   file: string;

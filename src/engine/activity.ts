@@ -6,6 +6,7 @@ import { substitute } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
 import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
 import { mergeWindows, summarize, type Window } from "../core/window.js";
+import { FaultConfigError, injectNetworkFault } from "../faults/network-faults.js";
 import { injectProcessFault } from "../faults/process-faults.js";
 import { matchProcesses } from "../faults/targets.js";
 import { runLoad } from "../load/coordinator.js";
@@ -53,6 +54,16 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
     if (ctx.dryRun) return { dry_run: `would run ${spec.provider.path}` };
     return await runProcessProvider(spec.provider, signal);
   }
+  if (spec.fault && (spec.fault.kind === "network" || spec.fault.kind === "http-fault")) {
+    const f = spec.fault;
+    if (ctx.dryRun) return { dry_run: `would ${f.kind === "network" && f.down ? "take down" : `add ${f.toxic?.type} to`} proxy ${f.proxy}` };
+    try {
+      return await injectNetworkFault(f, spec.name, ctx.registry, ctx.proxies);
+    } catch (err) {
+      if (err instanceof FaultConfigError) throw new ConfigError(`${spec.loc}: ${err.message}`);
+      throw new ActivityFailure((err as Error).message, undefined, { cause: err });
+    }
+  }
   if (spec.fault) {
     if (ctx.dryRun) {
       const { matched } = matchProcesses(spec.fault.select);
@@ -61,7 +72,7 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
         candidates: matched.map((m) => ({ pid: m.pid, command: m.command })),
       };
     }
-    return injectProcessFault(spec.fault, spec.name, spec.loc, ctx.registry).output;
+    return (await injectProcessFault(spec.fault, spec.name, spec.loc, ctx.registry)).output;
   }
   if (spec.load) {
     const plan = spec.load;

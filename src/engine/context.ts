@@ -1,5 +1,6 @@
 import type { EventBus, Phase } from "../core/events.js";
 import type { Window } from "../core/window.js";
+import type { ProxyDriver } from "../faults/network-faults.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
 /** Everything an activity needs while a run is in progress. */
@@ -20,6 +21,8 @@ export interface RunContext {
   loads: Map<string, { windows: Window[]; dropped: number }>;
   /** Receives every load window as it closes (the store keeps them). */
   onWindow: (series: string, window: Window) => void;
+  /** The proxies network faults drive, when the experiment declares some. */
+  proxies?: ProxyDriver | undefined;
 }
 
 export { sleep } from "../core/sleep.js";

@@ -10,7 +10,10 @@ import type {
 import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal.js";
 import { redact } from "../core/redact.js";
 import type { Window } from "../core/window.js";
+import { ApiProxyDriver, LocalProxyDriver, type ProxyDriver } from "../faults/network-faults.js";
 import { TargetError } from "../faults/targets.js";
+import { ProxyCollection } from "../proxy/collection.js";
+import { substitute } from "../core/substitute.js";
 import { closeHttpAgents } from "../probes/http.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
@@ -84,10 +87,13 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   // CTK decides rollbacks on its own status, which stays "completed" when the before-hypothesis is unmet.
   let ctkStatus: RunStatus = "completed";
 
+  let closeProxies = async (): Promise<void> => undefined;
   const stopReason = (): StopReason => (opts.signal.reason as StopReason) ?? "interrupted";
   try {
     const resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
     secretValues = resolved.secretValues;
+    const proxies = await startProxies(spec, [resolved.configuration, resolved.secrets]);
+    closeProxies = proxies.close;
     const ctx: RunContext = {
       runId: opts.runId,
       bus,
@@ -101,6 +107,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       saved: {},
       loads: new Map(),
       onWindow: opts.onWindow ?? (() => undefined),
+      proxies: proxies.driver,
     };
 
     const hypothesis = async (phase: Phase, signal: AbortSignal): Promise<SteadyState> => {
@@ -198,7 +205,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
         method.abort();
         await during;
         opts.signal.removeEventListener("abort", onStop);
-        registry.revertUntimed("method ended");
+        await registry.revertUntimed("method ended");
       }
       if (fatal) throw fatal;
       if (opts.signal.aborted) throw new MethodStop();
@@ -211,7 +218,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
         outcome = "deviated";
         reason = `steady state not met during the method (probe ${continuousMiss})${failFast ? "; stopped early (fail fast)" : ""}`;
       }
-      registry.revertAll("method ended");
+      await registry.revertAll("method ended");
       if (spec.hypothesis && ["default", "after-method-only", "continuously"].includes(strategy)) {
         steady.after = await hypothesis("hypothesis-after", opts.signal);
         if (opts.signal.aborted) throw new MethodStop();
@@ -232,14 +239,14 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     if (outcome === "held")
       reason = spec.hypothesis ? "steady state held" : "method completed (no hypothesis)";
 
-    registry.revertAll("run ending");
+    await registry.revertAll("run ending");
     const playRollbacks =
       rollbackStrategy === "always" ||
       (rollbackStrategy === "default" && ctkStatus !== "failed") ||
       (rollbackStrategy === "deviated" && deviated);
     if (playRollbacks) await rollbacks(spec, ctx, opts, rollbackRuns);
   } catch (err) {
-    registry.revertAll("run stopped");
+    await registry.revertAll("run stopped");
     if (err instanceof MethodStop || opts.signal.aborted) {
       const why = stopReason();
       status = why === "interrupted" ? "interrupted" : "aborted";
@@ -266,7 +273,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       reason = `unexpected error: ${(err as Error).stack ?? String(err)}`;
     }
   } finally {
-    registry.close();
+    await registry.close();
+    await closeProxies();
     await closeHttpAgents();
   }
 
@@ -308,6 +316,19 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     durationMs: ended - started,
   });
   return usageError !== undefined ? { journal, exitCode, usageError } : { journal, exitCode };
+}
+
+/** In-process proxies from the experiment's `proxies:`, or a driver for its `proxy-api:`. */
+async function startProxies(spec: ExperimentSpec, scopes: Record<string, unknown>[]): Promise<{ driver?: ProxyDriver; close: () => Promise<void> }> {
+  if (spec.proxyApi) return { driver: new ApiProxyDriver(spec.proxyApi.replace(/\/$/, "")), close: async () => undefined };
+  if (spec.proxies.length === 0) return { close: async () => undefined };
+  const collection = new ProxyCollection();
+  const result = await collection.populate(substitute(spec.proxies, scopes));
+  if (result.error) {
+    await collection.close();
+    throw new ConfigError(`${spec.file}: spec.proxies: ${result.error.message}`);
+  }
+  return { driver: new LocalProxyDriver(collection), close: () => collection.close() };
 }
 
 function minimalContext(

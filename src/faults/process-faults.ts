@@ -1,4 +1,6 @@
 import type { FaultSpec } from "../core/experiment.js";
+
+type ProcessFaultSpec = Extract<FaultSpec, { kind: "process-kill" | "process-pause" }>;
 import type { FaultRecord } from "../core/journal.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 import { resolveTargets } from "./targets.js";
@@ -14,16 +16,16 @@ export interface FaultOutcome {
 }
 
 /** Process faults: kill (not revertible) and pause (SIGSTOP, reverted with SIGCONT). */
-export function injectProcessFault(
-  fault: FaultSpec,
+export async function injectProcessFault(
+  fault: ProcessFaultSpec,
   activity: string,
   loc: string,
   registry: SafetyRegistry,
-): FaultOutcome {
+): Promise<FaultOutcome> {
   const targets = resolveTargets(fault.select, fault.selection, loc);
   const shown = targets.map((t) => ({ pid: t.pid, command: t.command }));
   if (fault.kind === "process-kill") {
-    const record = registry.inject(
+    const record = await registry.inject(
       { kind: fault.kind, activity, targets: shown, revert: { type: "none" } },
       () => {
         for (const t of targets) process.kill(t.pid, fault.signal);
@@ -31,7 +33,7 @@ export function injectProcessFault(
     );
     return { record, output: { fault: fault.kind, targets: shown, signal: fault.signal } };
   }
-  const record = registry.inject(
+  const record = await registry.inject(
     {
       kind: fault.kind,
       activity,

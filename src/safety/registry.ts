@@ -17,9 +17,17 @@ import {
 const WATCHDOG = fileURLToPath(new URL("./watchdog.js", import.meta.url));
 const RENEW_MS = 1000;
 
+export interface FaultHooks {
+  /** Undoes the fault inside this process (an in-process proxy); runs with the recorded revert. */
+  localRevert?: (() => Promise<void> | void) | undefined;
+  /** Renews whatever lease the fault holds elsewhere (a proxy API toxic), every second. */
+  renew?: (() => Promise<void>) | undefined;
+}
+
 interface Held {
   fault: ActiveFault;
   record: FaultRecord;
+  hooks: FaultHooks;
   timer?: NodeJS.Timeout;
   done?: Promise<void>;
   resolveDone?: () => void;
@@ -42,20 +50,24 @@ export class SafetyRegistry {
     title: string,
   ) {
     writeRun(root, { runId, pid: process.pid, title, startedAt: new Date().toISOString() });
-    this.leaseTimer = setInterval(() => renewLeases(root, runId), RENEW_MS);
+    this.leaseTimer = setInterval(() => {
+      renewLeases(root, runId);
+      for (const h of this.held.values()) void h.hooks.renew?.().catch(() => undefined);
+    }, RENEW_MS);
     this.leaseTimer.unref();
   }
 
   /** Registers, then applies. A fault whose apply throws is reverted and unregistered. */
-  inject(
+  async inject(
     spec: {
       kind: string;
       activity: string;
       targets: { pid: number; command: string }[];
       revert: RevertAction;
     },
-    apply: () => void,
-  ): FaultRecord {
+    apply: () => void | Promise<void>,
+    hooks: FaultHooks = {},
+  ): Promise<FaultRecord> {
     const fault: ActiveFault = {
       id: randomUUID().slice(0, 8),
       runId: this.runId,
@@ -63,7 +75,7 @@ export class SafetyRegistry {
       injectedAt: new Date().toISOString(),
       ...spec,
     };
-    const stateful = spec.revert.type !== "none";
+    const stateful = spec.revert.type !== "none" || hooks.localRevert !== undefined;
     writeFault(this.root, fault);
     if (stateful) this.ensureWatchdog();
     const record: FaultRecord = {
@@ -76,9 +88,10 @@ export class SafetyRegistry {
       revert: "",
     };
     try {
-      apply();
+      await apply();
     } catch (err) {
-      executeRevert(spec.revert);
+      await executeRevert(spec.revert);
+      await hooks.localRevert?.();
       removeFault(this.root, fault);
       throw err;
     }
@@ -92,7 +105,7 @@ export class SafetyRegistry {
       activity: spec.activity,
       targets: spec.targets.map((t) => `${t.pid} ${t.command.slice(0, 120)}`),
     });
-    const entry: Held = { fault, record };
+    const entry: Held = { fault, record, hooks };
     if (stateful) this.held.set(fault.id, entry);
     else this.finish(entry, "not revertible (process was killed)");
     return record;
@@ -105,31 +118,32 @@ export class SafetyRegistry {
     entry.done = new Promise((resolve) => {
       entry.resolveDone = resolve;
     });
-    entry.timer = setTimeout(() => this.revert(id, `duration ${ms}ms elapsed`), ms);
+    entry.timer = setTimeout(() => void this.revert(id, `duration ${ms}ms elapsed`), ms);
   }
 
   async settled(): Promise<void> {
     await Promise.all([...this.held.values()].flatMap((h) => (h.done ? [h.done] : [])));
   }
 
-  revert(id: string, reason: string): void {
+  async revert(id: string, reason: string): Promise<void> {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
-    const how = executeRevert(entry.fault.revert);
+    await entry.hooks.localRevert?.();
+    const how = entry.fault.revert.type === "none" && entry.hooks.localRevert ? "reverted in-process" : await executeRevert(entry.fault.revert);
     removeFault(this.root, entry.fault);
     this.finish(entry, `${how} (${reason})`);
     entry.resolveDone?.();
   }
 
   /** Reverts faults that have no duration of their own (at the end of the method). */
-  revertUntimed(reason: string): void {
-    for (const [id, entry] of [...this.held]) if (!entry.timer) this.revert(id, reason);
+  async revertUntimed(reason: string): Promise<void> {
+    await Promise.all([...this.held].filter(([, e]) => !e.timer).map(([id]) => this.revert(id, reason)));
   }
 
-  revertAll(reason: string): void {
-    for (const id of [...this.held.keys()]) this.revert(id, reason);
+  async revertAll(reason: string): Promise<void> {
+    await Promise.all([...this.held.keys()].map((id) => this.revert(id, reason)));
   }
 
   get active(): number {
@@ -140,8 +154,8 @@ export class SafetyRegistry {
     return this.records;
   }
 
-  close(): void {
-    this.revertAll("run ended");
+  async close(): Promise<void> {
+    await this.revertAll("run ended");
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     removeRun(this.root, this.runId);
   }

@@ -17,7 +17,9 @@ import { join } from "node:path";
  */
 export type RevertAction =
   | { type: "none" }
-  | { type: "signal"; signal: NodeJS.Signals; targets: { pid: number; starttime: number }[] };
+  | { type: "signal"; signal: NodeJS.Signals; targets: { pid: number; starttime: number }[] }
+  /** An HTTP call that undoes the fault (a toxic created through a proxy API). */
+  | { type: "http"; method: string; url: string; body?: unknown };
 
 export interface ActiveFault {
   id: string;

@@ -18,22 +18,21 @@ function alive(pid: number): boolean {
   }
 }
 
-function sweep(): boolean {
+async function sweep(): Promise<boolean> {
   if (!root || !runId) return false;
   const runnerAlive = alive(runnerPid);
   for (const { fault, leaseAgeMs } of listFaults(root, runId)) {
     if (runnerAlive && leaseAgeMs < LEASE_MS) continue;
-    executeRevert(fault.revert);
+    await executeRevert(fault.revert);
     removeFault(root, fault);
   }
   if (!runnerAlive) removeRun(root, runId);
   return runnerAlive;
 }
 
-const timer = setInterval(() => {
-  if (!sweep()) {
-    clearInterval(timer);
-    process.exit(0);
-  }
-}, POLL_MS);
+async function watch(): Promise<void> {
+  while (await sweep()) await new Promise((r) => setTimeout(r, POLL_MS));
+  process.exit(0);
+}
+void watch();
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => undefined);

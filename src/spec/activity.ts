@@ -6,9 +6,11 @@ import type {
   ProcessSelector,
   ProviderSpec,
   ToleranceSpec,
+  ToxicBody,
 } from "../core/experiment.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import type { PureTolerance } from "../core/tolerance.js";
+import { HTTP_TOXICS, TCP_TOXICS } from "../proxy/toxics.js";
 import { readLoadBody } from "./load-test.js";
 import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
@@ -44,6 +46,9 @@ const HTTP_KEYS = [
 ];
 const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
 const FAULT_KEYS = ["kind", "select", "mode", "value", "signal", "duration"];
+const NETWORK_FAULT_KEYS = ["kind", "proxy", "toxic", "down", "duration"];
+const TOXIC_KEYS = ["type", "name", "stream", "toxicity", "attributes"];
+const FAULT_KINDS = '"process-kill", "process-pause", "network" or "http-fault"';
 const SELECT_KEYS = ["pid", "command", "port"];
 const SIGNALS = ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGABRT"];
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -356,6 +361,7 @@ function parseFault(raw: unknown, r: Reporter): FaultSpec | undefined {
     r.error([], "expected a mapping {kind, select, mode, ...}");
     return undefined;
   }
+  if (raw.kind === "network" || raw.kind === "http-fault") return parseNetworkFault(raw, r);
   checkKeys(raw, FAULT_KEYS, [], r);
   const select = parseSelector(raw.select, scoped(r, ["select"]));
   const selection = parseMode(raw, r);
@@ -378,11 +384,40 @@ function parseFault(raw: unknown, r: Reporter): FaultSpec | undefined {
       r.error(
         ["kind"],
         raw.kind === undefined
-          ? `is required (expected "process-kill" or "process-pause")`
-          : `got ${JSON.stringify(raw.kind)} (expected "process-kill" or "process-pause")`,
+          ? `is required (expected ${FAULT_KINDS})`
+          : `got ${JSON.stringify(raw.kind)} (expected ${FAULT_KINDS})`,
       );
       return undefined;
   }
+}
+
+function parseNetworkFault(raw: Record<string, unknown>, r: Reporter): FaultSpec | undefined {
+  checkKeys(raw, NETWORK_FAULT_KEYS, [], r);
+  const kind = raw.kind as "network" | "http-fault";
+  const proxy = readString(raw.proxy, ["proxy"], r, "the name of a proxy (from proxies: or the proxy API)");
+  const durationMs = raw.duration === undefined ? undefined : readDuration(raw.duration, ["duration"], r);
+  const down = raw.down === undefined ? false : (readBool(raw.down, ["down"], r) ?? false);
+  let toxic: ToxicBody | undefined;
+  if (raw.toxic !== undefined) {
+    if (!isRecord(raw.toxic)) r.error(["toxic"], "expected a toxic {type, attributes, stream, toxicity}");
+    else {
+      checkKeys(raw.toxic, TOXIC_KEYS, ["toxic"], r);
+      const known = kind === "network" ? TCP_TOXICS : HTTP_TOXICS;
+      const type = readString(raw.toxic.type, ["toxic", "type"], r, `one of ${Object.keys(known).join(", ")}`);
+      if (type !== undefined && !(type in known)) r.error(["toxic", "type"], `got ${JSON.stringify(type)} (expected one of ${Object.keys(known).join(", ")})`);
+      const attributes = raw.toxic.attributes === undefined ? {} : isRecord(raw.toxic.attributes) ? raw.toxic.attributes : (r.error(["toxic", "attributes"], "expected a mapping"), {});
+      const stream = raw.toxic.stream === undefined ? undefined : readString(raw.toxic.stream, ["toxic", "stream"], r, "upstream or downstream");
+      if (stream !== undefined && !["upstream", "downstream"].includes(stream.toLowerCase())) r.error(["toxic", "stream"], `got ${JSON.stringify(stream)} (expected upstream or downstream)`);
+      const toxicity = raw.toxic.toxicity === undefined ? undefined : readNumber(raw.toxic.toxicity, ["toxic", "toxicity"], r, "a probability 0-1");
+      const name = raw.toxic.name === undefined ? undefined : readString(raw.toxic.name, ["toxic", "name"], r, "a toxic name");
+      if (type !== undefined) toxic = { type, name, stream, toxicity, attributes };
+    }
+  }
+  if (kind === "network" && !toxic && !down) r.error([], "expected a toxic {type: latency|bandwidth|...} or down: true");
+  if (kind === "http-fault" && !toxic) r.error(["toxic"], "is required (expected {type: http_abort|http_delay, attributes})");
+  if (proxy === undefined) return undefined;
+  if (kind === "http-fault") return toxic ? { kind, proxy, toxic, durationMs } : undefined;
+  return { kind, proxy, toxic, down, durationMs };
 }
 
 export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext): ToleranceSpec | undefined {
