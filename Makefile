@@ -27,13 +27,14 @@ lint: deps
 	npx biome check .
 
 test: build lint
-	node --test --test-concurrency=2 --test-timeout=180000 dist/test/
+	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build
 	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES)
 	node dist/bench/activity-overhead.js
 	node dist/bench/halt.js
 	node dist/bench/load.js
+	node dist/bench/proxy.js
 
 clean:
 	rm -rf dist node_modules

@@ -48,7 +48,13 @@ export interface ToxicBody {
 export type FaultSpec =
   | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }
   | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined }
-  | { kind: "network"; proxy: string; toxic?: ToxicBody | undefined; down: boolean; durationMs?: number | undefined }
+  | {
+      kind: "network";
+      proxy: string;
+      toxic?: ToxicBody | undefined;
+      down: boolean;
+      durationMs?: number | undefined;
+    }
   | { kind: "http-fault"; proxy: string; toxic: ToxicBody; durationMs?: number | undefined };
 
 export interface LoadTolerance {

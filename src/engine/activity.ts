@@ -56,7 +56,10 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
   }
   if (spec.fault && (spec.fault.kind === "network" || spec.fault.kind === "http-fault")) {
     const f = spec.fault;
-    if (ctx.dryRun) return { dry_run: `would ${f.kind === "network" && f.down ? "take down" : `add ${f.toxic?.type} to`} proxy ${f.proxy}` };
+    if (ctx.dryRun)
+      return {
+        dry_run: `would ${f.kind === "network" && f.down ? "take down" : `add ${f.toxic?.type} to`} proxy ${f.proxy}`,
+      };
     try {
       return await injectNetworkFault(f, spec.name, ctx.registry, ctx.proxies);
     } catch (err) {

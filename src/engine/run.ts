@@ -9,12 +9,12 @@ import type {
 } from "../core/experiment.js";
 import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal.js";
 import { redact } from "../core/redact.js";
+import { substitute } from "../core/substitute.js";
 import type { Window } from "../core/window.js";
 import { ApiProxyDriver, LocalProxyDriver, type ProxyDriver } from "../faults/network-faults.js";
 import { TargetError } from "../faults/targets.js";
-import { ProxyCollection } from "../proxy/collection.js";
-import { substitute } from "../core/substitute.js";
 import { closeHttpAgents } from "../probes/http.js";
+import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import { VERSION } from "../version.js";
@@ -319,8 +319,12 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
 }
 
 /** In-process proxies from the experiment's `proxies:`, or a driver for its `proxy-api:`. */
-async function startProxies(spec: ExperimentSpec, scopes: Record<string, unknown>[]): Promise<{ driver?: ProxyDriver; close: () => Promise<void> }> {
-  if (spec.proxyApi) return { driver: new ApiProxyDriver(spec.proxyApi.replace(/\/$/, "")), close: async () => undefined };
+async function startProxies(
+  spec: ExperimentSpec,
+  scopes: Record<string, unknown>[],
+): Promise<{ driver?: ProxyDriver; close: () => Promise<void> }> {
+  if (spec.proxyApi)
+    return { driver: new ApiProxyDriver(spec.proxyApi.replace(/\/$/, "")), close: async () => undefined };
   if (spec.proxies.length === 0) return { close: async () => undefined };
   const collection = new ProxyCollection();
   const result = await collection.populate(substitute(spec.proxies, scopes));

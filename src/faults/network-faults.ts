@@ -73,22 +73,41 @@ export class ApiProxyDriver implements ProxyDriver {
     return text ? JSON.parse(text) : undefined;
   }
   async addToxic(proxy: string, toxic: ToxicBody & { name: string }): Promise<void> {
-    await this.call("POST", `/proxies/${encodeURIComponent(proxy)}/toxics`, { ...toxic, lease_ms: TOXIC_LEASE_MS });
+    await this.call("POST", `/proxies/${encodeURIComponent(proxy)}/toxics`, {
+      ...toxic,
+      lease_ms: TOXIC_LEASE_MS,
+    });
   }
   async removeToxic(proxy: string, name: string): Promise<void> {
-    await this.call("DELETE", `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`).catch(() => undefined);
+    await this.call(
+      "DELETE",
+      `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`,
+    ).catch(() => undefined);
   }
   async setEnabled(proxy: string, enabled: boolean): Promise<void> {
     await this.call("POST", `/proxies/${encodeURIComponent(proxy)}`, { enabled });
   }
   async renew(proxy: string, name: string): Promise<void> {
-    await this.call("POST", `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}/lease`, { lease_ms: TOXIC_LEASE_MS });
+    await this.call(
+      "POST",
+      `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}/lease`,
+      { lease_ms: TOXIC_LEASE_MS },
+    );
   }
   revertToxic(proxy: string, name: string): RevertAction {
-    return { type: "http", method: "DELETE", url: `${this.base}/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}` };
+    return {
+      type: "http",
+      method: "DELETE",
+      url: `${this.base}/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`,
+    };
   }
   revertDown(proxy: string): RevertAction {
-    return { type: "http", method: "POST", url: `${this.base}/proxies/${encodeURIComponent(proxy)}`, body: { enabled: true } };
+    return {
+      type: "http",
+      method: "POST",
+      url: `${this.base}/proxies/${encodeURIComponent(proxy)}`,
+      body: { enabled: true },
+    };
   }
 }
 
@@ -101,13 +120,25 @@ export async function injectNetworkFault(
   registry: SafetyRegistry,
   driver: ProxyDriver | undefined,
 ): Promise<Record<string, unknown>> {
-  if (!driver) throw new FaultConfigError(`fault.proxy: no proxies to drive (expected a proxies: section or proxy-api: URL in the experiment's spec)`);
+  if (!driver)
+    throw new FaultConfigError(
+      `fault.proxy: no proxies to drive (expected a proxies: section or proxy-api: URL in the experiment's spec)`,
+    );
   const target = { pid: 0, command: `${driver.describe}: proxy ${fault.proxy}` };
   let record: Awaited<ReturnType<SafetyRegistry["inject"]>>;
   let output: Record<string, unknown>;
   if (fault.kind === "network" && fault.down && !fault.toxic) {
-    const hooks: FaultHooks = { localRevert: driver.revertDown(fault.proxy).type === "none" ? () => driver.setEnabled(fault.proxy, true) : undefined };
-    record = await registry.inject({ kind: "network-down", activity, targets: [target], revert: driver.revertDown(fault.proxy) }, () => driver.setEnabled(fault.proxy, false), hooks);
+    const hooks: FaultHooks = {
+      localRevert:
+        driver.revertDown(fault.proxy).type === "none"
+          ? () => driver.setEnabled(fault.proxy, true)
+          : undefined,
+    };
+    record = await registry.inject(
+      { kind: "network-down", activity, targets: [target], revert: driver.revertDown(fault.proxy) },
+      () => driver.setEnabled(fault.proxy, false),
+      hooks,
+    );
     output = { fault: "network", proxy: fault.proxy, down: true };
   } else {
     const toxic = fault.toxic as ToxicBody;
@@ -119,7 +150,12 @@ export async function injectNetworkFault(
       renew: driver.renew ? () => driver.renew?.(fault.proxy, name) ?? Promise.resolve() : undefined,
     };
     record = await registry.inject(
-      { kind: `${fault.kind}:${toxic.type}`, activity, targets: [target], revert: driver.revertToxic(fault.proxy, name) },
+      {
+        kind: `${fault.kind}:${toxic.type}`,
+        activity,
+        targets: [target],
+        revert: driver.revertToxic(fault.proxy, name),
+      },
       () => driver.addToxic(fault.proxy, body),
       hooks,
     );

@@ -1,6 +1,7 @@
 import type { FaultSpec } from "../core/experiment.js";
 
 type ProcessFaultSpec = Extract<FaultSpec, { kind: "process-kill" | "process-pause" }>;
+
 import type { FaultRecord } from "../core/journal.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 import { resolveTargets } from "./targets.js";

@@ -159,9 +159,10 @@ export class Link {
           const out: Piece[] = [];
           const delayMs = (a.delay ?? 0) / 1000;
           for (const p of pieces) {
-            slice(p.buf, a.average_size ?? 0, a.size_variation ?? 0).forEach((b, i) =>
-              out.push({ buf: b, at: p.at + i * delayMs }),
-            );
+            const parts = slice(p.buf, a.average_size ?? 0, a.size_variation ?? 0);
+            parts.forEach((b, i) => {
+              out.push({ buf: b, at: p.at + i * delayMs });
+            });
           }
           pieces = out;
           break;
@@ -222,8 +223,10 @@ export class Link {
       const head = this.q[0];
       if (!head) break;
       const wait = head.at - performance.now();
-      if (wait > 0.5) {
-        this.pumpTimer = setTimeout(() => this.pump(), wait);
+      if (wait > 0) {
+        // Timers fire a millisecond or so late: sleep most of the wait, then yield until it is due.
+        if (wait > 2) this.pumpTimer = setTimeout(() => this.pump(), wait - 1.5);
+        else setImmediate(() => this.pump());
         return;
       }
       this.q.shift();

@@ -131,7 +131,10 @@ export class SafetyRegistry {
     this.held.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
     await entry.hooks.localRevert?.();
-    const how = entry.fault.revert.type === "none" && entry.hooks.localRevert ? "reverted in-process" : await executeRevert(entry.fault.revert);
+    const how =
+      entry.fault.revert.type === "none" && entry.hooks.localRevert
+        ? "reverted in-process"
+        : await executeRevert(entry.fault.revert);
     removeFault(this.root, entry.fault);
     this.finish(entry, `${how} (${reason})`);
     entry.resolveDone?.();

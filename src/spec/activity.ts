@@ -403,18 +403,41 @@ function parseNetworkFault(raw: Record<string, unknown>, r: Reporter): FaultSpec
     else {
       checkKeys(raw.toxic, TOXIC_KEYS, ["toxic"], r);
       const known = kind === "network" ? TCP_TOXICS : HTTP_TOXICS;
-      const type = readString(raw.toxic.type, ["toxic", "type"], r, `one of ${Object.keys(known).join(", ")}`);
-      if (type !== undefined && !(type in known)) r.error(["toxic", "type"], `got ${JSON.stringify(type)} (expected one of ${Object.keys(known).join(", ")})`);
-      const attributes = raw.toxic.attributes === undefined ? {} : isRecord(raw.toxic.attributes) ? raw.toxic.attributes : (r.error(["toxic", "attributes"], "expected a mapping"), {});
-      const stream = raw.toxic.stream === undefined ? undefined : readString(raw.toxic.stream, ["toxic", "stream"], r, "upstream or downstream");
-      if (stream !== undefined && !["upstream", "downstream"].includes(stream.toLowerCase())) r.error(["toxic", "stream"], `got ${JSON.stringify(stream)} (expected upstream or downstream)`);
-      const toxicity = raw.toxic.toxicity === undefined ? undefined : readNumber(raw.toxic.toxicity, ["toxic", "toxicity"], r, "a probability 0-1");
-      const name = raw.toxic.name === undefined ? undefined : readString(raw.toxic.name, ["toxic", "name"], r, "a toxic name");
+      const type = readString(
+        raw.toxic.type,
+        ["toxic", "type"],
+        r,
+        `one of ${Object.keys(known).join(", ")}`,
+      );
+      if (type !== undefined && !(type in known))
+        r.error(
+          ["toxic", "type"],
+          `got ${JSON.stringify(type)} (expected one of ${Object.keys(known).join(", ")})`,
+        );
+      let attributes: Record<string, unknown> = {};
+      if (isRecord(raw.toxic.attributes)) attributes = raw.toxic.attributes;
+      else if (raw.toxic.attributes !== undefined) r.error(["toxic", "attributes"], "expected a mapping");
+      const stream =
+        raw.toxic.stream === undefined
+          ? undefined
+          : readString(raw.toxic.stream, ["toxic", "stream"], r, "upstream or downstream");
+      if (stream !== undefined && !["upstream", "downstream"].includes(stream.toLowerCase()))
+        r.error(["toxic", "stream"], `got ${JSON.stringify(stream)} (expected upstream or downstream)`);
+      const toxicity =
+        raw.toxic.toxicity === undefined
+          ? undefined
+          : readNumber(raw.toxic.toxicity, ["toxic", "toxicity"], r, "a probability 0-1");
+      const name =
+        raw.toxic.name === undefined
+          ? undefined
+          : readString(raw.toxic.name, ["toxic", "name"], r, "a toxic name");
       if (type !== undefined) toxic = { type, name, stream, toxicity, attributes };
     }
   }
-  if (kind === "network" && !toxic && !down) r.error([], "expected a toxic {type: latency|bandwidth|...} or down: true");
-  if (kind === "http-fault" && !toxic) r.error(["toxic"], "is required (expected {type: http_abort|http_delay, attributes})");
+  if (kind === "network" && !toxic && !down)
+    r.error([], "expected a toxic {type: latency|bandwidth|...} or down: true");
+  if (kind === "http-fault" && !toxic)
+    r.error(["toxic"], "is required (expected {type: http_abort|http_delay, attributes})");
   if (proxy === undefined) return undefined;
   if (kind === "http-fault") return toxic ? { kind, proxy, toxic, durationMs } : undefined;
   return { kind, proxy, toxic, down, durationMs };

@@ -101,23 +101,43 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
     body = top;
   }
   const r = reporterFor(src, diagnostics, true, base);
-  checkKeys(body, native ? [...CTK_TOP.filter((k) => k !== "version"), ...NATIVE_SPEC_EXTRA] : CTK_TOP, [], r);
+  checkKeys(
+    body,
+    native ? [...CTK_TOP.filter((k) => k !== "version"), ...NATIVE_SPEC_EXTRA] : CTK_TOP,
+    [],
+    r,
+  );
   const proxies: Record<string, unknown>[] = [];
   if (native && body.proxies !== undefined) {
-    if (!Array.isArray(body.proxies)) r.error(["proxies"], "expected a list of {name, listen, upstream, protocol, toxics}");
+    if (!Array.isArray(body.proxies))
+      r.error(["proxies"], "expected a list of {name, listen, upstream, protocol, toxics}");
     else
       body.proxies.forEach((p, i) => {
-        if (!isRecord(p)) return r.error(["proxies", i], "expected {name, listen, upstream}");
+        if (!isRecord(p)) {
+          r.error(["proxies", i], "expected {name, listen, upstream}");
+          return;
+        }
         checkKeys(p, PROXY_KEYS, ["proxies", i], r);
-        if (typeof p.name !== "string" || p.name === "") r.error(["proxies", i, "name"], "is required (expected a proxy name)");
-        if (typeof p.upstream !== "string" || !/:\d+$/.test(p.upstream) && !/\$\{/.test(p.upstream)) r.error(["proxies", i, "upstream"], "is required (expected host:port)");
-        if (p.listen !== undefined && typeof p.listen !== "string") r.error(["proxies", i, "listen"], "expected host:port (port 0 picks a free one)");
+        if (typeof p.name !== "string" || p.name === "")
+          r.error(["proxies", i, "name"], "is required (expected a proxy name)");
+        if (typeof p.upstream !== "string" || (!/:\d+$/.test(p.upstream) && !/\$\{/.test(p.upstream)))
+          r.error(["proxies", i, "upstream"], "is required (expected host:port)");
+        if (p.listen !== undefined && typeof p.listen !== "string")
+          r.error(["proxies", i, "listen"], "expected host:port (port 0 picks a free one)");
         proxies.push(p);
       });
   }
   const proxyApi = native && body["proxy-api"] !== undefined ? String(body["proxy-api"]) : undefined;
-  if (proxyApi !== undefined && !/^https?:\/\//.test(proxyApi)) r.error(["proxy-api"], `got ${JSON.stringify(proxyApi)} (expected the URL of a withstand proxy or Toxiproxy API, e.g. http://127.0.0.1:8474)`);
-  if (proxyApi !== undefined && proxies.length > 0) r.error(["proxy-api"], "cannot be combined with proxies (expected in-process proxies or a proxy API, not both)");
+  if (proxyApi !== undefined && !/^https?:\/\//.test(proxyApi))
+    r.error(
+      ["proxy-api"],
+      `got ${JSON.stringify(proxyApi)} (expected the URL of a withstand proxy or Toxiproxy API, e.g. http://127.0.0.1:8474)`,
+    );
+  if (proxyApi !== undefined && proxies.length > 0)
+    r.error(
+      ["proxy-api"],
+      "cannot be combined with proxies (expected in-process proxies or a proxy API, not both)",
+    );
 
   const title = typeof body.title === "string" && body.title !== "" ? body.title : undefined;
   if (title === undefined)

@@ -44,7 +44,10 @@ spec:
     );
     const r = await runCli(["run", file, "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const injected = events.filter((e) => e.type === "fault-injected").map((e) => e.kind);
     assert.deepEqual(injected, ["network:latency", "http-fault:http_abort"]);
     const reverted = events.filter((e) => e.type === "fault-reverted").map((e) => e.how);
@@ -57,7 +60,11 @@ spec:
     const api = new ProxyApi();
     const base = `http://${await api.listen("127.0.0.1", 0)}`;
     try {
-      await api.collection.create({ name: "db", listen: "127.0.0.1:0", upstream: `127.0.0.1:${upstream.port}` });
+      await api.collection.create({
+        name: "db",
+        listen: "127.0.0.1:0",
+        upstream: `127.0.0.1:${upstream.port}`,
+      });
       const file = write(
         dir,
         "api.yaml",
@@ -81,7 +88,11 @@ spec:
       assert.equal(api.collection.listToxics("db").length, 1);
       runner.kill("SIGKILL");
       await done;
-      const took = await until(() => api.collection.listToxics("db").length === 0, 6000, "the toxic to be removed");
+      const took = await until(
+        () => api.collection.listToxics("db").length === 0,
+        6000,
+        "the toxic to be removed",
+      );
       assert.ok(took <= 6000);
 
       // And withstand halt removes API toxics of a live run at once.
@@ -89,7 +100,10 @@ spec:
       const done2 = finished(runner2);
       await waitForOutput(runner2, '"type":"fault-injected"');
       const halt = await runCli(["halt"], { env });
-      assert.match(halt.stdout, /reverted network:timeout \(cut-db, run [\w-]+\) on 0: DELETE http:\/\/.*\/proxies\/db\/toxics\/cut-db-\w+ -> 204/);
+      assert.match(
+        halt.stdout,
+        /reverted network:timeout \(cut-db, run [\w-]+\) on 0: DELETE http:\/\/.*\/proxies\/db\/toxics\/cut-db-\w+ -> 204/,
+      );
       assert.equal(api.collection.listToxics("db").length, 0);
       assert.equal((await done2).code, 3);
     } finally {
@@ -99,9 +113,16 @@ spec:
 
   it("names the missing proxy set-up at the activity's position (exit 2)", async () => {
     const { dir, env } = isolatedEnv();
-    const file = write(dir, "none.yaml", `apiVersion: withstand/v1\nkind: Experiment\nmetadata: {name: n}\nspec:\n  method:\n    - type: action\n      name: x\n      fault: {kind: network, proxy: db, down: true}\n`);
+    const file = write(
+      dir,
+      "none.yaml",
+      `apiVersion: withstand/v1\nkind: Experiment\nmetadata: {name: n}\nspec:\n  method:\n    - type: action\n      name: x\n      fault: {kind: network, proxy: db, down: true}\n`,
+    );
     const r = await runCli(["run", file], { env });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /none\.yaml:6:7: fault\.proxy: no proxies to drive \(expected a proxies: section or proxy-api: URL/);
+    assert.match(
+      r.stderr,
+      /none\.yaml:6:7: fault\.proxy: no proxies to drive \(expected a proxies: section or proxy-api: URL/,
+    );
   });
 });

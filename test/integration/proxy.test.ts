@@ -173,20 +173,20 @@ describe("Toxiproxy HTTP API", () => {
       },
     ]);
     assert.equal(first.status, 201);
-    const shown = (first.json?.proxies as { listen: string; toxics: unknown[] }[])[0];
+    const shown = ((first.json?.proxies ?? []) as { listen: string; toxics: unknown[] }[])[0];
     assert.equal(shown?.toxics.length, 1);
     const same = await call("POST", "/populate", [
       { name: "popx", listen: shown?.listen, upstream: `127.0.0.1:${echo.port}` },
     ]);
     assert.equal(
-      (same.json?.proxies as { toxics: unknown[] }[])[0]?.toxics.length,
+      ((same.json?.proxies ?? []) as { toxics: unknown[] }[])[0]?.toxics.length,
       1,
       "an unchanged proxy keeps its toxics",
     );
     const changed = await call("POST", "/populate", [
       { name: "popx", listen: "127.0.0.1:0", upstream: "127.0.0.1:1" },
     ]);
-    assert.equal((changed.json?.proxies as { toxics: unknown[] }[])[0]?.toxics.length, 0);
+    assert.equal(((changed.json?.proxies ?? []) as { toxics: unknown[] }[])[0]?.toxics.length, 0);
     assert.equal(
       (await call("POST", "/populate", [{ listen: "x" }])).text,
       '{"error":"missing required field: name at proxy 1","status":400}\n',

@@ -1,0 +1,165 @@
+/**
+ * bench/proxy: `withstand proxy` (in its own process) against direct connections, in one run.
+ * 1. round trip of a small HTTP request at concurrency 1, direct vs proxied (goal <= 1.3x; Toxiproxy ~1.95x)
+ * 2. bulk throughput through the proxy on loopback (goal >= 1 GB/s)
+ * 3. latency toxic accuracy: 100 ms configured, p99 of the added delay within ±2 ms
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect, createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
+const TARGET = fileURLToPath(new URL("../test/helpers/target-server.js", import.meta.url));
+const N = Number(process.env.BENCH_N ?? 2000);
+const BULK_BYTES = Number(process.env.BENCH_BULK_MB ?? 2048) * 1024 * 1024;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startProcess(
+  cmd: string,
+  args: string[],
+  ready: RegExp,
+): Promise<{ child: ChildProcess; out: string }> {
+  const child = spawn(cmd, args, {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, CI: "true" },
+  });
+  const out = await new Promise<string>((resolve) => {
+    let seen = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      seen += d.toString();
+      if (ready.test(seen)) resolve(seen);
+    });
+  });
+  return { child, out };
+}
+
+async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  return text ? JSON.parse(text) : {};
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function get(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve());
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function timeRequests(port: number, n: number): Promise<number[]> {
+  for (let i = 0; i < 50; i++) await get(port);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await get(port);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+const target = await startProcess(process.execPath, [TARGET], /port \d+/);
+const targetPort = Number(/port (\d+)/.exec(target.out)?.[1]);
+const apiPort = await freePort();
+const proxy = await startProcess(BIN, ["proxy", "--port", String(apiPort)], /Toxiproxy-compatible API/);
+const base = `http://127.0.0.1:${apiPort}`;
+try {
+  const p = await api(base, "POST", "/proxies", {
+    name: "bench",
+    listen: "127.0.0.1:0",
+    upstream: `127.0.0.1:${targetPort}`,
+  });
+  const proxyPort = Number(String(p.listen).split(":").pop());
+
+  // 1. Round trip, interleaved rounds so drift hits both sides alike.
+  const direct: number[] = [];
+  const proxied: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    direct.push(...(await timeRequests(targetPort, N / 4)));
+    proxied.push(...(await timeRequests(proxyPort, N / 4)));
+  }
+  console.log(
+    `round trip  direct mean ${mean(direct).toFixed(3)} ms p50 ${pct(direct, 50).toFixed(3)} | proxied mean ${mean(proxied).toFixed(3)} ms p50 ${pct(proxied, 50).toFixed(3)} | ratio ${(mean(proxied) / mean(direct)).toFixed(2)}x mean, ${(pct(proxied, 50) / pct(direct, 50)).toFixed(2)}x p50 (goal <= 1.3x; Toxiproxy's own benchmark ~1.95x)`,
+  );
+
+  // 2. Bulk throughput: one connection streams BULK_BYTES through the proxy into a sink.
+  let received = 0;
+  const sink = createServer((s) => s.on("data", (d: Buffer) => (received += d.length)));
+  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+  const sinkPort = (sink.address() as AddressInfo).port;
+  const bp = await api(base, "POST", "/proxies", {
+    name: "bulk",
+    listen: "127.0.0.1:0",
+    upstream: `127.0.0.1:${sinkPort}`,
+  });
+  const bulkPort = Number(String(bp.listen).split(":").pop());
+  const chunk = Buffer.alloc(256 * 1024, 1);
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const s = connect({ port: bulkPort, host: "127.0.0.1" }, () => {
+      let sent = 0;
+      const pump = () => {
+        while (sent < BULK_BYTES) {
+          sent += chunk.length;
+          if (!s.write(chunk)) return void s.once("drain", pump);
+        }
+        s.end();
+      };
+      pump();
+    });
+    const check = setInterval(() => {
+      if (received >= BULK_BYTES) {
+        clearInterval(check);
+        resolve();
+        s.destroy();
+      }
+    }, 5);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `throughput  ${(BULK_BYTES / 1e9).toFixed(2)} GB in ${seconds.toFixed(2)} s = ${(BULK_BYTES / 1e9 / seconds).toFixed(2)} GB/s through the proxy (goal >= 1 GB/s)`,
+  );
+  sink.close();
+
+  // 3. Latency toxic accuracy: 100 ms downstream latency; compare with the same proxy without it.
+  await api(base, "POST", "/proxies/bench/toxics", {
+    type: "latency",
+    attributes: { latency: 100, jitter: 0 },
+  });
+  const slow = await timeRequests(proxyPort, 200);
+  const baseline = pct(proxied, 50);
+  const added = slow.map((x) => x - baseline);
+  console.log(
+    `latency     toxic 100 ms: added p50 ${pct(added, 50).toFixed(2)} ms, p99 ${pct(added, 99).toFixed(2)} ms, max ${pct(added, 100).toFixed(2)} ms (goal p99 within ±2 ms of 100)`,
+  );
+} finally {
+  proxy.child.kill("SIGTERM");
+  target.child.kill("SIGTERM");
+  agent.destroy();
+}
