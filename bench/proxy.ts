@@ -3,8 +3,11 @@
  * 1. round trip of a small HTTP request at concurrency 1, direct vs proxied (goal <= 1.3x; Toxiproxy ~1.95x)
  * 2. bulk throughput through the proxy on loopback (goal >= 1 GB/s)
  * 3. latency toxic accuracy: 100 ms configured, p99 of the added delay within ±2 ms
+ * 4. soak: 5,000 concurrent connections for 60 s (BENCH_SOAK_CONNECTIONS, BENCH_SOAK_SECONDS); the proxy's
+ *    file descriptors and RSS must not grow
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, createServer } from "node:net";
@@ -158,6 +161,52 @@ try {
   console.log(
     `latency     toxic 100 ms: added p50 ${pct(added, 50).toFixed(2)} ms, p99 ${pct(added, 99).toFixed(2)} ms, max ${pct(added, 100).toFixed(2)} ms (goal p99 within ±2 ms of 100)`,
   );
+  // 4. Soak: many connections, each echoing a small message every second.
+  const conns = Number(process.env.BENCH_SOAK_CONNECTIONS ?? 5000);
+  const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
+  const echo = createServer((s) => {
+    s.on("error", () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+  const sp = await api(base, "POST", "/proxies", {
+    name: "soak",
+    listen: "127.0.0.1:0",
+    upstream: `127.0.0.1:${(echo.address() as AddressInfo).port}`,
+  });
+  const soakPort = Number(String(sp.listen).split(":").pop());
+  const pid = proxy.child.pid ?? 0;
+  const fdsOf = () => readdirSync(`/proc/${pid}/fd`).length;
+  const rssOf = () =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  const fdsBefore = fdsOf();
+  const sockets = [];
+  let echoed = 0;
+  for (let i = 0; i < conns; i++) {
+    const s = connect({ port: soakPort, host: "127.0.0.1" });
+    s.on("data", (d: Buffer) => (echoed += d.length));
+    s.on("error", () => undefined);
+    sockets.push(s);
+    if (i % 500 === 499) await new Promise((r) => setTimeout(r, 50));
+  }
+  const ping = Buffer.from("withstand-soak!\n");
+  const samples: { t: number; fds: number; rss: number }[] = [];
+  const soakStart = performance.now();
+  while (performance.now() - soakStart < soakSeconds * 1000) {
+    for (const s of sockets) s.write(ping);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t = (performance.now() - soakStart) / 1000;
+    if (samples.length === 0 || t - (samples.at(-1)?.t ?? 0) >= 5)
+      samples.push({ t, fds: fdsOf(), rss: rssOf() });
+  }
+  const open = samples.map((x) => x.fds);
+  const rss = samples.map((x) => x.rss);
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => setTimeout(r, 1000));
+  console.log(
+    `soak        ${conns} connections x ${soakSeconds}s: proxy fds ${fdsBefore} -> ${Math.min(...open)}..${Math.max(...open)} while open -> ${fdsOf()} after close; RSS ${Math.min(...rss).toFixed(0)}..${Math.max(...rss).toFixed(0)} MB (first ${rss[0]?.toFixed(0)}, last ${rss.at(-1)?.toFixed(0)}); ${(echoed / 1e6).toFixed(1)} MB echoed`,
+  );
+  echo.close();
 } finally {
   proxy.child.kill("SIGTERM");
   target.child.kill("SIGTERM");

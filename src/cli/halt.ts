@@ -12,7 +12,7 @@ export async function haltCommand(flags: { json?: boolean }): Promise<number> {
     return 0;
   }
   for (const { fault, how } of report.reverted) {
-    const targets = fault.targets.map((t) => t.pid).join(", ");
+    const targets = fault.targets.map((t) => (t.pid ? String(t.pid) : t.command)).join(", ");
     process.stdout.write(
       `reverted ${fault.kind} (${fault.activity}, run ${fault.runId}) on ${targets || "no targets"}: ${how}\n`,
     );

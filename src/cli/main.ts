@@ -187,7 +187,9 @@ Examples:
       "start the bundled demo system, kill a replica under traffic, and show a robust and a fragile verdict",
     )
     .option("--store <path>", "run store")
-    .addOption(new Option("--only <variant>", "run only one variant").choices(["robust", "fragile"]))
+    .addOption(
+      new Option("--only <scenario>", "run only one scenario").choices(["robust", "fragile", "network"]),
+    )
     .option("--json", "print NDJSON events")
     .addHelpText("after", "\nExamples:\n  withstand demo\n  make demo")
     .action(async (flags) => {

@@ -7,6 +7,8 @@ export interface DemoSystem {
   lbUrl: string;
   lbPort: number;
   replicaPorts: number[];
+  /** The Toxiproxy-compatible API holding the inventory-1..3 proxies. */
+  proxyApi: string;
   supervisor: ChildProcess;
   stop(): Promise<void>;
 }
@@ -30,10 +32,19 @@ export async function startDemoSystem(
   const lbPort = await freePort();
   const replicaPorts: number[] = [];
   for (let i = 0; i < (opts.replicas ?? 3); i++) replicaPorts.push(await freePort());
+  const inventoryPort = await freePort();
+  const proxyApiPort = await freePort();
   const script = fileURLToPath(new URL("./supervisor.js", import.meta.url));
   const supervisor = spawn(
     process.execPath,
-    [script, String(lbPort), replicaPorts.join(","), ...(opts.fragile ? ["--fragile"] : [])],
+    [
+      script,
+      String(lbPort),
+      replicaPorts.join(","),
+      String(inventoryPort),
+      String(proxyApiPort),
+      ...(opts.fragile ? ["--fragile"] : []),
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -63,6 +74,7 @@ export async function startDemoSystem(
     lbUrl: `http://127.0.0.1:${lbPort}`,
     lbPort,
     replicaPorts,
+    proxyApi: `http://127.0.0.1:${proxyApiPort}`,
     supervisor,
     async stop() {
       if (supervisor.exitCode === null && supervisor.signalCode === null) supervisor.kill("SIGTERM");

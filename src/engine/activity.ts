@@ -63,8 +63,9 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
     try {
       return await injectNetworkFault(f, spec.name, ctx.registry, ctx.proxies);
     } catch (err) {
+      // A fault that cannot be applied (no such proxy, API unreachable) is a set-up error, not a result.
       if (err instanceof FaultConfigError) throw new ConfigError(`${spec.loc}: ${err.message}`);
-      throw new ActivityFailure((err as Error).message, undefined, { cause: err });
+      throw new ConfigError(`${spec.loc}: fault: ${(err as Error).message}`);
     }
   }
   if (spec.fault) {

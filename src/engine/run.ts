@@ -323,8 +323,15 @@ async function startProxies(
   spec: ExperimentSpec,
   scopes: Record<string, unknown>[],
 ): Promise<{ driver?: ProxyDriver; close: () => Promise<void> }> {
-  if (spec.proxyApi)
-    return { driver: new ApiProxyDriver(spec.proxyApi.replace(/\/$/, "")), close: async () => undefined };
+  if (spec.proxyApi) {
+    const url = String(substitute(spec.proxyApi, scopes));
+    if (!/^https?:\/\//.test(url)) {
+      throw new ConfigError(
+        `${spec.file}: spec.proxy-api: got ${JSON.stringify(url)} (expected an http:// URL of a proxy API)`,
+      );
+    }
+    return { driver: new ApiProxyDriver(url.replace(/\/$/, "")), close: async () => undefined };
+  }
   if (spec.proxies.length === 0) return { close: async () => undefined };
   const collection = new ProxyCollection();
   const result = await collection.populate(substitute(spec.proxies, scopes));

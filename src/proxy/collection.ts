@@ -332,7 +332,9 @@ export class ProxyCollection {
   private makeImpl(name: string, upstream: string, protocol: "tcp" | "http"): TcpProxy | HttpProxy {
     const toxics = () => this.entries.get(name)?.toxics ?? [];
     const counters = {
-      bytes: (direction: "upstream" | "downstream", n: number) => this.metrics?.bytes(name, direction, n),
+      received: (direction: "upstream" | "downstream", n: number) =>
+        this.metrics?.received(name, direction, n),
+      bytes: (direction: "upstream" | "downstream", n: number) => this.metrics?.sent(name, direction, n),
       connections: (delta: number) => this.metrics?.connections(name, delta),
     };
     return protocol === "http"

@@ -11,6 +11,7 @@ import { splitHostPort } from "./tcp-proxy.js";
 import { type HttpMatch, matchesRequest, type ToxicSpec } from "./toxics.js";
 
 export interface HttpCounters {
+  received(direction: "upstream" | "downstream", n: number): void;
   bytes(direction: "upstream" | "downstream", n: number): void;
   connections(delta: number): void;
 }
@@ -106,7 +107,10 @@ export class HttpProxy {
     delete headers.connection;
     const up = request({ host, port, method, path, headers, agent: this.agent }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.on("data", (d: Buffer) => this.counters.bytes("downstream", d.length));
+      upRes.on("data", (d: Buffer) => {
+        this.counters.received("downstream", d.length);
+        this.counters.bytes("downstream", d.length);
+      });
       upRes.pipe(res);
     });
     up.on("error", (err) => {
@@ -116,7 +120,10 @@ export class HttpProxy {
         res.end(JSON.stringify({ error: `upstream ${this.upstream}: ${err.message}` }));
       }
     });
-    req.on("data", (d: Buffer) => this.counters.bytes("upstream", d.length));
+    req.on("data", (d: Buffer) => {
+      this.counters.received("upstream", d.length);
+      this.counters.bytes("upstream", d.length);
+    });
     req.pipe(up);
   }
 }

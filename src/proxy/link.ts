@@ -17,6 +17,8 @@ interface Piece {
 }
 
 export interface LinkHooks {
+  /** Counts bytes read from the sending side. */
+  onRead(n: number): void;
   /** Counts bytes that left the proxy in this direction. */
   onBytes(n: number): void;
   /** Ends the whole connection: both sockets, with RST when `reset`. */
@@ -109,6 +111,7 @@ export class Link {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.hooks.onRead(chunk.length);
     if (
       this.queued === 0 &&
       this.held.length === 0 &&

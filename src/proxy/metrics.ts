@@ -3,19 +3,19 @@ import { Counter, Gauge, Registry } from "prom-client";
 /** Prometheus metrics with Toxiproxy's names for bytes, plus open connections and active toxics. */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly received: Counter<"direction" | "proxy">;
-  private readonly sent: Counter<"direction" | "proxy">;
+  private readonly received_: Counter<"direction" | "proxy">;
+  private readonly sent_: Counter<"direction" | "proxy">;
   private readonly open: Gauge<"proxy">;
   private readonly active: Gauge<"proxy">;
 
   constructor() {
-    this.received = new Counter({
+    this.received_ = new Counter({
       name: "toxiproxy_proxy_received_bytes_total",
       help: "Bytes the proxy received, by proxy and direction",
       labelNames: ["direction", "proxy"],
       registers: [this.registry],
     });
-    this.sent = new Counter({
+    this.sent_ = new Counter({
       name: "toxiproxy_proxy_sent_bytes_total",
       help: "Bytes the proxy sent on, by proxy and direction",
       labelNames: ["direction", "proxy"],
@@ -36,23 +36,29 @@ export class ProxyMetrics {
   }
 
   /** Labelled children are cached: hashing labels on every chunk would cost more than moving the bytes. */
-  private readonly children = new Map<
-    string,
-    { received: { inc(n: number): void }; sent: { inc(n: number): void } }
-  >();
+  private readonly children = new Map<string, { inc(n: number): void }>();
 
-  bytes(proxy: string, direction: "upstream" | "downstream", n: number): void {
-    const key = `${proxy}\u0000${direction}`;
+  private child(
+    counter: Counter<"direction" | "proxy">,
+    kind: string,
+    proxy: string,
+    direction: string,
+  ): { inc(n: number): void } {
+    const key = `${kind}\u0000${proxy}\u0000${direction}`;
     let c = this.children.get(key);
     if (!c) {
-      c = {
-        received: this.received.labels({ proxy, direction }),
-        sent: this.sent.labels({ proxy, direction }),
-      };
+      c = counter.labels({ proxy, direction });
       this.children.set(key, c);
     }
-    c.received.inc(n);
-    c.sent.inc(n);
+    return c;
+  }
+
+  received(proxy: string, direction: "upstream" | "downstream", n: number): void {
+    this.child(this.received_, "r", proxy, direction).inc(n);
+  }
+
+  sent(proxy: string, direction: "upstream" | "downstream", n: number): void {
+    this.child(this.sent_, "s", proxy, direction).inc(n);
   }
 
   connections(proxy: string, delta: number): void {

@@ -3,6 +3,7 @@ import { Link } from "./link.js";
 import type { ToxicSpec } from "./toxics.js";
 
 export interface ProxyCounters {
+  received(direction: "upstream" | "downstream", n: number): void;
   bytes(direction: "upstream" | "downstream", n: number): void;
   connections(delta: number): void;
 }
@@ -94,6 +95,7 @@ export class TcpProxy {
     const toxics = this.toxics();
     let conn: Connection | undefined;
     const hooks = (direction: "upstream" | "downstream") => ({
+      onRead: (n: number) => this.counters.received(direction, n),
       onBytes: (n: number) => this.counters.bytes(direction, n),
       closeConnection: (reset: boolean) => {
         if (conn) this.close(conn, reset);

@@ -103,7 +103,7 @@ export class SafetyRegistry {
       faultId: fault.id,
       kind: spec.kind,
       activity: spec.activity,
-      targets: spec.targets.map((t) => `${t.pid} ${t.command.slice(0, 120)}`),
+      targets: spec.targets.map((t) => (t.pid ? `${t.pid} ${t.command.slice(0, 120)}` : t.command)),
     });
     const entry: Held = { fault, record, hooks };
     if (stateful) this.held.set(fault.id, entry);

@@ -128,7 +128,7 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       });
   }
   const proxyApi = native && body["proxy-api"] !== undefined ? String(body["proxy-api"]) : undefined;
-  if (proxyApi !== undefined && !/^https?:\/\//.test(proxyApi))
+  if (proxyApi !== undefined && !/^https?:\/\//.test(proxyApi) && !/\$\{/.test(proxyApi))
     r.error(
       ["proxy-api"],
       `got ${JSON.stringify(proxyApi)} (expected the URL of a withstand proxy or Toxiproxy API, e.g. http://127.0.0.1:8474)`,

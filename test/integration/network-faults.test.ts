@@ -102,13 +102,25 @@ spec:
       const halt = await runCli(["halt"], { env });
       assert.match(
         halt.stdout,
-        /reverted network:timeout \(cut-db, run [\w-]+\) on 0: DELETE http:\/\/.*\/proxies\/db\/toxics\/cut-db-\w+ -> 204/,
+        /reverted network:timeout \(cut-db, run [\w-]+\) on proxy API http:\/\/[\d.:]+: proxy db: DELETE http:\/\/.*\/proxies\/db\/toxics\/cut-db-\w+ -> 204/,
       );
       assert.equal(api.collection.listToxics("db").length, 0);
       assert.equal((await done2).code, 3);
     } finally {
       await api.close();
     }
+  });
+
+  it("stops with exit 2 when a fault cannot be applied (unknown proxy)", async () => {
+    const { dir, env } = isolatedEnv();
+    const file = write(
+      dir,
+      "unknown.yaml",
+      `apiVersion: withstand/v1\nkind: Experiment\nmetadata: {name: u}\nspec:\n  proxies:\n    - {name: db, upstream: "127.0.0.1:1"}\n  method:\n    - type: action\n      name: x\n      fault: {kind: network, proxy: dbb, toxic: {type: latency, attributes: {latency: 1}}}\n`,
+    );
+    const r = await runCli(["run", file], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown\.yaml:8:7: fault: proxy not found/);
   });
 
   it("names the missing proxy set-up at the activity's position (exit 2)", async () => {

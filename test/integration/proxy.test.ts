@@ -194,10 +194,24 @@ describe("Toxiproxy HTTP API", () => {
     await call("DELETE", "/proxies/popx");
   });
 
-  it("exports Prometheus metrics", async () => {
+  it("exports Prometheus metrics: bytes read and sent per direction, connections, toxics", async () => {
+    const p = await call("POST", "/proxies", {
+      name: "metered",
+      listen: "127.0.0.1:0",
+      upstream: `127.0.0.1:${echo.port}`,
+    });
+    await call("POST", "/proxies/metered/toxics", {
+      type: "limit_data",
+      stream: "downstream",
+      attributes: { bytes: 10 },
+    });
+    await roundTrip(port(String(p.json?.listen)), [Buffer.alloc(100, 1)]);
     const text = (await call("GET", "/metrics")).text;
-    assert.match(text, /# TYPE toxiproxy_proxy_received_bytes_total counter/);
+    assert.match(text, /toxiproxy_proxy_received_bytes_total\{proxy="metered",direction="upstream"\} 100/);
+    assert.match(text, /toxiproxy_proxy_sent_bytes_total\{proxy="metered",direction="downstream"\} 10\n/);
+    assert.match(text, /withstand_proxy_active_toxics\{proxy="metered"\} 1/);
     assert.match(text, /withstand_proxy_open_connections/);
+    await call("DELETE", "/proxies/metered");
   });
 });
 
