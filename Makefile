@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh clone: `make demo` and `make test`.
 SHELL := /bin/bash
-# Debian packages the build and tests need (python3, make and g++ build better-sqlite3 when no prebuilt binary fits).
-APT_PACKAGES := python3 make g++ procps
+# Debian packages the build and tests need (python3, make and g++ build better-sqlite3 when no prebuilt
+# binary fits; prometheus brings promtool and the server the SLO rule tests load).
+APT_PACKAGES := python3 make g++ procps prometheus
 APT_BENCH_PACKAGES := wrk nginx-light
 
 .PHONY: all deps build demo test lint bench clean

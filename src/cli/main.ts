@@ -142,6 +142,26 @@ Examples:
       process.exitCode = await proxyCommand(flags);
     });
 
+  const slo = program.command("slo").description("SLOs and error budgets from OpenSLO v1 documents");
+  slo
+    .command("rules")
+    .description(
+      "write Prometheus recording and multiwindow, multi-burn-rate alerting rules (Sloth-compatible names)",
+    )
+    .argument(
+      "<file>",
+      "OpenSLO v1 YAML (multi-document; SLO, SLI, DataSource, AlertPolicy, AlertCondition, ...)",
+    )
+    .option("-o, --output <file>", "write the rules to this file instead of stdout")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand slo rules slo.yaml -o rules.yaml && promtool check rules rules.yaml",
+    )
+    .action(async (file: string, flags) => {
+      const { sloRulesCommand } = await import("./slo.js");
+      process.exitCode = await sloRulesCommand(file, flags);
+    });
+
   program
     .command("halt")
     .description(

@@ -3,6 +3,7 @@ import { detectKind } from "../spec/detect.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadExperimentText } from "../spec/load.js";
 import { readLoadTest } from "../spec/load-document.js";
+import { readOpenSlo } from "../spec/openslo.js";
 import { parseSource, readSource } from "../spec/source.js";
 
 interface Checked {
@@ -43,6 +44,18 @@ async function checkFile(file: string): Promise<Checked> {
       ? `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`
       : "";
     return { file, valid: !!p && !hasErrors(diagnostics), kind: "LoadTest", summary, diagnostics };
+  }
+  if (first && (first.value as { apiVersion?: unknown } | null)?.apiVersion === "openslo/v1") {
+    const r = readOpenSlo(parsed.docs);
+    const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
+    const valid = r.slos.length > 0 && !hasErrors(diagnostics);
+    return {
+      file,
+      valid,
+      kind: "OpenSLO",
+      summary: `valid OpenSLO v1 (${r.slos.length} SLOs: ${r.slos.map((s) => s.name).join(", ")})`,
+      diagnostics,
+    };
   }
   const r = loadExperimentText(file, text);
   const s = r.spec;

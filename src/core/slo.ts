@@ -29,7 +29,13 @@ export function burnRatePairs(periodMs: number): BurnWindowPair[] {
   const scale = periodMs / (30 * DAY_MS);
   return BASE_PAIRS.map((p) => {
     const longMs = p.longH * 3_600_000 * scale;
-    return { severity: p.severity, budgetConsumed: p.budgetConsumed, longMs, shortMs: longMs / 12, factor: (p.budgetConsumed * periodMs) / longMs };
+    return {
+      severity: p.severity,
+      budgetConsumed: p.budgetConsumed,
+      longMs,
+      shortMs: longMs / 12,
+      factor: (p.budgetConsumed * periodMs) / longMs,
+    };
   });
 }
 
@@ -119,7 +125,7 @@ export function timeslicesStatus(
   const errorRatio = 1 - sli;
   const budget = errorBudget(target);
   const periodMinutes = periodMs / 60_000;
-  const badMinutes = errorRatio * (withTraffic.length * sliceMs) / 60_000;
+  const badMinutes = (errorRatio * (withTraffic.length * sliceMs)) / 60_000;
   return {
     sli,
     target,
@@ -134,7 +140,12 @@ export function timeslicesStatus(
 
 /** Prometheus-style duration text for a window: 5m, 1h, 3d. */
 export function promDuration(ms: number): string {
-  const units: [string, number][] = [["d", DAY_MS], ["h", 3_600_000], ["m", 60_000], ["s", 1000]];
+  const units: [string, number][] = [
+    ["d", DAY_MS],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ];
   for (const [u, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${u}`;
   return `${Math.max(1, Math.round(ms / 1000))}s`;
 }

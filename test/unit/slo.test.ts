@@ -19,7 +19,12 @@ describe("SLO arithmetic: the SRE workbook's numbers (golden)", () => {
   it("uses the 14.4 / 6 / 3 / 1 pairs with 1h/5m, 6h/30m, 1d/2h, 3d/6h at 30 days", () => {
     const pairs = burnRatePairs(MONTH);
     assert.deepEqual(
-      pairs.map((p) => [p.severity, Number(p.factor.toFixed(6)), promDuration(p.longMs), promDuration(p.shortMs)]),
+      pairs.map((p) => [
+        p.severity,
+        Number(p.factor.toFixed(6)),
+        promDuration(p.longMs),
+        promDuration(p.shortMs),
+      ]),
       [
         ["page", 14.4, "1h", "5m"],
         ["page", 6, "6h", "30m"],
@@ -40,7 +45,7 @@ describe("SLO arithmetic: the SRE workbook's numbers (golden)", () => {
     assert.equal(timeToExhaustionMs(1, MONTH), 30 * DAY_MS);
     assert.equal(timeToExhaustionMs(2, MONTH), 15 * DAY_MS);
     assert.equal(timeToExhaustionMs(10, MONTH), 3 * DAY_MS);
-    assert.equal(Math.round(timeToExhaustionMs(1000, MONTH) / 60_000 * 10) / 10, 43.2);
+    assert.equal(Math.round((timeToExhaustionMs(1000, MONTH) / 60_000) * 10) / 10, 43.2);
   });
 
   it("detects 15% errors with the 1h/5m pair after about 5.8 min and resets 5 min after they stop", () => {
@@ -77,25 +82,35 @@ describe("SLO arithmetic: the SRE workbook's numbers (golden)", () => {
 describe("SLO arithmetic (properties)", () => {
   it("remaining budget falls monotonically as bad events grow", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 }), (total, a, b) => {
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        const less = occurrencesStatus(total - Math.min(lo, total), total, 0.999);
-        const more = occurrencesStatus(total - Math.min(hi, total), total, 0.999);
-        assert.ok(more.budgetRemainingFraction <= less.budgetRemainingFraction);
-        assert.ok(burnRate(more.errorRatio, 0.999) >= burnRate(less.errorRatio, 0.999));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (total, a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const less = occurrencesStatus(total - Math.min(lo, total), total, 0.999);
+          const more = occurrencesStatus(total - Math.min(hi, total), total, 0.999);
+          assert.ok(more.budgetRemainingFraction <= less.budgetRemainingFraction);
+          assert.ok(burnRate(more.errorRatio, 0.999) >= burnRate(less.errorRatio, 0.999));
+        },
+      ),
     );
   });
 
   it("Occurrences and RatioTimeslices agree on uniform traffic", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 1000 }), (slices, perSlice, badPerMille) => {
-        const bad = Math.floor((perSlice * badPerMille) / 1000);
-        const list = Array.from({ length: slices }, () => ({ good: perSlice - bad, total: perSlice }));
-        const occ = occurrencesStatus(slices * (perSlice - bad), slices * perSlice, 0.99);
-        const ts = timeslicesStatus(list, 0.99, 60_000, MONTH, "RatioTimeslices");
-        assert.ok(Math.abs(occ.sli - ts.sli) < 1e-9);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (slices, perSlice, badPerMille) => {
+          const bad = Math.floor((perSlice * badPerMille) / 1000);
+          const list = Array.from({ length: slices }, () => ({ good: perSlice - bad, total: perSlice }));
+          const occ = occurrencesStatus(slices * (perSlice - bad), slices * perSlice, 0.99);
+          const ts = timeslicesStatus(list, 0.99, 60_000, MONTH, "RatioTimeslices");
+          assert.ok(Math.abs(occ.sli - ts.sli) < 1e-9);
+        },
+      ),
     );
   });
 });

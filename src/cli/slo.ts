@@ -1,0 +1,34 @@
+import { writeFileSync } from "node:fs";
+import { EXIT } from "../core/exit-codes.js";
+import { generateRules, RulesError, rulesYaml } from "../slo/rules.js";
+import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
+import { loadOpenSloFile } from "../spec/openslo.js";
+
+/** `withstand slo rules FILE [-o OUT]`: Prometheus recording and multiwindow burn-rate alerting rules. */
+export async function sloRulesCommand(file: string, flags: { output?: string }): Promise<number> {
+  const loaded = await loadOpenSloFile(file);
+  for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (hasErrors(loaded.diagnostics)) return EXIT.invalid;
+  const groups = [];
+  try {
+    for (const slo of loaded.slos) {
+      const { groups: g, warnings } = generateRules(slo);
+      for (const w of warnings) process.stderr.write(`${slo.loc}: warning: ${slo.name}: ${w}\n`);
+      groups.push(...g);
+    }
+  } catch (err) {
+    if (err instanceof RulesError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.invalid;
+    }
+    throw err;
+  }
+  const text = rulesYaml(groups);
+  if (flags.output) {
+    writeFileSync(flags.output, text);
+    process.stdout.write(
+      `wrote ${groups.length} rule groups for ${loaded.slos.length} SLOs to ${flags.output}\n`,
+    );
+  } else process.stdout.write(text);
+  return EXIT.ok;
+}

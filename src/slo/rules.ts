@@ -1,0 +1,157 @@
+import { stringify } from "yaml";
+import { burnRatePairs, canEverFire, promDuration } from "../core/slo.js";
+import type { MetricSource, Slo } from "./model.js";
+
+export interface RuleGroup {
+  name: string;
+  rules: Record<string, unknown>[];
+}
+
+export class RulesError extends Error {}
+
+/** `{{.window}}` is filled per window (as in Sloth); a bare counter selector becomes sum(rate(SELECTOR[window])). */
+export function windowQuery(source: MetricSource, window: string, counter: boolean): string {
+  if (source.query.includes("{{.window}}")) return source.query.replaceAll("{{.window}}", window);
+  const bare = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?$/.test(source.query.trim());
+  if (counter && bare) return `sum(rate(${source.query.trim()}[${window}]))`;
+  return source.query;
+}
+
+/** The error ratio over a window, computed from counts (rates over the same window), never from averaged ratios. */
+export function errorRatioExpr(slo: Slo, window: string): string {
+  const ratio = slo.indicator.ratio;
+  if (!ratio)
+    throw new RulesError(
+      `${slo.loc}: SLO ${slo.name}: rules need a ratioMetric indicator (thresholdMetric rules are not generated)`,
+    );
+  for (const s of [ratio.total, ratio.good, ratio.bad]) {
+    if (s && s.type !== "prometheus")
+      throw new RulesError(
+        `${slo.loc}: SLO ${slo.name}: rules need a prometheus metric source, got ${s.type}`,
+      );
+  }
+  const total = windowQuery(ratio.total, window, ratio.counter);
+  if (ratio.bad) return `(${windowQuery(ratio.bad, window, ratio.counter)})\n/\n(${total})`;
+  return `1 - (\n(${windowQuery(ratio.good as MetricSource, window, ratio.counter)})\n/\n(${total})\n)`;
+}
+
+const alertName = (name: string) =>
+  name
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p[0]?.toUpperCase() + p.slice(1))
+    .join("");
+
+/**
+ * Prometheus recording and alerting rules with Sloth's names (slo:sli_error:ratio_rate5m, ...), labelled
+ * sloth_id/sloth_service/sloth_slo/sloth_window. The period window is a ratio of counts, not Sloth's
+ * mean of 5-minute ratios, so spiky traffic does not bias it.
+ */
+export function generateRules(slo: Slo): { groups: RuleGroup[]; warnings: string[] } {
+  const objective = slo.objectives[0];
+  if (!objective) throw new RulesError(`${slo.loc}: SLO ${slo.name}: no objective`);
+  const id = `${slo.service}-${slo.name}`;
+  const base = { sloth_id: id, sloth_service: slo.service, sloth_slo: slo.name, ...slo.labels };
+  const budget = 1 - objective.target;
+  const pairs = burnRatePairs(slo.periodMs);
+  const period = promDuration(slo.periodMs);
+  const windows = new Set<string>(["5m", "30m", "1h", "2h", "6h", "1d", "3d"]);
+  for (const p of pairs) {
+    windows.add(promDuration(p.longMs));
+    windows.add(promDuration(p.shortMs));
+  }
+  for (const c of slo.conditions) windows.add(promDuration(c.lookbackMs));
+  windows.add(period);
+  const toMs = (w: string) =>
+    Number(w.slice(0, -1)) * ({ s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[w.slice(-1)] ?? 0);
+  const sorted = [...windows].sort((a, b) => toMs(a) - toMs(b));
+  const sli: RuleGroup = {
+    name: `sloth-slo-sli-recordings-${id}`,
+    rules: sorted.map((w) => ({
+      record: `slo:sli_error:ratio_rate${w}`,
+      expr: `${errorRatioExpr(slo, w)}\n`,
+      labels: { ...base, sloth_window: w },
+    })),
+  };
+  const sel = `{sloth_id="${id}", sloth_service="${slo.service}", sloth_slo="${slo.name}"}`;
+  const meta: RuleGroup = {
+    name: `sloth-slo-meta-recordings-${id}`,
+    rules: [
+      { record: "slo:objective:ratio", expr: `vector(${objective.target})`, labels: base },
+      { record: "slo:error_budget:ratio", expr: `vector(1-${objective.target})`, labels: base },
+      { record: "slo:time_period:days", expr: `vector(${slo.periodMs / 86_400_000})`, labels: base },
+      {
+        record: "slo:current_burn_rate:ratio",
+        expr: `slo:sli_error:ratio_rate5m${sel}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\nslo:error_budget:ratio${sel}\n`,
+        labels: base,
+      },
+      {
+        record: "slo:period_burn_rate:ratio",
+        expr: `slo:sli_error:ratio_rate${period}${sel}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\nslo:error_budget:ratio${sel}\n`,
+        labels: base,
+      },
+      {
+        record: "slo:period_error_budget_remaining:ratio",
+        expr: `1 - slo:period_burn_rate:ratio${sel}`,
+        labels: base,
+      },
+      {
+        record: "sloth_slo_info",
+        expr: `vector(1)`,
+        labels: { ...base, sloth_objective: String(objective.target * 100), sloth_mode: "withstand" },
+      },
+    ],
+  };
+  const warnings: string[] = [];
+  const term = (factor: number, w: string) => `slo:sli_error:ratio_rate${w}${sel} > (${factor} * ${budget})`;
+  const alerts: Record<string, unknown>[] = [];
+  if (slo.conditions.length > 0) {
+    // An AlertCondition in the document replaces the workbook pairs: a single-window burn-rate alert.
+    for (const c of slo.conditions) {
+      const ops = { lt: "<", lte: "<=", gt: ">", gte: ">=" } as const;
+      alerts.push({
+        alert: `${alertName(slo.name)}${alertName(c.name)}`,
+        expr: `(slo:sli_error:ratio_rate${promDuration(c.lookbackMs)}${sel} / ${budget}) ${ops[c.op] ?? ">="} ${c.threshold}\n`,
+        ...(c.alertAfterMs > 0 ? { for: promDuration(c.alertAfterMs) } : {}),
+        labels: { sloth_severity: c.severity },
+        annotations: {
+          title: `${slo.name}: burn rate over ${promDuration(c.lookbackMs)} ${c.op} ${c.threshold}`,
+        },
+      });
+      if (!canEverFire(objective.target, c.threshold))
+        warnings.push(
+          `alert condition ${c.name} can never fire: a burn rate of ${c.threshold} at ${objective.target * 100}% needs an error ratio above 100%`,
+        );
+    }
+  } else {
+    for (const severity of ["page", "ticket"] as const) {
+      const own = pairs.filter((p) => p.severity === severity);
+      const expr = own
+        .map(
+          (p) =>
+            `(\n  ${term(Number(p.factor.toFixed(4)), promDuration(p.shortMs))}\n  and\n  ${term(Number(p.factor.toFixed(4)), promDuration(p.longMs))}\n)`,
+        )
+        .join("\nor\n");
+      alerts.push({
+        alert: `${alertName(slo.name)}HighErrorBudgetBurn`,
+        expr: `${expr}\n`,
+        labels: { sloth_severity: severity },
+        annotations: {
+          title: `(${severity}) ${slo.service} ${slo.name}: error budget burn rate is too high`,
+        },
+      });
+      for (const p of own) {
+        if (!canEverFire(objective.target, p.factor)) {
+          warnings.push(
+            `the ${severity} alert at ${p.factor.toFixed(1)}x over ${promDuration(p.longMs)} can never fire at ${objective.target * 100}%: a full ${promDuration(p.longMs)} outage uses only ${((p.longMs / slo.periodMs) * 100).toFixed(1)}% of the budget`,
+          );
+        }
+      }
+    }
+  }
+  return { groups: [sli, meta, { name: `sloth-slo-alerts-${id}`, rules: alerts }], warnings };
+}
+
+export function rulesYaml(groups: RuleGroup[]): string {
+  return `# Generated by withstand from OpenSLO. Recording names follow Sloth; long windows are ratios of counts.\n${stringify({ groups }, { lineWidth: 0 })}`;
+}

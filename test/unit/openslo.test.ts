@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { burnRatePairs } from "../../src/core/slo.js";
+import { generateRules, windowQuery } from "../../src/slo/rules.js";
+import { formatDiagnostic } from "../../src/spec/diagnostic.js";
+import { parseShorthand, readOpenSlo } from "../../src/spec/openslo.js";
+import { parseSource } from "../../src/spec/source.js";
+import { fixture } from "../helpers/paths.js";
+
+const read = (text: string, file = "s.yaml") => {
+  const parsed = parseSource(file, text);
+  return readOpenSlo(parsed.docs);
+};
+
+const slo = (window: string, target: string, extra = "") => `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: s}
+spec:
+  service: svc
+  indicator:
+    metadata: {name: i}
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {type: prometheus, spec: {query: errors_total}}}
+        total: {metricSource: {type: prometheus, spec: {query: requests_total}}}
+  timeWindow: [{duration: ${window}, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{${target}}]
+${extra}`;
+
+describe("OpenSLO v1", () => {
+  it("reads multi-document files with refs to SLIs and DataSources, and inline alert policies", () => {
+    const r = read(readFileSync(fixture("slo", "orders.yaml"), "utf8"));
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(
+      r.slos.map((s) => [s.name, s.objectives[0]?.target, s.periodMs / 86_400_000]),
+      [
+        ["orders-availability", 0.999, 30],
+        ["orders-latency", 0.99, 28],
+      ],
+    );
+    assert.equal(r.slos[0]?.indicator.ratio?.bad?.url, "http://127.0.0.1:9090");
+    assert.equal(r.slos[1]?.conditions[0]?.threshold, 10);
+  });
+
+  it("reads duration shorthand with m as minutes and M as a month, and warns about a 1m window", () => {
+    assert.equal(parseShorthand("1m"), 60_000);
+    assert.equal(parseShorthand("1M"), 30 * 86_400_000);
+    assert.equal(parseShorthand("1Q"), 90 * 86_400_000);
+    const r = read(slo("1m", "target: 0.99"));
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+      "s.yaml:13:27: warning: spec.timeWindow[0].duration: 1m is one minute in OpenSLO (did you mean 1M, a month?)",
+    ]);
+  });
+
+  it("reports bad targets and unknown refs at their positions", () => {
+    const bad = read(slo("30d", "target: 1.5"));
+    assert.deepEqual(bad.diagnostics.map(formatDiagnostic), [
+      "s.yaml:15:25: spec.objectives[0].target: got 1.5 (expected target in [0, 1) or targetPercent in [0, 100))",
+    ]);
+    const ref = read(
+      "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec:\n  indicatorRef: missing\n  timeWindow: [{duration: 30d}]\n  budgetingMethod: Occurrences\n  objectives: [{target: 0.9}]\n",
+    );
+    assert.match(
+      ref.diagnostics.map(formatDiagnostic).join("\n"),
+      /s\.yaml:5:17: spec\.indicatorRef: no SLI named "missing" in these files/,
+    );
+    const v1alpha = read("apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: s}\nspec: {}\n");
+    assert.match(
+      v1alpha.diagnostics.map(formatDiagnostic)[0] ?? "",
+      /expected openslo\/v1; withstand reads v1, which Sloth does not/,
+    );
+  });
+
+  it("wraps bare counters in sum(rate()) and fills {{.window}}", () => {
+    assert.equal(
+      windowQuery({ type: "prometheus", query: 'x_total{a="b"}' }, "5m", true),
+      'sum(rate(x_total{a="b"}[5m]))',
+    );
+    assert.equal(
+      windowQuery({ type: "prometheus", query: "sum(rate(x[{{.window}}]))" }, "1h", true),
+      "sum(rate(x[1h]))",
+    );
+  });
+
+  it("scales alert windows with the period and warns about alerts that can never fire", () => {
+    const week = burnRatePairs(7 * 86_400_000);
+    assert.ok(Math.abs((week[0]?.factor ?? 0) - 14.4) < 1e-9);
+    const r = read(slo("30d", "target: 0.9"));
+    const first = r.slos[0];
+    assert.ok(first);
+    const { warnings } = generateRules(first);
+    assert.match(
+      warnings[0] ?? "",
+      /the page alert at 14\.4x over 1h can never fire at 90%: a full 1h outage uses only 0\.1% of the budget/,
+    );
+  });
+});
