@@ -144,6 +144,30 @@ Examples:
 
   const slo = program.command("slo").description("SLOs and error budgets from OpenSLO v1 documents");
   slo
+    .command("status")
+    .description("SLI, error budget (total and remaining), burn rates over 5m..3d, time to exhaustion and alert states")
+    .argument("<file>", "OpenSLO v1 YAML")
+    .option("--at <time>", "evaluate at this time instead of now (ISO 8601)")
+    .option("--json", "print JSON")
+    .option("--store <path>", "run store (for SLIs over withstand's own windows)")
+    .addHelpText("after", "\nExamples:\n  withstand slo status slo.yaml\n  withstand slo status slo.yaml --at 2026-11-22T10:00:00Z --json")
+    .action(async (file: string, flags) => {
+      const { sloStatusCommand } = await import("./slo-status.js");
+      process.exitCode = await sloStatusCommand(file, flags);
+    });
+  slo
+    .command("alerts")
+    .description("evaluate the multiwindow burn-rate alerts in-process; exit 1 when one fires")
+    .argument("<file>", "OpenSLO v1 YAML")
+    .option("--at <time>", "evaluate at this time instead of now (ISO 8601)")
+    .option("--json", "print JSON")
+    .option("--store <path>", "run store")
+    .addHelpText("after", "\nExamples:\n  withstand slo alerts slo.yaml")
+    .action(async (file: string, flags) => {
+      const { sloStatusCommand } = await import("./slo-status.js");
+      process.exitCode = await sloStatusCommand(file, flags, "alerts");
+    });
+  slo
     .command("rules")
     .description(
       "write Prometheus recording and multiwindow, multi-burn-rate alerting rules (Sloth-compatible names)",

@@ -55,5 +55,7 @@ export interface Store {
   finishRun(runId: string, end: RunEnd): void;
   listRuns(filter?: RunFilter): RunSummary[];
   getRun(idOrPrefix: string): RunDetail | undefined;
+  /** Windows of every run that fall within [fromMs, toMs); `series` "*" means all series. */
+  windowsBetween(series: string, fromMs: number, toMs: number): StoredWindow[];
   close(): void;
 }

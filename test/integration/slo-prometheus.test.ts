@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -105,5 +105,17 @@ describe("generated SLO rules in a real Prometheus", () => {
       else await new Promise((res) => setTimeout(res, 500));
     }
     assert.ok(Math.abs(burn - 10) < 2, `burn rate ${burn}: 1% errors against a 0.1% budget is a 10x burn`);
+  });
+
+  it("slo status reads the SLI and burn rates from Prometheus through the DataSource", async () => {
+    const doc = join(dir, "slo.yaml");
+    writeFileSync(doc, readFileSync(fixture("slo", "orders.yaml"), "utf8").replace("http://127.0.0.1:9090", promUrl).split("\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: orders-latency")[0] ?? "");
+    const r = await runCli(["slo", "status", doc, "--json"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout).slos[0];
+    assert.equal(s.slo, "orders-availability");
+    assert.ok(Math.abs(s.budget.sli - 0.99) < 0.003, `SLI ${s.budget.sli}`);
+    assert.ok(Math.abs(s.burnRates["5m"] - 10) < 3, `5m burn ${s.burnRates["5m"]}`);
+    assert.equal(s.alerts[3].firing, true, "1% errors over a 0.1% budget fires the 1x ticket pair");
   });
 });

@@ -1,0 +1,121 @@
+import { burnRate, burnRatePairs, occurrencesStatus, promDuration, timeToExhaustionMs, timeslicesStatus } from "../core/slo.js";
+import type { BudgetStatus, Slice } from "../core/slo.js";
+import type { Window } from "../core/window.js";
+import type { Objective, Slo } from "./model.js";
+
+/** Good and total events for a span, from whatever source the SLI names. */
+export interface Counts {
+  good: number;
+  total: number;
+}
+
+/** A source answers counts (or the error ratio) for any window ending at `at`. */
+export interface SliSource {
+  counts(objective: Objective, fromMs: number, toMs: number): Promise<Counts>;
+  slices?(objective: Objective, fromMs: number, toMs: number, sliceMs: number): Promise<Slice[]>;
+}
+
+export const STATUS_WINDOWS_MS = [5, 30, 60, 120, 360, 1440, 4320].map((m) => m * 60_000);
+
+export interface AlertState {
+  severity: "page" | "ticket";
+  factor: number;
+  long: string;
+  short: string;
+  longBurn: number;
+  shortBurn: number;
+  firing: boolean;
+  canFire: boolean;
+}
+
+export interface ObjectiveStatus {
+  slo: string;
+  service: string;
+  objective: string;
+  budget: BudgetStatus;
+  burnRates: Record<string, number>;
+  timeToExhaustionMs: number;
+  alerts: AlertState[];
+  events: number;
+}
+
+const ratioOf = (c: Counts) => (c.total > 0 ? 1 - c.good / c.total : 0);
+
+/** Everything `slo status` shows for one objective at time `at`. */
+export async function objectiveStatus(slo: Slo, objective: Objective, source: SliSource, at: number): Promise<ObjectiveStatus> {
+  const from = at - slo.periodMs;
+  let budget: BudgetStatus;
+  let events = 0;
+  if (slo.budgetingMethod === "Occurrences" || !source.slices) {
+    const c = await source.counts(objective, from, at);
+    events = c.total;
+    budget = occurrencesStatus(c.good, c.total, objective.target);
+  } else {
+    const sliceMs = objective.timeSliceWindowMs ?? 60_000;
+    const slices = await source.slices(objective, from, at, sliceMs);
+    events = slices.reduce((n, s) => n + s.total, 0);
+    budget = timeslicesStatus(slices, objective.target, sliceMs, slo.periodMs, slo.budgetingMethod, objective.timeSliceTarget ?? 1);
+  }
+  const burnRates: Record<string, number> = {};
+  const ratioCache = new Map<number, number>();
+  const ratio = async (ms: number) => {
+    let r = ratioCache.get(ms);
+    if (r === undefined) {
+      r = ratioOf(await source.counts(objective, at - ms, at));
+      ratioCache.set(ms, r);
+    }
+    return r;
+  };
+  for (const ms of STATUS_WINDOWS_MS) burnRates[promDuration(ms)] = burnRate(await ratio(ms), objective.target);
+  const alerts: AlertState[] = [];
+  for (const p of burnRatePairs(slo.periodMs)) {
+    const longBurn = burnRate(await ratio(p.longMs), objective.target);
+    const shortBurn = burnRate(await ratio(p.shortMs), objective.target);
+    alerts.push({
+      severity: p.severity,
+      factor: p.factor,
+      long: promDuration(Math.round(p.longMs)),
+      short: promDuration(Math.round(p.shortMs)),
+      longBurn,
+      shortBurn,
+      firing: longBurn > p.factor && shortBurn > p.factor,
+      canFire: (1 - objective.target) * p.factor <= 1,
+    });
+  }
+  const current = burnRates["1h"] ?? 0;
+  return {
+    slo: slo.name,
+    service: slo.service,
+    objective: objective.displayName ?? `${(objective.target * 100).toFixed(3).replace(/\.?0+$/, "")}%`,
+    budget,
+    burnRates,
+    timeToExhaustionMs: timeToExhaustionMs(current, slo.periodMs, budget.budgetRemainingFraction),
+    alerts,
+    events,
+  };
+}
+
+/** Good events in a window of withstand's own measurements: not failed, and within the latency threshold if any. */
+export function goodInWindow(w: Window, objective: Objective): number {
+  const ok = w.count - w.errors;
+  if (objective.op === undefined || objective.value === undefined) return ok;
+  // thresholdMetric over latency in ms: count the requests on the good side of the threshold.
+  const limitUs = objective.value * 1000;
+  let within = 0;
+  const h = w.latency;
+  if (h.totalCount === 0) return 0;
+  within = objective.op === "lt" || objective.op === "lte" ? countAtOrBelow(h, limitUs) : h.totalCount - countAtOrBelow(h, limitUs);
+  return Math.min(ok, Math.round((within * ok) / h.totalCount));
+}
+
+function countAtOrBelow(h: Window["latency"], valueUs: number): number {
+  // Percentile search over the HDR histogram: the share of samples at or below a value.
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (h.getValueAtPercentile(mid) <= valueUs) lo = mid;
+    else hi = mid;
+  }
+  return Math.round((lo / 100) * h.totalCount);
+}
