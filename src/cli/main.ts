@@ -145,12 +145,17 @@ Examples:
   const slo = program.command("slo").description("SLOs and error budgets from OpenSLO v1 documents");
   slo
     .command("status")
-    .description("SLI, error budget (total and remaining), burn rates over 5m..3d, time to exhaustion and alert states")
+    .description(
+      "SLI, error budget (total and remaining), burn rates over 5m..3d, time to exhaustion and alert states",
+    )
     .argument("<file>", "OpenSLO v1 YAML")
     .option("--at <time>", "evaluate at this time instead of now (ISO 8601)")
     .option("--json", "print JSON")
     .option("--store <path>", "run store (for SLIs over withstand's own windows)")
-    .addHelpText("after", "\nExamples:\n  withstand slo status slo.yaml\n  withstand slo status slo.yaml --at 2026-11-22T10:00:00Z --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand slo status slo.yaml\n  withstand slo status slo.yaml --at 2026-11-22T10:00:00Z --json",
+    )
     .action(async (file: string, flags) => {
       const { sloStatusCommand } = await import("./slo-status.js");
       process.exitCode = await sloStatusCommand(file, flags);

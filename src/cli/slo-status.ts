@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
-import { objectiveStatus, type ObjectiveStatus } from "../slo/evaluate.js";
+import { type ObjectiveStatus, objectiveStatus } from "../slo/evaluate.js";
 import { SourceError, sourceFor, storeReader } from "../slo/sources.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadOpenSloFile } from "../spec/openslo.js";
@@ -16,12 +16,22 @@ function render(s: ObjectiveStatus, colour: boolean): string {
   const c = colour ? pc : pc.createColors(false);
   const b = s.budget;
   const unit = b.unit === "events" ? "events" : "min";
-  const burns = Object.entries(s.burnRates).map(([w, r]) => `${w} ${Number.isFinite(r) ? r.toFixed(2) : "∞"}`).join("  ");
+  const burns = Object.entries(s.burnRates)
+    .map(([w, r]) => `${w} ${Number.isFinite(r) ? r.toFixed(2) : "∞"}`)
+    .join("  ");
   const alerts = s.alerts
-    .map((a) => `${a.severity} ${a.factor.toFixed(1)}x ${a.long}/${a.short}: ${!a.canFire ? c.yellow("can never fire") : a.firing ? c.red("FIRING") : c.green("ok")}`)
+    .map(
+      (a) =>
+        `${a.severity} ${a.factor.toFixed(1)}x ${a.long}/${a.short}: ${!a.canFire ? c.yellow("can never fire") : a.firing ? c.red("FIRING") : c.green("ok")}`,
+    )
     .join(" | ");
-  const exhaustion = Number.isFinite(s.timeToExhaustionMs) ? formatDuration(s.timeToExhaustionMs) : "never at the current (1h) burn rate";
-  const remaining = b.budgetRemainingFraction < 0 ? c.red(pct(b.budgetRemainingFraction, 1)) : pct(b.budgetRemainingFraction, 1);
+  const exhaustion = Number.isFinite(s.timeToExhaustionMs)
+    ? formatDuration(s.timeToExhaustionMs)
+    : "never at the current (1h) burn rate";
+  const remaining =
+    b.budgetRemainingFraction < 0
+      ? c.red(pct(b.budgetRemainingFraction, 1))
+      : pct(b.budgetRemainingFraction, 1);
   return [
     `${c.bold(s.slo)} (${s.service}), objective ${s.objective}`,
     `  SLI            ${pct(b.sli)} over ${s.events} events   target ${pct(b.target)}`,
@@ -33,7 +43,11 @@ function render(s: ObjectiveStatus, colour: boolean): string {
 }
 
 /** `withstand slo status FILE [--at TIME] [--json]`: SLI, budget, burn rates, exhaustion and alert states. */
-export async function sloStatusCommand(file: string, flags: { at?: string; json?: boolean; store?: string }, mode: "status" | "alerts" = "status"): Promise<number> {
+export async function sloStatusCommand(
+  file: string,
+  flags: { at?: string; json?: boolean; store?: string },
+  mode: "status" | "alerts" = "status",
+): Promise<number> {
   const at = flags.at === undefined ? Date.now() : Date.parse(flags.at);
   if (Number.isNaN(at)) failUsage(`--at ${flags.at}: expected a time such as 2026-11-22T10:00:00Z`);
   const loaded = await loadOpenSloFile(file);
@@ -56,7 +70,14 @@ export async function sloStatusCommand(file: string, flags: { at?: string; json?
   const firing = out.some((s) => s.alerts.some((a) => a.firing));
   if (flags.json) process.stdout.write(`${JSON.stringify({ at: new Date(at).toISOString(), slos: out })}\n`);
   else if (mode === "alerts") {
-    for (const s of out) for (const a of s.alerts) process.stdout.write(`${s.slo} ${a.severity} ${a.long}/${a.short} ${a.factor.toFixed(1)}x: ${!a.canFire ? "can never fire" : a.firing ? "FIRING" : "ok"} (burn ${a.longBurn.toFixed(2)} / ${a.shortBurn.toFixed(2)})\n`);
-  } else process.stdout.write(`${out.map((s) => render(s, process.stdout.isTTY && !process.env.CI)).join("\n\n")}\n`);
+    for (const s of out)
+      for (const a of s.alerts)
+        process.stdout.write(
+          `${s.slo} ${a.severity} ${a.long}/${a.short} ${a.factor.toFixed(1)}x: ${!a.canFire ? "can never fire" : a.firing ? "FIRING" : "ok"} (burn ${a.longBurn.toFixed(2)} / ${a.shortBurn.toFixed(2)})\n`,
+        );
+  } else
+    process.stdout.write(
+      `${out.map((s) => render(s, process.stdout.isTTY && !process.env.CI)).join("\n\n")}\n`,
+    );
   return mode === "alerts" && firing ? EXIT.failed : EXIT.ok;
 }

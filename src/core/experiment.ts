@@ -119,6 +119,16 @@ export interface RawActivity {
   loc: string;
 }
 
+/** Native: judge the run by the error budget it burns (`steady-state-hypothesis.slo`). */
+export interface SloHypothesis {
+  /** OpenSLO file, resolved against the experiment's directory. */
+  file: string;
+  name: string;
+  /** Share of the SLO period's budget the run may burn, 0-1. */
+  maxBudgetBurn: number;
+  loc: string;
+}
+
 export interface ExperimentSpec {
   /** "ctk" documents keep CTK behaviour; "native" ones opt in to withstand's stricter semantics. */
   flavour: "ctk" | "native";
@@ -127,7 +137,7 @@ export interface ExperimentSpec {
   tags: string[];
   configuration: Record<string, unknown>;
   secrets: Record<string, Record<string, unknown>>;
-  hypothesis?: { title: string; probes: RawActivity[] } | undefined;
+  hypothesis?: { title: string; probes: RawActivity[]; slo?: SloHypothesis | undefined } | undefined;
   method: RawActivity[];
   rollbacks: RawActivity[];
   runtime: RuntimeSpec;

@@ -17,6 +17,8 @@ import { closeHttpAgents } from "../probes/http.js";
 import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
+import { judgeSlo, loadHypothesisSlo } from "../slo/hypothesis.js";
+import type { Slo } from "../slo/model.js";
 import { VERSION } from "../version.js";
 import { runActivity } from "./activity.js";
 import { ConfigError, resolveConfiguration } from "./configuration.js";
@@ -110,8 +112,91 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       proxies: proxies.driver,
     };
 
+    const sloHypothesis = spec.hypothesis?.slo;
+    let sloDef: Slo | undefined;
+    if (sloHypothesis) {
+      try {
+        sloDef = await loadHypothesisSlo(sloHypothesis);
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+    }
+    let methodStartedAt = Date.now();
+    /** The SLO is judged over the method's window, so only after (or during) the method. */
+    const sloRun = async (phase: Phase): Promise<ActivityRun | undefined> => {
+      if (!sloHypothesis || !sloDef || phase === "hypothesis-before") return undefined;
+      const name = `slo:${sloDef.name}`;
+      const started = Date.now();
+      emit({
+        type: "activity-started",
+        runId: opts.runId,
+        ts: new Date(started).toISOString(),
+        phase,
+        name,
+        activityType: "probe",
+        background: false,
+      });
+      let met: boolean;
+      let reason: string;
+      let output: unknown = null;
+      try {
+        const v = await judgeSlo(sloHypothesis, sloDef, methodStartedAt, started, ctx.loads);
+        met = v.met;
+        reason = v.reason;
+        output = v.output;
+      } catch (err) {
+        met = false;
+        reason = (err as Error).message;
+      }
+      const ended = Date.now();
+      emit({
+        type: "activity-finished",
+        runId: opts.runId,
+        ts: new Date(ended).toISOString(),
+        phase,
+        name,
+        status: "succeeded",
+        durationMs: ended - started,
+        toleranceMet: met,
+        detail: reason,
+      });
+      return {
+        activity: {
+          type: "probe",
+          name,
+          slo: {
+            file: sloHypothesis.file,
+            name: sloHypothesis.name,
+            "max-budget-burn": sloHypothesis.maxBudgetBurn,
+          },
+        },
+        output,
+        start: new Date(started).toISOString(),
+        end: new Date(ended).toISOString(),
+        duration: (ended - started) / 1000,
+        status: "succeeded",
+        tolerance_met: met,
+      };
+    };
+
     const hypothesis = async (phase: Phase, signal: AbortSignal): Promise<SteadyState> => {
       const state: SteadyState = { steady_state_met: true, probes: [] };
+      const slo = await sloRun(phase);
+      if (slo) {
+        state.probes.push(slo);
+        if (slo.tolerance_met === false) {
+          state.steady_state_met = false;
+          emit({
+            type: "hypothesis-checked",
+            runId: opts.runId,
+            ts: new Date().toISOString(),
+            phase,
+            met: false,
+            title: spec.hypothesis?.title ?? "",
+          });
+          return state;
+        }
+      }
       for (const probe of spec.hypothesis?.probes ?? []) {
         if (signal.aborted) break;
         const { run } = await runActivity(probe, phase, "hypothesis", ctx, signal);
@@ -148,6 +233,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     }
 
     if (runMethod) {
+      methodStartedAt = Date.now();
       const method = new AbortController();
       const onStop = () => method.abort();
       opts.signal.addEventListener("abort", onStop, { once: true });

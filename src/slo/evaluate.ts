@@ -1,5 +1,12 @@
-import { burnRate, burnRatePairs, occurrencesStatus, promDuration, timeToExhaustionMs, timeslicesStatus } from "../core/slo.js";
 import type { BudgetStatus, Slice } from "../core/slo.js";
+import {
+  burnRate,
+  burnRatePairs,
+  occurrencesStatus,
+  promDuration,
+  timeslicesStatus,
+  timeToExhaustionMs,
+} from "../core/slo.js";
 import type { Window } from "../core/window.js";
 import type { Objective, Slo } from "./model.js";
 
@@ -42,7 +49,12 @@ export interface ObjectiveStatus {
 const ratioOf = (c: Counts) => (c.total > 0 ? 1 - c.good / c.total : 0);
 
 /** Everything `slo status` shows for one objective at time `at`. */
-export async function objectiveStatus(slo: Slo, objective: Objective, source: SliSource, at: number): Promise<ObjectiveStatus> {
+export async function objectiveStatus(
+  slo: Slo,
+  objective: Objective,
+  source: SliSource,
+  at: number,
+): Promise<ObjectiveStatus> {
   const from = at - slo.periodMs;
   let budget: BudgetStatus;
   let events = 0;
@@ -54,7 +66,14 @@ export async function objectiveStatus(slo: Slo, objective: Objective, source: Sl
     const sliceMs = objective.timeSliceWindowMs ?? 60_000;
     const slices = await source.slices(objective, from, at, sliceMs);
     events = slices.reduce((n, s) => n + s.total, 0);
-    budget = timeslicesStatus(slices, objective.target, sliceMs, slo.periodMs, slo.budgetingMethod, objective.timeSliceTarget ?? 1);
+    budget = timeslicesStatus(
+      slices,
+      objective.target,
+      sliceMs,
+      slo.periodMs,
+      slo.budgetingMethod,
+      objective.timeSliceTarget ?? 1,
+    );
   }
   const burnRates: Record<string, number> = {};
   const ratioCache = new Map<number, number>();
@@ -66,7 +85,8 @@ export async function objectiveStatus(slo: Slo, objective: Objective, source: Sl
     }
     return r;
   };
-  for (const ms of STATUS_WINDOWS_MS) burnRates[promDuration(ms)] = burnRate(await ratio(ms), objective.target);
+  for (const ms of STATUS_WINDOWS_MS)
+    burnRates[promDuration(ms)] = burnRate(await ratio(ms), objective.target);
   const alerts: AlertState[] = [];
   for (const p of burnRatePairs(slo.periodMs)) {
     const longBurn = burnRate(await ratio(p.longMs), objective.target);
@@ -104,7 +124,10 @@ export function goodInWindow(w: Window, objective: Objective): number {
   let within = 0;
   const h = w.latency;
   if (h.totalCount === 0) return 0;
-  within = objective.op === "lt" || objective.op === "lte" ? countAtOrBelow(h, limitUs) : h.totalCount - countAtOrBelow(h, limitUs);
+  within =
+    objective.op === "lt" || objective.op === "lte"
+      ? countAtOrBelow(h, limitUs)
+      : h.totalCount - countAtOrBelow(h, limitUs);
   return Math.min(ok, Math.round((within * ok) / h.totalCount));
 }
 

@@ -11,7 +11,9 @@ export class SourceError extends Error {}
 export type WindowReader = (series: string, fromMs: number, toMs: number) => Window[];
 
 /** Reads windows from a store, decoding their histograms. */
-export function storeReader(read: (series: string, fromMs: number, toMs: number) => StoredWindow[]): WindowReader {
+export function storeReader(
+  read: (series: string, fromMs: number, toMs: number) => StoredWindow[],
+): WindowReader {
   return (series, fromMs, toMs) => read(series, fromMs, toMs).map(fromStored);
 }
 
@@ -64,15 +66,23 @@ export class PrometheusSource implements SliSource {
     } catch (err) {
       throw new SourceError(`Prometheus ${this.url} unreachable: ${(err as Error).message}`);
     }
-    const body = (await res.json().catch(() => ({}))) as { status?: string; error?: string; data?: { result?: { value: [number, string] }[] } };
-    if (body.status !== "success") throw new SourceError(`Prometheus query failed: ${body.error ?? res.status}: ${query}`);
+    const body = (await res.json().catch(() => ({}))) as {
+      status?: string;
+      error?: string;
+      data?: { result?: { value: [number, string] }[] };
+    };
+    if (body.status !== "success")
+      throw new SourceError(`Prometheus query failed: ${body.error ?? res.status}: ${query}`);
     const v = body.data?.result?.[0]?.value[1];
     return v === undefined ? Number.NaN : Number(v);
   }
 
   async counts(_objective: Objective, fromMs: number, toMs: number): Promise<Counts> {
     const ratio = this.slo.indicator.ratio;
-    if (!ratio) throw new SourceError(`${this.slo.loc}: ${this.slo.name}: Prometheus status needs a ratioMetric indicator`);
+    if (!ratio)
+      throw new SourceError(
+        `${this.slo.loc}: ${this.slo.name}: Prometheus status needs a ratioMetric indicator`,
+      );
     const w = promDuration(Math.max(1000, Math.round((toMs - fromMs) / 1000) * 1000));
     const errorRatio = await this.scalar(errorRatioExpr(this.slo, w), toMs);
     const perSecond = await this.scalar(windowQuery(ratio.total, w, ratio.counter), toMs);
@@ -87,8 +97,13 @@ export function sourceFor(slo: Slo, windows: WindowReader): SliSource {
   if (!s) throw new SourceError(`${slo.loc}: ${slo.name}: no metric source`);
   if (s.type === "withstand") return new WindowsSource(s.query, windows);
   if (s.type === "prometheus") {
-    if (!s.url) throw new SourceError(`${slo.loc}: ${slo.name}: a prometheus source needs a DataSource with connectionDetails.url`);
+    if (!s.url)
+      throw new SourceError(
+        `${slo.loc}: ${slo.name}: a prometheus source needs a DataSource with connectionDetails.url`,
+      );
     return new PrometheusSource(s.url, slo);
   }
-  throw new SourceError(`${slo.loc}: ${slo.name}: unsupported metric source type ${s.type} (expected prometheus or withstand)`);
+  throw new SourceError(
+    `${slo.loc}: ${slo.name}: unsupported metric source type ${s.type} (expected prometheus or withstand)`,
+  );
 }

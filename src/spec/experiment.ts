@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import {
   type ExperimentSpec,
@@ -5,6 +6,7 @@ import {
   type RawActivity,
   ROLLBACK_STRATEGIES,
   type RuntimeSpec,
+  type SloHypothesis,
 } from "../core/experiment.js";
 import { parseActivity } from "./activity.js";
 import { detectKind } from "./detect.js";
@@ -32,7 +34,7 @@ const CTK_TOP = [
 const NATIVE_TOP = ["apiVersion", "kind", "metadata", "spec"];
 const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api"];
 const PROXY_KEYS = ["name", "listen", "upstream", "enabled", "protocol", "toxics"];
-const HYPOTHESIS_KEYS = ["title", "probes", "controls"];
+const HYPOTHESIS_KEYS = ["title", "probes", "controls", "slo"];
 
 const envRef = z.looseObject({
   type: z.literal("env"),
@@ -255,7 +257,42 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
             ),
           )
         : [];
-      hypothesis = { title: sshTitle, probes: raws };
+      let slo: SloHypothesis | undefined;
+      if (ssh.slo !== undefined) {
+        const at: Path = ["steady-state-hypothesis", "slo"];
+        if (!native)
+          r.error(at, "an SLO hypothesis is a withstand extension (expected apiVersion: withstand/v1)");
+        else if (!isRecord(ssh.slo)) r.error(at, "expected {file, name, max-budget-burn}");
+        else {
+          checkKeys(ssh.slo, ["file", "name", "max-budget-burn"], at, r);
+          const file = typeof ssh.slo.file === "string" ? ssh.slo.file : undefined;
+          const name = typeof ssh.slo.name === "string" ? ssh.slo.name : undefined;
+          if (!file)
+            r.error(
+              [...at, "file"],
+              "is required (expected an OpenSLO v1 file, relative to this experiment)",
+            );
+          if (!name)
+            r.error([...at, "name"], "is required (expected the metadata.name of an SLO in that file)");
+          const raw = ssh.slo["max-budget-burn"] ?? "2%";
+          const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(String(raw));
+          const share = m ? Number(m[1]) / 100 : typeof raw === "number" ? raw : Number.NaN;
+          if (!(share > 0 && share <= 1))
+            r.error(
+              [...at, "max-budget-burn"],
+              `got ${JSON.stringify(raw)} (expected a share of the budget such as 2%)`,
+            );
+          const { line, col } = positionOf(src, [...base, ...at]);
+          if (file && name && share > 0)
+            slo = {
+              file: resolve(dirname(src.file), file),
+              name,
+              maxBudgetBurn: share,
+              loc: `${src.file}:${line}:${col}`,
+            };
+        }
+      }
+      hypothesis = { title: sshTitle, probes: raws, slo };
     }
   }
   const method = activitiesAt("method", "method");

@@ -200,8 +200,13 @@ export class SqliteStore implements Store {
   windowsBetween(series: string, fromMs: number, toMs: number): StoredWindow[] {
     const rows = (
       series === "*"
-        ? this.stmt("SELECT data FROM windows WHERE start_ms >= ? AND start_ms < ? ORDER BY start_ms").all(fromMs, toMs)
-        : this.stmt("SELECT data FROM windows WHERE series = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms").all(series, fromMs, toMs)
+        ? this.stmt("SELECT data FROM windows WHERE start_ms >= ? AND start_ms < ? ORDER BY start_ms").all(
+            fromMs,
+            toMs,
+          )
+        : this.stmt(
+            "SELECT data FROM windows WHERE series = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms",
+          ).all(series, fromMs, toMs)
     ) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as StoredWindow);
   }

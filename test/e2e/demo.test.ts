@@ -19,7 +19,7 @@ it("withstand demo: the robust system holds twice, the fragile one deviates, and
   assert.match(r.stdout, /robust {3}HELD steady state held/);
   assert.match(
     r.stdout,
-    /fragile {2}DEVIATED steady state not met after the method \(probe orders-traffic-stays-healthy\)/,
+    /fragile {2}DEVIATED steady state not met after the method \(probe slo:orders-availability\)/,
   );
   assert.deepEqual(demoProcesses(), before);
   const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {

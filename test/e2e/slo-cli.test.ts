@@ -13,7 +13,9 @@ after(() => target.stop());
 
 describe("withstand slo over withstand's own windows", () => {
   it("status: SLI, budget, burn rates and alert states from stored load windows", async () => {
-    const load = await runCli(["load", `${target.url}/`, "--rate", "200/s", "--duration", "2s", "--quiet"], { env });
+    const load = await runCli(["load", `${target.url}/`, "--rate", "200/s", "--duration", "2s", "--quiet"], {
+      env,
+    });
     assert.equal(load.code, 0, load.stderr);
     const r = await runCli(["slo", "status", fixture("slo", "withstand-windows.yaml"), "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
@@ -25,21 +27,30 @@ describe("withstand slo over withstand's own windows", () => {
     assert.ok(Math.abs(s.burnRates["5m"] - 5) < 1e-9);
     assert.ok(Math.abs(s.budget.budgetRemainingFraction + 4) < 1e-9);
     assert.ok(Math.abs(s.budget.budgetTotalUnits - 4) < 1e-9);
-    assert.deepEqual(s.alerts.map((a: { severity: string; firing: boolean }) => [a.severity, a.firing]), [
-      ["page", false],
-      ["page", false],
-      ["ticket", true],
-      ["ticket", true],
-    ]);
+    assert.deepEqual(
+      s.alerts.map((a: { severity: string; firing: boolean }) => [a.severity, a.firing]),
+      [
+        ["page", false],
+        ["page", false],
+        ["ticket", true],
+        ["ticket", true],
+      ],
+    );
     const text = await runCli(["slo", "status", fixture("slo", "withstand-windows.yaml")], { env });
-    assert.match(text.stdout, /load-availability \(orders\), objective availability\n {2}SLI {12}95\.000% over 400 events {3}target 99\.000%/);
+    assert.match(
+      text.stdout,
+      /load-availability \(orders\), objective availability\n {2}SLI {12}95\.000% over 400 events {3}target 99\.000%/,
+    );
     const alerts = await runCli(["slo", "alerts", fixture("slo", "withstand-windows.yaml")], { env });
     assert.equal(alerts.code, 1);
     assert.match(alerts.stdout, /load-availability ticket 48m\/4m 3\.0x: FIRING/);
   });
 
   it("rejects a bad --at and bad documents with exit 2", async () => {
-    const r = await runCli(["slo", "status", fixture("slo", "withstand-windows.yaml"), "--at", "yesterday-ish"], { env });
+    const r = await runCli(
+      ["slo", "status", fixture("slo", "withstand-windows.yaml"), "--at", "yesterday-ish"],
+      { env },
+    );
     assert.equal(r.code, 2);
     assert.equal(r.stderr, "withstand: --at yesterday-ish: expected a time such as 2026-11-22T10:00:00Z\n");
     const bad = await runCli(["slo", "rules", fixture("slo", "withstand-windows.yaml")], { env });

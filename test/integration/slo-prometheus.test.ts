@@ -109,7 +109,12 @@ describe("generated SLO rules in a real Prometheus", () => {
 
   it("slo status reads the SLI and burn rates from Prometheus through the DataSource", async () => {
     const doc = join(dir, "slo.yaml");
-    writeFileSync(doc, readFileSync(fixture("slo", "orders.yaml"), "utf8").replace("http://127.0.0.1:9090", promUrl).split("\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: orders-latency")[0] ?? "");
+    writeFileSync(
+      doc,
+      readFileSync(fixture("slo", "orders.yaml"), "utf8")
+        .replace("http://127.0.0.1:9090", promUrl)
+        .split("\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: orders-latency")[0] ?? "",
+    );
     const r = await runCli(["slo", "status", doc, "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout).slos[0];
