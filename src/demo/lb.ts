@@ -103,5 +103,8 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 5000;
-server.listen(port, "127.0.0.1", () => process.stdout.write(`listening ${port}\n`));
+server.listen(port, "127.0.0.1", () => {
+  const a = server.address();
+  process.stdout.write(`listening ${typeof a === "object" && a ? a.port : port}\n`);
+});
 process.on("SIGTERM", () => process.exit(0));

@@ -74,5 +74,8 @@ const server = createServer((req, res) => {
   res.end(JSON.stringify({ error: "not found" }));
 });
 server.keepAliveTimeout = 5000;
-server.listen(port, "127.0.0.1", () => process.stdout.write(`listening ${port}\n`));
+server.listen(port, "127.0.0.1", () => {
+  const a = server.address();
+  process.stdout.write(`listening ${typeof a === "object" && a ? a.port : port}\n`);
+});
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

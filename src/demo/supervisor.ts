@@ -3,39 +3,43 @@
  * separate processes, and restarts a replica that dies within about a second. Each replica reaches
  * inventory through its own proxy (inventory-1, -2, -3) on a Toxiproxy-compatible API that the
  * supervisor serves, so experiments can slow one replica's dependency down.
- * Usage: supervisor.js LB_PORT P1,P2,P3 INVENTORY_PORT PROXY_API_PORT [--fragile]
- * Prints "ready" once every process answers; SIGTERM stops everything it started.
+ * Usage: supervisor.js [--fragile]. Every process binds a free port itself (no port is picked and then
+ * released, so nothing can take it in between); a restart reuses the port it had.
+ * Prints `ready {"lb":PORT,"replicas":[...],"proxyApi":URL}` once every process answers; SIGTERM stops
+ * everything it started.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ProxyApi } from "../proxy/api.js";
 
-const lbPort = Number(process.argv[2]);
-const ports = (process.argv[3] ?? "").split(",").filter(Boolean).map(Number);
-const inventoryPort = Number(process.argv[4]);
-const proxyApiPort = Number(process.argv[5]);
+const replicas = 3;
 const fragile = process.argv.includes("--fragile");
 const RESTART_DELAY_MS = 700;
 const here = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 const children = new Set<ChildProcess>();
 let stopping = false;
 
-function start(script: string, args: string[], restart: boolean): Promise<void> {
+/** Starts a service whose first argument is its port (0 the first time) and resolves with the port it bound. */
+function start(script: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [here(script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
     children.add(child);
-    let resolved = false;
+    let port: number | undefined;
     child.stdout?.on("data", (d: Buffer) => {
-      if (!resolved && d.toString().includes("listening")) {
-        resolved = true;
-        resolve();
+      const m = /listening (\d+)/.exec(d.toString());
+      if (port === undefined && m) {
+        port = Number(m[1]);
+        resolve(port);
       }
     });
     child.on("exit", (code, signal) => {
       children.delete(child);
       if (stopping) return;
-      process.stderr.write(`supervisor: ${script} ${args[0]} exited (${signal ?? code}); restarting\n`);
-      if (restart) setTimeout(() => void start(script, args, restart), RESTART_DELAY_MS);
+      process.stderr.write(
+        `supervisor: ${script} ${port ?? args[0]} exited (${signal ?? code}); restarting\n`,
+      );
+      const again = [String(port ?? args[0]), ...args.slice(1)];
+      setTimeout(() => void start(script, again), RESTART_DELAY_MS);
     });
   });
 }
@@ -57,11 +61,11 @@ setInterval(() => {
   }
 }, 500).unref();
 
-await start("inventory.js", [String(inventoryPort)], true);
+const inventoryPort = await start("inventory.js", ["0"]);
 const proxies = new ProxyApi();
-await proxies.listen("127.0.0.1", proxyApiPort);
+const proxyApi = `http://${await proxies.listen("127.0.0.1", 0)}`;
 const links: string[] = [];
-for (let i = 0; i < ports.length; i++) {
+for (let i = 0; i < replicas; i++) {
   const p = await proxies.collection.create({
     name: `inventory-${i + 1}`,
     listen: "127.0.0.1:0",
@@ -69,8 +73,6 @@ for (let i = 0; i < ports.length; i++) {
   });
   links.push(`http://${p.listen}`);
 }
-await Promise.all(
-  ports.map((p, i) => start("orders.js", [String(p), `orders-${i + 1}`, links[i] ?? ""], true)),
-);
-await start("lb.js", [String(lbPort), ports.join(","), ...(fragile ? ["--fragile"] : [])], true);
-process.stdout.write("ready\n");
+const ports = await Promise.all(links.map((link, i) => start("orders.js", ["0", `orders-${i + 1}`, link])));
+const lb = await start("lb.js", ["0", ports.join(","), ...(fragile ? ["--fragile"] : [])]);
+process.stdout.write(`ready ${JSON.stringify({ lb, replicas: ports, proxyApi })}\n`);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-/** Starts and stops the demo system (supervisor, 3 orders replicas, load balancer) on free loopback ports. */
+/** Starts and stops the demo system (supervisor, inventory, 3 orders replicas, load balancer, proxies). */
 export interface DemoSystem {
   lbUrl: string;
   lbPort: number;
@@ -13,6 +13,7 @@ export interface DemoSystem {
   stop(): Promise<void>;
 }
 
+/** A port that was free a moment ago; for tests that need one before starting a server elsewhere. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -26,42 +27,27 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startDemoSystem(
-  opts: { fragile?: boolean; replicas?: number } = {},
-): Promise<DemoSystem> {
-  const lbPort = await freePort();
-  const replicaPorts: number[] = [];
-  for (let i = 0; i < (opts.replicas ?? 3); i++) replicaPorts.push(await freePort());
-  const inventoryPort = await freePort();
-  const proxyApiPort = await freePort();
+export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise<DemoSystem> {
   const script = fileURLToPath(new URL("./supervisor.js", import.meta.url));
-  const supervisor = spawn(
-    process.execPath,
-    [
-      script,
-      String(lbPort),
-      replicaPorts.join(","),
-      String(inventoryPort),
-      String(proxyApiPort),
-      ...(opts.fragile ? ["--fragile"] : []),
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const supervisor = spawn(process.execPath, [script, ...(opts.fragile ? ["--fragile"] : [])], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   supervisor.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  await new Promise<void>((resolve, reject) => {
+  const ready = await new Promise<{ lb: number; replicas: number[]; proxyApi: string }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`demo system did not start within 15s: ${stderr}`)),
       15_000,
     );
+    let out = "";
     supervisor.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes("ready")) {
+      out += d.toString();
+      const m = /ready (\{.*\})\n/.exec(out);
+      if (m?.[1]) {
         clearTimeout(timer);
-        resolve();
+        resolve(JSON.parse(m[1]) as { lb: number; replicas: number[]; proxyApi: string });
       }
     });
     supervisor.on("exit", (code) => {
@@ -71,10 +57,10 @@ export async function startDemoSystem(
   });
   const exited = new Promise<void>((resolve) => supervisor.once("exit", () => resolve()));
   return {
-    lbUrl: `http://127.0.0.1:${lbPort}`,
-    lbPort,
-    replicaPorts,
-    proxyApi: `http://127.0.0.1:${proxyApiPort}`,
+    lbUrl: `http://127.0.0.1:${ready.lb}`,
+    lbPort: ready.lb,
+    replicaPorts: ready.replicas,
+    proxyApi: ready.proxyApi,
     supervisor,
     async stop() {
       if (supervisor.exitCode === null && supervisor.signalCode === null) supervisor.kill("SIGTERM");
