@@ -36,6 +36,7 @@ bench: build
 	node dist/bench/halt.js
 	node dist/bench/load.js
 	node dist/bench/proxy.js
+	node dist/bench/judge.js
 
 clean:
 	rm -rf dist node_modules

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { classifyMetric, type MetricConfig, mannWhitney, score } from "../../src/core/judge.js";
+import { pnorm, qnorm, seeded } from "../../src/core/stats.js";
+
+const errors: MetricConfig = { name: "errors", direction: "increase", critical: true, allowedIncrease: 1.1 };
+const latency: MetricConfig = { name: "latency", direction: "increase", allowedIncrease: 1.1 };
+
+function bernoulli(rand: () => number, n: number, p: number): number[] {
+  return Array.from({ length: n }, () => (rand() < p ? 1 : 0));
+}
+
+/** Log-normal latencies around 20 ms; `scale` multiplies every value (so p99 moves by the same factor). */
+function latencies(rand: () => number, n: number, scale = 1): number[] {
+  return Array.from({ length: n }, () => {
+    const z = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+    return 20 * Math.exp(0.4 * z) * scale;
+  });
+}
+
+function judge(seed: number, errorDelta: number, latencyScale: number) {
+  const rand = seeded(seed);
+  const m = [
+    classifyMetric(errors, bernoulli(rand, 1000, 0.01), bernoulli(rand, 1000, 0.01 + errorDelta)),
+    classifyMetric(latency, latencies(rand, 100), latencies(rand, 100, latencyScale)),
+  ];
+  return score(m);
+}
+
+describe("statistics helpers", () => {
+  it("pnorm and qnorm invert each other and match known values", () => {
+    assert.ok(Math.abs(pnorm(1.959964) - 0.975) < 1e-6);
+    assert.ok(Math.abs(qnorm(0.99) - 2.326348) < 1e-6);
+    for (const p of [0.001, 0.02, 0.3, 0.5, 0.9, 0.999]) assert.ok(Math.abs(pnorm(qnorm(p)) - p) < 1e-6);
+  });
+
+  it("matches R's wilcox.test on a known sample", () => {
+    // R: wilcox.test(c(1.83,0.50,1.62,2.48,1.68,1.88,1.55,3.06,1.30), c(0.878,0.647,0.598,2.05,1.06,1.29,1.06,3.14,1.29), exact=FALSE, correct=TRUE, conf.int=TRUE)
+    const x = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3];
+    const y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+    const r = mannWhitney(x, y, 0.95);
+    assert.ok(Math.abs(r.pValue - 0.1329) < 0.002, `p ${r.pValue}`);
+    assert.ok(r.lower < 0 && r.upper > 0.9, `${r.lower}..${r.upper}`);
+  });
+});
+
+describe("canary judge on synthetic data with a known truth (seeded)", () => {
+  it("rarely rolls back when baseline and canary are identical (about alpha/2 = 1% at 98% confidence)", () => {
+    let fails = 0;
+    for (let seed = 1; seed <= 100; seed++) if (judge(seed, 0, 1).verdict === "Fail") fails++;
+    // A one-sided test at 98% confidence errs about 1% of the time by construction; 2 bounds the noise of 100 trials.
+    assert.ok(fails <= 2, `${fails} false rollbacks in 100 trials`);
+  });
+
+  it("detects an error rate 5 points higher in more than 99% of trials", () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 100; seed++) if (judge(1000 + seed, 0.05, 1).verdict === "Fail") caught++;
+    assert.equal(caught, 100, `${caught}/100`);
+  });
+
+  it("detects a p99 50% higher in more than 99% of trials", () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 100; seed++) if (judge(2000 + seed, 0, 1.5).verdict !== "Pass") caught++;
+    assert.equal(caught, 100);
+  });
+
+  it("explains every metric, and makes no-data explicit", () => {
+    const j = judge(7, 0.05, 1);
+    const e = j.metrics.find((m) => m.name === "errors");
+    assert.equal(e?.classification, "High");
+    assert.equal(e?.critical, true);
+    assert.match(
+      e?.reason ?? "",
+      /^canary higher than baseline: shift .* \(98% CI .*\), mean ratio \d+\.\d{3}, p=/,
+    );
+    assert.match(j.reason, /^critical metric errors is High/);
+    const none = score([classifyMetric({ ...latency, noData: "inconclusive" }, [], [1, 2])]);
+    assert.equal(none.verdict, "Inconclusive");
+    assert.match(none.reason, /NO DATA for latency: inconclusive by policy/);
+    assert.equal(score([classifyMetric({ ...latency, noData: "pass" }, [], [])]).verdict, "Pass");
+    assert.equal(
+      score([classifyMetric({ ...latency, noData: "fail", critical: true }, [], [])]).verdict,
+      "Fail",
+    );
+  });
+});
