@@ -14,5 +14,6 @@ async function start(): Promise<void> {
 
 start().catch((err: unknown) => {
   process.stderr.write(`withstand: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exitCode = 1;
+  // Exit even if a child's pipe or a timer would keep the loop alive: a crashed command must not hang.
+  process.exit(1);
 });

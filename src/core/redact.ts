@@ -9,11 +9,8 @@ export function redact<T>(value: T, secrets: readonly string[]): T {
       return out;
     }
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v)) out[k] = walk(inner);
-      return out;
-    }
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
     return v;
   };
   return walk(value) as T;

@@ -42,9 +42,8 @@ export function substitute(value: unknown, scopes: readonly Scope[]): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, scopes));
   if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, scopes);
-    return out;
+    // fromEntries defines own properties, so a key such as "__proto__" stays data, never a prototype.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, scopes)]));
   }
   return value;
 }

@@ -36,7 +36,7 @@ export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise
   supervisor.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  const ready = await new Promise<{ lb: number; replicas: number[]; proxyApi: string }>((resolve, reject) => {
+  const starting = new Promise<{ lb: number; replicas: number[]; proxyApi: string }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`demo system did not start within 15s: ${stderr}`)),
       15_000,
@@ -56,6 +56,15 @@ export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise
     });
   });
   const exited = new Promise<void>((resolve) => supervisor.once("exit", () => resolve()));
+  let ready: { lb: number; replicas: number[]; proxyApi: string };
+  try {
+    ready = await starting;
+  } catch (err) {
+    // A system that did not come up is stopped at once: nothing the demo starts may outlive it.
+    if (supervisor.exitCode === null && supervisor.signalCode === null) supervisor.kill("SIGTERM");
+    await exited;
+    throw err;
+  }
   return {
     lbUrl: `http://127.0.0.1:${ready.lb}`,
     lbPort: ready.lb,

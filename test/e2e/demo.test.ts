@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { it } from "node:test";
 import { runCli } from "../helpers/cli.js";
-import { isolatedEnv } from "../helpers/paths.js";
+import { isolatedEnv, ROOT } from "../helpers/paths.js";
 
+/** Demo processes started from this checkout (another checkout's demo on the machine is not ours). */
 function demoProcesses(): string[] {
   const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-  return out.split("\n").filter((l) => /dist\/src\/demo\/(supervisor|orders|lb)\.js/.test(l));
+  return out
+    .split("\n")
+    .filter((l) => l.includes(ROOT) && /dist\/src\/demo\/(supervisor|orders|lb|inventory)\.js/.test(l));
 }
 
 it("withstand demo: the robust system holds twice, the fragile one deviates, and nothing is left running", async () => {

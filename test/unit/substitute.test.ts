@@ -27,6 +27,13 @@ describe("substitution", () => {
     assert.deepEqual(unresolvedNames({ u: "${nope} ${host}" }, scopes), ["nope"]);
   });
 
+  it("keeps a __proto__ key as data", () => {
+    const v = JSON.parse('{"__proto__": {"x": "${host}"}}');
+    const out = substitute(v, scopes) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(out, "__proto__"));
+    assert.deepEqual(Object.getPrototypeOf(out), Object.prototype);
+  });
+
   it("never throws and is the identity on values without references", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
