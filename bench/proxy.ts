@@ -12,21 +12,12 @@ import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../src/demo/system.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const TARGET = fileURLToPath(new URL("../test/helpers/target-server.js", import.meta.url));
 const N = Number(process.env.BENCH_N ?? 2000);
 const BULK_BYTES = Number(process.env.BENCH_BULK_MB ?? 2048) * 1024 * 1024;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startProcess(
   cmd: string,

@@ -235,6 +235,8 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
   if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
   const endedAt = new Date().toISOString();
+  const tookMs = Date.now() - started;
+  const status = outcome.interrupted ? "interrupted" : failed ? "failed" : "completed";
   const outcomeName = outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed";
   const reason = outcome.interrupted
     ? "interrupted by a signal"
@@ -247,20 +249,20 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     type: "run-finished",
     runId,
     ts: endedAt,
-    status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed",
+    status,
     deviated: false,
     outcome: outcomeName,
     reason,
     exitCode,
-    durationMs: Date.now() - started,
+    durationMs: tookMs,
   });
   store.finishRun(runId, {
-    status: outcome.interrupted ? "interrupted" : failed ? "failed" : "completed",
+    status,
     deviated: false,
     outcome: outcomeName,
     exitCode,
     endedAt,
-    durationMs: Date.now() - started,
+    durationMs: tookMs,
     result: summary,
   });
   store.close();

@@ -2,9 +2,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { EXIT } from "../core/exit-codes.js";
 import { ProxyApi } from "../proxy/api.js";
+import { isLoopback } from "../spec/load-test.js";
 import { failUsage } from "./fail.js";
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
 /** `withstand proxy`: a Toxiproxy-compatible fault proxy server; runs until Ctrl-C. */
 export async function proxyCommand(flags: {
@@ -16,7 +15,7 @@ export async function proxyCommand(flags: {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     failUsage(`--port ${flags.port}: expected a TCP port 0-65535`);
-  if (!LOOPBACK.test(flags.host) && !flags.token)
+  if (!isLoopback(flags.host) && !flags.token)
     failUsage(`--host ${flags.host}: binding beyond loopback exposes the fault API; pass --token too`);
   let config: unknown;
   if (flags.config) {

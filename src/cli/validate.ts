@@ -4,7 +4,7 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../spec/diagnostic
 import { loadExperimentText } from "../spec/load.js";
 import { readLoadTest } from "../spec/load-document.js";
 import { readOpenSlo } from "../spec/openslo.js";
-import { parseSource, readSource } from "../spec/source.js";
+import { parseSource, readSource, unreadable } from "../spec/source.js";
 
 interface Checked {
   file: string;
@@ -20,18 +20,13 @@ async function checkFile(file: string): Promise<Checked> {
   try {
     text = await readSource(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
-    const d: Diagnostic = {
+    return {
       file,
-      line: 1,
-      col: 1,
-      path: "",
-      message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`,
-      severity: "error",
+      valid: false,
+      kind: "unknown",
+      summary: "",
+      diagnostics: [unreadable(file, err, "an experiment file in YAML or JSON")],
     };
-    return { file, valid: false, kind: "unknown", summary: "", diagnostics: [d] };
   }
   const parsed = parseSource(file, text);
   const first = parsed.docs[0];

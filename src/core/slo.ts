@@ -78,23 +78,31 @@ export interface BudgetStatus {
   unit: "events" | "minutes";
 }
 
-/** Occurrences: SLI = good / total over the whole period; the budget is counted in events. */
-export function occurrencesStatus(good: number, total: number, target: number): BudgetStatus {
-  const sli = total > 0 ? good / total : 1;
+/** One shape for every budgeting method: the budget is the allowed share of `unitsInPeriod`. */
+function budgetStatus(
+  sli: number,
+  target: number,
+  unitsInPeriod: number,
+  badUnits: number,
+  unit: BudgetStatus["unit"],
+): BudgetStatus {
   const errorRatio = 1 - sli;
   const budget = errorBudget(target);
-  const allowed = budget * total;
-  const bad = total - good;
   return {
     sli,
     target,
     errorRatio,
     budgetTotal: budget,
     budgetRemainingFraction: budget > 0 ? 1 - errorRatio / budget : 0,
-    budgetTotalUnits: allowed,
-    budgetRemainingUnits: allowed - bad,
-    unit: "events",
+    budgetTotalUnits: budget * unitsInPeriod,
+    budgetRemainingUnits: budget * unitsInPeriod - badUnits,
+    unit,
   };
+}
+
+/** Occurrences: SLI = good / total over the whole period; the budget is counted in events. */
+export function occurrencesStatus(good: number, total: number, target: number): BudgetStatus {
+  return budgetStatus(total > 0 ? good / total : 1, target, total, total - good, "events");
 }
 
 export interface Slice {
@@ -122,20 +130,8 @@ export function timeslicesStatus(
       : method === "Timeslices"
         ? ratios.filter((r) => r >= timeSliceTarget).length / ratios.length
         : ratios.reduce((a, b) => a + b, 0) / ratios.length;
-  const errorRatio = 1 - sli;
-  const budget = errorBudget(target);
-  const periodMinutes = periodMs / 60_000;
-  const badMinutes = (errorRatio * (withTraffic.length * sliceMs)) / 60_000;
-  return {
-    sli,
-    target,
-    errorRatio,
-    budgetTotal: budget,
-    budgetRemainingFraction: budget > 0 ? 1 - errorRatio / budget : 0,
-    budgetTotalUnits: budget * periodMinutes,
-    budgetRemainingUnits: budget * periodMinutes - badMinutes,
-    unit: "minutes",
-  };
+  const badMinutes = ((1 - sli) * (withTraffic.length * sliceMs)) / 60_000;
+  return budgetStatus(sli, target, periodMs / 60_000, badMinutes, "minutes");
 }
 
 /** Prometheus-style duration text for a window: 5m, 1h, 3d. */

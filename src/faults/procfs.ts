@@ -39,8 +39,9 @@ export function processInfo(pid: number): ProcessInfo | undefined {
   return { pid, ppid: stat.ppid, command, starttime: stat.starttime };
 }
 
-export function processState(pid: number): string | undefined {
-  return readStat(pid)?.state;
+/** Clock ticks since boot when the process started; with the pid it names one process. */
+export function starttimeOf(pid: number): number | undefined {
+  return readStat(pid)?.starttime;
 }
 
 export function listProcesses(): ProcessInfo[] {

@@ -108,13 +108,10 @@ export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ se
   const wall = (perf: number) => opts.epoch + (perf - t0);
   const ticker = setInterval(() => clock.tick(wall(performance.now())), 100);
   const pending = new InFlight();
+  const model: Model = { plan, transport, clock, t0, wall, signal: opts.signal, pending };
   let sent = 0;
   try {
-    if (plan.executor.type === "constant-arrival-rate" || plan.executor.type === "ramping-arrival-rate") {
-      sent = await openModel(plan, transport, clock, t0, wall, opts.signal, pending);
-    } else {
-      sent = await closedModel(plan, transport, clock, t0, wall, opts.signal, pending);
-    }
+    sent = isOpenModel(plan.executor) ? await openModel(model) : await closedModel(model);
     await pending.drained();
   } finally {
     clearInterval(ticker);
@@ -124,15 +121,19 @@ export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ se
   return { sent };
 }
 
-async function openModel(
-  plan: LoadPlan,
-  transport: Transport,
-  clock: WindowClock,
-  t0: number,
-  wall: (perf: number) => number,
-  signal: AbortSignal,
-  pending: InFlight,
-): Promise<number> {
+/** What both executors' loops share. */
+interface Model {
+  plan: LoadPlan;
+  transport: Transport;
+  clock: WindowClock;
+  /** performance.now() at the epoch. */
+  t0: number;
+  wall: (perf: number) => number;
+  signal: AbortSignal;
+  pending: InFlight;
+}
+
+async function openModel({ plan, transport, clock, t0, wall, signal, pending }: Model): Promise<number> {
   const executor = plan.executor as Extract<
     LoadPlan["executor"],
     { type: "constant-arrival-rate" | "ramping-arrival-rate" }
@@ -185,15 +186,7 @@ async function openModel(
   return sent;
 }
 
-async function closedModel(
-  plan: LoadPlan,
-  transport: Transport,
-  clock: WindowClock,
-  t0: number,
-  wall: (perf: number) => number,
-  signal: AbortSignal,
-  pending: InFlight,
-): Promise<number> {
+async function closedModel({ plan, transport, clock, t0, wall, signal, pending }: Model): Promise<number> {
   const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-vus" | "ramping-vus" }>;
   const durationMs = executorDurationMs(executor);
   const pick = picker(plan);

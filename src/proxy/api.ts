@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ProxyCollection } from "./collection.js";
+import { listenOn } from "./listen.js";
 import { ProxyMetrics } from "./metrics.js";
 import { ApiError } from "./toxics.js";
 
@@ -159,13 +159,11 @@ export class ProxyApi {
 
   async listen(host: string, port: number): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => resolve());
-    });
+    const address = await listenOn(server, host, port);
+    // Errors after listening (e.g. out of file descriptors on accept) must never crash the proxy.
+    server.on("error", () => undefined);
     this.server = server;
-    const a = server.address() as AddressInfo;
-    return `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+    return address;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { Socket } from "node:net";
+import { listenOn } from "./listen.js";
 import { splitHostPort } from "./tcp-proxy.js";
 import { type HttpMatch, matchesRequest, type ToxicSpec } from "./toxics.js";
 
@@ -44,19 +45,8 @@ export class HttpProxy {
         this.counters.connections(-1);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    this.address = await listenOn(server, host, port);
     this.server = server;
-    const addr = server.address();
-    this.address =
-      typeof addr === "object" && addr
-        ? `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`
-        : listen;
     return this.address;
   }
 

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Link } from "./link.js";
+import { listenOn } from "./listen.js";
 import type { ToxicSpec } from "./toxics.js";
 
 export interface ProxyCounters {
@@ -38,20 +39,9 @@ export class TcpProxy {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) =>
       this.accept(client),
     );
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    this.address = await listenOn(server, host, port);
     server.on("error", () => undefined);
     this.server = server;
-    const addr = server.address();
-    this.address =
-      typeof addr === "object" && addr
-        ? `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`
-        : listen;
     return this.address;
   }
 

@@ -1,14 +1,5 @@
-import { readFileSync } from "node:fs";
+import { starttimeOf } from "../faults/procfs.js";
 import type { RevertAction } from "./state.js";
-
-function starttimeOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Executes a revert without any state of the runner. Idempotent: SIGCONT to a running process is

@@ -2,6 +2,7 @@
  * The detached crash watchdog. It outlives a runner that is SIGKILLed and reverts that runner's faults
  * when the runner dies or stops renewing their leases. Usage: watchdog.js STATE_DIR RUN_ID RUNNER_PID
  */
+import { isAlive } from "../faults/procfs.js";
 import { executeRevert } from "./revert.js";
 import { LEASE_MS, listFaults, removeFault, removeRun } from "./state.js";
 
@@ -9,18 +10,9 @@ const [root, runId, pidText] = process.argv.slice(2);
 const runnerPid = Number(pidText);
 const POLL_MS = 200;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function sweep(): Promise<boolean> {
   if (!root || !runId) return false;
-  const runnerAlive = alive(runnerPid);
+  const runnerAlive = isAlive(runnerPid);
   for (const { fault, leaseAgeMs } of listFaults(root, runId)) {
     if (runnerAlive && leaseAgeMs < LEASE_MS) continue;
     await executeRevert(fault.revert);

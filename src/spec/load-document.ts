@@ -2,7 +2,7 @@ import type { LoadPlan } from "../core/load-plan.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { readLoadBody } from "./load-test.js";
 import { checkKeys, isRecord, type Reporter } from "./reporter.js";
-import { diagnosticAt, parseSource, positionOf, readSource, type SourceDoc } from "./source.js";
+import { diagnosticAt, parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
 
 /** Reads a `kind: LoadTest` document into a plan, with file:line:col diagnostics. */
 export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Diagnostic[] } {
@@ -44,19 +44,7 @@ export async function loadLoadTestFile(
   try {
     text = await readSource(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: `cannot read: ${code === "ENOENT" ? "no such file" : (err as Error).message} (expected a LoadTest file or a URL)`,
-          severity: "error",
-        },
-      ],
-    };
+    return { diagnostics: [unreadable(file, err, "a LoadTest file or a URL")] };
   }
   const parsed = parseSource(file, text);
   if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };

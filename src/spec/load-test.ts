@@ -283,7 +283,12 @@ export function readLoadBody(
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i;
 
+/** localhost, 127.0.0.0/8 or ::1 (bracketed or not). */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 /** Targets other than loopback need an explicit --allow-remote. */
 export function remoteTargets(plan: LoadPlan): string[] {
-  return plan.requests.filter((q) => !LOOPBACK.test(new URL(q.url).hostname)).map((q) => q.url);
+  return plan.requests.filter((q) => !isLoopback(new URL(q.url).hostname)).map((q) => q.url);
 }

@@ -1,7 +1,7 @@
 import type { ExperimentSpec } from "../core/experiment.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { readExperiment } from "./experiment.js";
-import { parseSource, readSource } from "./source.js";
+import { parseSource, readSource, unreadable } from "./source.js";
 
 export interface LoadedExperiment {
   spec?: ExperimentSpec;
@@ -14,20 +14,7 @@ export async function loadExperimentFile(file: string): Promise<LoadedExperiment
   try {
     text = await readSource(file);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "is a directory" : e.message;
-    return {
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: `cannot read: ${why} (expected an experiment file in YAML or JSON)`,
-          severity: "error",
-        },
-      ],
-    };
+    return { diagnostics: [unreadable(file, err, "an experiment file in YAML or JSON")] };
   }
   return loadExperimentText(file, text);
 }

@@ -1,7 +1,15 @@
 import type { AlertConditionDef, Indicator, MetricSource, Objective, Slo } from "../slo/model.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { checkKeys, isRecord, type Reporter } from "./reporter.js";
-import { diagnosticAt, type Path, parseSource, positionOf, readSource, type SourceDoc } from "./source.js";
+import {
+  diagnosticAt,
+  type Path,
+  parseSource,
+  positionOf,
+  readSource,
+  type SourceDoc,
+  unreadable,
+} from "./source.js";
 
 const KINDS = [
   "SLO",
@@ -389,20 +397,7 @@ export async function loadOpenSloFile(file: string): Promise<{ slos: Slo[]; diag
   try {
     text = await readSource(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return {
-      slos: [],
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: `cannot read: ${code === "ENOENT" ? "no such file" : (err as Error).message} (expected OpenSLO v1 YAML)`,
-          severity: "error",
-        },
-      ],
-    };
+    return { slos: [], diagnostics: [unreadable(file, err, "OpenSLO v1 YAML")] };
   }
   const parsed = parseSource(file, text);
   if (hasErrors(parsed.diagnostics)) return { slos: [], diagnostics: parsed.diagnostics };

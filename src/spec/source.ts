@@ -144,3 +144,18 @@ export function diagnosticAt(
   const { line, col } = positionOf(src, path, key);
   return { file: src.file, line, col, path: formatPath(path), message, severity };
 }
+
+/** The one diagnostic for a file or URL that cannot be read; `expected` says what should have been there. */
+export function unreadable(file: string, err: unknown, expected: string): Diagnostic {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
+  return {
+    file,
+    line: 1,
+    col: 1,
+    path: "",
+    message: `cannot read: ${why} (expected ${expected})`,
+    severity: "error",
+  };
+}

@@ -40,20 +40,3 @@ export function readDuration(v: unknown, path: Path, r: Reporter): number | unde
   r.error(path, `got ${JSON.stringify(v)} (expected seconds or a duration such as "500ms", "10s", "5m")`);
   return undefined;
 }
-
-/** Substitution placeholders left after run-time substitution name a missing variable. */
-export function unresolvedIn(v: unknown): string | undefined {
-  if (typeof v === "string") return /\$\{([^}]+)\}/.exec(v)?.[1];
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      const hit = unresolvedIn(item);
-      if (hit) return hit;
-    }
-  } else if (v && typeof v === "object") {
-    for (const item of Object.values(v)) {
-      const hit = unresolvedIn(item);
-      if (hit) return hit;
-    }
-  }
-  return undefined;
-}

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
+import { isAlive } from "../faults/procfs.js";
 import { MIGRATIONS } from "./migrations.js";
 import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus } from "./store.js";
 
@@ -29,15 +30,6 @@ interface RunRow {
   runner_pid: number;
   runner_host: string;
   journal: string | null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function summary(row: RunRow): RunSummary {
@@ -103,7 +95,7 @@ export class SqliteStore implements Store {
       "UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at) WHERE id = ? AND status = 'running'",
     );
     for (const row of rows) {
-      if (row.runner_host === host && !alive(row.runner_pid)) update.run(row.id);
+      if (row.runner_host === host && !isAlive(row.runner_pid)) update.run(row.id);
     }
   }
 
