@@ -142,6 +142,33 @@ Examples:
       process.exitCode = await proxyCommand(flags);
     });
 
+  program
+    .command("rollout")
+    .description("progressive delivery: a weighted router, Argo-style steps and a Kayenta-style judge")
+    .argument("<file|action>", "a Rollout file, or status | promote | abort")
+    .argument("[name]", "with an action: the rollout's metadata.name (optional when only one runs)")
+    .option("--full", "with promote: skip every remaining step and give the canary 100%")
+    .option("--reason <text>", "with abort: why, for the record")
+    .option("--json", "print NDJSON events (status: JSON)")
+    .option("--quiet", "print only the decision")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand rollout rollout.yaml                # runs the steps, rolls back on a failed analysis
+  withstand rollout status                      # every rollout running on this machine
+  withstand rollout promote orders              # end a pause or an inconclusive hold
+  withstand rollout promote orders --full       # skip the remaining steps
+  withstand rollout abort orders                # canary weight 0 now
+
+Exit codes: 0 promoted, 1 rolled back by analysis, 2 invalid input, 3 aborted by the user (abort, Ctrl-C, halt).`,
+    )
+    .action(async (first: string, name: string | undefined, flags) => {
+      const { rolloutCommand } = await import("./rollout.js");
+      process.exitCode = await rolloutCommand(first, name, flags);
+    });
+
   const slo = program.command("slo").description("SLOs and error budgets from OpenSLO v1 documents");
   slo
     .command("status")

@@ -4,6 +4,7 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../spec/diagnostic
 import { loadExperimentText } from "../spec/load.js";
 import { readLoadTest } from "../spec/load-document.js";
 import { readOpenSlo } from "../spec/openslo.js";
+import { readRollout } from "../spec/rollout.js";
 import { parseSource, readSource, unreadable } from "../spec/source.js";
 
 interface Checked {
@@ -39,6 +40,15 @@ async function checkFile(file: string): Promise<Checked> {
       ? `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`
       : "";
     return { file, valid: !!p && !hasErrors(diagnostics), kind: "LoadTest", summary, diagnostics };
+  }
+  if (first && kind?.kind === "native" && kind.nativeKind === "Rollout") {
+    const r = readRollout(first);
+    const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
+    const s = r.spec;
+    const summary = s
+      ? `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""})`
+      : "";
+    return { file, valid: !!s && !hasErrors(diagnostics), kind: "Rollout", summary, diagnostics };
   }
   if (first && (first.value as { apiVersion?: unknown } | null)?.apiVersion === "openslo/v1") {
     const r = readOpenSlo(parsed.docs);

@@ -1,5 +1,6 @@
 import type { ExitCode, RunStatus } from "./exit-codes.js";
 import type { Outcome } from "./journal.js";
+import type { MetricVerdict } from "./judge.js";
 
 /** Typed run events. The engine emits them; the CLI, the store and the server subscribe. */
 export type Phase = "hypothesis-before" | "method" | "hypothesis-after" | "hypothesis-during" | "rollbacks";
@@ -33,6 +34,30 @@ export type RunEvent = Base &
     | { type: "fault-reverted"; faultId: string; kind: string; activity: string; how: string }
     | { type: "warning"; message: string }
     | { type: "load-window"; name: string; count: number; errors: number; p99Ms: number }
+    | { type: "rollout-step"; step: number; of: number; description: string }
+    | { type: "rollout-weight"; weight: number; reason: string }
+    | {
+        type: "rollout-measurement";
+        /** The step's index, or -1 for background analysis. */
+        step: number;
+        analysis: string;
+        index: number;
+        phase: "Successful" | "Failed" | "Inconclusive" | "Error";
+        reason: string;
+        score?: number;
+        verdict?: string;
+        metrics: MetricVerdict[];
+      }
+    | { type: "rollout-analysis"; step: number; analysis: string; phase: string; reason: string }
+    | { type: "rollout-paused"; reason: string }
+    | { type: "rollout-resumed"; by: string }
+    | {
+        type: "rollout-finished";
+        decision: "promoted" | "rolled-back" | "aborted";
+        reason: string;
+        exitCode: ExitCode;
+        durationMs: number;
+      }
     | {
         type: "run-finished";
         status: RunStatus;

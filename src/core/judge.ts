@@ -121,6 +121,8 @@ export interface MetricVerdict {
 
 const TOLERANCE = 0.25;
 
+const fmt = (n: number) => (Number.isFinite(n) ? Number(n.toPrecision(4)).toString() : String(n));
+
 export function classifyMetric(
   cfg: MetricConfig,
   controlRaw: readonly number[],
@@ -174,7 +176,7 @@ export function classifyMetric(
   const bound = TOLERANCE * Math.abs(test.estimate);
   const allowedIncrease = cfg.allowedIncrease ?? 1;
   const allowedDecrease = cfg.allowedDecrease ?? 1;
-  const numbers = `shift ${test.estimate.toPrecision(4)} (${(confLevel * 100).toFixed(0)}% CI ${test.lower.toPrecision(4)}..${test.upper.toPrecision(4)}), mean ratio ${effectSize.toFixed(3)}, p=${test.pValue.toPrecision(3)}`;
+  const numbers = `canary mean ${fmt(base.experimentMean)} vs baseline ${fmt(base.controlMean)} (ratio ${effectSize.toFixed(3)}, ${experiment.length} vs ${control.length} points), shift ${fmt(test.estimate)} (${(confLevel * 100).toFixed(0)}% CI ${fmt(test.lower)}..${fmt(test.upper)}), p=${test.pValue.toPrecision(3)}`;
   const high =
     cfg.direction !== "decrease" && test.lower > bound && test.lower > 0 && effectSize >= allowedIncrease;
   const low =

@@ -59,21 +59,8 @@ export class PrometheusSource implements SliSource {
   ) {}
 
   private async scalar(query: string, atMs: number): Promise<number> {
-    const u = `${this.url.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(query)}&time=${atMs / 1000}`;
-    let res: Response;
-    try {
-      res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
-    } catch (err) {
-      throw new SourceError(`Prometheus ${this.url} unreachable: ${(err as Error).message}`);
-    }
-    const body = (await res.json().catch(() => ({}))) as {
-      status?: string;
-      error?: string;
-      data?: { result?: { value: [number, string] }[] };
-    };
-    if (body.status !== "success")
-      throw new SourceError(`Prometheus query failed: ${body.error ?? res.status}: ${query}`);
-    const v = body.data?.result?.[0]?.value[1];
+    const result = await promQuery(this.url, "query", { query, time: String(atMs / 1000) });
+    const v = (result[0] as { value?: [number, string] } | undefined)?.value?.[1];
     return v === undefined ? Number.NaN : Number(v);
   }
 
@@ -106,4 +93,46 @@ export function sourceFor(slo: Slo, windows: WindowReader): SliSource {
   throw new SourceError(
     `${slo.loc}: ${slo.name}: unsupported metric source type ${s.type} (expected prometheus or withstand)`,
   );
+}
+
+type PromSeries = { metric?: Record<string, string>; value?: [number, string]; values?: [number, string][] };
+
+/** One Prometheus HTTP API call; the `result` list of a successful answer, a SourceError otherwise. */
+export async function promQuery(
+  baseUrl: string,
+  endpoint: "query" | "query_range",
+  params: Record<string, string>,
+): Promise<PromSeries[]> {
+  const u = `${baseUrl.replace(/\/$/, "")}/api/v1/${endpoint}?${new URLSearchParams(params)}`;
+  let res: Response;
+  try {
+    res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new SourceError(`Prometheus ${baseUrl} unreachable: ${(err as Error).message}`);
+  }
+  const body = (await res.json().catch(() => ({}))) as {
+    status?: string;
+    error?: string;
+    data?: { result?: PromSeries[] };
+  };
+  if (body.status !== "success")
+    throw new SourceError(`Prometheus query failed: ${body.error ?? res.status}: ${params.query}`);
+  return body.data?.result ?? [];
+}
+
+/** Every sample of every series a range query returns, as numbers (NaN kept for the judge's nanStrategy). */
+export async function promRangeValues(
+  baseUrl: string,
+  query: string,
+  fromMs: number,
+  toMs: number,
+  stepS: number,
+): Promise<number[]> {
+  const result = await promQuery(baseUrl, "query_range", {
+    query,
+    start: String(fromMs / 1000),
+    end: String(toMs / 1000),
+    step: String(stepS),
+  });
+  return result.flatMap((s) => (s.values ?? []).map(([, v]) => Number(v)));
 }

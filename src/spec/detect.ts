@@ -6,7 +6,7 @@ export type DocumentKind =
   | { kind: "native"; nativeKind: string }
   | { kind: "unknown"; reason: string };
 
-export const NATIVE_KINDS = ["Experiment", "LoadTest"] as const;
+export const NATIVE_KINDS = ["Experiment", "LoadTest", "Rollout"] as const;
 
 export function detectKind(value: unknown): DocumentKind {
   if (!isRecord(value)) return { kind: "unknown", reason: "expected a mapping at the top level" };

@@ -1,6 +1,6 @@
 /**
  * A load target in its own process, so the generator under test never shares its event loop.
- * Usage: target-server.js [--delay MS] [--fail-every N] [--stall-at MS --stall-for MS]
+ * Usage: target-server.js [--delay MS] [--fail-every N] [--stall-at MS --stall-for MS] [--port N]
  * Prints "port N" when listening. --stall-at pauses all responses once for --stall-for ms.
  */
 import { createServer } from "node:http";
@@ -32,5 +32,7 @@ const server = createServer((_req, res) => {
   else send();
 });
 server.keepAliveTimeout = 30_000;
-server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${(server.address() as AddressInfo).port}\n`));
+server.listen(arg("--port", 0), "127.0.0.1", () =>
+  process.stdout.write(`port ${(server.address() as AddressInfo).port}\n`),
+);
 process.on("SIGTERM", () => process.exit(0));

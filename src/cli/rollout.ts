@@ -1,0 +1,265 @@
+import pc from "picocolors";
+import { formatDuration } from "../core/duration.js";
+import { EventBus, type RunEvent } from "../core/events.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { toStored } from "../core/window.js";
+import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "../rollout/control.js";
+import { RolloutController, type RolloutResult } from "../rollout/controller.js";
+import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
+import { loadRolloutFile } from "../spec/rollout.js";
+import { SqliteStore, storePath } from "../store/sqlite.js";
+import { failUsage } from "./fail.js";
+import { type OutputMode, outputMode } from "./output.js";
+import { newRunId } from "./run-session.js";
+
+export interface RolloutFlags {
+  store?: string;
+  json?: boolean;
+  quiet?: boolean;
+  full?: boolean;
+  reason?: string;
+}
+
+const ACTIONS = ["status", "promote", "abort"];
+
+/** The live view: one line per decision-relevant event, and a traffic line every few seconds. */
+function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: (s: RolloutStatus) => void } {
+  const c = mode === "tty" ? pc : pc.createColors(false);
+  const out = (s: string) => {
+    if (mode !== "quiet" && mode !== "json") process.stdout.write(`${s}\n`);
+  };
+  const pct = (e: number, n: number) => (n === 0 ? "-" : `${((e / n) * 100).toFixed(2)}%`);
+  return {
+    onEvent: (e) => {
+      if (mode === "json") {
+        process.stdout.write(`${JSON.stringify(e)}\n`);
+        return;
+      }
+      switch (e.type) {
+        case "rollout-step":
+          out(`${c.bold(`step ${e.step + 1}/${e.of}`)} ${e.description}`);
+          break;
+        case "rollout-weight":
+          out(`  ${c.cyan("weight")} canary ${e.weight}% ${c.dim(`(${e.reason})`)}`);
+          break;
+        case "rollout-measurement": {
+          const mark =
+            e.phase === "Successful"
+              ? c.green("✓")
+              : e.phase === "Failed" || e.phase === "Error"
+                ? c.red("✗")
+                : c.yellow("?");
+          const who = e.step < 0 ? "background" : `step ${e.step + 1}`;
+          out(
+            `  ${mark} ${who} analysis #${e.index + 1}: ${e.phase}${e.score !== undefined ? ` score ${e.score}` : ""}`,
+          );
+          for (const m of e.metrics) {
+            const cls =
+              m.classification === "Pass"
+                ? c.green(m.classification)
+                : m.classification === "NoData"
+                  ? c.yellow(c.bold("NO DATA"))
+                  : c.red(m.classification);
+            out(
+              `      ${m.name.padEnd(12)} ${cls}${m.critical ? c.red(" critical") : ""} ${c.dim(m.reason)}`,
+            );
+          }
+          if (e.phase !== "Successful") out(`      ${c.dim(e.reason)}`);
+          break;
+        }
+        case "rollout-paused":
+          out(`  ${c.yellow("paused")} ${e.reason}`);
+          break;
+        case "rollout-resumed":
+          out(`  ${c.cyan("resumed")} by ${e.by}`);
+          break;
+        case "fault-injected":
+          if (e.kind === "upstream") out(`  ${c.dim(`${e.activity}: pid ${e.targets.join(", ")}`)}`);
+          break;
+        case "warning":
+          out(`  ${c.yellow("warning")} ${e.message}`);
+          break;
+        default:
+          break;
+      }
+    },
+    traffic: (s) =>
+      out(
+        c.dim(
+          `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
+        ),
+      ),
+  };
+}
+
+async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> {
+  const { spec, diagnostics } = await loadRolloutFile(file);
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (!spec || hasErrors(diagnostics)) return EXIT.invalid;
+  const mode = outputMode(flags);
+  const runId = newRunId();
+  const bus = new EventBus();
+  const view = renderer(mode);
+  bus.on(view.onEvent);
+  const store = new SqliteStore(storePath(flags.store));
+  store.beginRun({
+    id: runId,
+    kind: "rollout",
+    title: `rollout ${spec.name}`,
+    source: spec.file,
+    startedAt: new Date().toISOString(),
+  });
+  bus.on((e) => store.appendEvent(e));
+  let control: ControlServer | undefined;
+  const controller = new RolloutController(spec, {
+    runId,
+    bus,
+    onWindow: (version, w) => {
+      if (w.count > 0 || version === "stable") store.appendWindow(runId, `router:${version}`, toStored(w));
+    },
+    onChange: () => control?.write(),
+    onListening: (address) => {
+      if (mode !== "json" && mode !== "quiet")
+        process.stdout.write(
+          `  router on http://${address} · control: withstand rollout status|promote|abort ${spec.name}\n`,
+        );
+    },
+  });
+  control = new ControlServer(spec.name, {
+    status: () => controller.status(),
+    promote: (full) => controller.promote(full),
+    abort: (reason) => controller.abort(reason),
+  });
+  try {
+    await control.start();
+  } catch (err) {
+    store.close();
+    failUsage(`${file}: ${(err as Error).message}`);
+  }
+  const onInt = () => controller.abort("interrupted (Ctrl-C)");
+  const onHalt = () => controller.abort("halted (withstand halt)");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onInt);
+  process.on("SIGUSR1", onHalt);
+  const c = mode === "tty" ? pc : pc.createColors(false);
+  if (mode !== "json" && mode !== "quiet")
+    process.stdout.write(
+      `${c.bold("withstand")} rollout ${c.dim(runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
+    );
+  const ticker = setInterval(() => {
+    control?.write();
+    view.traffic(controller.status());
+  }, 5000);
+  ticker.unref();
+  let result: RolloutResult;
+  try {
+    result = await controller.run();
+  } finally {
+    clearInterval(ticker);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onInt);
+    process.off("SIGUSR1", onHalt);
+    await control.close();
+  }
+  store.finishRun(runId, {
+    status:
+      result.decision === "promoted" ? "completed" : result.decision === "aborted" ? "aborted" : "completed",
+    deviated: result.decision !== "promoted",
+    outcome: result.decision,
+    exitCode: result.exitCode,
+    endedAt: new Date().toISOString(),
+    durationMs: result.durationMs,
+    result: {
+      spec: { name: spec.name, steps: result.status.steps },
+      decision: result.decision,
+      reason: result.reason,
+      status: result.status,
+      analyses: result.analyses,
+    },
+  });
+  store.close();
+  if (mode === "quiet") process.stdout.write(`${result.decision}\n`);
+  else if (mode !== "json") {
+    view.traffic(result.status);
+    const label =
+      result.decision === "promoted"
+        ? c.green(c.bold("PROMOTED"))
+        : result.decision === "aborted"
+          ? c.yellow(c.bold("ABORTED"))
+          : c.red(c.bold("ROLLED BACK"));
+    process.stdout.write(`${label} ${spec.name} in ${formatDuration(result.durationMs)}: ${result.reason}\n`);
+  }
+  return result.exitCode;
+}
+
+function pickRollout(name: string | undefined): string {
+  if (name) return name;
+  const active = activeRollouts();
+  if (active.length === 1 && active[0]) return active[0].name;
+  if (active.length === 0) failUsage("no rollout is running on this machine");
+  failUsage(`several rollouts are running (${active.map((a) => a.name).join(", ")}): name one`);
+}
+
+async function controlCommand(
+  action: string,
+  name: string | undefined,
+  flags: RolloutFlags,
+): Promise<ExitCode> {
+  if (action === "status" && !name) {
+    const active = activeRollouts();
+    if (flags.json) process.stdout.write(`${JSON.stringify(active)}\n`);
+    else if (active.length === 0) process.stdout.write("no rollout is running\n");
+    else
+      for (const s of active)
+        process.stdout.write(
+          `${s.name}  ${s.phase}  step ${s.step + 1}/${s.steps.length}  canary ${s.weight}%  ${s.message}\n`,
+        );
+    return EXIT.ok;
+  }
+  const target = pickRollout(name);
+  let reply: { status: number; body: unknown };
+  try {
+    reply =
+      action === "status"
+        ? await sendControl(target, "GET", "/status")
+        : action === "promote"
+          ? await sendControl(target, "POST", `/promote${flags.full ? "?full=1" : ""}`)
+          : await sendControl(
+              target,
+              "POST",
+              `/abort?reason=${encodeURIComponent(flags.reason ?? "aborted by the user")}`,
+            );
+  } catch (err) {
+    failUsage(`rollout ${action} ${target}: ${(err as Error).message}`);
+  }
+  if (flags.json || action === "status") {
+    const s = reply.body as RolloutStatus;
+    if (flags.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    else {
+      process.stdout.write(
+        `${s.name}: ${s.phase}, step ${s.step + 1}/${s.steps.length}, canary weight ${s.weight}%, router http://${s.router}\n  ${s.message}\n`,
+      );
+      s.steps.forEach((d, i) => {
+        process.stdout.write(`  ${i === s.step ? "▶" : " "} ${i + 1}. ${d}\n`);
+      });
+      for (const a of s.analyses) {
+        const last = a.measurements.at(-1);
+        process.stdout.write(
+          `  analysis ${a.name} (${a.step < 0 ? "background" : `step ${a.step + 1}`}): ${a.phase}, ${a.measurements.length} measurements${last ? `; last: ${last.reason}` : ""}\n`,
+        );
+      }
+    }
+  } else process.stdout.write(`${target}: ${(reply.body as { message: string }).message}\n`);
+  return EXIT.ok;
+}
+
+export async function rolloutCommand(
+  first: string,
+  name: string | undefined,
+  flags: RolloutFlags,
+): Promise<ExitCode> {
+  if (ACTIONS.includes(first)) return controlCommand(first, name, flags);
+  if (name !== undefined)
+    failUsage(`rollout ${first} ${name}: expected one FILE, or status|promote|abort [NAME]`);
+  return runRollout(first, flags);
+}

@@ -1,0 +1,182 @@
+import { type Env, parseCondition } from "./condition.js";
+import type { Judgement, MetricConfig } from "./judge.js";
+
+/** The model of a `kind: Rollout` document and the pure rules of its analysis runs (Argo's semantics). */
+export type Version = "stable" | "canary";
+
+export interface UpstreamSpec {
+  /** Where the version answers; with a command and no url, withstand picks a free port (PORT, ${port}). */
+  url?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  readyTimeoutMs: number;
+}
+
+export type RouterMeasure = "error-rate" | "latency";
+
+export interface RolloutMetric extends MetricConfig {
+  source: "router" | "prometheus";
+  measure?: RouterMeasure;
+  /** A PromQL query run once per version with {{version}} substituted; every returned sample is a point. */
+  query?: string;
+  prometheus?: string;
+}
+
+export interface AnalysisSpec {
+  /** Where the analysis sits in the document, for messages. */
+  loc: string;
+  intervalMs?: number;
+  count?: number;
+  initialDelayMs: number;
+  metrics: RolloutMetric[];
+  confidence: number;
+  thresholds: { pass: number; marginal: number };
+  weights: Record<string, number>;
+  successCondition?: string;
+  failureCondition?: string;
+  failureLimit: number;
+  inconclusiveLimit: number;
+  consecutiveErrorLimit: number;
+}
+
+export type Step =
+  | { kind: "setWeight"; weight: number; loc: string }
+  | { kind: "pause"; durationMs?: number; loc: string }
+  | { kind: "analysis"; analysis: AnalysisSpec; loc: string };
+
+export interface RolloutSpec {
+  name: string;
+  file: string;
+  listen: { host: string; port: number };
+  stable: UpstreamSpec;
+  canary: UpstreamSpec;
+  stickiness?: { header?: string; cookie?: string };
+  steps: Step[];
+  background?: AnalysisSpec & { startingStep: number };
+  /** How long a rollback waits for requests already on the canary before stopping it. */
+  drainTimeoutMs: number;
+}
+
+export type MeasurementPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
+
+export interface Measurement {
+  index: number;
+  startedAt: string;
+  finishedAt: string;
+  phase: MeasurementPhase;
+  reason: string;
+  judgement?: Judgement;
+  /** Per metric: the canary and baseline means and their ratio, as the conditions see them. */
+  values: Record<string, { canary: number; baseline: number; ratio: number; classification: string }>;
+}
+
+/** What conditions can name: score, verdict, result.{score,verdict} and <metric>.{canary,baseline,ratio,classification}. */
+export function conditionEnv(j: Judgement, values: Measurement["values"]): Env {
+  return { score: j.score, verdict: j.verdict, result: { score: j.score, verdict: j.verdict }, ...values };
+}
+
+/**
+ * A measurement's phase. The no-data policy wins over conditions: an inconclusive no-data judgement is
+ * Inconclusive whatever the conditions say. Then Argo's rules: failureCondition true → Failed; with a
+ * successCondition, true → Successful, false → Failed (or Inconclusive when a failureCondition exists
+ * too); without conditions the judge's verdict decides (Pass → Successful, Fail → Failed, Marginal →
+ * Inconclusive).
+ */
+export function measurementPhase(
+  spec: Pick<AnalysisSpec, "successCondition" | "failureCondition">,
+  j: Judgement,
+  values: Measurement["values"],
+): { phase: MeasurementPhase; reason: string } {
+  if (j.verdict === "Inconclusive") return { phase: "Inconclusive", reason: j.reason };
+  const env = conditionEnv(j, values);
+  const run = (expr: string) => {
+    const parsed = parseCondition(expr);
+    if (!parsed.ok) throw new Error(`condition ${JSON.stringify(expr)}: ${parsed.error}`);
+    return parsed.eval(env);
+  };
+  if (spec.failureCondition !== undefined && run(spec.failureCondition))
+    return { phase: "Failed", reason: `failureCondition ${spec.failureCondition} is true; ${j.reason}` };
+  if (spec.successCondition !== undefined) {
+    if (run(spec.successCondition))
+      return {
+        phase: "Successful",
+        reason: `successCondition ${spec.successCondition} is true; ${j.reason}`,
+      };
+    return spec.failureCondition !== undefined
+      ? {
+          phase: "Inconclusive",
+          reason: `neither ${spec.successCondition} nor ${spec.failureCondition} is true; ${j.reason}`,
+        }
+      : { phase: "Failed", reason: `successCondition ${spec.successCondition} is false; ${j.reason}` };
+  }
+  if (spec.failureCondition !== undefined)
+    return { phase: "Successful", reason: `failureCondition ${spec.failureCondition} is false; ${j.reason}` };
+  const phase = j.verdict === "Pass" ? "Successful" : j.verdict === "Fail" ? "Failed" : "Inconclusive";
+  return { phase, reason: `judge: ${j.verdict}, ${j.reason}` };
+}
+
+export type AnalysisPhase = "Running" | "Successful" | "Failed" | "Inconclusive" | "Error";
+
+/** Argo's AnalysisRun bookkeeping: limits are "more than N", -1 disables failureLimit. */
+export function analysisPhase(
+  spec: Pick<
+    AnalysisSpec,
+    "failureLimit" | "inconclusiveLimit" | "consecutiveErrorLimit" | "count" | "intervalMs"
+  >,
+  measurements: readonly Pick<Measurement, "phase">[],
+  /** Background analysis without a count runs until the rollout ends. */
+  untilStopped = false,
+): { phase: AnalysisPhase; reason: string } {
+  let failed = 0;
+  let inconclusive = 0;
+  let consecutiveErrors = 0;
+  for (const m of measurements) {
+    if (m.phase === "Failed") failed++;
+    if (m.phase === "Inconclusive") inconclusive++;
+    consecutiveErrors = m.phase === "Error" ? consecutiveErrors + 1 : 0;
+  }
+  if (consecutiveErrors > spec.consecutiveErrorLimit)
+    return {
+      phase: "Error",
+      reason: `${consecutiveErrors} consecutive measurement errors (consecutiveErrorLimit ${spec.consecutiveErrorLimit})`,
+    };
+  if (spec.failureLimit >= 0 && failed > spec.failureLimit)
+    return { phase: "Failed", reason: `${failed} failed measurements (failureLimit ${spec.failureLimit})` };
+  if (inconclusive > spec.inconclusiveLimit)
+    return {
+      phase: "Inconclusive",
+      reason: `${inconclusive} inconclusive measurements (inconclusiveLimit ${spec.inconclusiveLimit})`,
+    };
+  const wanted = plannedCount(spec, untilStopped);
+  if (wanted !== undefined && measurements.length >= wanted) {
+    // Never Successful on errors alone (argo-rollouts#4479): with no successful measurement, ask a human.
+    if (!measurements.some((m) => m.phase === "Successful"))
+      return { phase: "Inconclusive", reason: `none of ${measurements.length} measurements succeeded` };
+    return { phase: "Successful", reason: `${measurements.length} measurements, ${failed} failed` };
+  }
+  return { phase: "Running", reason: `${measurements.length} of ${wanted ?? "unlimited"} measurements` };
+}
+
+/** Neither interval nor count: one measurement. Interval alone: unlimited. */
+export function plannedCount(
+  spec: Pick<AnalysisSpec, "count" | "intervalMs">,
+  untilStopped = false,
+): number | undefined {
+  if (spec.count !== undefined && spec.count > 0) return spec.count;
+  if (untilStopped || spec.intervalMs !== undefined) return undefined;
+  return 1;
+}
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "setWeight":
+      return `setWeight ${step.weight}`;
+    case "pause":
+      return step.durationMs === undefined ? "pause (until promoted)" : `pause ${step.durationMs / 1000}s`;
+    case "analysis": {
+      const a = step.analysis;
+      const n = plannedCount(a);
+      return `analysis ${a.metrics.map((m) => m.name).join(", ")}${a.intervalMs ? ` every ${a.intervalMs / 1000}s` : ""}${n ? ` x${n}` : ""}`;
+    }
+  }
+}

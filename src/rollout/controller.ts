@@ -1,0 +1,350 @@
+import type { EventBus, RunEvent } from "../core/events.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import {
+  type AnalysisPhase,
+  type AnalysisSpec,
+  analysisPhase,
+  describeStep,
+  type Measurement,
+  type RolloutSpec,
+  type Version,
+} from "../core/rollout.js";
+import { sleep } from "../core/sleep.js";
+import type { Window } from "../core/window.js";
+import { SafetyRegistry } from "../safety/registry.js";
+import { stateDir } from "../safety/state.js";
+import type { RolloutStatus } from "./control.js";
+import { measure } from "./measure.js";
+import { Router } from "./router.js";
+import { type RunningUpstream, startUpstream } from "./upstream.js";
+
+export type Decision = "promoted" | "rolled-back" | "aborted";
+
+export interface RolloutResult {
+  decision: Decision;
+  reason: string;
+  exitCode: ExitCode;
+  durationMs: number;
+  status: RolloutStatus;
+  analyses: AnalysisRecord[];
+}
+
+interface AnalysisRecord {
+  name: string;
+  step: number;
+  loc: string;
+  phase: AnalysisPhase;
+  reason: string;
+  measurements: Measurement[];
+}
+
+export interface ControllerOptions {
+  runId: string;
+  bus: EventBus;
+  onWindow?: (version: Version, w: Window) => void;
+  /** Called whenever the status changes (the control server rewrites its status file). */
+  onChange?: () => void;
+  /** Awaited after the decision and any canary stop, before the router closes (lets a load finish). */
+  beforeClose?: () => Promise<void>;
+  /** Called once the router listens, with its address. */
+  onListening?: (address: string) => void;
+}
+
+/**
+ * Runs one rollout: starts the versions it must, routes traffic, walks the steps, runs the analyses
+ * (inline and background) and decides. A failed analysis rolls back at once: the canary's weight drops
+ * to 0 before anything else happens, then its in-flight requests drain and, if withstand started it,
+ * it is stopped.
+ */
+export class RolloutController {
+  readonly router: Router;
+  private readonly registry: SafetyRegistry;
+  private readonly upstreams: RunningUpstream[] = [];
+  private readonly ended = new AbortController();
+  private decision: { decision: Decision; reason: string } | undefined;
+  private resume: (() => void) | undefined;
+  private promoteFull = false;
+  private phase: RolloutStatus["phase"] = "Starting";
+  private message = "starting";
+  private step = -1;
+  private readonly analyses: AnalysisRecord[] = [];
+  private readonly startedAt = new Date();
+  private urls: Record<Version, string>;
+
+  constructor(
+    private readonly spec: RolloutSpec,
+    private readonly opts: ControllerOptions,
+  ) {
+    this.urls = { stable: spec.stable.url ?? "", canary: spec.canary.url ?? "" };
+    this.registry = new SafetyRegistry(stateDir(), opts.runId, opts.bus, `rollout ${spec.name}`);
+    this.router = new Router({
+      name: spec.name,
+      stable: "http://127.0.0.1",
+      canary: "http://127.0.0.1",
+      stickiness: spec.stickiness,
+      ...(opts.onWindow ? { onWindow: opts.onWindow } : {}),
+    });
+  }
+
+  private emit(e: RunEvent): void {
+    this.opts.bus.emit(e);
+    this.opts.onChange?.();
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private setWeight(weight: number, reason: string): void {
+    this.router.setWeight(weight);
+    this.emit({ type: "rollout-weight", runId: this.opts.runId, ts: this.now(), weight, reason });
+  }
+
+  status(): RolloutStatus {
+    const s = this.router.stats;
+    return {
+      name: this.spec.name,
+      runId: this.opts.runId,
+      pid: process.pid,
+      phase: this.phase,
+      message: this.message,
+      step: this.step,
+      steps: this.spec.steps.map(describeStep),
+      weight: this.router.canaryWeight,
+      router: this.router.address,
+      stable: { url: this.urls.stable, requests: s.stable.total, errors: s.stable.errors },
+      canary: { url: this.urls.canary, requests: s.canary.total, errors: s.canary.errors },
+      analyses: this.analyses.map((a) => ({
+        name: a.name,
+        step: a.step,
+        phase: a.phase,
+        measurements: a.measurements.map((m) => ({
+          phase: m.phase,
+          reason: m.reason,
+          score: m.judgement?.score,
+        })),
+      })),
+      startedAt: this.startedAt.toISOString(),
+      updatedAt: this.now(),
+    };
+  }
+
+  /** `withstand rollout promote`: ends a pause (or an inconclusive hold); `full` skips every remaining step. */
+  promote(full: boolean): string {
+    if (this.decision) return `rollout already ${this.decision.decision}`;
+    if (full) this.promoteFull = true;
+    const waiting = this.resume;
+    if (waiting) {
+      this.resume = undefined;
+      this.emit({
+        type: "rollout-resumed",
+        runId: this.opts.runId,
+        ts: this.now(),
+        by: full ? "promote --full" : "promote",
+      });
+      waiting();
+      return full ? "promoting fully" : "resumed";
+    }
+    return full
+      ? "promoting fully after the current step"
+      : "not paused; nothing to promote (use --full to skip the remaining steps)";
+  }
+
+  /** Rolls back now: the canary's weight is 0 before this returns. */
+  abort(reason: string, decision: Decision = "aborted"): string {
+    if (this.decision) return `rollout already ${this.decision.decision}`;
+    this.decision = { decision, reason };
+    this.setWeight(0, `${decision === "aborted" ? "aborted" : "rolled back"}: ${reason}`);
+    this.phase = decision === "aborted" ? "Aborted" : "RolledBack";
+    this.message = reason;
+    this.ended.abort();
+    this.resume?.();
+    return "rolled back: canary weight is 0";
+  }
+
+  private waitForResume(reason: string, durationMs?: number): Promise<void> {
+    this.phase = "Paused";
+    this.message = reason;
+    this.emit({ type: "rollout-paused", runId: this.opts.runId, ts: this.now(), reason });
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.resume = undefined;
+        if (!this.decision) {
+          this.phase = "Progressing";
+          this.message = `step ${this.step + 1}`;
+        }
+        resolve();
+      };
+      const timer = durationMs === undefined ? undefined : setTimeout(done, durationMs);
+      this.resume = done;
+      if (this.ended.signal.aborted) done();
+    });
+  }
+
+  private async runAnalysis(
+    a: AnalysisSpec,
+    step: number,
+    untilStopped: boolean,
+    signal: AbortSignal,
+  ): Promise<AnalysisRecord> {
+    const record: AnalysisRecord = {
+      name: a.metrics.map((m) => m.name).join(", "),
+      step,
+      loc: a.loc,
+      phase: "Running",
+      reason: "",
+      measurements: [],
+    };
+    this.analyses.push(record);
+    await sleep(a.initialDelayMs, signal);
+    const interval = a.intervalMs ?? 10_000;
+    let from = Date.now();
+    while (!signal.aborted) {
+      await sleep(interval, signal);
+      if (signal.aborted) break;
+      const to = Date.now();
+      const m = await measure(a, this.router, record.measurements.length, from, to);
+      from = to;
+      if (this.decision) break;
+      record.measurements.push(m);
+      this.emit({
+        type: "rollout-measurement",
+        runId: this.opts.runId,
+        ts: m.finishedAt,
+        step,
+        analysis: record.name,
+        index: m.index,
+        phase: m.phase,
+        reason: m.reason,
+        ...(m.judgement ? { score: m.judgement.score, verdict: m.judgement.verdict } : {}),
+        metrics: m.judgement?.metrics ?? [],
+      });
+      const p = analysisPhase(a, record.measurements, untilStopped);
+      record.phase = p.phase;
+      record.reason = p.reason;
+      if (p.phase !== "Running") break;
+    }
+    if (record.phase === "Running") {
+      record.phase = "Successful";
+      record.reason = `stopped with the rollout after ${record.measurements.length} measurements`;
+    }
+    this.emit({
+      type: "rollout-analysis",
+      runId: this.opts.runId,
+      ts: this.now(),
+      step,
+      analysis: record.name,
+      phase: record.phase,
+      reason: record.reason,
+    });
+    return record;
+  }
+
+  /** Acts on a finished analysis: Failed/Error roll back, Inconclusive holds for a human. */
+  private async settle(record: AnalysisRecord, where: string): Promise<void> {
+    if (record.phase === "Failed" || record.phase === "Error") {
+      const last = record.measurements.at(-1);
+      this.abort(
+        `${where} analysis ${record.phase.toLowerCase()}: ${record.reason}${last ? `; ${last.reason}` : ""}`,
+        "rolled-back",
+      );
+    } else if (record.phase === "Inconclusive" && !this.decision) {
+      await this.waitForResume(
+        `${where} analysis inconclusive (${record.reason}): waiting for \`withstand rollout promote ${this.spec.name}\` or \`abort\``,
+      );
+    }
+  }
+
+  async run(): Promise<RolloutResult> {
+    const t0 = performance.now();
+    let background: Promise<void> | undefined;
+    const backgroundStop = new AbortController();
+    try {
+      for (const v of ["stable", "canary"] as const) {
+        const up = await startUpstream(v, this.spec[v], this.registry);
+        this.upstreams.push(up);
+        this.urls[v] = up.url;
+      }
+      this.router.setUpstreams(this.urls.stable, this.urls.canary);
+      this.opts.onListening?.(await this.router.listen(this.spec.listen.host, this.spec.listen.port));
+      this.phase = "Progressing";
+      this.setWeight(0, "start");
+      const steps = this.spec.steps;
+      for (let i = 0; i < steps.length && !this.decision && !this.promoteFull; i++) {
+        const step = steps[i];
+        if (!step) continue;
+        this.step = i;
+        this.message = describeStep(step);
+        const bg = this.spec.background;
+        if (bg && !background && i >= bg.startingStep) {
+          background = this.runAnalysis(
+            bg,
+            -1,
+            true,
+            AbortSignal.any([backgroundStop.signal, this.ended.signal]),
+          ).then(async (r) => {
+            if (!this.decision) await this.settle(r, "background");
+          });
+        }
+        this.emit({
+          type: "rollout-step",
+          runId: this.opts.runId,
+          ts: this.now(),
+          step: i,
+          of: steps.length,
+          description: describeStep(step),
+        });
+        if (step.kind === "setWeight") this.setWeight(step.weight, `step ${i + 1}`);
+        else if (step.kind === "pause")
+          await this.waitForResume(
+            step.durationMs === undefined
+              ? `paused at step ${i + 1}: waiting for \`withstand rollout promote ${this.spec.name}\``
+              : `paused for ${step.durationMs / 1000}s at step ${i + 1}`,
+            step.durationMs,
+          );
+        else {
+          const record = await this.runAnalysis(step.analysis, i, false, this.ended.signal);
+          if (!this.decision) await this.settle(record, `step ${i + 1}`);
+        }
+      }
+      if (!this.decision) {
+        this.decision = {
+          decision: "promoted",
+          reason: this.promoteFull ? "promoted by the user (--full)" : "every step passed",
+        };
+        this.setWeight(100, "promoted");
+        this.phase = "Promoted";
+        this.message = this.decision.reason;
+      }
+    } catch (err) {
+      if (!this.decision) this.abort(`rollout failed: ${(err as Error).message}`, "rolled-back");
+    } finally {
+      backgroundStop.abort();
+      await background;
+      if (this.decision?.decision !== "promoted") {
+        const canary = this.upstreams.find((u) => u.version === "canary");
+        const drained = await this.router.stats.canary.drain(this.spec.drainTimeoutMs);
+        if (canary) await canary.stop(drained ? "rolled back" : "rolled back (drain timed out)");
+      }
+      await this.opts.beforeClose?.();
+      await this.router.close();
+      for (const u of this.upstreams.reverse()) await u.stop("rollout ended");
+      await this.registry.close();
+    }
+    const d = this.decision ?? { decision: "rolled-back" as const, reason: "no decision" };
+    const exitCode =
+      d.decision === "promoted" ? EXIT.ok : d.decision === "aborted" ? EXIT.aborted : EXIT.failed;
+    const durationMs = Math.round(performance.now() - t0);
+    this.emit({
+      type: "rollout-finished",
+      runId: this.opts.runId,
+      ts: this.now(),
+      decision: d.decision,
+      reason: d.reason,
+      exitCode,
+      durationMs,
+    });
+    return { ...d, exitCode, durationMs, status: this.status(), analyses: this.analyses };
+  }
+}

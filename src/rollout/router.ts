@@ -1,0 +1,284 @@
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { pickAtRandom, pickByHash } from "../core/murmur3.js";
+import type { Version } from "../core/rollout.js";
+import { newWindow, recordSample, type Window } from "../core/window.js";
+import { listenOn } from "../proxy/listen.js";
+
+/** One routed request, kept for the judge: it compares canary and baseline request by request. */
+export interface RoutedSample {
+  atMs: number;
+  latencyMs: number;
+  error: 0 | 1;
+}
+
+const MAX_BODY = 16 * 1024 * 1024;
+/** Samples older than this are dropped: no analysis looks further back than its interval. */
+const RETAIN_MS = 15 * 60_000;
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+]);
+
+class VersionStats {
+  samples: RoutedSample[] = [];
+  private head = 0;
+  window: Window;
+  inflight = 0;
+  total = 0;
+  errors = 0;
+  private drained: (() => void)[] = [];
+
+  constructor(version: Version) {
+    this.window = newWindow(Date.now(), { version });
+  }
+
+  record(s: RoutedSample, status: number | undefined, errorClass: string | undefined): void {
+    this.samples.push(s);
+    this.total++;
+    this.errors += s.error;
+    recordSample(this.window, { latencyMicros: Math.round(s.latencyMs * 1000), status, errorClass });
+    // Trim the front in batches so the array never grows without bound and never shifts per request.
+    const cutoff = s.atMs - RETAIN_MS;
+    while (this.head < this.samples.length && (this.samples[this.head]?.atMs ?? 0) < cutoff) this.head++;
+    if (this.head > 4096) {
+      this.samples = this.samples.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  between(fromMs: number, toMs: number): RoutedSample[] {
+    const out: RoutedSample[] = [];
+    for (let i = this.head; i < this.samples.length; i++) {
+      const s = this.samples[i] as RoutedSample;
+      if (s.atMs >= fromMs && s.atMs < toMs) out.push(s);
+    }
+    return out;
+  }
+
+  enter(): void {
+    this.inflight++;
+  }
+
+  leave(): void {
+    this.inflight--;
+    if (this.inflight === 0) for (const d of this.drained.splice(0)) d();
+  }
+
+  /** Resolves when no request is on this version any more, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.inflight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      this.drained.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  }
+}
+
+export interface RouterOptions {
+  name: string;
+  stable: string;
+  canary: string;
+  stickiness?: { header?: string; cookie?: string } | undefined;
+  /** Called every second with each version's closed window. */
+  onWindow?: (version: Version, w: Window) => void;
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * The canary router: an HTTP reverse proxy that splits traffic by weight. A request carrying the
+ * stickiness header or cookie is assigned by flagd's murmur3 bucketing; others at random. Every request
+ * is counted per version, with its latency, for the judge and the store.
+ */
+export class Router {
+  private server: Server | undefined;
+  private weight = 0;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  readonly stats: Record<Version, VersionStats> = {
+    stable: new VersionStats("stable"),
+    canary: new VersionStats("canary"),
+  };
+  private upstreams: Record<Version, URL>;
+  private ticker: NodeJS.Timeout | undefined;
+  /** Requests answered by the router itself because no upstream could (counted as errors of the version). */
+  failedOver = 0;
+  address = "";
+
+  constructor(private readonly opts: RouterOptions) {
+    this.upstreams = { stable: new URL(opts.stable), canary: new URL(opts.canary) };
+  }
+
+  /** Upstream URLs are known only once the versions started (a command may get a free port). */
+  setUpstreams(stable: string, canary: string): void {
+    this.upstreams = { stable: new URL(stable), canary: new URL(canary) };
+  }
+
+  get canaryWeight(): number {
+    return this.weight;
+  }
+
+  setWeight(w: number): void {
+    this.weight = Math.max(0, Math.min(100, w));
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 10_000;
+    this.address = await listenOn(this.server, host, port);
+    this.ticker = setInterval(() => this.closeWindows(), 1000);
+    this.ticker.unref();
+    return this.address;
+  }
+
+  private closeWindows(): void {
+    const now = Date.now();
+    for (const v of ["stable", "canary"] as const) {
+      const s = this.stats[v];
+      const w = s.window;
+      w.end = now;
+      s.window = newWindow(now, { version: v });
+      this.opts.onWindow?.(v, w);
+    }
+  }
+
+  pick(req: IncomingMessage): Version {
+    const st = this.opts.stickiness;
+    const raw = st?.header ? req.headers[st.header.toLowerCase()] : undefined;
+    const key =
+      (Array.isArray(raw) ? raw[0] : raw) ??
+      (st?.cookie ? cookieValue(req.headers.cookie, st.cookie) : undefined);
+    return key ? pickByHash(`${this.opts.name}${key}`, this.weight) : pickAtRandom(this.weight);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = performance.now();
+    const atMs = Date.now();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on("end", () => {
+      if (size > MAX_BODY) {
+        res.writeHead(413, { "content-type": "text/plain" }).end("request body over 16 MiB\n");
+        return;
+      }
+      const version = this.pick(req);
+      this.forward(req, res, Buffer.concat(chunks), version, startedAt, atMs, true);
+    });
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    version: Version,
+    startedAt: number,
+    atMs: number,
+    mayRetry: boolean,
+  ): void {
+    const stats = this.stats[version];
+    stats.enter();
+    const target = this.upstreams[version];
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    headers.host = target.host;
+    headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+    if (body.length > 0) headers["content-length"] = String(body.length);
+    let finished = false;
+    const finish = (status: number | undefined, errorClass: string | undefined) => {
+      if (finished) return;
+      finished = true;
+      stats.leave();
+      stats.record(
+        { atMs, latencyMs: performance.now() - startedAt, error: errorClass ? 1 : 0 },
+        status,
+        errorClass,
+      );
+    };
+    const upstream = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname.replace(/\/$/, "")}${req.url ?? "/"}`,
+        method: req.method,
+        headers,
+        agent: this.agent,
+      },
+      (up) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(up.headers))
+          if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        out["x-withstand-version"] = version;
+        res.writeHead(up.statusCode ?? 502, out);
+        up.pipe(res);
+        const status = up.statusCode ?? 502;
+        up.on("end", () => finish(status, status >= 500 ? "5xx" : undefined));
+        up.on("error", () => finish(status, "reset"));
+        res.on("close", () => finish(status, res.writableFinished ? undefined : "reset"));
+      },
+    );
+    upstream.on("error", (err: NodeJS.ErrnoException) => {
+      if (finished) return;
+      // Nothing reached the version (it is stopped or not up yet): a canary's request goes to stable
+      // instead, once, so a rollback that stops the canary loses no request.
+      const refused = err.code === "ECONNREFUSED" || err.code === "ECONNRESET";
+      if (mayRetry && refused && version === "canary" && !res.headersSent) {
+        finished = true;
+        stats.leave();
+        this.failedOver++;
+        this.forward(req, res, body, "stable", startedAt, atMs, false);
+        return;
+      }
+      finish(undefined, err.code === "ECONNREFUSED" ? "connect" : "reset");
+      if (!res.headersSent)
+        res.writeHead(502, { "content-type": "text/plain", "x-withstand-version": version });
+      res.end(`upstream ${version} failed: ${err.message}\n`);
+    });
+    upstream.end(body);
+  }
+
+  samples(version: Version, fromMs: number, toMs: number): RoutedSample[] {
+    return this.stats[version].between(fromMs, toMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.closeWindows();
+    const server = this.server;
+    if (server) {
+      // Requests in flight finish; keep-alive connections still busy after 2s are cut.
+      const cut = setTimeout(() => server.closeAllConnections(), 2000);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      clearTimeout(cut);
+    }
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect, createServer } from "node:net";
+import type { UpstreamSpec, Version } from "../core/rollout.js";
+import { starttimeOf } from "../faults/procfs.js";
+import type { SafetyRegistry } from "../safety/registry.js";
+
+export interface RunningUpstream {
+  version: Version;
+  url: string;
+  /** Set when withstand started the version: stopping it is then ours to do. */
+  pid?: number;
+  stop(reason: string): Promise<void>;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/**
+ * Starts a version given as a command and waits until its port accepts connections. The process is
+ * registered with the safety registry before anything else, so a crash, Ctrl-C or `withstand halt`
+ * stops it too: nothing withstand starts outlives the rollout.
+ */
+export async function startUpstream(
+  version: Version,
+  spec: UpstreamSpec,
+  registry: SafetyRegistry,
+): Promise<RunningUpstream> {
+  if (!spec.command) {
+    return { version, url: spec.url ?? "", stop: async () => undefined };
+  }
+  const port = spec.url ? Number(new URL(spec.url).port) : await freeLoopbackPort();
+  const url = spec.url ?? `http://127.0.0.1:${port}`;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  const [cmd, ...args] = spec.command.map((a) => a.replaceAll("${port}", String(port)));
+  const child = spawn(cmd as string, args, {
+    env: { ...process.env, PORT: String(port), ...spec.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-2000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const spawned = await new Promise<Error | undefined>((resolve) => {
+    child.once("spawn", () => resolve(undefined));
+    child.once("error", (err) => resolve(err));
+  });
+  if (spawned || child.pid === undefined)
+    throw new Error(`${version}: cannot start ${spec.command.join(" ")}: ${spawned?.message ?? "no pid"}`);
+  const pid = child.pid;
+  const record = await registry.inject(
+    {
+      kind: "upstream",
+      activity: `start ${version}`,
+      targets: [{ pid, command: [cmd, ...args].join(" ") }],
+      revert: { type: "signal", signal: "SIGTERM", targets: [{ pid, starttime: starttimeOf(pid) ?? 0 }] },
+    },
+    () => undefined,
+  );
+  const exited = exitOf(child);
+  const stop = async (reason: string) => {
+    await registry.revert(record.id, reason);
+    const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(killer);
+  };
+  const deadline = Date.now() + spec.readyTimeoutMs;
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (!(await accepts(host, port))) {
+    if (gone || Date.now() > deadline) {
+      await stop("did not become ready");
+      throw new Error(
+        `${version}: ${spec.command.join(" ")} ${gone ? `exited with ${child.exitCode ?? child.signalCode}` : `did not accept connections on ${host}:${port} within ${spec.readyTimeoutMs / 1000}s`}${tail ? `; its output ends: ${tail.trim().slice(-500)}` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { version, url, pid, stop };
+}

@@ -1,0 +1,434 @@
+import { parseCondition } from "../core/condition.js";
+import type { Direction, NoDataPolicy } from "../core/judge.js";
+import type { AnalysisSpec, RolloutMetric, RolloutSpec, Step, UpstreamSpec } from "../core/rollout.js";
+import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
+import { diagnosticAt, parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
+import { readBool, readDuration, readNumber, readString } from "./values.js";
+
+const SPEC_KEYS = [
+  "listen",
+  "stable",
+  "canary",
+  "stickiness",
+  "steps",
+  "analysis",
+  "prometheus",
+  "drainTimeout",
+];
+const UPSTREAM_KEYS = ["url", "command", "env", "readyTimeout"];
+const ANALYSIS_KEYS = [
+  "interval",
+  "count",
+  "initialDelay",
+  "judge",
+  "metrics",
+  "successCondition",
+  "failureCondition",
+  "failureLimit",
+  "inconclusiveLimit",
+  "consecutiveErrorLimit",
+  "startingStep",
+];
+const JUDGE_KEYS = ["metrics", "thresholds", "confidence", "weights"];
+const METRIC_KEYS = [
+  "name",
+  "source",
+  "measure",
+  "query",
+  "prometheus",
+  "direction",
+  "critical",
+  "mustHaveData",
+  "nanStrategy",
+  "outliers",
+  "outlierFactor",
+  "allowedIncrease",
+  "allowedDecrease",
+  "criticalIncrease",
+  "criticalDecrease",
+  "noData",
+  "group",
+];
+
+function oneOf<T extends string>(
+  v: unknown,
+  options: readonly T[],
+  path: (string | number)[],
+  r: Reporter,
+  fallback: T,
+): T {
+  if (v === undefined) return fallback;
+  if (typeof v === "string" && (options as readonly string[]).includes(v)) return v as T;
+  r.error(path, `got ${JSON.stringify(v)} (expected ${options.join(", ")})`);
+  return fallback;
+}
+
+function readListen(v: unknown, r: Reporter): { host: string; port: number } {
+  if (v === undefined) return { host: "127.0.0.1", port: 0 };
+  const text = typeof v === "number" ? `127.0.0.1:${v}` : typeof v === "string" ? v : "";
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text) ?? /^()()(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    r.error(["listen"], `got ${JSON.stringify(v)} (expected HOST:PORT such as 127.0.0.1:9000, or a port)`);
+    return { host: "127.0.0.1", port: 0 };
+  }
+  return { host: m[1] || m[2] || "127.0.0.1", port };
+}
+
+function readUpstream(v: unknown, r: Reporter): UpstreamSpec {
+  const out: UpstreamSpec = { readyTimeoutMs: 30_000 };
+  if (!isRecord(v)) {
+    r.error([], "is required (expected {url: http://HOST:PORT} or {command: ...})");
+    return out;
+  }
+  checkKeys(v, UPSTREAM_KEYS, [], r);
+  if (v.url !== undefined) {
+    const url = readString(v.url, ["url"], r, "an http:// URL");
+    if (url !== undefined && !/^http:\/\/[^/]+/.test(url))
+      r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// URL)`);
+    else if (url !== undefined) out.url = url;
+  }
+  if (v.command !== undefined) {
+    if (typeof v.command === "string" && v.command.trim() !== "")
+      out.command = ["sh", "-c", `exec ${v.command}`];
+    else if (
+      Array.isArray(v.command) &&
+      v.command.length > 0 &&
+      v.command.every((a) => typeof a === "string" || typeof a === "number")
+    )
+      out.command = v.command.map(String);
+    else
+      r.error(
+        ["command"],
+        `got ${JSON.stringify(v.command)} (expected a command line or a list of arguments)`,
+      );
+  }
+  if (v.env !== undefined) {
+    if (isRecord(v.env)) out.env = Object.fromEntries(Object.entries(v.env).map(([k, x]) => [k, String(x)]));
+    else r.error(["env"], "expected a mapping of variable names to values");
+  }
+  if (v.readyTimeout !== undefined)
+    out.readyTimeoutMs = readDuration(v.readyTimeout, ["readyTimeout"], r) ?? 30_000;
+  if (v.url === undefined && v.command === undefined)
+    r.error([], "expected url, command, or both (a command and the url it listens on)");
+  return out;
+}
+
+function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): RolloutMetric | undefined {
+  if (!isRecord(v)) {
+    r.error([], "expected a metric {name, source: router|prometheus, measure or query, direction}");
+    return undefined;
+  }
+  checkKeys(v, METRIC_KEYS, [], r);
+  const name = readString(v.name, ["name"], r, "a metric name");
+  const source = oneOf(v.source, ["router", "prometheus"] as const, ["source"], r, "router");
+  const m: RolloutMetric = {
+    name: name ?? "metric",
+    source,
+    direction: oneOf<Direction>(
+      v.direction,
+      ["increase", "decrease", "either"],
+      ["direction"],
+      r,
+      "increase",
+    ),
+  };
+  if (source === "router") {
+    if (v.measure === undefined)
+      r.error(["measure"], "is required for source: router (expected error-rate or latency)");
+    m.measure = oneOf(v.measure, ["error-rate", "latency"] as const, ["measure"], r, "error-rate");
+  } else {
+    const q = readString(v.query, ["query"], r, "a PromQL query with {{version}}");
+    if (q !== undefined) {
+      m.query = q;
+      if (!q.includes("{{version}}") && !q.includes("{{ version }}"))
+        r.warn(["query"], "has no {{version}}: stable and canary would get the same numbers");
+    }
+    const url =
+      v.prometheus === undefined
+        ? prometheus
+        : readString(v.prometheus, ["prometheus"], r, "a Prometheus URL");
+    if (url === undefined)
+      r.error(["prometheus"], "is required for source: prometheus (here or as spec.prometheus)");
+    else m.prometheus = url;
+  }
+  for (const k of ["critical", "mustHaveData"] as const)
+    if (v[k] !== undefined) {
+      const b = readBool(v[k], [k], r);
+      if (b !== undefined) m[k] = b;
+    }
+  if (v.nanStrategy !== undefined)
+    m.nanStrategy = oneOf(v.nanStrategy, ["remove", "replace"] as const, ["nanStrategy"], r, "remove");
+  if (v.outliers !== undefined)
+    m.outliers = oneOf(v.outliers, ["keep", "remove"] as const, ["outliers"], r, "keep");
+  if (v.noData !== undefined)
+    m.noData = oneOf<NoDataPolicy>(v.noData, ["inconclusive", "fail", "pass"], ["noData"], r, "inconclusive");
+  for (const k of [
+    "outlierFactor",
+    "allowedIncrease",
+    "allowedDecrease",
+    "criticalIncrease",
+    "criticalDecrease",
+  ] as const)
+    if (v[k] !== undefined) {
+      const n = readNumber(v[k], [k], r, "a positive number");
+      if (n !== undefined && n > 0) m[k] = n;
+      else if (n !== undefined) r.error([k], `got ${n} (expected a positive number)`);
+    }
+  if (v.group !== undefined) m.group = readString(v.group, ["group"], r) ?? "default";
+  return m;
+}
+
+function readCount(v: unknown, path: string, r: Reporter, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = readNumber(v, [path], r, "a whole number");
+  if (n === undefined) return fallback;
+  if (!Number.isInteger(n) || n < min) {
+    r.error([path], `got ${n} (expected a whole number >= ${min})`);
+    return fallback;
+  }
+  return n;
+}
+
+function readAnalysis(
+  v: unknown,
+  r: Reporter,
+  loc: string,
+  prometheus: string | undefined,
+): AnalysisSpec | undefined {
+  if (!isRecord(v)) {
+    r.error([], "expected {interval, count, judge: {metrics: [...]}}");
+    return undefined;
+  }
+  checkKeys(v, ANALYSIS_KEYS, [], r);
+  const judge = isRecord(v.judge) ? v.judge : {};
+  if (v.judge !== undefined && !isRecord(v.judge))
+    r.error(["judge"], "expected {metrics, thresholds, confidence, weights}");
+  if (isRecord(v.judge)) checkKeys(v.judge, JUDGE_KEYS, ["judge"], r);
+  const metricsAt = judge.metrics !== undefined ? ["judge", "metrics"] : ["metrics"];
+  const rawMetrics = judge.metrics ?? v.metrics;
+  if (!Array.isArray(rawMetrics) || rawMetrics.length === 0) {
+    r.error(metricsAt, "is required (expected a non-empty list of metrics under judge.metrics)");
+    return undefined;
+  }
+  const metrics = rawMetrics.flatMap((m, i) => readMetric(m, scoped(r, [...metricsAt, i]), prometheus) ?? []);
+  const names = new Set<string>();
+  metrics.forEach((m, i) => {
+    if (names.has(m.name)) r.error([...metricsAt, i, "name"], `duplicate metric name ${m.name}`);
+    names.add(m.name);
+  });
+  const a: AnalysisSpec = {
+    loc,
+    initialDelayMs:
+      v.initialDelay === undefined ? 0 : (readDuration(v.initialDelay, ["initialDelay"], r) ?? 0),
+    metrics,
+    confidence: 0.98,
+    thresholds: { pass: 95, marginal: 75 },
+    weights: {},
+    failureLimit: readCount(v.failureLimit, "failureLimit", r, 0, -1),
+    inconclusiveLimit: readCount(v.inconclusiveLimit, "inconclusiveLimit", r, 0),
+    consecutiveErrorLimit: readCount(v.consecutiveErrorLimit, "consecutiveErrorLimit", r, 4),
+  };
+  if (v.interval !== undefined) {
+    const ms = readDuration(v.interval, ["interval"], r);
+    if (ms !== undefined && ms < 100)
+      r.error(["interval"], `got ${JSON.stringify(v.interval)} (expected at least 100ms)`);
+    else if (ms !== undefined) a.intervalMs = ms;
+  }
+  if (v.count !== undefined) a.count = readCount(v.count, "count", r, 1, 0);
+  if (judge.confidence !== undefined) {
+    const c = readNumber(
+      judge.confidence,
+      ["judge", "confidence"],
+      r,
+      "a confidence level between 0.5 and 0.9999",
+    );
+    if (c !== undefined && (c < 0.5 || c >= 1))
+      r.error(["judge", "confidence"], `got ${c} (expected between 0.5 and 0.9999)`);
+    else if (c !== undefined) a.confidence = c;
+  }
+  if (judge.thresholds !== undefined) {
+    if (!isRecord(judge.thresholds)) r.error(["judge", "thresholds"], "expected {pass, marginal}");
+    else {
+      checkKeys(judge.thresholds, ["pass", "marginal"], ["judge", "thresholds"], r);
+      const pass =
+        readNumber(
+          judge.thresholds.pass ?? 95,
+          ["judge", "thresholds", "pass"],
+          r,
+          "a score from 0 to 100",
+        ) ?? 95;
+      const marginal =
+        readNumber(
+          judge.thresholds.marginal ?? 75,
+          ["judge", "thresholds", "marginal"],
+          r,
+          "a score from 0 to 100",
+        ) ?? 75;
+      if (marginal > pass)
+        r.error(["judge", "thresholds", "marginal"], `got ${marginal} (expected at most pass, ${pass})`);
+      a.thresholds = { pass, marginal };
+    }
+  }
+  if (judge.weights !== undefined) {
+    if (!isRecord(judge.weights))
+      r.error(["judge", "weights"], "expected a mapping of group name to weight (percent)");
+    else
+      for (const [g, w] of Object.entries(judge.weights)) {
+        const n = readNumber(w, ["judge", "weights", g], r, "a weight from 0 to 100");
+        if (n !== undefined) a.weights[g] = n;
+      }
+  }
+  for (const k of ["successCondition", "failureCondition"] as const) {
+    if (v[k] === undefined) continue;
+    const text = readString(v[k], [k], r, 'a condition such as "score >= 95" or "errors.canary < 0.01"');
+    if (text === undefined) continue;
+    const parsed = parseCondition(text);
+    if (!parsed.ok)
+      r.error([k], `${parsed.error} (expected a condition such as "score >= 95 && errors.canary < 0.01")`);
+    else a[k] = text;
+  }
+  return a;
+}
+
+function readStep(v: unknown, r: Reporter, loc: string, prometheus: string | undefined): Step | undefined {
+  if (!isRecord(v) || Object.keys(v).length !== 1) {
+    r.error([], "expected exactly one of setWeight, pause, analysis");
+    return undefined;
+  }
+  const [key, value] = Object.entries(v)[0] as [string, unknown];
+  if (key === "setWeight") {
+    const w = readNumber(value, ["setWeight"], r, "a weight from 0 to 100");
+    if (w === undefined) return undefined;
+    if (w < 0 || w > 100) {
+      r.error(["setWeight"], `got ${w} (expected a weight from 0 to 100)`);
+      return undefined;
+    }
+    return { kind: "setWeight", weight: w, loc };
+  }
+  if (key === "pause") {
+    if (value === null || (isRecord(value) && value.duration === undefined)) {
+      if (isRecord(value)) checkKeys(value, ["duration"], ["pause"], r);
+      return { kind: "pause", loc };
+    }
+    const raw = isRecord(value) ? value.duration : value;
+    if (isRecord(value)) checkKeys(value, ["duration"], ["pause"], r);
+    const ms = readDuration(raw, isRecord(value) ? ["pause", "duration"] : ["pause"], r);
+    return ms === undefined ? undefined : { kind: "pause", durationMs: ms, loc };
+  }
+  if (key === "analysis") {
+    const a = readAnalysis(value, scoped(r, ["analysis"]), loc, prometheus);
+    return a ? { kind: "analysis", analysis: a, loc } : undefined;
+  }
+  r.error([key], `unknown step (expected setWeight, pause or analysis)`);
+  return undefined;
+}
+
+/** Reads a `kind: Rollout` document, with every problem at its file:line:col. */
+export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const r: Reporter = {
+    deferVars: false,
+    error: (path, message) => diagnostics.push(diagnosticAt(src, path, message, "error")),
+    warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "warning", onKey)),
+  };
+  const top = src.value;
+  if (!isRecord(top) || top.apiVersion !== "withstand/v1" || top.kind !== "Rollout") {
+    r.error(["kind"], "expected apiVersion: withstand/v1 and kind: Rollout");
+    return { diagnostics };
+  }
+  checkKeys(top, ["apiVersion", "kind", "metadata", "spec"], [], r);
+  const name = isRecord(top.metadata) && typeof top.metadata.name === "string" ? top.metadata.name : "";
+  if (!name) r.error(["metadata", "name"], "is required (expected a name for the rollout)");
+  if (!isRecord(top.spec)) {
+    r.error(["spec"], "is required (expected a mapping with listen, stable, canary, steps)");
+    return { diagnostics };
+  }
+  const spec = top.spec;
+  const sr = scoped(r, ["spec"]);
+  checkKeys(spec, SPEC_KEYS, [], sr);
+  const loc = (path: (string | number)[]) => {
+    const p = positionOf(src, ["spec", ...path]);
+    return `${src.file}:${p.line}:${p.col}`;
+  };
+  const prometheus =
+    spec.prometheus === undefined
+      ? undefined
+      : readString(spec.prometheus, ["prometheus"], sr, "a Prometheus URL");
+  const stickiness: { header?: string; cookie?: string } = {};
+  if (spec.stickiness !== undefined) {
+    if (!isRecord(spec.stickiness)) sr.error(["stickiness"], "expected {header: NAME} or {cookie: NAME}");
+    else {
+      checkKeys(spec.stickiness, ["header", "cookie"], ["stickiness"], sr);
+      if (spec.stickiness.header !== undefined)
+        stickiness.header =
+          readString(spec.stickiness.header, ["stickiness", "header"], sr, "a header name") ?? "";
+      if (spec.stickiness.cookie !== undefined)
+        stickiness.cookie =
+          readString(spec.stickiness.cookie, ["stickiness", "cookie"], sr, "a cookie name") ?? "";
+    }
+  }
+  const steps: Step[] = [];
+  if (!Array.isArray(spec.steps) || spec.steps.length === 0)
+    sr.error(["steps"], "is required (expected a list of setWeight, pause and analysis steps)");
+  else
+    spec.steps.forEach((s, i) => {
+      const step = readStep(s, scoped(sr, ["steps", i]), loc(["steps", i]), prometheus);
+      if (step) steps.push(step);
+    });
+  const out: RolloutSpec = {
+    name,
+    file: src.file,
+    listen: readListen(spec.listen, sr),
+    stable: readUpstream(spec.stable, scoped(sr, ["stable"])),
+    canary: readUpstream(spec.canary, scoped(sr, ["canary"])),
+    steps,
+    drainTimeoutMs:
+      spec.drainTimeout === undefined
+        ? 10_000
+        : (readDuration(spec.drainTimeout, ["drainTimeout"], sr) ?? 10_000),
+  };
+  if (stickiness.header || stickiness.cookie) out.stickiness = stickiness;
+  if (spec.analysis !== undefined) {
+    const a = readAnalysis(spec.analysis, scoped(sr, ["analysis"]), loc(["analysis"]), prometheus);
+    const startingStep = isRecord(spec.analysis)
+      ? readCount(spec.analysis.startingStep, "startingStep", scoped(sr, ["analysis"]), 0)
+      : 0;
+    if (a) out.background = { ...a, startingStep };
+  }
+  if (!steps.some((s) => s.kind === "setWeight"))
+    sr.warn(["steps"], "no setWeight step: the canary gets no traffic until it is promoted");
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return { spec: out, diagnostics };
+}
+
+export async function loadRolloutFile(
+  file: string,
+): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
+  let text: string;
+  try {
+    text = await readSource(file);
+  } catch (err) {
+    return { diagnostics: [unreadable(file, err, "a Rollout file")] };
+  }
+  const parsed = parseSource(file, text);
+  if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
+  const first = parsed.docs[0];
+  if (!first)
+    return {
+      diagnostics: [
+        ...parsed.diagnostics,
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: "",
+          message: "empty document (expected kind: Rollout)",
+          severity: "error",
+        },
+      ],
+    };
+  const result = readRollout(first);
+  return { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
+}

@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { Agent, request } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { EventBus, type RunEvent } from "../../src/core/events.js";
+import { isAlive } from "../../src/faults/procfs.js";
+import { RolloutController } from "../../src/rollout/controller.js";
+import { Router } from "../../src/rollout/router.js";
+import { readRollout } from "../../src/spec/rollout.js";
+import { parseSource } from "../../src/spec/source.js";
+import { startServer } from "../helpers/http-server.js";
+import { isolatedEnv, ROOT } from "../helpers/paths.js";
+
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+interface Reply {
+  status: number;
+  version: string;
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent, headers }, (res) => {
+      res.resume();
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, version: String(res.headers["x-withstand-version"]) }),
+      );
+    });
+    req.on("error", (err) => resolve({ status: 0, version: err.message }));
+    req.end();
+  });
+}
+
+/** Sends requests with `concurrency` in flight until `keepGoing` says stop; every reply is kept. */
+async function hammer(
+  url: string,
+  concurrency: number,
+  keepGoing: (sent: number) => boolean,
+): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (keepGoing(sent)) {
+        sent++;
+        replies.push(await get(url));
+      }
+    }),
+  );
+  return replies;
+}
+
+describe("the canary router", () => {
+  let stable: Awaited<ReturnType<typeof startServer>>;
+  let canary: Awaited<ReturnType<typeof startServer>>;
+  before(async () => {
+    stable = await startServer((_r, res) => res.end("stable"));
+    canary = await startServer((_r, res) => res.end("canary"));
+  });
+  after(async () => {
+    await stable.close();
+    await canary.close();
+  });
+
+  it("respects the weight within ±2% over 10k requests, random and sticky, and counts every one", async () => {
+    const router = new Router({
+      name: "w",
+      stable: stable.url,
+      canary: canary.url,
+      stickiness: { header: "x-user-id" },
+    });
+    const addr = await router.listen("127.0.0.1", 0);
+    router.setWeight(30);
+    try {
+      const before = { s: stable.seen.length, c: canary.seen.length };
+      const replies = await hammer(`http://${addr}/`, 32, (n) => n < 10_000);
+      const toCanary = replies.filter((r) => r.version === "canary").length;
+      assert.equal(replies.length, 10_000);
+      assert.ok(replies.every((r) => r.status === 200));
+      assert.ok(Math.abs(toCanary / 100 - 30) <= 2, `random split: ${toCanary / 100}% to canary`);
+      assert.equal(
+        canary.seen.length - before.c,
+        toCanary,
+        "the canary saw exactly the requests routed to it",
+      );
+      assert.equal(stable.seen.length - before.s, 10_000 - toCanary);
+      assert.equal(router.stats.canary.total + router.stats.stable.total, 10_000);
+
+      let sticky = 0;
+      const users = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
+      for (let i = 0; i < users.length; i += 50) {
+        const batch = await Promise.all(
+          users.slice(i, i + 50).map((u) => get(`http://${addr}/`, { "x-user-id": u })),
+        );
+        sticky += batch.filter((r) => r.version === "canary").length;
+      }
+      assert.ok(Math.abs(sticky / 100 - 30) <= 2, `sticky split: ${sticky / 100}% to canary`);
+    } finally {
+      await router.close();
+    }
+  });
+
+  it("keeps every user on one version (100% stickiness), and canary users stay on the canary as its weight grows", async () => {
+    const router = new Router({
+      name: "s",
+      stable: stable.url,
+      canary: canary.url,
+      stickiness: { cookie: "uid" },
+    });
+    const addr = await router.listen("127.0.0.1", 0);
+    try {
+      router.setWeight(25);
+      const users = Array.from({ length: 300 }, (_, i) => `u${i}`);
+      const first = new Map<string, string>();
+      for (let round = 0; round < 10; round++) {
+        const replies = await Promise.all(
+          users.map((u) => get(`http://${addr}/`, { cookie: `a=1; uid=${u}` })),
+        );
+        replies.forEach((r, i) => {
+          const u = users[i] as string;
+          assert.equal(r.status, 200);
+          if (!first.has(u)) first.set(u, r.version);
+          assert.equal(r.version, first.get(u), `${u} switched version in round ${round}`);
+        });
+      }
+      router.setWeight(60);
+      const later = await Promise.all(users.map((u) => get(`http://${addr}/`, { cookie: `uid=${u}` })));
+      later.forEach((r, i) => {
+        if (first.get(users[i] as string) === "canary") assert.equal(r.version, "canary");
+      });
+    } finally {
+      await router.close();
+    }
+  });
+
+  it("sends a request to stable when the canary refuses connections", async () => {
+    const gone = await startServer((_r, res) => res.end());
+    const goneUrl = gone.url;
+    await gone.close();
+    const router = new Router({ name: "f", stable: stable.url, canary: goneUrl });
+    const addr = await router.listen("127.0.0.1", 0);
+    router.setWeight(100);
+    try {
+      const replies = await hammer(`http://${addr}/`, 8, (n) => n < 200);
+      assert.ok(replies.every((r) => r.status === 200 && r.version === "stable"));
+      assert.equal(router.failedOver, 200);
+    } finally {
+      await router.close();
+    }
+  });
+});
+
+describe("a rollout under load", () => {
+  it("loses no request across weight changes and a rollback that stops the canary it started", async () => {
+    const { env } = isolatedEnv();
+    process.env.WITHSTAND_STATE_DIR = env.WITHSTAND_STATE_DIR;
+    const target = `${ROOT}dist/test/helpers/target-server.js`;
+    const { docs } = parseSource(
+      "r.yaml",
+      `apiVersion: withstand/v1
+kind: Rollout
+metadata: {name: lossless}
+spec:
+  listen: 127.0.0.1:0
+  stable: {command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(target)}, --port, "\${port}"]}
+  canary: {command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(target)}, --port, "\${port}", --delay, "5"]}
+  steps:
+    - setWeight: 30
+    - pause: {duration: 300ms}
+    - setWeight: 60
+    - pause: {}
+`,
+    );
+    const { spec, diagnostics } = readRollout(docs[0] as (typeof docs)[number]);
+    assert.ok(spec, JSON.stringify(diagnostics));
+    const bus = new EventBus();
+    const events: RunEvent[] = [];
+    let canaryStopped = false;
+    let stopLoad = false;
+    let load: Promise<Reply[]> | undefined;
+    let canaryPid = 0;
+    const controller = new RolloutController(spec, {
+      runId: "lossless",
+      bus,
+      onListening: (address) => {
+        load = hammer(`http://${address}/`, 16, () => !stopLoad);
+      },
+      beforeClose: async () => {
+        // Keep the load on after the canary is gone, then let it finish before the router closes.
+        const sent = router().stats.stable.total;
+        while (router().stats.stable.total < sent + 300) await new Promise((r) => setImmediate(r));
+        stopLoad = true;
+        await load;
+      },
+    });
+    const router = () => controller.router;
+    bus.on((e) => {
+      events.push(e);
+      if (e.type === "fault-injected" && e.activity === "start canary")
+        canaryPid = Number(e.targets[0]?.split(" ")[0]);
+      if (e.type === "fault-reverted" && e.activity === "start canary") canaryStopped = true;
+      if (e.type === "rollout-paused" && /waiting/.test(e.reason))
+        // Abort once the canary has carried real traffic at 60%.
+        void (async () => {
+          const seen = router().stats.canary.total;
+          while (router().stats.canary.total < seen + 200) await new Promise((r) => setImmediate(r));
+          controller.abort("test abort");
+        })();
+    });
+    const result = await controller.run();
+    const replies = (await load) ?? [];
+    assert.equal(result.decision, "aborted");
+    assert.equal(result.exitCode, 3);
+    assert.ok(canaryStopped, "the canary withstand started was stopped");
+    assert.ok(canaryPid > 0 && !isAlive(canaryPid), "the canary process is gone");
+    const failed = replies.filter((r) => r.status !== 200);
+    assert.deepEqual(failed.slice(0, 3), [], `${failed.length} of ${replies.length} requests failed`);
+    const s = controller.router.stats;
+    assert.equal(s.stable.total + s.canary.total, replies.length, "the router counted every request");
+    assert.ok(s.canary.total >= 200, `canary carried ${s.canary.total} requests`);
+    const weights = events.flatMap((e) => (e.type === "rollout-weight" ? [e.weight] : []));
+    assert.deepEqual(weights, [0, 30, 60, 0]);
+  });
+});
