@@ -1,16 +1,92 @@
 import { fileURLToPath } from "node:url";
 import pc from "picocolors";
+import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
 import type { ExperimentSpec } from "../core/experiment.js";
 import { startDemoSystem } from "../demo/system.js";
+import { runLoad } from "../load/coordinator.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadExperimentFile } from "../spec/load.js";
+import { loadRolloutFile } from "../spec/rollout.js";
 import { outputMode, verdictLine } from "./output.js";
+import { rolloutSession } from "./rollout.js";
 import { runSession } from "./run-session.js";
 
 const example = (name: string) => fileURLToPath(new URL(`../../../examples/demo/${name}`, import.meta.url));
 export const DEMO_EXPERIMENT = example("kill-replica.yaml");
 export const DEMO_NETWORK_EXPERIMENT = example("slow-inventory.yaml");
+export const DEMO_ROLLOUTS = { bad: example("rollout-v2-bad.yaml"), good: example("rollout-v2-good.yaml") };
+
+interface RolloutScenario {
+  name: "rollout-bad" | "rollout-good";
+  label: string;
+  file: string;
+  expect: "rolled-back" | "promoted";
+}
+
+const ROLLOUTS: RolloutScenario[] = [
+  {
+    name: "rollout-bad",
+    label: "canary orders v2-bad (fails 5% of requests) under 300 req/s",
+    file: DEMO_ROLLOUTS.bad,
+    expect: "rolled-back",
+  },
+  {
+    name: "rollout-good",
+    label: "canary orders v2-good under 300 req/s",
+    file: DEMO_ROLLOUTS.good,
+    expect: "promoted",
+  },
+];
+
+/** Runs one demo rollout on a free port with the load generator on its router until the decision. */
+async function demoRollout(
+  scenario: RolloutScenario,
+  flags: { store?: string | undefined; json?: boolean | undefined },
+): Promise<{ outcome: string; line: string; runId: string } | undefined> {
+  const { spec, diagnostics } = await loadRolloutFile(scenario.file);
+  if (!spec || hasErrors(diagnostics)) {
+    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return undefined;
+  }
+  spec.listen = { host: "127.0.0.1", port: 0 };
+  const stopLoad = new AbortController();
+  let load: Promise<unknown> | undefined;
+  const result = await rolloutSession(
+    spec,
+    { ...(flags.store ? { store: flags.store } : {}), ...(flags.json ? { json: true } : {}) },
+    {
+      onListening: (address) => {
+        load = runLoad(
+          {
+            name: "demo-rollout",
+            executor: { type: "constant-arrival-rate", rate: 300, durationMs: 120_000 },
+            requests: [
+              { method: "GET", url: `http://${address}/orders`, headers: {}, body: undefined, weight: 1 },
+            ],
+            connections: 64,
+            timeoutMs: 5000,
+            maxRequests: 36_000,
+            thresholds: [],
+            workers: 1,
+          },
+          { signal: stopLoad.signal },
+        );
+      },
+      beforeClose: async () => {
+        stopLoad.abort();
+        await load;
+      },
+    },
+  );
+  const decision = result.decision;
+  const color = decision === scenario.expect ? pc.green : pc.red;
+  return {
+    outcome: decision,
+    runId: result.runId,
+    line: `${color(decision.toUpperCase())} in ${formatDuration(result.durationMs)}: ${result.reason.slice(0, 160)}`,
+  };
+}
 
 interface Scenario {
   name: "robust" | "fragile" | "network";
@@ -50,7 +126,7 @@ const SCENARIOS: Scenario[] = [
  */
 export async function demoCommand(flags: {
   store?: string;
-  only?: Scenario["name"];
+  only?: Scenario["name"] | RolloutScenario["name"];
   json?: boolean;
 }): Promise<number> {
   const specs = new Map<string, ExperimentSpec>();
@@ -63,6 +139,7 @@ export async function demoCommand(flags: {
     specs.set(file, loaded.spec);
   }
   const scenarios = SCENARIOS.filter((s) => !flags.only || s.name === flags.only);
+  const rollouts = ROLLOUTS.filter((s) => !flags.only || s.name === flags.only);
   const mode = outputMode(flags);
   const say = (s: string) => {
     if (mode !== "json") process.stdout.write(`${s}\n`);
@@ -101,17 +178,33 @@ export async function demoCommand(flags: {
       await system.stop();
     }
   }
+  const rolled: { scenario: RolloutScenario; outcome: string; line: string; runId: string }[] = [];
+  for (const scenario of rollouts) {
+    say(pc.bold(`\n▶ demo: ${scenario.label}`));
+    const r = await demoRollout(scenario, flags);
+    if (!r) return EXIT.invalid;
+    rolled.push({ scenario, ...r });
+    if (r.outcome === "aborted") break;
+  }
   say(pc.bold("\nDemo verdicts"));
-  for (const r of results) say(`  ${r.scenario.name.padEnd(8)} ${r.line}`);
+  for (const r of results) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
+  for (const r of rolled) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
   const asExpected =
-    results.length === scenarios.length && results.every((r) => r.outcome === r.scenario.expect);
+    results.length === scenarios.length &&
+    results.every((r) => r.outcome === r.scenario.expect) &&
+    rolled.length === rollouts.length &&
+    rolled.every((r) => r.outcome === r.scenario.expect);
   say(
     asExpected
-      ? `\nThe robust system withstood a replica kill and a slow dependency; the fragile one did not withstand the kill. Inspect a run with \`withstand runs show ${results[0]?.runId ?? "ID"}\`.`
+      ? `\nThe robust system withstood a replica kill and a slow dependency; the fragile one did not withstand the kill. The bad canary was rolled back and the good one promoted. Inspect a run with \`withstand runs show ${results[0]?.runId ?? rolled[0]?.runId ?? "ID"}\`, or see them all with \`withstand serve\`.`
       : "\nThe demo did not come out as expected (see the verdicts above).",
   );
   if (mode === "json") {
-    const summary = results.map((r) => ({ scenario: r.scenario.name, outcome: r.outcome, runId: r.runId }));
+    const summary = [...results, ...rolled].map((r) => ({
+      scenario: r.scenario.name,
+      outcome: r.outcome,
+      runId: r.runId,
+    }));
     process.stdout.write(`${JSON.stringify({ type: "demo-finished", results: summary, asExpected })}\n`);
   }
   return asExpected ? EXIT.ok : EXIT.failed;

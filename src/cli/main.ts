@@ -264,7 +264,13 @@ Exit codes: 0 promoted, 1 rolled back by analysis, 2 invalid input, 3 aborted by
     )
     .option("--store <path>", "run store")
     .addOption(
-      new Option("--only <scenario>", "run only one scenario").choices(["robust", "fragile", "network"]),
+      new Option("--only <scenario>", "run only one scenario").choices([
+        "robust",
+        "fragile",
+        "network",
+        "rollout-bad",
+        "rollout-good",
+      ]),
     )
     .option("--json", "print NDJSON events")
     .addHelpText("after", "\nExamples:\n  withstand demo\n  make demo")

@@ -2,6 +2,7 @@ import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EventBus, type RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import type { RolloutSpec } from "../core/rollout.js";
 import { toStored } from "../core/window.js";
 import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "../rollout/control.js";
 import { RolloutController, type RolloutResult } from "../rollout/controller.js";
@@ -92,10 +93,19 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
   };
 }
 
-async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> {
-  const { spec, diagnostics } = await loadRolloutFile(file);
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  if (!spec || hasErrors(diagnostics)) return EXIT.invalid;
+export interface SessionHooks {
+  /** Called with the router's address once it listens (the demo starts its load here). */
+  onListening?: (address: string) => void;
+  /** Awaited after the decision, before the router closes. */
+  beforeClose?: () => Promise<void>;
+}
+
+/** Runs one rollout wired to the store, the control socket, the live view and the process's signals. */
+export async function rolloutSession(
+  spec: RolloutSpec,
+  flags: RolloutFlags,
+  hooks: SessionHooks = {},
+): Promise<RolloutResult & { runId: string }> {
   const mode = outputMode(flags);
   const runId = newRunId();
   const bus = new EventBus();
@@ -123,7 +133,9 @@ async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> 
         process.stdout.write(
           `  router on http://${address} · control: withstand rollout status|promote|abort ${spec.name}\n`,
         );
+      hooks.onListening?.(address);
     },
+    ...(hooks.beforeClose ? { beforeClose: hooks.beforeClose } : {}),
   });
   control = new ControlServer(spec.name, {
     status: () => controller.status(),
@@ -134,7 +146,7 @@ async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> 
     await control.start();
   } catch (err) {
     store.close();
-    failUsage(`${file}: ${(err as Error).message}`);
+    failUsage(`${spec.file}: ${(err as Error).message}`);
   }
   const onInt = () => controller.abort("interrupted (Ctrl-C)");
   const onHalt = () => controller.abort("halted (withstand halt)");
@@ -162,15 +174,14 @@ async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> 
     await control.close();
   }
   store.finishRun(runId, {
-    status:
-      result.decision === "promoted" ? "completed" : result.decision === "aborted" ? "aborted" : "completed",
+    status: result.decision === "aborted" ? "aborted" : "completed",
     deviated: result.decision !== "promoted",
     outcome: result.decision,
     exitCode: result.exitCode,
     endedAt: new Date().toISOString(),
     durationMs: result.durationMs,
     result: {
-      spec: { name: spec.name, steps: result.status.steps },
+      name: spec.name,
       decision: result.decision,
       reason: result.reason,
       status: result.status,
@@ -189,7 +200,14 @@ async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> 
           : c.red(c.bold("ROLLED BACK"));
     process.stdout.write(`${label} ${spec.name} in ${formatDuration(result.durationMs)}: ${result.reason}\n`);
   }
-  return result.exitCode;
+  return { ...result, runId };
+}
+
+async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> {
+  const { spec, diagnostics } = await loadRolloutFile(file);
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (!spec || hasErrors(diagnostics)) return EXIT.invalid;
+  return (await rolloutSession(spec, flags)).exitCode;
 }
 
 function pickRollout(name: string | undefined): string {

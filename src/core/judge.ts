@@ -203,14 +203,14 @@ export function classifyMetric(
       reason: `canary lower than baseline: ${numbers}`,
     };
   }
-  return {
-    ...base,
-    classification: "Pass",
-    critical: false,
-    effectSize,
-    test,
-    reason: `no significant ${cfg.direction === "either" ? "difference" : cfg.direction}: ${numbers}`,
-  };
+  const shiftedUp = cfg.direction !== "decrease" && test.lower > bound && test.lower > 0;
+  const shiftedDown = cfg.direction !== "increase" && test.upper < -bound && test.upper < 0;
+  const why = shiftedUp
+    ? `higher but within allowedIncrease ${allowedIncrease}`
+    : shiftedDown
+      ? `lower but within allowedDecrease ${allowedDecrease}`
+      : `no significant ${cfg.direction === "either" ? "difference" : cfg.direction}`;
+  return { ...base, classification: "Pass", critical: false, effectSize, test, reason: `${why}: ${numbers}` };
 }
 
 export interface Judgement {

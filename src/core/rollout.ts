@@ -9,6 +9,8 @@ export interface UpstreamSpec {
   url?: string;
   command?: string[];
   env?: Record<string, string>;
+  /** Where the command runs: `cwd` in the document, resolved against the document's directory (the default). */
+  cwd?: string;
   readyTimeoutMs: number;
 }
 

@@ -2,7 +2,8 @@
  * A replica of the demo `orders` service. Usage: orders.js PORT REPLICA_NAME [INVENTORY_URL]
  * GET /orders asks the inventory service (through its proxy) for stock, with a 250 ms timeout: a slow
  * inventory makes this replica answer 503 quickly, so the load balancer can retry elsewhere.
- * GET /health answers 200 while the replica is up.
+ * GET /health answers 200 while the replica is up. PORT 0 picks a free port; without INVENTORY_URL the
+ * replica answers without stock.
  */
 import { Agent, createServer, request } from "node:http";
 
@@ -10,6 +11,10 @@ const port = Number(process.argv[2] ?? 0);
 const replica = process.argv[3] ?? "orders";
 const inventory = process.argv[4] ? new URL(process.argv[4]) : undefined;
 const INVENTORY_TIMEOUT_MS = 250;
+/** ORDERS_FAIL_RATE makes a deliberately bad version (the rollout demo's v2-bad): exactly that share of /orders answers 500. */
+const failRate = Number(process.env.ORDERS_FAIL_RATE ?? 0);
+const failEvery = failRate > 0 ? Math.max(1, Math.round(1 / failRate)) : 0;
+let served = 0;
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const ORDERS = Array.from({ length: 5 }, (_, i) => ({
   id: i + 1,
@@ -58,6 +63,12 @@ const server = createServer((req, res) => {
     return;
   }
   if (req.url?.startsWith("/orders")) {
+    served++;
+    if (failEvery > 0 && served % failEvery === 0) {
+      res.writeHead(500, { "content-type": "application/json", "x-replica": replica });
+      res.end(JSON.stringify({ error: "v2 bug: order lookup failed", replica }));
+      return;
+    }
     stock().then(
       (s) => {
         res.writeHead(200, { "content-type": "application/json", "x-replica": replica });

@@ -58,6 +58,7 @@ export async function startUpstream(
   const [cmd, ...args] = spec.command.map((a) => a.replaceAll("${port}", String(port)));
   const child = spawn(cmd as string, args, {
     env: { ...process.env, PORT: String(port), ...spec.env },
+    ...(spec.cwd ? { cwd: spec.cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";

@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { parseCondition } from "../core/condition.js";
 import type { Direction, NoDataPolicy } from "../core/judge.js";
 import type { AnalysisSpec, RolloutMetric, RolloutSpec, Step, UpstreamSpec } from "../core/rollout.js";
@@ -16,7 +17,7 @@ const SPEC_KEYS = [
   "prometheus",
   "drainTimeout",
 ];
-const UPSTREAM_KEYS = ["url", "command", "env", "readyTimeout"];
+const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "readyTimeout"];
 const ANALYSIS_KEYS = [
   "interval",
   "count",
@@ -76,8 +77,8 @@ function readListen(v: unknown, r: Reporter): { host: string; port: number } {
   return { host: m[1] || m[2] || "127.0.0.1", port };
 }
 
-function readUpstream(v: unknown, r: Reporter): UpstreamSpec {
-  const out: UpstreamSpec = { readyTimeoutMs: 30_000 };
+function readUpstream(v: unknown, r: Reporter, baseDir: string): UpstreamSpec {
+  const out: UpstreamSpec = { readyTimeoutMs: 30_000, cwd: baseDir };
   if (!isRecord(v)) {
     r.error([], "is required (expected {url: http://HOST:PORT} or {command: ...})");
     return out;
@@ -381,8 +382,8 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
     name,
     file: src.file,
     listen: readListen(spec.listen, sr),
-    stable: readUpstream(spec.stable, scoped(sr, ["stable"])),
-    canary: readUpstream(spec.canary, scoped(sr, ["canary"])),
+    stable: readUpstream(spec.stable, scoped(sr, ["stable"]), dirname(resolve(src.file))),
+    canary: readUpstream(spec.canary, scoped(sr, ["canary"]), dirname(resolve(src.file))),
     steps,
     drainTimeoutMs:
       spec.drainTimeout === undefined

@@ -9,20 +9,26 @@ function demoProcesses(): string[] {
   const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
   return out
     .split("\n")
-    .filter((l) => l.includes(ROOT) && /dist\/src\/demo\/(supervisor|orders|lb|inventory)\.js/.test(l));
+    .filter(
+      (l) =>
+        (l.includes(ROOT) && /dist\/src\/demo\/(supervisor|orders|lb|inventory)\.js/.test(l)) ||
+        / orders-v(1|2-good|2-bad)$/.test(l),
+    );
 }
 
-it("withstand demo: the robust system holds twice, the fragile one deviates, and nothing is left running", async () => {
+it("withstand demo: the robust system holds twice, the fragile one deviates, the bad canary is rolled back, the good one promoted, and nothing is left running", async () => {
   const { env } = isolatedEnv();
   const before = demoProcesses();
   const started = Date.now();
   const r = await runCli(["demo"], { env });
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  assert.ok(Date.now() - started < 120_000);
-  assert.match(r.stdout, /robust {3}HELD steady state held/);
+  assert.ok(Date.now() - started < 150_000);
+  assert.match(r.stdout, /rollout-bad\s+ROLLED-BACK in [\d.]+s: step 2 analysis failed/);
+  assert.match(r.stdout, /rollout-good\s+PROMOTED in [\d.]+s: every step passed/);
+  assert.match(r.stdout, /robust\s+HELD steady state held/);
   assert.match(
     r.stdout,
-    /fragile {2}DEVIATED steady state not met after the method \(probe slo:orders-availability\)/,
+    /fragile\s+DEVIATED steady state not met after the method \(probe slo:orders-availability\)/,
   );
   assert.deepEqual(demoProcesses(), before);
   const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
@@ -30,6 +36,6 @@ it("withstand demo: the robust system holds twice, the fragile one deviates, and
   };
   assert.deepEqual(
     runs.runs.map((x) => x.outcome),
-    ["held", "deviated", "held"],
+    ["promoted", "rolled-back", "held", "deviated", "held"],
   );
 });
