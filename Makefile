@@ -37,6 +37,7 @@ bench: build
 	node dist/bench/load.js
 	node dist/bench/proxy.js
 	node dist/bench/judge.js
+	node dist/bench/router.js
 
 clean:
 	rm -rf dist node_modules
