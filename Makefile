@@ -20,6 +20,8 @@ deps: node_modules/.deps-ok
 
 build: deps
 	npx tsc -p tsconfig.json
+	npx tsc -p web/tsconfig.json
+	npx vite build --config web/vite.config.ts
 
 demo: build
 	./bin/withstand demo

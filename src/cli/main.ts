@@ -169,6 +169,50 @@ Exit codes: 0 promoted, 1 rolled back by analysis, 2 invalid input, 3 aborted by
       process.exitCode = await rolloutCommand(first, name, flags);
     });
 
+  program
+    .command("report")
+    .description("one run as a self-contained HTML page, Markdown, JUnit XML or JSON")
+    .argument("<run-id>", "run id or a unique prefix (see `withstand runs`)")
+    .option("--format <format>", "html | md | junit | json (default md)")
+    .option("--out <file>", "write to a file instead of stdout")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand report 20261122-0904 --format html --out report.html   # opens from the file, charts embedded
+  withstand report 20261122-0904 --format junit --out junit.xml    # for CI test reporters
+  withstand report 20261122-0904 --format md >> "$GITHUB_STEP_SUMMARY"`,
+    )
+    .action(async (runId: string, flags) => {
+      const { reportCommand } = await import("./report.js");
+      process.exitCode = await reportCommand(runId, flags);
+    });
+
+  program
+    .command("serve")
+    .description("the dashboard and its JSON API over the run store, live with server-sent events")
+    .option("--port <port>", "port to listen on (default 7070; 0 picks a free one)")
+    .option("--host <host>", "address to bind (default 127.0.0.1; anything else needs --token)")
+    .option(
+      "--token <token>",
+      "bearer token for the API (required off loopback; the kill switch always needs one)",
+    )
+    .option("--slo <file>", "an OpenSLO file whose SLOs the SLO page shows; repeatable", collect)
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand serve                          # http://127.0.0.1:7070
+  withstand serve --slo examples/demo/slo.yaml
+  withstand serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"`,
+    )
+    .action(async (flags) => {
+      const { serveCommand } = await import("./serve.js");
+      process.exitCode = await serveCommand(flags);
+    });
+
   const slo = program.command("slo").description("SLOs and error budgets from OpenSLO v1 documents");
   slo
     .command("status")

@@ -107,7 +107,11 @@ export class SafetyRegistry {
     });
     const entry: Held = { fault, record, hooks };
     if (stateful) this.held.set(fault.id, entry);
-    else this.finish(entry, "not revertible (process was killed)");
+    else {
+      // Nothing to undo (a killed process): the fault is over once applied, so it leaves the state too.
+      removeFault(this.root, fault);
+      this.finish(entry, "not revertible (process was killed)");
+    }
     return record;
   }
 

@@ -7,7 +7,7 @@ import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive } from "../faults/procfs.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus } from "./store.js";
+import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
 
 export const DEFAULT_STORE = ".withstand/withstand.db";
 
@@ -149,7 +149,7 @@ export class SqliteStore implements Store {
     })();
   }
 
-  listRuns(filter: RunFilter = {}): RunSummary[] {
+  private where(filter: RunFilter): { sql: string; args: unknown[] } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.status) {
@@ -160,8 +160,53 @@ export class SqliteStore implements Store {
       where.push("kind = ?");
       args.push(filter.kind);
     }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit ?? 50) as RunRow[]).map(summary);
+    if (filter.search) {
+      where.push("(id LIKE ? OR title LIKE ? OR source LIKE ?)");
+      const like = `%${filter.search.replace(/[%_]/g, "")}%`;
+      args.push(like, like, like);
+    }
+    return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
+  }
+
+  listRuns(filter: RunFilter = {}): RunSummary[] {
+    const { sql, args } = this.where(filter);
+    return (
+      this.db
+        .prepare(`SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT ? OFFSET ?`)
+        .all(...args, filter.limit ?? 50, filter.offset ?? 0) as RunRow[]
+    ).map(summary);
+  }
+
+  countRuns(filter: RunFilter = {}): number {
+    const { sql, args } = this.where(filter);
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${sql}`).get(...args) as { n: number }).n;
+  }
+
+  tail(cursor?: StoreTail["cursor"], limit = 2000): StoreTail {
+    if (!cursor) {
+      const e = this.stmt("SELECT COALESCE(MAX(rowid), 0) AS n FROM events").get() as { n: number };
+      const w = this.stmt("SELECT COALESCE(MAX(rowid), 0) AS n FROM windows").get() as { n: number };
+      return { cursor: { events: e.n, windows: w.n }, events: [], windows: [] };
+    }
+    const events = this.stmt("SELECT rowid, data FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?").all(
+      cursor.events,
+      limit,
+    ) as { rowid: number; data: string }[];
+    const windows = this.stmt(
+      "SELECT rowid, run_id, series, data FROM windows WHERE rowid > ? ORDER BY rowid LIMIT ?",
+    ).all(cursor.windows, limit) as { rowid: number; run_id: string; series: string; data: string }[];
+    return {
+      cursor: {
+        events: events.at(-1)?.rowid ?? cursor.events,
+        windows: windows.at(-1)?.rowid ?? cursor.windows,
+      },
+      events: events.map((e) => JSON.parse(e.data) as RunEvent),
+      windows: windows.map((w) => ({
+        ...(JSON.parse(w.data) as StoredWindow),
+        series: w.series,
+        runId: w.run_id,
+      })),
+    };
   }
 
   getRun(idOrPrefix: string): RunDetail | undefined {

@@ -44,6 +44,16 @@ export interface RunFilter {
   status?: StoredStatus | undefined;
   kind?: string | undefined;
   limit?: number | undefined;
+  offset?: number | undefined;
+  /** Matches the id, title or source. */
+  search?: string | undefined;
+}
+
+/** What was written after a cursor: how `serve` follows runs written by other processes. */
+export interface StoreTail {
+  cursor: { events: number; windows: number };
+  events: RunEvent[];
+  windows: (StoredWindow & { series: string; runId: string })[];
 }
 
 /** The run store the engine writes and every view reads; SQLite by default, PostgreSQL later. */
@@ -54,6 +64,9 @@ export interface Store {
   /** Writes the result (journal) and the final status in one transaction. */
   finishRun(runId: string, end: RunEnd): void;
   listRuns(filter?: RunFilter): RunSummary[];
+  countRuns(filter?: RunFilter): number;
+  /** Events and windows written after `cursor` (by any process); `undefined` starts at the end. */
+  tail(cursor?: StoreTail["cursor"], limit?: number): StoreTail;
   getRun(idOrPrefix: string): RunDetail | undefined;
   /** Windows of every run that fall within [fromMs, toMs); `series` "*" means all series. */
   windowsBetween(series: string, fromMs: number, toMs: number): StoredWindow[];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { listFaults } from "../../src/safety/state.js";
 import { runCli } from "../helpers/cli.js";
 import { startServer } from "../helpers/http-server.js";
 import { isolatedEnv } from "../helpers/paths.js";
@@ -70,6 +71,8 @@ describe("process faults on real processes", () => {
     await exited(victim);
     assert.equal(victim.signalCode, "SIGTERM");
     assert.match(r.stdout, /fault process-kill injected by k: \d+ .*withstand-kill-victim/);
+    // A kill has nothing to revert: it must not linger as an "active fault" for halt or the dashboard.
+    assert.deepEqual(listFaults(env.WITHSTAND_STATE_DIR ?? ""), []);
   });
 
   it("pauses for a duration and resumes, and the method waits for the resume", async () => {

@@ -1,0 +1,45 @@
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { isLoopbackHost } from "../server/security.js";
+import { startServer } from "../server/server.js";
+import { SqliteStore, storePath } from "../store/sqlite.js";
+import { failUsage } from "./fail.js";
+
+export async function serveCommand(flags: {
+  port?: string;
+  host?: string;
+  token?: string;
+  slo?: string[];
+  store?: string;
+}): Promise<ExitCode> {
+  const host = flags.host ?? "127.0.0.1";
+  const port = flags.port === undefined ? 7070 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    failUsage(`--port ${flags.port}: expected a port from 0 to 65535`);
+  if (!isLoopbackHost(host) && !flags.token)
+    failUsage(`--host ${host}: binding off loopback needs --token (every API call must then send it)`);
+  if (flags.token !== undefined && flags.token.length < 16)
+    failUsage("--token: expected at least 16 characters (e.g. `openssl rand -hex 16`)");
+  const store = new SqliteStore(storePath(flags.store));
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer({ host, port, token: flags.token, sloFiles: flags.slo ?? [], store });
+  } catch (err) {
+    store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    failUsage(
+      code === "EADDRINUSE"
+        ? `--port ${port}: already in use (pick another, or 0 for a free one)`
+        : `cannot listen on ${host}:${port}: ${(err as Error).message}`,
+    );
+  }
+  process.stdout.write(`withstand dashboard on ${running.url}/  (store ${storePath(flags.store)})\n`);
+  if (!isLoopbackHost(host)) process.stdout.write(`  open ${running.url}/#token=<your token>\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await running.close();
+  store.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,254 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { extname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pointOf, timelineOf } from "../core/timeline.js";
+import { listenOn } from "../proxy/listen.js";
+import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
+import { activeRollouts } from "../rollout/control.js";
+import { haltAll } from "../safety/halt.js";
+import { listRuns as listActiveRuns, listFaults, stateDir } from "../safety/state.js";
+import type { RunFilter, Store, StoredStatus, StoreTail } from "../store/store.js";
+import { type Guard, isLoopbackHost, refuse } from "./security.js";
+import { sloViews } from "./slo-view.js";
+
+export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
+const POLL_MS = 400;
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  token?: string | undefined;
+  sloFiles: string[];
+  store: Store;
+  webDir?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(text);
+}
+
+export function health(store: Store) {
+  const root = stateDir();
+  return {
+    activeFaults: listFaults(root).map(({ fault, leaseAgeMs }) => ({ ...fault, leaseAgeMs })),
+    activeRunners: listActiveRuns(root),
+    rollouts: activeRollouts(),
+    running: store.listRuns({ status: "running", limit: 50 }),
+  };
+}
+
+/**
+ * `withstand serve`: the JSON API, the live event stream and the dashboard's static files. Live runs
+ * written by other processes are followed through the store itself (SQLite in WAL mode): every 400 ms
+ * the server reads the events and windows appended since its cursor and pushes them to each client.
+ */
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const loopback = isLoopbackHost(opts.host);
+  const token = opts.token ?? randomBytes(18).toString("base64url");
+  const webDir = opts.webDir ?? WEB_DIR;
+  const guard: Guard = { token, loopback, hosts: new Set() };
+  const clients = new Set<ServerResponse>();
+  let cursor: StoreTail["cursor"] | undefined = opts.store.tail().cursor;
+  let lastHealth = "";
+
+  const poll = () => {
+    if (clients.size === 0) {
+      cursor = opts.store.tail().cursor;
+      return;
+    }
+    const t = opts.store.tail(cursor);
+    cursor = t.cursor;
+    const frames: string[] = [];
+    for (const e of t.events) frames.push(`event: run-event\ndata: ${JSON.stringify(e)}\n\n`);
+    for (const w of t.windows) {
+      const { runId, series } = w;
+      frames.push(`event: window\ndata: ${JSON.stringify({ runId, series, point: pointOf(w) })}\n\n`);
+    }
+    const h = JSON.stringify(health(opts.store));
+    if (h !== lastHealth) {
+      lastHealth = h;
+      frames.push(`event: health\ndata: ${h}\n\n`);
+    }
+    if (frames.length > 0) for (const c of clients) c.write(frames.join(""));
+  };
+  const poller = setInterval(poll, POLL_MS);
+  const heartbeat = setInterval(() => {
+    for (const c of clients) c.write(": keep-alive\n\n");
+  }, 15_000);
+
+  const indexHtml = () => {
+    const file = join(webDir, "index.html");
+    if (!existsSync(file))
+      return `<!doctype html><meta charset="utf-8"><title>withstand</title><p>The dashboard is not built: run <code>make build</code>. The API is at <a href="/api/runs">/api/runs</a>.</p>`;
+    const meta = loopback ? `<meta name="withstand-token" content="${token}">` : "";
+    return readFileSync(file, "utf8").replace("</head>", `${meta}</head>`);
+  };
+
+  const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const denied = refuse(req, guard);
+    if (denied) return send(res, denied.status, { error: denied.reason });
+    const path = url.pathname;
+    const q = url.searchParams;
+    if (req.method === "GET" && path === "/api/runs") {
+      const filter: RunFilter = {
+        kind: q.get("kind") ?? undefined,
+        status: (q.get("status") as StoredStatus | null) ?? undefined,
+        search: q.get("q") ?? undefined,
+        limit: Math.min(500, Number(q.get("limit") ?? 50) || 50),
+        offset: Number(q.get("offset") ?? 0) || 0,
+      };
+      return send(res, 200, { total: opts.store.countRuns(filter), runs: opts.store.listRuns(filter) });
+    }
+    const report = /^\/api\/runs\/([^/]+)\/report$/.exec(path);
+    if (req.method === "GET" && report) {
+      const run = opts.store.getRun(decodeURIComponent(report[1] ?? ""));
+      if (!run) return send(res, 404, { error: "no such run" });
+      const format = (q.get("format") ?? "html") as ReportFormat;
+      if (!REPORT_FORMATS.includes(format))
+        return send(res, 400, { error: `format: expected one of ${REPORT_FORMATS.join(", ")}` });
+      const type = {
+        html: "text/html",
+        md: "text/markdown",
+        junit: "application/xml",
+        json: "application/json",
+      }[format];
+      res.writeHead(200, {
+        "content-type": `${type}; charset=utf-8`,
+        ...(format === "html"
+          ? {}
+          : {
+              "content-disposition": `attachment; filename="${run.id}.${format === "junit" ? "xml" : format}"`,
+            }),
+      });
+      res.end(renderReport(run, format));
+      return;
+    }
+    const one = /^\/api\/runs\/([^/]+)$/.exec(path);
+    if (req.method === "GET" && one) {
+      const run = opts.store.getRun(decodeURIComponent(one[1] ?? ""));
+      if (!run) return send(res, 404, { error: "no such run" });
+      const { windows, ...rest } = run;
+      return send(res, 200, {
+        ...rest,
+        timeline: timelineOf(run, run.events, windows),
+        ...(q.get("raw") === "1" ? { windows } : {}),
+      });
+    }
+    if (req.method === "GET" && path === "/api/load")
+      return send(res, 200, { runs: opts.store.listRuns({ kind: "load", limit: 200 }) });
+    if (req.method === "GET" && path === "/api/rollouts")
+      return send(res, 200, {
+        active: activeRollouts(),
+        runs: opts.store.listRuns({ kind: "rollout", limit: 200 }),
+      });
+    if (req.method === "GET" && path === "/api/slo")
+      return send(res, 200, await sloViews(opts.sloFiles, opts.store));
+    if (req.method === "GET" && path === "/api/health") return send(res, 200, health(opts.store));
+    if (req.method === "POST" && path === "/api/halt") {
+      const r = await haltAll();
+      return send(res, 200, {
+        reverted: r.reverted.map(({ fault, how }) => ({
+          id: fault.id,
+          kind: fault.kind,
+          activity: fault.activity,
+          runId: fault.runId,
+          how,
+        })),
+        runsSignalled: r.runsSignalled,
+      });
+    }
+    if (req.method === "GET" && path === "/api/events") {
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+      });
+      res.write(`retry: 1000\nevent: health\ndata: ${JSON.stringify(health(opts.store))}\n\n`);
+      clients.add(res);
+      req.on("close", () => clients.delete(res));
+      return;
+    }
+    send(res, 404, { error: `no such endpoint: ${req.method} ${path}` });
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://withstand");
+    if (url.pathname.startsWith("/api/")) {
+      api(req, res, url).catch((err: Error) => send(res, 500, { error: err.message }));
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, { error: "method not allowed" });
+    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, "");
+    const file = join(webDir, rel);
+    if (
+      rel &&
+      !rel.startsWith("..") &&
+      file.startsWith(webDir.endsWith(sep) ? webDir : webDir + sep) &&
+      existsSync(file) &&
+      !file.endsWith(sep) &&
+      extname(file)
+    ) {
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+        "cache-control": rel.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache",
+        "x-content-type-options": "nosniff",
+      });
+      res.end(readFileSync(file));
+      return;
+    }
+    // Everything else is the single-page app.
+    res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-security-policy":
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
+      "x-frame-options": "DENY",
+    });
+    res.end(indexHtml());
+  });
+  const address = await listenOn(server, opts.host, opts.port);
+  const port = Number(address.slice(address.lastIndexOf(":") + 1));
+  for (const h of loopback
+    ? ["127.0.0.1", "localhost", "[::1]", opts.host.includes(":") ? `[${opts.host}]` : opts.host]
+    : [])
+    guard.hosts.add(`${h}:${port}`);
+  return {
+    url: `http://${address}`,
+    token,
+    server,
+    close: async () => {
+      clearInterval(poller);
+      clearInterval(heartbeat);
+      for (const c of clients) c.end();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

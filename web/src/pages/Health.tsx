@@ -1,0 +1,98 @@
+import { KillSwitch } from "../components/KillSwitch";
+import { pct, when } from "../format";
+import type { Health as HealthData } from "../types";
+
+/** Severity at a glance, after the FT's health page: red while anything is injected, green when clear. */
+export function Health({ health }: { health: HealthData | null }) {
+  if (!health) return <p class="muted">Loading…</p>;
+  const faults = health.activeFaults.filter((f) => f.kind !== "upstream");
+  return (
+    <section>
+      <div
+        class={`glance ${faults.length > 0 ? "bad" : health.running.length > 0 ? "live" : "good"}`}
+        data-testid="glance"
+      >
+        <strong>
+          {faults.length > 0
+            ? `${faults.length} active fault${faults.length === 1 ? "" : "s"}`
+            : health.running.length > 0
+              ? `${health.running.length} run${health.running.length === 1 ? "" : "s"} in progress, no active fault`
+              : "All clear: no active fault, nothing running"}
+        </strong>
+        <KillSwitch active={faults.length} />
+      </div>
+      <h3>Active faults</h3>
+      {faults.length === 0 ? (
+        <p class="muted" data-testid="no-faults">
+          None.
+        </p>
+      ) : (
+        <table data-testid="active-faults">
+          <tbody>
+            {faults.map((f) => (
+              <tr key={f.id} data-fault-id={f.id}>
+                <td>
+                  <span class="badge bad">{f.kind}</span>
+                </td>
+                <td>
+                  {f.activity}
+                  <div class="muted small">
+                    {f.targets.map((t) => `${t.pid || ""} ${t.command}`.trim()).join(", ")}
+                  </div>
+                </td>
+                <td>
+                  <a href={`#/runs/${f.runId}`}>{f.runId}</a>
+                </td>
+                <td class="num">since {when(f.injectedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Runs in progress</h3>
+      {health.running.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <ul>
+          {health.running.map((r) => (
+            <li key={r.id}>
+              <a href={`#/runs/${r.id}`}>{r.title}</a>{" "}
+              <span class="muted">
+                ({r.kind}, started {when(r.startedAt)})
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Rollouts in progress</h3>
+      {health.rollouts.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <table>
+          <tbody>
+            {health.rollouts.map((r) => (
+              <tr key={r.name}>
+                <td>
+                  <a href={`#/runs/${r.runId}`}>{r.name}</a>
+                </td>
+                <td>
+                  <span class={`badge ${r.phase === "Paused" ? "warn" : "live"}`}>{r.phase}</span>
+                </td>
+                <td>
+                  step {r.step + 1}/{r.steps.length}: {r.steps[r.step] ?? ""}
+                </td>
+                <td>canary {r.weight}%</td>
+                <td class="small">
+                  stable {r.stable.requests} req (
+                  {r.stable.requests ? pct(r.stable.errors / r.stable.requests) : "—"} errors) · canary{" "}
+                  {r.canary.requests} req (
+                  {r.canary.requests ? pct(r.canary.errors / r.canary.requests) : "—"} errors)
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
