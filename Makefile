@@ -1,8 +1,10 @@
 # Two commands do all set-up on a fresh clone: `make demo` and `make test`.
 SHELL := /bin/bash
 # Debian packages the build and tests need (python3, make and g++ build better-sqlite3 when no prebuilt
-# binary fits; prometheus brings promtool and the server the SLO rule tests load).
+# binary fits; prometheus brings promtool and the server the SLO rule tests load). Chromium drives the
+# dashboard's browser tests through playwright-core, so only `make test` and `make bench` install it.
 APT_PACKAGES := python3 make g++ procps prometheus
+APT_TEST_PACKAGES := chromium
 APT_BENCH_PACKAGES := wrk nginx-light
 
 .PHONY: all deps build demo test lint bench clean
@@ -30,16 +32,18 @@ lint: deps
 	npx biome check .
 
 test: build lint
+	@bash scripts/apt-ensure.sh $(APT_TEST_PACKAGES)
 	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' | sort)
 
 bench: build
-	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES)
+	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES) $(APT_TEST_PACKAGES)
 	node dist/bench/activity-overhead.js
 	node dist/bench/halt.js
 	node dist/bench/load.js
 	node dist/bench/proxy.js
 	node dist/bench/judge.js
 	node dist/bench/router.js
+	node dist/bench/dashboard.js
 
 clean:
 	rm -rf dist node_modules

@@ -63,7 +63,10 @@ describe("the dashboard", () => {
       box && box.width > 10 && box.height > 100,
       `the marker spans the fault: ${JSON.stringify(box)}`,
     );
-    assert.match((await markers.first().getAttribute("title")) ?? "", /^network:latency slow-inventory-for-replica-1 .*\nreverted: DELETE .*duration 6000ms elapsed/s);
+    assert.match(
+      (await markers.first().getAttribute("title")) ?? "",
+      /^network:latency slow-inventory-for-replica-1 .*\nreverted: DELETE .*duration 6000ms elapsed/s,
+    );
     assert.match(await page.locator("[data-testid=faults]").innerText(), /REVERTED[\s\S]*network/);
     await page.screenshot({ path: join(SHOTS, "run-detail.png"), fullPage: true });
   });

@@ -1,7 +1,10 @@
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import type uPlot from "uplot";
 import type { Instant, Span } from "../types";
+
+/** uPlot loads with the first chart, so the run list (the first page) never waits for it. */
+const loadUplot = () =>
+  Promise.all([import("uplot"), import("uplot/dist/uPlot.min.css")]).then(([m]) => m.default);
 
 export interface ChartSeries {
   label: string;
@@ -22,8 +25,6 @@ interface Props {
   end?: number;
   stepped?: boolean;
 }
-
-const steppedPaths = uPlot.paths.stepped?.({ align: 1 });
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
@@ -48,6 +49,9 @@ export function Chart({
   useEffect(() => {
     const el = host.current;
     if (!el) return;
+    let plot: uPlot | undefined;
+    let resize: ResizeObserver | undefined;
+    let cancelled = false;
     const drawMarkers = (u: uPlot) => {
       for (const old of u.over.querySelectorAll(".fault-marker, .instant-marker")) old.remove();
       for (const s of spans) {
@@ -77,42 +81,46 @@ export function Chart({
     };
     const fmt = (v: number | null) =>
       v === null ? "—" : percent ? `${(v * 100).toFixed(2)}%` : `${Number(v.toPrecision(3))}${unit}`;
-    const opts: uPlot.Options = {
-      title,
-      width: Math.max(320, el.clientWidth),
-      height: 220,
-      series: [
-        {},
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          width: 1.6,
-          value: (_u: uPlot, v: number | null) => fmt(v),
-          ...(stepped && steppedPaths ? { paths: steppedPaths } : {}),
-        })),
-      ],
-      axes: [
-        { stroke: cssVar("--muted"), grid: { stroke: cssVar("--line") } },
-        {
-          stroke: cssVar("--muted"),
-          grid: { stroke: cssVar("--line") },
-          size: 60,
-          values: (_u, vals) => vals.map((v) => fmt(v)),
-        },
-      ],
-      scales: { y: { range: (_u, _min, max) => [0, Math.max(max, percent ? 0.01 : 1)] } },
-      hooks: { draw: [drawMarkers] },
-      cursor: { drag: { x: true, y: false } },
-    };
-    const data: uPlot.AlignedData = [times.map((t) => t / 1000), ...series.map((s) => s.values)];
-    const plot = new uPlot(opts, data, el);
-    const resize = new ResizeObserver(() =>
-      plot.setSize({ width: Math.max(320, el.clientWidth), height: 220 }),
-    );
-    resize.observe(el);
+    void loadUplot().then((UPlot) => {
+      if (cancelled) return;
+      const steppedPaths = UPlot.paths.stepped?.({ align: 1 });
+      const opts: uPlot.Options = {
+        title,
+        width: Math.max(320, el.clientWidth),
+        height: 220,
+        series: [
+          {},
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            width: 1.6,
+            value: (_u: uPlot, v: number | null) => fmt(v),
+            ...(stepped && steppedPaths ? { paths: steppedPaths } : {}),
+          })),
+        ],
+        axes: [
+          { stroke: cssVar("--muted"), grid: { stroke: cssVar("--line") } },
+          {
+            stroke: cssVar("--muted"),
+            grid: { stroke: cssVar("--line") },
+            size: 60,
+            values: (_u, vals) => vals.map((v) => fmt(v)),
+          },
+        ],
+        scales: { y: { range: (_u, _min, max) => [0, Math.max(max, percent ? 0.01 : 1)] } },
+        hooks: { draw: [drawMarkers] },
+        cursor: { drag: { x: true, y: false } },
+      };
+      const data: uPlot.AlignedData = [times.map((t) => t / 1000), ...series.map((s) => s.values)];
+      const p = new UPlot(opts, data, el);
+      plot = p;
+      resize = new ResizeObserver(() => p.setSize({ width: Math.max(320, el.clientWidth), height: 220 }));
+      resize.observe(el);
+    });
     return () => {
-      resize.disconnect();
-      plot.destroy();
+      cancelled = true;
+      resize?.disconnect();
+      plot?.destroy();
     };
   }, [title, times, series, spans, instants, percent, unit, end, stepped]);
   return <div class="chart" ref={host} data-chart={title} />;

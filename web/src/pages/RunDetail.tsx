@@ -25,11 +25,18 @@ function eventLine(e: RunEvent): { text: string; tone: string } | undefined {
     case "hypothesis-checked":
       return { text: `hypothesis ${s("phase")}: ${e.met ? "met" : "NOT met"}`, tone: e.met ? "good" : "bad" };
     case "fault-injected":
+      if (e.kind === "upstream")
+        return {
+          text: `${s("activity").replace(/^start/, "started")}: ${(e.targets as string[]).join(", ")}`,
+          tone: "",
+        };
       return {
         text: `fault injected: ${s("kind")} ${s("activity")} → ${(e.targets as string[]).join(", ")}`,
         tone: "warn",
       };
     case "fault-reverted":
+      if (e.kind === "upstream")
+        return { text: `${s("activity").replace(/^start/, "stopped")} (${s("how")})`, tone: "" };
       return { text: `fault reverted: ${s("kind")} ${s("activity")} (${s("how")})`, tone: "good" };
     case "activity-finished":
       return {

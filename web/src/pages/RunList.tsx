@@ -29,6 +29,11 @@ export function RunList({ kind: fixedKind }: { kind?: string }) {
       (err: Error) => setError(err.message),
     );
   }, [kind, status, search, page, tick]);
+  useEffect(() => {
+    // For bench/dashboard: when the first page really shows runs (not when a script thinks it did).
+    if (runs && runs.length > 0 && performance.getEntriesByName("runs-rendered").length === 0)
+      performance.mark("runs-rendered");
+  }, [runs]);
   useEffect(
     () =>
       subscribe((type, data) => {
