@@ -8,9 +8,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { newWindow, recordSample, toStored } from "../src/core/window.js";
 import { SqliteStore } from "../src/store/sqlite.js";
+import { launchChromium } from "../test/helpers/browser.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
@@ -71,16 +71,7 @@ async function main(): Promise<void> {
       if (m?.[1]) resolve(m[1]);
     });
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
+  const browser = await launchChromium();
   const times: number[] = [];
   try {
     for (let i = 0; i < 5; i++) {

@@ -80,7 +80,8 @@ async function demoRollout(
     },
   );
   const decision = result.decision;
-  const color = decision === scenario.expect ? pc.green : pc.red;
+  const c = pc.createColors(outputMode({ json: flags.json === true }) === "tty");
+  const color = decision === scenario.expect ? c.green : c.red;
   return {
     outcome: decision,
     runId: result.runId,

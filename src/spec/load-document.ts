@@ -2,7 +2,7 @@ import type { LoadPlan } from "../core/load-plan.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { readLoadBody } from "./load-test.js";
 import { checkKeys, isRecord, type Reporter } from "./reporter.js";
-import { diagnosticAt, parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
+import { diagnosticAt, loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
 
 /** Reads a `kind: LoadTest` document into a plan, with file:line:col diagnostics. */
 export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Diagnostic[] } {
@@ -37,32 +37,6 @@ export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Di
   return { plan, diagnostics };
 }
 
-export async function loadLoadTestFile(
-  file: string,
-): Promise<{ plan?: LoadPlan; diagnostics: Diagnostic[] }> {
-  let text: string;
-  try {
-    text = await readSource(file);
-  } catch (err) {
-    return { diagnostics: [unreadable(file, err, "a LoadTest file or a URL")] };
-  }
-  const parsed = parseSource(file, text);
-  if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
-  const first = parsed.docs[0];
-  if (!first)
-    return {
-      diagnostics: [
-        ...parsed.diagnostics,
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: "empty document (expected kind: LoadTest)",
-          severity: "error",
-        },
-      ],
-    };
-  const result = readLoadTest(first);
-  return { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
+export function loadLoadTestFile(file: string): Promise<{ plan?: LoadPlan; diagnostics: Diagnostic[] }> {
+  return loadFirstDocument(file, "LoadTest", readLoadTest);
 }

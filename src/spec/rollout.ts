@@ -4,7 +4,7 @@ import type { Direction, NoDataPolicy } from "../core/judge.js";
 import type { AnalysisSpec, RolloutMetric, RolloutSpec, Step, UpstreamSpec } from "../core/rollout.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
-import { diagnosticAt, parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
+import { diagnosticAt, loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
 const SPEC_KEYS = [
@@ -404,32 +404,6 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
   return { spec: out, diagnostics };
 }
 
-export async function loadRolloutFile(
-  file: string,
-): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
-  let text: string;
-  try {
-    text = await readSource(file);
-  } catch (err) {
-    return { diagnostics: [unreadable(file, err, "a Rollout file")] };
-  }
-  const parsed = parseSource(file, text);
-  if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
-  const first = parsed.docs[0];
-  if (!first)
-    return {
-      diagnostics: [
-        ...parsed.diagnostics,
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: "empty document (expected kind: Rollout)",
-          severity: "error",
-        },
-      ],
-    };
-  const result = readRollout(first);
-  return { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
+export function loadRolloutFile(file: string): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
+  return loadFirstDocument(file, "Rollout", readRollout);
 }

@@ -159,3 +159,39 @@ export function unreadable(file: string, err: unknown, expected: string): Diagno
     severity: "error",
   };
 }
+
+/**
+ * Reads a file (or URL) holding one native document and hands its first document to `read`; an
+ * unreadable, unparsable or empty file becomes one diagnostic that says what was expected.
+ */
+export async function loadFirstDocument<T extends { diagnostics: Diagnostic[] }>(
+  file: string,
+  kind: string,
+  read: (doc: SourceDoc) => T,
+): Promise<T | { diagnostics: Diagnostic[] }> {
+  let text: string;
+  try {
+    text = await readSource(file);
+  } catch (err) {
+    return { diagnostics: [unreadable(file, err, `a ${kind} file`)] };
+  }
+  const parsed = parseSource(file, text);
+  if (parsed.diagnostics.some((d) => d.severity === "error")) return { diagnostics: parsed.diagnostics };
+  const first = parsed.docs[0];
+  if (!first)
+    return {
+      diagnostics: [
+        ...parsed.diagnostics,
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: "",
+          message: `empty document (expected kind: ${kind})`,
+          severity: "error",
+        },
+      ],
+    };
+  const result = read(first);
+  return { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
+}

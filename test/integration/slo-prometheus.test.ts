@@ -5,14 +5,24 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Counter, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import type { AnalysisSpec } from "../../src/core/rollout.js";
 import { freePort } from "../../src/demo/system.js";
+import { measure } from "../../src/rollout/measure.js";
+import { Router } from "../../src/rollout/router.js";
 import { runCli } from "../helpers/cli.js";
 import { fixture, isolatedEnv } from "../helpers/paths.js";
 import { exited } from "../helpers/processes.js";
 
 const { dir, env } = isolatedEnv();
 const registry = new Registry();
+// Per-version latency for the canary analysis: the canary answers 30% slower than stable.
+const versionLatency = new Gauge({
+  name: "orders_latency_seconds",
+  help: "mean latency by version",
+  labelNames: ["version"],
+  registers: [registry],
+});
 const requests = new Counter({
   name: "orders_requests_total",
   help: "orders requests",
@@ -25,9 +35,14 @@ const target = createServer(async (_req, res) => {
 });
 let prometheus: ChildProcess;
 let promUrl: string;
+let tick = 0;
 const traffic = setInterval(() => {
   requests.inc({ code: "200" }, 99);
   requests.inc({ code: "503" }, 1);
+  tick++;
+  const wobble = 0.001 * (tick % 7);
+  versionLatency.set({ version: "stable" }, 0.1 + wobble);
+  versionLatency.set({ version: "canary" }, 0.13 + wobble);
 }, 100);
 
 before(async () => {
@@ -122,5 +137,62 @@ describe("generated SLO rules in a real Prometheus", () => {
     assert.ok(Math.abs(s.budget.sli - 0.99) < 0.003, `SLI ${s.budget.sli}`);
     assert.ok(Math.abs(s.burnRates["5m"] - 10) < 3, `5m burn ${s.burnRates["5m"]}`);
     assert.equal(s.alerts[3].firing, true, "1% errors over a 0.1% budget fires the 1x ticket pair");
+  });
+});
+
+describe("canary analysis with Prometheus metrics", () => {
+  const analysis = (query: string, prometheus = promUrl): AnalysisSpec => ({
+    loc: "test",
+    initialDelayMs: 0,
+    metrics: [
+      { name: "latency", source: "prometheus", query, prometheus, direction: "increase", critical: true },
+    ],
+    confidence: 0.98,
+    thresholds: { pass: 95, marginal: 75 },
+    weights: {},
+    failureLimit: 0,
+    inconclusiveLimit: 0,
+    consecutiveErrorLimit: 4,
+  });
+  const router = new Router({ name: "p", stable: "http://127.0.0.1:1", canary: "http://127.0.0.1:1" });
+
+  it("runs the query once per version with {{version}} filled in, and judges the canary slower", async () => {
+    // Wait until Prometheus holds a dozen scrapes of both versions (no push signal exists: poll).
+    const q = 'orders_latency_seconds{version="{{version}}"}';
+    let m = await measure(analysis(q), router, 0, Date.now() - 15_000, Date.now());
+    const started = Date.now();
+    while (
+      (m.values.latency?.classification ?? "NoData") === "NoData" ||
+      (m.judgement?.metrics[0]?.experimentCount ?? 0) < 10
+    ) {
+      assert.ok(Date.now() - started < 60_000, `Prometheus never answered: ${m.reason}`);
+      await new Promise((r) => setTimeout(r, 500));
+      m = await measure(analysis(q), router, 0, Date.now() - 15_000, Date.now());
+    }
+    assert.equal(m.phase, "Failed", m.reason);
+    const v = m.judgement?.metrics[0];
+    assert.equal(v?.classification, "High");
+    assert.ok(Math.abs((v?.effectSize ?? 0) - 1.3) < 0.1, `mean ratio ${v?.effectSize}`);
+  });
+
+  it("makes an empty result explicit: NoData, inconclusive by default, and a dead Prometheus an Error", async () => {
+    const empty = await measure(
+      analysis('no_such_metric{version="{{version}}"}'),
+      router,
+      0,
+      Date.now() - 10_000,
+      Date.now(),
+    );
+    assert.equal(empty.phase, "Inconclusive");
+    assert.match(empty.reason, /NO DATA for latency/);
+    const dead = await measure(
+      analysis("up", "http://127.0.0.1:9"),
+      router,
+      0,
+      Date.now() - 10_000,
+      Date.now(),
+    );
+    assert.equal(dead.phase, "Error");
+    assert.match(dead.reason, /Prometheus http:\/\/127\.0\.0\.1:9 unreachable/);
   });
 });

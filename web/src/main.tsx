@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { getJson, subscribe } from "./api";
+import { ActiveRollouts } from "./components/ActiveRollouts";
 import { KillSwitch } from "./components/KillSwitch";
 import { Health } from "./pages/Health";
 import { RunDetail } from "./pages/RunDetail";
@@ -88,7 +89,11 @@ function App() {
         {run ? (
           <RunDetail id={decodeURIComponent(run[1] ?? "")} />
         ) : route === "/rollouts" ? (
-          <RunList kind="rollout" />
+          <>
+            <h2>Rollouts in progress</h2>
+            <ActiveRollouts rollouts={health?.rollouts ?? []} />
+            <RunList kind="rollout" />
+          </>
         ) : route === "/slo" ? (
           <Slo />
         ) : route === "/health" ? (

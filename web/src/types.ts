@@ -1,62 +1,11 @@
 /** The shapes of withstand's JSON API (see src/server/server.ts), as the dashboard reads them. */
-export interface RunSummary {
-  id: string;
-  kind: string;
-  title: string;
-  source: string;
-  status: string;
-  deviated: boolean;
-  outcome: string | null;
-  exitCode: number | null;
-  startedAt: string;
-  endedAt: string | null;
-  durationMs: number | null;
-}
+// The server's own types, so the dashboard and the API cannot drift apart.
+export type { MetricVerdict } from "../../src/core/judge.js";
+export type { FaultSpan as Span, Instant, Point, Timeline } from "../../src/core/timeline.js";
+export type { RunSummary } from "../../src/store/store.js";
 
-export interface Point {
-  t: number;
-  count: number;
-  errors: number;
-  errorRate: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-export interface Span {
-  id: string;
-  kind: string;
-  activity: string;
-  targets: string[];
-  from: number;
-  to?: number;
-  how?: string;
-}
-
-export interface Instant {
-  t: number;
-  label: string;
-  ok?: boolean;
-}
-
-export interface Timeline {
-  start: number;
-  end: number;
-  series: Record<string, Point[]>;
-  faults: Span[];
-  processes: Span[];
-  checks: Instant[];
-  weights: { t: number; weight: number }[];
-  analyses: Instant[];
-}
-
-export interface MetricVerdict {
-  name: string;
-  classification: string;
-  critical: boolean;
-  reason: string;
-}
+import type { Timeline } from "../../src/core/timeline.js";
+import type { RunSummary } from "../../src/store/store.js";
 
 export interface RunEvent {
   runId: string;

@@ -1,5 +1,6 @@
+import { ActiveRollouts } from "../components/ActiveRollouts";
 import { KillSwitch } from "../components/KillSwitch";
-import { pct, when } from "../format";
+import { when } from "../format";
 import type { Health as HealthData } from "../types";
 
 /** Severity at a glance, after the FT's health page: red while anything is injected, green when clear. */
@@ -65,34 +66,7 @@ export function Health({ health }: { health: HealthData | null }) {
         </ul>
       )}
       <h3>Rollouts in progress</h3>
-      {health.rollouts.length === 0 ? (
-        <p class="muted">None.</p>
-      ) : (
-        <table>
-          <tbody>
-            {health.rollouts.map((r) => (
-              <tr key={r.name}>
-                <td>
-                  <a href={`#/runs/${r.runId}`}>{r.name}</a>
-                </td>
-                <td>
-                  <span class={`badge ${r.phase === "Paused" ? "warn" : "live"}`}>{r.phase}</span>
-                </td>
-                <td>
-                  step {r.step + 1}/{r.steps.length}: {r.steps[r.step] ?? ""}
-                </td>
-                <td>canary {r.weight}%</td>
-                <td class="small">
-                  stable {r.stable.requests} req (
-                  {r.stable.requests ? pct(r.stable.errors / r.stable.requests) : "—"} errors) · canary{" "}
-                  {r.canary.requests} req (
-                  {r.canary.requests ? pct(r.canary.errors / r.canary.requests) : "—"} errors)
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ActiveRollouts rollouts={health.rollouts} />
     </section>
   );
 }
