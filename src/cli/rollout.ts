@@ -174,7 +174,8 @@ export async function rolloutSession(
     await control.close();
   }
   store.finishRun(runId, {
-    status: result.decision === "aborted" ? "aborted" : "completed",
+    status:
+      result.decision === "aborted" ? "aborted" : result.decision === "not-started" ? "failed" : "completed",
     deviated: result.decision !== "promoted",
     outcome: result.decision,
     exitCode: result.exitCode,
@@ -189,6 +190,7 @@ export async function rolloutSession(
     },
   });
   store.close();
+  if (result.decision === "not-started") process.stderr.write(`withstand: ${spec.file}: ${result.reason}\n`);
   if (mode === "quiet") process.stdout.write(`${result.decision}\n`);
   else if (mode !== "json") {
     view.traffic(result.status);
@@ -197,7 +199,9 @@ export async function rolloutSession(
         ? c.green(c.bold("PROMOTED"))
         : result.decision === "aborted"
           ? c.yellow(c.bold("ABORTED"))
-          : c.red(c.bold("ROLLED BACK"));
+          : result.decision === "not-started"
+            ? c.red(c.bold("NOT STARTED"))
+            : c.red(c.bold("ROLLED BACK"));
     process.stdout.write(`${label} ${spec.name} in ${formatDuration(result.durationMs)}: ${result.reason}\n`);
   }
   return { ...result, runId };

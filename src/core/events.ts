@@ -53,7 +53,7 @@ export type RunEvent = Base &
     | { type: "rollout-resumed"; by: string }
     | {
         type: "rollout-finished";
-        decision: "promoted" | "rolled-back" | "aborted";
+        decision: "promoted" | "rolled-back" | "aborted" | "not-started";
         reason: string;
         exitCode: ExitCode;
         durationMs: number;

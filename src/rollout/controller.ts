@@ -18,7 +18,8 @@ import { measure } from "./measure.js";
 import { Router } from "./router.js";
 import { type RunningUpstream, startUpstream } from "./upstream.js";
 
-export type Decision = "promoted" | "rolled-back" | "aborted";
+/** `not-started`: a version or the router could not start (exit 2, like any invalid input). */
+export type Decision = "promoted" | "rolled-back" | "aborted" | "not-started";
 
 export interface RolloutResult {
   decision: Decision;
@@ -261,15 +262,31 @@ export class RolloutController {
     let background: Promise<void> | undefined;
     const backgroundStop = new AbortController();
     try {
-      for (const v of ["stable", "canary"] as const) {
-        const up = await startUpstream(v, this.spec[v], this.registry);
-        this.upstreams.push(up);
-        this.urls[v] = up.url;
+      try {
+        for (const v of ["stable", "canary"] as const) {
+          const up = await startUpstream(v, this.spec[v], this.registry);
+          this.upstreams.push(up);
+          this.urls[v] = up.url;
+        }
+        this.router.setUpstreams(this.urls.stable, this.urls.canary);
+        const { host, port } = this.spec.listen;
+        const address = await this.router.listen(host, port).catch((err: NodeJS.ErrnoException) => {
+          throw new Error(
+            err.code === "EADDRINUSE"
+              ? `spec.listen ${host}:${port}: address already in use (pick another port, or 0 for a free one)`
+              : `spec.listen ${host}:${port}: ${err.message}`,
+          );
+        });
+        this.opts.onListening?.(address);
+      } catch (err) {
+        this.decision = { decision: "not-started", reason: (err as Error).message };
+        this.phase = "Aborted";
+        this.message = this.decision.reason;
       }
-      this.router.setUpstreams(this.urls.stable, this.urls.canary);
-      this.opts.onListening?.(await this.router.listen(this.spec.listen.host, this.spec.listen.port));
-      this.phase = "Progressing";
-      this.setWeight(0, "start");
+      if (!this.decision) {
+        this.phase = "Progressing";
+        this.setWeight(0, "start");
+      }
       const steps = this.spec.steps;
       for (let i = 0; i < steps.length && !this.decision && !this.promoteFull; i++) {
         const step = steps[i];
@@ -322,7 +339,7 @@ export class RolloutController {
     } finally {
       backgroundStop.abort();
       await background;
-      if (this.decision?.decision !== "promoted") {
+      if (this.decision?.decision === "rolled-back" || this.decision?.decision === "aborted") {
         const canary = this.upstreams.find((u) => u.version === "canary");
         const drained = await this.router.stats.canary.drain(this.spec.drainTimeoutMs);
         if (canary) await canary.stop(drained ? "rolled back" : "rolled back (drain timed out)");
@@ -334,7 +351,13 @@ export class RolloutController {
     }
     const d = this.decision ?? { decision: "rolled-back" as const, reason: "no decision" };
     const exitCode =
-      d.decision === "promoted" ? EXIT.ok : d.decision === "aborted" ? EXIT.aborted : EXIT.failed;
+      d.decision === "promoted"
+        ? EXIT.ok
+        : d.decision === "aborted"
+          ? EXIT.aborted
+          : d.decision === "not-started"
+            ? EXIT.invalid
+            : EXIT.failed;
     const durationMs = Math.round(performance.now() - t0);
     this.emit({
       type: "rollout-finished",

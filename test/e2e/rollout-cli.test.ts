@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { isAlive } from "../../src/faults/procfs.js";
@@ -141,5 +142,46 @@ describe("withstand rollout", () => {
       /broken\.yaml:10:\d+: spec\.steps\[0\]\.setWeight: got 120 \(expected a weight from 0 to 100\)/,
     );
     assert.match(r.stderr, /broken\.yaml:11:\d+: spec\.steps\[1\]\.pause\.duration: got "soon"/);
+  });
+
+  it("exits 2 and says why when the router's port is taken or a version cannot start, leaving nothing running", async () => {
+    const { dir, env } = isolatedEnv();
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const busy = join(dir, "busy.yaml");
+      writeFileSync(
+        busy,
+        readFileSync(rolloutFile(dir, "busy", [], "    - setWeight: 10\n"), "utf8").replace(
+          "127.0.0.1:0",
+          `127.0.0.1:${port}`,
+        ),
+      );
+      const r = await runCli(["rollout", busy], { env });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`busy\\.yaml: spec\\.listen 127\\.0\\.0\\.1:${port}: address already in use`),
+      );
+      const stablePid = Number(/start stable: pid (\d+)/.exec(r.stdout)?.[1]);
+      assert.ok(stablePid > 0 && !isAlive(stablePid), "the stable version it started is stopped again");
+    } finally {
+      taken.close();
+    }
+    const crashing = rolloutFile(dir, "crashing", ["--port", "not-a-port"], "    - setWeight: 10\n");
+    writeFileSync(
+      crashing,
+      readFileSync(crashing, "utf8").replace(
+        /canary: \{command: .*\}/,
+        'canary: {command: [sh, -c, "echo no such port >&2; exit 7"], readyTimeout: 5s}',
+      ),
+    );
+    const r = await runCli(["rollout", crashing], { env });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /crashing\.yaml: canary: sh -c echo no such port >&2; exit 7 exited with 7; its output ends: no such port/,
+    );
   });
 });
