@@ -11,11 +11,11 @@ import {
 } from "../core/rollout.js";
 import { sleep } from "../core/sleep.js";
 import type { Window } from "../core/window.js";
+import { Router } from "../proxy/router.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import type { RolloutStatus } from "./control.js";
 import { measure } from "./measure.js";
-import { Router } from "./router.js";
 import { type RunningUpstream, startUpstream } from "./upstream.js";
 
 /** `not-started`: a version or the router could not start (exit 2, like any invalid input). */

@@ -6,8 +6,8 @@ import {
   type RolloutMetric,
   type Version,
 } from "../core/rollout.js";
+import type { Router } from "../proxy/router.js";
 import { promRangeValues } from "../slo/sources.js";
-import type { Router } from "./router.js";
 
 /** The judge gets at most this many points per version: Mann-Whitney stays fast at any traffic. */
 const MAX_POINTS = 5000;
