@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, SHOTS } from "../helpers/browser.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
-import { isolatedEnv } from "../helpers/paths.js";
+import { isolatedEnv, ROOT } from "../helpers/paths.js";
 import { startVictim, stateOf, until } from "../helpers/processes.js";
 import { startServe } from "../helpers/serve.js";
 
@@ -23,7 +23,7 @@ before(async () => {
     const r = await runCli(["demo", "--only", only], { env });
     assert.equal(r.code, 0, `demo ${only}: ${r.stdout}\n${r.stderr}`);
   }
-  serve = await startServe(env);
+  serve = await startServe(env, ["--slo", join(ROOT, "examples", "demo", "slo.yaml")]);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on("pageerror", (err) => {
@@ -82,6 +82,18 @@ describe("the dashboard", () => {
       /errors\s+HIGH critical\s+canary higher than baseline: canary mean 0\.0\d+ vs baseline 0/,
     );
     await page.screenshot({ path: join(SHOTS, "rollout.png"), fullPage: true });
+  });
+
+  it("shows an SLO with its budget, burn-rate chart and alert states, from the demo's load windows", async () => {
+    await page.goto(`${serve.url}/#/slo`);
+    const slo = page.locator("[data-testid=slo]").first();
+    await slo.locator(".chart canvas").waitFor();
+    const text = await slo.innerText();
+    assert.match(text, /orders-availability/);
+    assert.match(text, /SLI over [1-9]\d* events \(target 99\.50%\)/);
+    assert.match(text, /error budget remaining/);
+    assert.match(text, /page\s+5s\/1s at 14\.4×\s+OK/);
+    await page.screenshot({ path: join(SHOTS, "slo.png"), fullPage: true });
   });
 
   it("switches between light and dark themes", async () => {
