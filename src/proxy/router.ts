@@ -15,6 +15,7 @@ export interface RoutedSample {
 const MAX_BODY = 16 * 1024 * 1024;
 /** Samples older than this are dropped: no analysis looks further back than its interval. */
 const RETAIN_MS = 15 * 60_000;
+const MAX_SAMPLES = 1_000_000;
 const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
@@ -46,6 +47,8 @@ class VersionStats {
     // Trim the front in batches so the array never grows without bound and never shifts per request.
     const cutoff = s.atMs - RETAIN_MS;
     while (this.head < this.samples.length && (this.samples[this.head]?.atMs ?? 0) < cutoff) this.head++;
+    // At high rates the count bounds memory too (about 40 MB per version); the judge thins to 5000 anyway.
+    if (this.samples.length - this.head > MAX_SAMPLES) this.head = this.samples.length - MAX_SAMPLES;
     if (this.head > 4096) {
       this.samples = this.samples.slice(this.head);
       this.head = 0;

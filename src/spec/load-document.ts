@@ -1,23 +1,13 @@
 import type { LoadPlan } from "../core/load-plan.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { readLoadBody } from "./load-test.js";
-import { checkKeys, isRecord, type Reporter } from "./reporter.js";
-import { diagnosticAt, loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
+import { isRecord, openNative, type Reporter } from "./reporter.js";
+import { loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
 
 /** Reads a `kind: LoadTest` document into a plan, with file:line:col diagnostics. */
 export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  const r: Reporter = {
-    deferVars: false,
-    error: (path, message) => diagnostics.push(diagnosticAt(src, path, message, "error")),
-    warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "warning", onKey)),
-  };
-  const top = src.value;
-  if (!isRecord(top) || top.apiVersion !== "withstand/v1" || top.kind !== "LoadTest") {
-    r.error(["kind"], "expected apiVersion: withstand/v1 and kind: LoadTest");
-    return { diagnostics };
-  }
-  checkKeys(top, ["apiVersion", "kind", "metadata", "spec"], [], r);
+  const { r, diagnostics, top } = openNative(src, "LoadTest");
+  if (!top) return { diagnostics };
   const name = isRecord(top.metadata) && typeof top.metadata.name === "string" ? top.metadata.name : "load";
   if (!isRecord(top.spec)) {
     r.error(["spec"], "is required (expected a mapping with requests, executor, rate, duration, thresholds)");

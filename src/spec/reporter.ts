@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { suggest } from "../core/suggest.js";
-import type { Path } from "./source.js";
+import type { Diagnostic } from "./diagnostic.js";
+import { diagnosticAt, type Path, type SourceDoc } from "./source.js";
 
 /** Collects diagnostics for a sub-tree of a document; paths are relative to that sub-tree. */
 export interface Reporter {
@@ -84,4 +85,27 @@ export function check<S extends z.ZodType>(
     r.error(at, message);
   }
   return undefined;
+}
+
+/**
+ * Starts reading a native document of `kind`: a reporter that turns problems into file:line:col
+ * diagnostics, and the top-level mapping once apiVersion, kind and the top-level keys are checked.
+ */
+export function openNative(
+  src: SourceDoc,
+  kind: string,
+): { r: Reporter; diagnostics: Diagnostic[]; top?: Record<string, unknown> } {
+  const diagnostics: Diagnostic[] = [];
+  const r: Reporter = {
+    deferVars: false,
+    error: (path, message) => diagnostics.push(diagnosticAt(src, path, message, "error")),
+    warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "warning", onKey)),
+  };
+  const top = src.value;
+  if (!isRecord(top) || top.apiVersion !== "withstand/v1" || top.kind !== kind) {
+    r.error(["kind"], `expected apiVersion: withstand/v1 and kind: ${kind}`);
+    return { r, diagnostics };
+  }
+  checkKeys(top, ["apiVersion", "kind", "metadata", "spec"], [], r);
+  return { r, diagnostics, top };
 }

@@ -3,8 +3,8 @@ import { parseCondition } from "../core/condition.js";
 import type { Direction, NoDataPolicy } from "../core/judge.js";
 import type { AnalysisSpec, RolloutMetric, RolloutSpec, Step, UpstreamSpec } from "../core/rollout.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
-import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
-import { diagnosticAt, loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
+import { checkKeys, isRecord, openNative, type Reporter, scoped } from "./reporter.js";
+import { loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
 const SPEC_KEYS = [
@@ -328,18 +328,8 @@ function readStep(v: unknown, r: Reporter, loc: string, prometheus: string | und
 
 /** Reads a `kind: Rollout` document, with every problem at its file:line:col. */
 export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  const r: Reporter = {
-    deferVars: false,
-    error: (path, message) => diagnostics.push(diagnosticAt(src, path, message, "error")),
-    warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "warning", onKey)),
-  };
-  const top = src.value;
-  if (!isRecord(top) || top.apiVersion !== "withstand/v1" || top.kind !== "Rollout") {
-    r.error(["kind"], "expected apiVersion: withstand/v1 and kind: Rollout");
-    return { diagnostics };
-  }
-  checkKeys(top, ["apiVersion", "kind", "metadata", "spec"], [], r);
+  const { r, diagnostics, top } = openNative(src, "Rollout");
+  if (!top) return { diagnostics };
   const name = isRecord(top.metadata) && typeof top.metadata.name === "string" ? top.metadata.name : "";
   if (!name) r.error(["metadata", "name"], "is required (expected a name for the rollout)");
   if (!isRecord(top.spec)) {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, SHOTS } from "../helpers/browser.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
+import { pauseExperiment } from "../helpers/experiments.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
 import { startVictim, stateOf, until } from "../helpers/processes.js";
 import { startServe } from "../helpers/serve.js";
@@ -111,24 +111,7 @@ describe("the dashboard", () => {
   it("halts a live fault with the kill switch: the paused process resumes and the page shows it reverted", async () => {
     const victim = startVictim("withstand-dashboard-victim");
     const pid = victim.pid ?? 0;
-    const file = join(dir, "pause.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "withstand/v1",
-        kind: "Experiment",
-        metadata: { name: "pause a worker for a minute" },
-        spec: {
-          method: [
-            {
-              type: "action",
-              name: "freeze",
-              fault: { kind: "process-pause", select: { pid }, duration: "60s" },
-            },
-          ],
-        },
-      }),
-    );
+    const file = pauseExperiment(dir, "pause", pid, "60s", "pause a worker for a minute");
     const run = startCli(["run", file], { env });
     const runDone = finished(run);
     try {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { listFaults } from "../../src/safety/state.js";
 import { runCli } from "../helpers/cli.js";
+import { writeExperiment } from "../helpers/experiments.js";
 import { startServer } from "../helpers/http-server.js";
 import { isolatedEnv } from "../helpers/paths.js";
 import { exited, startVictim, stateOf, until } from "../helpers/processes.js";
@@ -14,18 +13,7 @@ after(() => {
   for (const v of victims) v.kill("SIGKILL");
 });
 
-function experiment(name: string, method: unknown[]): string {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify(
-      { apiVersion: "withstand/v1", kind: "Experiment", metadata: { name }, spec: { method } },
-      null,
-      2,
-    ),
-  );
-  return file;
-}
+const experiment = (name: string, method: unknown[]) => writeExperiment(dir, name, method);
 
 describe("process faults on real processes", () => {
   it("kills the one process listening on a port", async () => {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { newWindow, recordSample, toStored } from "../../src/core/window.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
+import { pauseExperiment } from "../helpers/experiments.js";
 import { isolatedEnv } from "../helpers/paths.js";
 import { startVictim, stateOf, until } from "../helpers/processes.js";
 import { startServe } from "../helpers/serve.js";
@@ -222,24 +223,7 @@ describe("withstand serve: the API", () => {
   it("streams a run started by `withstand run` in another process as server-sent events", async () => {
     const victim = startVictim("withstand-sse-victim");
     const pid = victim.pid ?? 0;
-    const file = join(dir, "sse.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "withstand/v1",
-        kind: "Experiment",
-        metadata: { name: "sse pause" },
-        spec: {
-          method: [
-            {
-              type: "action",
-              name: "freeze",
-              fault: { kind: "process-pause", select: { pid }, duration: "500ms" },
-            },
-          ],
-        },
-      }),
-    );
+    const file = pauseExperiment(dir, "sse", pid, "500ms", "sse pause");
     const seen: string[] = [];
     const stream = await new Promise<import("node:http").IncomingMessage>((resolve) =>
       request(`${serve.url}/api/events`, (res) => resolve(res)).end(),
