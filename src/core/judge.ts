@@ -147,7 +147,8 @@ export function classifyMetric(
     experimentMean: mean(experiment),
   };
   if (control.length === 0 || experiment.length === 0) {
-    const policy = cfg.noData ?? "inconclusive";
+    // Kayenta's mustHaveData (NodataFailMetric) is the `fail` policy; an explicit noData wins.
+    const policy = cfg.noData ?? (cfg.mustHaveData ? "fail" : "inconclusive");
     return {
       ...base,
       classification: "NoData",

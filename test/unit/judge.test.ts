@@ -78,6 +78,13 @@ describe("canary judge on synthetic data with a known truth (seeded)", () => {
     assert.equal(none.verdict, "Inconclusive");
     assert.match(none.reason, /NO DATA for latency: inconclusive by policy/);
     assert.equal(score([classifyMetric({ ...latency, noData: "pass" }, [], [])]).verdict, "Pass");
+    const must = classifyMetric({ ...latency, mustHaveData: true }, [1, 2], []);
+    assert.equal(
+      must.noData,
+      "fail",
+      "mustHaveData makes missing data a failure, as Kayenta's NodataFailMetric",
+    );
+    assert.equal(score([must, classifyMetric(errors, [0, 1], [0, 1])]).verdict, "Fail");
     assert.equal(
       score([classifyMetric({ ...latency, noData: "fail", critical: true }, [], [])]).verdict,
       "Fail",
