@@ -85,9 +85,10 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
     if (top.apiVersion !== "withstand/v1")
       r.error(["apiVersion"], `got ${JSON.stringify(top.apiVersion)} (expected withstand/v1)`);
     if (kind.nativeKind !== "Experiment") {
+      const command = { LoadTest: "withstand load FILE", Rollout: "withstand rollout FILE" }[kind.nativeKind];
       r.error(
         ["kind"],
-        `got ${JSON.stringify(top.kind)} (expected Experiment for withstand run; other kinds have their own commands)`,
+        `got ${JSON.stringify(top.kind)} (expected Experiment for withstand run${command ? `; a ${kind.nativeKind} runs with \`${command}\`` : ""})`,
       );
       return { diagnostics };
     }

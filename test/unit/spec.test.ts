@@ -53,7 +53,7 @@ spec:
     assert.equal(r.spec?.flavour, "native");
     assert.equal(r.spec?.title, "n");
     assert.deepEqual(lines("apiVersion: withstand/v1\nkind: Rollout\nspec: {}\n"), [
-      'x.yaml:2:7: kind: got "Rollout" (expected Experiment for withstand run; other kinds have their own commands)',
+      'x.yaml:2:7: kind: got "Rollout" (expected Experiment for withstand run; a Rollout runs with `withstand rollout FILE`)',
     ]);
   });
 
