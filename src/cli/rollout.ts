@@ -131,7 +131,7 @@ export async function rolloutSession(
     onListening: (address) => {
       if (mode !== "json" && mode !== "quiet")
         process.stdout.write(
-          `  router on http://${address} · control: withstand rollout status|promote|abort ${spec.name}\n`,
+          `  router on http://${address}${controller.metricsAddress ? ` · metrics on http://${controller.metricsAddress}/metrics` : ""} · control: withstand rollout status|promote|abort ${spec.name}\n`,
         );
       hooks.onListening?.(address);
     },

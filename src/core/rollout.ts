@@ -55,6 +55,8 @@ export interface RolloutSpec {
   stickiness?: { header?: string; cookie?: string };
   steps: Step[];
   background?: AnalysisSpec & { startingStep: number };
+  /** Where to serve the rollout's Prometheus metrics (`spec.metrics`), if anywhere. */
+  metrics?: { host: string; port: number };
   /** How long a rollback waits for requests already on the canary before stopping it. */
   drainTimeoutMs: number;
 }

@@ -16,6 +16,7 @@ import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import type { RolloutStatus } from "./control.js";
 import { measure } from "./measure.js";
+import { RolloutMetrics } from "./metrics.js";
 import { type RunningUpstream, startUpstream } from "./upstream.js";
 
 /** `not-started`: a version or the router could not start (exit 2, like any invalid input). */
@@ -71,6 +72,9 @@ export class RolloutController {
   private readonly analyses: AnalysisRecord[] = [];
   private readonly startedAt = new Date();
   private urls: Record<Version, string>;
+  private metrics: RolloutMetrics | undefined;
+  /** Where the Prometheus metrics are served, when spec.metrics asks for them. */
+  metricsAddress = "";
 
   constructor(
     private readonly spec: RolloutSpec,
@@ -209,6 +213,7 @@ export class RolloutController {
       from = to;
       if (this.decision) break;
       record.measurements.push(m);
+      this.metrics?.measured(m.judgement?.score, m.judgement?.metrics ?? [], a.thresholds);
       this.emit({
         type: "rollout-measurement",
         runId: this.opts.runId,
@@ -277,6 +282,16 @@ export class RolloutController {
               : `spec.listen ${host}:${port}: ${err.message}`,
           );
         });
+        if (this.spec.metrics) {
+          const { host: mh, port: mp } = this.spec.metrics;
+          const m = new RolloutMetrics(() => this.status());
+          this.metricsAddress = await m.listen(mh, mp).catch((err: NodeJS.ErrnoException) => {
+            throw new Error(
+              `spec.metrics ${mh}:${mp}: ${err.code === "EADDRINUSE" ? "address already in use" : err.message}`,
+            );
+          });
+          this.metrics = m;
+        }
         this.opts.onListening?.(address);
       } catch (err) {
         this.decision = { decision: "not-started", reason: (err as Error).message };
@@ -346,6 +361,7 @@ export class RolloutController {
       }
       await this.opts.beforeClose?.();
       await this.router.close();
+      await this.metrics?.close();
       for (const u of this.upstreams.reverse()) await u.stop("rollout ended");
       await this.registry.close();
     }

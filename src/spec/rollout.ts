@@ -65,13 +65,13 @@ function oneOf<T extends string>(
   return fallback;
 }
 
-function readListen(v: unknown, r: Reporter): { host: string; port: number } {
+function readListen(v: unknown, r: Reporter, key = "listen"): { host: string; port: number } {
   if (v === undefined) return { host: "127.0.0.1", port: 0 };
   const text = typeof v === "number" ? `127.0.0.1:${v}` : typeof v === "string" ? v : "";
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text) ?? /^()()(\d{1,5})$/.exec(text);
   const port = Number(m?.[3]);
   if (!m || port > 65535) {
-    r.error(["listen"], `got ${JSON.stringify(v)} (expected HOST:PORT such as 127.0.0.1:9000, or a port)`);
+    r.error([key], `got ${JSON.stringify(v)} (expected HOST:PORT such as 127.0.0.1:9000, or a port)`);
     return { host: "127.0.0.1", port: 0 };
   }
   return { host: m[1] || m[2] || "127.0.0.1", port };
@@ -381,6 +381,7 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
         : (readDuration(spec.drainTimeout, ["drainTimeout"], sr) ?? 10_000),
   };
   if (stickiness.header || stickiness.cookie) out.stickiness = stickiness;
+  if (spec.metrics !== undefined) out.metrics = readListen(spec.metrics, sr, "metrics");
   if (spec.analysis !== undefined) {
     const a = readAnalysis(spec.analysis, scoped(sr, ["analysis"]), loc(["analysis"]), prometheus);
     const startingStep = isRecord(spec.analysis)

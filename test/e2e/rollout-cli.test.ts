@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
@@ -108,9 +109,23 @@ describe("withstand rollout", () => {
     - setWeight: 80
 `,
     );
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "  listen: 127.0.0.1:0\n",
+        "  listen: 127.0.0.1:0\n  metrics: 127.0.0.1:0\n",
+      ),
+    );
     const rollout = startCli(["rollout", file], { env });
     const done = finished(rollout);
-    await waitForOutput(rollout, /paused.*step 2/);
+    const out = await waitForOutput(rollout, /paused.*step 2/);
+    // The rollout's state in Prometheus format, valid for promtool.
+    const metricsUrl = /metrics on (http:\/\/[\d.:]+\/metrics)/.exec(out)?.[1] ?? "";
+    const exposition = await (await fetch(metricsUrl)).text();
+    assert.match(exposition, /^withstand_rollout_canary_weight\{rollout="held"\} 10$/m);
+    assert.match(exposition, /^withstand_rollout_step\{rollout="held"\} 1$/m);
+    assert.match(exposition, /^# TYPE withstand_rollout_requests_total counter$/m);
+    assert.equal(execFileSync("promtool", ["check", "metrics"], { input: exposition, encoding: "utf8" }), "");
     const status = await runCli(["rollout", "status", "held"], { env });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /held: Paused, step 2\/5, canary weight 10%/);
