@@ -87,7 +87,7 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
     traffic: (s) =>
       out(
         c.dim(
-          `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
+          `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors${s.baseline ? ` · baseline ${s.baseline.requests} req ${pct(s.baseline.errors, s.baseline.requests)} errors` : ""} · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
         ),
       ),
   };

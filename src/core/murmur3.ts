@@ -45,17 +45,29 @@ export function murmur3(key: string, seed = 0): number {
 
 /**
  * flagd's fractional v2 bucketing: bucket = (hash × totalWeight) >> 32, then the first variant whose
- * cumulative weight exceeds the bucket. The canary is listed first, so raising its weight only moves
- * users from stable to canary, never back: stickiness survives every setWeight.
+ * cumulative weight exceeds the bucket. The canary is listed first (then the baseline, if any), so
+ * raising the canary's weight only moves users towards the canary, never back: stickiness survives
+ * every setWeight.
  */
-export function pickByHash(key: string, canaryWeight: number): "canary" | "stable" {
-  if (canaryWeight <= 0) return "stable";
+export function pickByHash(
+  key: string,
+  canaryWeight: number,
+  baselineWeight = 0,
+): "canary" | "baseline" | "stable" {
   if (canaryWeight >= 100) return "canary";
+  if (canaryWeight <= 0 && baselineWeight <= 0) return "stable";
   const bucket = Number((BigInt(murmur3(key)) * 10_000n) >> 32n);
-  return bucket < Math.round(canaryWeight * 100) ? "canary" : "stable";
+  const canary = Math.round(canaryWeight * 100);
+  if (bucket < canary) return "canary";
+  return bucket < canary + Math.round(baselineWeight * 100) ? "baseline" : "stable";
 }
 
 /** A request without a stickiness key: split at random in proportion to the weights. */
-export function pickAtRandom(canaryWeight: number, random: () => number = Math.random): "canary" | "stable" {
-  return random() * 100 < canaryWeight ? "canary" : "stable";
+export function pickAtRandom(
+  canaryWeight: number,
+  baselineWeight = 0,
+  random: () => number = Math.random,
+): "canary" | "baseline" | "stable" {
+  const x = random() * 100;
+  return x < canaryWeight ? "canary" : x < canaryWeight + baselineWeight ? "baseline" : "stable";
 }

@@ -2,7 +2,18 @@ import { type Env, parseCondition } from "./condition.js";
 import type { Judgement, MetricConfig } from "./judge.js";
 
 /** The model of a `kind: Rollout` document and the pure rules of its analysis runs (Argo's semantics). */
-export type Version = "stable" | "canary";
+export type Version = "stable" | "canary" | "baseline";
+export const VERSIONS: readonly Version[] = ["stable", "canary", "baseline"];
+
+/**
+ * With a baseline (a fresh copy of stable started with the canary, Kayenta's advice), it gets as much
+ * traffic as the canary, taken from stable, so the judge compares two versions of the same age and
+ * load. It leaves with the canary: 0 on rollback, 0 on promotion.
+ */
+export function baselineWeight(canaryWeight: number, hasBaseline: boolean): number {
+  if (!hasBaseline || canaryWeight <= 0 || canaryWeight >= 100) return 0;
+  return Math.min(canaryWeight, 100 - canaryWeight);
+}
 
 export interface UpstreamSpec {
   /** Where the version answers; with a command and no url, withstand picks a free port (PORT, ${port}). */
@@ -52,6 +63,8 @@ export interface RolloutSpec {
   listen: { host: string; port: number };
   stable: UpstreamSpec;
   canary: UpstreamSpec;
+  /** A same-age copy of stable to judge the canary against; without it, the canary is judged against stable. */
+  baseline?: UpstreamSpec;
   stickiness?: { header?: string; cookie?: string };
   steps: Step[];
   background?: AnalysisSpec & { startingStep: number };

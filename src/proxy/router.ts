@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import { pickAtRandom, pickByHash } from "../core/murmur3.js";
-import type { Version } from "../core/rollout.js";
+import { baselineWeight, VERSIONS, type Version } from "../core/rollout.js";
 import { newWindow, recordSample, type Window } from "../core/window.js";
 import { listenOn } from "./listen.js";
 
@@ -90,6 +90,8 @@ export interface RouterOptions {
   name: string;
   stable: string;
   canary: string;
+  /** A same-age copy of stable; it gets as much traffic as the canary (see baselineWeight). */
+  baseline?: string | undefined;
   stickiness?: { header?: string; cookie?: string } | undefined;
   /** Called every second with each version's closed window. */
   onWindow?: (version: Version, w: Window) => void;
@@ -117,31 +119,41 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 export class Router {
   private server: Server | undefined;
   private weight = 0;
-  private pools: Record<Version, Pool>;
+  private pools: Partial<Record<Version, Pool>> = {};
   readonly stats: Record<Version, VersionStats> = {
     stable: new VersionStats("stable"),
     canary: new VersionStats("canary"),
+    baseline: new VersionStats("baseline"),
   };
-  private upstreams: Record<Version, URL>;
+  private upstreams: Partial<Record<Version, URL>> = {};
   private ticker: NodeJS.Timeout | undefined;
   /** Requests answered by the router itself because no upstream could (counted as errors of the version). */
   failedOver = 0;
   address = "";
 
   constructor(private readonly opts: RouterOptions) {
-    this.upstreams = { stable: new URL(opts.stable), canary: new URL(opts.canary) };
-    this.pools = { stable: pool(this.upstreams.stable), canary: pool(this.upstreams.canary) };
+    this.setUpstreams(opts.stable, opts.canary, opts.baseline);
   }
 
   /** Upstream URLs are known only once the versions started (a command may get a free port). */
-  setUpstreams(stable: string, canary: string): void {
+  setUpstreams(stable: string, canary: string, baseline?: string): void {
     for (const p of Object.values(this.pools)) void p.close();
     this.upstreams = { stable: new URL(stable), canary: new URL(canary) };
-    this.pools = { stable: pool(this.upstreams.stable), canary: pool(this.upstreams.canary) };
+    if (baseline) this.upstreams.baseline = new URL(baseline);
+    this.pools = {};
+    for (const [v, url] of Object.entries(this.upstreams)) this.pools[v as Version] = pool(url);
   }
 
   get canaryWeight(): number {
     return this.weight;
+  }
+
+  get baselineWeight(): number {
+    return baselineWeight(this.weight, this.upstreams.baseline !== undefined);
+  }
+
+  get hasBaseline(): boolean {
+    return this.upstreams.baseline !== undefined;
   }
 
   setWeight(w: number): void {
@@ -159,7 +171,8 @@ export class Router {
 
   private closeWindows(): void {
     const now = Date.now();
-    for (const v of ["stable", "canary"] as const) {
+    for (const v of VERSIONS) {
+      if (v === "baseline" && !this.hasBaseline) continue;
       const s = this.stats[v];
       const w = s.window;
       w.end = now;
@@ -174,7 +187,8 @@ export class Router {
     const key =
       (Array.isArray(raw) ? raw[0] : raw) ??
       (st?.cookie ? cookieValue(req.headers.cookie, st.cookie) : undefined);
-    return key ? pickByHash(`${this.opts.name}${key}`, this.weight) : pickAtRandom(this.weight);
+    const b = this.baselineWeight;
+    return key ? pickByHash(`${this.opts.name}${key}`, this.weight, b) : pickAtRandom(this.weight, b);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -207,7 +221,7 @@ export class Router {
   ): void {
     const stats = this.stats[version];
     stats.enter();
-    const target = this.upstreams[version];
+    const target = this.upstreams[version] ?? (this.upstreams.stable as URL);
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
@@ -232,7 +246,7 @@ export class Router {
       // instead, once, so a rollback that stops the canary loses no request.
       const refused =
         err.code === "ECONNREFUSED" || err.code === "ECONNRESET" || err.code === "UND_ERR_SOCKET";
-      if (mayRetry && refused && version === "canary" && !res.headersSent) {
+      if (mayRetry && refused && version !== "stable" && !res.headersSent) {
         finished = true;
         stats.leave();
         this.failedOver++;
@@ -244,7 +258,7 @@ export class Router {
         res.writeHead(502, { "content-type": "text/plain", "x-withstand-version": version });
       res.end(`upstream ${version} failed: ${err.message}\n`);
     };
-    this.pools[version]
+    (this.pools[version] ?? (this.pools.stable as Pool))
       .request({
         path,
         method: (req.method ?? "GET") as Dispatcher.HttpMethod,

@@ -21,6 +21,7 @@ export interface RolloutStatus {
   router: string;
   stable: { url: string; requests: number; errors: number };
   canary: { url: string; requests: number; errors: number };
+  baseline?: { url: string; requests: number; errors: number };
   analyses: {
     name: string;
     step: number;

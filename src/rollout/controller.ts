@@ -80,7 +80,11 @@ export class RolloutController {
     private readonly spec: RolloutSpec,
     private readonly opts: ControllerOptions,
   ) {
-    this.urls = { stable: spec.stable.url ?? "", canary: spec.canary.url ?? "" };
+    this.urls = {
+      stable: spec.stable.url ?? "",
+      canary: spec.canary.url ?? "",
+      baseline: spec.baseline?.url ?? "",
+    };
     this.registry = new SafetyRegistry(stateDir(), opts.runId, opts.bus, `rollout ${spec.name}`);
     this.router = new Router({
       name: spec.name,
@@ -119,6 +123,9 @@ export class RolloutController {
       router: this.router.address,
       stable: { url: this.urls.stable, requests: s.stable.total, errors: s.stable.errors },
       canary: { url: this.urls.canary, requests: s.canary.total, errors: s.canary.errors },
+      ...(this.spec.baseline
+        ? { baseline: { url: this.urls.baseline, requests: s.baseline.total, errors: s.baseline.errors } }
+        : {}),
       analyses: this.analyses.map((a) => ({
         name: a.name,
         step: a.step,
@@ -268,12 +275,18 @@ export class RolloutController {
     const backgroundStop = new AbortController();
     try {
       try {
-        for (const v of ["stable", "canary"] as const) {
-          const up = await startUpstream(v, this.spec[v], this.registry);
+        for (const v of ["stable", "baseline", "canary"] as const) {
+          const spec = this.spec[v];
+          if (!spec) continue;
+          const up = await startUpstream(v, spec, this.registry);
           this.upstreams.push(up);
           this.urls[v] = up.url;
         }
-        this.router.setUpstreams(this.urls.stable, this.urls.canary);
+        this.router.setUpstreams(
+          this.urls.stable,
+          this.urls.canary,
+          this.spec.baseline ? this.urls.baseline : undefined,
+        );
         const { host, port } = this.spec.listen;
         const address = await this.router.listen(host, port).catch((err: NodeJS.ErrnoException) => {
           throw new Error(
@@ -354,10 +367,21 @@ export class RolloutController {
     } finally {
       backgroundStop.abort();
       await background;
-      if (this.decision?.decision === "rolled-back" || this.decision?.decision === "aborted") {
-        const canary = this.upstreams.find((u) => u.version === "canary");
-        const drained = await this.router.stats.canary.drain(this.spec.drainTimeoutMs);
-        if (canary) await canary.stop(drained ? "rolled back" : "rolled back (drain timed out)");
+      // The versions that leave with the decision: the canary on a rollback, the baseline either way.
+      // Their traffic is already 0; what they still serve drains before they stop.
+      const leaving: Version[] =
+        this.decision?.decision === "rolled-back" || this.decision?.decision === "aborted"
+          ? ["canary", "baseline"]
+          : this.decision?.decision === "promoted"
+            ? ["baseline"]
+            : [];
+      for (const v of leaving) {
+        const up = this.upstreams.find((u) => u.version === v);
+        if (!up) continue;
+        const drained = await this.router.stats[v].drain(this.spec.drainTimeoutMs);
+        const why =
+          v === "canary" ? "rolled back" : `${this.decision?.decision ?? "ended"}, baseline no longer needed`;
+        await up.stop(drained ? why : `${why} (drain timed out)`);
       }
       await this.opts.beforeClose?.();
       await this.router.close();

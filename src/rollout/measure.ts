@@ -36,7 +36,10 @@ export async function pointsOf(
   return promRangeValues(metric.prometheus ?? "", query, fromMs, toMs, stepS);
 }
 
-/** Takes one measurement: every metric judged canary against stable, then scored and classified. */
+/**
+ * Takes one measurement: every metric judged canary against the baseline (a same-age copy of stable)
+ * when there is one, against stable otherwise; then scored and classified.
+ */
 export async function measure(
   spec: AnalysisSpec,
   router: Router,
@@ -50,7 +53,7 @@ export async function measure(
     const values: Measurement["values"] = {};
     for (const metric of spec.metrics) {
       const [baseline, canary] = await Promise.all([
-        pointsOf(metric, "stable", router, fromMs, toMs),
+        pointsOf(metric, router.hasBaseline ? "baseline" : "stable", router, fromMs, toMs),
         pointsOf(metric, "canary", router, fromMs, toMs),
       ]);
       const v = classifyMetric(metric, baseline, canary, spec.confidence);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { MetricVerdict } from "../core/judge.js";
-import type { Version } from "../core/rollout.js";
+import { VERSIONS, type Version } from "../core/rollout.js";
 import { listenOn } from "../proxy/listen.js";
 import type { RolloutStatus } from "./control.js";
 
@@ -34,7 +34,8 @@ export class RolloutMetrics {
         registers,
         collect() {
           const s = status();
-          for (const v of ["stable", "canary"] as const) {
+          for (const v of VERSIONS) {
+            if (v === "baseline" && !s.baseline) continue;
             const now = read(s, v);
             const delta = now - (seen.get(v) ?? 0);
             if (delta > 0) this.inc({ rollout: s.name, version: v }, delta);
@@ -46,12 +47,12 @@ export class RolloutMetrics {
     counter(
       "withstand_rollout_requests_total",
       "Requests the router sent to each version",
-      (s, v) => s[v].requests,
+      (s, v) => s[v]?.requests ?? 0,
     );
     counter(
       "withstand_rollout_errors_total",
       "Requests of each version that failed (5xx, reset or refused)",
-      (s, v) => s[v].errors,
+      (s, v) => s[v]?.errors ?? 0,
     );
     new Gauge({
       name: "withstand_rollout_canary_weight",

@@ -11,6 +11,7 @@ const SPEC_KEYS = [
   "listen",
   "stable",
   "canary",
+  "baseline",
   "stickiness",
   "steps",
   "analysis",
@@ -381,6 +382,8 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
         : (readDuration(spec.drainTimeout, ["drainTimeout"], sr) ?? 10_000),
   };
   if (stickiness.header || stickiness.cookie) out.stickiness = stickiness;
+  if (spec.baseline !== undefined)
+    out.baseline = readUpstream(spec.baseline, scoped(sr, ["baseline"]), dirname(resolve(src.file)));
   if (spec.metrics !== undefined) out.metrics = readListen(spec.metrics, sr, "metrics");
   if (spec.analysis !== undefined) {
     const a = readAnalysis(spec.analysis, scoped(sr, ["analysis"]), loc(["analysis"]), prometheus);

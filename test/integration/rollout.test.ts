@@ -221,3 +221,59 @@ spec:
     assert.deepEqual(weights, [0, 30, 60, 0]);
   });
 });
+
+describe("a rollout with a baseline", () => {
+  it("starts a same-age baseline with as much traffic as the canary, judges against it, and stops it on promotion", async () => {
+    const { env } = isolatedEnv();
+    process.env.WITHSTAND_STATE_DIR = env.WITHSTAND_STATE_DIR;
+    const target = `${ROOT}dist/test/helpers/target-server.js`;
+    const cmd = JSON.stringify([process.execPath, target, "--port", "${port}"]);
+    const { docs } = parseSource(
+      "b.yaml",
+      `apiVersion: withstand/v1
+kind: Rollout
+metadata: {name: with-baseline}
+spec:
+  listen: 127.0.0.1:0
+  stable: {command: ${cmd}}
+  baseline: {command: ${cmd}}
+  canary: {command: ${cmd}}
+  steps:
+    - setWeight: 25
+    - analysis: {interval: 1500ms, count: 1, judge: {metrics: [{name: errors, source: router, measure: error-rate}]}}
+`,
+    );
+    const { spec, diagnostics } = readRollout(docs[0] as (typeof docs)[number]);
+    assert.ok(spec, JSON.stringify(diagnostics));
+    const bus = new EventBus();
+    const pids = new Map<string, number>();
+    bus.on((e) => {
+      if (e.type === "fault-injected") pids.set(e.activity, Number(e.targets[0]?.split(" ")[0]));
+    });
+    let stop = false;
+    let load: Promise<Reply[]> | undefined;
+    const controller = new RolloutController(spec, {
+      runId: "with-baseline",
+      bus,
+      onListening: (address) => {
+        load = hammer(`http://${address}/`, 8, () => !stop);
+      },
+      beforeClose: async () => {
+        stop = true;
+        await load;
+      },
+    });
+    const result = await controller.run();
+    assert.equal(result.decision, "promoted", result.reason);
+    const s = result.status;
+    assert.ok(s.baseline, "the status reports the baseline");
+    assert.ok((s.baseline?.requests ?? 0) > 100, JSON.stringify(s));
+    // While both run, the baseline and the canary get 25% each: the judge saw two samples of one size.
+    const m = result.analyses[0]?.measurements[0]?.judgement?.metrics[0];
+    assert.ok(
+      m && Math.abs(m.controlCount - m.experimentCount) / m.experimentCount < 0.25,
+      "judged against the baseline's requests",
+    );
+    assert.ok(!isAlive(pids.get("start baseline") ?? 0), "the baseline is stopped");
+  });
+});

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { parseCondition } from "../../src/core/condition.js";
 import type { Judgement } from "../../src/core/judge.js";
 import { murmur3, pickAtRandom, pickByHash } from "../../src/core/murmur3.js";
-import { analysisPhase, measurementPhase, plannedCount } from "../../src/core/rollout.js";
+import { analysisPhase, baselineWeight, measurementPhase, plannedCount } from "../../src/core/rollout.js";
 import { seeded } from "../../src/core/stats.js";
 import { readRollout } from "../../src/spec/rollout.js";
 import { parseSource } from "../../src/spec/source.js";
@@ -26,6 +26,9 @@ describe("murmur3 and flagd-style bucketing", () => {
         (key, a, b) => {
           const [lo, hi] = a <= b ? [a, b] : [b, a];
           if (pickByHash(key, lo) === "canary") assert.equal(pickByHash(key, hi), "canary");
+          // With a baseline taking as much as the canary, canary users still never move back.
+          if (pickByHash(key, lo, baselineWeight(lo, true)) === "canary")
+            assert.equal(pickByHash(key, hi, baselineWeight(hi, true)), "canary");
         },
       ),
     );
@@ -38,11 +41,22 @@ describe("murmur3 and flagd-style bucketing", () => {
       let random = 0;
       for (let i = 0; i < 10_000; i++) {
         if (pickByHash(`user-${i}`, w) === "canary") hashed++;
-        if (pickAtRandom(w, rand) === "canary") random++;
+        if (pickAtRandom(w, 0, rand) === "canary") random++;
       }
       assert.ok(Math.abs(hashed / 100 - w) <= 2, `hash split at ${w}%: ${hashed / 100}%`);
       assert.ok(Math.abs(random / 100 - w) <= 2, `random split at ${w}%: ${random / 100}%`);
     }
+    const three = { canary: 0, baseline: 0, stable: 0 };
+    for (let i = 0; i < 10_000; i++) three[pickByHash(`user-${i}`, 20, baselineWeight(20, true))]++;
+    assert.ok(
+      Math.abs(three.canary / 100 - 20) <= 2 && Math.abs(three.baseline / 100 - 20) <= 2,
+      JSON.stringify(three),
+    );
+    assert.deepEqual(
+      [0, 20, 50, 70, 100].map((w) => baselineWeight(w, true)),
+      [0, 20, 50, 30, 0],
+    );
+    assert.equal(baselineWeight(20, false), 0);
     assert.equal(pickByHash("anyone", 0), "stable");
     assert.equal(pickByHash("anyone", 100), "canary");
   });
