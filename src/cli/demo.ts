@@ -27,13 +27,13 @@ interface RolloutScenario {
 const ROLLOUTS: RolloutScenario[] = [
   {
     name: "rollout-bad",
-    label: "canary orders v2-bad (fails 5% of requests) under 300 req/s",
+    label: "canary orders v2-bad (fails 5% of requests) under 600 req/s",
     file: DEMO_ROLLOUTS.bad,
     expect: "rolled-back",
   },
   {
     name: "rollout-good",
-    label: "canary orders v2-good under 300 req/s",
+    label: "canary orders v2-good under 600 req/s",
     file: DEMO_ROLLOUTS.good,
     expect: "promoted",
   },
@@ -60,13 +60,13 @@ async function demoRollout(
         load = runLoad(
           {
             name: "demo-rollout",
-            executor: { type: "constant-arrival-rate", rate: 300, durationMs: 120_000 },
+            executor: { type: "constant-arrival-rate", rate: 600, durationMs: 120_000 },
             requests: [
               { method: "GET", url: `http://${address}/orders`, headers: {}, body: undefined, weight: 1 },
             ],
             connections: 64,
             timeoutMs: 5000,
-            maxRequests: 36_000,
+            maxRequests: 72_000,
             thresholds: [],
             workers: 1,
           },

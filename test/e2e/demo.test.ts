@@ -12,7 +12,7 @@ function demoProcesses(): string[] {
     .filter(
       (l) =>
         (l.includes(ROOT) && /dist\/src\/demo\/(supervisor|orders|lb|inventory)\.js/.test(l)) ||
-        / orders-v(1|2-good|2-bad)$/.test(l),
+        / orders-v(1|1-baseline|2-good|2-bad)$/.test(l),
     );
 }
 
