@@ -22,6 +22,8 @@ export interface UpstreamSpec {
   env?: Record<string, string>;
   /** Where the command runs: `cwd` in the document, resolved against the document's directory (the default). */
   cwd?: string;
+  /** What `{{version}}` becomes in Prometheus queries for this version (default: stable, canary, baseline). */
+  label?: string;
   readyTimeoutMs: number;
 }
 

@@ -7,6 +7,7 @@ import {
   describeStep,
   type Measurement,
   type RolloutSpec,
+  VERSIONS,
   type Version,
 } from "../core/rollout.js";
 import { sleep } from "../core/sleep.js";
@@ -216,7 +217,12 @@ export class RolloutController {
       await sleep(interval, signal);
       if (signal.aborted) break;
       const to = Date.now();
-      const m = await measure(a, this.router, record.measurements.length, from, to);
+      const labels: Partial<Record<Version, string>> = {};
+      for (const v of VERSIONS) {
+        const label = this.spec[v]?.label;
+        if (label) labels[v] = label;
+      }
+      const m = await measure(a, this.router, record.measurements.length, from, to, labels);
       from = to;
       if (this.decision) break;
       record.measurements.push(m);

@@ -25,12 +25,14 @@ export async function pointsOf(
   router: Router,
   fromMs: number,
   toMs: number,
+  labels?: Partial<Record<Version, string>>,
 ): Promise<number[]> {
   if (metric.source === "router") {
     const samples = router.samples(version, fromMs, toMs);
     return thin(samples.map((s) => (metric.measure === "latency" ? s.latencyMs : s.error)));
   }
-  const query = (metric.query ?? "").replaceAll("{{version}}", version).replaceAll("{{ version }}", version);
+  const label = labels?.[version] ?? version;
+  const query = (metric.query ?? "").replaceAll("{{version}}", label).replaceAll("{{ version }}", label);
   // About 50 points per version per measurement: Spinnaker's minimum for a meaningful comparison.
   const stepS = Math.max(1, Math.round((toMs - fromMs) / 1000 / 50));
   return promRangeValues(metric.prometheus ?? "", query, fromMs, toMs, stepS);
@@ -46,6 +48,8 @@ export async function measure(
   index: number,
   fromMs: number,
   toMs: number,
+  /** Per-version values of `{{version}}` (each upstream's `label`). */
+  labels?: Partial<Record<Version, string>>,
 ): Promise<Measurement> {
   const startedAt = new Date().toISOString();
   try {
@@ -53,8 +57,8 @@ export async function measure(
     const values: Measurement["values"] = {};
     for (const metric of spec.metrics) {
       const [baseline, canary] = await Promise.all([
-        pointsOf(metric, router.hasBaseline ? "baseline" : "stable", router, fromMs, toMs),
-        pointsOf(metric, "canary", router, fromMs, toMs),
+        pointsOf(metric, router.hasBaseline ? "baseline" : "stable", router, fromMs, toMs, labels),
+        pointsOf(metric, "canary", router, fromMs, toMs, labels),
       ]);
       const v = classifyMetric(metric, baseline, canary, spec.confidence);
       verdicts.push(v);

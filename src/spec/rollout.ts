@@ -18,7 +18,7 @@ const SPEC_KEYS = [
   "prometheus",
   "drainTimeout",
 ];
-const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "readyTimeout"];
+const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "readyTimeout"];
 const ANALYSIS_KEYS = [
   "interval",
   "count",
@@ -109,6 +109,11 @@ function readUpstream(v: unknown, r: Reporter, baseDir: string): UpstreamSpec {
   if (v.env !== undefined) {
     if (isRecord(v.env)) out.env = Object.fromEntries(Object.entries(v.env).map(([k, x]) => [k, String(x)]));
     else r.error(["env"], "expected a mapping of variable names to values");
+  }
+  if (v.cwd !== undefined) out.cwd = resolve(baseDir, readString(v.cwd, ["cwd"], r, "a directory") ?? ".");
+  if (v.label !== undefined) {
+    const label = readString(v.label, ["label"], r, "the version's label value in Prometheus, e.g. v2");
+    if (label !== undefined) out.label = label;
   }
   if (v.readyTimeout !== undefined)
     out.readyTimeoutMs = readDuration(v.readyTimeout, ["readyTimeout"], r) ?? 30_000;

@@ -173,6 +173,13 @@ describe("canary analysis with Prometheus metrics", () => {
     const v = m.judgement?.metrics[0];
     assert.equal(v?.classification, "High");
     assert.ok(Math.abs((v?.effectSize ?? 0) - 1.3) < 0.1, `mean ratio ${v?.effectSize}`);
+    // Each upstream's `label` is what {{version}} becomes: swapped labels judge stable as the canary.
+    const swapped = await measure(analysis(q), router, 1, Date.now() - 15_000, Date.now(), {
+      stable: "canary",
+      canary: "stable",
+    });
+    assert.equal(swapped.phase, "Successful", swapped.reason);
+    assert.ok(Math.abs((swapped.judgement?.metrics[0]?.effectSize ?? 0) - 1 / 1.3) < 0.1);
   });
 
   it("makes an empty result explicit: NoData, inconclusive by default, and a dead Prometheus an Error", async () => {

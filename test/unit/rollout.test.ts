@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parseCondition } from "../../src/core/condition.js";
@@ -208,6 +209,17 @@ spec:
     assert.equal(a.analysis.confidence, 0.98);
     assert.equal(a.analysis.consecutiveErrorLimit, 4);
     assert.equal(a.analysis.metrics[0]?.critical, true);
+    const labelled = read(
+      minimal.replace(
+        "canary: {url: http://127.0.0.1:9002}",
+        "canary: {url: http://127.0.0.1:9002, label: v2}",
+      ),
+    );
+    assert.equal(labelled.spec?.canary.label, "v2");
+    const moved = read(
+      minimal.replace("canary: {url: http://127.0.0.1:9002}", "canary: {command: ./serve, cwd: app}"),
+    );
+    assert.equal(moved.spec?.canary.cwd, resolve("app"), "cwd is relative to the document's directory");
   });
   it("reports each mistake at its line and column", () => {
     const bad = minimal
