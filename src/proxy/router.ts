@@ -16,6 +16,7 @@ const MAX_BODY = 16 * 1024 * 1024;
 /** Samples older than this are dropped: no analysis looks further back than its interval. */
 const RETAIN_MS = 15 * 60_000;
 const MAX_SAMPLES = 1_000_000;
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",
@@ -106,7 +107,14 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    // A malformed escape is still a stable key: use it as sent rather than fail the request.
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
   }
   return undefined;
 }
@@ -127,7 +135,7 @@ export class Router {
   };
   private upstreams: Partial<Record<Version, URL>> = {};
   private ticker: NodeJS.Timeout | undefined;
-  /** Requests answered by the router itself because no upstream could (counted as errors of the version). */
+  /** Requests a canary or baseline could not take, sent to stable instead (see forward). */
   failedOver = 0;
   address = "";
 
@@ -242,11 +250,13 @@ export class Router {
     const path = `${target.pathname.replace(/\/$/, "")}${req.url ?? "/"}`;
     const fail = (err: NodeJS.ErrnoException) => {
       if (finished) return;
-      // Nothing reached the version (it is stopped or not up yet): a canary's request goes to stable
-      // instead, once, so a rollback that stops the canary loses no request.
-      const refused =
-        err.code === "ECONNREFUSED" || err.code === "ECONNRESET" || err.code === "UND_ERR_SOCKET";
-      if (mayRetry && refused && version !== "stable" && !res.headersSent) {
+      // The version is stopped or not up yet: its request goes to stable instead, once, so a rollback
+      // that stops the canary loses no request. A refused connection never reached it; a reset may
+      // have, so only a request that is safe to repeat (RFC 9110 idempotent methods) is sent again.
+      const replayable =
+        err.code === "ECONNREFUSED" ||
+        ((err.code === "ECONNRESET" || err.code === "UND_ERR_SOCKET") && IDEMPOTENT.has(req.method ?? "GET"));
+      if (mayRetry && replayable && version !== "stable" && !res.headersSent) {
         finished = true;
         stats.leave();
         this.failedOver++;
@@ -272,11 +282,9 @@ export class Router {
         out["x-withstand-version"] = version;
         const status = up.statusCode;
         res.writeHead(status, out);
-        up.body.on("data", (c: Buffer) => res.write(c));
-        up.body.on("end", () => {
-          res.end();
-          finish(status, status >= 500 ? "5xx" : undefined);
-        });
+        // pipe() waits for a slow client instead of buffering the whole answer.
+        up.body.pipe(res);
+        up.body.on("end", () => finish(status, status >= 500 ? "5xx" : undefined));
         up.body.on("error", () => {
           res.destroy();
           finish(status, "reset");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { EventBus, type RunEvent } from "../../src/core/events.js";
 import { isAlive } from "../../src/faults/procfs.js";
@@ -17,9 +18,9 @@ interface Reply {
   version: string;
 }
 
-function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+function get(url: string, headers: Record<string, string> = {}, method = "GET"): Promise<Reply> {
   return new Promise((resolve) => {
-    const req = request(url, { agent, headers }, (res) => {
+    const req = request(url, { agent, headers, method }, (res) => {
       res.resume();
       res.on("end", () =>
         resolve({ status: res.statusCode ?? 0, version: String(res.headers["x-withstand-version"]) }),
@@ -143,6 +144,49 @@ describe("the canary router", () => {
       const replies = await hammer(`http://${addr}/`, 8, (n) => n < 200);
       assert.ok(replies.every((r) => r.status === 200 && r.version === "stable"));
       assert.equal(router.failedOver, 200);
+    } finally {
+      await router.close();
+    }
+  });
+
+  it("repeats on stable only what is safe to repeat when the canary drops a request it may have seen", async () => {
+    // A canary that reads the request, then resets the connection without answering.
+    const dropping = createNetServer((socket) => socket.once("data", () => socket.resetAndDestroy()));
+    await new Promise<void>((r) => dropping.listen(0, "127.0.0.1", r));
+    const port = (dropping.address() as AddressInfo).port;
+    const router = new Router({ name: "r", stable: stable.url, canary: `http://127.0.0.1:${port}` });
+    const addr = await router.listen("127.0.0.1", 0);
+    router.setWeight(100);
+    try {
+      const seenByStable = stable.seen.length;
+      const read = await get(`http://${addr}/`);
+      assert.deepEqual(read, { status: 200, version: "stable" }, "a GET is repeated on stable");
+      const write = await get(`http://${addr}/`, {}, "POST");
+      assert.deepEqual(write, { status: 502, version: "canary" }, "a POST is never sent twice");
+      assert.equal(stable.seen.length - seenByStable, 1);
+    } finally {
+      await router.close();
+      dropping.close();
+    }
+  });
+
+  it("takes a malformed cookie as the stickiness key instead of failing the request", async () => {
+    const router = new Router({
+      name: "c",
+      stable: stable.url,
+      canary: canary.url,
+      stickiness: { cookie: "uid" },
+    });
+    const addr = await router.listen("127.0.0.1", 0);
+    router.setWeight(50);
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () => get(`http://${addr}/`, { cookie: "uid=%E0%A4%A" })),
+      );
+      assert.ok(
+        replies.every((r) => r.status === 200 && r.version === replies[0]?.version),
+        JSON.stringify(replies),
+      );
     } finally {
       await router.close();
     }
