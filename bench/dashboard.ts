@@ -1,18 +1,11 @@
-/**
- * bench/dashboard: with 1,000 runs in the store, how long the dashboard's first page takes to render in
- * Chromium, from navigation start to the run list on screen (goal < 1 s). Five cold loads, each in a
- * fresh browser context (no cache); prints every load and the median.
- */
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { newWindow, recordSample, toStored } from "../src/core/window.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 import { launchChromium } from "../test/helpers/browser.js";
+import { startServe } from "../test/helpers/serve.js";
 
-const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
 
 function seed(path: string): void {
@@ -59,18 +52,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-dashboard-"));
   const storeFile = join(dir, "store.db");
   seed(storeFile);
-  const serve = spawn(BIN, ["serve", "--port", "0", "--store", storeFile], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, CI: "true", WITHSTAND_STATE_DIR: join(dir, "state") },
-  });
-  const url = await new Promise<string>((resolve) => {
-    let seen = "";
-    serve.stdout?.on("data", (d: Buffer) => {
-      seen += d.toString();
-      const m = /dashboard on (http:\/\/[^/\s]+)\//.exec(seen);
-      if (m?.[1]) resolve(m[1]);
-    });
-  });
+  const serve = await startServe({ ...process.env, CI: "true", WITHSTAND_STATE_DIR: join(dir, "state") }, [
+    "--store",
+    storeFile,
+  ]);
+  const url = serve.url;
   const browser = await launchChromium();
   const times: number[] = [];
   try {
@@ -91,7 +77,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    serve.kill("SIGTERM");
+    await serve.stop();
   }
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;

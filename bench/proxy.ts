@@ -1,42 +1,15 @@
-/**
- * bench/proxy: `withstand proxy` (in its own process) against direct connections, in one run.
- * 1. round trip of a small HTTP request at concurrency 1, direct vs proxied (goal <= 1.3x; Toxiproxy ~1.95x)
- * 2. bulk throughput through the proxy on loopback (goal >= 1 GB/s)
- * 3. latency toxic accuracy: 100 ms configured, p99 of the added delay within ±2 ms
- * 4. soak: 5,000 concurrent connections for 60 s (BENCH_SOAK_CONNECTIONS, BENCH_SOAK_SECONDS); the proxy's
- *    file descriptors and RSS must not grow
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../src/demo/system.js";
+import { freePort } from "../src/proxy/listen.js";
+import { startProcess } from "./processes.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const TARGET = fileURLToPath(new URL("../test/helpers/target-server.js", import.meta.url));
 const N = Number(process.env.BENCH_N ?? 2000);
 const BULK_BYTES = Number(process.env.BENCH_BULK_MB ?? 2048) * 1024 * 1024;
-
-async function startProcess(
-  cmd: string,
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; out: string }> {
-  const child = spawn(cmd, args, {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, CI: "true" },
-  });
-  const out = await new Promise<string>((resolve) => {
-    let seen = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      seen += d.toString();
-      if (ready.test(seen)) resolve(seen);
-    });
-  });
-  return { child, out };
-}
 
 async function api(
   base: string,
@@ -78,8 +51,8 @@ const pct = (xs: number[], p: number) => {
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const target = await startProcess(process.execPath, [TARGET], /port \d+/);
-const targetPort = Number(/port (\d+)/.exec(target.out)?.[1]);
+const target = await startProcess(process.execPath, [TARGET], /port (\d+)/);
+const targetPort = Number(target.match[1]);
 const apiPort = await freePort();
 const proxy = await startProcess(BIN, ["proxy", "--port", String(apiPort)], /Toxiproxy-compatible API/);
 const base = `http://127.0.0.1:${apiPort}`;

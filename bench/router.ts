@@ -4,34 +4,17 @@
  * 2. throughput at 32 connections, closed model, with wrk when installed (else withstand load)
  * The router runs in its own process (a real `withstand rollout` at 50% paused), the target in another.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startProcess } from "./processes.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const TARGET = fileURLToPath(new URL("../test/helpers/target-server.js", import.meta.url));
 const N = Number(process.env.BENCH_N ?? 3000);
-
-function start(
-  cmd: string,
-  args: string[],
-  ready: RegExp,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"], env });
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      seen += d.toString();
-      const m = ready.exec(seen);
-      if (m) resolve({ child, match: m });
-    });
-    child.once("exit", (code) => reject(new Error(`${cmd} exited with ${code}: ${seen}`)));
-  });
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function get(url: string): Promise<void> {
@@ -69,7 +52,7 @@ function throughput(url: string): number {
 }
 
 async function main(): Promise<void> {
-  const target = await start(process.execPath, [TARGET], /port (\d+)/);
+  const target = await startProcess(process.execPath, [TARGET], /port (\d+)/);
   const direct = `http://127.0.0.1:${target.match[1]}/`;
   const dir = mkdtempSync(join(tmpdir(), "bench-router-"));
   const file = join(dir, "r.yaml");
@@ -93,7 +76,7 @@ spec:
     WITHSTAND_STATE_DIR: join(dir, "state"),
     WITHSTAND_STORE: join(dir, "s.db"),
   };
-  const router = await start(BIN, ["rollout", file], /router on (http:\/\/[\d.:]+)/, env);
+  const router = await startProcess(BIN, ["rollout", file], /router on (http:\/\/[\d.:]+)/, env);
   const routed = `${router.match[1]}/`;
   try {
     // Interleave so that machine noise hits both sides alike.

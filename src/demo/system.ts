@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /** Starts and stops the demo system (supervisor, inventory, 3 orders replicas, load balancer, proxies). */
@@ -11,20 +10,6 @@ export interface DemoSystem {
   proxyApi: string;
   supervisor: ChildProcess;
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago; for tests that need one before starting a server elsewhere. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise<DemoSystem> {

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import type { UpstreamSpec, Version } from "../core/rollout.js";
 import { starttimeOf } from "../faults/procfs.js";
+import { freePort } from "../proxy/listen.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
 export interface RunningUpstream {
@@ -10,17 +11,6 @@ export interface RunningUpstream {
   /** Set when withstand started the version: stopping it is then ours to do. */
   pid?: number;
   stop(reason: string): Promise<void>;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 function accepts(host: string, port: number): Promise<boolean> {
@@ -52,7 +42,7 @@ export async function startUpstream(
   if (!spec.command) {
     return { version, url: spec.url ?? "", stop: async () => undefined };
   }
-  const port = spec.url ? Number(new URL(spec.url).port) : await freeLoopbackPort();
+  const port = spec.url ? Number(new URL(spec.url).port) : await freePort();
   const url = spec.url ?? `http://127.0.0.1:${port}`;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   const [cmd, ...args] = spec.command.map((a) => a.replaceAll("${port}", String(port)));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { AnalysisSpec } from "../../src/core/rollout.js";
-import { freePort } from "../../src/demo/system.js";
+import { freePort } from "../../src/proxy/listen.js";
 import { Router } from "../../src/proxy/router.js";
 import { measure } from "../../src/rollout/measure.js";
 import { runCli } from "../helpers/cli.js";
