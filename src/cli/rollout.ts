@@ -1,11 +1,11 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EventBus, type RunEvent } from "../core/events.js";
-import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { EXIT, type ExitCode, type RunStatus } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { toStored } from "../core/window.js";
 import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "../rollout/control.js";
-import { RolloutController, type RolloutResult } from "../rollout/controller.js";
+import { type Decision, RolloutController, type RolloutResult } from "../rollout/controller.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadRolloutFile } from "../spec/rollout.js";
 import { SqliteStore, storePath } from "../store/sqlite.js";
@@ -22,6 +22,14 @@ export interface RolloutFlags {
 }
 
 const ACTIONS = ["status", "promote", "abort"];
+
+/** How each decision is recorded in the store: a rollout that could not start failed as a run. */
+const STORED_STATUS: Record<Decision, RunStatus> = {
+  promoted: "completed",
+  "rolled-back": "completed",
+  aborted: "aborted",
+  "not-started": "failed",
+};
 
 /** The live view: one line per decision-relevant event, and a traffic line every few seconds. */
 function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: (s: RolloutStatus) => void } {
@@ -174,8 +182,7 @@ export async function rolloutSession(
     await control.close();
   }
   store.finishRun(runId, {
-    status:
-      result.decision === "aborted" ? "aborted" : result.decision === "not-started" ? "failed" : "completed",
+    status: STORED_STATUS[result.decision],
     deviated: result.decision !== "promoted",
     outcome: result.decision,
     exitCode: result.exitCode,
@@ -194,14 +201,9 @@ export async function rolloutSession(
   if (mode === "quiet") process.stdout.write(`${result.decision}\n`);
   else if (mode !== "json") {
     view.traffic(result.status);
-    const label =
-      result.decision === "promoted"
-        ? c.green(c.bold("PROMOTED"))
-        : result.decision === "aborted"
-          ? c.yellow(c.bold("ABORTED"))
-          : result.decision === "not-started"
-            ? c.red(c.bold("NOT STARTED"))
-            : c.red(c.bold("ROLLED BACK"));
+    const colour =
+      result.decision === "promoted" ? c.green : result.decision === "aborted" ? c.yellow : c.red;
+    const label = colour(c.bold(result.decision.replace("-", " ").toUpperCase()));
     process.stdout.write(`${label} ${spec.name} in ${formatDuration(result.durationMs)}: ${result.reason}\n`);
   }
   return { ...result, runId };

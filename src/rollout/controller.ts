@@ -23,6 +23,13 @@ import { type RunningUpstream, startUpstream } from "./upstream.js";
 /** `not-started`: a version or the router could not start (exit 2, like any invalid input). */
 export type Decision = "promoted" | "rolled-back" | "aborted" | "not-started";
 
+const EXIT_OF: Record<Decision, ExitCode> = {
+  promoted: EXIT.ok,
+  "rolled-back": EXIT.failed,
+  aborted: EXIT.aborted,
+  "not-started": EXIT.invalid,
+};
+
 export interface RolloutResult {
   decision: Decision;
   reason: string;
@@ -73,6 +80,8 @@ export class RolloutController {
   private readonly analyses: AnalysisRecord[] = [];
   private readonly startedAt = new Date();
   private urls: Record<Version, string>;
+  /** What `{{version}}` becomes for each version in Prometheus queries (each upstream's `label`). */
+  private readonly labels: Partial<Record<Version, string>> = {};
   private metrics: RolloutMetrics | undefined;
   /** Where the Prometheus metrics are served, when spec.metrics asks for them. */
   metricsAddress = "";
@@ -86,6 +95,10 @@ export class RolloutController {
       canary: spec.canary.url ?? "",
       baseline: spec.baseline?.url ?? "",
     };
+    for (const v of VERSIONS) {
+      const label = spec[v]?.label;
+      if (label) this.labels[v] = label;
+    }
     this.registry = new SafetyRegistry(stateDir(), opts.runId, opts.bus, `rollout ${spec.name}`);
     this.router = new Router({
       name: spec.name,
@@ -217,12 +230,7 @@ export class RolloutController {
       await sleep(interval, signal);
       if (signal.aborted) break;
       const to = Date.now();
-      const labels: Partial<Record<Version, string>> = {};
-      for (const v of VERSIONS) {
-        const label = this.spec[v]?.label;
-        if (label) labels[v] = label;
-      }
-      const m = await measure(a, this.router, record.measurements.length, from, to, labels);
+      const m = await measure(a, this.router, record.measurements.length, from, to, this.labels);
       from = to;
       if (this.decision) break;
       record.measurements.push(m);
@@ -396,14 +404,7 @@ export class RolloutController {
       await this.registry.close();
     }
     const d = this.decision ?? { decision: "rolled-back" as const, reason: "no decision" };
-    const exitCode =
-      d.decision === "promoted"
-        ? EXIT.ok
-        : d.decision === "aborted"
-          ? EXIT.aborted
-          : d.decision === "not-started"
-            ? EXIT.invalid
-            : EXIT.failed;
+    const exitCode = EXIT_OF[d.decision];
     const durationMs = Math.round(performance.now() - t0);
     this.emit({
       type: "rollout-finished",
