@@ -197,8 +197,7 @@ ${cases.join("\n")}
 }
 
 /** The charts of a run as inline SVG: latency percentiles and error rate per series, faults shaded. */
-export function chartsOf(run: RunDetail): string[] {
-  const t = timelineOf(run, run.events, run.windows);
+export function chartsOf(t: Timeline): string[] {
   const spans = t.faults.map((f) => ({
     from: f.from,
     to: f.to ?? t.end,
@@ -291,7 +290,7 @@ export function htmlReport(run: RunDetail): string {
 <p><span class="badge ${good ? "ok" : "bad"}">${escapeXml((run.outcome ?? run.status).toUpperCase())}</span>
 <span class="muted">${escapeXml(run.kind)} run ${escapeXml(run.id)} · started ${escapeXml(run.startedAt)} · ${run.durationMs !== null ? `${(run.durationMs / 1000).toFixed(1)}s` : "running"} · exit ${run.exitCode ?? "-"} · ${escapeXml(run.source)}</span></p>
 <p>${escapeXml(reasonOf(run))}</p>
-${chartsOf(run).join("\n")}
+${chartsOf(t).join("\n")}
 <h2>Checks</h2><table><tr><th></th><th>check</th><th>result</th></tr>${checks.map((c) => `<tr><td>${c.ok ? "✅" : "❌"}</td><td>${escapeXml(`${c.suite}: ${c.name}`)}</td><td>${escapeXml(c.message)}</td></tr>`).join("")}</table>
 <h2>Faults</h2><table><tr><th>kind</th><th>activity</th><th>targets</th><th>injected</th><th>reverted</th><th>how</th></tr>${rows(faultRows(t))}</table>
 ${
