@@ -374,12 +374,14 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
       const step = readStep(s, scoped(sr, ["steps", i]), loc(["steps", i]), prometheus);
       if (step) steps.push(step);
     });
+  // Commands run in the document's directory, so a document works from any working directory.
+  const baseDir = dirname(resolve(src.file));
   const out: RolloutSpec = {
     name,
     file: src.file,
     listen: readListen(spec.listen, sr),
-    stable: readUpstream(spec.stable, scoped(sr, ["stable"]), dirname(resolve(src.file))),
-    canary: readUpstream(spec.canary, scoped(sr, ["canary"]), dirname(resolve(src.file))),
+    stable: readUpstream(spec.stable, scoped(sr, ["stable"]), baseDir),
+    canary: readUpstream(spec.canary, scoped(sr, ["canary"]), baseDir),
     steps,
     drainTimeoutMs:
       spec.drainTimeout === undefined
@@ -388,7 +390,7 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
   };
   if (stickiness.header || stickiness.cookie) out.stickiness = stickiness;
   if (spec.baseline !== undefined)
-    out.baseline = readUpstream(spec.baseline, scoped(sr, ["baseline"]), dirname(resolve(src.file)));
+    out.baseline = readUpstream(spec.baseline, scoped(sr, ["baseline"]), baseDir);
   if (spec.metrics !== undefined) out.metrics = readListen(spec.metrics, sr, "metrics");
   if (spec.analysis !== undefined) {
     const a = readAnalysis(spec.analysis, scoped(sr, ["analysis"]), loc(["analysis"]), prometheus);

@@ -8,15 +8,15 @@ import type { RunDetail as Detail, MetricVerdict, Point, RunEvent } from "../typ
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"];
 
 /** All series on one time axis: uPlot wants aligned columns, gaps are null. */
-function align(series: Record<string, Point[]>, pick: (p: Point) => number) {
+function align(series: Record<string, Point[]>) {
   const times = [...new Set(Object.values(series).flatMap((ps) => ps.map((p) => p.t)))].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
-  const columns = Object.entries(series).map(([name, ps]) => {
+  const column = (ps: Point[], pick: (p: Point) => number) => {
     const values: (number | null)[] = times.map(() => null);
     for (const p of ps) values[index.get(p.t) ?? 0] = pick(p);
-    return { name, values };
-  });
-  return { times, columns };
+    return values;
+  };
+  return { times, column };
 }
 
 function eventLine(e: RunEvent): { text: string; tone: string } | undefined {
@@ -87,23 +87,26 @@ export function RunDetail({ id }: { id: string }) {
   const charts = useMemo(() => {
     if (!run) return null;
     const t = run.timeline;
-    const lat = align(t.series, (p) => p.p99);
-    const p50 = align(t.series, (p) => p.p50);
-    const err = align(t.series, (p) => p.errorRate);
-    const latency: ChartSeries[] = lat.columns.flatMap((c, i) => [
-      { label: `${c.name} p99`, color: COLORS[(2 * i + 1) % COLORS.length] ?? "#888", values: c.values },
+    const { times, column } = align(t.series);
+    const entries = Object.entries(t.series);
+    const latency: ChartSeries[] = entries.flatMap(([name, ps], i) => [
       {
-        label: `${c.name} p50`,
+        label: `${name} p99`,
+        color: COLORS[(2 * i + 1) % COLORS.length] ?? "#888",
+        values: column(ps, (p) => p.p99),
+      },
+      {
+        label: `${name} p50`,
         color: COLORS[(2 * i) % COLORS.length] ?? "#888",
-        values: p50.columns[i]?.values ?? [],
+        values: column(ps, (p) => p.p50),
       },
     ]);
-    const errors: ChartSeries[] = err.columns.map((c, i) => ({
-      label: c.name,
+    const errors: ChartSeries[] = entries.map(([name, ps], i) => ({
+      label: name,
       color: COLORS[(i + 1) % COLORS.length] ?? "#888",
-      values: c.values,
+      values: column(ps, (p) => p.errorRate),
     }));
-    return { t, lat, latency, err, errors, instants: [...t.checks, ...t.analyses] };
+    return { t, times, latency, errors, instants: [...t.checks, ...t.analyses] };
   }, [run]);
   if (error) return <p class="error">{error}</p>;
   if (!run || !charts) return <p class="muted">Loading…</p>;
@@ -141,11 +144,11 @@ export function RunDetail({ id }: { id: string }) {
           ))}
         </p>
       </div>
-      {charts.lat.times.length > 0 ? (
+      {charts.times.length > 0 ? (
         <div class="charts">
           <Chart
             title="Latency (ms)"
-            times={charts.lat.times}
+            times={charts.times}
             series={charts.latency}
             spans={t.faults}
             instants={charts.instants}
@@ -154,7 +157,7 @@ export function RunDetail({ id }: { id: string }) {
           />
           <Chart
             title="Error rate"
-            times={charts.err.times}
+            times={charts.times}
             series={charts.errors}
             spans={t.faults}
             instants={charts.instants}
