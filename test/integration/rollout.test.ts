@@ -4,7 +4,7 @@ import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { EventBus, type RunEvent } from "../../src/core/events.js";
 import { isAlive } from "../../src/faults/procfs.js";
-import { Router } from "../../src/proxy/router.js";
+import { Router, type RouterOptions } from "../../src/proxy/router.js";
 import { RolloutController } from "../../src/rollout/controller.js";
 import { readRollout } from "../../src/spec/rollout.js";
 import { parseSource } from "../../src/spec/source.js";
@@ -50,6 +50,22 @@ async function hammer(
   return replies;
 }
 
+/** A router on a free loopback port at `weight`, for the length of `body`. */
+async function withRouter(
+  opts: RouterOptions,
+  weight: number,
+  body: (router: Router, url: string) => Promise<void>,
+): Promise<void> {
+  const router = new Router(opts);
+  const addr = await router.listen("127.0.0.1", 0);
+  router.setWeight(weight);
+  try {
+    await body(router, `http://${addr}/`);
+  } finally {
+    await router.close();
+  }
+}
+
 describe("the canary router", () => {
   let stable: Awaited<ReturnType<typeof startServer>>;
   let canary: Awaited<ReturnType<typeof startServer>>;
@@ -63,90 +79,79 @@ describe("the canary router", () => {
   });
 
   it("respects the weight within ±2% over 10k requests, random and sticky, and counts every one", async () => {
-    const router = new Router({
-      name: "w",
-      stable: stable.url,
-      canary: canary.url,
-      stickiness: { header: "x-user-id" },
-    });
-    const addr = await router.listen("127.0.0.1", 0);
-    router.setWeight(30);
-    try {
-      const before = { s: stable.seen.length, c: canary.seen.length };
-      const replies = await hammer(`http://${addr}/`, 32, (n) => n < 10_000);
-      const toCanary = replies.filter((r) => r.version === "canary").length;
-      assert.equal(replies.length, 10_000);
-      assert.ok(replies.every((r) => r.status === 200));
-      assert.ok(Math.abs(toCanary / 100 - 30) <= 2, `random split: ${toCanary / 100}% to canary`);
-      assert.equal(
-        canary.seen.length - before.c,
-        toCanary,
-        "the canary saw exactly the requests routed to it",
-      );
-      assert.equal(stable.seen.length - before.s, 10_000 - toCanary);
-      assert.equal(router.stats.canary.total + router.stats.stable.total, 10_000);
-
-      let sticky = 0;
-      const users = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
-      for (let i = 0; i < users.length; i += 50) {
-        const batch = await Promise.all(
-          users.slice(i, i + 50).map((u) => get(`http://${addr}/`, { "x-user-id": u })),
+    await withRouter(
+      {
+        name: "w",
+        stable: stable.url,
+        canary: canary.url,
+        stickiness: { header: "x-user-id" },
+      },
+      30,
+      async (router, url) => {
+        const before = { s: stable.seen.length, c: canary.seen.length };
+        const replies = await hammer(url, 32, (n) => n < 10_000);
+        const toCanary = replies.filter((r) => r.version === "canary").length;
+        assert.equal(replies.length, 10_000);
+        assert.ok(replies.every((r) => r.status === 200));
+        assert.ok(Math.abs(toCanary / 100 - 30) <= 2, `random split: ${toCanary / 100}% to canary`);
+        assert.equal(
+          canary.seen.length - before.c,
+          toCanary,
+          "the canary saw exactly the requests routed to it",
         );
-        sticky += batch.filter((r) => r.version === "canary").length;
-      }
-      assert.ok(Math.abs(sticky / 100 - 30) <= 2, `sticky split: ${sticky / 100}% to canary`);
-    } finally {
-      await router.close();
-    }
+        assert.equal(stable.seen.length - before.s, 10_000 - toCanary);
+        assert.equal(router.stats.canary.total + router.stats.stable.total, 10_000);
+
+        let sticky = 0;
+        const users = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
+        for (let i = 0; i < users.length; i += 50) {
+          const batch = await Promise.all(users.slice(i, i + 50).map((u) => get(url, { "x-user-id": u })));
+          sticky += batch.filter((r) => r.version === "canary").length;
+        }
+        assert.ok(Math.abs(sticky / 100 - 30) <= 2, `sticky split: ${sticky / 100}% to canary`);
+      },
+    );
   });
 
   it("keeps every user on one version (100% stickiness), and canary users stay on the canary as its weight grows", async () => {
-    const router = new Router({
-      name: "s",
-      stable: stable.url,
-      canary: canary.url,
-      stickiness: { cookie: "uid" },
-    });
-    const addr = await router.listen("127.0.0.1", 0);
-    try {
-      router.setWeight(25);
-      const users = Array.from({ length: 300 }, (_, i) => `u${i}`);
-      const first = new Map<string, string>();
-      for (let round = 0; round < 10; round++) {
-        const replies = await Promise.all(
-          users.map((u) => get(`http://${addr}/`, { cookie: `a=1; uid=${u}` })),
-        );
-        replies.forEach((r, i) => {
-          const u = users[i] as string;
-          assert.equal(r.status, 200);
-          if (!first.has(u)) first.set(u, r.version);
-          assert.equal(r.version, first.get(u), `${u} switched version in round ${round}`);
+    await withRouter(
+      {
+        name: "s",
+        stable: stable.url,
+        canary: canary.url,
+        stickiness: { cookie: "uid" },
+      },
+      25,
+      async (router, url) => {
+        const users = Array.from({ length: 300 }, (_, i) => `u${i}`);
+        const first = new Map<string, string>();
+        for (let round = 0; round < 10; round++) {
+          const replies = await Promise.all(users.map((u) => get(url, { cookie: `a=1; uid=${u}` })));
+          replies.forEach((r, i) => {
+            const u = users[i] as string;
+            assert.equal(r.status, 200);
+            if (!first.has(u)) first.set(u, r.version);
+            assert.equal(r.version, first.get(u), `${u} switched version in round ${round}`);
+          });
+        }
+        router.setWeight(60);
+        const later = await Promise.all(users.map((u) => get(url, { cookie: `uid=${u}` })));
+        later.forEach((r, i) => {
+          if (first.get(users[i] as string) === "canary") assert.equal(r.version, "canary");
         });
-      }
-      router.setWeight(60);
-      const later = await Promise.all(users.map((u) => get(`http://${addr}/`, { cookie: `uid=${u}` })));
-      later.forEach((r, i) => {
-        if (first.get(users[i] as string) === "canary") assert.equal(r.version, "canary");
-      });
-    } finally {
-      await router.close();
-    }
+      },
+    );
   });
 
   it("sends a request to stable when the canary refuses connections", async () => {
     const gone = await startServer((_r, res) => res.end());
     const goneUrl = gone.url;
     await gone.close();
-    const router = new Router({ name: "f", stable: stable.url, canary: goneUrl });
-    const addr = await router.listen("127.0.0.1", 0);
-    router.setWeight(100);
-    try {
-      const replies = await hammer(`http://${addr}/`, 8, (n) => n < 200);
+    await withRouter({ name: "f", stable: stable.url, canary: goneUrl }, 100, async (router, url) => {
+      const replies = await hammer(url, 8, (n) => n < 200);
       assert.ok(replies.every((r) => r.status === 200 && r.version === "stable"));
       assert.equal(router.failedOver, 200);
-    } finally {
-      await router.close();
-    }
+    });
   });
 
   it("repeats on stable only what is safe to repeat when the canary drops a request it may have seen", async () => {
@@ -154,42 +159,43 @@ describe("the canary router", () => {
     const dropping = createNetServer((socket) => socket.once("data", () => socket.resetAndDestroy()));
     await new Promise<void>((r) => dropping.listen(0, "127.0.0.1", r));
     const port = (dropping.address() as AddressInfo).port;
-    const router = new Router({ name: "r", stable: stable.url, canary: `http://127.0.0.1:${port}` });
-    const addr = await router.listen("127.0.0.1", 0);
-    router.setWeight(100);
     try {
-      const seenByStable = stable.seen.length;
-      const read = await get(`http://${addr}/`);
-      assert.deepEqual(read, { status: 200, version: "stable" }, "a GET is repeated on stable");
-      const write = await get(`http://${addr}/`, {}, "POST");
-      assert.deepEqual(write, { status: 502, version: "canary" }, "a POST is never sent twice");
-      assert.equal(stable.seen.length - seenByStable, 1);
+      await withRouter(
+        { name: "r", stable: stable.url, canary: `http://127.0.0.1:${port}` },
+        100,
+        async (_router, url) => {
+          const seenByStable = stable.seen.length;
+          const read = await get(url);
+          assert.deepEqual(read, { status: 200, version: "stable" }, "a GET is repeated on stable");
+          const write = await get(url, {}, "POST");
+          assert.deepEqual(write, { status: 502, version: "canary" }, "a POST is never sent twice");
+          assert.equal(stable.seen.length - seenByStable, 1);
+        },
+      );
     } finally {
-      await router.close();
       dropping.close();
     }
   });
 
   it("takes a malformed cookie as the stickiness key instead of failing the request", async () => {
-    const router = new Router({
-      name: "c",
-      stable: stable.url,
-      canary: canary.url,
-      stickiness: { cookie: "uid" },
-    });
-    const addr = await router.listen("127.0.0.1", 0);
-    router.setWeight(50);
-    try {
-      const replies = await Promise.all(
-        Array.from({ length: 20 }, () => get(`http://${addr}/`, { cookie: "uid=%E0%A4%A" })),
-      );
-      assert.ok(
-        replies.every((r) => r.status === 200 && r.version === replies[0]?.version),
-        JSON.stringify(replies),
-      );
-    } finally {
-      await router.close();
-    }
+    await withRouter(
+      {
+        name: "c",
+        stable: stable.url,
+        canary: canary.url,
+        stickiness: { cookie: "uid" },
+      },
+      50,
+      async (_router, url) => {
+        const replies = await Promise.all(
+          Array.from({ length: 20 }, () => get(url, { cookie: "uid=%E0%A4%A" })),
+        );
+        assert.ok(
+          replies.every((r) => r.status === 200 && r.version === replies[0]?.version),
+          JSON.stringify(replies),
+        );
+      },
+    );
   });
 });
 
