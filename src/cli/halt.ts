@@ -1,3 +1,4 @@
+import { describeTarget } from "../core/fault.js";
 import { haltAll } from "../safety/halt.js";
 
 /** `withstand halt`: the kill switch. Destructive by design: it reverts every active fault on this machine. */
@@ -12,7 +13,7 @@ export async function haltCommand(flags: { json?: boolean }): Promise<number> {
     return 0;
   }
   for (const { fault, how } of report.reverted) {
-    const targets = fault.targets.map((t) => (t.pid ? String(t.pid) : t.command)).join(", ");
+    const targets = (fault.targets ?? []).map(describeTarget).join(", ");
     process.stdout.write(
       `reverted ${fault.kind} (${fault.activity}, run ${fault.runId}) on ${targets || "no targets"}: ${how}\n`,
     );

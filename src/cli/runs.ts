@@ -1,6 +1,8 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
+import { describeTarget } from "../core/fault.js";
+import { checksOf, reasonOf } from "../report/report.js";
 import { SqliteStore, storePath } from "../store/sqlite.js";
 import type { StoredStatus } from "../store/store.js";
 import { failUsage } from "./fail.js";
@@ -88,9 +90,19 @@ export function runsShowCommand(id: string, flags: { json?: boolean; store?: str
       lines.push("faults:");
       for (const f of j.withstand.faults)
         lines.push(
-          `  ${f.kind} by ${f.activity} on ${f.targets.map((t) => t.pid).join(", ")}: injected ${f.injected_at}, reverted ${f.reverted_at ?? "NEVER"} (${f.revert})`,
+          `  ${f.kind} by ${f.activity} on ${f.targets.map(describeTarget).join(", ")}: injected ${f.injected_at}, reverted ${f.reverted_at ?? "NEVER"} (${f.revert})`,
         );
-    } else lines.push(`events    ${run.events.length} recorded (no journal: the run did not finish)`);
+    } else if (run.status === "running") {
+      lines.push(`events    ${run.events.length} recorded so far (the run has not finished)`);
+    } else {
+      // Load runs and rollouts record a result, not a journal: show their checks.
+      lines.push(`reason    ${reasonOf(run)}`);
+      const checks = checksOf(run);
+      if (checks.length > 0) lines.push("checks:");
+      for (const c of checks)
+        lines.push(`  ${c.ok ? "✓" : "✗"} ${c.suite}: ${c.name}${c.ok ? "" : ` (${c.message})`}`);
+      lines.push(`events    ${run.events.length} recorded; ${run.windows.length} windows`);
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
     return EXIT.ok;
   } finally {

@@ -7,6 +7,9 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** An internal error: a bug in withstand (EX_SOFTWARE), never reported as a finding about the system. */
+export const EXIT_INTERNAL = 70;
+
 export type RunStatus = "completed" | "failed" | "aborted" | "interrupted";
 
 /** Maps a finished run to its exit code: 0 held, 1 deviated or failed, 3 aborted or interrupted. */

@@ -30,12 +30,6 @@ export interface ProcessSelector {
   port?: number | undefined;
 }
 
-export type ModeSpec =
-  | { mode: "one" }
-  | { mode: "all" }
-  | { mode: "fixed"; value: number }
-  | { mode: "percent"; value: number };
-
 /** A toxic as the Toxiproxy API takes it. */
 export interface ToxicBody {
   type: string;
@@ -45,17 +39,11 @@ export interface ToxicBody {
   attributes: Record<string, unknown>;
 }
 
-export type FaultSpec =
-  | { kind: "process-kill"; select: ProcessSelector; selection: ModeSpec; signal: NodeJS.Signals }
-  | { kind: "process-pause"; select: ProcessSelector; selection: ModeSpec; durationMs?: number | undefined }
-  | {
-      kind: "network";
-      proxy: string;
-      toxic?: ToxicBody | undefined;
-      down: boolean;
-      durationMs?: number | undefined;
-    }
-  | { kind: "http-fault"; proxy: string; toxic: ToxicBody; durationMs?: number | undefined };
+/** A native fault: its kind's name and the parameters that kind's schema produced (faults/<kind>.ts). */
+export interface FaultSpec {
+  kind: string;
+  params: unknown;
+}
 
 export interface LoadTolerance {
   type: "load";

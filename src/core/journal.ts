@@ -1,4 +1,5 @@
 import type { RunStatus } from "./exit-codes.js";
+import type { FaultTarget } from "./fault.js";
 
 /** The Chaos Toolkit journal, plus a `withstand` section. Field names follow CTK exactly. */
 export interface ActivityRun {
@@ -21,7 +22,7 @@ export interface FaultRecord {
   id: string;
   activity: string;
   kind: string;
-  targets: { pid: number; command: string }[];
+  targets: FaultTarget[];
   injected_at: string;
   reverted_at: string | null;
   revert: string;

@@ -1,14 +1,13 @@
 import type { Phase } from "../core/events.js";
-import type { ActivitySpec, RawActivity } from "../core/experiment.js";
+import type { ActivitySpec, FaultSpec, RawActivity } from "../core/experiment.js";
+import { describeTarget } from "../core/fault.js";
 import type { ActivityRun } from "../core/journal.js";
 import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
 import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
 import { mergeWindows, summarize, type Window } from "../core/window.js";
-import { FaultConfigError, injectNetworkFault } from "../faults/network-faults.js";
-import { injectProcessFault } from "../faults/process-faults.js";
-import { matchProcesses } from "../faults/targets.js";
+import { faultKind } from "../faults/index.js";
 import { runLoad } from "../load/coordinator.js";
 import { ActivityFailure, runHttpProvider } from "../probes/http.js";
 import { runProcessProvider } from "../probes/process.js";
@@ -54,30 +53,7 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
     if (ctx.dryRun) return { dry_run: `would run ${spec.provider.path}` };
     return await runProcessProvider(spec.provider, signal);
   }
-  if (spec.fault && (spec.fault.kind === "network" || spec.fault.kind === "http-fault")) {
-    const f = spec.fault;
-    if (ctx.dryRun)
-      return {
-        dry_run: `would ${f.kind === "network" && f.down ? "take down" : `add ${f.toxic?.type} to`} proxy ${f.proxy}`,
-      };
-    try {
-      return await injectNetworkFault(f, spec.name, ctx.registry, ctx.proxies);
-    } catch (err) {
-      // A fault that cannot be applied (no such proxy, API unreachable) is a set-up error, not a result.
-      if (err instanceof FaultConfigError) throw new ConfigError(`${spec.loc}: ${err.message}`);
-      throw new ConfigError(`${spec.loc}: fault: ${(err as Error).message}`);
-    }
-  }
-  if (spec.fault) {
-    if (ctx.dryRun) {
-      const { matched } = matchProcesses(spec.fault.select);
-      return {
-        dry_run: `would ${spec.fault.kind} ${spec.fault.selection.mode}`,
-        candidates: matched.map((m) => ({ pid: m.pid, command: m.command })),
-      };
-    }
-    return (await injectProcessFault(spec.fault, spec.name, spec.loc, ctx.registry)).output;
-  }
+  if (spec.fault) return await runFault(spec, spec.fault, ctx);
   if (spec.load) {
     const plan = spec.load;
     if (ctx.dryRun)
@@ -188,6 +164,23 @@ async function checkSpecTolerance(
   return checkTolerance(tol as PureTolerance, output);
 }
 
+/** A fault through its kind's module: described in a dry run, else registered and applied. */
+async function runFault(spec: ActivitySpec, fault: FaultSpec, ctx: RunContext): Promise<unknown> {
+  const kind = faultKind(fault.kind);
+  if (!kind)
+    throw new ConfigError(`${spec.loc}: fault.kind: unknown fault kind ${JSON.stringify(fault.kind)}`);
+  if (ctx.dryRun) {
+    const d = await kind.describe(fault.params, { loc: spec.loc, proxies: ctx.proxies });
+    return { dry_run: d.text, ...(d.targets ? { candidates: d.targets.map(describeTarget) } : {}) };
+  }
+  return await kind.inject(fault.params, {
+    activity: spec.name,
+    loc: spec.loc,
+    registry: ctx.registry,
+    proxies: ctx.proxies,
+  });
+}
+
 /** Runs one activity: pauses, the provider, fault or load, the tolerance, and `save`. Never throws for activity failures. */
 export async function runActivity(
   raw: RawActivity,
@@ -238,10 +231,10 @@ export async function runActivity(
     const o = output as {
       status?: unknown;
       dry_run?: string;
-      candidates?: { pid: number; command: string }[];
+      candidates?: string[];
     };
     if (o.dry_run !== undefined) {
-      const hits = o.candidates?.map((c) => `${c.pid} ${c.command.slice(0, 80)}`);
+      const hits = o.candidates?.map((c) => c.slice(0, 96));
       detail = hits ? `${o.dry_run} of ${hits.length} matching: ${hits.join("; ") || "none"}` : o.dry_run;
     } else if (o.status !== undefined) detail = `status ${String(o.status)}`;
   }

@@ -1,13 +1,8 @@
+import { ConfigError } from "../core/errors.js";
 import type { ExperimentSpec } from "../core/experiment.js";
 import { isRecord } from "../spec/reporter.js";
 
-/** A configuration problem found while resolving the run (missing env var): exit 2 with the location. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 function castEnv(raw: string, type: unknown): unknown {
   switch (type) {

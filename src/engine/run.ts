@@ -1,4 +1,5 @@
 import { hostname, platform, release } from "node:os";
+import { TargetError } from "../core/errors.js";
 import type { EventBus, Phase } from "../core/events.js";
 import { EXIT, type ExitCode, exitCodeFor, type RunStatus } from "../core/exit-codes.js";
 import type {
@@ -11,8 +12,7 @@ import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal
 import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import type { Window } from "../core/window.js";
-import { ApiProxyDriver, LocalProxyDriver, type ProxyDriver } from "../faults/network-faults.js";
-import { TargetError } from "../faults/targets.js";
+import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
 import { closeHttpAgents } from "../probes/http.js";
 import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
@@ -23,6 +23,7 @@ import { VERSION } from "../version.js";
 import { runActivity } from "./activity.js";
 import { ConfigError, resolveConfiguration } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
+import type { ProxyDriver } from "./proxy-driver.js";
 
 /** Why a run was stopped from outside; used as the AbortSignal's reason. */
 export type StopReason = "interrupted" | "halted" | "deadline";

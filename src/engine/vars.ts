@@ -1,14 +1,9 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { UsageError } from "../core/errors.js";
 import { isRecord } from "../spec/reporter.js";
 
-/** A usage problem in a flag: the CLI prints it and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 /** `--var key=value`, `--var key:int=3`, `--var key:float=0.5` (CTK's syntax). */
 export function parseVar(text: string): [string, unknown] {

@@ -1,17 +1,16 @@
-import type { ModeSpec, ProcessSelector } from "../core/experiment.js";
+import { TargetError } from "../core/errors.js";
+import type { ProcessSelector } from "../core/experiment.js";
+import type { SelectionMode } from "../core/select.js";
 import { pick } from "../core/select.js";
-import { lineage, listProcesses, type ProcessInfo, pidsListeningOn, processInfo } from "./procfs.js";
+import {
+  lineage,
+  listProcesses,
+  type ProcessInfo,
+  pidsListeningOn,
+  processInfo,
+} from "../platform/processes.js";
 
-/** A selector that hits nothing (or only protected processes) is a user error: exit 2, never a silent no-op. */
-export class TargetError extends Error {
-  constructor(
-    message: string,
-    readonly loc: string,
-  ) {
-    super(message);
-    this.name = "TargetError";
-  }
-}
+export { TargetError };
 
 export function describeSelector(s: ProcessSelector): string {
   if (s.pid !== undefined) return `pid ${s.pid}`;
@@ -61,7 +60,7 @@ export function matchProcesses(selector: ProcessSelector): {
   return { matched, refused };
 }
 
-export function resolveTargets(selector: ProcessSelector, mode: ModeSpec, loc: string): ProcessInfo[] {
+export function resolveTargets(selector: ProcessSelector, mode: SelectionMode, loc: string): ProcessInfo[] {
   const { matched, refused } = matchProcesses(selector);
   if (matched.length === 0) {
     const why =

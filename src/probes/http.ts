@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, request } from "undici";
+import { ActivityFailure } from "../core/errors.js";
 import type { HttpProviderSpec } from "../core/experiment.js";
 
 export interface HttpOutput {
@@ -7,16 +8,7 @@ export interface HttpOutput {
   body: unknown;
 }
 
-export class ActivityFailure extends Error {
-  constructor(
-    message: string,
-    readonly output?: unknown,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "ActivityFailure";
-  }
-}
+export { ActivityFailure };
 
 const agents = new Map<string, Agent>();
 

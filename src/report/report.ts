@@ -88,7 +88,7 @@ export function checksOf(run: RunDetail): Check[] {
   return [];
 }
 
-function reasonOf(run: RunDetail): string {
+export function reasonOf(run: RunDetail): string {
   if (run.journal) return run.journal.withstand.reason;
   const r = run.result as { reason?: string } | null;
   return r?.reason ?? run.outcome ?? run.status;

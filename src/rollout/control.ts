@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { join } from "node:path";
-import { isAlive } from "../faults/procfs.js";
+import { isAlive } from "../platform/processes.js";
 import { stateDir } from "../safety/state.js";
 
 /**

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect } from "node:net";
+import { processTarget } from "../core/fault.js";
 import type { UpstreamSpec, Version } from "../core/rollout.js";
-import { starttimeOf } from "../faults/procfs.js";
+import { starttimeOf } from "../platform/processes.js";
 import { freePort } from "../proxy/listen.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
@@ -68,8 +69,8 @@ export async function startUpstream(
     {
       kind: "upstream",
       activity: `start ${version}`,
-      targets: [{ pid, command: [cmd, ...args].join(" ") }],
-      revert: { type: "signal", signal: "SIGTERM", targets: [{ pid, starttime: starttimeOf(pid) ?? 0 }] },
+      targets: [processTarget(pid, [cmd, ...args].join(" "))],
+      revert: { type: "stop", targets: [{ pid, starttime: starttimeOf(pid) ?? 0 }] },
     },
     () => undefined,
   );

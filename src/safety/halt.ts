@@ -1,5 +1,5 @@
-import { executeRevert } from "./revert.js";
-import { type ActiveFault, listFaults, listRuns, removeFault, stateDir } from "./state.js";
+import { executeRevert } from "./reverts/index.js";
+import { type ActiveFault, listFaults, liveRuns, removeFault, stateDir } from "./state.js";
 
 export interface HaltReport {
   reverted: { fault: ActiveFault; how: string }[];
@@ -17,13 +17,15 @@ export async function haltAll(root = stateDir()): Promise<HaltReport> {
     }),
   );
   const runsSignalled: HaltReport["runsSignalled"] = [];
-  for (const run of listRuns(root)) {
+  // Only a runner that is still the process that registered (same pid AND start time) is signalled:
+  // a pid reused by an unrelated process is never hit, and the stale entry is removed.
+  for (const run of liveRuns(root)) {
     if (run.pid === process.pid) continue;
     try {
       process.kill(run.pid, "SIGUSR1");
       runsSignalled.push({ runId: run.runId, pid: run.pid, title: run.title });
     } catch {
-      // The runner is gone; its watchdog cleans up its run file.
+      // The runner exited between the check and the signal.
     }
   }
   return { reverted, runsSignalled };

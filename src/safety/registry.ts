@@ -2,8 +2,11 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { EventBus } from "../core/events.js";
+import { describeTarget, type FaultTarget } from "../core/fault.js";
 import type { FaultRecord } from "../core/journal.js";
-import { executeRevert } from "./revert.js";
+import type { FaultHooks, FaultRegistry } from "../engine/fault-kind.js";
+import { starttimeOf } from "../platform/processes.js";
+import { executeRevert } from "./reverts/index.js";
 import {
   type ActiveFault,
   type RevertAction,
@@ -17,12 +20,7 @@ import {
 const WATCHDOG = fileURLToPath(new URL("./watchdog.js", import.meta.url));
 const RENEW_MS = 1000;
 
-export interface FaultHooks {
-  /** Undoes the fault inside this process (an in-process proxy); runs with the recorded revert. */
-  localRevert?: (() => Promise<void> | void) | undefined;
-  /** Renews whatever lease the fault holds elsewhere (a proxy API toxic), every second. */
-  renew?: (() => Promise<void>) | undefined;
-}
+export type { FaultHooks };
 
 interface Held {
   fault: ActiveFault;
@@ -37,24 +35,42 @@ interface Held {
  * The run's registry of active faults. Every fault is written to the machine-wide state before it is
  * applied, so halt, the watchdog, a deadline, Ctrl-C or the end of the run can always revert it.
  */
-export class SafetyRegistry {
+export class SafetyRegistry implements FaultRegistry {
   private readonly held = new Map<string, Held>();
   private readonly records: FaultRecord[] = [];
   private watchdogStarted = false;
   private leaseTimer: NodeJS.Timeout | undefined;
+  private opened = false;
 
+  /** No I/O here: `open()` writes the run entry, and whoever opens must `close()` (a teardown). */
   constructor(
     private readonly root: string,
     private readonly runId: string,
     private readonly bus: EventBus,
-    title: string,
-  ) {
-    writeRun(root, { runId, pid: process.pid, title, startedAt: new Date().toISOString() });
+    private readonly title: string,
+  ) {}
+
+  /**
+   * Records the runner (pid and start time, so halt never signals a reused pid) and starts renewing
+   * leases. The watchdog starts with the first stateful fault; a run entry left by a runner that died
+   * before that is removed by halt and by every reader, which check the runner's identity.
+   */
+  open(): this {
+    if (this.opened) return this;
+    this.opened = true;
+    writeRun(this.root, {
+      runId: this.runId,
+      pid: process.pid,
+      starttime: starttimeOf(process.pid) ?? -1,
+      title: this.title,
+      startedAt: new Date().toISOString(),
+    });
     this.leaseTimer = setInterval(() => {
-      renewLeases(root, runId);
-      for (const h of this.held.values()) void h.hooks.renew?.().catch(() => undefined);
+      renewLeases(this.root, this.runId);
+      for (const h of this.held.values()) h.hooks.renew?.().catch(() => undefined);
     }, RENEW_MS);
     this.leaseTimer.unref();
+    return this;
   }
 
   /** Registers, then applies. A fault whose apply throws is reverted and unregistered. */
@@ -62,12 +78,13 @@ export class SafetyRegistry {
     spec: {
       kind: string;
       activity: string;
-      targets: { pid: number; command: string }[];
+      targets: FaultTarget[];
       revert: RevertAction;
     },
     apply: () => void | Promise<void>,
     hooks: FaultHooks = {},
   ): Promise<FaultRecord> {
+    this.open();
     const fault: ActiveFault = {
       id: randomUUID().slice(0, 8),
       runId: this.runId,
@@ -103,7 +120,7 @@ export class SafetyRegistry {
       faultId: fault.id,
       kind: spec.kind,
       activity: spec.activity,
-      targets: spec.targets.map((t) => (t.pid ? `${t.pid} ${t.command.slice(0, 120)}` : t.command)),
+      targets: spec.targets.map(describeTarget),
     });
     const entry: Held = { fault, record, hooks };
     if (stateful) this.held.set(fault.id, entry);
@@ -122,7 +139,10 @@ export class SafetyRegistry {
     entry.done = new Promise((resolve) => {
       entry.resolveDone = resolve;
     });
-    entry.timer = setTimeout(() => void this.revert(id, `duration ${ms}ms elapsed`), ms);
+    // revert() records its own failures; the catch only keeps a timer from ever rejecting unhandled.
+    entry.timer = setTimeout(() => {
+      this.revert(id, `duration ${ms}ms elapsed`).catch(() => undefined);
+    }, ms);
   }
 
   async settled(): Promise<void> {
@@ -134,11 +154,17 @@ export class SafetyRegistry {
     if (!entry) return;
     this.held.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
-    await entry.hooks.localRevert?.();
-    const how =
-      entry.fault.revert.type === "none" && entry.hooks.localRevert
-        ? "reverted in-process"
-        : await executeRevert(entry.fault.revert);
+    let how: string;
+    try {
+      await entry.hooks.localRevert?.();
+      how =
+        entry.fault.revert.type === "none" && entry.hooks.localRevert
+          ? "reverted in-process"
+          : await executeRevert(entry.fault.revert);
+    } catch (err) {
+      // Reported on the fault's record; a revert never throws into the run (or out of a timer).
+      how = `revert failed: ${(err as Error).message}`;
+    }
     removeFault(this.root, entry.fault);
     this.finish(entry, `${how} (${reason})`);
     entry.resolveDone?.();
@@ -164,7 +190,7 @@ export class SafetyRegistry {
   async close(): Promise<void> {
     await this.revertAll("run ended");
     if (this.leaseTimer) clearInterval(this.leaseTimer);
-    removeRun(this.root, this.runId);
+    if (this.opened) removeRun(this.root, this.runId);
   }
 
   private finish(entry: Held, how: string): void {
@@ -184,7 +210,8 @@ export class SafetyRegistry {
   private ensureWatchdog(): void {
     if (this.watchdogStarted) return;
     this.watchdogStarted = true;
-    const child = spawn(process.execPath, [WATCHDOG, this.root, this.runId, String(process.pid)], {
+    const me = String(starttimeOf(process.pid) ?? -1);
+    const child = spawn(process.execPath, [WATCHDOG, this.root, this.runId, String(process.pid), me], {
       detached: true,
       stdio: "ignore",
     });

@@ -1,4 +1,5 @@
 import {
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -10,24 +11,26 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { WithstandError } from "../core/errors.js";
+import type { FaultTarget } from "../core/fault.js";
+import { sameProcess } from "../platform/processes.js";
+import type { RevertAction } from "./reverts/types.js";
+
+export type { RevertAction };
 
 /**
  * Machine-wide safety state: one file per active fault and one per active run, so that `withstand halt`
- * and the crash watchdog can revert faults without the runner that made them.
+ * and the crash watchdog can revert faults without the runner that made them. The files say which
+ * process to resume and which runner to signal, so only the current user may write them (0700, owned,
+ * no symlink): anything else is refused rather than trusted.
  */
-export type RevertAction =
-  | { type: "none" }
-  | { type: "signal"; signal: NodeJS.Signals; targets: { pid: number; starttime: number }[] }
-  /** An HTTP call that undoes the fault (a toxic created through a proxy API). */
-  | { type: "http"; method: string; url: string; body?: unknown };
-
 export interface ActiveFault {
   id: string;
   runId: string;
   runnerPid: number;
   kind: string;
   activity: string;
-  targets: { pid: number; command: string }[];
+  targets: FaultTarget[];
   injectedAt: string;
   revert: RevertAction;
 }
@@ -35,33 +38,76 @@ export interface ActiveFault {
 export interface ActiveRun {
   runId: string;
   pid: number;
+  /** The runner's start time (clock ticks since boot): halt signals the pid only while it matches. */
+  starttime: number;
   title: string;
   startedAt: string;
+}
+
+/** The state directory (or a file in it) is not safe to trust: exit 2 naming the path. */
+export class UnsafeStateError extends WithstandError {
+  constructor(path: string, why: string) {
+    super(
+      "WS_UNSAFE_STATE_DIR",
+      `${path}: ${why}; refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)`,
+    );
+    this.name = "UnsafeStateError";
+  }
 }
 
 /** How long a fault's lease lasts without renewal before the watchdog reverts it. */
 export const LEASE_MS = 5000;
 
 export function stateDir(): string {
-  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
-  return process.env.WITHSTAND_STATE_DIR ?? join(tmpdir(), `withstand-${uid}`);
+  return process.env.WITHSTAND_STATE_DIR ?? join(tmpdir(), `withstand-${uid() ?? 0}`);
 }
+
+const uid = (): number | undefined => (typeof process.getuid === "function" ? process.getuid() : undefined);
+
+/** Creates `dir` 0700 if missing; refuses one that is a symlink, someone else's, or writable by others. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) throw new UnsafeStateError(dir, "is a symbolic link");
+  if (!st.isDirectory()) throw new UnsafeStateError(dir, "is not a directory");
+  const me = uid();
+  if (me !== undefined && st.uid !== me)
+    throw new UnsafeStateError(dir, `is owned by uid ${st.uid}, not ${me}`);
+  if ((st.mode & 0o022) !== 0)
+    throw new UnsafeStateError(dir, `is writable by others (mode ${(st.mode & 0o777).toString(8)})`);
+}
+
+/** A state file is trusted only if it is a regular file of ours that no one else can write. */
+function trusted(file: string): boolean {
+  try {
+    const st = lstatSync(file);
+    const me = uid();
+    return st.isFile() && (me === undefined || st.uid === me) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+const checked = new Set<string>();
 
 function dirs(root: string): { faults: string; runs: string } {
   const faults = join(root, "faults");
   const runs = join(root, "runs");
-  mkdirSync(faults, { recursive: true });
-  mkdirSync(runs, { recursive: true });
+  if (!checked.has(root)) {
+    for (const d of [root, faults, runs]) ensurePrivateDir(d);
+    checked.add(root);
+  }
   return { faults, runs };
 }
 
 function writeAtomic(file: string, data: unknown): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data));
+  writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
   renameSync(tmp, file);
 }
 
 function readJson<T>(file: string): T | undefined {
+  if (!trusted(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, "utf8")) as T;
   } catch {
@@ -127,4 +173,18 @@ export function listRuns(root: string): ActiveRun[] {
   return readdirSync(runs)
     .filter((n) => n.endsWith(".json"))
     .flatMap((n) => readJson<ActiveRun>(join(runs, n)) ?? []);
+}
+
+/** Whether the runner that wrote `run` is still that process (not a zombie, not a reused pid). */
+export function runnerAlive(run: Pick<ActiveRun, "pid" | "starttime">): boolean {
+  return Number.isInteger(run.starttime) && sameProcess({ pid: run.pid, starttime: run.starttime });
+}
+
+/** Active runs whose runner is still alive; the entries of runners that are gone are removed on the way. */
+export function liveRuns(root: string): ActiveRun[] {
+  return listRuns(root).filter((run) => {
+    if (runnerAlive(run)) return true;
+    removeRun(root, run.runId);
+    return false;
+  });
 }

@@ -2,17 +2,15 @@ import type {
   ActivitySpec,
   FaultSpec,
   LoadTolerance,
-  ModeSpec,
-  ProcessSelector,
   ProviderSpec,
   ToleranceSpec,
-  ToxicBody,
 } from "../core/experiment.js";
+import { suggest } from "../core/suggest.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import type { PureTolerance } from "../core/tolerance.js";
-import { HTTP_TOXICS, TCP_TOXICS } from "../proxy/toxics.js";
+import { FAULT_KINDS, faultKind } from "../faults/index.js";
 import { readLoadBody } from "./load-test.js";
-import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
+import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
@@ -45,12 +43,6 @@ const HTTP_KEYS = [
   "secrets",
 ];
 const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
-const FAULT_KEYS = ["kind", "select", "mode", "value", "signal", "duration"];
-const NETWORK_FAULT_KEYS = ["kind", "proxy", "toxic", "down", "duration"];
-const TOXIC_KEYS = ["type", "name", "stream", "toxicity", "attributes"];
-const FAULT_KINDS = '"process-kill", "process-pause", "network" or "http-fault"';
-const SELECT_KEYS = ["pid", "command", "port"];
-const SIGNALS = ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGABRT"];
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 export interface ActivityContext {
@@ -290,157 +282,27 @@ function parseProvider(
   }
 }
 
-function parseSelector(raw: unknown, r: Reporter): ProcessSelector | undefined {
-  if (!isRecord(raw)) {
-    r.error(
-      [],
-      raw === undefined
-        ? "is required (expected {pid}, {command} or {port})"
-        : "expected a mapping {pid}, {command} or {port}",
-    );
-    return undefined;
-  }
-  checkKeys(raw, SELECT_KEYS, [], r);
-  const keys = SELECT_KEYS.filter((k) => raw[k] !== undefined);
-  if (keys.length !== 1) {
-    r.error(
-      [],
-      `expected exactly one of pid, command, port (got ${keys.length === 0 ? "none" : keys.join(", ")})`,
-    );
-    return undefined;
-  }
-  if (raw.pid !== undefined) {
-    const pid = readNumber(raw.pid, ["pid"], r, "a process id");
-    if (pid === 1) r.error(["pid"], "refusing to touch pid 1 (expected the pid of a process you own)");
-    return { pid };
-  }
-  if (raw.command !== undefined) {
-    const command = readString(raw.command, ["command"], r, "a substring or /regex/ of the command line");
-    if (command && /^\/.*\/[a-z]*$/.test(command)) {
-      try {
-        const body = command.slice(1, command.lastIndexOf("/"));
-        new RegExp(body, command.slice(command.lastIndexOf("/") + 1));
-      } catch (err) {
-        r.error(["command"], `invalid regex: ${(err as Error).message}`);
-      }
-    }
-    return { command };
-  }
-  const port = readNumber(raw.port, ["port"], r, "a TCP port");
-  if (port !== undefined && (port < 1 || port > 65535 || !Number.isInteger(port)))
-    r.error(["port"], `got ${port} (expected a TCP port 1-65535)`);
-  return { port };
-}
-
-function parseMode(raw: Record<string, unknown>, r: Reporter): ModeSpec {
-  const mode = String(raw.mode ?? "one");
-  switch (mode) {
-    case "one":
-    case "all":
-      return { mode: mode as "one" | "all" };
-    case "fixed":
-    case "percent": {
-      const value = readNumber(
-        raw.value,
-        ["value"],
-        r,
-        mode === "fixed" ? "how many processes to hit" : "a percentage 0-100",
-      );
-      if (value !== undefined && (value < 0 || (mode === "percent" && value > 100)))
-        r.error(["value"], `got ${value} (expected ${mode === "percent" ? "0-100" : "a count >= 0"})`);
-      return { mode: mode as "fixed" | "percent", value: value ?? 0 };
-    }
-    default:
-      r.error(["mode"], `got ${JSON.stringify(mode)} (expected one, all, fixed or percent)`);
-      return { mode: "one" };
-  }
-}
-
+/** A native fault: its kind from the registry, its fields checked by that kind's one schema. */
 function parseFault(raw: unknown, r: Reporter): FaultSpec | undefined {
+  const kinds = [...FAULT_KINDS.keys()];
   if (!isRecord(raw)) {
-    r.error([], "expected a mapping {kind, select, mode, ...}");
+    r.error([], `expected a mapping {kind, ...} (kind: ${kinds.join(", ")})`);
     return undefined;
   }
-  if (raw.kind === "network" || raw.kind === "http-fault") return parseNetworkFault(raw, r);
-  checkKeys(raw, FAULT_KEYS, [], r);
-  const select = parseSelector(raw.select, scoped(r, ["select"]));
-  const selection = parseMode(raw, r);
-  switch (raw.kind) {
-    case "process-kill": {
-      const signal = raw.signal === undefined ? "SIGKILL" : String(raw.signal).toUpperCase();
-      const normalised = signal.startsWith("SIG") ? signal : `SIG${signal}`;
-      if (!SIGNALS.includes(normalised))
-        r.error(["signal"], `got ${JSON.stringify(raw.signal)} (expected one of ${SIGNALS.join(", ")})`);
-      if (raw.duration !== undefined) r.warn(["duration"], "a kill cannot be undone; duration is ignored");
-      return select
-        ? { kind: "process-kill", select, selection, signal: normalised as NodeJS.Signals }
-        : undefined;
-    }
-    case "process-pause": {
-      const durationMs = raw.duration === undefined ? undefined : readDuration(raw.duration, ["duration"], r);
-      return select ? { kind: "process-pause", select, selection, durationMs } : undefined;
-    }
-    default:
-      r.error(
-        ["kind"],
-        raw.kind === undefined
-          ? `is required (expected ${FAULT_KINDS})`
-          : `got ${JSON.stringify(raw.kind)} (expected ${FAULT_KINDS})`,
-      );
-      return undefined;
+  const kind = typeof raw.kind === "string" ? faultKind(raw.kind) : undefined;
+  if (!kind) {
+    const hint = typeof raw.kind === "string" ? suggest(raw.kind, kinds) : undefined;
+    r.error(
+      ["kind"],
+      raw.kind === undefined
+        ? `is required (expected one of ${kinds.join(", ")})`
+        : `got ${JSON.stringify(raw.kind)} (expected one of ${kinds.join(", ")}${hint ? `; did you mean ${hint}?` : ""})`,
+    );
+    return undefined;
   }
-}
-
-function parseNetworkFault(raw: Record<string, unknown>, r: Reporter): FaultSpec | undefined {
-  checkKeys(raw, NETWORK_FAULT_KEYS, [], r);
-  const kind = raw.kind as "network" | "http-fault";
-  const proxy = readString(raw.proxy, ["proxy"], r, "the name of a proxy (from proxies: or the proxy API)");
-  const durationMs = raw.duration === undefined ? undefined : readDuration(raw.duration, ["duration"], r);
-  const down = raw.down === undefined ? false : (readBool(raw.down, ["down"], r) ?? false);
-  let toxic: ToxicBody | undefined;
-  if (raw.toxic !== undefined) {
-    if (!isRecord(raw.toxic)) r.error(["toxic"], "expected a toxic {type, attributes, stream, toxicity}");
-    else {
-      checkKeys(raw.toxic, TOXIC_KEYS, ["toxic"], r);
-      const known = kind === "network" ? TCP_TOXICS : HTTP_TOXICS;
-      const type = readString(
-        raw.toxic.type,
-        ["toxic", "type"],
-        r,
-        `one of ${Object.keys(known).join(", ")}`,
-      );
-      if (type !== undefined && !(type in known))
-        r.error(
-          ["toxic", "type"],
-          `got ${JSON.stringify(type)} (expected one of ${Object.keys(known).join(", ")})`,
-        );
-      let attributes: Record<string, unknown> = {};
-      if (isRecord(raw.toxic.attributes)) attributes = raw.toxic.attributes;
-      else if (raw.toxic.attributes !== undefined) r.error(["toxic", "attributes"], "expected a mapping");
-      const stream =
-        raw.toxic.stream === undefined
-          ? undefined
-          : readString(raw.toxic.stream, ["toxic", "stream"], r, "upstream or downstream");
-      if (stream !== undefined && !["upstream", "downstream"].includes(stream.toLowerCase()))
-        r.error(["toxic", "stream"], `got ${JSON.stringify(stream)} (expected upstream or downstream)`);
-      const toxicity =
-        raw.toxic.toxicity === undefined
-          ? undefined
-          : readNumber(raw.toxic.toxicity, ["toxic", "toxicity"], r, "a probability 0-1");
-      const name =
-        raw.toxic.name === undefined
-          ? undefined
-          : readString(raw.toxic.name, ["toxic", "name"], r, "a toxic name");
-      if (type !== undefined) toxic = { type, name, stream, toxicity, attributes };
-    }
-  }
-  if (kind === "network" && !toxic && !down)
-    r.error([], "expected a toxic {type: latency|bandwidth|...} or down: true");
-  if (kind === "http-fault" && !toxic)
-    r.error(["toxic"], "is required (expected {type: http_abort|http_delay, attributes})");
-  if (proxy === undefined) return undefined;
-  if (kind === "http-fault") return toxic ? { kind, proxy, toxic, durationMs } : undefined;
-  return { kind, proxy, toxic, down, durationMs };
+  const { kind: _kind, ...fields } = raw;
+  const params = check(kind.schema, fields, [], r);
+  return params === undefined ? undefined : { kind: kind.kind, params };
 }
 
 export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext): ToleranceSpec | undefined {

@@ -53,7 +53,56 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/** Runs a zod schema and turns each issue into a diagnostic at its path. */
+/** The keys an object schema knows at `path` (through optional, default, pipe and union wrappers). */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "readonly":
+      return knownKeysAt(def.innerType as z.ZodType, path);
+    case "pipe":
+      return knownKeysAt(def.in as z.ZodType, path);
+    case "union":
+      return (def.options as z.ZodType[]).flatMap((o) => knownKeysAt(o, path));
+    case "object": {
+      const shape = def.shape as Record<string, z.ZodType>;
+      if (path.length === 0) return Object.keys(shape);
+      const next = shape[String(path[0])];
+      return next ? knownKeysAt(next, path.slice(1)) : [];
+    }
+    case "record":
+      return path.length === 0 ? [] : knownKeysAt(def.valueType as z.ZodType, path.slice(1));
+    case "array":
+      return path.length === 0 ? [] : knownKeysAt(def.element as z.ZodType, path.slice(1));
+    default:
+      return [];
+  }
+}
+
+/** "unknown key (did you mean latency?)", or the list of what is known. */
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const hint = suggest(key, known);
+  if (hint) return `unknown key (did you mean ${hint}?)`;
+  return known.length > 0 ? `unknown key (expected one of ${known.join(", ")})` : "unknown key";
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let actual: unknown = value;
+  for (const p of path)
+    actual =
+      isRecord(actual) || Array.isArray(actual)
+        ? (actual as Record<string, unknown>)[p as string]
+        : undefined;
+  return actual;
+}
+
+/**
+ * Runs a zod schema and turns each issue into a diagnostic at its path: unknown keys are errors with
+ * a did-you-mean, and at validation time a `${var}` placeholder stands for any value.
+ */
 export function check<S extends z.ZodType>(
   schema: S,
   value: unknown,
@@ -62,14 +111,17 @@ export function check<S extends z.ZodType>(
 ): z.infer<S> | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  let reported = 0;
   for (const issue of result.error.issues) {
     const at = [...path, ...(issue.path as (string | number)[])];
-    let actual: unknown = value;
-    for (const p of issue.path)
-      actual =
-        isRecord(actual) || Array.isArray(actual)
-          ? (actual as Record<string, unknown>)[p as string]
-          : undefined;
+    const actual = valueAt(value, issue.path);
+    if (r.deferVars && hasVar(actual)) continue;
+    reported++;
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(schema, issue.path);
+      for (const key of issue.keys) r.error([...at, key], unknownKeyMessage(key, known));
+      continue;
+    }
     let message = issue.message;
     if (issue.code === "invalid_type") {
       message =
@@ -81,10 +133,13 @@ export function check<S extends z.ZodType>(
       message = `got ${describe(actual)} (expected ${options.map((o) => JSON.stringify(o)).join(" or ")})`;
     } else if (issue.code === "invalid_union") {
       message = `got ${describe(actual)} (${issue.message.replace(/^Invalid input:?\s*/i, "expected ") || "unexpected shape"})`;
+    } else if (issue.code === "too_small" || issue.code === "too_big") {
+      message = `got ${describe(actual)} (expected ${issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /i, "")})`;
     }
     r.error(at, message);
   }
-  return undefined;
+  // Every issue was a deferred ${var}: valid for now, checked again with real values at run time.
+  return reported === 0 ? (value as z.infer<S>) : undefined;
 }
 
 /**

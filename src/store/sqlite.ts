@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
-import { isAlive } from "../faults/procfs.js";
+import { isAlive } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
 import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { isAlive } from "../../src/faults/procfs.js";
+import { isAlive } from "../../src/platform/processes.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
 

@@ -58,7 +58,7 @@ describe("process faults on real processes", () => {
     assert.equal(r.code, 0, r.stderr);
     await exited(victim);
     assert.equal(victim.signalCode, "SIGTERM");
-    assert.match(r.stdout, /fault process-kill injected by k: \d+ .*withstand-kill-victim/);
+    assert.match(r.stdout, /fault process-kill injected by k: process \d+ .*withstand-kill-victim/);
     // A kill has nothing to revert: it must not linger as an "active fault" for halt or the dashboard.
     assert.deepEqual(listFaults(env.WITHSTAND_STATE_DIR ?? ""), []);
   });
@@ -170,7 +170,7 @@ describe("process faults on real processes", () => {
     assert.equal(dry?.status, "succeeded");
     assert.match(
       dry?.detail ?? "",
-      new RegExp(`would process-kill all of 1 matching: ${victim.pid} .*withstand-dry-victim`),
+      new RegExp(`would process-kill all of 1 matching: process ${victim.pid} .*withstand-dry-victim`),
     );
   });
 

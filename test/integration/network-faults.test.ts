@@ -102,7 +102,7 @@ spec:
       const halt = await runCli(["halt"], { env });
       assert.match(
         halt.stdout,
-        /reverted network:timeout \(cut-db, run [\w-]+\) on proxy API http:\/\/[\d.:]+: proxy db: DELETE http:\/\/.*\/proxies\/db\/toxics\/cut-db-\w+ -> 204/,
+        /reverted network:timeout \(cut-db, run [\w-]+\) on proxy db via proxy API http:\/\/[\d.:]+: DELETE http:\/\/.*\/proxies\/db\/toxics\/cut-db-\w+ -> 204/,
       );
       assert.equal(api.collection.listToxics("db").length, 0);
       assert.equal((await done2).code, 3);

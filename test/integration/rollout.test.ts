@@ -3,7 +3,7 @@ import { Agent, request } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { EventBus, type RunEvent } from "../../src/core/events.js";
-import { isAlive } from "../../src/faults/procfs.js";
+import { isAlive } from "../../src/platform/processes.js";
 import { Router, type RouterOptions } from "../../src/proxy/router.js";
 import { RolloutController } from "../../src/rollout/controller.js";
 import { readRollout } from "../../src/spec/rollout.js";

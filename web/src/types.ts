@@ -26,7 +26,8 @@ export interface ActiveFault {
   runnerPid: number;
   kind: string;
   activity: string;
-  targets: { pid: number; command: string }[];
+  /** What the fault acts on (core/fault.ts FaultTarget): a process, a proxy, a file, a host. */
+  targets: { kind: string; id: string; label: string }[];
   injectedAt: string;
   leaseAgeMs: number;
 }

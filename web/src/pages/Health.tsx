@@ -38,7 +38,9 @@ export function Health({ health }: { health: HealthData | null }) {
                 <td>
                   {f.activity}
                   <div class="muted small">
-                    {f.targets.map((t) => `${t.pid || ""} ${t.command}`.trim()).join(", ")}
+                    {f.targets
+                      .map((t) => `${t.kind} ${t.id} ${t.label === t.id ? "" : t.label}`.trim())
+                      .join(", ")}
                   </div>
                 </td>
                 <td>

@@ -1,25 +1,12 @@
-import { randomBytes } from "node:crypto";
-import type { FaultSpec, ToxicBody } from "../core/experiment.js";
+import type { ToxicBody } from "../core/experiment.js";
+import type { ProxyDriver } from "../engine/proxy-driver.js";
 import type { ProxyCollection } from "../proxy/collection.js";
-import type { FaultHooks, SafetyRegistry } from "../safety/registry.js";
-import type { RevertAction } from "../safety/state.js";
-
-type NetworkFaultSpec = Extract<FaultSpec, { kind: "network" | "http-fault" }>;
+import type { RevertAction } from "../safety/reverts/types.js";
 
 /** How long a toxic created through a proxy API lives without renewal: a crashed runner's toxics expire. */
 export const TOXIC_LEASE_MS = 5000;
 
-/** Where the proxies are: in this process (the experiment's `proxies:`) or behind a proxy API. */
-export interface ProxyDriver {
-  describe: string;
-  addToxic(proxy: string, toxic: ToxicBody & { name: string }): Promise<void>;
-  removeToxic(proxy: string, name: string): Promise<void>;
-  setEnabled(proxy: string, enabled: boolean): Promise<void>;
-  /** For API toxics: the revert that halt and the watchdog can run without this process. */
-  revertToxic(proxy: string, name: string): RevertAction;
-  revertDown(proxy: string): RevertAction;
-  renew?(proxy: string, name: string): Promise<void>;
-}
+export type { ProxyDriver };
 
 export class LocalProxyDriver implements ProxyDriver {
   readonly describe = "in-process proxies";
@@ -109,58 +96,4 @@ export class ApiProxyDriver implements ProxyDriver {
       body: { enabled: true },
     };
   }
-}
-
-export class FaultConfigError extends Error {}
-
-/** Adds a toxic (or takes a proxy down) through the registry, so every exit path removes it. */
-export async function injectNetworkFault(
-  fault: NetworkFaultSpec,
-  activity: string,
-  registry: SafetyRegistry,
-  driver: ProxyDriver | undefined,
-): Promise<Record<string, unknown>> {
-  if (!driver)
-    throw new FaultConfigError(
-      `fault.proxy: no proxies to drive (expected a proxies: section or proxy-api: URL in the experiment's spec)`,
-    );
-  const target = { pid: 0, command: `${driver.describe}: proxy ${fault.proxy}` };
-  let record: Awaited<ReturnType<SafetyRegistry["inject"]>>;
-  let output: Record<string, unknown>;
-  if (fault.kind === "network" && fault.down && !fault.toxic) {
-    const hooks: FaultHooks = {
-      localRevert:
-        driver.revertDown(fault.proxy).type === "none"
-          ? () => driver.setEnabled(fault.proxy, true)
-          : undefined,
-    };
-    record = await registry.inject(
-      { kind: "network-down", activity, targets: [target], revert: driver.revertDown(fault.proxy) },
-      () => driver.setEnabled(fault.proxy, false),
-      hooks,
-    );
-    output = { fault: "network", proxy: fault.proxy, down: true };
-  } else {
-    const toxic = fault.toxic as ToxicBody;
-    const name = toxic.name ?? `${activity}-${randomBytes(3).toString("hex")}`;
-    const body = { ...toxic, name };
-    const local = driver.revertToxic(fault.proxy, name).type === "none";
-    const hooks: FaultHooks = {
-      localRevert: local ? () => driver.removeToxic(fault.proxy, name) : undefined,
-      renew: driver.renew ? () => driver.renew?.(fault.proxy, name) ?? Promise.resolve() : undefined,
-    };
-    record = await registry.inject(
-      {
-        kind: `${fault.kind}:${toxic.type}`,
-        activity,
-        targets: [target],
-        revert: driver.revertToxic(fault.proxy, name),
-      },
-      () => driver.addToxic(fault.proxy, body),
-      hooks,
-    );
-    output = { fault: fault.kind, proxy: fault.proxy, toxic: body };
-  }
-  if (fault.durationMs !== undefined) registry.revertAfter(record.id, fault.durationMs);
-  return { ...output, ...(fault.durationMs !== undefined ? { revert_after_ms: fault.durationMs } : {}) };
 }

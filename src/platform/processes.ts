@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
-/** Process discovery through /proc: command lines, ancestry, identity, and listening sockets. */
+/**
+ * Process discovery and identity through /proc (Linux): command lines, ancestry, start times and
+ * listening sockets. Safety, faults, the store and rollouts all name processes through here.
+ */
 export interface ProcessInfo {
   pid: number;
   ppid: number;
@@ -9,20 +12,32 @@ export interface ProcessInfo {
   starttime: number;
 }
 
-function readStat(pid: number): { ppid: number; starttime: number; state: string } | undefined {
+/** PF_KTHREAD in /proc/PID/stat's flags: a kernel thread ignores signals from user space. */
+const PF_KTHREAD = 0x00200000;
+
+function readStat(
+  pid: number,
+): { ppid: number; starttime: number; state: string; kernel: boolean } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name may contain spaces and parentheses; fields resume after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: rest[0] ?? "?", ppid: Number(rest[1]), starttime: Number(rest[19]) };
+    const flags = Number(rest[6]);
+    return {
+      state: rest[0] ?? "?",
+      ppid: Number(rest[1]),
+      starttime: Number(rest[19]),
+      kernel: Number.isFinite(flags) && (flags & PF_KTHREAD) !== 0,
+    };
   } catch {
     return undefined;
   }
 }
 
+/** A user-space process (kernel threads, with no command line to match and deaf to signals, are never one). */
 export function processInfo(pid: number): ProcessInfo | undefined {
   const stat = readStat(pid);
-  if (!stat) return undefined;
+  if (!stat || stat.kernel) return undefined;
   let command = "";
   try {
     command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "").replace(/\0/g, " ");
@@ -119,6 +134,22 @@ export function pidsListeningOn(port: number): number[] {
   return pids;
 }
 
+/**
+ * Whether the process recorded as {pid, starttime} is still that process and still running: a pid
+ * now held by another process (a different start time) or a zombie awaiting its parent is not.
+ */
+export function sameProcess(p: { pid: number; starttime: number }): boolean {
+  const stat = readStat(p.pid);
+  return stat !== undefined && stat.starttime === p.starttime && stat.state !== "Z" && stat.state !== "X";
+}
+
+/** The identity to record for a process we will signal later; undefined when it is gone. */
+export function identityOf(pid: number): { pid: number; starttime: number } | undefined {
+  const starttime = starttimeOf(pid);
+  return starttime === undefined ? undefined : { pid, starttime };
+}
+
+/** Liveness by pid alone (a zombie counts as alive); prefer sameProcess wherever a start time is known. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

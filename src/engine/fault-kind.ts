@@ -1,0 +1,63 @@
+import type { z } from "zod";
+import type { FaultTarget } from "../core/fault.js";
+import type { FaultRecord } from "../core/journal.js";
+import type { RevertAction } from "../safety/state.js";
+import type { ProxyDriver } from "./proxy-driver.js";
+
+/**
+ * The interface every fault kind implements (faults/<kind>.ts) and the engine drives. A kind has
+ * ONE schema: `validate`, `run --dry-run` and injection all parse the fault with it, so an attribute
+ * the kind does not know is an error before anything runs, never a silent no-op.
+ */
+export interface FaultKind<P = unknown> {
+  /** The `kind:` value in documents. */
+  readonly kind: string;
+  /** One line: what it does and how it is undone, for `--help`, errors and docs. */
+  readonly summary: string;
+  /** Validates and normalises the fault mapping (without `kind`); unknown keys are errors. */
+  readonly schema: z.ZodType<P>;
+  /** What would happen, touching nothing (`--dry-run`). */
+  describe(params: P, ctx: FaultDryRunContext): Promise<FaultDescription> | FaultDescription;
+  /** Registers the fault with the registry (so every exit path reverts it), then applies it. */
+  inject(params: P, ctx: FaultContext): Promise<Record<string, unknown>>;
+}
+
+export interface FaultDescription {
+  /** A sentence: "would SIGSTOP 2 of 4 processes for 10s". */
+  text: string;
+  /** What it would hit now, when that can be known without touching anything. */
+  targets?: FaultTarget[] | undefined;
+}
+
+export interface FaultDryRunContext {
+  loc: string;
+  proxies?: ProxyDriver | undefined;
+}
+
+export interface FaultContext extends FaultDryRunContext {
+  /** The activity's name, recorded with the fault. */
+  activity: string;
+  registry: FaultRegistry;
+}
+
+/** What a kind needs from the safety registry: register-then-apply, and a timed revert. */
+export interface FaultRegistry {
+  inject(
+    fault: { kind: string; activity: string; targets: FaultTarget[]; revert: RevertAction },
+    apply: () => void | Promise<void>,
+    hooks?: FaultHooks,
+  ): Promise<FaultRecord>;
+  revertAfter(id: string, ms: number): void;
+}
+
+export interface FaultHooks {
+  /** Undoes the fault inside this process (an in-process proxy); runs with the recorded revert. */
+  localRevert?: (() => Promise<void> | void) | undefined;
+  /** Renews whatever lease the fault holds elsewhere (a proxy API toxic), every second. */
+  renew?: (() => Promise<void>) | undefined;
+}
+
+/** Lets a module declare its kind with its own parameter type and register it beside the others. */
+export function defineFaultKind<P>(kind: FaultKind<P>): FaultKind<unknown> {
+  return kind as unknown as FaultKind<unknown>;
+}

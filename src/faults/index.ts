@@ -1,0 +1,14 @@
+import type { FaultKind } from "../engine/fault-kind.js";
+import { httpFault } from "./http-fault.js";
+import { network } from "./network.js";
+import { processKill } from "./process-kill.js";
+import { processPause } from "./process-pause.js";
+
+/** Every fault kind, by its `kind:` name. A new kind is one module in this folder and one line here. */
+export const FAULT_KINDS: ReadonlyMap<string, FaultKind> = new Map(
+  [processKill, processPause, network, httpFault].map((k) => [k.kind, k]),
+);
+
+export function faultKind(name: string): FaultKind | undefined {
+  return FAULT_KINDS.get(name);
+}
