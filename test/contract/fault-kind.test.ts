@@ -1,0 +1,258 @@
+/**
+ * The contract every fault kind passes (faults/<kind>.ts, registered in faults/index.ts). For each kind:
+ * `validate` rejects a misspelt attribute at its line with a did-you-mean; a dry run describes without
+ * touching; an injected fault is reverted at its duration; a revertible one is reverted by `withstand
+ * halt` and after the runner is SIGKILLed (the watchdog); and nothing is left in the state directory.
+ * A kind registered without a harness here fails the suite.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { FAULT_KINDS } from "../../src/faults/index.js";
+import { ProxyApi } from "../../src/proxy/api.js";
+import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
+import { json, startServer } from "../helpers/http-server.js";
+import { isolatedEnv } from "../helpers/paths.js";
+import { startVictim, stateOf, until } from "../helpers/processes.js";
+
+interface Target {
+  /** The fault mapping (with kind) aimed at this target. */
+  fault: Record<string, unknown>;
+  /** Extra spec fields the experiment needs (a proxy API). */
+  spec: Record<string, unknown>;
+  faulted(): boolean;
+  close(): Promise<void>;
+}
+
+interface Harness {
+  revertible: boolean;
+  /** A fault mapping with one misspelt key, the key, and the suggestion validate must make. */
+  misspelt: { fault: Record<string, unknown>; key: string; hint: string };
+  target(): Promise<Target>;
+}
+
+let upstream: Awaited<ReturnType<typeof startServer>>;
+let api: ProxyApi;
+let apiBase = "";
+before(async () => {
+  upstream = await startServer((_req, res) => json(res, 200, { ok: true }));
+  api = new ProxyApi();
+  apiBase = `http://${await api.listen("127.0.0.1", 0)}`;
+});
+after(async () => {
+  await api.close();
+  await upstream.close();
+});
+
+let proxies = 0;
+async function proxyTarget(protocol: "tcp" | "http", fault: Record<string, unknown>): Promise<Target> {
+  const name = `p${++proxies}`;
+  await api.collection.create({
+    name,
+    listen: "127.0.0.1:0",
+    upstream: `127.0.0.1:${upstream.port}`,
+    ...(protocol === "http" ? { protocol } : {}),
+  });
+  return {
+    fault: { ...fault, proxy: name },
+    spec: { "proxy-api": apiBase },
+    faulted: () => api.collection.listToxics(name).length > 0,
+    close: async () => api.collection.remove(name),
+  };
+}
+
+function processTarget(fault: Record<string, unknown>, faulted: (pid: number) => boolean): Promise<Target> {
+  const victim = startVictim(`withstand-contract-${fault.kind}`);
+  const pid = victim.pid ?? 0;
+  return Promise.resolve({
+    fault: { ...fault, select: { pid } },
+    spec: {},
+    faulted: () => faulted(pid),
+    close: async () => {
+      try {
+        process.kill(pid, "SIGCONT");
+      } catch {}
+      victim.kill("SIGKILL");
+    },
+  });
+}
+
+const HARNESSES: Record<string, Harness> = {
+  "process-kill": {
+    revertible: false,
+    misspelt: {
+      fault: { kind: "process-kill", select: { pid: 4242 }, singal: "SIGTERM" },
+      key: "singal",
+      hint: "signal",
+    },
+    target: () =>
+      processTarget({ kind: "process-kill", signal: "SIGKILL" }, (pid) => {
+        const state = stateOf(pid);
+        return state === undefined || state === "Z";
+      }),
+  },
+  "process-pause": {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "process-pause", select: { pid: 4242 }, duraton: "1s" },
+      key: "duraton",
+      hint: "duration",
+    },
+    target: () => processTarget({ kind: "process-pause" }, (pid) => stateOf(pid) === "T"),
+  },
+  network: {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "network", proxy: "db", toxic: { type: "latency", attributes: { latncy: 300 } } },
+      key: "latncy",
+      hint: "latency",
+    },
+    target: () =>
+      proxyTarget("tcp", { kind: "network", toxic: { type: "latency", attributes: { latency: 50 } } }),
+  },
+  "http-fault": {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "http-fault", proxy: "api", toxic: { type: "http_abort", attributes: { stauts: 503 } } },
+      key: "stauts",
+      hint: "status",
+    },
+    target: () =>
+      proxyTarget("http", { kind: "http-fault", toxic: { type: "http_abort", attributes: { status: 503 } } }),
+  },
+};
+
+function experiment(
+  dir: string,
+  name: string,
+  fault: unknown,
+  spec: Record<string, unknown>,
+  hold = false,
+): string {
+  const file = join(dir, `${name}.json`);
+  const method: unknown[] = [{ type: "action", name: "inject", fault }];
+  if (hold)
+    method.push({
+      type: "action",
+      name: "hold",
+      provider: { type: "process", path: "sleep", arguments: ["30"] },
+    });
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { apiVersion: "withstand/v1", kind: "Experiment", metadata: { name }, spec: { ...spec, method } },
+      null,
+      2,
+    ),
+  );
+  return file;
+}
+
+function leftovers(dir: string): string[] {
+  const state = join(dir, "state");
+  return ["faults", "runs"].flatMap((d) => {
+    try {
+      return readdirSync(join(state, d)).map((f) => `${d}/${f}`);
+    } catch {
+      return [];
+    }
+  });
+}
+
+it("every registered fault kind has a contract harness", () => {
+  assert.deepEqual([...FAULT_KINDS.keys()].sort(), Object.keys(HARNESSES).sort());
+});
+
+for (const [kind, h] of Object.entries(HARNESSES)) {
+  describe(`fault kind ${kind}`, () => {
+    it("validate rejects a misspelt attribute at its line, with a did-you-mean (exit 2)", async () => {
+      const { dir, env } = isolatedEnv();
+      const file = experiment(dir, "typo", h.misspelt.fault, {});
+      const r = await runCli(["validate", file], { env });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      const line = `"${h.misspelt.key}"`;
+      const text = r.stdout + r.stderr;
+      assert.match(
+        text,
+        new RegExp(
+          `typo\\.json:\\d+:\\d+: .*${h.misspelt.key}: unknown .*did you mean ${h.misspelt.hint}\\?`,
+        ),
+      );
+      // The position is the line of the misspelt key itself.
+      const lineNo = Number(new RegExp(`typo\\.json:(\\d+):\\d+: .*${h.misspelt.key}`).exec(text)?.[1]);
+      const source = readFileSync(file, "utf8").split("\n");
+      assert.ok(source[lineNo - 1]?.includes(line), `line ${lineNo} is ${source[lineNo - 1]}`);
+    });
+
+    it("a dry run describes it and touches nothing", async () => {
+      const { dir, env } = isolatedEnv();
+      const t = await h.target();
+      try {
+        const r = await runCli(["run", experiment(dir, "dry", t.fault, t.spec), "--dry-run"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /would /);
+        assert.equal(t.faulted(), false);
+        assert.deepEqual(leftovers(dir), []);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it("is applied, then reverted at its duration, leaving nothing behind", async () => {
+      const { dir, env } = isolatedEnv();
+      const t = await h.target();
+      try {
+        const fault = h.revertible ? { ...t.fault, duration: "300ms" } : t.fault;
+        const runner = startCli(["run", experiment(dir, "timed", fault, t.spec), "--json"], { env });
+        const done = finished(runner);
+        await waitForOutput(runner, '"type":"fault-injected"');
+        await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+        const r = await done;
+        assert.equal(r.code, 0, r.stderr);
+        if (h.revertible) assert.equal(t.faulted(), false, "reverted at the end of its duration");
+        assert.match(r.stdout, /"type":"fault-reverted"/);
+        assert.deepEqual(leftovers(dir), []);
+      } finally {
+        await t.close();
+      }
+    });
+
+    if (!h.revertible) return;
+
+    it("withstand halt reverts it and stops the run (exit 3)", async () => {
+      const { dir, env } = isolatedEnv();
+      const t = await h.target();
+      try {
+        const runner = startCli(["run", experiment(dir, "halted", t.fault, t.spec, true), "--json"], { env });
+        const done = finished(runner);
+        await waitForOutput(runner, '"type":"fault-injected"');
+        await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+        const halt = await runCli(["halt"], { env });
+        assert.equal(halt.code, 0, halt.stderr);
+        assert.equal(t.faulted(), false, "reverted by halt before it answers");
+        assert.equal((await done).code, 3);
+        assert.deepEqual(leftovers(dir), []);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it("is reverted by the watchdog when the runner is SIGKILLed", async () => {
+      const { dir, env } = isolatedEnv();
+      const t = await h.target();
+      try {
+        const runner = startCli(["run", experiment(dir, "killed", t.fault, t.spec, true), "--json"], { env });
+        const done = finished(runner);
+        await waitForOutput(runner, '"type":"fault-injected"');
+        await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+        runner.kill("SIGKILL");
+        await done;
+        await until(() => !t.faulted(), 6000, `the ${kind} fault to be reverted by the watchdog`);
+        await until(() => leftovers(dir).length === 0, 3000, "the state directory to be empty");
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}
