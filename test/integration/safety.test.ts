@@ -61,7 +61,9 @@ describe("every fault reverts on every exit path", () => {
     assert.equal(halt.code, 0);
     assert.match(
       halt.stdout,
-      new RegExp(`reverted process-pause \\(freeze, run [\\w-]+\\) on process ${pid} .*withstand-safety-victim: SIGCONT to ${pid}`),
+      new RegExp(
+        `reverted process-pause \\(freeze, run [\\w-]+\\) on process ${pid} .*withstand-safety-victim: SIGCONT to ${pid}`,
+      ),
     );
     assert.match(halt.stdout, /stopped run [\w-]+ \(pid \d+\): hold-a-pause/);
     await until(() => stateOf(pid) !== "T", 2000, "the victim to resume");
