@@ -12,7 +12,14 @@ type Node =
   | { t: "not"; e: Node }
   | { t: "bin"; op: string; l: Node; r: Node };
 
-export type ParsedCondition = { ok: true; eval: (env: Env) => boolean } | { ok: false; error: string };
+/**
+ * A condition is three-valued: `undefined` means unknown (a name with no data). Unknown stays unknown
+ * through `!`, `&&` and `||` (Kleene logic: `false && x` is false, `true || x` is true), so missing
+ * data can never make `!(score < 95)` true: an unknown condition is neither success nor failure.
+ */
+export type Truth = boolean | undefined;
+
+export type ParsedCondition = { ok: true; eval: (env: Env) => Truth } | { ok: false; error: string };
 
 const TOKEN =
   /\s*(?:(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([A-Za-z_][\w.-]*)|(&&|\|\||<=|>=|==|!=|<|>|!|\(|\)))/y;
@@ -106,7 +113,7 @@ export function parseCondition(src: string): ParsedCondition {
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
-  return { ok: true, eval: (env) => Boolean(evaluate(root, env)) };
+  return { ok: true, eval: (env) => truth(evaluate(root, env)) };
 }
 
 function lookup(env: Env, path: string[]): Value {
@@ -116,22 +123,41 @@ function lookup(env: Env, path: string[]): Value {
   return typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? v : undefined;
 }
 
+/** A value as a truth: unknown stays unknown; anything else by JavaScript truthiness. */
+function truth(v: Value): Truth {
+  return v === undefined ? undefined : Boolean(v);
+}
+
 function evaluate(n: Node, env: Env): Value {
   switch (n.t) {
     case "lit":
       return n.v;
     case "name":
       return lookup(env, n.path);
-    case "not":
-      return !evaluate(n.e, env);
+    case "not": {
+      const v = truth(evaluate(n.e, env));
+      return v === undefined ? undefined : !v;
+    }
     case "bin": {
-      if (n.op === "&&") return Boolean(evaluate(n.l, env)) && Boolean(evaluate(n.r, env));
-      if (n.op === "||") return Boolean(evaluate(n.l, env)) || Boolean(evaluate(n.r, env));
+      if (n.op === "&&") {
+        const l = truth(evaluate(n.l, env));
+        if (l === false) return false;
+        const r = truth(evaluate(n.r, env));
+        if (r === false) return false;
+        return l === undefined || r === undefined ? undefined : true;
+      }
+      if (n.op === "||") {
+        const l = truth(evaluate(n.l, env));
+        if (l === true) return true;
+        const r = truth(evaluate(n.r, env));
+        if (r === true) return true;
+        return l === undefined || r === undefined ? undefined : false;
+      }
       const l = evaluate(n.l, env);
       const r = evaluate(n.r, env);
-      // A missing value (no data) makes every comparison false, so it can neither pass nor fail by accident.
-      if (l === undefined || r === undefined) return false;
-      if (typeof l === "number" && Number.isNaN(l)) return false;
+      // A comparison with a missing value (no data) is unknown, never false: see Truth.
+      if (l === undefined || r === undefined) return undefined;
+      if (typeof l === "number" && Number.isNaN(l)) return undefined;
       switch (n.op) {
         case "==":
           return l === r;

@@ -113,13 +113,21 @@ export function measurementPhase(
     if (!parsed.ok) throw new Error(`condition ${JSON.stringify(expr)}: ${parsed.error}`);
     return parsed.eval(env);
   };
-  if (spec.failureCondition !== undefined && run(spec.failureCondition))
+  // Conditions are three-valued: an unknown one (no data for a name it uses) decides nothing.
+  const failure = spec.failureCondition !== undefined ? run(spec.failureCondition) : false;
+  if (failure === true)
     return { phase: "Failed", reason: `failureCondition ${spec.failureCondition} is true; ${j.reason}` };
   if (spec.successCondition !== undefined) {
-    if (run(spec.successCondition))
+    const success = run(spec.successCondition);
+    if (success === true && failure === false)
       return {
         phase: "Successful",
         reason: `successCondition ${spec.successCondition} is true; ${j.reason}`,
+      };
+    if (success === undefined || failure === undefined)
+      return {
+        phase: "Inconclusive",
+        reason: `${success === undefined ? spec.successCondition : spec.failureCondition} is unknown (no data); ${j.reason}`,
       };
     return spec.failureCondition !== undefined
       ? {
@@ -129,7 +137,12 @@ export function measurementPhase(
       : { phase: "Failed", reason: `successCondition ${spec.successCondition} is false; ${j.reason}` };
   }
   if (spec.failureCondition !== undefined)
-    return { phase: "Successful", reason: `failureCondition ${spec.failureCondition} is false; ${j.reason}` };
+    return failure === undefined
+      ? {
+          phase: "Inconclusive",
+          reason: `failureCondition ${spec.failureCondition} is unknown (no data); ${j.reason}`,
+        }
+      : { phase: "Successful", reason: `failureCondition ${spec.failureCondition} is false; ${j.reason}` };
   const phase = j.verdict === "Pass" ? "Successful" : j.verdict === "Fail" ? "Failed" : "Inconclusive";
   return { phase, reason: `judge: ${j.verdict}, ${j.reason}` };
 }

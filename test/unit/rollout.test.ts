@@ -75,7 +75,33 @@ describe("analysis conditions", () => {
     assert.equal(t("score >= 95 || verdict == 'Marginal'"), true);
     assert.equal(t("score >= 75 && errors.canary < 0.01"), false);
     assert.equal(t("not (errors.canary > errors.baseline)"), false);
-    assert.equal(t("missing.value < 1"), false, "no data never satisfies a comparison");
+    assert.equal(t("missing.value < 1"), undefined, "no data never satisfies a comparison");
+  });
+
+  it("is three-valued: no data stays unknown through !, && and ||", () => {
+    const t = (e: string, data: Record<string, unknown> = {}) => {
+      const p = parseCondition(e);
+      assert.ok(p.ok, e);
+      return p.eval(data);
+    };
+    // The two conditions that used to be true with no data at all.
+    assert.equal(t("!(score < 95)"), undefined);
+    assert.equal(t("!(errors.canary > 0.01)"), undefined);
+    assert.equal(t("not (score < 95) && !(errors.canary > 0.01)"), undefined);
+    // Kleene logic: a known operand decides when it can.
+    assert.equal(t("score > 1 && errors.canary > 0", { score: 0 }), false);
+    assert.equal(t("score > 1 || errors.canary > 0", { score: 2 }), true);
+    assert.equal(t("score > 1 || errors.canary > 0", { score: 0 }), undefined);
+  });
+
+  it("an unknown condition is neither success nor failure", () => {
+    const judged: Judgement = { verdict: "Pass", score: 100, metrics: [], reason: "r" };
+    assert.equal(
+      measurementPhase({ successCondition: "!(errors.canary > 0.01)" }, judged, {}).phase,
+      "Inconclusive",
+    );
+    assert.equal(measurementPhase({ failureCondition: "!(score >= 95)" }, judged, {}).phase, "Successful");
+    assert.equal(measurementPhase({ failureCondition: "missing > 1" }, judged, {}).phase, "Inconclusive");
   });
 
   it("rejects malformed expressions with the place", () => {
