@@ -120,14 +120,6 @@ export async function rolloutSession(
   const view = renderer(mode);
   bus.on(view.onEvent);
   const store = new SqliteStore(storePath(flags.store));
-  store.beginRun({
-    id: runId,
-    kind: "rollout",
-    title: `rollout ${spec.name}`,
-    source: spec.file,
-    startedAt: new Date().toISOString(),
-  });
-  bus.on((e) => store.appendEvent(e));
   let control: ControlServer | undefined;
   const controller = new RolloutController(spec, {
     runId,
@@ -153,9 +145,18 @@ export async function rolloutSession(
   try {
     await control.start();
   } catch (err) {
+    // Nothing was recorded yet (the registry writes its run entry only when the rollout runs).
     store.close();
     failUsage(`${spec.file}: ${(err as Error).message}`);
   }
+  store.beginRun({
+    id: runId,
+    kind: "rollout",
+    title: `rollout ${spec.name}`,
+    source: spec.file,
+    startedAt: new Date().toISOString(),
+  });
+  bus.on((e) => store.appendEvent(e));
   const onInt = () => controller.abort("interrupted (Ctrl-C)");
   const onHalt = () => controller.abort("halted (withstand halt)");
   process.on("SIGINT", onInt);

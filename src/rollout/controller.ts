@@ -285,6 +285,8 @@ export class RolloutController {
 
   async run(): Promise<RolloutResult> {
     const t0 = performance.now();
+    // The runner's entry (pid and start time) lets `withstand halt` stop this rollout; close() removes it.
+    this.registry.open();
     let background: Promise<void> | undefined;
     const backgroundStop = new AbortController();
     try {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -145,6 +145,27 @@ describe("withstand rollout", () => {
     const missing = await runCli(["rollout", "promote", "nope"], { env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no rollout named nope is running/);
+  });
+
+  it("refuses a rollout whose name is already running (exit 2) and leaves no runner entry or running run behind", async () => {
+    const { dir, env } = isolatedEnv();
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      const rollouts = join(dir, "state", "rollouts");
+      mkdirSync(rollouts, { recursive: true, mode: 0o700 });
+      writeFileSync(join(rollouts, "dup.json"), JSON.stringify({ name: "dup", pid: holder.pid }));
+      const r = await runCli(["rollout", rolloutFile(dir, "dup", [], "    - setWeight: 10\n")], { env });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /a rollout named dup is already running/);
+      assert.equal(
+        existsSync(join(dir, "state", "runs")) && readdirSync(join(dir, "state", "runs")).length > 0,
+        false,
+      );
+      const runs = await runCli(["runs", "--json"], { env });
+      assert.deepEqual(JSON.parse(runs.stdout).runs, []);
+    } finally {
+      holder.kill("SIGKILL");
+    }
   });
 
   it("rejects a malformed document with file:line:col and exit 2", async () => {
