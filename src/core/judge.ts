@@ -21,6 +21,12 @@ export interface MetricConfig {
   allowedDecrease?: number;
   criticalIncrease?: number;
   criticalDecrease?: number;
+  /**
+   * Practical significance: the smallest shift (canary minus baseline, in the metric's unit, e.g. ms)
+   * that may classify a metric High or Low. With thousands of samples Mann-Whitney calls a 0.05 ms
+   * difference significant; on a busy machine that alone rolled identical canaries back.
+   */
+  minShift?: number;
   noData?: NoDataPolicy;
   group?: string;
 }
@@ -178,10 +184,19 @@ export function classifyMetric(
   const allowedIncrease = cfg.allowedIncrease ?? 1;
   const allowedDecrease = cfg.allowedDecrease ?? 1;
   const numbers = `canary mean ${fmt(base.experimentMean)} vs baseline ${fmt(base.controlMean)} (ratio ${effectSize.toFixed(3)}, ${experiment.length} vs ${control.length} points), shift ${fmt(test.estimate)} (${(confLevel * 100).toFixed(0)}% CI ${fmt(test.lower)}..${fmt(test.upper)}), p=${test.pValue.toPrecision(3)}`;
+  const minShift = cfg.minShift ?? 0;
   const high =
-    cfg.direction !== "decrease" && test.lower > bound && test.lower > 0 && effectSize >= allowedIncrease;
+    cfg.direction !== "decrease" &&
+    test.lower > bound &&
+    test.lower > 0 &&
+    effectSize >= allowedIncrease &&
+    test.estimate >= minShift;
   const low =
-    cfg.direction !== "increase" && test.upper < -bound && test.upper < 0 && effectSize <= allowedDecrease;
+    cfg.direction !== "increase" &&
+    test.upper < -bound &&
+    test.upper < 0 &&
+    effectSize <= allowedDecrease &&
+    -test.estimate >= minShift;
   if (high) {
     const critical = cfg.critical === true && effectSize >= (cfg.criticalIncrease ?? 1);
     return {
@@ -206,10 +221,12 @@ export function classifyMetric(
   }
   const shiftedUp = cfg.direction !== "decrease" && test.lower > bound && test.lower > 0;
   const shiftedDown = cfg.direction !== "increase" && test.upper < -bound && test.upper < 0;
+  const below = (ratioOk: boolean, limit: string) =>
+    ratioOk ? `the shift ${fmt(Math.abs(test.estimate))} is under minShift ${minShift}` : limit;
   const why = shiftedUp
-    ? `higher but within allowedIncrease ${allowedIncrease}`
+    ? `higher but not practically: ${below(effectSize >= allowedIncrease, `within allowedIncrease ${allowedIncrease}`)}`
     : shiftedDown
-      ? `lower but within allowedDecrease ${allowedDecrease}`
+      ? `lower but not practically: ${below(effectSize <= allowedDecrease, `within allowedDecrease ${allowedDecrease}`)}`
       : `no significant ${cfg.direction === "either" ? "difference" : cfg.direction}`;
   return { ...base, classification: "Pass", critical: false, effectSize, test, reason: `${why}: ${numbers}` };
 }

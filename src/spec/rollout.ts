@@ -49,9 +49,16 @@ const METRIC_KEYS = [
   "allowedDecrease",
   "criticalIncrease",
   "criticalDecrease",
+  "minShift",
   "noData",
   "group",
 ];
+
+/**
+ * Router latency is judged for practical significance by default: the canary must be at least 10%
+ * and 1 ms slower (or faster) than the baseline before the shift counts. Each is overridable.
+ */
+export const LATENCY_DEFAULTS = { allowedIncrease: 1.1, allowedDecrease: 0.9, minShift: 1 } as const;
 
 function oneOf<T extends string>(
   v: unknown,
@@ -183,6 +190,14 @@ function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): Ro
       if (n !== undefined && n > 0) m[k] = n;
       else if (n !== undefined) r.error([k], `got ${n} (expected a positive number)`);
     }
+  if (v.minShift !== undefined) {
+    const n = readNumber(v.minShift, ["minShift"], r, "the smallest shift that counts, in the metric's unit");
+    if (n !== undefined && n >= 0) m.minShift = n;
+    else if (n !== undefined) r.error(["minShift"], `got ${n} (expected a number >= 0)`);
+  }
+  if (m.source === "router" && m.measure === "latency")
+    for (const [k, d] of Object.entries(LATENCY_DEFAULTS) as [keyof typeof LATENCY_DEFAULTS, number][])
+      m[k] ??= d;
   if (v.group !== undefined) m.group = readString(v.group, ["group"], r) ?? "default";
   return m;
 }

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { classifyMetric, type MetricConfig, mannWhitney, score } from "../../src/core/judge.js";
 import { pnorm, qnorm, seeded } from "../../src/core/stats.js";
+import { readRollout } from "../../src/spec/rollout.js";
+import { parseSource } from "../../src/spec/source.js";
 
 const errors: MetricConfig = { name: "errors", direction: "increase", critical: true, allowedIncrease: 1.1 };
 const latency: MetricConfig = { name: "latency", direction: "increase", allowedIncrease: 1.1 };
@@ -89,5 +91,75 @@ describe("canary judge on synthetic data with a known truth (seeded)", () => {
       score([classifyMetric({ ...latency, noData: "fail", critical: true }, [], [])]).verdict,
       "Fail",
     );
+  });
+});
+
+describe("practical significance (minShift and the latency defaults)", () => {
+  /** Two identical services on a busy machine: the canary is 0.06 ms (3%) slower, significantly so. */
+  const busy = (seed: number) => {
+    const rand = seeded(seed);
+    const base = Array.from({ length: 4000 }, () => 2 + rand() * 0.4);
+    const canary = Array.from({ length: 4000 }, () => 2.06 + rand() * 0.4);
+    return { base, canary };
+  };
+
+  it("a tiny significant latency shift is High without a floor", () => {
+    const { base, canary } = busy(7);
+    const v = classifyMetric({ name: "latency", direction: "increase" }, base, canary);
+    assert.equal(v.classification, "High", v.reason);
+  });
+
+  it("passes with the router-latency defaults, and says why", () => {
+    const { base, canary } = busy(7);
+    const v = classifyMetric(
+      { name: "latency", direction: "increase", allowedIncrease: 1.1, allowedDecrease: 0.9, minShift: 1 },
+      base,
+      canary,
+    );
+    assert.equal(v.classification, "Pass");
+    assert.match(v.reason, /higher but not practically: /);
+  });
+
+  it("a shift above both floors is still High", () => {
+    const rand = seeded(3);
+    const base = Array.from({ length: 2000 }, () => 2 + rand() * 0.4);
+    const slow = Array.from({ length: 2000 }, () => 4 + rand() * 0.4);
+    const v = classifyMetric(
+      { name: "latency", direction: "increase", allowedIncrease: 1.1, minShift: 1 },
+      base,
+      slow,
+    );
+    assert.equal(v.classification, "High", v.reason);
+  });
+
+  it("the rollout reader applies the latency defaults to router latency only, and keeps what is written", () => {
+    const text = `apiVersion: withstand/v1
+kind: Rollout
+metadata: {name: r}
+spec:
+  listen: 127.0.0.1:0
+  stable: {url: "http://127.0.0.1:1"}
+  canary: {url: "http://127.0.0.1:2"}
+  steps:
+    - setWeight: 10
+    - analysis:
+        judge:
+          metrics:
+            - {name: errors, source: router, measure: error-rate, direction: increase}
+            - {name: latency, source: router, measure: latency, direction: increase}
+            - {name: slow, source: router, measure: latency, direction: increase, allowedIncrease: 1.5, minShift: 0}
+`;
+    const { docs } = parseSource("r.yaml", text);
+    const { spec, diagnostics } = readRollout(docs[0] as (typeof docs)[number]);
+    assert.deepEqual(diagnostics, []);
+    const step = spec?.steps[1];
+    const metrics = step?.kind === "analysis" ? step.analysis.metrics : [];
+    assert.equal(metrics[0]?.minShift, undefined);
+    assert.equal(metrics[0]?.allowedIncrease, undefined);
+    assert.deepEqual(
+      [metrics[1]?.allowedIncrease, metrics[1]?.allowedDecrease, metrics[1]?.minShift],
+      [1.1, 0.9, 1],
+    );
+    assert.deepEqual([metrics[2]?.allowedIncrease, metrics[2]?.minShift], [1.5, 0]);
   });
 });
