@@ -44,6 +44,7 @@ bench: build
 	node dist/bench/load.js
 	node dist/bench/proxy.js
 	node dist/bench/judge.js
+	node dist/bench/false-rollback.js
 	node dist/bench/router.js
 	node dist/bench/dashboard.js
 

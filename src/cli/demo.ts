@@ -3,6 +3,7 @@ import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
 import type { ExperimentSpec } from "../core/experiment.js";
+import type { RolloutSpec } from "../core/rollout.js";
 import { startDemoSystem } from "../demo/system.js";
 import { runLoad } from "../load/coordinator.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
@@ -39,34 +40,34 @@ const ROLLOUTS: RolloutScenario[] = [
   },
 ];
 
-/** Runs one demo rollout on a free port with the load generator on its router until the decision. */
-async function demoRollout(
-  scenario: RolloutScenario,
-  flags: { store?: string | undefined; json?: boolean | undefined },
-): Promise<{ outcome: string; line: string; runId: string } | undefined> {
-  const { spec, diagnostics } = await loadRolloutFile(scenario.file);
-  if (!spec || hasErrors(diagnostics)) {
-    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    return undefined;
-  }
+/** Runs a rollout on a free port with `rate` req/s from the load generator on its router until the decision. */
+export async function rolloutUnderLoad(
+  spec: RolloutSpec,
+  flags: { store?: string | undefined; json?: boolean | undefined; quiet?: boolean | undefined },
+  rate: number,
+): Promise<Awaited<ReturnType<typeof rolloutSession>>> {
   spec.listen = { host: "127.0.0.1", port: 0 };
   const stopLoad = new AbortController();
   let load: Promise<unknown> | undefined;
-  const result = await rolloutSession(
+  return await rolloutSession(
     spec,
-    { ...(flags.store ? { store: flags.store } : {}), ...(flags.json ? { json: true } : {}) },
+    {
+      ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.json ? { json: true } : {}),
+      ...(flags.quiet ? { quiet: true } : {}),
+    },
     {
       onListening: (address) => {
         load = runLoad(
           {
             name: "demo-rollout",
-            executor: { type: "constant-arrival-rate", rate: 600, durationMs: 120_000 },
+            executor: { type: "constant-arrival-rate", rate, durationMs: 120_000 },
             requests: [
               { method: "GET", url: `http://${address}/orders`, headers: {}, body: undefined, weight: 1 },
             ],
             connections: 64,
             timeoutMs: 5000,
-            maxRequests: 72_000,
+            maxRequests: rate * 120,
             thresholds: [],
             workers: 1,
           },
@@ -79,6 +80,19 @@ async function demoRollout(
       },
     },
   );
+}
+
+/** Runs one demo rollout on a free port with the load generator on its router until the decision. */
+async function demoRollout(
+  scenario: RolloutScenario,
+  flags: { store?: string | undefined; json?: boolean | undefined },
+): Promise<{ outcome: string; line: string; runId: string } | undefined> {
+  const { spec, diagnostics } = await loadRolloutFile(scenario.file);
+  if (!spec || hasErrors(diagnostics)) {
+    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return undefined;
+  }
+  const result = await rolloutUnderLoad(spec, flags, 600);
   const decision = result.decision;
   const c = pc.createColors(outputMode({ json: flags.json === true }) === "tty");
   const color = decision === scenario.expect ? c.green : c.red;
