@@ -68,7 +68,13 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   const failFast = opts.failFast ?? spec.runtime.failFast ?? false;
   const bus = opts.bus;
   const emit = bus.emit.bind(bus);
-  const registry = new SafetyRegistry(opts.stateRoot ?? stateDir(), opts.runId, bus, spec.title);
+  const registry = new SafetyRegistry(opts.stateRoot ?? stateDir(), opts.runId, bus, spec.title).open();
+  // Every stop (Ctrl-C, SIGTERM, the deadline, halt) reverts every fault at once, before the run waits
+  // for whatever activity is in flight (a probe blocked on the paused process may take its whole timeout).
+  const revertOnStop = () => {
+    registry.revertAll("run stopped").catch(() => undefined);
+  };
+  opts.signal.addEventListener("abort", revertOnStop, { once: true });
   emit({
     type: "run-started",
     runId: opts.runId,
@@ -360,6 +366,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       reason = `unexpected error: ${(err as Error).stack ?? String(err)}`;
     }
   } finally {
+    opts.signal.removeEventListener("abort", revertOnStop);
     await registry.close();
     await closeProxies();
     await closeHttpAgents();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { startVictim, stateOf, until } from "../helpers/processes.js";
+import { startTarget, startVictim, stateOf, until } from "../helpers/processes.js";
 
 const victims: ReturnType<typeof startVictim>[] = [];
 after(() => {
@@ -118,4 +118,48 @@ describe("every fault reverts on every exit path", () => {
     const halt = await runCli(["halt"], { env });
     assert.equal(halt.stdout, "withstand halt: no active faults or runs on this machine\n");
   });
+});
+
+describe("every stop reverts every fault first, then waits for activities", () => {
+  /** A paused HTTP server and a probe blocked on it: the run is stuck in the probe while the fault holds. */
+  async function blockedRun(signal: NodeJS.Signals | "deadline") {
+    const { dir, env } = isolatedEnv();
+    const target = await startTarget();
+    const pid = target.child.pid ?? 0;
+    const file = join(dir, "blocked.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: blocked-probe}
+spec:
+  method:
+    - type: action
+      name: freeze
+      fault: {kind: process-pause, select: {pid: ${pid}}, duration: 60s}
+    - type: probe
+      name: stuck
+      provider: {type: http, url: "${target.url}/", timeout: 60}
+`,
+    );
+    const runner = startCli(["run", file, ...(signal === "deadline" ? ["--deadline", "1s"] : [])], { env });
+    const done = finished(runner);
+    try {
+      await waitForOutput(runner, /fault process-pause injected/);
+      await until(() => stateOf(pid) === "T", 2000, "the target to be stopped");
+      if (signal !== "deadline") runner.kill(signal);
+      // Far below the fault's 60 s duration and the probe's 60 s timeout: the stop itself reverted it.
+      await until(() => stateOf(pid) !== "T", 10_000, "the paused target to be resumed");
+      const r = await done;
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+    } finally {
+      try {
+        process.kill(pid, "SIGCONT");
+      } catch {}
+      await target.stop();
+    }
+  }
+  it("on Ctrl-C (SIGINT)", () => blockedRun("SIGINT"));
+  it("on SIGTERM", () => blockedRun("SIGTERM"));
+  it("at the --deadline", () => blockedRun("deadline"));
 });
