@@ -63,7 +63,13 @@ try {
     const r = await rollout(same);
     if (r.decision !== "promoted") {
       rolledBack++;
-      reasons.push(`${i}: ${r.decision}: ${r.reason.slice(0, 300)}`);
+      const failed = r.analyses.flatMap((a) => a.measurements.filter((m) => m.phase !== "Successful"));
+      const why = failed.flatMap(
+        (m) => m.judgement?.metrics.filter((v) => v.classification !== "Pass") ?? [],
+      );
+      reasons.push(
+        `${i}: ${r.decision}: ${r.reason.slice(0, 200)}; ${why.map((v) => `${v.name}: ${v.reason}`).join("; ")}`,
+      );
     }
     process.stderr.write(`\ridentical canaries: ${i}/${ROLLOUTS}, ${rolledBack} not promoted`);
   }

@@ -13,6 +13,9 @@ async function start(): Promise<void> {
     process.exitCode = await haltCommand({ json: args.includes("--json") });
     return;
   }
+  // Lets the tests prove that a bug exits 70 (there is, deliberately, no other way to crash on purpose).
+  if (process.env.WITHSTAND_TEST_CRASH === "1")
+    throw new TypeError("crash requested by WITHSTAND_TEST_CRASH");
   const { main } = await import("./main.js");
   await main(process.argv);
 }

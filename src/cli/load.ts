@@ -18,7 +18,7 @@ import { summaryJson, summaryText, windowLine } from "../load/report.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadLoadTestFile } from "../spec/load-document.js";
 import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../spec/load-test.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 import { outputMode } from "./output.js";
 import { newRunId } from "./run-session.js";
@@ -174,7 +174,7 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   const colour = mode === "tty";
   const durationMs = executorDurationMs(plan.executor);
   const runId = newRunId();
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   const bus = new EventBus();
   bus.on((e) => store.appendEvent(e));
   if (mode === "json") bus.on((e) => process.stdout.write(`${JSON.stringify(e)}\n`));

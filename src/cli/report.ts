@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
+import { storePath } from "../store/sqlite.js";
 import { failUsage } from "./fail.js";
 
 export async function reportCommand(
@@ -11,7 +12,7 @@ export async function reportCommand(
   const format = (flags.format ?? "md") as ReportFormat;
   if (!REPORT_FORMATS.includes(format))
     failUsage(`--format ${flags.format}: expected one of ${REPORT_FORMATS.join(", ")}`);
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   const run = store.getRun(runId);
   store.close();
   if (!run) failUsage(`run ${runId}: no such run in ${storePath(flags.store)} (see \`withstand runs\`)`);

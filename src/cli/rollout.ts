@@ -8,7 +8,7 @@ import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "
 import { type Decision, RolloutController, type RolloutResult } from "../rollout/controller.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadRolloutFile } from "../spec/rollout.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
 import { newRunId } from "./run-session.js";
@@ -119,7 +119,7 @@ export async function rolloutSession(
   const bus = new EventBus();
   const view = renderer(mode);
   bus.on(view.onEvent);
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   let control: ControlServer | undefined;
   const controller = new RolloutController(spec, {
     runId,

@@ -4,7 +4,7 @@ import { EventBus } from "../core/events.js";
 import type { ExperimentSpec } from "../core/experiment.js";
 import { toStored } from "../core/window.js";
 import { type RunOptions, type RunResult, runExperiment, type StopReason } from "../engine/run.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
 import { type OutputMode, printSummary, RunRenderer } from "./output.js";
 
 export function newRunId(): string {
@@ -28,7 +28,7 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
   const bus = new EventBus();
   const renderer = new RunRenderer(opts.mode);
   bus.on(renderer.onEvent);
-  const store = opts.dryRun ? undefined : new SqliteStore(storePath(opts.store));
+  const store = opts.dryRun ? undefined : openStore(opts.store);
   store?.beginRun({
     id: runId,
     kind: "experiment",

@@ -3,7 +3,7 @@ import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
 import { describeTarget } from "../core/fault.js";
 import { checksOf, reasonOf } from "../report/report.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
 import type { StoredStatus } from "../store/store.js";
 import { failUsage } from "./fail.js";
 
@@ -20,7 +20,7 @@ export function runsListCommand(flags: {
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit <= 0)
     failUsage(`--limit ${flags.limit}: expected a positive integer`);
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   try {
     const runs = store.listRuns({ status: flags.status as StoredStatus | undefined, limit });
     if (flags.json) {
@@ -56,7 +56,7 @@ export function runsListCommand(flags: {
 }
 
 export function runsShowCommand(id: string, flags: { json?: boolean; store?: string }): number {
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   try {
     const run = store.getRun(id);
     if (!run) failUsage(`runs show ${id}: no run with that id or unique prefix (see \`withstand runs\`)`);

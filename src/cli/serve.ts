@@ -1,7 +1,8 @@
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { isLoopbackHost } from "../server/security.js";
 import { startServer } from "../server/server.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
+import { storePath } from "../store/sqlite.js";
 import { failUsage } from "./fail.js";
 
 export async function serveCommand(flags: {
@@ -19,7 +20,7 @@ export async function serveCommand(flags: {
     failUsage(`--host ${host}: binding off loopback needs --token (every API call must then send it)`);
   if (flags.token !== undefined && flags.token.length < 16)
     failUsage("--token: expected at least 16 characters (e.g. `openssl rand -hex 16`)");
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
     running = await startServer({ host, port, token: flags.token, sloFiles: flags.slo ?? [], store });

@@ -5,7 +5,7 @@ import { type ObjectiveStatus, objectiveStatus } from "../slo/evaluate.js";
 import { SourceError, sourceFor, storeReader } from "../slo/sources.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadOpenSloFile } from "../spec/openslo.js";
-import { SqliteStore, storePath } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 
 function pct(x: number, digits = 3): string {
@@ -53,7 +53,7 @@ export async function sloStatusCommand(
   const loaded = await loadOpenSloFile(file);
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (hasErrors(loaded.diagnostics)) return EXIT.invalid;
-  const store = new SqliteStore(storePath(flags.store));
+  const store = openStore(flags.store);
   const reader = storeReader((series, from, to) => store.windowsBetween(series, from, to));
   const out: ObjectiveStatus[] = [];
   try {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -45,6 +45,30 @@ method:
   );
 
 describe("withstand CLI", () => {
+  it("refuses a store URL it cannot open (exit 2, no password shown) instead of creating a file named after it", async () => {
+    const { dir, env } = isolatedEnv();
+    const r = await runCli(["runs", "--store", "postgres://team:hunter2@db.example:5432/withstand"], {
+      env,
+      cwd: dir,
+    });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      "withstand: --store postgres://team:***@db.example:5432/withstand: the PostgreSQL store is not available in this version (expected a SQLite file path)\n",
+    );
+    assert.equal(existsSync(join(dir, "postgres:")), false);
+    const other = await runCli(["runs", "--store", "mysql://x/y"], { env, cwd: dir });
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /unknown store scheme mysql:\/\//);
+  });
+
+  it("an internal error exits 70 and says it is a bug, never 1", async () => {
+    const { env } = isolatedEnv();
+    const r = await runCli(["runs"], { env: { ...env, WITHSTAND_TEST_CRASH: "1" } });
+    assert.equal(r.code, 70, r.stderr);
+    assert.match(r.stderr, /^withstand: internal error: this is a bug in withstand/);
+  });
+
   it("validate: exit 0 for valid files and 2 with file:line:col for invalid ones", async () => {
     const ok = await runCli(["validate", fixture("ctk", "unresponsive-service.json")], { env });
     assert.equal(ok.code, 0);

@@ -1,0 +1,31 @@
+import { WithstandError } from "../core/errors.js";
+import { SqliteStore, storePath } from "./sqlite.js";
+import type { Store } from "./store.js";
+
+/**
+ * The one place a store is chosen: a file path (or `sqlite:` URL) opens the embedded SQLite store; a
+ * URL of any other scheme is refused, never taken as a file name (a `postgres://` run must not land
+ * in a new SQLite file under a directory called `postgres:`).
+ */
+export function openStore(pathOrUrl?: string): Store {
+  const given = pathOrUrl ?? process.env.WITHSTAND_STORE;
+  const scheme =
+    given !== undefined ? /^([a-z][a-z0-9+.-]*):\/\//i.exec(given)?.[1]?.toLowerCase() : undefined;
+  if (scheme === undefined) return new SqliteStore(storePath(given));
+  if (scheme === "sqlite" || scheme === "file")
+    return new SqliteStore(storePath(given?.replace(/^[a-z]+:\/\//i, "")));
+  if (scheme === "postgres" || scheme === "postgresql")
+    throw new WithstandError(
+      "WS_STORE_UNSUPPORTED",
+      `--store ${redactUrl(given ?? "")}: the PostgreSQL store is not available in this version (expected a SQLite file path)`,
+    );
+  throw new WithstandError(
+    "WS_STORE_SCHEME",
+    `--store ${redactUrl(given ?? "")}: unknown store scheme ${scheme}:// (expected a SQLite file path)`,
+  );
+}
+
+/** A store URL as shown in messages: never its password. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
