@@ -166,6 +166,22 @@ it("every registered fault kind has a contract harness", () => {
 
 for (const [kind, h] of Object.entries(HARNESSES)) {
   describe(`fault kind ${kind}`, () => {
+    /** Starts a run with the fault and resolves once the fault is really in place. */
+    async function injected(
+      t: Target,
+      dir: string,
+      env: NodeJS.ProcessEnv,
+      name: string,
+      fault: Record<string, unknown>,
+      hold = false,
+    ) {
+      const runner = startCli(["run", experiment(dir, name, fault, t.spec, hold), "--json"], { env });
+      const done = finished(runner);
+      await waitForOutput(runner, '"type":"fault-injected"');
+      await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+      return { runner, done };
+    }
+
     it("validate rejects a misspelt attribute at its line, with a did-you-mean (exit 2)", async () => {
       const { dir, env } = isolatedEnv();
       const file = experiment(dir, "typo", h.misspelt.fault, {});
@@ -204,10 +220,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
       const t = await h.target();
       try {
         const fault = h.revertible ? { ...t.fault, duration: "300ms" } : t.fault;
-        const runner = startCli(["run", experiment(dir, "timed", fault, t.spec), "--json"], { env });
-        const done = finished(runner);
-        await waitForOutput(runner, '"type":"fault-injected"');
-        await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+        const { done } = await injected(t, dir, env, "timed", fault);
         const r = await done;
         assert.equal(r.code, 0, r.stderr);
         if (h.revertible) assert.equal(t.faulted(), false, "reverted at the end of its duration");
@@ -224,10 +237,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
       const { dir, env } = isolatedEnv();
       const t = await h.target();
       try {
-        const runner = startCli(["run", experiment(dir, "halted", t.fault, t.spec, true), "--json"], { env });
-        const done = finished(runner);
-        await waitForOutput(runner, '"type":"fault-injected"');
-        await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+        const { done } = await injected(t, dir, env, "halted", t.fault, true);
         const halt = await runCli(["halt"], { env });
         assert.equal(halt.code, 0, halt.stderr);
         assert.equal(t.faulted(), false, "reverted by halt before it answers");
@@ -242,10 +252,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
       const { dir, env } = isolatedEnv();
       const t = await h.target();
       try {
-        const runner = startCli(["run", experiment(dir, "killed", t.fault, t.spec, true), "--json"], { env });
-        const done = finished(runner);
-        await waitForOutput(runner, '"type":"fault-injected"');
-        await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
+        const { runner, done } = await injected(t, dir, env, "killed", t.fault, true);
         runner.kill("SIGKILL");
         await done;
         await until(() => !t.faulted(), 6000, `the ${kind} fault to be reverted by the watchdog`);
