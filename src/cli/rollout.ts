@@ -83,7 +83,7 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
           out(`  ${c.cyan("resumed")} by ${e.by}`);
           break;
         case "fault-injected":
-          if (e.kind === "upstream") out(`  ${c.dim(`${e.activity}: pid ${e.targets.join(", ")}`)}`);
+          if (e.kind === "upstream") out(`  ${c.dim(`${e.activity}: ${e.targets.join(", ")}`)}`);
           break;
         case "warning":
           out(`  ${c.yellow("warning")} ${e.message}`);

@@ -51,7 +51,7 @@ describe("withstand rollout", () => {
     const done = finished(rollout);
     const out = await waitForOutput(rollout, /router on (http:\/\/[\d.:]+)/);
     const url = /router on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
-    const canaryPid = Number(/start canary: pid (\d+)/.exec(out)?.[1]);
+    const canaryPid = Number(/start canary: process (\d+)/.exec(out)?.[1]);
     const load = startCli(["load", `${url}/`, "--rate", "300/s", "--duration", "30s", "--quiet"], { env });
     const loadDone = finished(load);
     const r = await done;
@@ -200,7 +200,7 @@ describe("withstand rollout", () => {
         r.stderr,
         new RegExp(`busy\\.yaml: spec\\.listen 127\\.0\\.0\\.1:${port}: address already in use`),
       );
-      const stablePid = Number(/start stable: pid (\d+)/.exec(r.stdout)?.[1]);
+      const stablePid = Number(/start stable: process (\d+)/.exec(r.stdout)?.[1]);
       assert.ok(stablePid > 0 && !isAlive(stablePid), "the stable version it started is stopped again");
     } finally {
       taken.close();

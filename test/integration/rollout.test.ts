@@ -246,7 +246,7 @@ spec:
     bus.on((e) => {
       events.push(e);
       if (e.type === "fault-injected" && e.activity === "start canary")
-        canaryPid = Number(e.targets[0]?.split(" ")[0]);
+        canaryPid = Number(/^process (\d+)/.exec(e.targets[0] ?? "")?.[1]);
       if (e.type === "fault-reverted" && e.activity === "start canary") canaryStopped = true;
       if (e.type === "rollout-paused" && /waiting/.test(e.reason))
         // Abort once the canary has carried real traffic at 60%.
@@ -298,7 +298,8 @@ spec:
     const bus = new EventBus();
     const pids = new Map<string, number>();
     bus.on((e) => {
-      if (e.type === "fault-injected") pids.set(e.activity, Number(e.targets[0]?.split(" ")[0]));
+      if (e.type === "fault-injected")
+        pids.set(e.activity, Number(/^process (\d+)/.exec(e.targets[0] ?? "")?.[1]));
     });
     let stop = false;
     let load: Promise<Reply[]> | undefined;
