@@ -143,12 +143,6 @@ export function sameProcess(p: { pid: number; starttime: number }): boolean {
   return stat !== undefined && stat.starttime === p.starttime && stat.state !== "Z" && stat.state !== "X";
 }
 
-/** The identity to record for a process we will signal later; undefined when it is gone. */
-export function identityOf(pid: number): { pid: number; starttime: number } | undefined {
-  const starttime = starttimeOf(pid);
-  return starttime === undefined ? undefined : { pid, starttime };
-}
-
 /** Liveness by pid alone (a zombie counts as alive); prefer sameProcess wherever a start time is known. */
 export function isAlive(pid: number): boolean {
   try {

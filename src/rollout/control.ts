@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { join } from "node:path";
 import { isAlive } from "../platform/processes.js";
-import { stateDir } from "../safety/state.js";
+import { ensurePrivateDir, stateDir } from "../safety/state.js";
 
 /**
  * How `withstand rollout status|promote|abort` reach a running rollout: each rollout listens on a Unix
@@ -38,9 +38,11 @@ export interface ControlHandlers {
   abort(reason: string): string;
 }
 
+/** Rollout control sockets and status files live in the safety state, under the same ownership rules. */
 function dir(): string {
   const d = join(stateDir(), "rollouts");
-  mkdirSync(d, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir());
+  ensurePrivateDir(d);
   return d;
 }
 

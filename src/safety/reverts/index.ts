@@ -8,8 +8,6 @@ const EXECUTORS: ReadonlyMap<string, RevertExecutor> = new Map(
   [none, resume, stop, http].map((e) => [e.type, e]),
 );
 
-export const revertTypes = (): string[] => [...EXECUTORS.keys()];
-
 /**
  * Executes a revert without any state of the runner, for the run, `halt` and the watchdog alike.
  * Idempotent, and never throws: an unknown or malformed record is reported and left alone.
