@@ -8,7 +8,7 @@ import { listenOn } from "../proxy/listen.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
 import { activeRollouts } from "../rollout/control.js";
 import { haltAll } from "../safety/halt.js";
-import { listRuns as listActiveRuns, listFaults, stateDir } from "../safety/state.js";
+import { listFaults, liveRuns, stateDir } from "../safety/state.js";
 import type { RunFilter, Store, StoredStatus, StoreTail } from "../store/store.js";
 import { type Guard, isLoopbackHost, refuse } from "./security.js";
 import { sloViews } from "./slo-view.js";
@@ -56,7 +56,7 @@ export function health(store: Store) {
   const root = stateDir();
   return {
     activeFaults: listFaults(root).map(({ fault, leaseAgeMs }) => ({ ...fault, leaseAgeMs })),
-    activeRunners: listActiveRuns(root),
+    activeRunners: liveRuns(root),
     rollouts: activeRollouts(),
     running: store.listRuns({ status: "running", limit: 50 }),
   };

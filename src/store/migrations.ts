@@ -33,4 +33,7 @@ export const MIGRATIONS: readonly string[] = [
      data TEXT NOT NULL
    );
    CREATE INDEX windows_run ON windows(run_id, series, start_ms);`,
+  // The runner's start time: with its pid it tells a live runner from a reused pid (#12 item 7).
+  `ALTER TABLE runs ADD COLUMN runner_starttime INTEGER;
+   CREATE INDEX runs_status ON runs(status);`,
 ];

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
-import { isAlive } from "../platform/processes.js";
+import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
 import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
 
@@ -29,6 +29,7 @@ interface RunRow {
   duration_ms: number | null;
   runner_pid: number;
   runner_host: string;
+  runner_starttime: number | null;
   journal: string | null;
 }
 
@@ -85,26 +86,51 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** A run left `running` by a runner that no longer exists was killed: record it as interrupted. */
+  private reconciledAt = 0;
+
+  /**
+   * A run left `running` by a runner that no longer exists was killed: record it as interrupted.
+   * Every reader calls this (at most every 500 ms), so a `serve` that is already running, `runs` and
+   * the health page all see a SIGKILLed runner's run as interrupted, not "in progress" for ever. A
+   * runner is gone when its pid is dead, a zombie, or now held by a process with another start time.
+   */
   private markInterrupted(): void {
-    const rows = this.db
-      .prepare("SELECT id, runner_pid, runner_host FROM runs WHERE status = 'running'")
-      .all() as RunRow[];
+    const now = Date.now();
+    if (now - this.reconciledAt < 500) return;
+    this.reconciledAt = now;
+    const rows = this.stmt(
+      "SELECT id, runner_pid, runner_host, runner_starttime FROM runs WHERE status = 'running'",
+    ).all() as RunRow[];
+    if (rows.length === 0) return;
     const host = hostname();
-    const update = this.db.prepare(
+    const update = this.stmt(
       "UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at) WHERE id = ? AND status = 'running'",
     );
     for (const row of rows) {
-      if (row.runner_host === host && !isAlive(row.runner_pid)) update.run(row.id);
+      if (row.runner_host !== host) continue;
+      const alive =
+        row.runner_starttime === null
+          ? isAlive(row.runner_pid)
+          : sameProcess({ pid: row.runner_pid, starttime: row.runner_starttime });
+      if (!alive) update.run(row.id);
     }
   }
 
   beginRun(run: { id: string; kind: string; title: string; source: string; startedAt: string }): void {
     this.db
       .prepare(
-        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
       )
-      .run(run.id, run.kind, run.title, run.source, run.startedAt, process.pid, hostname());
+      .run(
+        run.id,
+        run.kind,
+        run.title,
+        run.source,
+        run.startedAt,
+        process.pid,
+        hostname(),
+        starttimeOf(process.pid) ?? null,
+      );
     this.seq.set(run.id, 0);
   }
 
@@ -169,6 +195,7 @@ export class SqliteStore implements Store {
   }
 
   listRuns(filter: RunFilter = {}): RunSummary[] {
+    this.markInterrupted();
     const { sql, args } = this.where(filter);
     return (
       this.db
@@ -178,6 +205,7 @@ export class SqliteStore implements Store {
   }
 
   countRuns(filter: RunFilter = {}): number {
+    this.markInterrupted();
     const { sql, args } = this.where(filter);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${sql}`).get(...args) as { n: number }).n;
   }
@@ -210,6 +238,7 @@ export class SqliteStore implements Store {
   }
 
   getRun(idOrPrefix: string): RunDetail | undefined {
+    this.markInterrupted();
     const rows = this.db
       .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started_at DESC LIMIT 2")
       .all(idOrPrefix, `${idOrPrefix}%`) as RunRow[];

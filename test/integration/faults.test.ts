@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { listFaults } from "../../src/safety/state.js";
 import { runCli } from "../helpers/cli.js";
@@ -138,6 +139,30 @@ describe("process faults on real processes", () => {
       one.stderr,
       /pid1\.json:\d+:\d+: spec\.method\[0\]\.fault\.select\.pid: refusing to touch pid 1/,
     );
+  });
+
+  it("never selects kernel threads: a selector that matches only them matched no process (exit 2)", async (t) => {
+    const kernelThreads = readdirSync("/proc").filter((p) => {
+      if (!/^\d+$/.test(p)) return false;
+      try {
+        const flags = Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[6]);
+        return (flags & 0x00200000) !== 0 && readFileSync(`/proc/${p}/comm`, "utf8").startsWith("kworker");
+      } catch {
+        return false;
+      }
+    });
+    if (kernelThreads.length === 0) return t.skip("no kworker threads are visible in this pid namespace");
+    const { dir, env } = isolatedEnv();
+    const file = writeExperiment(dir, "kthreads", [
+      {
+        type: "action",
+        name: "freeze-kworkers",
+        fault: { kind: "process-pause", select: { command: "kworker" }, mode: "all" },
+      },
+    ]);
+    const r = await runCli(["run", file], { env });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /fault\.select: command "kworker" matched no process/);
   });
 
   it("lists what a dry run would hit and touches nothing", async () => {

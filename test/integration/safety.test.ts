@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { openStore } from "../../src/store/open.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
-import { isolatedEnv } from "../helpers/paths.js";
+import { pauseExperiment, writeExperiment } from "../helpers/experiments.js";
+import { BIN, isolatedEnv } from "../helpers/paths.js";
 import { startTarget, startVictim, stateOf, until } from "../helpers/processes.js";
 
 const victims: ReturnType<typeof startVictim>[] = [];
@@ -162,4 +165,190 @@ spec:
   it("on Ctrl-C (SIGINT)", () => blockedRun("SIGINT"));
   it("on SIGTERM", () => blockedRun("SIGTERM"));
   it("at the --deadline", () => blockedRun("deadline"));
+});
+
+describe("a killed runner is seen as gone by every reader", () => {
+  it("a store opened before the SIGKILL shows the run interrupted, and halt signals no one for it", async () => {
+    const { dir, env } = isolatedEnv();
+    const file = writeExperiment(dir, "sleepy", [
+      { type: "action", name: "hold", provider: { type: "process", path: "sleep", arguments: ["30"] } },
+    ]);
+    const store = openStore(join(dir, "store.db"));
+    try {
+      const runner = startCli(["run", file, "--json"], { env });
+      const done = finished(runner);
+      await waitForOutput(runner, '"type":"activity-started"');
+      assert.equal(store.listRuns()[0]?.status, "running");
+      runner.kill("SIGKILL");
+      await done;
+      // The reader was open all along (as `serve` is): it re-checks the runner, it does not trust the row.
+      await until(
+        () => store.listRuns()[0]?.status === "interrupted",
+        3000,
+        "the run to show as interrupted",
+      );
+      assert.equal(store.getRun(store.listRuns()[0]?.id ?? "")?.status, "interrupted");
+      // The runner died before any fault, so no watchdog ran; halt still signals no one and cleans up.
+      const halt = await runCli(["halt", "--json"], { env });
+      assert.deepEqual(JSON.parse(halt.stdout).runs, []);
+      assert.deepEqual(readdirSync(join(dir, "state", "runs")), []);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe("the kill switch never hits the wrong process", () => {
+  it("a process that took a dead runner's pid survives halt, and the stale entry is removed", async () => {
+    const { dir, env } = isolatedEnv();
+    const bystander = startVictim("withstand-bystander");
+    victims.push(bystander);
+    const pid = bystander.pid ?? 0;
+    const runs = join(dir, "state", "runs");
+    mkdirSync(runs, { recursive: true, mode: 0o700 });
+    chmodSync(join(dir, "state"), 0o700);
+    // The entry a runner wrote before it died; its pid now belongs to the bystander (another start time).
+    writeFileSync(
+      join(runs, "dead-run.json"),
+      JSON.stringify({
+        runId: "dead-run",
+        pid,
+        starttime: 1,
+        title: "died early",
+        startedAt: "2026-01-01T00:00:00Z",
+      }),
+      { mode: 0o600 },
+    );
+    const halt = await runCli(["halt", "--json"], { env });
+    assert.equal(halt.code, 0, halt.stderr);
+    assert.deepEqual(JSON.parse(halt.stdout).runs, []);
+    assert.notEqual(stateOf(pid), undefined, "the bystander is alive");
+    assert.deepEqual(readdirSync(runs), []);
+  });
+
+  it("refuses a state directory that others can write, or that is a symlink, naming the path (exit 2)", async () => {
+    const { dir, env } = isolatedEnv();
+    const state = join(dir, "state");
+    mkdirSync(join(state, "faults"), { recursive: true });
+    chmodSync(state, 0o777);
+    const open = await runCli(["halt"], { env });
+    assert.equal(open.code, 2);
+    assert.equal(
+      open.stderr,
+      `withstand: ${state}: is writable by others (mode 777); refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)\n`,
+    );
+    const link = join(dir, "link");
+    symlinkSync(state, link);
+    const linked = await runCli(["halt"], { env: { ...env, WITHSTAND_STATE_DIR: link } });
+    assert.equal(linked.code, 2);
+    assert.match(linked.stderr, /link: is a symbolic link; refusing to use it/);
+  });
+
+  it("a planted revert that asks for another signal is never sent", async () => {
+    const { dir, env } = isolatedEnv();
+    const bystander = startVictim("withstand-planted");
+    victims.push(bystander);
+    const pid = bystander.pid ?? 0;
+    const faults = join(dir, "state", "faults");
+    mkdirSync(faults, { recursive: true, mode: 0o700 });
+    chmodSync(join(dir, "state"), 0o700);
+    const starttime = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[19]);
+    const planted = (type: string, extra: object) =>
+      JSON.stringify({
+        id: type,
+        runId: "planted",
+        runnerPid: 1,
+        kind: "process-pause",
+        activity: "x",
+        targets: [],
+        injectedAt: "2026-01-01T00:00:00Z",
+        revert: { type, ...extra },
+      });
+    writeFileSync(
+      join(faults, "planted--a.json"),
+      planted("signal", { signal: "SIGKILL", targets: [{ pid, starttime }] }),
+      { mode: 0o600 },
+    );
+    writeFileSync(
+      join(faults, "planted--b.json"),
+      planted("resume", { signal: "SIGKILL", targets: [{ pid, starttime }] }),
+      { mode: 0o600 },
+    );
+    const halt = await runCli(["halt"], { env });
+    assert.equal(halt.code, 0, halt.stderr);
+    assert.match(halt.stdout, /unknown revert type "signal": left alone/);
+    assert.match(halt.stdout, new RegExp(`SIGCONT to ${pid}`));
+    assert.equal(stateOf(pid) === undefined || stateOf(pid) === "Z", false, "the bystander was not killed");
+  });
+});
+
+describe("a zombie runner is a dead runner", () => {
+  it("the watchdog reverts a SIGKILLed runner's faults while its parent has not reaped it", async () => {
+    const { dir, env } = isolatedEnv();
+    const victim = startVictim("withstand-zombie-victim");
+    victims.push(victim);
+    const pid = victim.pid ?? 0;
+    const file = holdPause(dir, pid);
+    // A parent that never reaps its child, like a CI wrapper or subprocess.Popen without wait().
+    const parent = spawn(
+      "python3",
+      [
+        "-c",
+        "import subprocess,sys,time\np=subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\nprint(p.pid, flush=True)\ntime.sleep(60)",
+        BIN,
+        "run",
+        file,
+      ],
+      { env, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      const runnerPid = await new Promise<number>((resolve) =>
+        parent.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))),
+      );
+      await until(() => stateOf(pid) === "T", 10_000, "the victim to be paused");
+      process.kill(runnerPid, "SIGKILL");
+      await until(() => stateOf(runnerPid) === "Z", 2000, "the runner to be a zombie");
+      // Well inside the 5 s lease the old liveness check (kill(pid, 0) succeeds on a zombie) waited for.
+      await until(() => stateOf(pid) !== "T", 2500, "the watchdog to resume the victim");
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+});
+
+describe("a closed stdout never stops a run", () => {
+  it("`run --json | head -1`: the run finishes, reverts its fault and is stored", async () => {
+    const { dir, env } = isolatedEnv();
+    const victim = startVictim("withstand-epipe-victim");
+    victims.push(victim);
+    const pid = victim.pid ?? 0;
+    const runner = startCli(["run", pauseExperiment(dir, "epipe", pid, "500ms"), "--json"], { env });
+    let stderr = "";
+    runner.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // Like `| head -1`: read the first line, then close the pipe while the fault is held.
+    await waitForOutput(runner, "\n");
+    runner.stdout?.destroy();
+    const code = await new Promise<number | null>((resolve) => runner.on("close", (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|internal error/);
+    assert.notEqual(stateOf(pid), "T", "the fault was reverted");
+    const runs = await runCli(["runs", "--json"], { env });
+    assert.equal(JSON.parse(runs.stdout).runs[0]?.status, "completed");
+  });
+
+  it("--help and validate into a closed pipe exit quietly", () => {
+    for (const args of [["--help"], ["validate", "--help"], ["run", "--help"]]) {
+      const out = execFileSync(
+        "bash",
+        ["-c", `"${BIN}" ${args.join(" ")} | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      assert.match(out.trim(), /^(0|141)$/, `${args.join(" ")} exited ${out.trim()}`);
+    }
+  });
 });
