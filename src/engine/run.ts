@@ -409,7 +409,9 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     exitCode,
     durationMs: ended - started,
   });
-  return usageError !== undefined ? { journal, exitCode, usageError } : { journal, exitCode };
+  return usageError !== undefined
+    ? { journal, exitCode, usageError: redact(usageError, secretValues) }
+    : { journal, exitCode };
 }
 
 /** In-process proxies from the experiment's `proxies:`, or a driver for its `proxy-api:`. */

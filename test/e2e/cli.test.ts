@@ -12,7 +12,11 @@ let up = true;
 
 before(async () => {
   server = await startServer((req, res) =>
-    json(res, req.url.startsWith("/health") && !up ? 503 : 200, { ok: up }),
+    json(res, req.url.startsWith("/health") && !up ? 503 : 200, {
+      ok: up,
+      // An echo, as many services do in errors: the secret comes back URL-encoded.
+      ...(req.url.startsWith("/echo") ? { url: req.url, auth: req.headers.authorization ?? null } : {}),
+    }),
   );
 });
 after(() => server.close());
@@ -60,6 +64,64 @@ describe("withstand CLI", () => {
     const other = await runCli(["runs", "--store", "mysql://x/y"], { env, cwd: dir });
     assert.equal(other.code, 2);
     assert.match(other.stderr, /unknown store scheme mysql:\/\//);
+  });
+
+  it("never shows a secret on stderr, in the journal, the store or a report, in any encoding", async () => {
+    const { env } = isolatedEnv();
+    const secret = "hunter2 very/secret&x";
+    const basic = Buffer.from(`deploy:${secret}`).toString("base64");
+    const file = write(
+      "leaky.yaml",
+      `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: leaky}
+spec:
+  secrets:
+    s: {token: ${JSON.stringify(secret)}}
+  method:
+    - type: probe
+      name: echo
+      provider:
+        type: http
+        url: "${server.url}/echo"
+        arguments: {t: "\${token}"}
+        headers: {authorization: "Basic ${basic}"}
+        secrets: [s]
+    - type: action
+      name: kill-by-secret
+      fault: {kind: process-kill, select: {command: "\${token}"}}
+`,
+    );
+    const journalPath = join(dir, "leaky-journal.json");
+    const r = await runCli(["run", file, "--journal-path", journalPath], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /withstand: .*leaky\.yaml:\d+:\d+: fault\.select: command "\*\*\*" matched no process/,
+    );
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout).runs;
+    const shown = await runCli(["runs", "show", runs[0].id, "--json"], { env });
+    const md = await runCli(["report", runs[0].id, "--format", "md"], { env });
+    const seen = server.seen.find((q) => q.url.startsWith("/echo"));
+    assert.ok(
+      seen?.url.includes(encodeURIComponent(secret).replace(/%20/g, "+")) ||
+        seen?.url.includes(encodeURIComponent(secret)),
+    );
+    for (const [where, text] of [
+      ["stderr", r.stderr],
+      ["stdout", r.stdout],
+      ["store", shown.stdout],
+      ["report", md.stdout],
+      ["journal", readFileSync(journalPath, "utf8")],
+    ] as const) {
+      for (const form of [
+        secret,
+        encodeURIComponent(secret),
+        new URLSearchParams({ t: secret }).toString().slice(2),
+        basic,
+      ])
+        assert.ok(!text.includes(form), `${where} shows ${form}`);
+    }
   });
 
   it("an internal error exits 70 and says it is a bug, never 1", async () => {
