@@ -1,11 +1,7 @@
 import { EXIT } from "../core/exit-codes.js";
-import { detectKind } from "../spec/detect.js";
-import { type Diagnostic, formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadExperimentText } from "../spec/load.js";
-import { readLoadTest } from "../spec/load-document.js";
-import { readOpenSlo } from "../spec/openslo.js";
-import { readRollout } from "../spec/rollout.js";
-import { parseSource, readSource, unreadable } from "../spec/source.js";
+import { type Diagnostic, formatDiagnostic } from "../spec/diagnostic.js";
+import { checkDocument } from "../spec/kinds.js";
+import { readSource, unreadable } from "../spec/source.js";
 
 interface Checked {
   file: string;
@@ -29,51 +25,7 @@ async function checkFile(file: string): Promise<Checked> {
       diagnostics: [unreadable(file, err, "an experiment file in YAML or JSON")],
     };
   }
-  const parsed = parseSource(file, text);
-  const first = parsed.docs[0];
-  const kind = first ? detectKind(first.value) : undefined;
-  if (first && kind?.kind === "native" && kind.nativeKind === "LoadTest") {
-    const r = readLoadTest(first);
-    const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
-    const p = r.plan;
-    const summary = p
-      ? `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`
-      : "";
-    return { file, valid: !!p && !hasErrors(diagnostics), kind: "LoadTest", summary, diagnostics };
-  }
-  if (first && kind?.kind === "native" && kind.nativeKind === "Rollout") {
-    const r = readRollout(first);
-    const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
-    const s = r.spec;
-    const summary = s
-      ? `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""})`
-      : "";
-    return { file, valid: !!s && !hasErrors(diagnostics), kind: "Rollout", summary, diagnostics };
-  }
-  if (first && (first.value as { apiVersion?: unknown } | null)?.apiVersion === "openslo/v1") {
-    const r = readOpenSlo(parsed.docs);
-    const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
-    const valid = r.slos.length > 0 && !hasErrors(diagnostics);
-    return {
-      file,
-      valid,
-      kind: "OpenSLO",
-      summary: `valid OpenSLO v1 (${r.slos.length} SLOs: ${r.slos.map((s) => s.name).join(", ")})`,
-      diagnostics,
-    };
-  }
-  const r = loadExperimentText(file, text);
-  const s = r.spec;
-  const summary = s
-    ? `valid ${s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment"} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)`
-    : "";
-  return {
-    file,
-    valid: !!s && !hasErrors(r.diagnostics),
-    kind: s ? "Experiment" : "unknown",
-    summary,
-    diagnostics: r.diagnostics,
-  };
+  return { file, ...checkDocument(file, text) };
 }
 
 /** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */

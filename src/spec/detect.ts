@@ -6,8 +6,6 @@ export type DocumentKind =
   | { kind: "native"; nativeKind: string }
   | { kind: "unknown"; reason: string };
 
-export const NATIVE_KINDS = ["Experiment", "LoadTest", "Rollout"] as const;
-
 export function detectKind(value: unknown): DocumentKind {
   if (!isRecord(value)) return { kind: "unknown", reason: "expected a mapping at the top level" };
   if (typeof value.apiVersion === "string" && value.apiVersion.startsWith("withstand/")) {

@@ -11,10 +11,19 @@ export interface Diagnostic {
   severity: Severity;
 }
 
+/** Control characters from a document (a key with ESC or CR) are shown escaped, never sent to the terminal. */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.path === "" ? "" : `${d.path}: `;
   const level = d.severity === "warning" ? "warning: " : "";
-  return `${d.file}:${d.line}:${d.col}: ${level}${where}${d.message}`;
+  return printable(`${d.file}:${d.line}:${d.col}: ${level}${where}${d.message}`);
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -1,7 +1,7 @@
 import type { ExperimentSpec } from "../core/experiment.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { readExperiment } from "./experiment.js";
-import { parseSource, readSource, unreadable } from "./source.js";
+import { parseSource, readSource, type SourceDoc, unreadable } from "./source.js";
 
 export interface LoadedExperiment {
   spec?: ExperimentSpec;
@@ -20,7 +20,16 @@ export async function loadExperimentFile(file: string): Promise<LoadedExperiment
 }
 
 export function loadExperimentText(file: string, text: string): LoadedExperiment {
-  const { docs, diagnostics } = parseSource(file, text);
+  return experimentFromParsed(file, parseSource(file, text));
+}
+
+/** The experiment in text already parsed (validate parses once for every kind). */
+export function experimentFromParsed(
+  file: string,
+  parsed: { docs: SourceDoc[]; diagnostics: Diagnostic[] },
+): LoadedExperiment {
+  const { docs } = parsed;
+  const diagnostics = [...parsed.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics };
   const [first, ...rest] = docs;
   if (!first) {

@@ -1,22 +1,33 @@
-import { readFile } from "node:fs/promises";
-import {
-  type Document,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseAllDocuments,
-} from "yaml";
+import { readFile, stat } from "node:fs/promises";
+import { type Document, isMap, isPair, isScalar, isSeq, type Node, parseAllDocuments } from "yaml";
 import type { Diagnostic, Severity } from "./diagnostic.js";
 import { formatPath } from "./diagnostic.js";
+import { checkDepth, maxDocumentBytes, tooLarge } from "./limits.js";
+
+/** 1-based line and column of a character offset in a text. */
+export class Lines {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+  pos(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - (this.starts[lo] ?? 0) + 1 };
+  }
+}
 
 /** A parsed document that still knows where every value came from. */
 export interface SourceDoc {
   file: string;
   doc: Document.Parsed;
-  lineCounter: LineCounter;
+  /** Line and column of an offset, counted on the text itself (yaml's LineCounter misses lines inside flow collections). */
+  lines: Lines;
   value: unknown;
 }
 
@@ -24,15 +35,20 @@ export type Path = readonly (string | number)[];
 
 /** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). */
 export function parseSource(file: string, text: string): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {
-  const lineCounter = new LineCounter();
+  const lines = new Lines(text);
   const diagnostics: Diagnostic[] = [];
   const docs: SourceDoc[] = [];
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > maxDocumentBytes()) return { docs, diagnostics: [tooLarge(file, bytes)] };
+  const deep = checkDepth(file, text);
+  if (deep) return { docs, diagnostics: [deep] };
   let parsed: Document.Parsed[];
   try {
     parsed = parseAllDocuments(text, {
-      lineCounter,
       prettyErrors: false,
       uniqueKeys: true,
+      // The parser's own warnings (a complex key stringified) go to process warnings, i.e. raw stderr.
+      logLevel: "error",
     }) as Document.Parsed[];
   } catch (err) {
     diagnostics.push({
@@ -48,7 +64,7 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
   if (!Array.isArray(parsed)) parsed = [parsed];
   for (const doc of parsed) {
     for (const e of doc.errors) {
-      const pos = lineCounter.linePos(e.pos[0]);
+      const pos = lines.pos(e.pos[0]);
       const message = e.message.split("\n")[0] ?? e.message;
       diagnostics.push({
         file,
@@ -60,7 +76,7 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
       });
     }
     for (const w of doc.warnings) {
-      const pos = lineCounter.linePos(w.pos[0]);
+      const pos = lines.pos(w.pos[0]);
       diagnostics.push({
         file,
         line: pos.line,
@@ -86,7 +102,7 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
       continue;
     }
     if (value === null || value === undefined) continue;
-    docs.push({ file, doc, lineCounter, value });
+    docs.push({ file, doc, lines, value });
   }
   return { docs, diagnostics };
 }
@@ -95,8 +111,14 @@ export async function readSource(file: string): Promise<string> {
   if (/^https?:\/\//.test(file)) {
     const res = await fetch(file, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return await res.text();
+    const text = await res.text();
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > maxDocumentBytes()) throw new Error(tooLarge(file, bytes).message);
+    return text;
   }
+  // Refuse a huge file before reading it into memory.
+  const size = (await stat(file)).size;
+  if (size > maxDocumentBytes()) throw new Error(tooLarge(file, size).message);
   return await readFile(file, "utf8");
 }
 
@@ -130,7 +152,7 @@ function nodeAt(doc: Document.Parsed, path: Path, wantKey: boolean): Node | unde
 export function positionOf(src: SourceDoc, path: Path, key = false): { line: number; col: number } {
   const node = nodeAt(src.doc, path, key);
   const offset = node?.range?.[0] ?? 0;
-  const pos = src.lineCounter.linePos(offset);
+  const pos = src.lines.pos(offset);
   return { line: pos.line, col: pos.col };
 }
 

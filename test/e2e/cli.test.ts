@@ -124,6 +124,37 @@ spec:
     }
   });
 
+  it("validate never crashes on hostile input: nesting bombs, huge files, control characters, complex keys (exit 2 or 0, never 134)", async () => {
+    const { env } = isolatedEnv();
+    const bomb = await runCli(["validate", write("bomb.json", "[".repeat(1000))], { env });
+    assert.equal(bomb.code, 2);
+    assert.match(bomb.stderr, /bomb\.json:1:65: nests deeper than 64 levels/);
+    const dashes = await runCli(["validate", write("dashes.yaml", `${"- ".repeat(1000)}x\n`)], { env });
+    assert.equal(dashes.code, 2);
+    assert.match(dashes.stderr, /dashes\.yaml:1:129: block sequences nest deeper than 64 levels/);
+    const big = await runCli(["validate", write("big.yaml", `a: ${"x".repeat(2_000_000)}\n`)], { env });
+    assert.equal(big.code, 2);
+    assert.match(big.stderr, /big\.yaml:1:1: cannot read: is 2000004 bytes, over the limit of 1048576 bytes/);
+    const raised = await runCli(["validate", join(dir, "big.yaml")], {
+      env: { ...env, WITHSTAND_MAX_DOCUMENT_BYTES: "4000000" },
+    });
+    assert.doesNotMatch(raised.stderr, /over the limit/);
+    const odd = await runCli(
+      ["validate", write("odd.json", '{"title":"t","description":"d","method":[],"k\\u001b[31m":1}')],
+      { env },
+    );
+    assert.equal(odd.code, 0, odd.stderr);
+    assert.match(odd.stderr, /k\\u001b\[31m: unknown key/);
+    const complex = await runCli(
+      ["validate", write("complex.yaml", "title: t\ndescription: d\nmethod: []\n? [a, b]\n: 1\n")],
+      {
+        env,
+      },
+    );
+    assert.equal(complex.code, 0);
+    assert.doesNotMatch(complex.stderr, /Warning|trace-warnings/);
+  });
+
   it("an internal error exits 70 and says it is a bug, never 1", async () => {
     const { env } = isolatedEnv();
     const r = await runCli(["runs"], { env: { ...env, WITHSTAND_TEST_CRASH: "1" } });

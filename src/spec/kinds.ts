@@ -1,0 +1,125 @@
+import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { experimentFromParsed } from "./load.js";
+import { readLoadTest } from "./load-document.js";
+import { readOpenSlo } from "./openslo.js";
+import { isRecord } from "./reporter.js";
+import { readRollout } from "./rollout.js";
+import { parseSource, type SourceDoc } from "./source.js";
+
+/** What validating one file found: its kind, a one-line summary when valid, and every diagnostic. */
+export interface CheckedDocument {
+  kind: string;
+  valid: boolean;
+  summary: string;
+  diagnostics: Diagnostic[];
+}
+
+interface Parsed {
+  docs: SourceDoc[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * A kind of document withstand reads: how to recognise it from its content, and how to check it.
+ * The first kind that matches reads the file; experiments (native or Chaos Toolkit) are the fallback.
+ */
+export interface DocumentKindReader {
+  name: string;
+  matches(first: Record<string, unknown>): boolean;
+  check(file: string, parsed: Parsed): CheckedDocument;
+}
+
+const native = (kind: string) => (v: Record<string, unknown>) =>
+  typeof v.apiVersion === "string" && v.apiVersion.startsWith("withstand/") && v.kind === kind;
+
+/** Joins the parser's diagnostics with a reader's, and decides validity from both. */
+function checked(
+  kind: string,
+  parsed: Parsed,
+  r: { diagnostics: Diagnostic[] },
+  summary?: string,
+): CheckedDocument {
+  const diagnostics = [...parsed.diagnostics, ...r.diagnostics];
+  return {
+    kind,
+    valid: summary !== undefined && !hasErrors(diagnostics),
+    summary: summary ?? "",
+    diagnostics,
+  };
+}
+
+const loadTest: DocumentKindReader = {
+  name: "LoadTest",
+  matches: native("LoadTest"),
+  check(_file, parsed) {
+    const r = readLoadTest(parsed.docs[0] as SourceDoc);
+    const p = r.plan;
+    return checked(
+      "LoadTest",
+      parsed,
+      r,
+      p &&
+        `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`,
+    );
+  },
+};
+
+const rollout: DocumentKindReader = {
+  name: "Rollout",
+  matches: native("Rollout"),
+  check(_file, parsed) {
+    const r = readRollout(parsed.docs[0] as SourceDoc);
+    const s = r.spec;
+    return checked(
+      "Rollout",
+      parsed,
+      r,
+      s &&
+        `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""})`,
+    );
+  },
+};
+
+const openSlo: DocumentKindReader = {
+  name: "OpenSLO",
+  matches: (v) => v.apiVersion === "openslo/v1",
+  check(_file, parsed) {
+    const r = readOpenSlo(parsed.docs);
+    return checked(
+      "OpenSLO",
+      parsed,
+      r,
+      r.slos.length > 0
+        ? `valid OpenSLO v1 (${r.slos.length} SLOs: ${r.slos.map((s) => s.name).join(", ")})`
+        : undefined,
+    );
+  },
+};
+
+const experiment: DocumentKindReader = {
+  name: "Experiment",
+  matches: () => true,
+  check(file, parsed) {
+    const r = experimentFromParsed(file, parsed);
+    const s = r.spec;
+    return {
+      kind: s ? "Experiment" : "unknown",
+      valid: !!s && !hasErrors(r.diagnostics),
+      summary: s
+        ? `valid ${s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment"} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)`
+        : "",
+      diagnostics: r.diagnostics,
+    };
+  },
+};
+
+/** Every document kind `validate` knows, most specific first. */
+export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [loadTest, rollout, openSlo, experiment];
+
+/** Parses a document's text once and checks it with the reader of its kind. Never throws for bad input. */
+export function checkDocument(file: string, text: string): CheckedDocument {
+  const parsed = parseSource(file, text);
+  const first = parsed.docs[0]?.value;
+  const reader = (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first))) || experiment;
+  return reader.check(file, parsed);
+}
