@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { EXIT } from "../core/exit-codes.js";
 import { ProxyApi } from "../proxy/api.js";
-import { isLoopback } from "../spec/load-test.js";
+import { isLoopbackHost, weakToken } from "../safety/policy.js";
 import { failUsage } from "./fail.js";
 
 /** `withstand proxy`: a Toxiproxy-compatible fault proxy server; runs until Ctrl-C. */
@@ -15,8 +15,10 @@ export async function proxyCommand(flags: {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     failUsage(`--port ${flags.port}: expected a TCP port 0-65535`);
-  if (!isLoopback(flags.host) && !flags.token)
+  if (!isLoopbackHost(flags.host) && !flags.token)
     failUsage(`--host ${flags.host}: binding beyond loopback exposes the fault API; pass --token too`);
+  const weak = weakToken(flags.token);
+  if (weak) failUsage(weak);
   let config: unknown;
   if (flags.config) {
     try {
@@ -28,21 +30,9 @@ export async function proxyCommand(flags: {
     }
   }
   const api = new ProxyApi();
-  if (flags.token) {
-    const inner = api.handle.bind(api);
-    api.handle = async (req, res) => {
-      const auth = req.headers.authorization ?? "";
-      if (auth !== `Bearer ${flags.token}` && req.headers["x-withstand-token"] !== flags.token) {
-        res.writeHead(401, { "content-type": "text/plain; charset=utf-8" });
-        res.end(`${JSON.stringify({ error: "missing or wrong token", status: 401 })}\n`);
-        return;
-      }
-      await inner(req, res);
-    };
-  }
   let address: string;
   try {
-    address = await api.listen(flags.host, port);
+    address = await api.listen(flags.host, port, flags.token);
   } catch (err) {
     failUsage(
       `--port ${port}: cannot listen on ${flags.host}:${port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,

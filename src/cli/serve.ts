@@ -1,5 +1,5 @@
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import { isLoopbackHost } from "../server/security.js";
+import { isLoopbackHost, weakToken } from "../safety/policy.js";
 import { startServer } from "../server/server.js";
 import { openStore } from "../store/open.js";
 import { storePath } from "../store/sqlite.js";
@@ -18,8 +18,8 @@ export async function serveCommand(flags: {
     failUsage(`--port ${flags.port}: expected a port from 0 to 65535`);
   if (!isLoopbackHost(host) && !flags.token)
     failUsage(`--host ${host}: binding off loopback needs --token (every API call must then send it)`);
-  if (flags.token !== undefined && flags.token.length < 16)
-    failUsage("--token: expected at least 16 characters (e.g. `openssl rand -hex 16`)");
+  const weak = weakToken(flags.token);
+  if (weak) failUsage(weak);
   const store = openStore(flags.store);
   let running: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
 import { ProxyCollection } from "./collection.js";
 import { listenOn } from "./listen.js";
 import { ProxyMetrics } from "./metrics.js";
@@ -109,11 +110,19 @@ export class ProxyApi {
     });
   }
 
+  private guard: Guard | undefined;
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader("x-toxiproxy-request-id", randomUUID());
     // Toxiproxy refuses browsers, which protects it from cross-site requests.
     if (/^Mozilla\//.test(req.headers["user-agent"] ?? "")) {
       sendError(res, 403, "User agent not allowed");
+      return;
+    }
+    // The guard every withstand API applies: Host (DNS rebinding), Origin (CSRF), the token off loopback.
+    const denied = this.guard && refuse(req, this.guard);
+    if (denied) {
+      sendError(res, denied.status, denied.reason);
       return;
     }
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -157,9 +166,18 @@ export class ProxyApi {
     }
   }
 
-  async listen(host: string, port: number): Promise<string> {
+  /** Listens on host:port; `token` is required off loopback (the CLI checks it is long enough). */
+  async listen(host: string, port: number, token?: string): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
     const address = await listenOn(server, host, port);
+    const loopback = isLoopbackHost(host);
+    const bound = Number(address.slice(address.lastIndexOf(":") + 1));
+    this.guard = {
+      token,
+      loopback,
+      hosts: loopback ? loopbackHosts(host, bound) : new Set(),
+      tokenForMutations: false,
+    };
     // Errors after listening (e.g. out of file descriptors on accept) must never crash the proxy.
     server.on("error", () => undefined);
     this.server = server;

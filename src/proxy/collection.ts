@@ -231,11 +231,13 @@ export class ProxyCollection {
     if (stream !== "upstream" && stream !== "downstream")
       throw new ApiError(400, "stream was invalid, can be either upstream or downstream");
     const known = e.protocol === "http" ? HTTP_TOXICS : TCP_TOXICS;
-    if (!(type in known)) {
-      if (type in HTTP_TOXICS || type in TCP_TOXICS)
+    // Own keys only: `constructor` or `toString` are not toxics (they were, through the prototype: a 500).
+    if (!Object.hasOwn(known, type)) {
+      const http = Object.hasOwn(HTTP_TOXICS, type);
+      if (http || Object.hasOwn(TCP_TOXICS, type))
         throw new ApiError(
           400,
-          `invalid toxic type: ${type} needs a proxy with "protocol": "${type in HTTP_TOXICS ? "http" : "tcp"}"`,
+          `invalid toxic type: ${type} needs a proxy with "protocol": "${http ? "http" : "tcp"}"`,
         );
       throw new ApiError(400, "invalid toxic type");
     }

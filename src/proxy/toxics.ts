@@ -68,7 +68,7 @@ export function tcpAttributes(
   raw: Record<string, unknown>,
   base: Record<string, unknown> = {},
 ): Record<string, number> {
-  const names = TCP_TOXICS[type] ?? [];
+  const names = Object.hasOwn(TCP_TOXICS, type) ? (TCP_TOXICS[type] ?? []) : [];
   const out: Record<string, number> = {};
   for (const name of names) {
     const v = Object.entries(raw).find(([k]) => k.toLowerCase() === name)?.[1] ?? base[name] ?? 0;

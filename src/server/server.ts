@@ -8,9 +8,9 @@ import { listenOn } from "../proxy/listen.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
 import { activeRollouts } from "../rollout/control.js";
 import { haltAll } from "../safety/halt.js";
+import { allowedHost, type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
 import { listFaults, liveRuns, stateDir } from "../safety/state.js";
 import type { RunFilter, Store, StoredStatus, StoreTail } from "../store/store.js";
-import { type Guard, isLoopbackHost, refuse } from "./security.js";
 import { sloViews } from "./slo-view.js";
 
 export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -71,7 +71,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const loopback = isLoopbackHost(opts.host);
   const token = opts.token ?? randomBytes(18).toString("base64url");
   const webDir = opts.webDir ?? WEB_DIR;
-  const guard: Guard = { token, loopback, hosts: new Set() };
+  const guard: Guard = { token, loopback, hosts: new Set(), tokenForMutations: true };
   const clients = new Set<ServerResponse>();
   let cursor: StoreTail["cursor"] | undefined = opts.store.tail().cursor;
   let lastHealth = "";
@@ -101,11 +101,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     for (const c of clients) c.write(": keep-alive\n\n");
   }, 15_000);
 
-  const indexHtml = () => {
+  /** The page carries the token only for a Host that names this server (never after DNS rebinding). */
+  const indexHtml = (req: IncomingMessage) => {
     const file = join(webDir, "index.html");
     if (!existsSync(file))
       return `<!doctype html><meta charset="utf-8"><title>withstand</title><p>The dashboard is not built: run <code>make build</code>. The API is at <a href="/api/runs">/api/runs</a>.</p>`;
-    const meta = loopback ? `<meta name="withstand-token" content="${token}">` : "";
+    const meta =
+      loopback && allowedHost(req, guard) ? `<meta name="withstand-token" content="${token}">` : "";
     return readFileSync(file, "utf8").replace("</head>", `${meta}</head>`);
   };
 
@@ -229,14 +231,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
       "x-frame-options": "DENY",
     });
-    res.end(indexHtml());
+    res.end(indexHtml(req));
   });
   const address = await listenOn(server, opts.host, opts.port);
   const port = Number(address.slice(address.lastIndexOf(":") + 1));
-  for (const h of loopback
-    ? ["127.0.0.1", "localhost", "[::1]", opts.host.includes(":") ? `[${opts.host}]` : opts.host]
-    : [])
-    guard.hosts.add(`${h}:${port}`);
+  if (loopback) for (const h of loopbackHosts(opts.host, port)) guard.hosts.add(h);
   return {
     url: `http://${address}`,
     token,

@@ -8,6 +8,7 @@ import {
   type ThresholdSpec,
 } from "../core/load-plan.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
+import { isLoopbackHost } from "../safety/policy.js";
 import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
@@ -281,12 +282,8 @@ export function readLoadBody(
   };
 }
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i;
-
 /** localhost, 127.0.0.0/8 or ::1 (bracketed or not). */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host);
-}
+export const isLoopback = isLoopbackHost;
 
 /** Targets other than loopback need an explicit --allow-remote. */
 export function remoteTargets(plan: LoadPlan): string[] {

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
+import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { ProxyApi } from "../../src/proxy/api.js";
+import { runCli } from "../helpers/cli.js";
 import { startServer } from "../helpers/http-server.js";
+import { isolatedEnv } from "../helpers/paths.js";
 import { roundTrip, startEcho } from "../helpers/tcp.js";
 
 let api: ProxyApi;
@@ -212,6 +215,84 @@ describe("Toxiproxy HTTP API", () => {
     assert.match(text, /withstand_proxy_active_toxics\{proxy="metered"\} 1/);
     assert.match(text, /withstand_proxy_open_connections/);
     await call("DELETE", "/proxies/metered");
+  });
+});
+
+describe("the proxy API's guard (the same as serve's)", () => {
+  const raw = (path: string, headers: Record<string, string>, method = "POST") =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(path, base);
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method, headers },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end("{}");
+    });
+
+  it("refuses a foreign Host (DNS rebinding) and a cross-site Origin, on every route", async () => {
+    for (const path of ["/reset", "/proxies", "/proxies/x/toxics"]) {
+      assert.equal(await raw(path, { host: "evil.example:8474" }), 421, path);
+      assert.equal(await raw(path, { host: new URL(base).host, origin: "http://evil.example" }), 403, path);
+    }
+    assert.equal(
+      await raw("/reset", { host: new URL(base).host }),
+      204,
+      "a plain Toxiproxy client still works",
+    );
+    assert.equal(await raw("/reset", { host: `localhost:${new URL(base).port}` }), 204);
+  });
+
+  it("answers 400, not 500, for toxic types that are only names on Object's prototype", async () => {
+    await api.collection.create({ name: "proto", listen: "127.0.0.1:0", upstream: "127.0.0.1:9" });
+    try {
+      for (const type of ["constructor", "toString", "__proto__"]) {
+        const res = await fetch(`${base}/proxies/proto/toxics`, {
+          method: "POST",
+          body: JSON.stringify({ type }),
+        });
+        assert.equal(res.status, 400, type);
+        assert.match(await res.text(), /invalid toxic type/);
+      }
+    } finally {
+      await api.collection.remove("proto");
+    }
+  });
+
+  it("off loopback it needs a token of at least 16 characters, compared in constant time", async () => {
+    const { env } = isolatedEnv();
+    const short = await runCli(["proxy", "--host", "0.0.0.0", "--port", "0", "--token", "x"], { env });
+    assert.equal(short.code, 2);
+    assert.match(short.stderr, /--token: expected at least 16 characters/);
+    const none = await runCli(["proxy", "--host", "0.0.0.0", "--port", "0"], { env });
+    assert.equal(none.code, 2);
+    assert.match(
+      none.stderr,
+      /--host 0\.0\.0\.0: binding beyond loopback exposes the fault API; pass --token too/,
+    );
+    const open = new ProxyApi();
+    const token = "0123456789abcdef-proxy";
+    const address = await open.listen("0.0.0.0", 0, token);
+    try {
+      const port = address.slice(address.lastIndexOf(":") + 1);
+      const call = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request({ host: "127.0.0.1", port, path: "/proxies", headers }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      assert.equal(await call({}), 401);
+      assert.equal(await call({ authorization: `Bearer ${token.slice(0, -1)}X` }), 401);
+      assert.equal(await call({ authorization: `Bearer ${token}` }), 200);
+    } finally {
+      await open.close();
+    }
   });
 });
 

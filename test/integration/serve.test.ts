@@ -187,6 +187,12 @@ describe("withstand serve: the API", () => {
     assert.equal(cross.status, 403);
     const rebinding = await http(`${serve.url}/api/runs`, { headers: { host: "evil.example:80" } });
     assert.equal(rebinding.status, 421);
+    const rebound = await http(`${serve.url}/`, { headers: { host: "evil.example:80" } });
+    assert.doesNotMatch(
+      rebound.body,
+      /withstand-token/,
+      "the page never carries the token for a foreign Host",
+    );
     const ok = await http(`${serve.url}/api/halt`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}` },
