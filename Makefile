@@ -41,6 +41,7 @@ bench: build
 	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES) $(APT_TEST_PACKAGES)
 	node dist/bench/activity-overhead.js
 	node dist/bench/halt.js
+	node dist/bench/stop-revert.js
 	node dist/bench/load.js
 	node dist/bench/proxy.js
 	node dist/bench/judge.js
