@@ -98,7 +98,7 @@ const line = (label: string, bare: number, ours: number) =>
 console.log(`activity overhead, ${N} activities x ${ROUNDS} rounds, median round`);
 console.log(line("http probe", median(results.bareHttp), median(results.probeHttp)));
 console.log(line("process probe", median(results.bareSpawn), median(results.probeProc)));
-ctx.registry.close();
+await ctx.registry.close();
 await agent.close();
 await closeHttpAgents();
 server.close();

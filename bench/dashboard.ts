@@ -8,21 +8,21 @@ import { startServe } from "../test/helpers/serve.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
 
-function seed(path: string): void {
+async function seed(path: string): Promise<void> {
   const store = new SqliteStore(path);
   const t0 = Date.now() - RUNS * 60_000;
   for (let i = 0; i < RUNS; i++) {
     const id = `bench-${String(i).padStart(5, "0")}`;
     const kind = ["experiment", "load", "rollout"][i % 3] ?? "experiment";
     const startedAt = new Date(t0 + i * 60_000).toISOString();
-    store.beginRun({
+    await store.beginRun({
       id,
       kind,
       title: `${kind} ${i}: orders under a replica kill`,
       source: `/srv/${kind}-${i}.yaml`,
       startedAt,
     });
-    store.appendEvent({
+    await store.appendEvent({
       type: "run-started",
       runId: id,
       ts: startedAt,
@@ -33,9 +33,9 @@ function seed(path: string): void {
       const w = newWindow(t0 + i * 60_000 + s * 1000);
       for (let n = 0; n < 20; n++) recordSample(w, { latencyMicros: 3000 + n * 100, status: 200 });
       w.end = w.start + 1000;
-      store.appendWindow(id, "traffic", toStored(w));
+      await store.appendWindow(id, "traffic", toStored(w));
     }
-    store.finishRun(id, {
+    await store.finishRun(id, {
       status: "completed",
       deviated: i % 7 === 0,
       outcome: i % 7 === 0 ? "deviated" : "held",
@@ -45,13 +45,13 @@ function seed(path: string): void {
       result: null,
     });
   }
-  store.close();
+  await store.close();
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-dashboard-"));
   const storeFile = join(dir, "store.db");
-  seed(storeFile);
+  await seed(storeFile);
   const serve = await startServe({ ...process.env, CI: "true", WITHSTAND_STATE_DIR: join(dir, "state") }, [
     "--store",
     storeFile,

@@ -1,7 +1,6 @@
 import { writeFileSync } from "node:fs";
 import pc from "picocolors";
 import { parseDuration } from "../core/duration.js";
-import { EventBus } from "../core/events.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import {
   executorDurationMs,
@@ -12,16 +11,15 @@ import {
 } from "../core/load-plan.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import { summarize, toStored, type Window } from "../core/window.js";
+import { RunSession } from "../engine/session.js";
 import { runLoad } from "../load/coordinator.js";
 import { HdrLogWriter } from "../load/hdr-log.js";
 import { summaryJson, summaryText, windowLine } from "../load/report.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadLoadTestFile } from "../spec/load-document.js";
 import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../spec/load-test.js";
-import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 import { outputMode } from "./output.js";
-import { newRunId } from "./run-session.js";
 
 export interface LoadFlags {
   rate?: string;
@@ -171,15 +169,30 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   }
 
   const mode = outputMode(flags);
+  const session = await RunSession.open(
+    { kind: "load", title: plan.name, source: target },
+    { store: flags.store, signals: true },
+  );
+  try {
+    return await loadInSession(session, plan, target, flags, mode, ndjsonFile);
+  } finally {
+    await session.close();
+  }
+}
+
+async function loadInSession(
+  session: RunSession,
+  plan: LoadPlan,
+  target: string,
+  flags: LoadFlags,
+  mode: ReturnType<typeof outputMode>,
+  ndjsonFile: string | undefined,
+): Promise<ExitCode> {
+  const { runId, bus } = session;
   const colour = mode === "tty";
   const durationMs = executorDurationMs(plan.executor);
-  const runId = newRunId();
-  const store = openStore(flags.store);
-  const bus = new EventBus();
-  bus.on((e) => store.appendEvent(e));
   if (mode === "json") bus.on((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
   const startedAt = new Date().toISOString();
-  store.beginRun({ id: runId, kind: "load", title: plan.name, source: target, startedAt });
   bus.emit({ type: "run-started", runId, ts: startedAt, title: plan.name, source: target });
   if (mode === "tty" || mode === "plain") {
     const what =
@@ -191,17 +204,13 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
 
   const ndjson: string[] = [];
   const hdrLog = flags.hdrLog ? new HdrLogWriter(Date.now(), plan.thresholds) : undefined;
-  const stop = new AbortController();
-  const onInt = () => stop.abort();
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onInt);
   const started = Date.now();
   const totals: Totals = { count: 0, errors: 0, dropped: 0 };
   const outcome = await runLoad(plan, {
-    signal: stop.signal,
+    signal: session.signal,
     onWindow: (w, index) => {
       const stored = toStored(w);
-      store.appendWindow(runId, "load", stored);
+      session.window("load", stored);
       if (ndjsonFile) ndjson.push(windowLine(w, stored));
       hdrLog?.add(w);
       const s = summarize(w);
@@ -222,9 +231,6 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
       else if (mode === "plain" && index % 5 === 4)
         process.stdout.write(`${progressLine(totals, Date.now() - started, durationMs, w, false)}\n`);
     },
-  }).finally(() => {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onInt);
   });
   if (mode === "tty") process.stdout.write("\r\x1b[K");
 
@@ -256,7 +262,7 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     exitCode,
     durationMs: tookMs,
   });
-  store.finishRun(runId, {
+  await session.finish({
     status,
     deviated: false,
     outcome: outcomeName,
@@ -265,7 +271,6 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     durationMs: tookMs,
     result: summary,
   });
-  store.close();
   if (mode === "tty" || mode === "plain")
     process.stdout.write(
       `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n  run ${runId}: ${reason} (exit ${exitCode})\n`,

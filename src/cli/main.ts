@@ -287,7 +287,7 @@ Examples:
     )
     .action(async (flags) => {
       const { runsListCommand } = await import("./runs.js");
-      process.exitCode = runsListCommand(flags);
+      process.exitCode = await runsListCommand(flags);
     });
   runs
     .command("show")
@@ -298,7 +298,7 @@ Examples:
     .addHelpText("after", "\nExamples:\n  withstand runs show 20261122-093012-a1b2c3 --json")
     .action(async (id: string, flags, cmd: Command) => {
       const { runsShowCommand } = await import("./runs.js");
-      process.exitCode = runsShowCommand(id, { ...cmd.parent?.opts(), ...flags });
+      process.exitCode = await runsShowCommand(id, { ...cmd.parent?.opts(), ...flags });
     });
 
   program

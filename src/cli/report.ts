@@ -13,8 +13,8 @@ export async function reportCommand(
   if (!REPORT_FORMATS.includes(format))
     failUsage(`--format ${flags.format}: expected one of ${REPORT_FORMATS.join(", ")}`);
   const store = openStore(flags.store);
-  const run = store.getRun(runId);
-  store.close();
+  const run = await store.getRun(runId);
+  await store.close();
   if (!run) failUsage(`run ${runId}: no such run in ${storePath(flags.store)} (see \`withstand runs\`)`);
   const text = renderReport(run, format);
   if (flags.out) {

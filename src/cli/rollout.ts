@@ -1,17 +1,16 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
-import { EventBus, type RunEvent } from "../core/events.js";
+import type { RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode, type RunStatus } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { toStored } from "../core/window.js";
+import { RunSession } from "../engine/session.js";
 import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "../rollout/control.js";
 import { type Decision, RolloutController, type RolloutResult } from "../rollout/controller.js";
 import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
 import { loadRolloutFile } from "../spec/rollout.js";
-import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
-import { newRunId } from "./run-session.js";
 
 export interface RolloutFlags {
   store?: string;
@@ -115,17 +114,15 @@ export async function rolloutSession(
   hooks: SessionHooks = {},
 ): Promise<RolloutResult & { runId: string }> {
   const mode = outputMode(flags);
-  const runId = newRunId();
-  const bus = new EventBus();
   const view = renderer(mode);
-  bus.on(view.onEvent);
-  const store = openStore(flags.store);
+  // The session exists (id, bus) but records nothing until the name is known to be free.
+  const s = RunSession.create({ store: flags.store, signals: true });
   let control: ControlServer | undefined;
-  const controller = new RolloutController(spec, {
-    runId,
-    bus,
+  const controller: RolloutController = new RolloutController(spec, {
+    runId: s.runId,
+    bus: s.bus,
     onWindow: (version, w) => {
-      if (w.count > 0 || version === "stable") store.appendWindow(runId, `router:${version}`, toStored(w));
+      if (w.count > 0 || version === "stable") s.window(`router:${version}`, toStored(w));
     },
     onChange: () => control?.write(),
     onListening: (address) => {
@@ -145,59 +142,83 @@ export async function rolloutSession(
   try {
     await control.start();
   } catch (err) {
-    // Nothing was recorded yet (the registry writes its run entry only when the rollout runs).
-    store.close();
+    // Nothing was recorded yet: no store row, no runner entry.
     failUsage(`${spec.file}: ${(err as Error).message}`);
   }
-  store.beginRun({
-    id: runId,
-    kind: "rollout",
-    title: `rollout ${spec.name}`,
-    source: spec.file,
-    startedAt: new Date().toISOString(),
-  });
-  bus.on((e) => store.appendEvent(e));
-  const onInt = () => controller.abort("interrupted (Ctrl-C)");
-  const onHalt = () => controller.abort("halted (withstand halt)");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onInt);
-  process.on("SIGUSR1", onHalt);
-  const c = mode === "tty" ? pc : pc.createColors(false);
-  if (mode !== "json" && mode !== "quiet")
-    process.stdout.write(
-      `${c.bold("withstand")} rollout ${c.dim(runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
-    );
-  const ticker = setInterval(() => {
-    control?.write();
-    view.traffic(controller.status());
-  }, 5000);
-  ticker.unref();
-  let result: RolloutResult;
+  await s.begin({ kind: "rollout", title: `rollout ${spec.name}`, source: spec.file });
   try {
-    result = await controller.run();
-  } finally {
-    clearInterval(ticker);
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onInt);
-    process.off("SIGUSR1", onHalt);
-    await control.close();
-  }
-  store.finishRun(runId, {
-    status: STORED_STATUS[result.decision],
-    deviated: result.decision !== "promoted",
-    outcome: result.decision,
-    exitCode: result.exitCode,
-    endedAt: new Date().toISOString(),
-    durationMs: result.durationMs,
-    result: {
-      name: spec.name,
-      decision: result.decision,
+    s.defer(() => control?.close());
+    s.bus.on(view.onEvent);
+    // Ctrl-C, SIGTERM and `withstand halt` abort the rollout: the weight drops to 0 at once.
+    s.signal.addEventListener(
+      "abort",
+      () =>
+        controller.abort(s.signal.reason === "halted" ? "halted (withstand halt)" : "interrupted (Ctrl-C)"),
+      { once: true },
+    );
+    const c = mode === "tty" ? pc : pc.createColors(false);
+    if (mode !== "json" && mode !== "quiet")
+      process.stdout.write(
+        `${c.bold("withstand")} rollout ${c.dim(s.runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
+      );
+    const startedAt = new Date().toISOString();
+    s.emit({
+      type: "run-started",
+      runId: s.runId,
+      ts: startedAt,
+      title: `rollout ${spec.name}`,
+      source: spec.file,
+    });
+    const ticker = setInterval(() => {
+      control?.write();
+      view.traffic(controller.status());
+    }, 5000);
+    ticker.unref();
+    s.defer(() => clearInterval(ticker));
+    const result = await controller.run();
+    const status = STORED_STATUS[result.decision];
+    const endedAt = new Date().toISOString();
+    s.emit({
+      type: "run-finished",
+      runId: s.runId,
+      ts: endedAt,
+      status,
+      deviated: result.decision !== "promoted",
+      outcome: result.decision,
       reason: result.reason,
-      status: result.status,
-      analyses: result.analyses,
-    },
-  });
-  store.close();
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+    });
+    await s.finish({
+      status,
+      deviated: result.decision !== "promoted",
+      outcome: result.decision,
+      exitCode: result.exitCode,
+      endedAt,
+      durationMs: result.durationMs,
+      result: {
+        name: spec.name,
+        decision: result.decision,
+        reason: result.reason,
+        status: result.status,
+        analyses: result.analyses,
+      },
+    });
+    printDecision(result, spec, mode, view);
+    return { ...result, runId: s.runId };
+  } finally {
+    await s.close();
+  }
+}
+
+/** The decision line (and the stderr reason of a rollout that could not start). */
+function printDecision(
+  result: RolloutResult,
+  spec: RolloutSpec,
+  mode: ReturnType<typeof outputMode>,
+  view: ReturnType<typeof renderer>,
+): void {
+  const c = mode === "tty" ? pc : pc.createColors(false);
   if (result.decision === "not-started") process.stderr.write(`withstand: ${spec.file}: ${result.reason}\n`);
   if (mode === "quiet") process.stdout.write(`${result.decision}\n`);
   else if (mode !== "json") {
@@ -207,7 +228,6 @@ export async function rolloutSession(
     const label = colour(c.bold(result.decision.replace("-", " ").toUpperCase()));
     process.stdout.write(`${label} ${spec.name} in ${formatDuration(result.durationMs)}: ${result.reason}\n`);
   }
-  return { ...result, runId };
 }
 
 async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> {

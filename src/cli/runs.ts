@@ -9,12 +9,12 @@ import { failUsage } from "./fail.js";
 
 const STATUSES = ["running", "completed", "failed", "aborted", "interrupted"];
 
-export function runsListCommand(flags: {
+export async function runsListCommand(flags: {
   json?: boolean;
   store?: string;
   status?: string;
   limit?: string;
-}): number {
+}): Promise<number> {
   if (flags.status && !STATUSES.includes(flags.status))
     failUsage(`--status ${flags.status}: expected one of ${STATUSES.join(", ")}`);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
@@ -22,7 +22,7 @@ export function runsListCommand(flags: {
     failUsage(`--limit ${flags.limit}: expected a positive integer`);
   const store = openStore(flags.store);
   try {
-    const runs = store.listRuns({ status: flags.status as StoredStatus | undefined, limit });
+    const runs = await store.listRuns({ status: flags.status as StoredStatus | undefined, limit });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ runs })}\n`);
       return EXIT.ok;
@@ -51,14 +51,17 @@ export function runsListCommand(flags: {
     }
     return EXIT.ok;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-export function runsShowCommand(id: string, flags: { json?: boolean; store?: string }): number {
+export async function runsShowCommand(
+  id: string,
+  flags: { json?: boolean; store?: string },
+): Promise<number> {
   const store = openStore(flags.store);
   try {
-    const run = store.getRun(id);
+    const run = await store.getRun(id);
     if (!run) failUsage(`runs show ${id}: no run with that id or unique prefix (see \`withstand runs\`)`);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(run)}\n`);
@@ -106,6 +109,6 @@ export function runsShowCommand(id: string, flags: { json?: boolean; store?: str
     process.stdout.write(`${lines.join("\n")}\n`);
     return EXIT.ok;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -25,7 +25,7 @@ export async function serveCommand(flags: {
   try {
     running = await startServer({ host, port, token: flags.token, sloFiles: flags.slo ?? [], store });
   } catch (err) {
-    store.close();
+    await store.close();
     const code = (err as NodeJS.ErrnoException).code;
     failUsage(
       code === "EADDRINUSE"
@@ -41,6 +41,6 @@ export async function serveCommand(flags: {
     process.once("SIGTERM", stop);
   });
   await running.close();
-  store.close();
+  await store.close();
   return EXIT.ok;
 }

@@ -65,7 +65,7 @@ export async function sloStatusCommand(
     if (err instanceof SourceError) failUsage(err.message);
     throw err;
   } finally {
-    store.close();
+    await store.close();
   }
   const firing = out.some((s) => s.alerts.some((a) => a.firing));
   if (flags.json) process.stdout.write(`${JSON.stringify({ at: new Date(at).toISOString(), slos: out })}\n`);

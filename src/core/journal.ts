@@ -38,7 +38,10 @@ export type Outcome =
   | "halted"
   | "deadline"
   | "passed"
-  | "thresholds-failed";
+  | "thresholds-failed"
+  | "promoted"
+  | "rolled-back"
+  | "not-started";
 
 export interface Journal {
   "chaoslib-version": string;

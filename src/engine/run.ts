@@ -25,8 +25,9 @@ import { ConfigError, resolveConfiguration } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
 import type { ProxyDriver } from "./proxy-driver.js";
 
-/** Why a run was stopped from outside; used as the AbortSignal's reason. */
-export type StopReason = "interrupted" | "halted" | "deadline";
+import type { StopReason } from "./session.js";
+
+export type { StopReason };
 
 export interface RunOptions {
   runId: string;

@@ -10,7 +10,7 @@ import { activeRollouts } from "../rollout/control.js";
 import { haltAll } from "../safety/halt.js";
 import { allowedHost, type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
 import { listFaults, liveRuns, stateDir } from "../safety/state.js";
-import type { RunFilter, Store, StoredStatus, StoreTail } from "../store/store.js";
+import type { RunFilter, Store, StoredStatus } from "../store/store.js";
 import { sloViews } from "./slo-view.js";
 
 export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -52,13 +52,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function health(store: Store) {
+export async function health(store: Store) {
   const root = stateDir();
   return {
     activeFaults: listFaults(root).map(({ fault, leaseAgeMs }) => ({ ...fault, leaseAgeMs })),
     activeRunners: liveRuns(root),
     rollouts: activeRollouts(),
-    running: store.listRuns({ status: "running", limit: 50 }),
+    running: await store.listRuns({ status: "running", limit: 50 }),
   };
 }
 
@@ -73,15 +73,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const webDir = opts.webDir ?? WEB_DIR;
   const guard: Guard = { token, loopback, hosts: new Set(), tokenForMutations: true };
   const clients = new Set<ServerResponse>();
-  let cursor: StoreTail["cursor"] | undefined = opts.store.tail().cursor;
+  let cursor: string | undefined = (await opts.store.tail()).cursor;
   let lastHealth = "";
 
-  const poll = () => {
+  const pollOnce = async () => {
     if (clients.size === 0) {
-      cursor = opts.store.tail().cursor;
+      cursor = (await opts.store.tail()).cursor;
       return;
     }
-    const t = opts.store.tail(cursor);
+    const t = await opts.store.tail(cursor);
     cursor = t.cursor;
     const frames: string[] = [];
     for (const e of t.events) frames.push(`event: run-event\ndata: ${JSON.stringify(e)}\n\n`);
@@ -89,12 +89,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const { runId, series } = w;
       frames.push(`event: window\ndata: ${JSON.stringify({ runId, series, point: pointOf(w) })}\n\n`);
     }
-    const h = JSON.stringify(health(opts.store));
+    const h = JSON.stringify(await health(opts.store));
     if (h !== lastHealth) {
       lastHealth = h;
       frames.push(`event: health\ndata: ${h}\n\n`);
     }
     if (frames.length > 0) for (const c of clients) c.write(frames.join(""));
+  };
+  // One poll at a time: a slow store never stacks reads up behind each other.
+  let polling = false;
+  const poll = () => {
+    if (polling) return;
+    polling = true;
+    pollOnce()
+      .catch(() => undefined)
+      .finally(() => {
+        polling = false;
+      });
   };
   const poller = setInterval(poll, POLL_MS);
   const heartbeat = setInterval(() => {
@@ -124,11 +135,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         limit: Math.min(500, Number(q.get("limit") ?? 50) || 50),
         offset: Number(q.get("offset") ?? 0) || 0,
       };
-      return send(res, 200, { total: opts.store.countRuns(filter), runs: opts.store.listRuns(filter) });
+      const [total, runs] = await Promise.all([opts.store.countRuns(filter), opts.store.listRuns(filter)]);
+      return send(res, 200, { total, runs });
     }
     const report = /^\/api\/runs\/([^/]+)\/report$/.exec(path);
     if (req.method === "GET" && report) {
-      const run = opts.store.getRun(decodeURIComponent(report[1] ?? ""));
+      const run = await opts.store.getRun(decodeURIComponent(report[1] ?? ""));
       if (!run) return send(res, 404, { error: "no such run" });
       const format = (q.get("format") ?? "html") as ReportFormat;
       if (!REPORT_FORMATS.includes(format))
@@ -152,7 +164,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const one = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (req.method === "GET" && one) {
-      const run = opts.store.getRun(decodeURIComponent(one[1] ?? ""));
+      const run = await opts.store.getRun(decodeURIComponent(one[1] ?? ""));
       if (!run) return send(res, 404, { error: "no such run" });
       const { windows, ...rest } = run;
       return send(res, 200, {
@@ -162,15 +174,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       });
     }
     if (req.method === "GET" && path === "/api/load")
-      return send(res, 200, { runs: opts.store.listRuns({ kind: "load", limit: 200 }) });
+      return send(res, 200, { runs: await opts.store.listRuns({ kind: "load", limit: 200 }) });
     if (req.method === "GET" && path === "/api/rollouts")
       return send(res, 200, {
         active: activeRollouts(),
-        runs: opts.store.listRuns({ kind: "rollout", limit: 200 }),
+        runs: await opts.store.listRuns({ kind: "rollout", limit: 200 }),
       });
     if (req.method === "GET" && path === "/api/slo")
       return send(res, 200, await sloViews(opts.sloFiles, opts.store));
-    if (req.method === "GET" && path === "/api/health") return send(res, 200, health(opts.store));
+    if (req.method === "GET" && path === "/api/health") return send(res, 200, await health(opts.store));
     if (req.method === "POST" && path === "/api/halt") {
       const r = await haltAll();
       return send(res, 200, {
@@ -190,7 +202,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         "cache-control": "no-store",
         connection: "keep-alive",
       });
-      res.write(`retry: 1000\nevent: health\ndata: ${JSON.stringify(health(opts.store))}\n\n`);
+      res.write(`retry: 1000\nevent: health\ndata: ${JSON.stringify(await health(opts.store))}\n\n`);
       clients.add(res);
       req.on("close", () => clients.delete(res));
       return;

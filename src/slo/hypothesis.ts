@@ -44,7 +44,7 @@ export async function judgeSlo(
   const s = slo.indicator.ratio?.total ?? slo.indicator.threshold;
   let source: SliSource;
   if (s?.type === "withstand") {
-    source = new WindowsSource(s.query, (series, from, to) => {
+    source = new WindowsSource(s.query, async (series, from, to) => {
       const all =
         series === "*" ? [...loads.values()].flatMap((l) => l.windows) : (loads.get(series)?.windows ?? []);
       return all.filter((w) => w.end > from && w.start < to);

@@ -8,13 +8,13 @@ import { errorRatioExpr, windowQuery } from "./rules.js";
 
 export class SourceError extends Error {}
 
-export type WindowReader = (series: string, fromMs: number, toMs: number) => Window[];
+export type WindowReader = (series: string, fromMs: number, toMs: number) => Promise<Window[]>;
 
 /** Reads windows from a store, decoding their histograms. */
 export function storeReader(
-  read: (series: string, fromMs: number, toMs: number) => StoredWindow[],
+  read: (series: string, fromMs: number, toMs: number) => Promise<StoredWindow[]>,
 ): WindowReader {
-  return (series, fromMs, toMs) => read(series, fromMs, toMs).map(fromStored);
+  return async (series, fromMs, toMs) => (await read(series, fromMs, toMs)).map(fromStored);
 }
 
 /** SLIs over withstand's own windows (load runs, load activities; later the router), read from the store. */
@@ -24,14 +24,14 @@ export class WindowsSource implements SliSource {
     private readonly windows: WindowReader,
   ) {}
 
-  private read(fromMs: number, toMs: number): Window[] {
+  private read(fromMs: number, toMs: number): Promise<Window[]> {
     return this.windows(this.series, fromMs, toMs);
   }
 
   async counts(objective: Objective, fromMs: number, toMs: number): Promise<Counts> {
     let good = 0;
     let total = 0;
-    for (const w of this.read(fromMs, toMs)) {
+    for (const w of await this.read(fromMs, toMs)) {
       good += goodInWindow(w, objective);
       total += w.count;
     }
@@ -40,7 +40,7 @@ export class WindowsSource implements SliSource {
 
   async slices(objective: Objective, fromMs: number, toMs: number, sliceMs: number): Promise<Slice[]> {
     const slices = new Map<number, Slice>();
-    for (const w of this.read(fromMs, toMs)) {
+    for (const w of await this.read(fromMs, toMs)) {
       const k = Math.floor((w.start - fromMs) / sliceMs);
       const s = slices.get(k) ?? { good: 0, total: 0 };
       s.good += goodInWindow(w, objective);

@@ -15,6 +15,16 @@ export function storePath(flag?: string): string {
   return resolve(flag ?? process.env.WITHSTAND_STORE ?? DEFAULT_STORE);
 }
 
+/** The tail cursor is opaque to callers; here it is the last event and window row ids, "sqlite:E:W". */
+function encodeCursor(c: { events: number; windows: number }): string {
+  return `sqlite:${c.events}:${c.windows}`;
+}
+
+function decodeCursor(cursor: string | undefined): { events: number; windows: number } | undefined {
+  const m = cursor === undefined ? null : /^sqlite:(\d+):(\d+)$/.exec(cursor);
+  return m ? { events: Number(m[1]), windows: Number(m[2]) } : undefined;
+}
+
 interface RunRow {
   id: string;
   kind: string;
@@ -116,7 +126,13 @@ export class SqliteStore implements Store {
     }
   }
 
-  beginRun(run: { id: string; kind: string; title: string; source: string; startedAt: string }): void {
+  async beginRun(run: {
+    id: string;
+    kind: string;
+    title: string;
+    source: string;
+    startedAt: string;
+  }): Promise<void> {
     this.db
       .prepare(
         "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
@@ -134,7 +150,7 @@ export class SqliteStore implements Store {
     this.seq.set(run.id, 0);
   }
 
-  appendEvent(event: RunEvent): void {
+  async appendEvent(event: RunEvent): Promise<void> {
     const seq = (this.seq.get(event.runId) ?? 0) + 1;
     this.seq.set(event.runId, seq);
     this.stmt("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)").run(
@@ -146,7 +162,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  appendWindow(runId: string, series: string, window: StoredWindow): void {
+  async appendWindow(runId: string, series: string, window: StoredWindow): Promise<void> {
     this.stmt("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)").run(
       runId,
       series,
@@ -156,7 +172,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  finishRun(runId: string, end: RunEnd): void {
+  async finishRun(runId: string, end: RunEnd): Promise<void> {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -194,7 +210,7 @@ export class SqliteStore implements Store {
     return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
   }
 
-  listRuns(filter: RunFilter = {}): RunSummary[] {
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     this.markInterrupted();
     const { sql, args } = this.where(filter);
     return (
@@ -204,30 +220,31 @@ export class SqliteStore implements Store {
     ).map(summary);
   }
 
-  countRuns(filter: RunFilter = {}): number {
+  async countRuns(filter: RunFilter = {}): Promise<number> {
     this.markInterrupted();
     const { sql, args } = this.where(filter);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${sql}`).get(...args) as { n: number }).n;
   }
 
-  tail(cursor?: StoreTail["cursor"], limit = 2000): StoreTail {
-    if (!cursor) {
+  async tail(cursor?: string, limit = 2000): Promise<StoreTail> {
+    const at = decodeCursor(cursor);
+    if (!at) {
       const e = this.stmt("SELECT COALESCE(MAX(rowid), 0) AS n FROM events").get() as { n: number };
       const w = this.stmt("SELECT COALESCE(MAX(rowid), 0) AS n FROM windows").get() as { n: number };
-      return { cursor: { events: e.n, windows: w.n }, events: [], windows: [] };
+      return { cursor: encodeCursor({ events: e.n, windows: w.n }), events: [], windows: [] };
     }
     const events = this.stmt("SELECT rowid, data FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?").all(
-      cursor.events,
+      at.events,
       limit,
     ) as { rowid: number; data: string }[];
     const windows = this.stmt(
       "SELECT rowid, run_id, series, data FROM windows WHERE rowid > ? ORDER BY rowid LIMIT ?",
-    ).all(cursor.windows, limit) as { rowid: number; run_id: string; series: string; data: string }[];
+    ).all(at.windows, limit) as { rowid: number; run_id: string; series: string; data: string }[];
     return {
-      cursor: {
-        events: events.at(-1)?.rowid ?? cursor.events,
-        windows: windows.at(-1)?.rowid ?? cursor.windows,
-      },
+      cursor: encodeCursor({
+        events: events.at(-1)?.rowid ?? at.events,
+        windows: windows.at(-1)?.rowid ?? at.windows,
+      }),
       events: events.map((e) => JSON.parse(e.data) as RunEvent),
       windows: windows.map((w) => ({
         ...(JSON.parse(w.data) as StoredWindow),
@@ -237,7 +254,7 @@ export class SqliteStore implements Store {
     };
   }
 
-  getRun(idOrPrefix: string): RunDetail | undefined {
+  async getRun(idOrPrefix: string): Promise<RunDetail | undefined> {
     this.markInterrupted();
     const rows = this.db
       .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started_at DESC LIMIT 2")
@@ -263,7 +280,7 @@ export class SqliteStore implements Store {
     };
   }
 
-  windowsBetween(series: string, fromMs: number, toMs: number): StoredWindow[] {
+  async windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]> {
     const rows = (
       series === "*"
         ? this.stmt("SELECT data FROM windows WHERE start_ms >= ? AND start_ms < ? ORDER BY start_ms").all(
@@ -277,7 +294,7 @@ export class SqliteStore implements Store {
     return rows.map((r) => JSON.parse(r.data) as StoredWindow);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

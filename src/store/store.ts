@@ -49,26 +49,40 @@ export interface RunFilter {
   search?: string | undefined;
 }
 
-/** What was written after a cursor: how `serve` follows runs written by other processes. */
+/**
+ * What was written after a cursor: how `serve` follows runs written by other processes. The cursor
+ * is opaque: only the store that made it can read it (SQLite row ids today, something else elsewhere).
+ */
 export interface StoreTail {
-  cursor: { events: number; windows: number };
+  cursor: string;
   events: RunEvent[];
   windows: (StoredWindow & { series: string; runId: string })[];
 }
 
-/** The run store the engine writes and every view reads; SQLite by default, PostgreSQL later. */
+/**
+ * The run store the engine writes and every view reads; SQLite by default (store/sqlite.ts), others
+ * through openStore(). Asynchronous, so an adapter over the network fits the same interface; every
+ * adapter passes test/contract/store.test.ts.
+ */
 export interface Store {
-  beginRun(run: { id: string; kind: string; title: string; source: string; startedAt: string }): void;
-  appendEvent(event: RunEvent): void;
-  appendWindow(runId: string, series: string, window: StoredWindow): void;
+  beginRun(run: {
+    id: string;
+    kind: string;
+    title: string;
+    source: string;
+    startedAt: string;
+  }): Promise<void>;
+  appendEvent(event: RunEvent): Promise<void>;
+  appendWindow(runId: string, series: string, window: StoredWindow): Promise<void>;
   /** Writes the result (journal) and the final status in one transaction. */
-  finishRun(runId: string, end: RunEnd): void;
-  listRuns(filter?: RunFilter): RunSummary[];
-  countRuns(filter?: RunFilter): number;
+  finishRun(runId: string, end: RunEnd): Promise<void>;
+  /** Runs newest first; a run whose runner is gone reads as `interrupted`. */
+  listRuns(filter?: RunFilter): Promise<RunSummary[]>;
+  countRuns(filter?: RunFilter): Promise<number>;
   /** Events and windows written after `cursor` (by any process); `undefined` starts at the end. */
-  tail(cursor?: StoreTail["cursor"], limit?: number): StoreTail;
-  getRun(idOrPrefix: string): RunDetail | undefined;
+  tail(cursor?: string, limit?: number): Promise<StoreTail>;
+  getRun(idOrPrefix: string): Promise<RunDetail | undefined>;
   /** Windows of every run that fall within [fromMs, toMs); `series` "*" means all series. */
-  windowsBetween(series: string, fromMs: number, toMs: number): StoredWindow[];
-  close(): void;
+  windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]>;
+  close(): Promise<void>;
 }

@@ -50,11 +50,11 @@ const bus = new EventBus();
 const seen: RunEvent["type"][] = [];
 bus.on((e) => seen.push(e.type));
 const runId = "lib-run-1";
-store.beginRun({ id: runId, kind: "experiment", title: spec.title, source: spec.file, startedAt: new Date().toISOString() });
+await store.beginRun({ id: runId, kind: "experiment", title: spec.title, source: spec.file, startedAt: new Date().toISOString() });
 const { journal, exitCode } = await runExperiment(spec, { runId, bus, signal: new AbortController().signal });
-store.finishRun(runId, { status: journal.status, deviated: journal.deviated, outcome: journal.withstand.outcome, exitCode, endedAt: journal.end, durationMs: journal.duration * 1000, result: journal });
-console.log(JSON.stringify({ exitCode, seen, stored: store.listRuns().map((r) => r.title), fns: [typeof runLoad, typeof runRollout] }));
-store.close();
+await store.finishRun(runId, { status: journal.status, deviated: journal.deviated, outcome: journal.withstand.outcome, exitCode, endedAt: journal.end, durationMs: journal.duration * 1000, result: journal });
+console.log(JSON.stringify({ exitCode, seen, stored: (await store.listRuns()).map((r) => r.title), fns: [typeof runLoad, typeof runRollout] }));
+await store.close();
 `,
     );
     writeFileSync(

@@ -17,9 +17,13 @@ export function stateOf(pid: number): string | undefined {
 }
 
 /** Polls a condition until it holds or the timeout passes; for state we cannot subscribe to (/proc). */
-export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<number> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const start = Date.now();
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -178,22 +178,22 @@ describe("a killed runner is seen as gone by every reader", () => {
       const runner = startCli(["run", file, "--json"], { env });
       const done = finished(runner);
       await waitForOutput(runner, '"type":"activity-started"');
-      assert.equal(store.listRuns()[0]?.status, "running");
+      assert.equal((await store.listRuns())[0]?.status, "running");
       runner.kill("SIGKILL");
       await done;
       // The reader was open all along (as `serve` is): it re-checks the runner, it does not trust the row.
       await until(
-        () => store.listRuns()[0]?.status === "interrupted",
+        async () => (await store.listRuns())[0]?.status === "interrupted",
         3000,
         "the run to show as interrupted",
       );
-      assert.equal(store.getRun(store.listRuns()[0]?.id ?? "")?.status, "interrupted");
+      assert.equal((await store.getRun((await store.listRuns())[0]?.id ?? ""))?.status, "interrupted");
       // The runner died before any fault, so no watchdog ran; halt still signals no one and cleans up.
       const halt = await runCli(["halt", "--json"], { env });
       assert.deepEqual(JSON.parse(halt.stdout).runs, []);
       assert.deepEqual(readdirSync(join(dir, "state", "runs")), []);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

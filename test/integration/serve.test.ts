@@ -33,16 +33,28 @@ function http(
 }
 
 /** Runs with real windows and events, written through the store the runner uses. */
-function seed(): void {
+async function seed(): Promise<void> {
   const store = new SqliteStore(env.WITHSTAND_STORE ?? "");
   const t0 = Date.parse("2026-11-20T10:00:00Z");
   for (let i = 0; i < 7; i++) {
     const id = `20261120-10000${i}-seed0${i}`;
     const kind = i % 3 === 0 ? "load" : "experiment";
     const startedAt = new Date(t0 + i * 60_000).toISOString();
-    store.beginRun({ id, kind, title: `${kind} number ${i}`, source: `/tmp/${kind}-${i}.yaml`, startedAt });
-    store.appendEvent({ type: "run-started", runId: id, ts: startedAt, title: `${kind} ${i}`, source: "x" });
-    store.appendEvent({
+    await store.beginRun({
+      id,
+      kind,
+      title: `${kind} number ${i}`,
+      source: `/tmp/${kind}-${i}.yaml`,
+      startedAt,
+    });
+    await store.appendEvent({
+      type: "run-started",
+      runId: id,
+      ts: startedAt,
+      title: `${kind} ${i}`,
+      source: "x",
+    });
+    await store.appendEvent({
       type: "fault-injected",
       runId: id,
       ts: new Date(t0 + i * 60_000 + 2000).toISOString(),
@@ -51,7 +63,7 @@ function seed(): void {
       activity: "freeze",
       targets: ["123 worker"],
     });
-    store.appendEvent({
+    await store.appendEvent({
       type: "fault-reverted",
       runId: id,
       ts: new Date(t0 + i * 60_000 + 4000).toISOString(),
@@ -69,9 +81,9 @@ function seed(): void {
           errorClass: n < 2 && s === 3 ? "5xx" : undefined,
         });
       w.end = w.start + 1000;
-      store.appendWindow(id, "traffic", toStored(w));
+      await store.appendWindow(id, "traffic", toStored(w));
     }
-    store.finishRun(id, {
+    await store.finishRun(id, {
       status: i === 4 ? "failed" : "completed",
       deviated: i === 4,
       outcome: i === 4 ? "deviated" : kind === "load" ? "passed" : "held",
@@ -84,11 +96,11 @@ function seed(): void {
           : null,
     });
   }
-  store.close();
+  await store.close();
 }
 
 before(async () => {
-  seed();
+  await seed();
   serve = await startServe(env);
 });
 after(async () => serve?.stop());

@@ -1,0 +1,149 @@
+import { randomBytes } from "node:crypto";
+import { EventBus, type RunEvent } from "../core/events.js";
+import type { StoredWindow } from "../core/window.js";
+import { openStore } from "../store/open.js";
+import { RunRecorder } from "../store/recorder.js";
+import type { RunEnd, Store } from "../store/store.js";
+
+/** Why a run was stopped from outside; the reason of the session's AbortSignal. */
+export type StopReason = "interrupted" | "halted" | "deadline";
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${t}-${randomBytes(3).toString("hex")}`;
+}
+
+export interface OpenRunOptions {
+  /** A store path or URL, an open Store, or `false` for no record at all (a dry run). */
+  store?: string | Store | false | undefined;
+  /** Stop on SIGINT/SIGTERM (interrupted; a second one also aborts `hardSignal`) and SIGUSR1 (`withstand halt`). */
+  signals?: boolean;
+  deadlineMs?: number | undefined;
+}
+
+/**
+ * One run's lifecycle, the same for every run kind (experiment, load, rollout; checks next): it owns
+ * the run id, the event bus, the store record, the process's signals, the deadline, and a list of
+ * teardowns that run in reverse order on close, whatever happened (Playwright's TaskRunner). Every
+ * kind emits `run-started` through `start` and `run-finished` through `finish`; windows are recorded
+ * with `window`, so the store, the renderers and a server all see the same things.
+ */
+export class RunSession {
+  readonly bus = new EventBus();
+  readonly runId = newRunId();
+  private readonly stop = new AbortController();
+  private readonly hard = new AbortController();
+  private readonly teardowns: (() => Promise<void> | void)[] = [];
+  private recorder: RunRecorder | undefined;
+  private closed = false;
+
+  private constructor(private readonly opts: OpenRunOptions) {}
+
+  /** A session with its id and bus but nothing opened yet: `begin` records it and takes the signals. */
+  static create(opts: OpenRunOptions = {}): RunSession {
+    return new RunSession(opts);
+  }
+
+  /** Creates and begins a session. The caller must `close()` it. */
+  static async open(
+    run: { kind: string; title: string; source: string },
+    opts: OpenRunOptions = {},
+  ): Promise<RunSession> {
+    const session = new RunSession(opts);
+    await session.begin(run);
+    return session;
+  }
+
+  /** Opens the store (if any), records the run as running, and takes the signals and the deadline. */
+  async begin(run: { kind: string; title: string; source: string }): Promise<void> {
+    const opts = this.opts;
+    const owned = typeof opts.store === "string" || opts.store === undefined;
+    const store =
+      opts.store === false
+        ? undefined
+        : owned
+          ? openStore(opts.store as string | undefined)
+          : (opts.store as Store);
+    if (store) {
+      if (owned) this.defer(() => store.close());
+      this.recorder = new RunRecorder(store, this.runId);
+      this.bus.on(this.recorder.event);
+      try {
+        await this.recorder.begin({ ...run, startedAt: new Date().toISOString() });
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    }
+    if (opts.signals) {
+      const onInt = () => this.abort("interrupted");
+      const onHalt = () => this.abort("halted");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onInt);
+      process.on("SIGUSR1", onHalt);
+      this.defer(() => {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onInt);
+        process.off("SIGUSR1", onHalt);
+      });
+    }
+    if (opts.deadlineMs !== undefined) {
+      const timer = setTimeout(() => this.abort("deadline"), opts.deadlineMs);
+      this.defer(() => clearTimeout(timer));
+    }
+  }
+
+  /** Aborted on the first stop (its reason is a StopReason). */
+  get signal(): AbortSignal {
+    return this.stop.signal;
+  }
+
+  /** Aborted on a second stop: even rollbacks and drains are cut short. */
+  get hardSignal(): AbortSignal {
+    return this.hard.signal;
+  }
+
+  abort(why: StopReason): void {
+    if (this.stop.signal.aborted) this.hard.abort(why);
+    else this.stop.abort(why);
+  }
+
+  /** A teardown; they run in reverse order of registration on close. */
+  defer(teardown: () => Promise<void> | void): void {
+    this.teardowns.unshift(teardown);
+  }
+
+  emit(event: RunEvent): void {
+    this.bus.emit(event);
+  }
+
+  /** Records a window (encoded once by the caller, who may write it elsewhere too). */
+  window(series: string, window: StoredWindow): void {
+    this.recorder?.window(series, window);
+  }
+
+  /** Records the end: waits for every event and window to be written, then the result. */
+  async finish(end: RunEnd): Promise<void> {
+    await this.recorder?.finish(end);
+  }
+
+  /** Listener and store failures, for the CLI to report: a broken listener never breaks a run. */
+  failures(): Error[] {
+    return [...this.bus.failures, ...(this.recorder?.failures ?? [])];
+  }
+
+  /** Runs every teardown, in reverse order, each even if an earlier one failed. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    let first: unknown;
+    for (const t of this.teardowns) {
+      try {
+        await t();
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+}
