@@ -78,21 +78,30 @@ export class SqliteStore implements Store {
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // First, so that every later statement (switching to WAL included) waits for other writers.
+    this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
     this.migrate();
     this.markInterrupted();
   }
 
+  /**
+   * Applies the missing migrations. Several runners may open a new store at once: each migration
+   * runs in an IMMEDIATE transaction that re-reads the version, so exactly one process applies it.
+   */
   private migrate(): void {
-    const version = this.db.pragma("user_version", { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] ?? "");
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+    const version = () => this.db.pragma("user_version", { simple: true }) as number;
+    while (version() < MIGRATIONS.length) {
+      this.db
+        .transaction(() => {
+          const v = version();
+          if (v >= MIGRATIONS.length) return;
+          this.db.exec(MIGRATIONS[v] ?? "");
+          this.db.pragma(`user_version = ${v + 1}`);
+        })
+        .immediate();
     }
   }
 

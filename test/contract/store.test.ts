@@ -1,0 +1,236 @@
+/**
+ * The contract every Store adapter passes (store/<adapter>.ts, chosen by openStore). Each adapter in
+ * ADAPTERS runs the same suite: run records, events in order, windows whose histograms survive exactly,
+ * the opaque tail cursor across processes, interrupted runs, and concurrent writers in other processes.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { RunEvent } from "../../src/core/events.js";
+import {
+  fromStored,
+  mergeWindows,
+  newWindow,
+  recordSample,
+  summarize,
+  toStored,
+} from "../../src/core/window.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { ROOT } from "../helpers/paths.js";
+import { until } from "../helpers/processes.js";
+
+interface Adapter {
+  name: string;
+  /** A fresh, empty store location (a path or URL) that other processes can open too. */
+  location(): string;
+}
+
+const ADAPTERS: Adapter[] = [
+  { name: "sqlite", location: () => join(mkdtempSync(join(tmpdir(), "withstand-store-")), "store.db") },
+];
+
+const OPEN = join(ROOT, "dist", "src", "store", "open.js");
+/** Runs a script in another process with `openStore` and the store location in scope. */
+function inChild(location: string, body: string): ReturnType<typeof spawn> {
+  const script = `import { openStore } from ${JSON.stringify(OPEN)};\nconst store = openStore(${JSON.stringify(location)});\n${body}`;
+  return spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+const started = (runId: string, i: number): RunEvent => ({
+  type: "warning",
+  runId,
+  ts: new Date(1_700_000_000_000 + i).toISOString(),
+  message: `event ${i}`,
+});
+
+function sampleWindow(start: number, n: number) {
+  const w = newWindow(start, { series: "s" });
+  for (let i = 1; i <= n; i++)
+    recordSample(w, {
+      latencyMicros: i * 137,
+      serviceMicros: i * 100,
+      status: i % 10 === 0 ? 500 : 200,
+      ...(i % 10 === 0 ? { errorClass: "5xx" } : {}),
+    });
+  w.end = start + 1000;
+  return w;
+}
+
+async function begin(store: Store, id: string, kind = "experiment", startedAt = new Date().toISOString()) {
+  await store.beginRun({ id, kind, title: `title ${id}`, source: `/src/${id}.yaml`, startedAt });
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`store contract: ${adapter.name}`, () => {
+    it("records a run from begin to finish, and finds it by id or unique prefix", async () => {
+      const store = openStore(adapter.location());
+      try {
+        await begin(store, "20260101-000000-aaaaaa", "load", "2026-01-01T00:00:00.000Z");
+        await begin(store, "20260101-000001-bbbbbb", "rollout", "2026-01-01T00:00:01.000Z");
+        const running = await store.listRuns();
+        assert.deepEqual(
+          running.map((r) => [r.id, r.status]),
+          [
+            ["20260101-000001-bbbbbb", "running"],
+            ["20260101-000000-aaaaaa", "running"],
+          ],
+        );
+        await store.finishRun("20260101-000000-aaaaaa", {
+          status: "failed",
+          deviated: false,
+          outcome: "thresholds-failed",
+          exitCode: 1,
+          endedAt: "2026-01-01T00:00:05.000Z",
+          durationMs: 5000,
+          result: { metrics: { http_reqs: { count: 3 } } },
+        });
+        const run = await store.getRun("20260101-000000");
+        assert.equal(run?.id, "20260101-000000-aaaaaa");
+        assert.equal(run?.status, "failed");
+        assert.equal(run?.outcome, "thresholds-failed");
+        assert.equal(run?.exitCode, 1);
+        assert.equal(run?.durationMs, 5000);
+        assert.deepEqual(run?.result, { metrics: { http_reqs: { count: 3 } } });
+        assert.equal(await store.getRun("20260101-00000"), undefined, "an ambiguous prefix finds nothing");
+        assert.equal(await store.countRuns({ kind: "load" }), 1);
+        assert.equal(await store.countRuns({ status: "running" }), 1);
+        assert.deepEqual(
+          (await store.listRuns({ search: "bbbbbb" })).map((r) => r.kind),
+          ["rollout"],
+        );
+        assert.deepEqual(
+          (await store.listRuns({ limit: 1, offset: 1 })).map((r) => r.kind),
+          ["load"],
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("keeps a run's events in order and its windows' histograms exactly", async () => {
+      const store = openStore(adapter.location());
+      try {
+        await begin(store, "r1");
+        for (let i = 0; i < 50; i++) await store.appendEvent(started("r1", i));
+        const written = [sampleWindow(1000, 300), sampleWindow(2000, 700)].map(toStored);
+        for (const w of written) await store.appendWindow("r1", "load", w);
+        const run = await store.getRun("r1");
+        assert.deepEqual(
+          run?.events.map((e) => (e.type === "warning" ? e.message : "")),
+          Array.from({ length: 50 }, (_, i) => `event ${i}`),
+        );
+        // The adapter keeps the encoded histograms byte for byte, so merges read back are exact.
+        const back = run?.windows ?? [];
+        assert.deepEqual(
+          back.map((w) => [w.latency, w.service, w.count, w.errors]),
+          written.map((w) => [w.latency, w.service, w.count, w.errors]),
+        );
+        const merged = (ws: typeof written) => {
+          const { percentileMs: _f, ...numbers } = summarize(mergeWindows(ws.map(fromStored)));
+          return numbers;
+        };
+        assert.deepEqual(merged(back), merged(written));
+        const between = await store.windowsBetween("load", 1500, 2500);
+        assert.deepEqual(
+          between.map((w) => w.start),
+          [2000],
+        );
+        assert.equal((await store.windowsBetween("*", 0, 10_000)).length, 2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("tails what any process writes after an opaque cursor", async () => {
+      const location = adapter.location();
+      const store = openStore(location);
+      try {
+        const start = await store.tail();
+        assert.equal(typeof start.cursor, "string");
+        assert.deepEqual([start.events, start.windows], [[], []]);
+        const child = inChild(
+          location,
+          `await store.beginRun({ id: "other", kind: "load", title: "t", source: "s", startedAt: new Date().toISOString() });
+for (let i = 0; i < 5; i++) await store.appendEvent({ type: "warning", runId: "other", ts: new Date().toISOString(), message: "m" + i });
+await store.close();`,
+        );
+        await new Promise((r) => child.on("close", r));
+        const t = await store.tail(start.cursor);
+        assert.deepEqual(
+          t.events.map((e) => (e.type === "warning" ? e.message : "")),
+          ["m0", "m1", "m2", "m3", "m4"],
+        );
+        const again = await store.tail(t.cursor);
+        assert.deepEqual(again.events, [], "a cursor moves past what it returned");
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("shows a run whose runner was SIGKILLed as interrupted, to a reader that was already open", async () => {
+      const location = adapter.location();
+      const store = openStore(location);
+      try {
+        const child = inChild(
+          location,
+          `await store.beginRun({ id: "doomed", kind: "experiment", title: "t", source: "s", startedAt: new Date().toISOString() });
+console.log("begun");
+setInterval(() => {}, 1000);`,
+        );
+        await new Promise((r) => child.stdout?.once("data", r));
+        assert.equal((await store.getRun("doomed"))?.status, "running");
+        child.kill("SIGKILL");
+        await new Promise((r) => child.on("close", r));
+        await until(
+          async () => (await store.getRun("doomed"))?.status === "interrupted",
+          5000,
+          "interrupted",
+        );
+        assert.equal((await store.listRuns({ status: "interrupted" }))[0]?.id, "doomed");
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("takes concurrent writers in separate processes without losing or reordering a row", async () => {
+      const location = adapter.location();
+      const writers = 4;
+      const events = 150;
+      const children = Array.from({ length: writers }, (_, w) =>
+        inChild(
+          location,
+          `const id = "writer-${w}";
+await store.beginRun({ id, kind: "load", title: id, source: "s", startedAt: new Date().toISOString() });
+for (let i = 0; i < ${events}; i++) {
+  await store.appendEvent({ type: "warning", runId: id, ts: new Date().toISOString(), message: String(i) });
+  if (i % 10 === 0) await store.appendWindow(id, "load", { start: i, end: i + 1, count: 0, errors: 0, errorClasses: {}, statusCodes: {}, latency: "", service: "", dropped: 0, late: 0, labels: {} });
+}
+await store.finishRun(id, { status: "completed", deviated: false, outcome: "passed", exitCode: 0, endedAt: new Date().toISOString(), durationMs: 1, result: null });
+await store.close();`,
+        ),
+      );
+      const codes = await Promise.all(children.map((c) => new Promise((r) => c.on("close", r))));
+      assert.deepEqual(codes, Array(writers).fill(0));
+      const store = openStore(location);
+      try {
+        assert.equal(await store.countRuns({ status: "completed" }), writers);
+        for (let w = 0; w < writers; w++) {
+          const run = await store.getRun(`writer-${w}`);
+          assert.deepEqual(
+            run?.events.map((e) => (e.type === "warning" ? Number(e.message) : -1)),
+            Array.from({ length: events }, (_, i) => i),
+          );
+          assert.equal(run?.windows.length, events / 10);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
