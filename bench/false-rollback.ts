@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rolloutUnderLoad } from "../src/cli/demo.js";
-import { hasErrors } from "../src/spec/diagnostic.js";
-import { loadRolloutFile } from "../src/spec/rollout.js";
+import { hasErrors } from "../src/documents/diagnostic.js";
+import { loadRolloutFile } from "../src/documents/rollout.js";
 
 const ROLLOUTS = Number(process.env.BENCH_ROLLOUTS ?? 50);
 const ORDERS = fileURLToPath(new URL("../src/demo/orders.js", import.meta.url));

@@ -7,7 +7,7 @@ import { evaluateAll } from "../load/coordinator.js";
 import { readHdrLog } from "../load/hdr-log.js";
 import { summaryJson, summaryText } from "../load/report.js";
 import { failUsage } from "./fail.js";
-import { type LoadFlags, parseThresholdFlag } from "./load.js";
+import { type LoadFlags, parseThresholdFlag } from "./load-flags.js";
 
 /**
  * `withstand load merge FILES...`: adds the HDR logs of several generators (or segments) exactly and

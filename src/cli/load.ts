@@ -2,66 +2,18 @@ import { writeFileSync } from "node:fs";
 import pc from "picocolors";
 import { parseDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import {
-  executorDurationMs,
-  type LoadPlan,
-  parseRate,
-  parseSegment,
-  type ThresholdSpec,
-} from "../core/load-plan.js";
-import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
+import { executorDurationMs, type LoadPlan, parseRate, parseSegment } from "../core/load-plan.js";
 import { summarize, toStored, type Window } from "../core/window.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../documents/load-test.js";
+import { loadLoadTestFile } from "../documents/load-test-file.js";
 import { RunSession } from "../engine/session.js";
 import { runLoad } from "../load/coordinator.js";
 import { HdrLogWriter } from "../load/hdr-log.js";
 import { summaryJson, summaryText, windowLine } from "../load/report.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadLoadTestFile } from "../spec/load-document.js";
-import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../spec/load-test.js";
 import { failUsage } from "./fail.js";
+import { type LoadFlags, parseThresholdFlag, positiveInt } from "./load-flags.js";
 import { outputMode } from "./output.js";
-
-export interface LoadFlags {
-  rate?: string;
-  duration?: string;
-  connections?: string;
-  method?: string;
-  header?: string[];
-  body?: string;
-  workers?: string;
-  segment?: string;
-  threshold?: string[];
-  summaryJson?: string;
-  out?: string[];
-  hdrLog?: string;
-  allowRemote?: boolean;
-  maxRequests?: string;
-  timeout?: string;
-  json?: boolean;
-  quiet?: boolean;
-  store?: string;
-}
-
-function positiveInt(flag: string, value: string | undefined, fallback: number, max = 1_000_000_000): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    failUsage(`${flag} ${value}: expected a whole number from 1 to ${max}`);
-  return n;
-}
-
-/** `--threshold "http_req_duration=p(99)<300"` (k6 metric, then a k6 expression). */
-export function parseThresholdFlag(text: string): ThresholdSpec {
-  const m = /^([a-z_]+)\s*[=:]\s*(.+)$/.exec(text);
-  if (!m || !METRICS.includes(m[1] as MetricName)) {
-    failUsage(
-      `--threshold ${text}: expected METRIC=EXPRESSION with METRIC one of ${METRICS.join(", ")}, e.g. "http_req_duration=p(99)<300"`,
-    );
-  }
-  const parsed = parseThreshold(m[2] ?? "");
-  if (!parsed.ok) failUsage(`--threshold ${text}: ${parsed.error}`);
-  return { metric: m[1] as MetricName, expression: m[2] ?? "", abortOnFail: false, delayAbortEvalMs: 0 };
-}
 
 function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT } from "../core/exit-codes.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

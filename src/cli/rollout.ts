@@ -4,11 +4,11 @@ import type { RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode, type RunStatus } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { toStored } from "../core/window.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadRolloutFile } from "../documents/rollout.js";
 import { RunSession } from "../engine/session.js";
 import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "../rollout/control.js";
 import { type Decision, RolloutController, type RolloutResult } from "../rollout/controller.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadRolloutFile } from "../spec/rollout.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
 

@@ -6,9 +6,9 @@ import {
   ROLLBACK_STRATEGIES,
   type RollbackStrategy,
 } from "../core/experiment.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadExperimentFile } from "../documents/experiment-file.js";
 import { parseVar, readVarFile, UsageError } from "../engine/vars.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadExperimentFile } from "../spec/load.js";
 import { failUsage } from "./fail.js";
 import { outputMode } from "./output.js";
 import { runSession } from "./run-session.js";

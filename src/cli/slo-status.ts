@@ -1,10 +1,10 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadOpenSloFile } from "../documents/openslo.js";
 import { type ObjectiveStatus, objectiveStatus } from "../slo/evaluate.js";
 import { SourceError, sourceFor, storeReader } from "../slo/sources.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadOpenSloFile } from "../spec/openslo.js";
 import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { EXIT } from "../core/exit-codes.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadOpenSloFile } from "../documents/openslo.js";
 import { generateRules, RulesError, rulesYaml } from "../slo/rules.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadOpenSloFile } from "../spec/openslo.js";
 
 /** `withstand slo rules FILE [-o OUT]`: Prometheus recording and multiwindow burn-rate alerting rules. */
 export async function sloRulesCommand(file: string, flags: { output?: string }): Promise<number> {

@@ -1,7 +1,7 @@
 import { EXIT } from "../core/exit-codes.js";
-import { type Diagnostic, formatDiagnostic } from "../spec/diagnostic.js";
-import { checkDocument } from "../spec/kinds.js";
-import { readSource, unreadable } from "../spec/source.js";
+import { type Diagnostic, formatDiagnostic } from "../documents/diagnostic.js";
+import { checkDocument } from "../documents/kinds.js";
+import { readSource, unreadable } from "../documents/source.js";
 
 interface Checked {
   file: string;

@@ -16,6 +16,43 @@ export function describeTarget(t: FaultTarget): string {
   return t.id === label || label === "" ? `${t.kind} ${t.id}` : `${t.kind} ${t.id} ${label}`;
 }
 
+/** A fault as the journal records it: what it hit, and when and how it was reverted. */
+export interface FaultRecord {
+  id: string;
+  activity: string;
+  kind: string;
+  targets: FaultTarget[];
+  injected_at: string;
+  reverted_at: string | null;
+  revert: string;
+}
+
+/**
+ * How a fault is undone without the runner that made it: a plain record on disk that the run itself,
+ * `withstand halt` and the crash watchdog execute through the same registry (safety/reverts/).
+ */
+export interface RevertAction {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** What a fault kind needs from the safety registry: register-then-apply, and a timed revert. */
+export interface FaultRegistry {
+  inject(
+    fault: { kind: string; activity: string; targets: FaultTarget[]; revert: RevertAction },
+    apply: () => void | Promise<void>,
+    hooks?: FaultHooks,
+  ): Promise<FaultRecord>;
+  revertAfter(id: string, ms: number): void;
+}
+
+export interface FaultHooks {
+  /** Undoes the fault inside this process (an in-process proxy); runs with the recorded revert. */
+  localRevert?: (() => Promise<void> | void) | undefined;
+  /** Renews whatever lease the fault holds elsewhere (a proxy API toxic), every second. */
+  renew?: (() => Promise<void>) | undefined;
+}
+
 export function processTarget(pid: number, command: string): FaultTarget {
   return { kind: "process", id: String(pid), label: command };
 }

@@ -1,5 +1,7 @@
 import type { RunStatus } from "./exit-codes.js";
-import type { FaultTarget } from "./fault.js";
+import type { FaultRecord } from "./fault.js";
+
+export type { FaultRecord };
 
 /** The Chaos Toolkit journal, plus a `withstand` section. Field names follow CTK exactly. */
 export interface ActivityRun {
@@ -16,16 +18,6 @@ export interface ActivityRun {
 export interface SteadyState {
   steady_state_met: boolean;
   probes: ActivityRun[];
-}
-
-export interface FaultRecord {
-  id: string;
-  activity: string;
-  kind: string;
-  targets: FaultTarget[];
-  injected_at: string;
-  reverted_at: string | null;
-  revert: string;
 }
 
 export type Outcome =

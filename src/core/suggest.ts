@@ -29,3 +29,10 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   const limit = Math.max(2, Math.floor(best.c.length / 3));
   return best.d <= limit ? best.c : undefined;
 }
+
+/** "unknown key (did you mean latency?)", or the list of what is known. */
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const hint = suggest(key, known);
+  if (hint) return `unknown key (did you mean ${hint}?)`;
+  return known.length > 0 ? `unknown key (expected one of ${known.join(", ")})` : "unknown key";
+}

@@ -7,13 +7,13 @@ import { substitute } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
 import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
 import { mergeWindows, summarize, type Window } from "../core/window.js";
+import { parseActivity } from "../documents/activity.js";
+import { formatPath } from "../documents/diagnostic.js";
+import { remoteTargets } from "../documents/load-test.js";
 import { faultKind } from "../faults/index.js";
 import { runLoad } from "../load/coordinator.js";
 import { ActivityFailure, runHttpProvider } from "../probes/http.js";
 import { runProcessProvider } from "../probes/process.js";
-import { parseActivity } from "../spec/activity.js";
-import { formatPath } from "../spec/diagnostic.js";
-import { remoteTargets } from "../spec/load-test.js";
 import { ConfigError } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
 

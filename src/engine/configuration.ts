@@ -1,6 +1,6 @@
 import { ConfigError } from "../core/errors.js";
 import type { ExperimentSpec } from "../core/experiment.js";
-import { isRecord } from "../spec/reporter.js";
+import { isRecord } from "../documents/reporter.js";
 
 export { ConfigError };
 

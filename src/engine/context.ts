@@ -1,7 +1,7 @@
 import type { EventBus, Phase } from "../core/events.js";
+import type { ProxyDriver } from "../core/proxy-driver.js";
 import type { Window } from "../core/window.js";
 import type { SafetyRegistry } from "../safety/registry.js";
-import type { ProxyDriver } from "./proxy-driver.js";
 
 /** Everything an activity needs while a run is in progress. */
 export interface RunContext {

@@ -9,8 +9,11 @@ import type {
   RollbackStrategy,
 } from "../core/experiment.js";
 import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal.js";
+import type { ProxyDriver } from "../core/proxy-driver.js";
 import { redact } from "../core/redact.js";
+import type { Slo } from "../core/slo-model.js";
 import { substitute } from "../core/substitute.js";
+import { VERSION } from "../core/version.js";
 import type { Window } from "../core/window.js";
 import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
 import { closeHttpAgents } from "../probes/http.js";
@@ -18,12 +21,9 @@ import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import { judgeSlo, loadHypothesisSlo } from "../slo/hypothesis.js";
-import type { Slo } from "../slo/model.js";
-import { VERSION } from "../version.js";
 import { runActivity } from "./activity.js";
 import { ConfigError, resolveConfiguration } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
-import type { ProxyDriver } from "./proxy-driver.js";
 
 import type { StopReason } from "./session.js";
 

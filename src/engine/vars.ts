@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { UsageError } from "../core/errors.js";
-import { isRecord } from "../spec/reporter.js";
+import { isRecord } from "../documents/reporter.js";
 
 export { UsageError };
 

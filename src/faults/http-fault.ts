@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineFaultKind } from "../engine/fault-kind.js";
+import { defineFaultKind } from "./define.js";
 import { addToxic } from "./proxy-fault.js";
 import { duration, nonEmpty } from "./schema.js";
 import { toxicSchema } from "./toxic-schema.js";

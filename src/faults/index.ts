@@ -1,4 +1,4 @@
-import type { FaultKind } from "../engine/fault-kind.js";
+import type { FaultKind } from "../core/fault-kind.js";
 import { httpFault } from "./http-fault.js";
 import { network } from "./network.js";
 import { processKill } from "./process-kill.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { processTarget } from "../core/fault.js";
-import { defineFaultKind } from "../engine/fault-kind.js";
+import { defineFaultKind } from "./define.js";
 import { checkSelection, describeProcessFault, selectionFields, selectionOf } from "./process-selection.js";
 import { resolveTargets } from "./targets.js";
 

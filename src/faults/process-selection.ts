@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { ProcessSelector } from "../core/experiment.js";
 import { processTarget } from "../core/fault.js";
+import type { FaultDescription } from "../core/fault-kind.js";
 import type { SelectionMode } from "../core/select.js";
-import type { FaultDescription } from "../engine/fault-kind.js";
 import { int, nonEmpty, num } from "./schema.js";
 import { matchProcesses } from "./targets.js";
 

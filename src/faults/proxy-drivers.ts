@@ -1,7 +1,7 @@
 import type { ToxicBody } from "../core/experiment.js";
-import type { ProxyDriver } from "../engine/proxy-driver.js";
+import type { RevertAction } from "../core/fault.js";
+import type { ProxyDriver } from "../core/proxy-driver.js";
 import type { ProxyCollection } from "../proxy/collection.js";
-import type { RevertAction } from "../safety/reverts/types.js";
 
 /** How long a toxic created through a proxy API lives without renewal: a crashed runner's toxics expire. */
 export const TOXIC_LEASE_MS = 5000;

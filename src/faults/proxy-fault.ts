@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { ConfigError } from "../core/errors.js";
 import type { ToxicBody } from "../core/experiment.js";
-import type { FaultContext, FaultHooks } from "../engine/fault-kind.js";
-import type { ProxyDriver } from "../engine/proxy-driver.js";
+import type { FaultContext, FaultHooks } from "../core/fault-kind.js";
+import type { ProxyDriver } from "../core/proxy-driver.js";
 
 /** What the network and http-fault kinds share: driving a toxic (or a proxy's state) through the run's proxies. */
 export function driverOf(ctx: { proxies?: ProxyDriver | undefined; loc: string }): ProxyDriver {

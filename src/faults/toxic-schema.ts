@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ToxicBody } from "../core/experiment.js";
-import { unknownKeyMessage } from "../spec/reporter.js";
+import { unknownKeyMessage } from "../core/suggest.js";
 import { int, nonEmpty, num } from "./schema.js";
 
 /**

@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { EventBus } from "../core/events.js";
+import type { FaultHooks, FaultRegistry } from "../core/fault.js";
 import { describeTarget, type FaultTarget } from "../core/fault.js";
 import type { FaultRecord } from "../core/journal.js";
-import type { FaultHooks, FaultRegistry } from "../engine/fault-kind.js";
 import { starttimeOf } from "../platform/processes.js";
 import { executeRevert } from "./reverts/index.js";
 import {

@@ -7,8 +7,8 @@ import {
   timeslicesStatus,
   timeToExhaustionMs,
 } from "../core/slo.js";
+import type { Objective, Slo } from "../core/slo-model.js";
 import type { Window } from "../core/window.js";
-import type { Objective, Slo } from "./model.js";
 
 /** Good and total events for a span, from whatever source the SLI names. */
 export interface Counts {

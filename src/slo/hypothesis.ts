@@ -1,10 +1,10 @@
 import type { SloHypothesis } from "../core/experiment.js";
 import { burnRate, burnRatePairs, errorBudget } from "../core/slo.js";
+import type { Slo } from "../core/slo-model.js";
 import type { Window } from "../core/window.js";
-import { formatDiagnostic, hasErrors } from "../spec/diagnostic.js";
-import { loadOpenSloFile } from "../spec/openslo.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadOpenSloFile } from "../documents/openslo.js";
 import type { Counts, SliSource } from "./evaluate.js";
-import type { Slo } from "./model.js";
 import { PrometheusSource, WindowsSource } from "./sources.js";
 
 export class SloHypothesisError extends Error {}

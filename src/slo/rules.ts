@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { burnRatePairs, canEverFire, promDuration } from "../core/slo.js";
-import type { MetricSource, Slo } from "./model.js";
+import type { MetricSource, Slo } from "../core/slo-model.js";
 
 export interface RuleGroup {
   name: string;

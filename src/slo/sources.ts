@@ -1,9 +1,9 @@
 import type { Slice } from "../core/slo.js";
 import { promDuration } from "../core/slo.js";
+import type { Objective, Slo } from "../core/slo-model.js";
 import { fromStored, type StoredWindow, type Window } from "../core/window.js";
 import type { Counts, SliSource } from "./evaluate.js";
 import { goodInWindow } from "./evaluate.js";
-import type { Objective, Slo } from "./model.js";
 import { errorRatioExpr, windowQuery } from "./rules.js";
 
 export class SourceError extends Error {}

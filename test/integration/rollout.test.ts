@@ -3,11 +3,11 @@ import { Agent, request } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { EventBus, type RunEvent } from "../../src/core/events.js";
+import { readRollout } from "../../src/documents/rollout.js";
+import { parseSource } from "../../src/documents/source.js";
 import { isAlive } from "../../src/platform/processes.js";
 import { Router, type RouterOptions } from "../../src/proxy/router.js";
 import { RolloutController } from "../../src/rollout/controller.js";
-import { readRollout } from "../../src/spec/rollout.js";
-import { parseSource } from "../../src/spec/source.js";
 import { startServer } from "../helpers/http-server.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
 

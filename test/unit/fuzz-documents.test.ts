@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { formatDiagnostic } from "../../src/spec/diagnostic.js";
-import { checkDocument } from "../../src/spec/kinds.js";
+import { formatDiagnostic } from "../../src/documents/diagnostic.js";
+import { checkDocument } from "../../src/documents/kinds.js";
 import { ROOT } from "../helpers/paths.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { classifyMetric, type MetricConfig, mannWhitney, score } from "../../src/core/judge.js";
 import { pnorm, qnorm, seeded } from "../../src/core/stats.js";
-import { readRollout } from "../../src/spec/rollout.js";
-import { parseSource } from "../../src/spec/source.js";
+import { readRollout } from "../../src/documents/rollout.js";
+import { parseSource } from "../../src/documents/source.js";
 
 const errors: MetricConfig = { name: "errors", direction: "increase", critical: true, allowedIncrease: 1.1 };
 const latency: MetricConfig = { name: "latency", direction: "increase", allowedIncrease: 1.1 };

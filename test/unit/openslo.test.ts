@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { burnRatePairs } from "../../src/core/slo.js";
+import { formatDiagnostic } from "../../src/documents/diagnostic.js";
+import { parseShorthand, readOpenSlo } from "../../src/documents/openslo.js";
+import { parseSource } from "../../src/documents/source.js";
 import { generateRules, windowQuery } from "../../src/slo/rules.js";
-import { formatDiagnostic } from "../../src/spec/diagnostic.js";
-import { parseShorthand, readOpenSlo } from "../../src/spec/openslo.js";
-import { parseSource } from "../../src/spec/source.js";
 import { fixture } from "../helpers/paths.js";
 
 const read = (text: string, file = "s.yaml") => {

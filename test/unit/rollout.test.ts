@@ -7,8 +7,8 @@ import type { Judgement } from "../../src/core/judge.js";
 import { murmur3, pickAtRandom, pickByHash } from "../../src/core/murmur3.js";
 import { analysisPhase, baselineWeight, measurementPhase, plannedCount } from "../../src/core/rollout.js";
 import { seeded } from "../../src/core/stats.js";
-import { readRollout } from "../../src/spec/rollout.js";
-import { parseSource } from "../../src/spec/source.js";
+import { readRollout } from "../../src/documents/rollout.js";
+import { parseSource } from "../../src/documents/source.js";
 
 describe("murmur3 and flagd-style bucketing", () => {
   it("matches the reference MurmurHash3 x86_32 vectors (UTF-8 bytes)", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Slo } from "../../src/core/slo-model.js";
 import { newWindow, recordSample, type Window } from "../../src/core/window.js";
 import { judgeSlo } from "../../src/slo/hypothesis.js";
-import type { Slo } from "../../src/slo/model.js";
 
 const HOUR = 3_600_000;
 const slo: Slo = {

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { formatDiagnostic } from "../../src/spec/diagnostic.js";
-import { loadExperimentText } from "../../src/spec/load.js";
+import { formatDiagnostic } from "../../src/documents/diagnostic.js";
+import { loadExperimentText } from "../../src/documents/experiment-file.js";
 import { fixture } from "../helpers/paths.js";
 
 const lines = (text: string, file = "x.yaml") =>

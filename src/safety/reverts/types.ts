@@ -3,10 +3,9 @@
  * `withstand halt` and the crash watchdog all execute through the same registry (safety/reverts/).
  * Each executor checks the record's shape itself, because the record is read back from disk.
  */
-export interface RevertAction {
-  type: string;
-  [field: string]: unknown;
-}
+import type { RevertAction } from "../../core/fault.js";
+
+export type { RevertAction };
 
 export interface RevertExecutor {
   readonly type: string;

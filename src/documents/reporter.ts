@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { suggest } from "../core/suggest.js";
+import { suggest, unknownKeyMessage } from "../core/suggest.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { diagnosticAt, type Path, type SourceDoc } from "./source.js";
 
@@ -80,13 +80,6 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
     default:
       return [];
   }
-}
-
-/** "unknown key (did you mean latency?)", or the list of what is known. */
-export function unknownKeyMessage(key: string, known: readonly string[]): string {
-  const hint = suggest(key, known);
-  if (hint) return `unknown key (did you mean ${hint}?)`;
-  return known.length > 0 ? `unknown key (expected one of ${known.join(", ")})` : "unknown key";
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

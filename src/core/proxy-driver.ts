@@ -1,5 +1,5 @@
-import type { ToxicBody } from "../core/experiment.js";
-import type { RevertAction } from "../safety/reverts/types.js";
+import type { ToxicBody } from "./experiment.js";
+import type { RevertAction } from "./fault.js";
 
 /** Where the proxies a network fault drives are: in this process (the experiment's `proxies:`) or behind a proxy API. */
 export interface ProxyDriver {

@@ -1,6 +1,6 @@
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
-import { experimentFromParsed } from "./load.js";
-import { readLoadTest } from "./load-document.js";
+import { experimentFromParsed } from "./experiment-file.js";
+import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
 import { isRecord } from "./reporter.js";
 import { readRollout } from "./rollout.js";

@@ -1,4 +1,4 @@
-import type { AlertConditionDef, Indicator, MetricSource, Objective, Slo } from "../slo/model.js";
+import type { AlertConditionDef, Indicator, MetricSource, Objective, Slo } from "../core/slo-model.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { checkKeys, isRecord, type Reporter } from "./reporter.js";
 import {

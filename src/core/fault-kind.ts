@@ -1,7 +1,5 @@
 import type { z } from "zod";
-import type { FaultTarget } from "../core/fault.js";
-import type { FaultRecord } from "../core/journal.js";
-import type { RevertAction } from "../safety/state.js";
+import type { FaultRegistry, FaultTarget } from "./fault.js";
 import type { ProxyDriver } from "./proxy-driver.js";
 
 /**
@@ -40,24 +38,4 @@ export interface FaultContext extends FaultDryRunContext {
   registry: FaultRegistry;
 }
 
-/** What a kind needs from the safety registry: register-then-apply, and a timed revert. */
-export interface FaultRegistry {
-  inject(
-    fault: { kind: string; activity: string; targets: FaultTarget[]; revert: RevertAction },
-    apply: () => void | Promise<void>,
-    hooks?: FaultHooks,
-  ): Promise<FaultRecord>;
-  revertAfter(id: string, ms: number): void;
-}
-
-export interface FaultHooks {
-  /** Undoes the fault inside this process (an in-process proxy); runs with the recorded revert. */
-  localRevert?: (() => Promise<void> | void) | undefined;
-  /** Renews whatever lease the fault holds elsewhere (a proxy API toxic), every second. */
-  renew?: (() => Promise<void>) | undefined;
-}
-
-/** Lets a module declare its kind with its own parameter type and register it beside the others. */
-export function defineFaultKind<P>(kind: FaultKind<P>): FaultKind<unknown> {
-  return kind as unknown as FaultKind<unknown>;
-}
+export type { FaultHooks, FaultRegistry } from "./fault.js";
