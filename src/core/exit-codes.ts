@@ -4,11 +4,12 @@ export const EXIT = {
   failed: 1,
   invalid: 2,
   aborted: 3,
+  /** An internal error: a bug in withstand (EX_SOFTWARE), never reported as a finding about the system. */
+  internal: 70,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** An internal error: a bug in withstand (EX_SOFTWARE), never reported as a finding about the system. */
-export const EXIT_INTERNAL = 70;
+export const EXIT_INTERNAL = EXIT.internal;
 
 export type RunStatus = "completed" | "failed" | "aborted" | "interrupted";
 

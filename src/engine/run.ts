@@ -1,18 +1,19 @@
 import { hostname, platform, release } from "node:os";
-import { TargetError } from "../core/errors.js";
+import { TargetError, WithstandError } from "../core/errors.js";
 import type { EventBus, Phase } from "../core/events.js";
-import { EXIT, type ExitCode, exitCodeFor, type RunStatus } from "../core/exit-codes.js";
+import type { ExitCode } from "../core/exit-codes.js";
 import type {
   ExperimentSpec,
   HypothesisStrategy,
   RawActivity,
   RollbackStrategy,
 } from "../core/experiment.js";
-import type { ActivityRun, Journal, Outcome, SteadyState } from "../core/journal.js";
+import type { ActivityRun, Journal, SteadyState } from "../core/journal.js";
 import type { ProxyDriver } from "../core/proxy-driver.js";
 import { redact } from "../core/redact.js";
 import type { Slo } from "../core/slo-model.js";
 import { substitute } from "../core/substitute.js";
+import { decide, type HypothesisCheck, PHASES, playsRollbacks, type RunFacts } from "../core/verdict.js";
 import { VERSION } from "../core/version.js";
 import type { Window } from "../core/window.js";
 import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
@@ -87,15 +88,10 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   const steady: Journal["steady_states"] = { before: null, after: null, during: [] };
   const methodRuns: ActivityRun[] = [];
   const rollbackRuns: ActivityRun[] = [];
-  let status: RunStatus = "completed";
-  let deviated = false;
-  let outcome: Outcome = "held";
-  let reason = "";
-  let usageError: string | undefined;
-  let exitOverride: ExitCode | undefined;
+  // What happened; the verdict is decided from it once, by a pure function (core/verdict.ts).
+  const facts: RunFacts = { hasHypothesis: spec.hypothesis !== undefined, failFast };
+  const phases = PHASES[strategy];
   let secretValues: string[] = [];
-  // CTK decides rollbacks on its own status, which stays "completed" when the before-hypothesis is unmet.
-  let ctkStatus: RunStatus = "completed";
 
   let closeProxies = async (): Promise<void> => undefined;
   const stopReason = (): StopReason => (opts.signal.reason as StopReason) ?? "interrupted";
@@ -224,30 +220,21 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       });
       return state;
     };
-    const probeFailed = (s: SteadyState) => s.probes.some((p) => p.status === "failed");
 
-    let runMethod = true;
-    if (spec.hypothesis && ["default", "before-method-only", "continuously"].includes(strategy)) {
+    if (spec.hypothesis && phases.before) {
       steady.before = await hypothesis("hypothesis-before", opts.signal);
       if (opts.signal.aborted) throw new MethodStop();
-      if (!steady.before.steady_state_met) {
-        runMethod = false;
-        outcome = "hypothesis-unmet-before-method";
-        status = "failed";
-        if (probeFailed(steady.before)) ctkStatus = "failed";
-        const bad = steady.before.probes.at(-1);
-        reason = `steady state not met before the method (probe ${String(bad?.activity.name ?? "?")}); the method was not run`;
-      }
+      facts.before = checkOf(steady.before);
     }
 
-    if (runMethod) {
+    if (facts.before?.met !== false) {
       methodStartedAt = Date.now();
       const method = new AbortController();
       const onStop = () => method.abort();
       opts.signal.addEventListener("abort", onStop, { once: true });
       let continuousMiss: string | undefined;
       const during =
-        spec.hypothesis && ["during-method-only", "continuously"].includes(strategy)
+        spec.hypothesis && phases.during
           ? (async () => {
               while (!method.signal.aborted) {
                 await sleep(frequencyMs, method.signal);
@@ -303,69 +290,26 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       }
       if (fatal) throw fatal;
       if (opts.signal.aborted) throw new MethodStop();
-      if (methodProbeMiss !== undefined) {
-        deviated = true;
-        outcome = "deviated";
-        reason = `method probe ${methodProbeMiss} was not within its tolerance`;
-      } else if (continuousMiss !== undefined) {
-        deviated = true;
-        outcome = "deviated";
-        reason = `steady state not met during the method (probe ${continuousMiss})${failFast ? "; stopped early (fail fast)" : ""}`;
-      }
+      facts.methodProbeMiss = methodProbeMiss;
+      facts.continuousMiss = continuousMiss;
       await registry.revertAll("method ended");
-      if (spec.hypothesis && ["default", "after-method-only", "continuously"].includes(strategy)) {
+      if (spec.hypothesis && phases.after) {
         steady.after = await hypothesis("hypothesis-after", opts.signal);
         if (opts.signal.aborted) throw new MethodStop();
-        if (!steady.after.steady_state_met) {
-          if (probeFailed(steady.after)) {
-            status = "failed";
-            ctkStatus = "failed";
-            outcome = "failed";
-          } else {
-            deviated = true;
-            outcome = "deviated";
-          }
-          const bad = steady.after.probes.at(-1);
-          reason = `steady state not met after the method (probe ${String(bad?.activity.name ?? "?")})`;
-        }
+        facts.after = checkOf(steady.after);
       }
     }
-    if (outcome === "held")
-      reason = spec.hypothesis ? "steady state held" : "method completed (no hypothesis)";
 
     await registry.revertAll("run ending");
-    const playRollbacks =
-      rollbackStrategy === "always" ||
-      (rollbackStrategy === "default" && ctkStatus !== "failed") ||
-      (rollbackStrategy === "deviated" && deviated);
-    if (playRollbacks) await rollbacks(spec, ctx, opts, rollbackRuns);
+    if (playsRollbacks(rollbackStrategy, decide(facts))) await rollbacks(spec, ctx, opts, rollbackRuns);
   } catch (err) {
     await registry.revertAll("run stopped");
-    if (err instanceof MethodStop || opts.signal.aborted) {
-      const why = stopReason();
-      status = why === "interrupted" ? "interrupted" : "aborted";
-      outcome = why;
-      reason =
-        why === "halted"
-          ? "halted by withstand halt"
-          : why === "deadline"
-            ? "deadline reached"
-            : "interrupted by a signal";
-      if (rollbackStrategy === "always") {
-        const ctx = minimalContext(spec, opts, registry, secretValues);
-        await rollbacks(spec, ctx, opts, rollbackRuns);
-      }
-    } else if (err instanceof TargetError || err instanceof ConfigError) {
-      status = "aborted";
-      outcome = "aborted";
-      usageError = err instanceof TargetError ? `${err.loc}: ${err.message}` : err.message;
-      reason = usageError;
-      exitOverride = EXIT.invalid;
-    } else {
-      status = "aborted";
-      outcome = "aborted";
-      reason = `unexpected error: ${(err as Error).stack ?? String(err)}`;
-    }
+    if (err instanceof MethodStop || opts.signal.aborted) facts.stopped = stopReason();
+    else if (err instanceof TargetError) facts.usageError = `${err.loc}: ${err.message}`;
+    else if (err instanceof WithstandError) facts.usageError = err.message;
+    else facts.crash = (err as Error).stack ?? String(err);
+    if (playsRollbacks(rollbackStrategy, decide(facts)))
+      await rollbacks(spec, minimalContext(spec, opts, registry, secretValues), opts, rollbackRuns);
   } finally {
     opts.signal.removeEventListener("abort", revertOnStop);
     await registry.close();
@@ -374,9 +318,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   }
 
   const ended = Date.now();
-  const exitCode =
-    exitOverride ??
-    (outcome === "hypothesis-unmet-before-method" ? EXIT.failed : exitCodeFor(status, deviated));
+  const { status, deviated, outcome, reason, exitCode } = decide(facts);
+  const usageError = facts.usageError;
   const journal: Journal = {
     "chaoslib-version": `withstand-${VERSION}`,
     platform: `${platform()} ${release()}`,
@@ -413,6 +356,15 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   return usageError !== undefined
     ? { journal, exitCode, usageError: redact(usageError, secretValues) }
     : { journal, exitCode };
+}
+
+/** A hypothesis check as the verdict sees it. */
+function checkOf(s: SteadyState): HypothesisCheck {
+  return {
+    met: s.steady_state_met,
+    probeFailed: s.probes.some((p) => p.status === "failed"),
+    probe: String(s.probes.at(-1)?.activity.name ?? "?"),
+  };
 }
 
 /** In-process proxies from the experiment's `proxies:`, or a driver for its `proxy-api:`. */

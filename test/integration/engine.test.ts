@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -100,6 +100,30 @@ describe("engine: a real Chaos Toolkit experiment", () => {
     const proc = journal.run[1]?.output as { status: number; stdout: string };
     assert.equal(proc.status, 0);
     assert.equal(proc.stdout, `quotes from ${server.url}\n`);
+  });
+});
+
+describe("engine: the journal's deviated flag (chaoslib)", () => {
+  it("is true when a probe errors after the method, with status failed and exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "withstand-deviated-"));
+    const probe = join(dir, "probe.sh");
+    writeFileSync(probe, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const s = spec({
+      title: "the probe itself breaks",
+      description: "d",
+      "steady-state-hypothesis": {
+        title: "probe runs",
+        probes: [{ type: "probe", name: "runs", tolerance: 0, provider: { type: "process", path: probe } }],
+      },
+      method: [
+        { type: "action", name: "break-it", provider: { type: "process", path: "rm", arguments: [probe] } },
+      ],
+    });
+    const { journal, exitCode } = await run(s);
+    assert.equal(journal.steady_states.after?.probes[0]?.status, "failed");
+    assert.equal(journal.status, "failed");
+    assert.equal(journal.deviated, true);
+    assert.equal(exitCode, 1);
   });
 });
 
