@@ -3,7 +3,7 @@ import type { MetricName } from "./threshold.js";
 import type { PureTolerance } from "./tolerance.js";
 
 /** The validated experiment model the engine runs; CTK and native documents both normalise to it. */
-export interface HttpProviderSpec {
+export interface HttpProviderSpec extends ProviderSpec {
   type: "http";
   url: string;
   method?: string | undefined;
@@ -15,14 +15,17 @@ export interface HttpProviderSpec {
   max_retries?: number | undefined;
 }
 
-export interface ProcessProviderSpec {
+export interface ProcessProviderSpec extends ProviderSpec {
   type: "process";
   path: string;
   arguments?: string | readonly string[] | undefined;
   timeout?: number | undefined;
 }
 
-export type ProviderSpec = HttpProviderSpec | ProcessProviderSpec;
+/** A provider as its kind (probes/<kind>.ts) read it; `type` names the kind. */
+export interface ProviderSpec {
+  type: string;
+}
 
 export interface ProcessSelector {
   pid?: number | undefined;

@@ -9,6 +9,7 @@ import { suggest } from "../core/suggest.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import type { PureTolerance } from "../core/tolerance.js";
 import { FAULT_KINDS, faultKind } from "../faults/index.js";
+import { PROBE_KINDS } from "../probes/index.js";
 import { readLoadBody } from "./load-test.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
@@ -30,21 +31,6 @@ const ACTIVITY_KEYS = [
   "ref",
   "description",
 ];
-const HTTP_KEYS = [
-  "type",
-  "url",
-  "method",
-  "headers",
-  "arguments",
-  "timeout",
-  "verify_tls",
-  "expected_status",
-  "max_retries",
-  "secrets",
-];
-const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
-const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-
 export interface ActivityContext {
   /** Native documents opt in to method-probe tolerances and other stricter semantics. */
   native: boolean;
@@ -160,13 +146,21 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
   };
 }
 
+/** "a", "a" or "b", "a", "b" or "c". */
+function either(names: readonly string[], quote = true): string {
+  const q = names.map((n) => (quote ? JSON.stringify(n) : n));
+  return q.length <= 1 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} or ${q.at(-1)}`;
+}
+
+/** A provider: its kind from the registry (probes/), its fields read by that kind. */
 function parseProvider(
   raw: unknown,
   r: Reporter,
   activity: string,
 ): { provider?: ProviderSpec; secrets: string[] } | undefined {
+  const kinds = [...PROBE_KINDS.keys()];
   if (!isRecord(raw)) {
-    r.error([], `got ${JSON.stringify(raw)} (expected a mapping with type http or process)`);
+    r.error([], `got ${JSON.stringify(raw)} (expected a mapping with type ${either(kinds, false)})`);
     return undefined;
   }
   const secrets = Array.isArray(raw.secrets)
@@ -174,112 +168,24 @@ function parseProvider(
     : [];
   if (raw.secrets !== undefined && !Array.isArray(raw.secrets))
     r.error(["secrets"], "expected a list of secret scope names");
-  switch (raw.type) {
-    case "http": {
-      checkKeys(raw, HTTP_KEYS, [], r);
-      const url = readString(raw.url, ["url"], r, "an http(s) URL");
-      if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url))
-        r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
-      let method: string | undefined;
-      if (raw.method !== undefined) {
-        method = readString(raw.method, ["method"], r, "an HTTP method")?.toUpperCase();
-        if (method && !HTTP_METHODS.includes(method))
-          r.error(
-            ["method"],
-            `got ${JSON.stringify(raw.method)} (expected one of ${HTTP_METHODS.join(", ")})`,
-          );
-      }
-      let headers: Record<string, string> | undefined;
-      if (raw.headers !== undefined) {
-        if (!isRecord(raw.headers)) r.error(["headers"], "expected a mapping of header names to values");
-        else
-          headers = Object.fromEntries(
-            Object.entries(raw.headers).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-          );
-      }
-      let timeout: number | readonly [number, number] | undefined;
-      if (raw.timeout !== undefined) {
-        if (Array.isArray(raw.timeout)) {
-          const [c, rd] = raw.timeout;
-          if (raw.timeout.length !== 2)
-            r.error(["timeout"], "expected a number of seconds or [connect, read]");
-          const connect = readNumber(c, ["timeout", 0], r, "seconds");
-          const read = readNumber(rd, ["timeout", 1], r, "seconds");
-          if (connect !== undefined && read !== undefined) timeout = [connect, read];
-        } else timeout = readNumber(raw.timeout, ["timeout"], r, "seconds, or [connect, read]");
-      }
-      const verify = raw.verify_tls === undefined ? undefined : readBool(raw.verify_tls, ["verify_tls"], r);
-      let expected: number[] | undefined;
-      if (raw.expected_status !== undefined) {
-        const list = Array.isArray(raw.expected_status) ? raw.expected_status : [raw.expected_status];
-        expected = list.map(
-          (v, i) =>
-            readNumber(
-              v,
-              Array.isArray(raw.expected_status) ? ["expected_status", i] : ["expected_status"],
-              r,
-              "an HTTP status",
-            ) ?? 0,
-        );
-      }
-      const retries =
-        raw.max_retries === undefined
-          ? undefined
-          : readNumber(raw.max_retries, ["max_retries"], r, "a count");
-      if (url === undefined) return { secrets };
-      return {
-        provider: {
-          type: "http",
-          url,
-          method,
-          headers,
-          arguments: raw.arguments,
-          timeout,
-          verify_tls: verify,
-          expected_status: expected,
-          max_retries: retries,
-        },
-        secrets,
-      };
-    }
-    case "process": {
-      checkKeys(raw, PROCESS_KEYS, [], r);
-      const path = readString(raw.path, ["path"], r, "the program to run");
-      let args: string | string[] | undefined;
-      if (typeof raw.arguments === "string") args = raw.arguments;
-      else if (Array.isArray(raw.arguments))
-        args = raw.arguments.map((a) => (typeof a === "string" ? a : JSON.stringify(a)));
-      else if (isRecord(raw.arguments)) {
-        // CTK's deprecated dict form: {"--flag": value} becomes ["--flag", "value"].
-        r.warn(
-          ["arguments"],
-          "the mapping form of process arguments is deprecated in Chaos Toolkit (expected a string or a list)",
-        );
-        args = Object.entries(raw.arguments).flatMap(([k, v]) =>
-          v === null || v === "" ? [k] : [k, String(v)],
-        );
-      } else if (raw.arguments !== undefined)
-        r.error(["arguments"], "expected a string (run through a shell) or a list (no shell)");
-      const timeout =
-        raw.timeout === undefined ? undefined : readNumber(raw.timeout, ["timeout"], r, "seconds");
-      if (path === undefined) return { secrets };
-      return { provider: { type: "process", path, arguments: args, timeout }, secrets };
-    }
-    case "python":
-      r.error(
-        ["type"],
-        `activity "${activity}" uses a python provider, which withstand cannot run (expected type http or process; run the Python code as a process provider, e.g. {type: process, path: python3, arguments: ["-c", "..."]})`,
-      );
-      return undefined;
-    default:
-      r.error(
-        ["type"],
-        raw.type === undefined
-          ? `is required (expected "http" or "process")`
-          : `got ${JSON.stringify(raw.type)} (expected "http" or "process")`,
-      );
-      return undefined;
+  const kind = typeof raw.type === "string" ? PROBE_KINDS.get(raw.type) : undefined;
+  if (kind) {
+    const provider = kind.parse(raw, r) as ProviderSpec | undefined;
+    return provider ? { provider, secrets } : { secrets };
   }
+  if (raw.type === "python")
+    r.error(
+      ["type"],
+      `activity "${activity}" uses a python provider, which withstand cannot run (expected type ${either(kinds, false)}; run the Python code as a process provider, e.g. {type: process, path: python3, arguments: ["-c", "..."]})`,
+    );
+  else
+    r.error(
+      ["type"],
+      raw.type === undefined
+        ? `is required (expected ${either(kinds)})`
+        : `got ${JSON.stringify(raw.type)} (expected ${either(kinds)})`,
+    );
+  return undefined;
 }
 
 /** A native fault: its kind from the registry, its fields checked by that kind's one schema. */

@@ -1,48 +1,11 @@
 import type { z } from "zod";
-import { suggest, unknownKeyMessage } from "../core/suggest.js";
+import { checkKeys, hasVar, isRecord, type Reporter, scoped } from "../core/reader.js";
+import { unknownKeyMessage } from "../core/suggest.js";
+
+export { checkKeys, hasVar, isRecord, type Reporter, scoped };
+
 import type { Diagnostic } from "./diagnostic.js";
 import { diagnosticAt, type Path, type SourceDoc } from "./source.js";
-
-/** Collects diagnostics for a sub-tree of a document; paths are relative to that sub-tree. */
-export interface Reporter {
-  error(path: Path, message: string): void;
-  warn(path: Path, message: string, onKey?: boolean): void;
-  /** At validation time `${...}` placeholders are allowed anywhere; at run time they must be resolved. */
-  readonly deferVars: boolean;
-}
-
-export function scoped(parent: Reporter, prefix: Path): Reporter {
-  return {
-    deferVars: parent.deferVars,
-    error: (path, message) => parent.error([...prefix, ...path], message),
-    warn: (path, message, onKey) => parent.warn([...prefix, ...path], message, onKey),
-  };
-}
-
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-export const hasVar = (v: unknown): boolean => typeof v === "string" && /\$\{[^}]+\}/.test(v);
-
-/** Warns about each key not in `known`, with a suggestion when one is close. */
-export function checkKeys(
-  value: Record<string, unknown>,
-  known: readonly string[],
-  path: Path,
-  r: Reporter,
-): void {
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    const hint = suggest(key, known);
-    r.warn(
-      [...path, key],
-      hint
-        ? `unknown key, ignored (did you mean ${hint}?)`
-        : `unknown key, ignored (expected one of ${known.join(", ")})`,
-      true,
-    );
-  }
-}
 
 function describe(v: unknown): string {
   if (v === null) return "null";

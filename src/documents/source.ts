@@ -31,7 +31,9 @@ export interface SourceDoc {
   value: unknown;
 }
 
-export type Path = readonly (string | number)[];
+import type { Path } from "../core/reader.js";
+
+export type { Path };
 
 /** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). */
 export function parseSource(file: string, text: string): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {

@@ -1,7 +1,9 @@
+import { ActivityFailure } from "../core/errors.js";
 import type { Phase } from "../core/events.js";
 import type { ActivitySpec, FaultSpec, RawActivity } from "../core/experiment.js";
 import { describeTarget } from "../core/fault.js";
 import type { ActivityRun } from "../core/journal.js";
+import type { ProbeKind } from "../core/probe-kind.js";
 import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
@@ -12,8 +14,7 @@ import { formatPath } from "../documents/diagnostic.js";
 import { remoteTargets } from "../documents/load-test.js";
 import { faultKind } from "../faults/index.js";
 import { runLoad } from "../load/coordinator.js";
-import { ActivityFailure, runHttpProvider } from "../probes/http.js";
-import { runProcessProvider } from "../probes/process.js";
+import { PROBE_KINDS } from "../probes/index.js";
 import { ConfigError } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
 
@@ -45,13 +46,10 @@ export function materialise(
 }
 
 async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal): Promise<unknown> {
-  if (spec.provider?.type === "http") {
-    if (ctx.dryRun) return { dry_run: `would ${spec.provider.method ?? "GET"} ${spec.provider.url}` };
-    return await runHttpProvider(spec.provider, signal);
-  }
-  if (spec.provider?.type === "process") {
-    if (ctx.dryRun) return { dry_run: `would run ${spec.provider.path}` };
-    return await runProcessProvider(spec.provider, signal);
+  if (spec.provider) {
+    const kind = probeKindOf(spec);
+    if (ctx.dryRun) return { dry_run: kind.describe(spec.provider) };
+    return await kind.execute(spec.provider, signal);
   }
   if (spec.fault) return await runFault(spec, spec.fault, ctx);
   if (spec.load) {
@@ -151,7 +149,8 @@ async function checkSpecTolerance(
       try {
         const out = await execute(tol.activity, ctx, signal);
         const status = (out as { status?: number } | null)?.status;
-        const ok = tol.activity.provider?.type === "http" ? (status ?? 600) < 400 : status === 0;
+        // Each kind says what success is (HTTP < 400, exit status 0): a tolerance that cannot fail proves nothing.
+        const ok = tol.activity.provider !== undefined && probeKindOf(tol.activity).succeeded(out);
         return {
           met: ok,
           reason: `tolerance probe ${ok ? "succeeded" : "failed"}${status !== undefined ? ` (status ${status})` : ""}`,
@@ -162,6 +161,16 @@ async function checkSpecTolerance(
     }
   }
   return checkTolerance(tol as PureTolerance, output);
+}
+
+/** The registered kind of an activity's provider (parsing has already refused any other). */
+function probeKindOf(spec: ActivitySpec): ProbeKind {
+  const kind = spec.provider ? PROBE_KINDS.get(spec.provider.type) : undefined;
+  if (!kind)
+    throw new ConfigError(
+      `${spec.loc}: provider.type: unknown provider kind ${JSON.stringify(spec.provider?.type)}`,
+    );
+  return kind;
 }
 
 /** A fault through its kind's module: described in a dry run, else registered and applied. */

@@ -17,7 +17,7 @@ import { decide, type HypothesisCheck, PHASES, playsRollbacks, type RunFacts } f
 import { VERSION } from "../core/version.js";
 import type { Window } from "../core/window.js";
 import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
-import { closeHttpAgents } from "../probes/http.js";
+import { closeProbeKinds } from "../probes/index.js";
 import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
@@ -314,7 +314,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     opts.signal.removeEventListener("abort", revertOnStop);
     await registry.close();
     await closeProxies();
-    await closeHttpAgents();
+    await closeProbeKinds();
   }
 
   const ended = Date.now();

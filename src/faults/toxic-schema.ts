@@ -63,7 +63,13 @@ export function toxicSchema(kind: "network" | "http-fault"): z.ZodType<ToxicBody
       toxicity: num("a probability 0-1")
         .refine((v) => v >= 0 && v <= 1, "expected a probability 0-1")
         .optional(),
-      attributes: z.record(z.string(), z.unknown()).optional(),
+      // Not z.record: it drops a `__proto__` key, which must be reported like any unknown attribute.
+      attributes: z
+        .custom<Record<string, unknown>>(
+          (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+          "expected a mapping of attribute names to values",
+        )
+        .optional(),
     })
     .transform((t, ctx) => {
       const known = table[t.type] ?? {};

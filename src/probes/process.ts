@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
+import { ActivityFailure } from "../core/errors.js";
 import type { ProcessProviderSpec } from "../core/experiment.js";
-import { ActivityFailure } from "./http.js";
 
 export interface ProcessOutput {
   status: number;

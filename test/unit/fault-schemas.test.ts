@@ -44,5 +44,14 @@ describe("toxic schemas of the network and http-fault kinds", () => {
     assert.equal(schema.safeParse({ type: "latency", attributes: { latency: 300 } }).success, true);
     assert.equal(schema.safeParse({ type: "constructor" }).success, false);
     assert.equal(schema.safeParse({ type: "toString" }).success, false);
+    // A `__proto__` attribute (YAML and JSON.parse make it an own key) is unknown like any other.
+    const proto = schema.safeParse({
+      type: "latency",
+      attributes: JSON.parse('{"latency": 1, "__proto__": 5}'),
+    });
+    assert.deepEqual(
+      proto.error?.issues.map((i) => i.path),
+      [["attributes", "__proto__"]],
+    );
   });
 });

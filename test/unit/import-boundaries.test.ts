@@ -24,7 +24,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   proxy: ["core", "safety"],
   demo: ["proxy"],
   faults: ["core", "platform", "proxy"],
-  documents: ["core", "faults", "safety"],
+  documents: ["core", "faults", "probes", "safety"],
   slo: ["core", "documents"],
   rollout: ["core", "platform", "proxy", "safety", "slo"],
   engine: ["core", "documents", "faults", "load", "probes", "proxy", "safety", "slo", "store"],

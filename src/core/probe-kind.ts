@@ -1,0 +1,28 @@
+import type { Reporter } from "./reader.js";
+
+/**
+ * The interface every provider (probe) kind implements (probes/<kind>.ts) and the engine drives:
+ * `validate`, `--dry-run` and the run all read the provider through `parse`. Provider mappings keep
+ * Chaos Toolkit's semantics (an unknown key is a warning in a CTK file), so `parse` reports through
+ * the document's sink rather than a strict schema.
+ */
+export interface ProbeKind<P = unknown> {
+  /** The `provider.type` value. */
+  readonly type: string;
+  readonly summary: string;
+  /** Reads the provider mapping (its `type` already matched); undefined when it cannot run. */
+  parse(raw: Record<string, unknown>, r: Reporter): P | undefined;
+  /** What would happen, touching nothing (`--dry-run`). */
+  describe(provider: P): string;
+  /** Runs it; throws ActivityFailure for a failed activity (timeout, refused, bad status). */
+  execute(provider: P, signal: AbortSignal): Promise<unknown>;
+  /** Whether an output counts as success for a `{type: probe}` tolerance (HTTP < 400, exit 0). */
+  succeeded(output: unknown): boolean;
+  /** Releases what the kind pools across activities (keep-alive agents), at the end of a run. */
+  close?(): Promise<void>;
+}
+
+/** Lets a module declare its kind with its own provider type and register it beside the others. */
+export function defineProbeKind<P>(kind: ProbeKind<P>): ProbeKind<unknown> {
+  return kind as unknown as ProbeKind<unknown>;
+}

@@ -1,0 +1,89 @@
+import { parseDuration } from "./duration.js";
+import { suggest } from "./suggest.js";
+
+/**
+ * Reading a document's values into the model, collecting problems instead of throwing: the sink
+ * (`Reporter`) and the field readers every document kind and every kind module (faults, probes) use.
+ * Pure: positions are added by the documents layer that owns the source.
+ */
+export type Path = readonly (string | number)[];
+
+/** Collects diagnostics for a sub-tree of a document; paths are relative to that sub-tree. */
+export interface Reporter {
+  error(path: Path, message: string): void;
+  warn(path: Path, message: string, onKey?: boolean): void;
+  /** At validation time `${...}` placeholders are allowed anywhere; at run time they must be resolved. */
+  readonly deferVars: boolean;
+}
+
+export function scoped(parent: Reporter, prefix: Path): Reporter {
+  return {
+    deferVars: parent.deferVars,
+    error: (path, message) => parent.error([...prefix, ...path], message),
+    warn: (path, message, onKey) => parent.warn([...prefix, ...path], message, onKey),
+  };
+}
+
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export const hasVar = (v: unknown): boolean => typeof v === "string" && /\$\{[^}]+\}/.test(v);
+
+/** Warns about each key not in `known`, with a suggestion when one is close. */
+export function checkKeys(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  path: Path,
+  r: Reporter,
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const hint = suggest(key, known);
+    r.warn(
+      [...path, key],
+      hint
+        ? `unknown key, ignored (did you mean ${hint}?)`
+        : `unknown key, ignored (expected one of ${known.join(", ")})`,
+      true,
+    );
+  }
+}
+
+/** Field readers that accept `${var}` placeholders at validation time and insist on real values at run time. */
+export function readNumber(v: unknown, path: Path, r: Reporter, what = "a number"): number | undefined {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) return Number(v);
+  if (hasVar(v) && r.deferVars) return undefined;
+  r.error(
+    path,
+    v === undefined ? `is required (expected ${what})` : `got ${JSON.stringify(v)} (expected ${what})`,
+  );
+  return undefined;
+}
+
+export function readString(v: unknown, path: Path, r: Reporter, what = "a string"): string | undefined {
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number") return String(v);
+  r.error(
+    path,
+    v === undefined ? `is required (expected ${what})` : `got ${JSON.stringify(v)} (expected ${what})`,
+  );
+  return undefined;
+}
+
+export function readBool(v: unknown, path: Path, r: Reporter): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "false") return v === "true";
+  if (hasVar(v) && r.deferVars) return undefined;
+  r.error(path, `got ${JSON.stringify(v)} (expected true or false)`);
+  return undefined;
+}
+
+/** A duration: a number of seconds (CTK) or "250ms", "10s", "5m". Returns milliseconds. */
+export function readDuration(v: unknown, path: Path, r: Reporter): number | undefined {
+  const ms = parseDuration(v);
+  if (ms !== undefined) return ms;
+  if (hasVar(v) && r.deferVars) return undefined;
+  r.error(path, `got ${JSON.stringify(v)} (expected seconds or a duration such as "500ms", "10s", "5m")`);
+  return undefined;
+}
