@@ -1,10 +1,11 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
+import { SourceError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFile } from "../documents/openslo.js";
+import { sourceFor, storeReader } from "../metrics/index.js";
 import { type ObjectiveStatus, objectiveStatus } from "../slo/evaluate.js";
-import { SourceError, sourceFor, storeReader } from "../slo/sources.js";
 import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 

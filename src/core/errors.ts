@@ -55,3 +55,19 @@ export class UsageError extends WithstandError {
     this.name = "UsageError";
   }
 }
+
+/** A metric source cannot answer (Prometheus unreachable, a source that is not configured): exit 2. */
+export class SourceError extends WithstandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WS_METRIC_SOURCE", message, EXIT.invalid, options);
+    this.name = "SourceError";
+  }
+}
+
+/** An SLO that rules cannot be generated for: exit 2. */
+export class RulesError extends WithstandError {
+  constructor(message: string) {
+    super("WS_SLO_RULES", message, EXIT.invalid);
+    this.name = "RulesError";
+  }
+}

@@ -6,17 +6,8 @@ import {
   type RolloutMetric,
   type Version,
 } from "../core/rollout.js";
+import { METRIC_PROVIDERS } from "../metrics/index.js";
 import type { Router } from "../proxy/router.js";
-import { promRangeValues } from "../slo/sources.js";
-
-/** The judge gets at most this many points per version: Mann-Whitney stays fast at any traffic. */
-const MAX_POINTS = 5000;
-
-function thin(xs: number[]): number[] {
-  if (xs.length <= MAX_POINTS) return xs;
-  const step = xs.length / MAX_POINTS;
-  return Array.from({ length: MAX_POINTS }, (_, i) => xs[Math.floor(i * step)] as number);
-}
 
 /** One metric's points for one version over [fromMs, toMs): per request from the router, per step from Prometheus. */
 export async function pointsOf(
@@ -27,15 +18,15 @@ export async function pointsOf(
   toMs: number,
   labels?: Partial<Record<Version, string>>,
 ): Promise<number[]> {
-  if (metric.source === "router") {
-    const samples = router.samples(version, fromMs, toMs);
-    return thin(samples.map((s) => (metric.measure === "latency" ? s.latencyMs : s.error)));
-  }
+  const provider = METRIC_PROVIDERS.get(metric.source);
+  if (!provider?.points)
+    throw new Error(`metric ${metric.name}: source ${metric.source} cannot judge a canary`);
   const label = labels?.[version] ?? version;
-  const query = (metric.query ?? "").replaceAll("{{version}}", label).replaceAll("{{ version }}", label);
-  // About 50 points per version per measurement: Spinnaker's minimum for a meaningful comparison.
-  const stepS = Math.max(1, Math.round((toMs - fromMs) / 1000 / 50));
-  return promRangeValues(metric.prometheus ?? "", query, fromMs, toMs, stepS);
+  const query = metric.query?.replaceAll("{{version}}", label).replaceAll("{{ version }}", label);
+  return provider.points(
+    { query, measure: metric.measure, address: metric.prometheus, version, fromMs, toMs },
+    { router },
+  );
 }
 
 /**

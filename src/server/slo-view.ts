@@ -1,8 +1,8 @@
 import type { Slo } from "../core/slo-model.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFile } from "../documents/openslo.js";
+import { sourceFor, storeReader } from "../metrics/index.js";
 import { type ObjectiveStatus, objectiveStatus } from "../slo/evaluate.js";
-import { sourceFor, storeReader } from "../slo/sources.js";
 import type { Store } from "../store/store.js";
 
 export interface SloView {

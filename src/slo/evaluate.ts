@@ -1,4 +1,6 @@
-import type { BudgetStatus, Slice } from "../core/slo.js";
+import type { Counts, SliSource } from "../core/metric-provider.js";
+import { goodInWindow } from "../core/sli.js";
+import type { BudgetStatus } from "../core/slo.js";
 import {
   burnRate,
   burnRatePairs,
@@ -8,19 +10,10 @@ import {
   timeToExhaustionMs,
 } from "../core/slo.js";
 import type { Objective, Slo } from "../core/slo-model.js";
-import type { Window } from "../core/window.js";
 
 /** Good and total events for a span, from whatever source the SLI names. */
-export interface Counts {
-  good: number;
-  total: number;
-}
-
-/** A source answers counts (or the error ratio) for any window ending at `at`. */
-export interface SliSource {
-  counts(objective: Objective, fromMs: number, toMs: number): Promise<Counts>;
-  slices?(objective: Objective, fromMs: number, toMs: number, sliceMs: number): Promise<Slice[]>;
-}
+export type { Counts, SliSource } from "../core/metric-provider.js";
+export { goodInWindow };
 
 export const STATUS_WINDOWS_MS = [5, 30, 60, 120, 360, 1440, 4320].map((m) => m * 60_000);
 
@@ -116,29 +109,3 @@ export async function objectiveStatus(
 }
 
 /** Good events in a window of withstand's own measurements: not failed, and within the latency threshold if any. */
-export function goodInWindow(w: Window, objective: Objective): number {
-  const ok = w.count - w.errors;
-  if (objective.op === undefined || objective.value === undefined) return ok;
-  // thresholdMetric over latency in ms: count the requests on the good side of the threshold.
-  const limitUs = objective.value * 1000;
-  let within = 0;
-  const h = w.latency;
-  if (h.totalCount === 0) return 0;
-  within =
-    objective.op === "lt" || objective.op === "lte"
-      ? countAtOrBelow(h, limitUs)
-      : h.totalCount - countAtOrBelow(h, limitUs);
-  return Math.min(ok, Math.round((within * ok) / h.totalCount));
-}
-
-function countAtOrBelow(h: Window["latency"], valueUs: number): number {
-  // Percentile search over the HDR histogram: the share of samples at or below a value.
-  let lo = 0;
-  let hi = 100;
-  for (let i = 0; i < 30; i++) {
-    const mid = (lo + hi) / 2;
-    if (h.getValueAtPercentile(mid) <= valueUs) lo = mid;
-    else hi = mid;
-  }
-  return Math.round((lo / 100) * h.totalCount);
-}

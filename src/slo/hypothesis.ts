@@ -1,11 +1,11 @@
 import type { SloHypothesis } from "../core/experiment.js";
+import type { Counts, SliSource, WindowReader } from "../core/metric-provider.js";
 import { burnRate, burnRatePairs, errorBudget } from "../core/slo.js";
 import type { Slo } from "../core/slo-model.js";
 import type { Window } from "../core/window.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFile } from "../documents/openslo.js";
-import type { Counts, SliSource } from "./evaluate.js";
-import { PrometheusSource, WindowsSource } from "./sources.js";
+import { sourceFor } from "../metrics/index.js";
 
 export class SloHypothesisError extends Error {}
 
@@ -41,19 +41,18 @@ export async function judgeSlo(
 ): Promise<SloVerdict> {
   const objective = slo.objectives[0];
   if (!objective) throw new SloHypothesisError(`${slo.loc}: SLO ${slo.name} has no objective`);
-  const s = slo.indicator.ratio?.total ?? slo.indicator.threshold;
+  // The run's own load windows, held in memory, stand in for the store's.
+  const windows: WindowReader = async (series, from, to) => {
+    const all =
+      series === "*" ? [...loads.values()].flatMap((l) => l.windows) : (loads.get(series)?.windows ?? []);
+    return all.filter((w) => w.end > from && w.start < to);
+  };
   let source: SliSource;
-  if (s?.type === "withstand") {
-    source = new WindowsSource(s.query, async (series, from, to) => {
-      const all =
-        series === "*" ? [...loads.values()].flatMap((l) => l.windows) : (loads.get(series)?.windows ?? []);
-      return all.filter((w) => w.end > from && w.start < to);
-    });
-  } else if (s?.type === "prometheus" && s.url) source = new PrometheusSource(s.url, slo);
-  else
-    throw new SloHypothesisError(
-      `${slo.loc}: SLO ${slo.name}: an SLO hypothesis needs a withstand or prometheus metric source`,
-    );
+  try {
+    source = sourceFor(slo, windows);
+  } catch (err) {
+    throw new SloHypothesisError((err as Error).message);
+  }
   const durationMs = Math.max(1, toMs - fromMs);
   const c: Counts = await source.counts(objective, fromMs, toMs);
   const bad = c.total - c.good;

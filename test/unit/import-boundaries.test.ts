@@ -25,10 +25,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   demo: ["proxy"],
   faults: ["core", "platform", "proxy"],
   documents: ["core", "faults", "probes", "safety"],
-  slo: ["core", "documents"],
-  rollout: ["core", "platform", "proxy", "safety", "slo"],
+  // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router.
+  metrics: ["core"],
+  slo: ["core", "documents", "metrics"],
+  rollout: ["core", "metrics", "platform", "proxy", "safety", "slo"],
   engine: ["core", "documents", "faults", "load", "probes", "proxy", "safety", "slo", "store"],
-  server: ["core", "documents", "proxy", "report", "rollout", "safety", "slo", "store"],
+  server: ["core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
   // The thin CLI wires everything; nothing imports it.
   cli: [
     ".",
@@ -38,6 +40,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "engine",
     "faults",
     "load",
+    "metrics",
     "proxy",
     "report",
     "rollout",

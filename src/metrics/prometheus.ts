@@ -1,55 +1,8 @@
-import type { Slice } from "../core/slo.js";
+import { SourceError } from "../core/errors.js";
+import type { Counts, MetricProvider, SliSource } from "../core/metric-provider.js";
+import { errorRatioExpr, windowQuery } from "../core/promql.js";
 import { promDuration } from "../core/slo.js";
 import type { Objective, Slo } from "../core/slo-model.js";
-import { fromStored, type StoredWindow, type Window } from "../core/window.js";
-import type { Counts, SliSource } from "./evaluate.js";
-import { goodInWindow } from "./evaluate.js";
-import { errorRatioExpr, windowQuery } from "./rules.js";
-
-export class SourceError extends Error {}
-
-export type WindowReader = (series: string, fromMs: number, toMs: number) => Promise<Window[]>;
-
-/** Reads windows from a store, decoding their histograms. */
-export function storeReader(
-  read: (series: string, fromMs: number, toMs: number) => Promise<StoredWindow[]>,
-): WindowReader {
-  return async (series, fromMs, toMs) => (await read(series, fromMs, toMs)).map(fromStored);
-}
-
-/** SLIs over withstand's own windows (load runs, load activities; later the router), read from the store. */
-export class WindowsSource implements SliSource {
-  constructor(
-    private readonly series: string,
-    private readonly windows: WindowReader,
-  ) {}
-
-  private read(fromMs: number, toMs: number): Promise<Window[]> {
-    return this.windows(this.series, fromMs, toMs);
-  }
-
-  async counts(objective: Objective, fromMs: number, toMs: number): Promise<Counts> {
-    let good = 0;
-    let total = 0;
-    for (const w of await this.read(fromMs, toMs)) {
-      good += goodInWindow(w, objective);
-      total += w.count;
-    }
-    return { good, total };
-  }
-
-  async slices(objective: Objective, fromMs: number, toMs: number, sliceMs: number): Promise<Slice[]> {
-    const slices = new Map<number, Slice>();
-    for (const w of await this.read(fromMs, toMs)) {
-      const k = Math.floor((w.start - fromMs) / sliceMs);
-      const s = slices.get(k) ?? { good: 0, total: 0 };
-      s.good += goodInWindow(w, objective);
-      s.total += w.count;
-      slices.set(k, s);
-    }
-    return [...slices.values()];
-  }
-}
 
 /** SLIs from Prometheus: instant queries at the window's end, error ratios from counts over the window. */
 export class PrometheusSource implements SliSource {
@@ -77,22 +30,6 @@ export class PrometheusSource implements SliSource {
     const bad = Number.isNaN(errorRatio) ? 0 : errorRatio * total;
     return { good: total - bad, total };
   }
-}
-
-export function sourceFor(slo: Slo, windows: WindowReader): SliSource {
-  const s = slo.indicator.ratio?.total ?? slo.indicator.threshold;
-  if (!s) throw new SourceError(`${slo.loc}: ${slo.name}: no metric source`);
-  if (s.type === "withstand") return new WindowsSource(s.query, windows);
-  if (s.type === "prometheus") {
-    if (!s.url)
-      throw new SourceError(
-        `${slo.loc}: ${slo.name}: a prometheus source needs a DataSource with connectionDetails.url`,
-      );
-    return new PrometheusSource(s.url, slo);
-  }
-  throw new SourceError(
-    `${slo.loc}: ${slo.name}: unsupported metric source type ${s.type} (expected prometheus or withstand)`,
-  );
 }
 
 type PromSeries = { metric?: Record<string, string>; value?: [number, string]; values?: [number, string][] };
@@ -136,3 +73,20 @@ export async function promRangeValues(
   });
   return result.flatMap((s) => (s.values ?? []).map(([, v]) => Number(v)));
 }
+
+/** Prometheus through its HTTP API: SLIs from instant queries, canary points from range queries. */
+export const prometheusProvider: MetricProvider = {
+  type: "prometheus",
+  sli(slo, source) {
+    if (!source.url)
+      throw new SourceError(
+        `${slo.loc}: ${slo.name}: a prometheus source needs a DataSource with connectionDetails.url`,
+      );
+    return new PrometheusSource(source.url, slo);
+  },
+  points(q) {
+    // About 50 points per version per measurement: Spinnaker's minimum for a meaningful comparison.
+    const stepS = Math.max(1, Math.round((q.toMs - q.fromMs) / 1000 / 50));
+    return promRangeValues(q.address ?? "", q.query ?? "", q.fromMs, q.toMs, stepS);
+  },
+};

@@ -1,0 +1,217 @@
+/**
+ * The contract every metric provider passes (metrics/<provider>.ts, registered in metrics/index.ts),
+ * each against the real thing: withstand's windows in a real store, a real router carrying real
+ * requests, and a real Prometheus scraping a real target. A provider that answers SLIs gives known
+ * good/total counts; one that answers canary points gives each version's points. A registered
+ * provider without a harness here fails the suite.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { Counter, Registry } from "prom-client";
+import type { Slo } from "../../src/core/slo-model.js";
+import { newWindow, recordSample, toStored } from "../../src/core/window.js";
+import { readOpenSlo } from "../../src/documents/openslo.js";
+import { parseSource } from "../../src/documents/source.js";
+import { METRIC_PROVIDERS, sourceFor, storeReader } from "../../src/metrics/index.js";
+import { freePort } from "../../src/proxy/listen.js";
+import { Router } from "../../src/proxy/router.js";
+import { openStore } from "../../src/store/open.js";
+import { startServer } from "../helpers/http-server.js";
+import { exited, until } from "../helpers/processes.js";
+
+const dir = mkdtempSync(join(tmpdir(), "withstand-metrics-"));
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+function slo(text: string): Slo {
+  const parsed = parseSource("slo.yaml", text);
+  const r = readOpenSlo(parsed.docs);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
+  const found = r.slos.find((x) => x.name === "contract");
+  assert.ok(found);
+  return found;
+}
+
+const ratioSlo = (type: string, total: string, bad: string, url?: string) => {
+  // A Prometheus source names a DataSource that holds its URL, as in OpenSLO's own examples.
+  const source = url ? "metricSourceRef: prom" : `type: ${type}`;
+  const dataSource = url
+    ? `apiVersion: openslo/v1
+kind: DataSource
+metadata: {name: prom}
+spec: {type: prometheus, connectionDetails: {url: "${url}"}}
+---
+`
+    : "";
+  return `${dataSource}apiVersion: openslo/v1
+kind: SLO
+metadata: {name: contract}
+spec:
+  service: s
+  indicator:
+    metadata: {name: i}
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {${source}, spec: {query: '${bad}'}}}
+        total: {metricSource: {${source}, spec: {query: '${total}'}}}
+  timeWindow: [{duration: 1d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: a, target: 0.99}]
+`;
+};
+
+const HARNESSES: Record<string, () => Promise<void>> = {
+  async withstand() {
+    const store = openStore(join(dir, "store.db"));
+    cleanups.push(() => store.close());
+    await store.beginRun({
+      id: "w",
+      kind: "load",
+      title: "t",
+      source: "s",
+      startedAt: new Date().toISOString(),
+    });
+    const w = newWindow(10_000);
+    for (let i = 0; i < 200; i++)
+      recordSample(w, { latencyMicros: 1000, ...(i < 5 ? { errorClass: "5xx" } : {}) });
+    w.end = 11_000;
+    await store.appendWindow("w", "load", toStored(w));
+    const s = slo(ratioSlo("withstand", "load", "load"));
+    const source = sourceFor(
+      s,
+      storeReader((series, from, to) => store.windowsBetween(series, from, to)),
+    );
+    const objective = s.objectives[0];
+    assert.ok(objective);
+    assert.deepEqual(await source.counts(objective, 0, 20_000), { good: 195, total: 200 });
+    assert.deepEqual(await source.counts(objective, 20_000, 30_000), { good: 0, total: 0 });
+  },
+
+  async router() {
+    const stable = await startServer((_r, res) => res.end("ok"));
+    const canary = await startServer((_r, res) => {
+      res.statusCode = 500;
+      res.end("no");
+    });
+    const router = new Router({ name: "contract", stable: stable.url, canary: canary.url });
+    const address = await router.listen("127.0.0.1", 0);
+    cleanups.push(async () => {
+      await router.close();
+      await stable.close();
+      await canary.close();
+    });
+    router.setWeight(50);
+    const from = Date.now() - 1;
+    for (let i = 0; i < 60; i++) await (await fetch(`http://${address}/`)).text();
+    const to = Date.now() + 1;
+    const provider = METRIC_PROVIDERS.get("router");
+    assert.ok(provider?.points);
+    const q = (version: string, measure: "error-rate" | "latency") =>
+      provider.points?.({ version, measure, fromMs: from, toMs: to }, { router }) ?? Promise.resolve([]);
+    const [stableErrors, canaryErrors, canaryLatency] = await Promise.all([
+      q("stable", "error-rate"),
+      q("canary", "error-rate"),
+      q("canary", "latency"),
+    ]);
+    assert.equal(stableErrors.length + canaryErrors.length, 60);
+    assert.ok(canaryErrors.length > 0 && canaryErrors.every((e) => e === 1));
+    assert.ok(stableErrors.every((e) => e === 0));
+    assert.ok(canaryLatency.length === canaryErrors.length && canaryLatency.every((ms) => ms > 0));
+  },
+
+  async prometheus() {
+    const registry = new Registry();
+    const requests = new Counter({
+      name: "contract_requests_total",
+      help: "r",
+      labelNames: ["code"],
+      registers: [registry],
+    });
+    const traffic = setInterval(() => {
+      requests.inc({ code: "200" }, 98);
+      requests.inc({ code: "500" }, 2);
+    }, 100);
+    const target = createServer(async (_req, res) => {
+      res.writeHead(200, { "content-type": registry.contentType });
+      res.end(await registry.metrics());
+    });
+    await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, "prometheus.yml"),
+      `global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: contract\n    static_configs: [{targets: ["127.0.0.1:${(target.address() as AddressInfo).port}"]}]\n`,
+    );
+    const prometheus: ChildProcess = spawn(
+      "prometheus",
+      [
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "tsdb")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: "ignore" },
+    );
+    cleanups.push(async () => {
+      clearInterval(traffic);
+      prometheus.kill("SIGTERM");
+      await exited(prometheus);
+      target.close();
+    });
+    const provider = METRIC_PROVIDERS.get("prometheus");
+    assert.ok(provider?.points);
+    const points = () =>
+      provider.points?.(
+        {
+          query: "contract_requests_total",
+          address: url,
+          version: "stable",
+          fromMs: Date.now() - 30_000,
+          toMs: Date.now(),
+        },
+        {},
+      ) ?? Promise.resolve([]);
+    // Prometheus says nothing when a scrape lands: poll its query API.
+    await until(
+      async () => (await points().catch(() => [])).length >= 2,
+      40_000,
+      "Prometheus to hold samples",
+    );
+    const s = slo(
+      ratioSlo("prometheus", "contract_requests_total", 'contract_requests_total{code="500"}', url),
+    );
+    const source = sourceFor(s, async () => []);
+    const objective = s.objectives[0];
+    assert.ok(objective);
+    let counts = { good: 0, total: 0 };
+    await until(
+      async () => {
+        counts = await source.counts(objective, Date.now() - 20_000, Date.now());
+        return counts.total > 0 && counts.good < counts.total;
+      },
+      40_000,
+      "a rate over two scrapes",
+    );
+    const errorRatio = 1 - counts.good / counts.total;
+    assert.ok(Math.abs(errorRatio - 0.02) < 0.005, `error ratio ${errorRatio}`);
+  },
+};
+
+it("every registered metric provider has a contract harness", () => {
+  assert.deepEqual([...METRIC_PROVIDERS.keys()].sort(), Object.keys(HARNESSES).sort());
+});
+
+describe("metric providers against the real thing", () => {
+  for (const [type, run] of Object.entries(HARNESSES)) it(type, run);
+});
