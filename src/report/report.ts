@@ -1,98 +1,16 @@
 import type { RunEvent } from "../core/events.js";
-import type { ActivityRun, Journal } from "../core/journal.js";
 import { escapeXml, lineChart } from "../core/svg-chart.js";
 import { type Timeline, timelineOf } from "../core/timeline.js";
 import type { RunDetail } from "../store/store.js";
+import { checksOf, reasonOf } from "./run-kinds.js";
+
+export { checksOf, reasonOf };
 
 /** `withstand report RUN_ID --format html|md|junit|json`: one run, for CI, pull requests and postmortems. */
 export type ReportFormat = "html" | "md" | "junit" | "json";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["html", "md", "junit", "json"];
 
-interface Check {
-  suite: string;
-  name: string;
-  ok: boolean;
-  message: string;
-  seconds: number;
-}
-
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"];
-
-function probeChecks(suite: string, probes: readonly ActivityRun[]): Check[] {
-  return probes.map((p) => {
-    const name = String(p.activity.name ?? "probe");
-    const ok = p.status === "succeeded" && p.tolerance_met !== false;
-    const message =
-      p.status === "failed"
-        ? (p.exception ?? ["failed"]).join(" ").slice(0, 500)
-        : p.tolerance_met === false
-          ? `tolerance not met (output: ${JSON.stringify(p.output)?.slice(0, 300)})`
-          : "ok";
-    return { suite, name, ok, message, seconds: p.duration };
-  });
-}
-
-/** The pass/fail checks of a run, whatever its kind: hypothesis probes, thresholds, analyses. */
-export function checksOf(run: RunDetail): Check[] {
-  if (run.kind === "experiment" && run.journal) {
-    const j: Journal = run.journal;
-    const out = [
-      ...probeChecks("steady state before", j.steady_states.before?.probes ?? []),
-      ...j.run.map((a) => ({
-        suite: "method",
-        name: String(a.activity.name ?? "activity"),
-        ok: a.status === "succeeded",
-        message: a.status === "failed" ? (a.exception ?? ["failed"]).join(" ").slice(0, 500) : "ok",
-        seconds: a.duration,
-      })),
-      ...probeChecks("steady state after", j.steady_states.after?.probes ?? []),
-      ...j.withstand.faults.map((f) => ({
-        suite: "faults reverted",
-        name: `${f.kind} ${f.activity}`,
-        ok: f.reverted_at !== null,
-        message: f.reverted_at ? f.revert : "never reverted",
-        seconds: f.reverted_at ? (Date.parse(f.reverted_at) - Date.parse(f.injected_at)) / 1000 : 0,
-      })),
-    ];
-    return out;
-  }
-  if (run.kind === "load") {
-    const metrics = (
-      run.result as { metrics?: Record<string, { thresholds?: Record<string, { ok: boolean }> }> }
-    )?.metrics;
-    return Object.entries(metrics ?? {}).flatMap(([metric, m]) =>
-      Object.entries(m.thresholds ?? {}).map(([expr, t]) => ({
-        suite: "thresholds",
-        name: `${metric} ${expr}`,
-        ok: t.ok,
-        message: t.ok ? "ok" : `threshold ${metric} ${expr} crossed`,
-        seconds: 0,
-      })),
-    );
-  }
-  if (run.kind === "rollout") {
-    return run.events.flatMap((e) =>
-      e.type === "rollout-measurement"
-        ? [
-            {
-              suite: e.step < 0 ? "background analysis" : `step ${e.step + 1} analysis`,
-              name: `measurement ${e.index + 1}`,
-              ok: e.phase === "Successful",
-              message: e.reason,
-              seconds: 0,
-            },
-          ]
-        : [],
-    );
-  }
-  return [];
-}
-
-export function reasonOf(run: RunDetail): string {
-  if (run.journal) return run.journal.withstand.reason;
-  const r = run.result as { reason?: string } | null;
-  return r?.reason ?? run.outcome ?? run.status;
-}
 
 const when = (ms: number, start: number) => `+${((ms - start) / 1000).toFixed(1)}s`;
 

@@ -80,6 +80,16 @@ describe("withstand load", () => {
     );
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^thresholds failed \(run [\w-]+, exit 1\)\n$/);
+    // `runs show` tells what a finished load run found (it said "the run did not finish").
+    const id = /run ([\w-]+)/.exec(r.stdout)?.[1] ?? "";
+    const shown = await runCli(["runs", "show", id], { env });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.doesNotMatch(shown.stdout, /did not finish/);
+    assert.match(shown.stdout, /^reason {4}thresholds failed$/m);
+    assert.match(
+      shown.stdout,
+      /^ {2}✗ thresholds: http_req_failed rate<0\.001 \(threshold http_req_failed rate<0\.001 crossed\)$/m,
+    );
   });
 
   it("reports a malformed threshold at its file:line:col and exits 2", async () => {
