@@ -2,7 +2,13 @@ import { writeFileSync } from "node:fs";
 import pc from "picocolors";
 import { parseDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import { executorDurationMs, type LoadPlan, parseRate, parseSegment } from "../core/load-plan.js";
+import {
+  DEFAULT_GATE,
+  executorDurationMs,
+  type LoadPlan,
+  parseRate,
+  parseSegment,
+} from "../core/load-plan.js";
 import { summarize, toStored, type Window } from "../core/window.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../documents/load-test.js";
@@ -102,6 +108,7 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     }
   }
   plan.thresholds.push(...(flags.threshold ?? []).map(parseThresholdFlag));
+  if (plan.thresholds.length === 0) plan.thresholds.push({ ...DEFAULT_GATE });
   if (flags.workers !== undefined) plan.workers = positiveInt("--workers", flags.workers, 1, 64);
   if (flags.maxRequests !== undefined)
     plan.maxRequests = positiveInt("--max-requests", flags.maxRequests, DEFAULT_MAX_REQUESTS);
@@ -130,6 +137,13 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   } finally {
     await session.close();
   }
+}
+
+/** Says so when the default gate judged the run, so a user knows why it passed or failed. */
+function gateNote(plan: LoadPlan): string {
+  return plan.thresholds.some((t) => t.loc === DEFAULT_GATE.loc)
+    ? `  no thresholds given: the default gate ${DEFAULT_GATE.metric} ${DEFAULT_GATE.expression} judged this run (--threshold replaces it)\n`
+    : "";
 }
 
 async function loadInSession(
@@ -225,7 +239,7 @@ async function loadInSession(
   });
   if (mode === "tty" || mode === "plain")
     process.stdout.write(
-      `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n  run ${runId}: ${reason} (exit ${exitCode})\n`,
+      `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n${gateNote(plan)}  run ${runId}: ${reason} (exit ${exitCode})\n`,
     );
   else if (mode === "quiet") process.stdout.write(`${reason} (run ${runId}, exit ${exitCode})\n`);
   return exitCode;

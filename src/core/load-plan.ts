@@ -27,6 +27,19 @@ export const EXECUTORS = [
   "ramping-vus",
 ] as const;
 
+/**
+ * The gate of a load run that names no threshold: it fails when more than half of its requests
+ * failed or could not connect. A run where every request failed is never "passed". Any threshold
+ * given replaces it (`--threshold "http_req_failed=rate<=1"` turns it off).
+ */
+export const DEFAULT_GATE: ThresholdSpec = {
+  metric: "http_req_failed",
+  expression: "rate<0.5",
+  abortOnFail: false,
+  delayAbortEvalMs: 0,
+  loc: "the default gate (no thresholds given)",
+};
+
 export interface ThresholdSpec {
   metric: MetricName;
   expression: string;

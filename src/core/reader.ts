@@ -10,16 +10,23 @@ export type Path = readonly (string | number)[];
 
 /** Collects diagnostics for a sub-tree of a document; paths are relative to that sub-tree. */
 export interface Reporter {
-  error(path: Path, message: string): void;
+  /** `onKey`: point at the key rather than its value (an unknown key). */
+  error(path: Path, message: string, onKey?: boolean): void;
   warn(path: Path, message: string, onKey?: boolean): void;
   /** At validation time `${...}` placeholders are allowed anywhere; at run time they must be resolved. */
   readonly deferVars: boolean;
+  /**
+   * Native documents (apiVersion: withstand/v1): an unknown key is an error, never a silently ignored
+   * typo. Chaos Toolkit files keep Chaos Toolkit's behaviour (ignored, with a warning).
+   */
+  readonly strict?: boolean;
 }
 
 export function scoped(parent: Reporter, prefix: Path): Reporter {
   return {
     deferVars: parent.deferVars,
-    error: (path, message) => parent.error([...prefix, ...path], message),
+    ...(parent.strict ? { strict: true } : {}),
+    error: (path, message, onKey) => parent.error([...prefix, ...path], message, onKey),
     warn: (path, message, onKey) => parent.warn([...prefix, ...path], message, onKey),
   };
 }
@@ -39,13 +46,9 @@ export function checkKeys(
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const hint = suggest(key, known);
-    r.warn(
-      [...path, key],
-      hint
-        ? `unknown key, ignored (did you mean ${hint}?)`
-        : `unknown key, ignored (expected one of ${known.join(", ")})`,
-      true,
-    );
+    const what = hint ? `did you mean ${hint}?` : `expected one of ${known.join(", ")}`;
+    if (r.strict) r.error([...path, key], `unknown key (${what})`, true);
+    else r.warn([...path, key], `unknown key, ignored (${what})`, true);
   }
 }
 

@@ -58,10 +58,18 @@ const control = z.looseObject({
   provider: z.looseObject({ type: z.string() }).optional(),
 });
 
-function reporterFor(src: SourceDoc, diagnostics: Diagnostic[], deferVars: boolean, base: Path): Reporter {
+function reporterFor(
+  src: SourceDoc,
+  diagnostics: Diagnostic[],
+  deferVars: boolean,
+  base: Path,
+  strict = false,
+): Reporter {
   return {
     deferVars,
-    error: (path, message) => diagnostics.push(diagnosticAt(src, [...base, ...path], message, "error")),
+    strict,
+    error: (path, message, onKey) =>
+      diagnostics.push(diagnosticAt(src, [...base, ...path], message, "error", onKey)),
     warn: (path, message, onKey) =>
       diagnostics.push(diagnosticAt(src, [...base, ...path], message, "warning", onKey)),
   };
@@ -80,7 +88,7 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   const native = kind.kind === "native";
   const top = src.value as Record<string, unknown>;
   if (native) {
-    const r = reporterFor(src, diagnostics, true, []);
+    const r = reporterFor(src, diagnostics, true, [], true);
     checkKeys(top, NATIVE_TOP, [], r);
     if (top.apiVersion !== "withstand/v1")
       r.error(["apiVersion"], `got ${JSON.stringify(top.apiVersion)} (expected withstand/v1)`);
@@ -103,7 +111,7 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   } else {
     body = top;
   }
-  const r = reporterFor(src, diagnostics, true, base);
+  const r = reporterFor(src, diagnostics, true, base, native);
   checkKeys(
     body,
     native ? [...CTK_TOP.filter((k) => k !== "version"), ...NATIVE_SPEC_EXTRA] : CTK_TOP,

@@ -15,7 +15,7 @@ export function readLoadTest(src: SourceDoc): { plan?: LoadPlan; diagnostics: Di
   }
   const scopedR: Reporter = {
     ...r,
-    error: (p, m) => r.error(["spec", ...p], m),
+    error: (p, m, k) => r.error(["spec", ...p], m, k),
     warn: (p, m, k) => r.warn(["spec", ...p], m, k),
   };
   const locOf = (path: readonly (string | number)[]) => {

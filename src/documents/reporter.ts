@@ -109,7 +109,8 @@ export function openNative(
   const diagnostics: Diagnostic[] = [];
   const r: Reporter = {
     deferVars: false,
-    error: (path, message) => diagnostics.push(diagnosticAt(src, path, message, "error")),
+    strict: true,
+    error: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "error", onKey)),
     warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "warning", onKey)),
   };
   const top = src.value;

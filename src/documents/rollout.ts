@@ -17,6 +17,7 @@ const SPEC_KEYS = [
   "analysis",
   "prometheus",
   "drainTimeout",
+  "metrics",
 ];
 const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "readyTimeout"];
 const ANALYSIS_KEYS = [

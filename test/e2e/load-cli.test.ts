@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { freePort } from "../../src/proxy/listen.js";
 import { runCli } from "../helpers/cli.js";
 import { fixture, isolatedEnv } from "../helpers/paths.js";
 import { startTarget } from "../helpers/processes.js";
@@ -61,6 +62,19 @@ describe("withstand load", () => {
     const detail = JSON.parse((await runCli(["runs", "show", runs.runs[0].id, "--json"], { env })).stdout);
     assert.ok(detail.windows.length >= 2);
     assert.equal(detail.result.metrics.http_reqs.values.count, 600);
+  });
+
+  it("a run where every request failed is not passed: the default gate fails it (exit 1)", async () => {
+    const closed = await freePort();
+    const r = await runCli(["load", `http://127.0.0.1:${closed}/`, "--rate", "20/s", "--duration", "1s"], {
+      env,
+    });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /✗ 'rate<0\.5' rate=100\.00%/);
+    assert.match(r.stdout, /no thresholds given: the default gate http_req_failed rate<0\.5 judged this run/);
+    assert.match(r.stdout, /thresholds failed \(exit 1\)/);
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout).runs as { status: string }[];
+    assert.equal(runs[0]?.status, "failed");
   });
 
   it("exits 1 when a threshold fails", async () => {

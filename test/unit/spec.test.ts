@@ -144,3 +144,50 @@ describe("spec parser robustness (property)", () => {
     );
   });
 });
+
+describe("no silent gates in native documents", () => {
+  it("an unknown or misspelt key is an error in a native document, a warning in a Chaos Toolkit file", async () => {
+    const { checkDocument } = await import("../../src/documents/kinds.js");
+    const native = checkDocument(
+      "n.yaml",
+      `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: n}
+spec:
+  steady-state-hypotesis:
+    title: t
+    probes: []
+  method: []
+`,
+    );
+    assert.equal(native.valid, false);
+    assert.deepEqual(native.diagnostics.map(formatDiagnostic), [
+      "n.yaml:5:3: spec.steady-state-hypotesis: unknown key (did you mean steady-state-hypothesis?)",
+    ]);
+    const load = checkDocument(
+      "l.yaml",
+      `apiVersion: withstand/v1
+kind: LoadTest
+metadata: {name: l}
+spec:
+  requests: [{url: "http://127.0.0.1:1/"}]
+  rate: 10/s
+  duration: 1s
+  treshold: {http_req_failed: ["rate<0.01"]}
+`,
+    );
+    assert.equal(load.valid, false);
+    assert.deepEqual(load.diagnostics.map(formatDiagnostic), [
+      "l.yaml:8:3: spec.treshold: unknown key (did you mean thresholds?)",
+    ]);
+    const ctk = checkDocument(
+      "c.yaml",
+      "title: t\ndescription: d\nsteady-state-hypotesis: {title: h, probes: []}\nmethod: []\n",
+    );
+    assert.equal(ctk.valid, true);
+    assert.match(
+      ctk.diagnostics.map(formatDiagnostic).join("\n"),
+      /warning: steady-state-hypotesis: unknown key, ignored/,
+    );
+  });
+});
