@@ -60,6 +60,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       const v = readVarFile(f);
       Object.assign(overrides.configuration, v.configuration);
       Object.assign(overrides.secrets, v.secrets);
+      // A .env file sets the environment of this run, as Chaos Toolkit does (never overriding the caller's).
+      for (const [k, value] of Object.entries(v.env)) process.env[k] ??= value;
     }
     for (const v of flags.var ?? []) {
       const [k, value] = parseVar(v);

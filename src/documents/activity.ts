@@ -55,6 +55,7 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     );
   }
   const name = readString(raw.name, ["name"], r, "a non-empty activity name");
+  checkControls(raw.controls, name ?? "?", r);
 
   const sources = ["provider", "fault", "load"].filter((k) => raw[k] !== undefined);
   const isLoadCheck = isRecord(raw.tolerance) && raw.tolerance.type === "load";
@@ -186,6 +187,26 @@ function parseProvider(
         : `got ${JSON.stringify(raw.type)} (expected ${either(kinds)})`,
     );
   return undefined;
+}
+
+/**
+ * Controls on an activity are Python (chaostoolkit's control interface). A control can be a human
+ * safety gate (chaossimpleinteract asks before each activity): dropping it silently is worse than
+ * not running, so it is refused, like an experiment-level one.
+ */
+function checkControls(controls: unknown, activity: string, r: Reporter): void {
+  if (controls === undefined) return;
+  if (!Array.isArray(controls)) {
+    r.error(["controls"], "expected a list of controls");
+    return;
+  }
+  controls.forEach((c, i) => {
+    const name = isRecord(c) ? String(c.name ?? "?") : "?";
+    r.error(
+      ["controls", i],
+      `control "${name}" on activity "${activity}" is a Chaos Toolkit (Python) control, which withstand cannot run (expected none; remove it, or use withstand's own safety features such as --deadline and withstand halt)`,
+    );
+  });
 }
 
 /** A native fault: its kind from the registry, its fields checked by that kind's one schema. */

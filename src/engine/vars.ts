@@ -35,10 +35,15 @@ export function parseVar(text: string): [string, unknown] {
   }
 }
 
-/** `--var-file`: JSON or YAML `{configuration, secrets}` (or a flat mapping), or a `.env` file. */
+/**
+ * `--var-file`: JSON or YAML `{configuration, secrets}` (or a flat mapping) sets configuration and
+ * secrets; a `.env` file sets environment variables, as Chaos Toolkit's `load_dotenv` does, so
+ * `{type: env, key: ...}` configuration and secrets read it.
+ */
 export function readVarFile(file: string): {
   configuration: Record<string, unknown>;
   secrets: Record<string, unknown>;
+  env: Record<string, string>;
 } {
   let text: string;
   try {
@@ -49,15 +54,15 @@ export function readVarFile(file: string): {
     );
   }
   if (file.endsWith(".env") || /(^|\/)\.env/.test(file)) {
-    const configuration: Record<string, unknown> = {};
+    const env: Record<string, string> = {};
     text.split("\n").forEach((line, i) => {
       const trimmed = line.trim();
       if (trimmed === "" || trimmed.startsWith("#")) return;
       const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(trimmed);
       if (!m) throw new UsageError(`--var-file ${file}:${i + 1}:1: expected KEY=VALUE`);
-      configuration[m[1] ?? ""] = (m[2] ?? "").replace(/^(['"])(.*)\1$/, "$2");
+      env[m[1] ?? ""] = (m[2] ?? "").replace(/^(['"])(.*)\1$/, "$2");
     });
-    return { configuration, secrets: {} };
+    return { configuration: {}, secrets: {}, env };
   }
   let data: unknown;
   try {
@@ -75,7 +80,7 @@ export function readVarFile(file: string): {
         else secrets[k] = v;
       }
     }
-    return { configuration: isRecord(data.configuration) ? data.configuration : {}, secrets };
+    return { configuration: isRecord(data.configuration) ? data.configuration : {}, secrets, env: {} };
   }
-  return { configuration: data, secrets: {} };
+  return { configuration: data, secrets: {}, env: {} };
 }

@@ -155,6 +155,30 @@ spec:
     assert.doesNotMatch(complex.stderr, /Warning|trace-warnings/);
   });
 
+  it("--var-file FILE.env sets environment variables that {type: env} configuration reads (Chaos Toolkit's load_dotenv)", async () => {
+    const { env } = isolatedEnv();
+    const file = write(
+      "env-config.yaml",
+      `title: reads the environment
+description: e2e
+configuration:
+  base: {type: env, key: WITHSTAND_TEST_BASE_URL}
+steady-state-hypothesis:
+  title: up
+  probes:
+    - {type: probe, name: health, tolerance: 200, provider: {type: http, url: "\${base}/health"}}
+method:
+  - {type: action, name: noop, provider: {type: process, path: "true"}}
+`,
+    );
+    const dotenv = write("vars.env", `# from a .env file\nexport WITHSTAND_TEST_BASE_URL="${server.url}"\n`);
+    const r = await runCli(["run", file, "--var-file", dotenv], { env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const missing = await runCli(["run", file], { env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /WITHSTAND_TEST_BASE_URL/);
+  });
+
   it("an internal error exits 70 and says it is a bug, never 1", async () => {
     const { env } = isolatedEnv();
     const r = await runCli(["runs"], { env: { ...env, WITHSTAND_TEST_CRASH: "1" } });

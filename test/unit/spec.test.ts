@@ -191,3 +191,31 @@ spec:
     );
   });
 });
+
+describe("controls on activities", () => {
+  it("are refused like experiment-level ones, naming the activity (a dropped human gate is worse than not running)", () => {
+    const doc = {
+      title: "t",
+      description: "d",
+      method: [
+        {
+          type: "action",
+          name: "restart-db",
+          provider: { type: "process", path: "true" },
+          controls: [
+            {
+              name: "ask-first",
+              provider: { type: "python", module: "chaossimpleinteract.controls.prompt" },
+            },
+          ],
+        },
+      ],
+    };
+    const errors = lines(JSON.stringify(doc, null, 2), "c.json").filter((l) => !l.includes("warning:"));
+    assert.equal(errors.length, 1);
+    assert.match(
+      errors[0] ?? "",
+      /^c\.json:\d+:\d+: method\[0\]\.controls\[0\]: control "ask-first" on activity "restart-db" is a Chaos Toolkit \(Python\) control, which withstand cannot run/,
+    );
+  });
+});
