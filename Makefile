@@ -13,9 +13,10 @@ all: build
 
 node_modules/.deps-ok: package.json package-lock.json
 	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
-	@# npm ci rejects lock files whose optional platform packages the registry does not serve
-	@# (npm/cli#9846, e.g. Biome's Windows binaries here); npm install from the same lock file is the fallback.
-	npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
+	@# The lock file lists every optional platform package, so npm ci works; should a registry not serve
+	@# one of them (npm/cli#9846), npm install from the same lock file is a quiet fallback.
+	@npm ci --no-audit --no-fund 2>.npm-ci.log || { echo "npm ci failed (.npm-ci.log); installing from the lock file instead"; npm install --no-save --no-audit --no-fund; }
+	@rm -f .npm-ci.log
 	@touch $@
 
 deps: node_modules/.deps-ok
