@@ -39,7 +39,10 @@ function buildProgram(): Command {
     .option("--allow-remote", "let load activities target hosts other than loopback")
     .option("--json", "print an NDJSON event stream")
     .option("--quiet", "print only the verdict")
-    .option("--store <path>", "run store (default ./.withstand/withstand.db or $WITHSTAND_STORE)")
+    .option(
+      "--store <path>",
+      "run store: a SQLite file (default $WITHSTAND_STORE, ./.withstand/ if it exists, else ~/.local/share/withstand/withstand.db)",
+    )
     .addHelpText(
       "after",
       `

@@ -28,7 +28,11 @@ export class RunRenderer {
   private statusShown = false;
   private readonly write = (s: string) => process.stdout.write(s);
 
-  constructor(private readonly mode: OutputMode) {
+  /** `recorded: false` (a dry run): no run id is shown, since none is stored. */
+  constructor(
+    private readonly mode: OutputMode,
+    private readonly recorded = true,
+  ) {
     if (mode === "tty") {
       this.timer = setInterval(() => this.drawStatus(), 100);
       this.timer.unref();
@@ -44,7 +48,9 @@ export class RunRenderer {
     const c = this.mode === "tty" ? pc : pc.createColors(false);
     switch (e.type) {
       case "run-started":
-        this.line(`${c.bold("withstand")} run ${c.dim(e.runId)}: ${e.title}`);
+        this.line(
+          `${c.bold("withstand")} run ${c.dim(this.recorded ? e.runId : "(dry run, not recorded)")}: ${e.title}`,
+        );
         break;
       case "activity-started":
         this.active.set(`${e.phase}:${e.name}`, Date.parse(e.ts));
@@ -109,7 +115,7 @@ export class RunRenderer {
   }
 }
 
-export function verdictLine(journal: Journal, colour: boolean): string {
+export function verdictLine(journal: Journal, colour: boolean, recorded = true): string {
   const c = colour ? pc : pc.createColors(false);
   const w = journal.withstand;
   const verdict =
@@ -120,14 +126,15 @@ export function verdictLine(journal: Journal, colour: boolean): string {
         : w.outcome === "hypothesis-unmet-before-method"
           ? c.red(c.bold("NOT MET BEFORE METHOD"))
           : c.yellow(c.bold(w.outcome.toUpperCase()));
-  return `${verdict} ${w.reason} ${c.dim(`(run ${w.run_id}, exit ${w.exit_code})`)}`;
+  const where = recorded ? `run ${w.run_id}` : "dry run, not recorded";
+  return `${verdict} ${w.reason} ${c.dim(`(${where}, exit ${w.exit_code})`)}`;
 }
 
-export function printSummary(journal: Journal, mode: OutputMode, title: string): void {
+export function printSummary(journal: Journal, mode: OutputMode, title: string, recorded = true): void {
   if (mode === "json") return;
   const colour = mode === "tty";
   if (mode === "quiet") {
-    process.stdout.write(`${verdictLine(journal, false)}\n`);
+    process.stdout.write(`${verdictLine(journal, false, recorded)}\n`);
     return;
   }
   const c = colour ? pc : pc.createColors(false);
@@ -148,7 +155,7 @@ export function printSummary(journal: Journal, mode: OutputMode, title: string):
     `  hypothesis after   ${state(ss.after)}`,
     `  faults             ${faults.length} injected, ${reverted} reverted`,
     `  status             ${journal.status}${journal.deviated ? " (deviated)" : ""} in ${formatDuration(journal.duration * 1000)}`,
-    `  verdict            ${verdictLine(journal, colour)}`,
+    `  verdict            ${verdictLine(journal, colour, recorded)}`,
     "",
   ];
   process.stdout.write(lines.join("\n"));

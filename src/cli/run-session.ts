@@ -24,7 +24,7 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
     { store: opts.dryRun ? false : opts.store, signals: true, deadlineMs: opts.deadlineMs },
   );
   try {
-    session.bus.on(new RunRenderer(opts.mode).onEvent);
+    session.bus.on(new RunRenderer(opts.mode, !opts.dryRun).onEvent);
     const result = await runExperiment(spec, {
       ...opts,
       runId: session.runId,
@@ -44,7 +44,7 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
       result: j,
     });
     if (opts.journalPath) writeFileSync(opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
-    printSummary(result.journal, opts.mode, spec.title);
+    printSummary(result.journal, opts.mode, spec.title, !opts.dryRun);
     for (const err of session.failures())
       process.stderr.write(`withstand: a listener failed: ${err.message}\n`);
     return result;

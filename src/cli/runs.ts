@@ -8,6 +8,19 @@ import type { StoredStatus } from "../store/store.js";
 import { failUsage } from "./fail.js";
 
 const STATUSES = ["running", "completed", "failed", "aborted", "interrupted"];
+/** The outcomes the run list shows; `--status` takes these too. */
+const OUTCOMES = [
+  "held",
+  "deviated",
+  "hypothesis-unmet-before-method",
+  "passed",
+  "thresholds-failed",
+  "promoted",
+  "rolled-back",
+  "halted",
+  "deadline",
+  "not-started",
+];
 
 export async function runsListCommand(flags: {
   json?: boolean;
@@ -15,14 +28,18 @@ export async function runsListCommand(flags: {
   status?: string;
   limit?: string;
 }): Promise<number> {
-  if (flags.status && !STATUSES.includes(flags.status))
-    failUsage(`--status ${flags.status}: expected one of ${STATUSES.join(", ")}`);
+  if (flags.status && !STATUSES.includes(flags.status) && !OUTCOMES.includes(flags.status))
+    failUsage(`--status ${flags.status}: expected one of ${[...STATUSES, ...OUTCOMES].join(", ")}`);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit <= 0)
     failUsage(`--limit ${flags.limit}: expected a positive integer`);
   const store = openStore(flags.store);
   try {
-    const runs = await store.listRuns({ status: flags.status as StoredStatus | undefined, limit });
+    const byOutcome = flags.status !== undefined && OUTCOMES.includes(flags.status);
+    const runs = await store.listRuns({
+      ...(byOutcome ? { outcome: flags.status } : { status: flags.status as StoredStatus | undefined }),
+      limit,
+    });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ runs })}\n`);
       return EXIT.ok;
@@ -62,7 +79,14 @@ export async function runsShowCommand(
   const store = openStore(flags.store);
   try {
     const run = await store.getRun(id);
-    if (!run) failUsage(`runs show ${id}: no run with that id or unique prefix (see \`withstand runs\`)`);
+    if (!run) {
+      const matches = await store.listRuns({ idPrefix: id, limit: 10 });
+      failUsage(
+        matches.length > 1
+          ? `runs show ${id}: the prefix matches ${matches.length >= 10 ? "10 or more" : matches.length} runs (expected one): ${matches.map((m) => `${m.id} (${m.title})`).join(", ")}`
+          : `runs show ${id}: no run with that id or unique prefix (see \`withstand runs\`)`,
+      );
+    }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(run)}\n`);
       return EXIT.ok;

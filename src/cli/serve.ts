@@ -1,4 +1,6 @@
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadOpenSloFile } from "../documents/openslo.js";
 import { isLoopbackHost, weakToken } from "../safety/policy.js";
 import { startServer } from "../server/server.js";
 import { openStore } from "../store/open.js";
@@ -20,6 +22,14 @@ export async function serveCommand(flags: {
     failUsage(`--host ${host}: binding off loopback needs --token (every API call must then send it)`);
   const weak = weakToken(flags.token);
   if (weak) failUsage(weak);
+  // A missing or invalid --slo file is a usage error now, not an empty SLO page later.
+  for (const file of flags.slo ?? []) {
+    const loaded = await loadOpenSloFile(file);
+    if (hasErrors(loaded.diagnostics)) {
+      for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      failUsage(`--slo ${file}: not a valid OpenSLO file (see above)`);
+    }
+  }
   const store = openStore(flags.store);
   let running: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
-import { dirname, resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { homedir, hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
@@ -9,10 +9,20 @@ import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
 import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
 
-export const DEFAULT_STORE = ".withstand/withstand.db";
+/**
+ * Where runs are stored when neither --store nor WITHSTAND_STORE says: one store per user, in the XDG
+ * data directory (~/.local/share/withstand/withstand.db), so runs from every directory are in one
+ * history; a project's own `./.withstand/` is used when it already exists.
+ */
+export function defaultStorePath(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const local = join(cwd, ".withstand");
+  if (existsSync(local)) return join(local, "withstand.db");
+  const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), ".local", "share");
+  return join(data, "withstand", "withstand.db");
+}
 
 export function storePath(flag?: string): string {
-  return resolve(flag ?? process.env.WITHSTAND_STORE ?? DEFAULT_STORE);
+  return resolve(flag ?? process.env.WITHSTAND_STORE ?? defaultStorePath());
 }
 
 /** The tail cursor is opaque to callers; here it is the last event and window row ids, "sqlite:E:W". */
@@ -206,6 +216,14 @@ export class SqliteStore implements Store {
     if (filter.status) {
       where.push("status = ?");
       args.push(filter.status);
+    }
+    if (filter.outcome) {
+      where.push("outcome = ?");
+      args.push(filter.outcome);
+    }
+    if (filter.idPrefix) {
+      where.push("id LIKE ? ESCAPE '\\'");
+      args.push(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
     if (filter.kind) {
       where.push("kind = ?");

@@ -42,6 +42,10 @@ export interface RunDetail extends RunSummary {
 
 export interface RunFilter {
   status?: StoredStatus | undefined;
+  /** The outcome the run list shows: held, deviated, passed, promoted, rolled-back, ... */
+  outcome?: string | undefined;
+  /** Runs whose id starts with this. */
+  idPrefix?: string | undefined;
   kind?: string | undefined;
   limit?: number | undefined;
   offset?: number | undefined;

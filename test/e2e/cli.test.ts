@@ -179,6 +179,38 @@ method:
     assert.match(missing.stderr, /WITHSTAND_TEST_BASE_URL/);
   });
 
+  it("runs --status takes the outcome the table shows, and an ambiguous prefix lists its matches", async () => {
+    const { env } = isolatedEnv();
+    const held = experiment();
+    const run = () => runCli(["run", held, "--var", `base=${server.url}`, "--quiet"], { env });
+    for (let i = 0; i < 2; i++) assert.equal((await run()).code, 0);
+    up = false;
+    try {
+      assert.equal((await run()).code, 1);
+    } finally {
+      up = true;
+    }
+    const list = async (status: string) =>
+      JSON.parse((await runCli(["runs", "--status", status, "--json"], { env })).stdout).runs as {
+        outcome: string;
+      }[];
+    assert.deepEqual(
+      (await list("held")).map((r) => r.outcome),
+      ["held", "held"],
+    );
+    assert.deepEqual((await list("hypothesis-unmet-before-method")).length, 1);
+    const bad = await runCli(["runs", "--status", "helt"], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--status helt: expected one of running, .*held/);
+    const day = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+    const ambiguous = await runCli(["runs", "show", day], { env });
+    assert.equal(ambiguous.code, 2);
+    assert.match(
+      ambiguous.stderr,
+      new RegExp(`runs show ${day}: the prefix matches 3 runs \\(expected one\\): ${day}-`),
+    );
+  });
+
   it("an internal error exits 70 and says it is a bug, never 1", async () => {
     const { env } = isolatedEnv();
     const r = await runCli(["runs"], { env: { ...env, WITHSTAND_TEST_CRASH: "1" } });

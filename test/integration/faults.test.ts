@@ -197,6 +197,21 @@ describe("process faults on real processes", () => {
       dry?.detail ?? "",
       new RegExp(`would process-kill all of 1 matching: process ${victim.pid} .*withstand-dry-victim`),
     );
+    // A dry run records nothing, so it shows no run id to look up.
+    const plain = await runCli(
+      [
+        "run",
+        "--dry-run",
+        experiment("dry-plain", [
+          { type: "action", name: "noop", provider: { type: "process", path: "true" } },
+        ]),
+      ],
+      { env },
+    );
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /^withstand run \(dry run, not recorded\): dry-plain$/m);
+    assert.match(plain.stdout, /\(dry run, not recorded, exit 0\)/);
+    assert.doesNotMatch(plain.stdout, /\d{8}-\d{6}-[0-9a-f]{6}/);
   });
 
   it("says clearly when a selector matches nothing, with the file position", async () => {

@@ -214,6 +214,13 @@ describe("withstand serve: the API", () => {
     assert.equal(ok.headers["set-cookie"], undefined);
   });
 
+  it("fails at start with exit 2 when an --slo file is missing or invalid", async () => {
+    const r = await runCli(["serve", "--port", "0", "--slo", join(dir, "missing.yaml")], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /missing\.yaml:1:1: cannot read: no such file/);
+    assert.match(r.stderr, /--slo .*missing\.yaml: not a valid OpenSLO file/);
+  });
+
   it("needs --token off loopback, and then every call must carry it", async () => {
     const refused = await runCli(["serve", "--host", "0.0.0.0", "--port", "0"], { env });
     assert.equal(refused.code, 2);
