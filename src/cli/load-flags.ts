@@ -14,6 +14,7 @@ export interface LoadFlags {
   segment?: string;
   threshold?: string[];
   summaryJson?: string;
+  summaryData?: string;
   out?: string[];
   hdrLog?: string;
   allowRemote?: boolean;

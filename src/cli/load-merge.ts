@@ -5,7 +5,7 @@ import type { MetricName } from "../core/threshold.js";
 import { mergeWindows } from "../core/window.js";
 import { evaluateAll } from "../load/coordinator.js";
 import { readHdrLog } from "../load/hdr-log.js";
-import { summaryJson, summaryText } from "../load/report.js";
+import { summaryExport, summaryJson, summaryText } from "../load/report.js";
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag } from "./load-flags.js";
 
@@ -52,7 +52,9 @@ export function mergeCommand(files: string[], flags: LoadFlags): ExitCode {
   };
   const results = evaluateAll(plan, total);
   const summary = summaryJson(plan, total, results, total.count + total.dropped);
-  if (flags.summaryJson) writeFileSync(flags.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
+  if (flags.summaryJson)
+    writeFileSync(flags.summaryJson, `${JSON.stringify(summaryExport(summary), null, 2)}\n`);
+  if (flags.summaryData) writeFileSync(flags.summaryData, `${JSON.stringify(summary, null, 2)}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else
     process.stdout.write(

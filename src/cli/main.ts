@@ -96,7 +96,8 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
       'k6 threshold, e.g. "http_req_duration=p(99)<300"; repeatable',
       collect,
     )
-    .option("--summary-json <file>", "write a k6-style summary export")
+    .option("--summary-json <file>", "write k6's --summary-export file (what k6 tooling reads)")
+    .option("--summary-data <file>", "write the summary data k6 hands to handleSummary(data)")
     .option("--out <ndjson=file>", "write the per-second windows as NDJSON", collect)
     .option("--hdr-log <file>", "write HdrHistogram interval logs (mergeable with `withstand load merge`)")
     .option("--max-requests <n>", "hard bound on requests sent")

@@ -3,7 +3,7 @@ import type { LoadPlan } from "../core/load-plan.js";
 import type { ThresholdResult } from "../core/threshold.js";
 import { summarize, type Window } from "../core/window.js";
 
-/** The shape of k6's summary export, so existing k6 tooling reads ours. */
+/** The summary data k6 hands to handleSummary(data): per metric its type, values and thresholds {ok}. */
 export interface SummaryJson {
   metrics: Record<
     string,
@@ -92,6 +92,35 @@ export function summaryJson(
       abortedBy: abortedBy ?? null,
       latency: "intended",
     },
+  };
+}
+
+/** The md5 of "", k6's id of the root group. */
+const ROOT_GROUP_ID = "d41d8cd98f00b204e9800998ecf8427e";
+
+/**
+ * k6's `--summary-export` file, the shape k6 tooling reads: each metric's values flattened onto it, a
+ * rate metric's `value` (with passes and fails), thresholds as booleans where `true` means the
+ * threshold FAILED (k6's long-standing convention, grafana/k6#1498), and the root group.
+ */
+export function summaryExport(data: SummaryJson): Record<string, unknown> {
+  const metrics: Record<string, Record<string, unknown>> = {};
+  for (const [name, m] of Object.entries(data.metrics)) {
+    const v = m.values;
+    const flat: Record<string, unknown> =
+      m.type === "rate"
+        ? { passes: v.passes, fails: v.fails, value: v.rate }
+        : m.type === "trend"
+          ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== "count"))
+          : { ...v };
+    if (m.thresholds)
+      flat.thresholds = Object.fromEntries(Object.entries(m.thresholds).map(([e, t]) => [e, !t.ok]));
+    metrics[name] = flat;
+  }
+  return {
+    root_group: { name: "", path: "", id: ROOT_GROUP_ID, groups: {}, checks: {} },
+    metrics,
+    withstand: data.withstand,
   };
 }
 

@@ -32,6 +32,8 @@ describe("withstand load", () => {
         "http_req_duration=p(99)<2000",
         "--summary-json",
         summary,
+        "--summary-data",
+        join(dir, "summary-data.json"),
         "--out",
         `ndjson=${ndjson}`,
       ],
@@ -39,13 +41,29 @@ describe("withstand load", () => {
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /█ THRESHOLDS\n\n {4}http_req_failed\n {4}✓ 'rate<0.05' rate=2\.00%/);
+    // k6's --summary-export shape: flattened values, `value` for rates, thresholds true = FAILED, a root group.
     const s = JSON.parse(readFileSync(summary, "utf8"));
-    assert.equal(s.metrics.http_reqs.values.count, 600);
-    assert.equal(s.metrics.http_req_failed.values.rate, 0.02);
-    for (const k of ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"])
-      assert.equal(typeof s.metrics.http_req_duration.values[k], "number", k);
-    assert.deepEqual(s.metrics.http_req_failed.thresholds, { "rate<0.05": { ok: true } });
-    assert.equal(s.metrics.dropped_iterations.values.count, 0);
+    assert.deepEqual(s.root_group, {
+      name: "",
+      path: "",
+      id: "d41d8cd98f00b204e9800998ecf8427e",
+      groups: {},
+      checks: {},
+    });
+    assert.equal(s.metrics.http_reqs.count, 600);
+    assert.equal(typeof s.metrics.http_reqs.rate, "number");
+    assert.equal(s.metrics.http_req_failed.value, 0.02);
+    assert.equal(s.metrics.http_req_failed.passes, 12);
+    assert.equal(s.metrics.http_req_failed.fails, 588);
+    for (const k of ["avg", "min", "med", "max", "p(90)", "p(95)"])
+      assert.equal(typeof s.metrics.http_req_duration[k], "number", k);
+    assert.deepEqual(s.metrics.http_req_failed.thresholds, { "rate<0.05": false });
+    assert.deepEqual(s.metrics.http_req_duration.thresholds, { "p(99)<2000": false });
+    assert.equal(s.metrics.dropped_iterations.count, 0);
+    // The handleSummary(data) shape keeps its own flag.
+    const data = JSON.parse(readFileSync(join(dir, "summary-data.json"), "utf8"));
+    assert.equal(data.metrics.http_req_failed.values.rate, 0.02);
+    assert.deepEqual(data.metrics.http_req_failed.thresholds, { "rate<0.05": { ok: true } });
     const lines = readFileSync(ndjson, "utf8")
       .trim()
       .split("\n")
@@ -165,8 +183,8 @@ spec:
     const m = await runCli(["load", "merge", ...logs, "--summary-json", merged], { env });
     assert.equal(m.code, 0, m.stdout + m.stderr);
     const s = JSON.parse(readFileSync(merged, "utf8"));
-    assert.equal(s.metrics.http_reqs.values.count, 800);
-    assert.equal(s.metrics.http_req_failed.values.passes, 16);
-    assert.deepEqual(s.metrics.http_reqs.thresholds, { "count==800": { ok: true } });
+    assert.equal(s.metrics.http_reqs.count, 800);
+    assert.equal(s.metrics.http_req_failed.passes, 16);
+    assert.deepEqual(s.metrics.http_reqs.thresholds, { "count==800": false });
   });
 });
