@@ -82,17 +82,14 @@ const rollout: DocumentKindReader = {
 
 const openSlo: DocumentKindReader = {
   name: "OpenSLO",
-  matches: (v) => v.apiVersion === "openslo/v1",
+  matches: (v) => typeof v.apiVersion === "string" && v.apiVersion.startsWith("openslo/"),
   check(_file, parsed) {
     const r = readOpenSlo(parsed.docs);
-    return checked(
-      "OpenSLO",
-      parsed,
-      r,
-      r.slos.length > 0
-        ? `valid OpenSLO v1 (${r.slos.length} SLOs: ${r.slos.map((s) => s.name).join(", ")})`
-        : undefined,
-    );
+    const others = Object.entries(r.kinds)
+      .filter(([k]) => k !== "SLO")
+      .map(([k, n]) => `${n} ${k}`);
+    const slos = r.slos.length > 0 ? [`${r.slos.length} SLOs: ${r.slos.map((s) => s.name).join(", ")}`] : [];
+    return checked("OpenSLO", parsed, r, `valid OpenSLO v1 (${[...slos, ...others].join("; ")})`);
   },
 };
 
@@ -119,7 +116,9 @@ export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [loadTest, rollout,
 /** Parses a document's text once and checks it with the reader of its kind. Never throws for bad input. */
 export function checkDocument(file: string, text: string): CheckedDocument {
   const parsed = parseSource(file, text);
-  const first = parsed.docs[0]?.value;
+  // OpenSLO's own examples are a top-level YAML list of documents.
+  const top = parsed.docs[0]?.value;
+  const first = Array.isArray(top) ? top[0] : top;
   const reader = (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first))) || experiment;
   return reader.check(file, parsed);
 }

@@ -48,21 +48,36 @@ export function parseShorthand(text: unknown): number | undefined {
   return Number(m[1]) * (UNIT_MS[m[2] ?? "m"] ?? 60_000);
 }
 
-function reporter(src: SourceDoc, diagnostics: Diagnostic[]): Reporter {
+function reporter(src: SourceDoc, diagnostics: Diagnostic[], prefix: Path = []): Reporter {
   return {
     deferVars: false,
-    error: (path, message) => diagnostics.push(diagnosticAt(src, path, message, "error")),
-    warn: (path, message, onKey) => diagnostics.push(diagnosticAt(src, path, message, "warning", onKey)),
+    error: (path, message, onKey) =>
+      diagnostics.push(diagnosticAt(src, [...prefix, ...path], message, "error", onKey)),
+    warn: (path, message, onKey) =>
+      diagnostics.push(diagnosticAt(src, [...prefix, ...path], message, "warning", onKey)),
   };
 }
 
+/** Each OpenSLO document of a file: one per YAML document, or each item of a top-level list (OpenSLO's own examples). */
+function entries(sources: SourceDoc[]): { src: SourceDoc; value: unknown; prefix: Path }[] {
+  return sources.flatMap((src) =>
+    Array.isArray(src.value)
+      ? src.value.map((value, i) => ({ src, value, prefix: [i] as Path }))
+      : [{ src, value: src.value, prefix: [] as Path }],
+  );
+}
+
 /** Reads every OpenSLO v1 document in the files and resolves each SLO with its SLI, data sources and alert conditions. */
-export function readOpenSlo(sources: SourceDoc[]): { slos: Slo[]; diagnostics: Diagnostic[] } {
+export function readOpenSlo(sources: SourceDoc[]): {
+  slos: Slo[];
+  diagnostics: Diagnostic[];
+  /** How many documents of each kind were read (a file of Services alone is valid). */
+  kinds: Record<string, number>;
+} {
   const diagnostics: Diagnostic[] = [];
   const docs: Doc[] = [];
-  for (const src of sources) {
-    const r = reporter(src, diagnostics);
-    const v = src.value;
+  for (const { src, value: v, prefix } of entries(sources)) {
+    const r = reporter(src, diagnostics, prefix);
     if (!isRecord(v)) {
       r.error([], "expected an OpenSLO document (apiVersion: openslo/v1, kind, metadata, spec)");
       continue;
@@ -81,10 +96,12 @@ export function readOpenSlo(sources: SourceDoc[]): { slos: Slo[]; diagnostics: D
     }
     const metadata = isRecord(v.metadata) ? v.metadata : {};
     const name = typeof metadata.name === "string" ? metadata.name : "";
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
-      r.error(
+    if (name === "") r.error(["metadata", "name"], "is required (expected a name)");
+    // OpenSLO asks for RFC 1123 names, but its own examples use others (OnCallDevopsMailNotification).
+    else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
+      r.warn(
         ["metadata", "name"],
-        `got ${JSON.stringify(metadata.name)} (expected an RFC 1123 name: lower-case letters, digits and -, at most 63)`,
+        `${JSON.stringify(name)} is not an RFC 1123 name (lower-case letters, digits and -, at most 63) as OpenSLO asks; accepted`,
       );
     if (!isRecord(v.spec)) {
       r.error(["spec"], "is required (expected a mapping)");
@@ -98,7 +115,9 @@ export function readOpenSlo(sources: SourceDoc[]): { slos: Slo[]; diagnostics: D
     const slo = readSlo(d, byKind);
     if (slo) slos.push(slo);
   }
-  return hasErrors(diagnostics) ? { slos: [], diagnostics } : { slos, diagnostics };
+  const kinds: Record<string, number> = {};
+  for (const d of docs) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
+  return hasErrors(diagnostics) ? { slos: [], diagnostics, kinds } : { slos, diagnostics, kinds };
 }
 
 type Lookup = (kind: string, name: string) => Doc | undefined;

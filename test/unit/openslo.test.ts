@@ -98,3 +98,37 @@ describe("OpenSLO v1", () => {
     );
   });
 });
+
+describe("every OpenSLO v1 kind, in every layout OpenSLO's own examples use", () => {
+  it("validates a file without an SLO (Service, AlertPolicy, AlertCondition, AlertNotificationTarget) and says what it read", async () => {
+    const { checkDocument } = await import("../../src/documents/kinds.js");
+    const r = checkDocument("a.yaml", readFileSync(fixture("slo", "alerting-kinds.yaml"), "utf8"));
+    assert.equal(r.valid, true, r.diagnostics.map(formatDiagnostic).join("\n"));
+    assert.equal(
+      r.summary,
+      "valid OpenSLO v1 (1 Service; 1 AlertPolicy; 1 AlertCondition; 1 AlertNotificationTarget)",
+    );
+    // OpenSLO asks for RFC 1123 names; its own examples do not always use them: a warning, not an error.
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+      'a.yaml:41:9: warning: metadata.name: "OnCallDevopsMailNotification" is not an RFC 1123 name (lower-case letters, digits and -, at most 63) as OpenSLO asks; accepted',
+    ]);
+  });
+
+  it("reads a top-level YAML list of documents, with positions inside the list", () => {
+    const text = `- apiVersion: openslo/v1
+  kind: Service
+  metadata: {name: a}
+  spec: {description: x}
+- apiVersion: openslo/v1
+  kind: Servise
+  metadata: {name: b}
+  spec: {}
+`;
+    const r = read(text, "l.yaml");
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+      'l.yaml:6:9: [1].kind: got "Servise" (expected one of SLO, SLI, DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget, Service)',
+    ]);
+    const ok = read(text.replace("Servise", "Service"), "l.yaml");
+    assert.deepEqual(ok.kinds, { Service: 2 });
+  });
+});
