@@ -175,9 +175,9 @@ function readMetricSource(d: Doc, path: Path, raw: unknown, lookup: Lookup): Met
       return undefined;
     }
     type = typeof ds.spec.type === "string" ? ds.spec.type : type;
-    const cd = isRecord(ds.spec.connectionDetails) ? ds.spec.connectionDetails : {};
-    url = typeof cd.url === "string" ? cd.url : typeof cd.address === "string" ? cd.address : undefined;
+    url = connectionUrl(ds.spec.connectionDetails);
   }
+  url ??= connectionUrl(ms.connectionDetails);
   const query =
     typeof spec.query === "string"
       ? spec.query
@@ -191,13 +191,30 @@ function readMetricSource(d: Doc, path: Path, raw: unknown, lookup: Lookup): Met
       [...path, "metricSource", "type"],
       "is required (expected prometheus or withstand, or a metricSourceRef)",
     );
-  if (!query)
+  // Valid OpenSLO names any source (CloudWatch, Datadog, ...) with its own spec; only the sources
+  // withstand queries itself need a query here. `slo rules`/`slo status` say when a source is not theirs.
+  const needsQuery = type !== undefined && ["prometheus", "withstand"].includes(type.toLowerCase());
+  if (!query && needsQuery)
     d.r.error(
       [...path, "metricSource", "spec", "query"],
       "is required (expected a PromQL query, or a withstand series name)",
     );
-  if (!type || !query) return undefined;
-  return { type: type.toLowerCase(), query, url };
+  if (!type || (needsQuery && !query)) return undefined;
+  return { type: type.toLowerCase(), query: query ?? "", url };
+}
+
+/** A data source's URL from connectionDetails as a map ({url}) or a list ([{url}] or [{name: url, value}]). */
+function connectionUrl(details: unknown): string | undefined {
+  const pairs: Record<string, unknown> = {};
+  if (isRecord(details)) Object.assign(pairs, details);
+  else if (Array.isArray(details))
+    for (const item of details) {
+      if (!isRecord(item)) continue;
+      if (typeof item.name === "string" && "value" in item) pairs[item.name] = item.value;
+      else Object.assign(pairs, item);
+    }
+  const url = pairs.url ?? pairs.address ?? pairs.endpoint;
+  return typeof url === "string" ? url : undefined;
 }
 
 function readIndicator(
@@ -263,8 +280,18 @@ function readSlo(d: Doc, lookup: Lookup): Slo | undefined {
     r.error(["spec", "indicator"], "expected exactly one of indicator and indicatorRef");
   const sli = inlineOrRef(d, ["spec", "indicator"], s.indicator, s.indicatorRef, "SLI", lookup);
   const indicator = sli ? readIndicator(d, sli, lookup, ["spec", "indicator", "spec"]) : undefined;
-  const windows = Array.isArray(s.timeWindow) ? s.timeWindow : [];
-  if (windows.length !== 1)
+  // timeWindow is optional in OpenSLO v1: without one, status and rules use a rolling 28 days (said so).
+  const windows = Array.isArray(s.timeWindow)
+    ? s.timeWindow
+    : s.timeWindow === undefined
+      ? [{ duration: "28d", isRolling: true }]
+      : [];
+  if (s.timeWindow === undefined)
+    r.warn(
+      ["spec"],
+      "no timeWindow: withstand judges this SLO over a rolling 28d window (set spec.timeWindow to choose)",
+    );
+  else if (windows.length !== 1)
     r.error(["spec", "timeWindow"], "expected exactly one time window [{duration, isRolling}]");
   const tw = isRecord(windows[0]) ? windows[0] : {};
   const periodMs = parseShorthand(tw.duration);
@@ -312,6 +339,18 @@ function readSlo(d: Doc, lookup: Lookup): Slo | undefined {
         path,
         r,
       );
+      if (o.indicator !== undefined || o.indicatorRef !== undefined || o.compositeWeight !== undefined)
+        r.error(
+          [
+            ...path,
+            o.indicatorRef !== undefined
+              ? "indicatorRef"
+              : o.indicator !== undefined
+                ? "indicator"
+                : "compositeWeight",
+          ],
+          "a composite SLO (an objective with its own indicator or a compositeWeight) is not supported by withstand (expected one indicator for the whole SLO in spec.indicator or spec.indicatorRef)",
+        );
       let target: number | undefined;
       if (typeof o.target === "number") target = o.target;
       else if (typeof o.targetPercent === "number") target = o.targetPercent / 100;

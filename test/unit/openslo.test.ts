@@ -132,3 +132,58 @@ describe("every OpenSLO v1 kind, in every layout OpenSLO's own examples use", ()
     assert.deepEqual(ok.kinds, { Service: 2 });
   });
 });
+
+describe("OpenSLO validation is about OpenSLO, not PromQL", () => {
+  it("a CloudWatch thresholdMetric with no timeWindow is valid; rules then name what they need", () => {
+    const text = `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: cloudwatch-latency}
+spec:
+  service: web
+  indicator:
+    metadata: {name: latency}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: CloudWatch
+          spec: {region: us-east-1, namespace: AWS/ApplicationELB, metricName: TargetResponseTime, stat: p99}
+  budgetingMethod: Occurrences
+  objectives: [{displayName: fast, op: lt, value: 0.5, target: 0.99}]
+`;
+    const r = read(text, "cw.yaml");
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+      "cw.yaml:5:3: warning: spec: no timeWindow: withstand judges this SLO over a rolling 28d window (set spec.timeWindow to choose)",
+    ]);
+    assert.equal(r.slos[0]?.indicator.threshold?.type, "cloudwatch");
+  });
+
+  it("reads a DataSource's connectionDetails as a map or a list", () => {
+    for (const details of [
+      '{url: "http://127.0.0.1:9090"}',
+      '[{url: "http://127.0.0.1:9090"}]',
+      '[{name: url, value: "http://127.0.0.1:9090"}]',
+    ]) {
+      const text = `apiVersion: openslo/v1
+kind: DataSource
+metadata: {name: prom}
+spec: {type: prometheus, connectionDetails: ${details}}
+---
+${slo("28d", "target: 0.99").replaceAll("type: prometheus", "metricSourceRef: prom")}`;
+      const r = read(text);
+      const source = r.slos[0]?.indicator.ratio?.total;
+      assert.equal(
+        source?.url,
+        "http://127.0.0.1:9090",
+        `${details}: ${r.diagnostics.map(formatDiagnostic).join("; ")}`,
+      );
+    }
+  });
+
+  it("names a composite SLO in the error instead of reading it wrongly", () => {
+    const text = slo("28d", "target: 0.99, compositeWeight: 2");
+    assert.match(
+      read(text).diagnostics.map(formatDiagnostic).join("\n"),
+      /compositeWeight: a composite SLO .* is not supported by withstand/,
+    );
+  });
+});
