@@ -26,9 +26,31 @@ const alertName = (name: string) =>
  * mean of 5-minute ratios, so spiky traffic does not bias it.
  */
 export function generateRules(slo: Slo): { groups: RuleGroup[]; warnings: string[] } {
-  const objective = slo.objectives[0];
-  if (!objective) throw new RulesError(`${slo.loc}: SLO ${slo.name}: no objective`);
-  const id = `${slo.service}-${slo.name}`;
+  if (slo.objectives.length === 0) throw new RulesError(`${slo.loc}: SLO ${slo.name}: no objective`);
+  // Every objective gets its own rules (an SLO may promise 99% and 99.9%); one objective keeps Sloth's id.
+  const all = slo.objectives.map((objective, i) =>
+    rulesForObjective(
+      slo,
+      objective,
+      slo.objectives.length === 1
+        ? `${slo.service}-${slo.name}`
+        : `${slo.service}-${slo.name}-${slugOf(objective.displayName ?? String(i + 1))}`,
+    ),
+  );
+  return { groups: all.flatMap((r) => r.groups), warnings: all.flatMap((r) => r.warnings) };
+}
+
+const slugOf = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+
+function rulesForObjective(
+  slo: Slo,
+  objective: Slo["objectives"][number],
+  id: string,
+): { groups: RuleGroup[]; warnings: string[] } {
   const base = { sloth_id: id, sloth_service: slo.service, sloth_slo: slo.name, ...slo.labels };
   const budget = 1 - objective.target;
   const pairs = burnRatePairs(slo.periodMs);

@@ -187,3 +187,50 @@ ${slo("28d", "target: 0.99").replaceAll("type: prometheus", "metricSourceRef: pr
     );
   });
 });
+
+describe("slo rules never write alerts that mean nothing", () => {
+  const q = (query: string, counter = true) => windowQuery({ type: "prometheus", query }, "28d", counter);
+  it("measures every query over each window: bare selectors, one range rewritten, gauges averaged", () => {
+    assert.equal(
+      q('sum(rate(http_requests_total{code=~"5.."}[5m]))'),
+      'sum(rate(http_requests_total{code=~"5.."}[28d]))',
+    );
+    assert.equal(q("sum by (job) (increase(x_total[1h]))"), "sum by (job) (increase(x_total[28d]))");
+    assert.equal(q('up{job="a"}', false), 'avg_over_time(up{job="a"}[28d])');
+  });
+
+  it("refuses what it cannot rewrite safely, instead of the same expression for every window", () => {
+    assert.throws(
+      () => q('sum(http_requests_total{code="500"})'),
+      /has no range, so it cannot be measured over each window/,
+    );
+    assert.throws(() => q("sum(rate(a[5m])) / sum(rate(b[5m]))"), /has 2 ranges/);
+    const text = slo("28d", "target: 0.99").replace("query: errors_total", "query: 'sum(errors_total)'");
+    const s = read(text).slos[0];
+    assert.ok(s);
+    assert.throws(
+      () => generateRules(s),
+      /^RulesError: s\.yaml:1:1: SLO s: query "sum\(errors_total\)" has no range/,
+    );
+  });
+
+  it("every objective gets its own rules, the 28-day rule over 28 days", () => {
+    const text = slo("28d", "displayName: fast, target: 0.99}, {displayName: very fast, target: 0.999");
+    const s = read(text).slos[0];
+    assert.ok(s);
+    assert.equal(s.objectives.length, 2);
+    const { groups } = generateRules(s);
+    const ids = new Set(
+      groups
+        .flatMap((g) => g.rules.map((r) => (r.labels as { sloth_id?: string } | undefined)?.sloth_id))
+        .filter(Boolean),
+    );
+    assert.deepEqual([...ids], ["svc-s-fast", "svc-s-very-fast"]);
+    const period = groups[0]?.rules.find((r) => r.record === "slo:sli_error:ratio_rate28d");
+    assert.match(String(period?.expr), /errors_total\[28d\]/);
+    const targets = groups.flatMap((g) =>
+      g.rules.filter((r) => r.record === "slo:objective:ratio").map((r) => r.expr),
+    );
+    assert.deepEqual(targets, ["vector(0.99)", "vector(0.999)"]);
+  });
+});
