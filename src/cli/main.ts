@@ -152,6 +152,10 @@ Examples:
     .argument("<file|action>", "a Rollout file, or status | promote | abort")
     .argument("[name]", "with an action: the rollout's metadata.name (optional when only one runs)")
     .option("--full", "with promote: skip every remaining step and give the canary 100%")
+    .option(
+      "--skip-analysis",
+      "with promote during an inconclusive analysis: go on without it (recorded); a plain promote measures again",
+    )
     .option("--reason <text>", "with abort: why, for the record")
     .option("--json", "print NDJSON events (status: JSON)")
     .option("--quiet", "print only the decision")
@@ -162,7 +166,8 @@ Examples:
 Examples:
   withstand rollout rollout.yaml                # runs the steps, rolls back on a failed analysis
   withstand rollout status                      # every rollout running on this machine
-  withstand rollout promote orders              # end a pause or an inconclusive hold
+  withstand rollout promote orders              # end a pause; after an inconclusive analysis, measure again
+  withstand rollout promote orders --skip-analysis  # go past an inconclusive analysis unjudged (recorded)
   withstand rollout promote orders --full       # skip the remaining steps
   withstand rollout abort orders                # canary weight 0 now
 

@@ -17,6 +17,7 @@ export interface RolloutFlags {
   json?: boolean;
   quiet?: boolean;
   full?: boolean;
+  skipAnalysis?: boolean;
   reason?: string;
 }
 
@@ -136,7 +137,7 @@ export async function rolloutSession(
   });
   control = new ControlServer(spec.name, {
     status: () => controller.status(),
-    promote: (full) => controller.promote(full),
+    promote: (full, skip) => controller.promote(full, skip),
     abort: (reason) => controller.abort(reason),
   });
   try {
@@ -268,7 +269,11 @@ async function controlCommand(
       action === "status"
         ? await sendControl(target, "GET", "/status")
         : action === "promote"
-          ? await sendControl(target, "POST", `/promote${flags.full ? "?full=1" : ""}`)
+          ? await sendControl(
+              target,
+              "POST",
+              `/promote${flags.full ? "?full=1" : flags.skipAnalysis ? "?skip-analysis=1" : ""}`,
+            )
           : await sendControl(
               target,
               "POST",

@@ -94,7 +94,11 @@ export function mannWhitney(
     for (const e of experiment) for (const c of control) diffs.push(e - c);
     estimate = median(diffs);
   } else estimate = root(0);
-  return { pValue, lower: root(qnorm(1 - alpha / 2)), upper: root(qnorm(alpha / 2)), estimate };
+  // With heavy ties (0/1 error data) the statistic is a step function and the bisection lands anywhere
+  // in a flat stretch; a confidence interval must never exclude its own point estimate.
+  const lower = Math.min(root(qnorm(1 - alpha / 2)), estimate);
+  const upper = Math.max(root(qnorm(alpha / 2)), estimate);
+  return { pValue, lower, upper, estimate };
 }
 
 function removeOutliers(xs: number[], factor: number): number[] {

@@ -34,7 +34,7 @@ export interface RolloutStatus {
 
 export interface ControlHandlers {
   status(): RolloutStatus;
-  promote(full: boolean): string;
+  promote(full: boolean, skipAnalysis: boolean): string;
   abort(reason: string): string;
 }
 
@@ -76,7 +76,12 @@ export class ControlServer {
       };
       if (req.method === "GET" && url.pathname === "/status") return reply(200, this.handlers.status());
       if (req.method === "POST" && url.pathname === "/promote")
-        return reply(200, { message: this.handlers.promote(url.searchParams.get("full") === "1") });
+        return reply(200, {
+          message: this.handlers.promote(
+            url.searchParams.get("full") === "1",
+            url.searchParams.get("skip-analysis") === "1",
+          ),
+        });
       if (req.method === "POST" && url.pathname === "/abort")
         return reply(200, {
           message: this.handlers.abort(url.searchParams.get("reason") ?? "aborted by the user"),

@@ -74,6 +74,8 @@ export class RolloutController {
   private decision: { decision: Decision; reason: string } | undefined;
   private resume: (() => void) | undefined;
   private promoteFull = false;
+  /** Set by `promote --skip-analysis`: the inconclusive analysis is skipped, not measured again. */
+  private skipAnalysis = false;
   private phase: RolloutStatus["phase"] = "Starting";
   private message = "starting";
   private step = -1;
@@ -155,10 +157,15 @@ export class RolloutController {
     };
   }
 
-  /** `withstand rollout promote`: ends a pause (or an inconclusive hold); `full` skips every remaining step. */
-  promote(full: boolean): string {
+  /**
+   * `withstand rollout promote`: ends a pause. During an inconclusive hold it resumes the analysis
+   * (it measures again); only `skipAnalysis` goes past it unjudged, and that is recorded. `full`
+   * skips every remaining step.
+   */
+  promote(full: boolean, skipAnalysis = false): string {
     if (this.decision) return `rollout already ${this.decision.decision}`;
     if (full) this.promoteFull = true;
+    this.skipAnalysis = skipAnalysis;
     const waiting = this.resume;
     if (waiting) {
       this.resume = undefined;
@@ -166,7 +173,7 @@ export class RolloutController {
         type: "rollout-resumed",
         runId: this.opts.runId,
         ts: this.now(),
-        by: full ? "promote --full" : "promote",
+        by: full ? "promote --full" : skipAnalysis ? "promote --skip-analysis" : "promote",
       });
       waiting();
       return full ? "promoting fully" : "resumed";
@@ -268,18 +275,43 @@ export class RolloutController {
     return record;
   }
 
-  /** Acts on a finished analysis: Failed/Error roll back, Inconclusive holds for a human. */
-  private async settle(record: AnalysisRecord, where: string): Promise<void> {
-    if (record.phase === "Failed" || record.phase === "Error") {
-      const last = record.measurements.at(-1);
-      this.abort(
-        `${where} analysis ${record.phase.toLowerCase()}: ${record.reason}${last ? `; ${last.reason}` : ""}`,
-        "rolled-back",
-      );
-    } else if (record.phase === "Inconclusive" && !this.decision) {
+  /**
+   * Acts on a finished analysis: Failed/Error roll back; Inconclusive holds for a human, and a plain
+   * `promote` then runs the analysis again (a first analysis that found no traffic never becomes an
+   * unjudged promotion); `promote --skip-analysis` goes on without it, recorded as such.
+   */
+  private async settle(
+    first: AnalysisRecord,
+    where: string,
+    again: () => Promise<AnalysisRecord>,
+  ): Promise<void> {
+    let record = first;
+    for (;;) {
+      if (record.phase === "Failed" || record.phase === "Error") {
+        const last = record.measurements.at(-1);
+        this.abort(
+          `${where} analysis ${record.phase.toLowerCase()}: ${record.reason}${last ? `; ${last.reason}` : ""}`,
+          "rolled-back",
+        );
+        return;
+      }
+      if (record.phase !== "Inconclusive" || this.decision) return;
+      this.skipAnalysis = false;
       await this.waitForResume(
-        `${where} analysis inconclusive (${record.reason}): waiting for \`withstand rollout promote ${this.spec.name}\` or \`abort\``,
+        `${where} analysis inconclusive (${record.reason}): \`withstand rollout promote ${this.spec.name}\` measures again, \`--skip-analysis\` goes on unjudged, \`abort\` rolls back`,
       );
+      if (this.decision || this.promoteFull) return;
+      if (this.skipAnalysis) {
+        record.reason = `${record.reason}; skipped by promote --skip-analysis`;
+        this.emit({
+          type: "warning",
+          runId: this.opts.runId,
+          ts: this.now(),
+          message: `${where} analysis skipped (promote --skip-analysis): ${record.reason}`,
+        });
+        return;
+      }
+      record = await again();
     }
   }
 
@@ -345,7 +377,9 @@ export class RolloutController {
             true,
             AbortSignal.any([backgroundStop.signal, this.ended.signal]),
           ).then(async (r) => {
-            if (!this.decision) await this.settle(r, "background");
+            const rerun = () =>
+              this.runAnalysis(bg, -1, true, AbortSignal.any([backgroundStop.signal, this.ended.signal]));
+            if (!this.decision) await this.settle(r, "background", rerun);
           });
         }
         this.emit({
@@ -365,8 +399,9 @@ export class RolloutController {
             step.durationMs,
           );
         else {
-          const record = await this.runAnalysis(step.analysis, i, false, this.ended.signal);
-          if (!this.decision) await this.settle(record, `step ${i + 1}`);
+          const rerun = () => this.runAnalysis(step.analysis, i, false, this.ended.signal);
+          const record = await rerun();
+          if (!this.decision) await this.settle(record, `step ${i + 1}`, rerun);
         }
       }
       if (!this.decision) {

@@ -328,3 +328,57 @@ spec:
     assert.ok(!isAlive(pids.get("start baseline") ?? 0), "the baseline is stopped");
   });
 });
+
+describe("an inconclusive analysis", () => {
+  it("is measured again on promote, and skipped only by promote --skip-analysis, which is recorded", async () => {
+    const { env } = isolatedEnv();
+    process.env.WITHSTAND_STATE_DIR = env.WITHSTAND_STATE_DIR;
+    const stable = await startServer((_r, res) => res.end("stable"));
+    const canary = await startServer((_r, res) => res.end("canary"));
+    try {
+      const { docs } = parseSource(
+        "r.yaml",
+        `apiVersion: withstand/v1
+kind: Rollout
+metadata: {name: no-traffic}
+spec:
+  listen: 127.0.0.1:0
+  stable: {url: "${stable.url}"}
+  canary: {url: "${canary.url}"}
+  steps:
+    - setWeight: 20
+    - analysis:
+        interval: 100ms
+        judge:
+          metrics: [{name: errors, source: router, measure: error-rate, direction: increase}]
+`,
+      );
+      const { spec, diagnostics } = readRollout(docs[0] as (typeof docs)[number]);
+      assert.ok(spec, JSON.stringify(diagnostics));
+      const bus = new EventBus();
+      const events: RunEvent[] = [];
+      const controller = new RolloutController(spec, { runId: "inconclusive", bus });
+      let pauses = 0;
+      bus.on((e) => {
+        events.push(e);
+        if (e.type !== "rollout-paused" || !/inconclusive/.test(e.reason)) return;
+        pauses++;
+        // No traffic at all: the first promote measures again (still no data), the second skips.
+        setImmediate(() => controller.promote(false, pauses >= 2));
+      });
+      const result = await controller.run();
+      const measurements = events.filter((e) => e.type === "rollout-measurement");
+      assert.equal(pauses, 2);
+      assert.equal(measurements.length, 2, "promote measured the analysis again");
+      assert.ok(measurements.every((m) => m.type === "rollout-measurement" && m.phase === "Inconclusive"));
+      assert.ok(events.some((e) => e.type === "rollout-resumed" && e.by === "promote --skip-analysis"));
+      assert.ok(
+        events.some((e) => e.type === "warning" && /skipped \(promote --skip-analysis\)/.test(e.message)),
+      );
+      assert.equal(result.decision, "promoted");
+    } finally {
+      await stable.close();
+      await canary.close();
+    }
+  });
+});

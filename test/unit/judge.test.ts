@@ -163,3 +163,15 @@ spec:
     assert.deepEqual([metrics[2]?.allowedIncrease, metrics[2]?.minShift], [1.5, 0]);
   });
 });
+
+describe("the judge's confidence interval", () => {
+  it("never excludes its own point estimate, even for 0/1 data with heavy ties (property)", () => {
+    for (let seed = 1; seed < 400; seed++) {
+      const r = seeded(seed);
+      const x = bernoulli(r, 5 + Math.floor(r() * 60), r() * 0.3);
+      const y = bernoulli(r, 5 + Math.floor(r() * 60), r() * 0.3);
+      const t = mannWhitney(x, y, 0.98);
+      assert.ok(t.lower <= t.estimate && t.estimate <= t.upper, `seed ${seed}: ${JSON.stringify(t)}`);
+    }
+  });
+});
