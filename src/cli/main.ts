@@ -228,7 +228,7 @@ Examples:
     .description(
       "SLI, error budget (total and remaining), burn rates over 5m..3d, time to exhaustion and alert states",
     )
-    .argument("<file>", "OpenSLO v1 YAML")
+    .argument("<files...>", "OpenSLO v1 YAML files (references are resolved across them)")
     .option("--at <time>", "evaluate at this time instead of now (ISO 8601)")
     .option("--json", "print JSON")
     .option("--store <path>", "run store (for SLIs over withstand's own windows)")
@@ -236,21 +236,21 @@ Examples:
       "after",
       "\nExamples:\n  withstand slo status slo.yaml\n  withstand slo status slo.yaml --at 2026-11-22T10:00:00Z --json",
     )
-    .action(async (file: string, flags) => {
+    .action(async (files: string[], flags) => {
       const { sloStatusCommand } = await import("./slo-status.js");
-      process.exitCode = await sloStatusCommand(file, flags);
+      process.exitCode = await sloStatusCommand(files, flags);
     });
   slo
     .command("alerts")
     .description("evaluate the multiwindow burn-rate alerts in-process; exit 1 when one fires")
-    .argument("<file>", "OpenSLO v1 YAML")
+    .argument("<files...>", "OpenSLO v1 YAML files (references are resolved across them)")
     .option("--at <time>", "evaluate at this time instead of now (ISO 8601)")
     .option("--json", "print JSON")
     .option("--store <path>", "run store")
     .addHelpText("after", "\nExamples:\n  withstand slo alerts slo.yaml")
-    .action(async (file: string, flags) => {
+    .action(async (files: string[], flags) => {
       const { sloStatusCommand } = await import("./slo-status.js");
-      process.exitCode = await sloStatusCommand(file, flags, "alerts");
+      process.exitCode = await sloStatusCommand(files, flags, "alerts");
     });
   slo
     .command("rules")
@@ -258,17 +258,17 @@ Examples:
       "write Prometheus recording and multiwindow, multi-burn-rate alerting rules (Sloth-compatible names)",
     )
     .argument(
-      "<file>",
-      "OpenSLO v1 YAML (multi-document; SLO, SLI, DataSource, AlertPolicy, AlertCondition, ...)",
+      "<files...>",
+      "OpenSLO v1 YAML (multi-document; SLO, SLI, DataSource, AlertPolicy, AlertCondition, ...); references are resolved across the files",
     )
     .option("-o, --output <file>", "write the rules to this file instead of stdout")
     .addHelpText(
       "after",
       "\nExamples:\n  withstand slo rules slo.yaml -o rules.yaml && promtool check rules rules.yaml",
     )
-    .action(async (file: string, flags) => {
+    .action(async (files: string[], flags) => {
       const { sloRulesCommand } = await import("./slo.js");
-      process.exitCode = await sloRulesCommand(file, flags);
+      process.exitCode = await sloRulesCommand(files, flags);
     });
 
   program

@@ -3,7 +3,7 @@ import { formatDuration } from "../core/duration.js";
 import { SourceError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
-import { loadOpenSloFile } from "../documents/openslo.js";
+import { loadOpenSloFiles } from "../documents/openslo.js";
 import { sourceFor, storeReader } from "../metrics/index.js";
 import { type ObjectiveStatus, objectiveStatus } from "../slo/evaluate.js";
 import { openStore } from "../store/open.js";
@@ -45,13 +45,13 @@ function render(s: ObjectiveStatus, colour: boolean): string {
 
 /** `withstand slo status FILE [--at TIME] [--json]`: SLI, budget, burn rates, exhaustion and alert states. */
 export async function sloStatusCommand(
-  file: string,
+  files: string[],
   flags: { at?: string; json?: boolean; store?: string },
   mode: "status" | "alerts" = "status",
 ): Promise<number> {
   const at = flags.at === undefined ? Date.now() : Date.parse(flags.at);
   if (Number.isNaN(at)) failUsage(`--at ${flags.at}: expected a time such as 2026-11-22T10:00:00Z`);
-  const loaded = await loadOpenSloFile(file);
+  const loaded = await loadOpenSloFiles(files);
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (hasErrors(loaded.diagnostics)) return EXIT.invalid;
   const store = openStore(flags.store);

@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { EXIT } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
-import { loadOpenSloFile } from "../documents/openslo.js";
+import { loadOpenSloFiles } from "../documents/openslo.js";
 import { generateRules, RulesError, rulesYaml } from "../slo/rules.js";
 
 /** `withstand slo rules FILE [-o OUT]`: Prometheus recording and multiwindow burn-rate alerting rules. */
-export async function sloRulesCommand(file: string, flags: { output?: string }): Promise<number> {
-  const loaded = await loadOpenSloFile(file);
+export async function sloRulesCommand(files: string[], flags: { output?: string }): Promise<number> {
+  const loaded = await loadOpenSloFiles(files);
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (hasErrors(loaded.diagnostics)) return EXIT.invalid;
   const groups = [];

@@ -450,19 +450,32 @@ function readSlo(d: Doc, lookup: Lookup): Slo | undefined {
   };
 }
 
-export async function loadOpenSloFile(file: string): Promise<{ slos: Slo[]; diagnostics: Diagnostic[] }> {
-  let text: string;
-  try {
-    text = await readSource(file);
-  } catch (err) {
-    return { slos: [], diagnostics: [unreadable(file, err, "OpenSLO v1 YAML")] };
+/**
+ * Reads OpenSLO files together: an SLO may refer to an SLI, a DataSource or an AlertPolicy defined in
+ * another of the files given to the same command.
+ */
+export async function loadOpenSloFiles(
+  files: readonly string[],
+): Promise<{ slos: Slo[]; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const docs: SourceDoc[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readSource(file);
+    } catch (err) {
+      diagnostics.push(unreadable(file, err, "OpenSLO v1 YAML"));
+      continue;
+    }
+    const parsed = parseSource(file, text);
+    diagnostics.push(...parsed.diagnostics);
+    docs.push(...parsed.docs);
   }
-  const parsed = parseSource(file, text);
-  if (hasErrors(parsed.diagnostics)) return { slos: [], diagnostics: parsed.diagnostics };
-  const result = readOpenSlo(parsed.docs);
+  if (hasErrors(diagnostics)) return { slos: [], diagnostics };
+  const result = readOpenSlo(docs);
   if (result.slos.length === 0 && !hasErrors(result.diagnostics)) {
     result.diagnostics.push({
-      file,
+      file: files[0] ?? "",
       line: 1,
       col: 1,
       path: "",
@@ -470,5 +483,9 @@ export async function loadOpenSloFile(file: string): Promise<{ slos: Slo[]; diag
       severity: "error",
     });
   }
-  return { slos: result.slos, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
+  return { slos: result.slos, diagnostics: [...diagnostics, ...result.diagnostics] };
+}
+
+export function loadOpenSloFile(file: string): Promise<{ slos: Slo[]; diagnostics: Diagnostic[] }> {
+  return loadOpenSloFiles([file]);
 }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
 import { fixture, isolatedEnv } from "../helpers/paths.js";
@@ -44,6 +46,21 @@ describe("withstand slo over withstand's own windows", () => {
     const alerts = await runCli(["slo", "alerts", fixture("slo", "withstand-windows.yaml")], { env });
     assert.equal(alerts.code, 1);
     assert.match(alerts.stdout, /load-availability ticket 48m\/4m 3\.0x: FIRING/);
+  });
+
+  it("resolves references across the files given to one command", async () => {
+    const { dir } = isolatedEnv();
+    const docs = readFileSync(fixture("slo", "orders.yaml"), "utf8").split(/^---$/m);
+    const sources = join(dir, "sources.yaml");
+    const slos = join(dir, "slos.yaml");
+    // The DataSource and the SLI in one file, the SLOs that refer to them in another.
+    writeFileSync(sources, docs.slice(0, 2).join("---"));
+    writeFileSync(slos, docs.slice(2).join("---"));
+    const alone = await runCli(["slo", "rules", slos], { env });
+    assert.equal(alone.code, 2);
+    const both = await runCli(["slo", "rules", sources, slos], { env });
+    assert.equal(both.code, 0, both.stderr);
+    assert.match(both.stdout, /record: slo:sli_error:ratio_rate30d/);
   });
 
   it("rejects a bad --at and bad documents with exit 2", async () => {
