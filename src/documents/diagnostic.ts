@@ -19,6 +19,11 @@ export function printable(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/** A diagnostic about the file as a whole (it cannot be read, parsed or is empty), at 1:1. */
+export function fileDiagnostic(file: string, message: string, severity: Severity = "error"): Diagnostic {
+  return { file, line: 1, col: 1, path: "", message, severity };
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.path === "" ? "" : `${d.path}: `;
   const level = d.severity === "warning" ? "warning: " : "";

@@ -1,5 +1,5 @@
 import type { ExperimentSpec } from "../core/experiment.js";
-import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { type Diagnostic, fileDiagnostic, hasErrors } from "./diagnostic.js";
 import { readExperiment } from "./experiment.js";
 import { parseSource, readSource, type SourceDoc, unreadable } from "./source.js";
 
@@ -34,28 +34,13 @@ export function experimentFromParsed(
   const [first, ...rest] = docs;
   if (!first) {
     return {
-      diagnostics: [
-        ...diagnostics,
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: "empty document (expected an experiment)",
-          severity: "error",
-        },
-      ],
+      diagnostics: [...diagnostics, fileDiagnostic(file, "empty document (expected an experiment)")],
     };
   }
   if (rest.length > 0) {
-    diagnostics.push({
-      file,
-      line: 1,
-      col: 1,
-      path: "",
-      message: `${rest.length + 1} documents found; only the first is an experiment`,
-      severity: "warning",
-    });
+    diagnostics.push(
+      fileDiagnostic(file, `${rest.length + 1} documents found; only the first is an experiment`, "warning"),
+    );
   }
   const result = readExperiment(first);
   const all = [...diagnostics, ...result.diagnostics];

@@ -48,37 +48,41 @@ function checked(
   };
 }
 
-const loadTest: DocumentKindReader = {
-  name: "LoadTest",
-  matches: native("LoadTest"),
-  check(_file, parsed) {
-    const r = readLoadTest(parsed.docs[0] as SourceDoc);
-    const p = r.plan;
-    return checked(
-      "LoadTest",
-      parsed,
-      r,
-      p &&
-        `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`,
-    );
-  },
-};
+/** A native single-document kind: read its first document, summarise what was read when it is valid. */
+function nativeKind<T>(
+  name: string,
+  read: (doc: SourceDoc) => { value?: T | undefined; diagnostics: Diagnostic[] },
+  summary: (value: T) => string,
+): DocumentKindReader {
+  return {
+    name,
+    matches: native(name),
+    check(_file, parsed) {
+      const r = read(parsed.docs[0] as SourceDoc);
+      return checked(name, parsed, r, r.value === undefined ? undefined : summary(r.value));
+    },
+  };
+}
 
-const rollout: DocumentKindReader = {
-  name: "Rollout",
-  matches: native("Rollout"),
-  check(_file, parsed) {
-    const r = readRollout(parsed.docs[0] as SourceDoc);
-    const s = r.spec;
-    return checked(
-      "Rollout",
-      parsed,
-      r,
-      s &&
-        `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""})`,
-    );
+const loadTest = nativeKind(
+  "LoadTest",
+  (doc) => {
+    const r = readLoadTest(doc);
+    return { value: r.plan, diagnostics: r.diagnostics };
   },
-};
+  (p) =>
+    `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`,
+);
+
+const rollout = nativeKind(
+  "Rollout",
+  (doc) => {
+    const r = readRollout(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (s) =>
+    `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""})`,
+);
 
 const openSlo: DocumentKindReader = {
   name: "OpenSLO",

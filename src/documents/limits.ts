@@ -1,4 +1,4 @@
-import type { Diagnostic } from "./diagnostic.js";
+import { type Diagnostic, fileDiagnostic } from "./diagnostic.js";
 
 /**
  * Limits checked on a document's text before it is parsed, so that no input can crash or stall a
@@ -22,14 +22,10 @@ function at(file: string, text: string, offset: number, message: string): Diagno
 }
 
 export function tooLarge(file: string, bytes: number): Diagnostic {
-  return {
+  return fileDiagnostic(
     file,
-    line: 1,
-    col: 1,
-    path: "",
-    message: `is ${bytes} bytes, over the limit of ${maxDocumentBytes()} bytes (WITHSTAND_MAX_DOCUMENT_BYTES raises it)`,
-    severity: "error",
-  };
+    `is ${bytes} bytes, over the limit of ${maxDocumentBytes()} bytes (WITHSTAND_MAX_DOCUMENT_BYTES raises it)`,
+  );
 }
 
 /**

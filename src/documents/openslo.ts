@@ -1,5 +1,5 @@
 import type { AlertConditionDef, Indicator, MetricSource, Objective, Slo } from "../core/slo-model.js";
-import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { type Diagnostic, fileDiagnostic, hasErrors } from "./diagnostic.js";
 import { checkKeys, isRecord, type Reporter } from "./reporter.js";
 import {
   diagnosticAt,
@@ -474,14 +474,9 @@ export async function loadOpenSloFiles(
   if (hasErrors(diagnostics)) return { slos: [], diagnostics };
   const result = readOpenSlo(docs);
   if (result.slos.length === 0 && !hasErrors(result.diagnostics)) {
-    result.diagnostics.push({
-      file: files[0] ?? "",
-      line: 1,
-      col: 1,
-      path: "",
-      message: "no kind: SLO document found (expected at least one)",
-      severity: "error",
-    });
+    result.diagnostics.push(
+      fileDiagnostic(files[0] ?? "", "no kind: SLO document found (expected at least one)"),
+    );
   }
   return { slos: result.slos, diagnostics: [...diagnostics, ...result.diagnostics] };
 }

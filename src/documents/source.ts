@@ -1,7 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { type Document, isMap, isPair, isScalar, isSeq, type Node, parseAllDocuments } from "yaml";
-import type { Diagnostic, Severity } from "./diagnostic.js";
-import { formatPath } from "./diagnostic.js";
+import { type Diagnostic, fileDiagnostic, formatPath, type Severity } from "./diagnostic.js";
 import { checkDepth, maxDocumentBytes, tooLarge } from "./limits.js";
 
 /** 1-based line and column of a character offset in a text. */
@@ -53,14 +52,7 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
       logLevel: "error",
     }) as Document.Parsed[];
   } catch (err) {
-    diagnostics.push({
-      file,
-      line: 1,
-      col: 1,
-      path: "",
-      message: `cannot parse: ${(err as Error).message}`,
-      severity: "error",
-    });
+    diagnostics.push(fileDiagnostic(file, `cannot parse: ${(err as Error).message}`));
     return { docs, diagnostics };
   }
   if (!Array.isArray(parsed)) parsed = [parsed];
@@ -93,14 +85,7 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-      diagnostics.push({
-        file,
-        line: 1,
-        col: 1,
-        path: "",
-        message: `cannot read document: ${(err as Error).message}`,
-        severity: "error",
-      });
+      diagnostics.push(fileDiagnostic(file, `cannot read document: ${(err as Error).message}`));
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -174,14 +159,7 @@ export function unreadable(file: string, err: unknown, expected: string): Diagno
   const code = (err as NodeJS.ErrnoException).code;
   const why =
     code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
-  return {
-    file,
-    line: 1,
-    col: 1,
-    path: "",
-    message: `cannot read: ${why} (expected ${expected})`,
-    severity: "error",
-  };
+  return fileDiagnostic(file, `cannot read: ${why} (expected ${expected})`);
 }
 
 /**
@@ -204,17 +182,7 @@ export async function loadFirstDocument<T extends { diagnostics: Diagnostic[] }>
   const first = parsed.docs[0];
   if (!first)
     return {
-      diagnostics: [
-        ...parsed.diagnostics,
-        {
-          file,
-          line: 1,
-          col: 1,
-          path: "",
-          message: `empty document (expected kind: ${kind})`,
-          severity: "error",
-        },
-      ],
+      diagnostics: [...parsed.diagnostics, fileDiagnostic(file, `empty document (expected kind: ${kind})`)],
     };
   const result = read(first);
   return { ...result, diagnostics: [...parsed.diagnostics, ...result.diagnostics] };
