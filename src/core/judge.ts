@@ -94,10 +94,13 @@ export function mannWhitney(
     for (const e of experiment) for (const c of control) diffs.push(e - c);
     estimate = median(diffs);
   } else estimate = root(0);
-  // With heavy ties (0/1 error data) the statistic is a step function and the bisection lands anywhere
-  // in a flat stretch; a confidence interval must never exclude its own point estimate.
-  const lower = Math.min(root(qnorm(1 - alpha / 2)), estimate);
-  const upper = Math.max(root(qnorm(alpha / 2)), estimate);
+  const lower = root(qnorm(1 - alpha / 2));
+  const upper = root(qnorm(alpha / 2));
+  // With heavy ties (0/1 error data) the statistic is a step function: the interval can sit at a jump
+  // (just above 0) while the median of pairwise differences is exactly 0. The decision rests on the
+  // interval; the estimate shown must lie inside it, so take the statistic's own centre there (R's
+  // estimate for the normal approximation), held within the interval.
+  if (estimate < lower || estimate > upper) estimate = Math.min(upper, Math.max(lower, root(0)));
   return { pValue, lower, upper, estimate };
 }
 

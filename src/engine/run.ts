@@ -1,17 +1,11 @@
 import { hostname, platform, release } from "node:os";
 import { TargetError, WithstandError } from "../core/errors.js";
-import type { EventBus, Phase } from "../core/events.js";
+import type { EventBus } from "../core/events.js";
 import type { ExitCode } from "../core/exit-codes.js";
-import type {
-  ExperimentSpec,
-  HypothesisStrategy,
-  RawActivity,
-  RollbackStrategy,
-} from "../core/experiment.js";
+import type { ExperimentSpec, HypothesisStrategy, RollbackStrategy } from "../core/experiment.js";
 import type { ActivityRun, Journal, SteadyState } from "../core/journal.js";
 import type { ProxyDriver } from "../core/proxy-driver.js";
 import { redact } from "../core/redact.js";
-import type { Slo } from "../core/slo-model.js";
 import { substitute } from "../core/substitute.js";
 import { decide, type HypothesisCheck, PHASES, playsRollbacks, type RunFacts } from "../core/verdict.js";
 import { VERSION } from "../core/version.js";
@@ -21,10 +15,11 @@ import { closeProbeKinds } from "../probes/index.js";
 import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
-import { judgeSlo, loadHypothesisSlo } from "../slo/hypothesis.js";
 import { runActivity } from "./activity.js";
 import { ConfigError, resolveConfiguration } from "./configuration.js";
-import { type RunContext, sleep } from "./context.js";
+import type { RunContext } from "./context.js";
+import { HypothesisChecker } from "./hypothesis.js";
+import { runMethod } from "./method.js";
 
 import type { StopReason } from "./session.js";
 
@@ -116,185 +111,37 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       proxies: proxies.driver,
     };
 
-    const sloHypothesis = spec.hypothesis?.slo;
-    let sloDef: Slo | undefined;
-    if (sloHypothesis) {
-      try {
-        sloDef = await loadHypothesisSlo(sloHypothesis);
-      } catch (err) {
-        throw new ConfigError((err as Error).message);
-      }
-    }
-    let methodStartedAt = Date.now();
-    /** The SLO is judged over the method's window, so only after (or during) the method. */
-    const sloRun = async (phase: Phase): Promise<ActivityRun | undefined> => {
-      if (!sloHypothesis || !sloDef || phase === "hypothesis-before") return undefined;
-      const name = `slo:${sloDef.name}`;
-      const started = Date.now();
-      emit({
-        type: "activity-started",
-        runId: opts.runId,
-        ts: new Date(started).toISOString(),
-        phase,
-        name,
-        activityType: "probe",
-        background: false,
-      });
-      let met: boolean;
-      let reason: string;
-      let output: unknown = null;
-      try {
-        const v = await judgeSlo(sloHypothesis, sloDef, methodStartedAt, started, ctx.loads);
-        met = v.met;
-        reason = v.reason;
-        output = v.output;
-      } catch (err) {
-        met = false;
-        reason = (err as Error).message;
-      }
-      const ended = Date.now();
-      emit({
-        type: "activity-finished",
-        runId: opts.runId,
-        ts: new Date(ended).toISOString(),
-        phase,
-        name,
-        status: "succeeded",
-        durationMs: ended - started,
-        toleranceMet: met,
-        detail: reason,
-      });
-      return {
-        activity: {
-          type: "probe",
-          name,
-          slo: {
-            file: sloHypothesis.file,
-            name: sloHypothesis.name,
-            "max-budget-burn": sloHypothesis.maxBudgetBurn,
-          },
-        },
-        output,
-        start: new Date(started).toISOString(),
-        end: new Date(ended).toISOString(),
-        duration: (ended - started) / 1000,
-        status: "succeeded",
-        tolerance_met: met,
-      };
-    };
-
-    const hypothesis = async (phase: Phase, signal: AbortSignal): Promise<SteadyState> => {
-      const state: SteadyState = { steady_state_met: true, probes: [] };
-      const slo = await sloRun(phase);
-      if (slo) {
-        state.probes.push(slo);
-        if (slo.tolerance_met === false) {
-          state.steady_state_met = false;
-          emit({
-            type: "hypothesis-checked",
-            runId: opts.runId,
-            ts: new Date().toISOString(),
-            phase,
-            met: false,
-            title: spec.hypothesis?.title ?? "",
-          });
-          return state;
-        }
-      }
-      for (const probe of spec.hypothesis?.probes ?? []) {
-        if (signal.aborted) break;
-        const { run } = await runActivity(probe, phase, "hypothesis", ctx, signal);
-        state.probes.push(run);
-        if (run.status === "failed" || run.tolerance_met === false) {
-          state.steady_state_met = false;
-          break;
-        }
-      }
-      emit({
-        type: "hypothesis-checked",
-        runId: opts.runId,
-        ts: new Date().toISOString(),
-        phase,
-        met: state.steady_state_met,
-        title: spec.hypothesis?.title ?? "",
-      });
-      return state;
-    };
-
+    // 1. The hypothesis checker: the SLO probe (judged over the method's window) and the probes.
+    const checker = await HypothesisChecker.open(spec, ctx);
+    // 2. The hypothesis before the method.
     if (spec.hypothesis && phases.before) {
-      steady.before = await hypothesis("hypothesis-before", opts.signal);
+      steady.before = await checker.check("hypothesis-before", opts.signal);
       if (opts.signal.aborted) throw new MethodStop();
       facts.before = checkOf(steady.before);
     }
 
     if (facts.before?.met !== false) {
-      methodStartedAt = Date.now();
-      const method = new AbortController();
-      const onStop = () => method.abort();
-      opts.signal.addEventListener("abort", onStop, { once: true });
-      let continuousMiss: string | undefined;
-      const during =
-        spec.hypothesis && phases.during
-          ? (async () => {
-              while (!method.signal.aborted) {
-                await sleep(frequencyMs, method.signal);
-                if (method.signal.aborted) break;
-                const state = await hypothesis("hypothesis-during", method.signal);
-                // A check cut short by the end of the method says nothing about the system.
-                if (method.signal.aborted) break;
-                steady.during.push(state);
-                if (!state.steady_state_met && continuousMiss === undefined) {
-                  continuousMiss = String(state.probes.at(-1)?.activity.name ?? "?");
-                  if (failFast) method.abort();
-                }
-              }
-            })()
-          : Promise.resolve();
-      const background: Promise<void>[] = [];
-      let methodProbeMiss: string | undefined;
-      let fatal: unknown;
-      const record = async (activity: RawActivity) => {
-        const result = await runActivity(activity, "method", "method", ctx, method.signal);
-        methodRuns.push(result.run);
-        if (result.toleranceChecked && result.run.tolerance_met === false && methodProbeMiss === undefined) {
-          methodProbeMiss = String(result.run.activity.name);
-          method.abort();
-        }
-      };
-      try {
-        for (const activity of spec.method) {
-          if (method.signal.aborted) break;
-          if (activity.raw.background === true) {
-            background.push(
-              record(activity).catch((err: unknown) => {
-                fatal ??= err;
-                method.abort();
-              }),
-            );
-          } else await record(activity);
-        }
-        await Promise.all(background);
-        // Timed faults end on their own; the method is over when the last of them is reverted.
-        await Promise.race([
-          registry.settled(),
-          new Promise((r) => method.signal.addEventListener("abort", r, { once: true })),
-        ]);
-      } catch (err) {
-        fatal ??= err;
-      } finally {
-        await Promise.allSettled(background);
-        method.abort();
-        await during;
-        opts.signal.removeEventListener("abort", onStop);
-        await registry.revertUntimed("method ended");
-      }
+      // 3. The method, with the hypothesis during it when the strategy asks.
+      checker.methodStarted();
+      const method = await runMethod(spec, ctx, {
+        registry,
+        signal: opts.signal,
+        during:
+          spec.hypothesis && phases.during
+            ? { frequencyMs, failFast, check: (p, sig) => checker.check(p, sig) }
+            : undefined,
+      });
+      methodRuns.push(...method.runs);
+      steady.during.push(...method.during);
+      const { fatal, methodProbeMiss, continuousMiss } = method;
       if (fatal) throw fatal;
       if (opts.signal.aborted) throw new MethodStop();
       facts.methodProbeMiss = methodProbeMiss;
       facts.continuousMiss = continuousMiss;
       await registry.revertAll("method ended");
+      // 4. The hypothesis after the method; then 5. rollbacks, and 6. the record.
       if (spec.hypothesis && phases.after) {
-        steady.after = await hypothesis("hypothesis-after", opts.signal);
+        steady.after = await checker.check("hypothesis-after", opts.signal);
         if (opts.signal.aborted) throw new MethodStop();
         facts.after = checkOf(steady.after);
       }

@@ -175,3 +175,16 @@ describe("the judge's confidence interval", () => {
     }
   });
 });
+
+describe("the judge on 0/1 error data", () => {
+  it("still calls a 5% error rate against 0% High, with the estimate inside its interval", () => {
+    const control = Array(320).fill(0);
+    const canary = [...Array(141).fill(0), ...Array(7).fill(1)];
+    const v = classifyMetric({ name: "errors", direction: "increase", critical: true }, control, canary);
+    assert.equal(v.classification, "High", v.reason);
+    assert.ok(
+      v.test && v.test.lower <= v.test.estimate && v.test.estimate <= v.test.upper,
+      JSON.stringify(v.test),
+    );
+  });
+});
