@@ -41,7 +41,6 @@ const ctx: RunContext = {
   secretValues: [],
   saved: {},
   loads: new Map(),
-  onWindow: () => undefined,
 };
 const signal = new AbortController().signal;
 const httpActivity: RawActivity = {

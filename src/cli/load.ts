@@ -157,7 +157,11 @@ async function loadInSession(
   const { runId, bus } = session;
   const colour = mode === "tty";
   const durationMs = executorDurationMs(plan.executor);
-  if (mode === "json") bus.on((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
+  // Windows (histograms) go to the store, not the NDJSON stream; --out ndjson= writes them.
+  if (mode === "json")
+    bus.on((e) => {
+      if (e.type !== "window") process.stdout.write(`${JSON.stringify(e)}\n`);
+    });
   const startedAt = new Date().toISOString();
   bus.emit({ type: "run-started", runId, ts: startedAt, title: plan.name, source: target });
   if (mode === "tty" || mode === "plain") {

@@ -40,6 +40,8 @@ export class RunRenderer {
   }
 
   onEvent = (e: RunEvent): void => {
+    // Windows (encoded histograms) are for the store; load-window events summarise them for people.
+    if (e.type === "window") return;
     if (this.mode === "json") {
       this.write(`${JSON.stringify(e)}\n`);
       return;

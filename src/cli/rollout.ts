@@ -3,7 +3,6 @@ import { formatDuration } from "../core/duration.js";
 import type { RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode, type RunStatus } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
-import { toStored } from "../core/window.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadRolloutFile } from "../documents/rollout.js";
 import { RunSession } from "../engine/session.js";
@@ -40,6 +39,7 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
   const pct = (e: number, n: number) => (n === 0 ? "-" : `${((e / n) * 100).toFixed(2)}%`);
   return {
     onEvent: (e) => {
+      if (e.type === "window") return;
       if (mode === "json") {
         process.stdout.write(`${JSON.stringify(e)}\n`);
         return;
@@ -122,9 +122,6 @@ export async function rolloutSession(
   const controller: RolloutController = new RolloutController(spec, {
     runId: s.runId,
     bus: s.bus,
-    onWindow: (version, w) => {
-      if (w.count > 0 || version === "stable") s.window(`router:${version}`, toStored(w));
-    },
     onChange: () => control?.write(),
     onListening: (address) => {
       if (mode !== "json" && mode !== "quiet")

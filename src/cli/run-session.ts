@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import type { ExperimentSpec } from "../core/experiment.js";
-import { toStored } from "../core/window.js";
 import { type RunOptions, type RunResult, runExperiment } from "../engine/run.js";
 import { RunSession } from "../engine/session.js";
 import { type OutputMode, printSummary, RunRenderer } from "./output.js";
@@ -31,7 +30,6 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
       bus: session.bus,
       signal: session.signal,
       hardSignal: session.hardSignal,
-      onWindow: (series, w) => session.window(series, toStored(w)),
     });
     const j = result.journal;
     await session.finish({

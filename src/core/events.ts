@@ -1,6 +1,7 @@
 import type { ExitCode, RunStatus } from "./exit-codes.js";
 import type { Outcome } from "./journal.js";
 import type { MetricVerdict } from "./judge.js";
+import type { StoredWindow } from "./window.js";
 
 /** Typed run events. The engine emits them; the CLI, the store and the server subscribe. */
 export type Phase = "hypothesis-before" | "method" | "hypothesis-after" | "hypothesis-during" | "rollbacks";
@@ -34,6 +35,8 @@ export type RunEvent = Base &
     | { type: "fault-reverted"; faultId: string; kind: string; activity: string; how: string }
     | { type: "warning"; message: string }
     | { type: "load-window"; name: string; count: number; errors: number; p99Ms: number }
+    /** A closed window of measurements (load, router), histograms encoded: the store keeps it as a window. */
+    | { type: "window"; series: string; window: StoredWindow }
     | { type: "rollout-step"; step: number; of: number; description: string }
     | { type: "rollout-weight"; weight: number; reason: string }
     | {

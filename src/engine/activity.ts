@@ -8,7 +8,7 @@ import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
 import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
-import { mergeWindows, summarize, type Window } from "../core/window.js";
+import { mergeWindows, summarize, toStored, type Window } from "../core/window.js";
 import { parseActivity } from "../documents/activity.js";
 import { formatPath } from "../documents/diagnostic.js";
 import { remoteTargets } from "../documents/load-test.js";
@@ -69,7 +69,13 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
       signal,
       onWindow: (w) => {
         windows.push(w);
-        ctx.onWindow(spec.name, w);
+        ctx.bus.emit({
+          type: "window",
+          runId: ctx.runId,
+          ts: new Date(w.end).toISOString(),
+          series: spec.name,
+          window: toStored(w),
+        });
         const s = summarize(w);
         ctx.bus.emit({
           type: "load-window",

@@ -19,8 +19,6 @@ export interface RunContext {
   saved: Record<string, unknown>;
   /** Windows of each load activity, by activity name. */
   loads: Map<string, { windows: Window[]; dropped: number }>;
-  /** Receives every load window as it closes (the store keeps them). */
-  onWindow: (series: string, window: Window) => void;
   /** The proxies network faults drive, when the experiment declares some. */
   proxies?: ProxyDriver | undefined;
 }

@@ -9,7 +9,6 @@ import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import { decide, type HypothesisCheck, PHASES, playsRollbacks, type RunFacts } from "../core/verdict.js";
 import { VERSION } from "../core/version.js";
-import type { Window } from "../core/window.js";
 import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
 import { closeProbeKinds } from "../probes/index.js";
 import { ProxyCollection } from "../proxy/collection.js";
@@ -40,7 +39,6 @@ export interface RunOptions {
   allowRemote?: boolean;
   overrides?: { configuration: Record<string, unknown>; secrets: Record<string, unknown> };
   stateRoot?: string;
-  onWindow?: (series: string, window: Window) => void;
 }
 
 export interface RunResult {
@@ -107,7 +105,6 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       secretValues,
       saved: {},
       loads: new Map(),
-      onWindow: opts.onWindow ?? (() => undefined),
       proxies: proxies.driver,
     };
 
@@ -262,7 +259,6 @@ function minimalContext(
     secretValues,
     saved: {},
     loads: new Map(),
-    onWindow: opts.onWindow ?? (() => undefined),
   };
 }
 

@@ -117,9 +117,15 @@ export class RunSession {
     this.bus.emit(event);
   }
 
-  /** Records a window (encoded once by the caller, who may write it elsewhere too). */
+  /** Puts a window on the bus (encoded once by the caller, who may write it elsewhere too). */
   window(series: string, window: StoredWindow): void {
-    this.recorder?.window(series, window);
+    this.bus.emit({
+      type: "window",
+      runId: this.runId,
+      ts: new Date(window.end).toISOString(),
+      series,
+      window,
+    });
   }
 
   /** Records the end: waits for every event and window to be written, then the result. */

@@ -11,7 +11,7 @@ import {
   type Version,
 } from "../core/rollout.js";
 import { sleep } from "../core/sleep.js";
-import type { Window } from "../core/window.js";
+import { toStored } from "../core/window.js";
 import { Router } from "../proxy/router.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
@@ -51,7 +51,6 @@ interface AnalysisRecord {
 export interface ControllerOptions {
   runId: string;
   bus: EventBus;
-  onWindow?: (version: Version, w: Window) => void;
   /** Called whenever the status changes (the control server rewrites its status file). */
   onChange?: () => void;
   /** Awaited after the decision and any canary stop, before the router closes (lets a load finish). */
@@ -107,7 +106,17 @@ export class RolloutController {
       stable: "http://127.0.0.1",
       canary: "http://127.0.0.1",
       stickiness: spec.stickiness,
-      ...(opts.onWindow ? { onWindow: opts.onWindow } : {}),
+      // Windows go on the bus like every other measurement; a version with no traffic but stable is skipped.
+      onWindow: (version, w) => {
+        if (w.count > 0 || version === "stable")
+          this.opts.bus.emit({
+            type: "window",
+            runId: this.opts.runId,
+            ts: new Date(w.end).toISOString(),
+            series: `router:${version}`,
+            window: toStored(w),
+          });
+      },
     });
   }
 

@@ -21,9 +21,10 @@ export class RunRecorder {
     return this.store.beginRun({ id: this.runId, ...run });
   }
 
-  /** A bus listener: `bus.on(recorder.event)`. */
+  /** A bus listener: `bus.on(recorder.event)`. Window events are stored as windows, the rest as events. */
   readonly event = (event: RunEvent): void => {
-    this.enqueue(() => this.store.appendEvent(event));
+    if (event.type === "window") this.window(event.series, event.window);
+    else this.enqueue(() => this.store.appendEvent(event));
   };
 
   window(series: string, window: StoredWindow): void {
