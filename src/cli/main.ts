@@ -74,6 +74,19 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
     });
 
   program
+    .command("schema")
+    .description("print the JSON Schema of a document kind, for editors (yaml-language-server) and CI")
+    .argument("[kind]", "Experiment, chaostoolkit, LoadTest, Rollout or OpenSLO; none lists them")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand schema\n  withstand schema Rollout > rollout.schema.json\n  # then, at the top of a rollout file:\n  # yaml-language-server: $schema=./rollout.schema.json",
+    )
+    .action(async (kind: string | undefined) => {
+      const { schemaCommand } = await import("./schema.js");
+      process.exitCode = schemaCommand(kind);
+    });
+
+  program
     .command("load")
     .description(
       "generate honest load: open-model arrival rates, latency from the intended send time, k6 thresholds",

@@ -27,6 +27,11 @@ export interface MetricConfig {
    * difference significant; on a busy machine that alone rolled identical canaries back.
    */
   minShift?: number;
+  /**
+   * Fewer points than this on either side is NoData, not a verdict: a handful of requests cannot show
+   * a 5% error rate, and on a starved machine "0 errors in 12 requests" must not promote a canary.
+   */
+  minPoints?: number;
   noData?: NoDataPolicy;
   group?: string;
 }
@@ -159,16 +164,19 @@ export function classifyMetric(
     controlMean: mean(control),
     experimentMean: mean(experiment),
   };
-  if (control.length === 0 || experiment.length === 0) {
+  const minPoints = Math.max(1, cfg.minPoints ?? 1);
+  if (control.length < minPoints || experiment.length < minPoints) {
     // Kayenta's mustHaveData (NodataFailMetric) is the `fail` policy; an explicit noData wins.
     const policy = cfg.noData ?? (cfg.mustHaveData ? "fail" : "inconclusive");
+    const empty = control.length === 0 || experiment.length === 0;
+    const what = empty ? "no data (" : `too few points (minPoints ${minPoints}: `;
     return {
       ...base,
       classification: "NoData",
       critical: cfg.critical === true && policy === "fail",
       effectSize: Number.NaN,
       noData: policy,
-      reason: `no data (${control.length} baseline, ${experiment.length} canary points); policy: ${policy}`,
+      reason: `${what}${control.length} baseline, ${experiment.length} canary points); policy: ${policy}`,
     };
   }
   const effectSize =

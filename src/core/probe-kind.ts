@@ -10,6 +10,8 @@ export interface ProbeKind<P = unknown> {
   /** The `provider.type` value. */
   readonly type: string;
   readonly summary: string;
+  /** The provider mapping's keys (with `type`): what `withstand schema` offers editors. */
+  readonly keys: readonly string[];
   /** Reads the provider mapping (its `type` already matched); undefined when it cannot run. */
   parse(raw: Record<string, unknown>, r: Reporter): P | undefined;
   /** What would happen, touching nothing (`--dry-run`). */

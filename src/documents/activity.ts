@@ -15,7 +15,7 @@ import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js
 import type { Path } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
-const ACTIVITY_KEYS = [
+export const ACTIVITY_KEYS = [
   "type",
   "name",
   "provider",

@@ -15,7 +15,7 @@ import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js
 import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
 import { readBool, readDuration } from "./values.js";
 
-const CTK_TOP = [
+export const CTK_TOP = [
   "title",
   "description",
   "tags",
@@ -32,9 +32,9 @@ const CTK_TOP = [
   "dry",
 ];
 const NATIVE_TOP = ["apiVersion", "kind", "metadata", "spec"];
-const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api"];
-const PROXY_KEYS = ["name", "listen", "upstream", "enabled", "protocol", "toxics"];
-const HYPOTHESIS_KEYS = ["title", "probes", "controls", "slo"];
+export const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api"];
+export const PROXY_KEYS = ["name", "listen", "upstream", "enabled", "protocol", "toxics"];
+export const HYPOTHESIS_KEYS = ["title", "probes", "controls", "slo"];
 
 const envRef = z.looseObject({
   type: z.literal("env"),

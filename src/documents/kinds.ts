@@ -2,9 +2,10 @@ import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
-import { isRecord } from "./reporter.js";
+import { check, isRecord } from "./reporter.js";
 import { readRollout } from "./rollout.js";
-import { parseSource, type SourceDoc } from "./source.js";
+import { structureOf } from "./schemas.js";
+import { diagnosticAt, parseSource, type SourceDoc } from "./source.js";
 
 /** What validating one file found: its kind, a one-line summary when valid, and every diagnostic. */
 export interface CheckedDocument {
@@ -124,5 +125,30 @@ export function checkDocument(file: string, text: string): CheckedDocument {
   const top = parsed.docs[0]?.value;
   const first = Array.isArray(top) ? top[0] : top;
   const reader = (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first))) || experiment;
-  return reader.check(file, parsed);
+  const result = reader.check(file, parsed);
+  return result.valid ? crossCheck(result, parsed.docs) : result;
+}
+
+/**
+ * A document its reader accepts must also fit the JSON Schema `withstand schema` gives editors, so
+ * the two can never disagree silently: a mismatch is reported like any other problem.
+ */
+function crossCheck(result: CheckedDocument, docs: SourceDoc[]): CheckedDocument {
+  const diagnostics: Diagnostic[] = [];
+  for (const doc of docs) {
+    const values = Array.isArray(doc.value) ? doc.value : [doc.value];
+    values.forEach((value, i) => {
+      const schema = structureOf(result.kind, value);
+      if (!schema) return;
+      const base = Array.isArray(doc.value) ? [i] : [];
+      check(schema, value, base, {
+        deferVars: true,
+        strict: true,
+        error: (path, message, onKey) => diagnostics.push(diagnosticAt(doc, path, message, "error", onKey)),
+        warn: (path, message, onKey) => diagnostics.push(diagnosticAt(doc, path, message, "warning", onKey)),
+      });
+    });
+  }
+  if (diagnostics.length === 0) return result;
+  return { ...result, valid: false, diagnostics: [...result.diagnostics, ...diagnostics] };
 }

@@ -13,7 +13,7 @@ import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
-const BODY_KEYS = [
+export const BODY_KEYS = [
   "executor",
   "rate",
   "startRate",
@@ -32,7 +32,7 @@ const BODY_KEYS = [
   "requests",
   "thresholds",
 ];
-const REQUEST_KEYS = ["url", "method", "headers", "body", "weight"];
+export const REQUEST_KEYS = ["url", "method", "headers", "body", "weight"];
 export const DEFAULT_MAX_REQUESTS = 10_000_000;
 
 /** Where a threshold expression sits, so a malformed one is reported at its file:line:col. */

@@ -7,7 +7,7 @@ import { checkKeys, isRecord, openNative, type Reporter, scoped } from "./report
 import { loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
-const SPEC_KEYS = [
+export const SPEC_KEYS = [
   "listen",
   "stable",
   "canary",
@@ -19,8 +19,8 @@ const SPEC_KEYS = [
   "drainTimeout",
   "metrics",
 ];
-const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "readyTimeout"];
-const ANALYSIS_KEYS = [
+export const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "readyTimeout"];
+export const ANALYSIS_KEYS = [
   "interval",
   "count",
   "initialDelay",
@@ -33,8 +33,8 @@ const ANALYSIS_KEYS = [
   "consecutiveErrorLimit",
   "startingStep",
 ];
-const JUDGE_KEYS = ["metrics", "thresholds", "confidence", "weights"];
-const METRIC_KEYS = [
+export const JUDGE_KEYS = ["metrics", "thresholds", "confidence", "weights"];
+export const METRIC_KEYS = [
   "name",
   "source",
   "measure",
@@ -51,6 +51,7 @@ const METRIC_KEYS = [
   "criticalIncrease",
   "criticalDecrease",
   "minShift",
+  "minPoints",
   "noData",
   "group",
 ];
@@ -60,6 +61,9 @@ const METRIC_KEYS = [
  * and 1 ms slower (or faster) than the baseline before the shift counts. Each is overridable.
  */
 export const LATENCY_DEFAULTS = { allowedIncrease: 1.1, allowedDecrease: 0.9, minShift: 1 } as const;
+
+/** Router metrics are judged request by request: fewer than this many requests per version is NO DATA. */
+export const ROUTER_MIN_POINTS = 50;
 
 function oneOf<T extends string>(
   v: unknown,
@@ -196,6 +200,12 @@ function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): Ro
     if (n !== undefined && n >= 0) m.minShift = n;
     else if (n !== undefined) r.error(["minShift"], `got ${n} (expected a number >= 0)`);
   }
+  if (v.minPoints !== undefined) {
+    const n = readNumber(v.minPoints, ["minPoints"], r, "the fewest points per version that can be judged");
+    if (n !== undefined && Number.isInteger(n) && n >= 1) m.minPoints = n;
+    else if (n !== undefined) r.error(["minPoints"], `got ${n} (expected a whole number >= 1)`);
+  }
+  if (m.source === "router") m.minPoints ??= ROUTER_MIN_POINTS;
   if (m.source === "router" && m.measure === "latency")
     for (const [k, d] of Object.entries(LATENCY_DEFAULTS) as [keyof typeof LATENCY_DEFAULTS, number][])
       m[k] ??= d;

@@ -80,6 +80,7 @@ function parse(raw: Record<string, unknown>, r: Reporter): HttpProviderSpec | un
 /** An HTTP request (Chaos Toolkit's `http` provider): its output is {status, headers, body}. */
 export const httpProbe: ProbeKind = defineProbeKind<HttpProviderSpec>({
   type: "http",
+  keys: HTTP_KEYS,
   summary: "an HTTP request; output {status, headers, body}",
   parse,
   describe: (p) => `would ${p.method ?? "GET"} ${p.url}`,

@@ -30,6 +30,7 @@ function parse(raw: Record<string, unknown>, r: Reporter): ProcessProviderSpec |
 /** A program run to completion (Chaos Toolkit's `process` provider): its output is {status, stdout, stderr}. */
 export const processProbe: ProbeKind = defineProbeKind<ProcessProviderSpec>({
   type: "process",
+  keys: PROCESS_KEYS,
   summary: "a program run to completion; output {status, stdout, stderr}",
   parse,
   describe: (p) => `would run ${p.path}`,

@@ -94,6 +94,24 @@ describe("canary judge on synthetic data with a known truth (seeded)", () => {
   });
 });
 
+describe("minPoints: too few points is NO DATA, not a verdict", () => {
+  const errors = { name: "errors", direction: "increase" as const, minPoints: 50 };
+  it("a starved canary with 0 errors in 12 requests is NoData (inconclusive), not Pass", () => {
+    const v = classifyMetric(errors, Array(500).fill(0), Array(12).fill(0));
+    assert.equal(v.classification, "NoData");
+    assert.equal(v.noData, "inconclusive");
+    assert.match(v.reason, /too few points \(minPoints 50: 500 baseline, 12 canary points\)/);
+    assert.equal(score([v]).verdict, "Inconclusive");
+  });
+  it("from minPoints on, the metric is judged", () => {
+    const canary = [...Array(45).fill(0), 1, 1, 1, 1, 1];
+    assert.equal(classifyMetric(errors, Array(500).fill(0), canary).classification, "High");
+  });
+  it("without minPoints one point on each side is judged, as before", () => {
+    assert.notEqual(classifyMetric({ name: "m", direction: "increase" }, [1], [1]).classification, "NoData");
+  });
+});
+
 describe("practical significance (minShift and the latency defaults)", () => {
   /** Two identical services on a busy machine: the canary is 0.06 ms (3%) slower, significantly so. */
   const busy = (seed: number) => {
