@@ -65,11 +65,14 @@ function rulesForObjective(
   const toMs = (w: string) =>
     Number(w.slice(0, -1)) * ({ s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[w.slice(-1)] ?? 0);
   const sorted = [...windows].sort((a, b) => toMs(a) - toMs(b));
+  const sliced = slo.budgetingMethod !== "Occurrences";
   const sli: RuleGroup = {
     name: `sloth-slo-sli-recordings-${id}`,
+    // A sliced SLI only changes once per slice; evaluating it more often re-reads the same slices.
+    ...(sliced ? { interval: promDuration(Math.max(60_000, objective.timeSliceWindowMs ?? 60_000)) } : {}),
     rules: sorted.map((w) => ({
       record: `slo:sli_error:ratio_rate${w}`,
-      expr: `${errorRatioExpr(slo, w)}\n`,
+      expr: `${sliErrorExpr(slo, objective, w, toMs(w))}\n`,
       labels: { ...base, sloth_window: w },
     })),
   };
@@ -150,6 +153,23 @@ function rulesForObjective(
     }
   }
   return { groups: [sli, meta, { name: `sloth-slo-alerts-${id}`, rules: alerts }], warnings };
+}
+
+/**
+ * The error side of the SLI over window `w`, by budgeting method. Occurrences: bad events / events.
+ * Timeslices: the fraction of bad slices (a slice is bad when its good ratio is below timeSliceTarget),
+ * so budget and burn rates count bad slices. RatioTimeslices: the mean of the slices' error ratios.
+ * Slices are evaluated by a subquery over the raw series, so the rule is right over any history the
+ * TSDB holds (backfilled data included), not only since the rules were loaded.
+ */
+export function sliErrorExpr(slo: Slo, objective: Slo["objectives"][number], w: string, wMs: number): string {
+  if (slo.budgetingMethod === "Occurrences") return errorRatioExpr(slo, w);
+  const sliceMs = objective.timeSliceWindowMs ?? 60_000;
+  const slice = promDuration(sliceMs);
+  const perSlice = errorRatioExpr(slo, slice);
+  const allowed = Number((1 - (objective.timeSliceTarget ?? 1)).toFixed(12));
+  const value = slo.budgetingMethod === "Timeslices" ? `(${perSlice}) > bool ${allowed}` : perSlice;
+  return wMs <= sliceMs ? value : `avg_over_time((\n${value}\n)[${w}:${slice}])`;
 }
 
 export function rulesYaml(groups: RuleGroup[]): string {
