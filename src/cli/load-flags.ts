@@ -1,5 +1,6 @@
 import type { ThresholdSpec } from "../core/load-plan.js";
-import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
+import { parseMetricKey } from "../core/tags.js";
+import { METRICS, parseThreshold } from "../core/threshold.js";
 import { failUsage } from "./fail.js";
 
 /** The flags of `withstand load` and `load merge`, and the parsing both share. */
@@ -38,15 +39,26 @@ export function positiveInt(
   return n;
 }
 
-/** `--threshold "http_req_duration=p(99)<300"` (k6 metric, then a k6 expression). */
-export function parseThresholdFlag(text: string): ThresholdSpec {
-  const m = /^([a-z_]+)\s*[=:]\s*(.+)$/.exec(text);
-  if (!m || !METRICS.includes(m[1] as MetricName)) {
+/**
+ * `--threshold "http_req_duration=p(99)<300"` (k6 metric, then a k6 expression); a sub-metric such as
+ * `http_req_duration{status:200}=p(95)<300` filters by tags (`declared`: the tags the requests set).
+ */
+export function parseThresholdFlag(text: string, declared: ReadonlySet<string> = new Set()): ThresholdSpec {
+  const m = /^([a-z_]+(?:\{[^}]*\})?)\s*[=:]\s*(.+)$/.exec(text);
+  if (!m) {
     failUsage(
-      `--threshold ${text}: expected METRIC=EXPRESSION with METRIC one of ${METRICS.join(", ")}, e.g. "http_req_duration=p(99)<300"`,
+      `--threshold ${text}: expected METRIC=EXPRESSION with METRIC one of ${METRICS.join(", ")} (or a sub-metric such as http_req_duration{status:200}), e.g. "http_req_duration=p(99)<300"`,
     );
   }
+  const key = parseMetricKey(m[1] ?? "", declared);
+  if (!key.ok) failUsage(`--threshold ${text}: ${key.error}`);
   const parsed = parseThreshold(m[2] ?? "");
   if (!parsed.ok) failUsage(`--threshold ${text}: ${parsed.error}`);
-  return { metric: m[1] as MetricName, expression: m[2] ?? "", abortOnFail: false, delayAbortEvalMs: 0 };
+  return {
+    metric: key.metric,
+    ...(key.sub ? { tags: key.sub.tags, submetric: m[1] } : {}),
+    expression: m[2] ?? "",
+    abortOnFail: false,
+    delayAbortEvalMs: 0,
+  };
 }

@@ -38,7 +38,13 @@ export function mergeCommand(files: string[], flags: LoadFlags): ExitCode {
       failUsage(`${file}: ${(err as Error).message}`);
     }
   }
-  if (flags.threshold?.length) thresholds = flags.threshold.map(parseThresholdFlag);
+  if (flags.threshold?.length) thresholds = flags.threshold.map((t) => parseThresholdFlag(t));
+  // HDR logs hold one histogram per interval, not one per tag: a sub-metric cannot be judged again.
+  for (const t of thresholds.filter((x) => x.metric.includes("{") || x.tags))
+    process.stderr.write(
+      `warning: ${t.submetric ?? t.metric} ${t.expression}: not re-evaluated (HDR logs hold no per-tag histograms)\n`,
+    );
+  thresholds = thresholds.filter((x) => !x.metric.includes("{") && !x.tags);
   const total = mergeWindows(windows);
   const plan: LoadPlan = {
     name: "merged",

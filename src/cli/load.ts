@@ -107,7 +107,8 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
         failUsage(`--${flag}: set it in the LoadTest document ${target} (flags shape only the quick form)`);
     }
   }
-  plan.thresholds.push(...(flags.threshold ?? []).map(parseThresholdFlag));
+  const declared = new Set(plan.requests.flatMap((q) => Object.keys(q.tags ?? {})));
+  plan.thresholds.push(...(flags.threshold ?? []).map((t) => parseThresholdFlag(t, declared)));
   if (plan.thresholds.length === 0) plan.thresholds.push({ ...DEFAULT_GATE });
   if (flags.workers !== undefined) plan.workers = positiveInt("--workers", flags.workers, 1, 64);
   if (flags.maxRequests !== undefined)

@@ -170,6 +170,11 @@ Examples:
       "with promote during an inconclusive analysis: go on without it (recorded); a plain promote measures again",
     )
     .option("--reason <text>", "with abort: why, for the record")
+    .option(
+      "--template <file>",
+      "an Argo AnalysisTemplate file the analyses name (repeatable; templates in the Rollout file itself are read too)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option("--json", "print NDJSON events (status: JSON)")
     .option("--quiet", "print only the decision")
     .option("--store <path>", "run store")
@@ -178,6 +183,7 @@ Examples:
       `
 Examples:
   withstand rollout rollout.yaml                # runs the steps, rolls back on a failed analysis
+  withstand rollout rollout.yaml --template success-rate.yaml   # Argo AnalysisTemplates, unchanged
   withstand rollout status                      # every rollout running on this machine
   withstand rollout promote orders              # end a pause; after an inconclusive analysis, measure again
   withstand rollout promote orders --skip-analysis  # go past an inconclusive analysis unjudged (recorded)

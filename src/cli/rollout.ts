@@ -18,6 +18,8 @@ export interface RolloutFlags {
   full?: boolean;
   skipAnalysis?: boolean;
   reason?: string;
+  /** Files of Argo AnalysisTemplates the analyses name. */
+  template?: string[];
 }
 
 const ACTIONS = ["status", "promote", "abort"];
@@ -62,6 +64,8 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
           out(
             `  ${mark} ${who} analysis #${e.index + 1}: ${e.phase}${e.score !== undefined ? ` score ${e.score}` : ""}`,
           );
+          // An Argo metric has no judged metrics: its reason is the condition and the result.
+          if (e.metrics.length === 0) out(`      ${e.analysis.padEnd(12)} ${c.dim(e.reason)}`);
           for (const m of e.metrics) {
             const cls =
               m.classification === "Pass"
@@ -229,7 +233,7 @@ function printDecision(
 }
 
 async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> {
-  const { spec, diagnostics } = await loadRolloutFile(file);
+  const { spec, diagnostics } = await loadRolloutFile(file, flags.template ?? []);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!spec || hasErrors(diagnostics)) return EXIT.invalid;
   return (await rolloutSession(spec, flags)).exitCode;

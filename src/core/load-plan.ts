@@ -7,6 +7,8 @@ export interface RequestTemplate {
   headers: Record<string, string>;
   body?: string | undefined;
   weight: number;
+  /** k6-style request tags, which sub-metric thresholds filter on (`http_req_duration{type:API}`). */
+  tags?: Record<string, string> | undefined;
 }
 
 export interface Stage {
@@ -42,6 +44,10 @@ export const DEFAULT_GATE: ThresholdSpec = {
 
 export interface ThresholdSpec {
   metric: MetricName;
+  /** A sub-metric's tag filter (`{type: "API"}`); the threshold judges only matching requests. */
+  tags?: Record<string, string> | undefined;
+  /** The sub-metric as written, e.g. `http_req_duration{type:API}`. */
+  submetric?: string | undefined;
   expression: string;
   abortOnFail: boolean;
   delayAbortEvalMs: number;

@@ -37,9 +37,27 @@ export interface RolloutMetric extends MetricConfig {
   prometheus?: string;
 }
 
+/** Where an Argo metric's `result` comes from (AnalysisTemplate `provider.prometheus`). */
+export interface QueryProvider {
+  type: "prometheus";
+  address: string;
+  query: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Argo's rangeQuery: from `lookbackMs` before now to now, every `stepS` seconds. */
+  range?: { lookbackMs: number; stepS: number };
+}
+
 export interface AnalysisSpec {
   /** Where the analysis sits in the document, for messages. */
   loc: string;
+  /** The metric's own name, for an Argo metric (its judge-less analysis). */
+  name?: string;
+  /**
+   * An Argo metric: the conditions judge the `result` of one query (Argo's semantics), instead of a
+   * judge comparing the canary with the baseline. `metrics` is then empty.
+   */
+  provider?: QueryProvider;
   intervalMs?: number;
   count?: number;
   initialDelayMs: number;
@@ -57,7 +75,8 @@ export interface AnalysisSpec {
 export type Step =
   | { kind: "setWeight"; weight: number; loc: string }
   | { kind: "pause"; durationMs?: number; loc: string }
-  | { kind: "analysis"; analysis: AnalysisSpec; loc: string };
+  /** Several analyses run side by side (an Argo analysis of several templates and metrics). */
+  | { kind: "analysis"; analyses: AnalysisSpec[]; loc: string };
 
 export interface RolloutSpec {
   name: string;
@@ -69,7 +88,7 @@ export interface RolloutSpec {
   baseline?: UpstreamSpec;
   stickiness?: { header?: string; cookie?: string };
   steps: Step[];
-  background?: AnalysisSpec & { startingStep: number };
+  background?: { analyses: AnalysisSpec[]; startingStep: number };
   /** Where to serve the rollout's Prometheus metrics (`spec.metrics`), if anywhere. */
   metrics?: { host: string; port: number };
   /** How long a rollback waits for requests already on the canary before stopping it. */
@@ -85,6 +104,8 @@ export interface Measurement {
   phase: MeasurementPhase;
   reason: string;
   judgement?: Judgement;
+  /** An Argo metric's query result as its conditions saw it: a vector's values, or a scalar. */
+  result?: number | number[];
   /** Per metric: the canary and baseline means and their ratio, as the conditions see them. */
   values: Record<string, { canary: number; baseline: number; ratio: number; classification: string }>;
 }
@@ -107,44 +128,65 @@ export function measurementPhase(
   values: Measurement["values"],
 ): { phase: MeasurementPhase; reason: string } {
   if (j.verdict === "Inconclusive") return { phase: "Inconclusive", reason: j.reason };
-  const env = conditionEnv(j, values);
+  const phase = j.verdict === "Pass" ? "Successful" : j.verdict === "Fail" ? "Failed" : "Inconclusive";
+  return conditionsPhase(spec, conditionEnv(j, values), j.reason, {
+    phase,
+    reason: `judge: ${j.verdict}, ${j.reason}`,
+  });
+}
+
+/**
+ * An Argo metric's measurement: its conditions over the query's `result` (Argo: no condition at all
+ * is Successful). An empty result leaves `result[0]` unknown, so the measurement is Inconclusive
+ * rather than an error that rolls back (argo-rollouts#1466).
+ */
+export function resultPhase(
+  spec: Pick<AnalysisSpec, "successCondition" | "failureCondition">,
+  result: number | number[],
+): { phase: MeasurementPhase; reason: string } {
+  const shown = `result ${JSON.stringify(result)}`;
+  return conditionsPhase(spec, { result }, shown, { phase: "Successful", reason: `${shown}, no condition` });
+}
+
+/** Argo's condition rules, three-valued: an unknown condition (no data for a name it uses) decides nothing. */
+function conditionsPhase(
+  spec: Pick<AnalysisSpec, "successCondition" | "failureCondition">,
+  env: Env,
+  context: string,
+  otherwise: { phase: MeasurementPhase; reason: string },
+): { phase: MeasurementPhase; reason: string } {
   const run = (expr: string) => {
     const parsed = parseCondition(expr);
     if (!parsed.ok) throw new Error(`condition ${JSON.stringify(expr)}: ${parsed.error}`);
     return parsed.eval(env);
   };
-  // Conditions are three-valued: an unknown one (no data for a name it uses) decides nothing.
   const failure = spec.failureCondition !== undefined ? run(spec.failureCondition) : false;
   if (failure === true)
-    return { phase: "Failed", reason: `failureCondition ${spec.failureCondition} is true; ${j.reason}` };
+    return { phase: "Failed", reason: `failureCondition ${spec.failureCondition} is true; ${context}` };
   if (spec.successCondition !== undefined) {
     const success = run(spec.successCondition);
     if (success === true && failure === false)
-      return {
-        phase: "Successful",
-        reason: `successCondition ${spec.successCondition} is true; ${j.reason}`,
-      };
+      return { phase: "Successful", reason: `successCondition ${spec.successCondition} is true; ${context}` };
     if (success === undefined || failure === undefined)
       return {
         phase: "Inconclusive",
-        reason: `${success === undefined ? spec.successCondition : spec.failureCondition} is unknown (no data); ${j.reason}`,
+        reason: `${success === undefined ? spec.successCondition : spec.failureCondition} is unknown (no data); ${context}`,
       };
     return spec.failureCondition !== undefined
       ? {
           phase: "Inconclusive",
-          reason: `neither ${spec.successCondition} nor ${spec.failureCondition} is true; ${j.reason}`,
+          reason: `neither ${spec.successCondition} nor ${spec.failureCondition} is true; ${context}`,
         }
-      : { phase: "Failed", reason: `successCondition ${spec.successCondition} is false; ${j.reason}` };
+      : { phase: "Failed", reason: `successCondition ${spec.successCondition} is false; ${context}` };
   }
   if (spec.failureCondition !== undefined)
     return failure === undefined
       ? {
           phase: "Inconclusive",
-          reason: `failureCondition ${spec.failureCondition} is unknown (no data); ${j.reason}`,
+          reason: `failureCondition ${spec.failureCondition} is unknown (no data); ${context}`,
         }
-      : { phase: "Successful", reason: `failureCondition ${spec.failureCondition} is false; ${j.reason}` };
-  const phase = j.verdict === "Pass" ? "Successful" : j.verdict === "Fail" ? "Failed" : "Inconclusive";
-  return { phase, reason: `judge: ${j.verdict}, ${j.reason}` };
+      : { phase: "Successful", reason: `failureCondition ${spec.failureCondition} is false; ${context}` };
+  return otherwise;
 }
 
 export type AnalysisPhase = "Running" | "Successful" | "Failed" | "Inconclusive" | "Error";
@@ -199,16 +241,23 @@ export function plannedCount(
   return 1;
 }
 
+/** An analysis in a few words: what it measures, how often, how many times. */
+export function describeAnalysis(a: AnalysisSpec): string {
+  const n = plannedCount(a);
+  return `${analysisName(a)}${a.intervalMs ? ` every ${a.intervalMs / 1000}s` : ""}${n ? ` x${n}` : ""}`;
+}
+
+export function analysisName(a: AnalysisSpec): string {
+  return a.name ?? a.metrics.map((m) => m.name).join(", ");
+}
+
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case "setWeight":
       return `setWeight ${step.weight}`;
     case "pause":
       return step.durationMs === undefined ? "pause (until promoted)" : `pause ${step.durationMs / 1000}s`;
-    case "analysis": {
-      const a = step.analysis;
-      const n = plannedCount(a);
-      return `analysis ${a.metrics.map((m) => m.name).join(", ")}${a.intervalMs ? ` every ${a.intervalMs / 1000}s` : ""}${n ? ` x${n}` : ""}`;
-    }
+    case "analysis":
+      return `analysis ${step.analyses.map(describeAnalysis).join("; ")}`;
   }
 }

@@ -109,6 +109,8 @@ export function metricValue(
 
 export interface ThresholdResult {
   metric: MetricName;
+  /** The sub-metric as written (`http_req_duration{type:API}`) when the threshold filters by tags. */
+  submetric?: string | undefined;
   expression: string;
   ok: boolean;
   actual: number | undefined;

@@ -21,11 +21,14 @@ export interface Window {
   /** Requests started more than LATE_MS after their intended time. */
   late: number;
   labels: Record<string, string>;
+  /** The requests each sub-metric filter matched, by its canonical tag key (see core/tags.ts). */
+  tagged?: Record<string, Window>;
 }
 
-export interface StoredWindow extends Omit<Window, "latency" | "service"> {
+export interface StoredWindow extends Omit<Window, "latency" | "service" | "tagged"> {
   latency: string;
   service: string;
+  tagged?: Record<string, StoredWindow>;
 }
 
 export const LATE_MS = 10;
@@ -90,19 +93,50 @@ export function addInto(into: Window, w: Window): void {
   for (const [k, v] of Object.entries(w.statusCodes)) into.statusCodes[k] = (into.statusCodes[k] ?? 0) + v;
   into.latency.add(w.latency);
   into.service.add(w.service);
+  for (const [k, sub] of Object.entries(w.tagged ?? {})) addInto(taggedWindow(into, k), sub);
+}
+
+/** The sub-window of `w` for a tag key, created on first use with the same span as `w`. */
+export function taggedWindow(w: Window, key: string): Window {
+  w.tagged ??= {};
+  let sub = w.tagged[key];
+  if (!sub) {
+    sub = newWindow(w.start);
+    sub.end = w.end;
+    w.tagged[key] = sub;
+  }
+  return sub;
+}
+
+/** The requests of a tag key over `w` (an empty window when none matched), spanning `w`. */
+export function subWindow(w: Window, key: string): Window {
+  const sub = w.tagged?.[key] ?? newWindow(w.start);
+  return { ...sub, start: w.start, end: w.end };
 }
 
 export function toStored(w: Window): StoredWindow {
-  return { ...w, latency: encodeHistogram(w.latency), service: encodeHistogram(w.service) };
+  const { tagged, ...rest } = w;
+  return {
+    ...rest,
+    latency: encodeHistogram(w.latency),
+    service: encodeHistogram(w.service),
+    ...(tagged
+      ? { tagged: Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, toStored(v)])) }
+      : {}),
+  };
 }
 
 export function fromStored(w: StoredWindow): Window {
+  const { tagged, ...rest } = w;
   return {
-    ...w,
+    ...rest,
     latency: decodeHistogram(w.latency),
     service: w.service ? decodeHistogram(w.service) : newHistogram(),
     dropped: w.dropped ?? 0,
     late: w.late ?? 0,
+    ...(tagged
+      ? { tagged: Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, fromStored(v)])) }
+      : {}),
   };
 }
 

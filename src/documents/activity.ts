@@ -315,6 +315,13 @@ function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTole
   checkKeys(raw, ["type", "load", "metric", "threshold", "thresholds"], [], r);
   const thresholds: LoadTolerance["thresholds"] = [];
   const add = (metric: unknown, exprs: unknown, path: Path) => {
+    if (typeof metric === "string" && metric.includes("{")) {
+      r.error(
+        path,
+        `sub-metric ${metric}: tag filters work in LoadTest thresholds and withstand load --threshold, not yet in a load tolerance (expected one of ${METRICS.join(", ")})`,
+      );
+      return;
+    }
     if (typeof metric !== "string" || !METRICS.includes(metric as MetricName)) {
       r.error(path, `got ${JSON.stringify(metric)} (expected one of ${METRICS.join(", ")})`);
       return;

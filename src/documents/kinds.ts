@@ -1,9 +1,10 @@
+import { checkTemplates, isTemplate } from "./analysis-template.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
 import { check, isRecord } from "./reporter.js";
-import { readRollout } from "./rollout.js";
+import { readRolloutDocs } from "./rollout.js";
 import { structureOf } from "./schemas.js";
 import { diagnosticAt, parseSource, type SourceDoc } from "./source.js";
 
@@ -26,7 +27,7 @@ interface Parsed {
  */
 export interface DocumentKindReader {
   name: string;
-  matches(first: Record<string, unknown>): boolean;
+  matches(first: Record<string, unknown>, all: readonly unknown[]): boolean;
   check(file: string, parsed: Parsed): CheckedDocument;
 }
 
@@ -75,15 +76,42 @@ const loadTest = nativeKind(
     `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`,
 );
 
-const rollout = nativeKind(
-  "Rollout",
-  (doc) => {
-    const r = readRollout(doc);
-    return { value: r.spec, diagnostics: r.diagnostics };
+const isNativeRollout = native("Rollout");
+
+/** A Rollout, alone or with the AnalysisTemplates its analyses name, in any order. */
+const rollout: DocumentKindReader = {
+  name: "Rollout",
+  matches: (first, all) =>
+    isNativeRollout(first) || (isTemplate(first) && all.some((v) => isRecord(v) && isNativeRollout(v))),
+  check(file, parsed) {
+    const r = readRolloutDocs(file, parsed.docs);
+    const s = r.spec;
+    const templated = s
+      ? [
+          ...s.steps.flatMap((x) => (x.kind === "analysis" ? x.analyses : [])),
+          ...(s.background?.analyses ?? []),
+        ].filter((a) => a.provider).length
+      : 0;
+    return checked(
+      "Rollout",
+      parsed,
+      r,
+      s
+        ? `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""}${templated > 0 ? `, ${templated} AnalysisTemplate metrics` : ""})`
+        : undefined,
+    );
   },
-  (s) =>
-    `valid withstand Rollout "${s.name}" (${s.steps.length} steps, ${s.steps.filter((x) => x.kind === "analysis").length} analyses${s.background ? ", background analysis" : ""})`,
-);
+};
+
+/** A file of AnalysisTemplates alone (given to `rollout --template`): each metric read with its defaults. */
+const analysisTemplates: DocumentKindReader = {
+  name: "AnalysisTemplate",
+  matches: (first) => isTemplate(first),
+  check(_file, parsed) {
+    const r = checkTemplates(parsed.docs);
+    return checked("AnalysisTemplate", parsed, r, `valid Argo AnalysisTemplates (${r.names.join(", ")})`);
+  },
+};
 
 const openSlo: DocumentKindReader = {
   name: "OpenSLO",
@@ -116,7 +144,13 @@ const experiment: DocumentKindReader = {
 };
 
 /** Every document kind `validate` knows, most specific first. */
-export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [loadTest, rollout, openSlo, experiment];
+export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [
+  loadTest,
+  rollout,
+  analysisTemplates,
+  openSlo,
+  experiment,
+];
 
 /** Parses a document's text once and checks it with the reader of its kind. Never throws for bad input. */
 export function checkDocument(file: string, text: string): CheckedDocument {
@@ -124,7 +158,8 @@ export function checkDocument(file: string, text: string): CheckedDocument {
   // OpenSLO's own examples are a top-level YAML list of documents.
   const top = parsed.docs[0]?.value;
   const first = Array.isArray(top) ? top[0] : top;
-  const reader = (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first))) || experiment;
+  const all = parsed.docs.flatMap((d) => (Array.isArray(d.value) ? d.value : [d.value]));
+  const reader = (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first, all))) || experiment;
   const result = reader.check(file, parsed);
   return result.valid ? crossCheck(result, parsed.docs) : result;
 }

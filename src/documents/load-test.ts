@@ -7,7 +7,8 @@ import {
   type Stage,
   type ThresholdSpec,
 } from "../core/load-plan.js";
-import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
+import { parseMetricKey } from "../core/tags.js";
+import { parseThreshold } from "../core/threshold.js";
 import { isLoopbackHost } from "../safety/policy.js";
 import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
@@ -32,7 +33,7 @@ export const BODY_KEYS = [
   "requests",
   "thresholds",
 ];
-export const REQUEST_KEYS = ["url", "method", "headers", "body", "weight"];
+export const REQUEST_KEYS = ["url", "method", "headers", "body", "weight", "tags"];
 export const DEFAULT_MAX_REQUESTS = 10_000_000;
 
 /** Where a threshold expression sits, so a malformed one is reported at its file:line:col. */
@@ -61,7 +62,12 @@ function readRequest(raw: unknown, r: Reporter): RequestTemplate | undefined {
   const weight =
     raw.weight === undefined ? 1 : (readNumber(raw.weight, ["weight"], r, "a positive weight") ?? 1);
   if (weight <= 0) r.error(["weight"], `got ${weight} (expected a positive weight)`);
-  return url === undefined ? undefined : { url, method, headers, body, weight };
+  let tags: Record<string, string> | undefined;
+  if (raw.tags !== undefined) {
+    if (!isRecord(raw.tags)) r.error(["tags"], "expected a mapping of tag names to values, e.g. {type: API}");
+    else tags = Object.fromEntries(Object.entries(raw.tags).map(([k, v]) => [k, String(v)]));
+  }
+  return url === undefined ? undefined : { url, method, headers, body, weight, ...(tags ? { tags } : {}) };
 }
 
 function readStages(raw: unknown, r: Reporter): Stage[] {
@@ -92,7 +98,14 @@ function readRate(raw: unknown, path: Path, r: Reporter): number | undefined {
   return rate;
 }
 
-function readThresholds(raw: unknown, r: Reporter, locOf: LocOf, base: Path): ThresholdSpec[] {
+function readThresholds(
+  raw: unknown,
+  r: Reporter,
+  locOf: LocOf,
+  base: Path,
+  requests: readonly RequestTemplate[],
+): ThresholdSpec[] {
+  const declared = new Set(requests.flatMap((q) => Object.keys(q.tags ?? {})));
   if (raw === undefined) return [];
   if (!isRecord(raw)) {
     r.error([], 'expected a mapping of metric to expressions, e.g. {http_req_duration: ["p(99)<300"]}');
@@ -100,8 +113,9 @@ function readThresholds(raw: unknown, r: Reporter, locOf: LocOf, base: Path): Th
   }
   const out: ThresholdSpec[] = [];
   for (const [metric, list] of Object.entries(raw)) {
-    if (!METRICS.includes(metric as MetricName)) {
-      r.error([metric], `unknown metric (expected one of ${METRICS.join(", ")})`);
+    const key = parseMetricKey(metric, declared);
+    if (!key.ok) {
+      r.error([metric], key.error, true);
       continue;
     }
     const items = Array.isArray(list) ? list : [list];
@@ -138,7 +152,8 @@ function readThresholds(raw: unknown, r: Reporter, locOf: LocOf, base: Path): Th
         return;
       }
       out.push({
-        metric: metric as MetricName,
+        metric: key.metric,
+        ...(key.sub ? { tags: key.sub.tags, submetric: metric } : {}),
         expression,
         abortOnFail,
         delayAbortEvalMs,
@@ -257,10 +272,13 @@ export function readLoadBody(
     raw.workers === undefined ? 1 : readNumber(raw.workers, ["workers"], r, "a number of worker threads");
   if (workers !== undefined && (workers < 1 || workers > 64 || !Number.isInteger(workers)))
     r.error(["workers"], `got ${workers} (expected 1-64)`);
-  const thresholds = readThresholds(raw.thresholds, scoped(r, ["thresholds"]), locOf, [
-    ...base,
-    "thresholds",
-  ]);
+  const thresholds = readThresholds(
+    raw.thresholds,
+    scoped(r, ["thresholds"]),
+    locOf,
+    [...base, "thresholds"],
+    requests,
+  );
   if (
     !executor ||
     requests.length === 0 ||

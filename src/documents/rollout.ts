@@ -2,9 +2,10 @@ import { dirname, resolve } from "node:path";
 import { parseCondition } from "../core/condition.js";
 import type { Direction, NoDataPolicy } from "../core/judge.js";
 import type { AnalysisSpec, RolloutMetric, RolloutSpec, Step, UpstreamSpec } from "../core/rollout.js";
-import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { type AnalysisTemplateDoc, collectTemplates, resolveTemplates } from "./analysis-template.js";
+import { type Diagnostic, fileDiagnostic, hasErrors } from "./diagnostic.js";
 import { checkKeys, isRecord, openNative, type Reporter, scoped } from "./reporter.js";
-import { loadFirstDocument, positionOf, type SourceDoc } from "./source.js";
+import { parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
 import { readBool, readDuration, readNumber, readString } from "./values.js";
 
 export const SPEC_KEYS = [
@@ -32,6 +33,8 @@ export const ANALYSIS_KEYS = [
   "inconclusiveLimit",
   "consecutiveErrorLimit",
   "startingStep",
+  "templates",
+  "args",
 ];
 export const JUDGE_KEYS = ["metrics", "thresholds", "confidence", "weights"];
 export const METRIC_KEYS = [
@@ -242,7 +245,10 @@ function readAnalysis(
   const metricsAt = judge.metrics !== undefined ? ["judge", "metrics"] : ["metrics"];
   const rawMetrics = judge.metrics ?? v.metrics;
   if (!Array.isArray(rawMetrics) || rawMetrics.length === 0) {
-    r.error(metricsAt, "is required (expected a non-empty list of metrics under judge.metrics)");
+    r.error(
+      v.judge !== undefined ? ["judge", "metrics"] : [],
+      "expected judge: {metrics: [...]} (withstand's canary judge) or templates: [{templateName}] with args (Argo AnalysisTemplates)",
+    );
     return undefined;
   }
   const metrics = rawMetrics.flatMap((m, i) => readMetric(m, scoped(r, [...metricsAt, i]), prometheus) ?? []);
@@ -325,7 +331,43 @@ function readAnalysis(
   return a;
 }
 
-function readStep(v: unknown, r: Reporter, loc: string, prometheus: string | undefined): Step | undefined {
+/** Where a rollout's analyses find the AnalysisTemplates they name, and where template problems go. */
+interface TemplateContext {
+  templates: ReadonlyMap<string, AnalysisTemplateDoc>;
+  sink: Diagnostic[];
+}
+
+/**
+ * An analysis: withstand's judge (`judge.metrics`), Argo's `templates` with `args` (one analysis per
+ * template metric), or both side by side.
+ */
+function readAnalyses(
+  v: unknown,
+  r: Reporter,
+  loc: string,
+  prometheus: string | undefined,
+  ctx: TemplateContext,
+): AnalysisSpec[] {
+  if (!isRecord(v) || v.templates === undefined) {
+    const a = readAnalysis(v, r, loc, prometheus);
+    return a ? [a] : [];
+  }
+  const out = resolveTemplates(v, r, ctx.templates, ctx.sink);
+  if (v.judge !== undefined || v.metrics !== undefined) {
+    const a = readAnalysis(v, r, loc, prometheus);
+    if (a) out.unshift(a);
+  } else checkKeys(v, ["templates", "args", "startingStep", "dryRun", "measurementRetention"], [], r);
+  if (v.dryRun !== undefined) r.error(["dryRun"], "is not supported yet (every metric decides)");
+  return out;
+}
+
+function readStep(
+  v: unknown,
+  r: Reporter,
+  loc: string,
+  prometheus: string | undefined,
+  ctx: TemplateContext,
+): Step | undefined {
   if (!isRecord(v) || Object.keys(v).length !== 1) {
     r.error([], "expected exactly one of setWeight, pause, analysis");
     return undefined;
@@ -351,17 +393,21 @@ function readStep(v: unknown, r: Reporter, loc: string, prometheus: string | und
     return ms === undefined ? undefined : { kind: "pause", durationMs: ms, loc };
   }
   if (key === "analysis") {
-    const a = readAnalysis(value, scoped(r, ["analysis"]), loc, prometheus);
-    return a ? { kind: "analysis", analysis: a, loc } : undefined;
+    const analyses = readAnalyses(value, scoped(r, ["analysis"]), loc, prometheus, ctx);
+    return analyses.length > 0 ? { kind: "analysis", analyses, loc } : undefined;
   }
   r.error([key], `unknown step (expected setWeight, pause or analysis)`);
   return undefined;
 }
 
 /** Reads a `kind: Rollout` document, with every problem at its file:line:col. */
-export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: Diagnostic[] } {
+export function readRollout(
+  src: SourceDoc,
+  templates: ReadonlyMap<string, AnalysisTemplateDoc> = new Map(),
+): { spec?: RolloutSpec; diagnostics: Diagnostic[] } {
   const { r, diagnostics, top } = openNative(src, "Rollout");
   if (!top) return { diagnostics };
+  const ctx: TemplateContext = { templates, sink: diagnostics };
   const name = isRecord(top.metadata) && typeof top.metadata.name === "string" ? top.metadata.name : "";
   if (!name) r.error(["metadata", "name"], "is required (expected a name for the rollout)");
   if (!isRecord(top.spec)) {
@@ -397,7 +443,7 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
     sr.error(["steps"], "is required (expected a list of setWeight, pause and analysis steps)");
   else
     spec.steps.forEach((s, i) => {
-      const step = readStep(s, scoped(sr, ["steps", i]), loc(["steps", i]), prometheus);
+      const step = readStep(s, scoped(sr, ["steps", i]), loc(["steps", i]), prometheus, ctx);
       if (step) steps.push(step);
     });
   // Commands run in the document's directory, so a document works from any working directory.
@@ -419,11 +465,17 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
     out.baseline = readUpstream(spec.baseline, scoped(sr, ["baseline"]), baseDir);
   if (spec.metrics !== undefined) out.metrics = readListen(spec.metrics, sr, "metrics");
   if (spec.analysis !== undefined) {
-    const a = readAnalysis(spec.analysis, scoped(sr, ["analysis"]), loc(["analysis"]), prometheus);
+    const analyses = readAnalyses(
+      spec.analysis,
+      scoped(sr, ["analysis"]),
+      loc(["analysis"]),
+      prometheus,
+      ctx,
+    );
     const startingStep = isRecord(spec.analysis)
       ? readCount(spec.analysis.startingStep, "startingStep", scoped(sr, ["analysis"]), 0)
       : 0;
-    if (a) out.background = { ...a, startingStep };
+    if (analyses.length > 0) out.background = { analyses, startingStep };
   }
   if (!steps.some((s) => s.kind === "setWeight"))
     sr.warn(["steps"], "no setWeight step: the canary gets no traffic until it is promoted");
@@ -431,6 +483,53 @@ export function readRollout(src: SourceDoc): { spec?: RolloutSpec; diagnostics: 
   return { spec: out, diagnostics };
 }
 
-export function loadRolloutFile(file: string): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
-  return loadFirstDocument(file, "Rollout", readRollout);
+/**
+ * Reads a Rollout file and the AnalysisTemplates its analyses name: in the same file (any order, as
+ * Argo users keep them) or in `templateFiles` (`--template FILE`).
+ */
+export async function loadRolloutFile(
+  file: string,
+  templateFiles: readonly string[] = [],
+): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const docs: SourceDoc[][] = [];
+  for (const f of [file, ...templateFiles]) {
+    try {
+      const parsed = parseSource(f, await readSource(f));
+      diagnostics.push(...parsed.diagnostics);
+      docs.push(parsed.docs);
+    } catch (err) {
+      diagnostics.push(unreadable(f, err, f === file ? "a Rollout file" : "an AnalysisTemplate file"));
+    }
+  }
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const read = readRolloutDocs(file, docs[0] ?? [], docs.slice(1).flat());
+  return { ...read, diagnostics: [...diagnostics, ...read.diagnostics] };
+}
+
+/** The Rollout among a file's documents, with the templates of all the documents given. */
+export function readRolloutDocs(
+  file: string,
+  own: readonly SourceDoc[],
+  others: readonly SourceDoc[] = [],
+): { spec?: RolloutSpec; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const rollout = own.find(
+    (d) => isRecord(d.value) && d.value.kind === "Rollout" && d.value.apiVersion === "withstand/v1",
+  );
+  const templates = collectTemplates([...own, ...others], diagnostics);
+  if (!rollout) {
+    const argo = own.some((d) => isRecord(d.value) && d.value.kind === "Rollout");
+    diagnostics.push(
+      fileDiagnostic(
+        file,
+        argo
+          ? "an Argo Rollout (argoproj.io) needs Kubernetes: write apiVersion: withstand/v1, kind: Rollout with listen, stable, canary and the same steps"
+          : "no Rollout document (expected apiVersion: withstand/v1, kind: Rollout)",
+      ),
+    );
+    return { diagnostics };
+  }
+  const r = readRollout(rollout, templates);
+  return { ...r, diagnostics: [...diagnostics, ...r.diagnostics] };
 }

@@ -4,6 +4,7 @@ import { METRICS } from "../core/threshold.js";
 import { FAULT_KINDS } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ACTIVITY_KEYS } from "./activity.js";
+import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
 import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
@@ -91,8 +92,10 @@ const nativeTop = (kind: string, spec: z.ZodType) =>
     spec,
   });
 
-const thresholds = z.partialRecord(
-  z.enum(METRICS as unknown as [string, ...string[]]),
+// A k6 metric, or a sub-metric with a tag filter: http_req_duration{type:API}.
+const metricKey = z.string().regex(new RegExp(`^(${METRICS.join("|")})(\\{.*\\})?$`));
+const thresholds = z.record(
+  metricKey,
   z.union([
     text,
     z.array(
@@ -117,7 +120,14 @@ const loadBody = keyed(BODY_KEYS, {
   url: text,
   method: text,
   headers: z.record(z.string(), z.unknown()),
-  requests: z.array(keyed(REQUEST_KEYS, { url: text, method: text, weight: numberish })),
+  requests: z.array(
+    keyed(REQUEST_KEYS, {
+      url: text,
+      method: text,
+      weight: numberish,
+      tags: z.record(z.string(), z.unknown()),
+    }),
+  ),
   thresholds,
 });
 
@@ -139,6 +149,10 @@ const analysis = keyed(ANALYSIS_KEYS, {
   metrics: z.array(judgeMetric),
   successCondition: text,
   failureCondition: text,
+  templates: z.array(z.strictObject({ templateName: text, clusterScope: z.boolean().optional() })),
+  args: z.array(
+    z.strictObject({ name: text, value: z.unknown().optional(), valueFrom: z.unknown().optional() }),
+  ),
 });
 const upstream = keyed(UPSTREAM_KEYS, {
   url: text,
@@ -163,6 +177,38 @@ const rolloutSpec = keyed(SPEC_KEYS, {
   prometheus: text,
 });
 
+const argoMetric = keyed(ARGO_METRIC_KEYS, {
+  name: text,
+  interval: durationish,
+  initialDelay: durationish,
+  count: numberish,
+  successCondition: text,
+  failureCondition: text,
+  failureLimit: numberish,
+  inconclusiveLimit: numberish,
+  consecutiveErrorLimit: numberish,
+  provider: z.strictObject({
+    prometheus: keyed(PROMETHEUS_KEYS, {
+      address: text,
+      query: text,
+      timeout: numberish,
+      headers: z.array(z.strictObject({ key: text, value: text })),
+      rangeQuery: z.strictObject({ start: text, end: text.optional(), step: durationish.optional() }),
+    }),
+  }),
+});
+const analysisTemplate = z.strictObject({
+  apiVersion: z.string().regex(/^argoproj\.io\//),
+  kind: z.enum(["AnalysisTemplate", "ClusterAnalysisTemplate"]),
+  metadata,
+  spec: keyed(TEMPLATE_SPEC_KEYS, {
+    args: z.array(
+      z.strictObject({ name: text, value: z.unknown().optional(), valueFrom: z.unknown().optional() }),
+    ),
+    metrics: z.array(argoMetric),
+  }),
+});
+
 const openSlo = z.looseObject({
   apiVersion: z.literal("openslo/v1"),
   kind: z.enum([
@@ -185,6 +231,10 @@ export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.Zo
   ["LoadTest", { title: "withstand LoadTest", schema: nativeTop("LoadTest", loadBody) }],
   ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
   ["OpenSLO", { title: "OpenSLO v1 document (structure only)", schema: openSlo }],
+  [
+    "AnalysisTemplate",
+    { title: "Argo Rollouts AnalysisTemplate (the part withstand reads)", schema: analysisTemplate },
+  ],
 ]);
 
 type Json = Record<string, unknown>;
@@ -230,6 +280,15 @@ export function jsonSchemaOf(name: string): Json | undefined {
 
 /** The schema whose structure a document of this reader kind must have, for the validate cross-check. */
 export function structureOf(kind: string, value: unknown): z.ZodType | undefined {
+  if (isTemplate(value)) return analysisTemplate;
+  if (
+    kind === "Rollout" &&
+    (typeof value !== "object" ||
+      value === null ||
+      !("apiVersion" in value) ||
+      value.apiVersion !== "withstand/v1")
+  )
+    return undefined;
   if (kind === "Experiment") {
     const native = typeof value === "object" && value !== null && "apiVersion" in value;
     return DOCUMENT_SCHEMAS.get(native ? "Experiment" : "chaostoolkit")?.schema;

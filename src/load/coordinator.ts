@@ -1,7 +1,8 @@
 import { Worker } from "node:worker_threads";
 import type { LoadPlan, Segment } from "../core/load-plan.js";
-import { evaluateThreshold, parseThreshold, type ThresholdResult } from "../core/threshold.js";
-import { addInto, fromStored, newWindow, type StoredWindow, summarize, type Window } from "../core/window.js";
+import type { ThresholdResult } from "../core/threshold.js";
+import { evaluateSpec } from "../core/threshold-spec.js";
+import { addInto, fromStored, newWindow, type StoredWindow, type Window } from "../core/window.js";
 import { runPlan } from "./runner.js";
 
 export interface LoadOutcome {
@@ -28,12 +29,7 @@ function subSegment(outer: Segment | undefined, j: number, n: number): Segment {
 }
 
 export function evaluateAll(plan: LoadPlan, total: Window): ThresholdResult[] {
-  const s = summarize(total);
-  return plan.thresholds.map((t) => {
-    const parsed = parseThreshold(t.expression);
-    if (!parsed.ok) return { metric: t.metric, expression: t.expression, ok: false, actual: undefined };
-    return evaluateThreshold(t.metric, parsed.threshold, s);
-  });
+  return plan.thresholds.map((t) => evaluateSpec(t, total));
 }
 
 /**
@@ -58,11 +54,9 @@ export async function runLoad(plan: LoadPlan, opts: CoordinatorOptions): Promise
     const elapsed = window.end - epoch;
     for (const t of plan.thresholds) {
       if (!t.abortOnFail || abortedBy || elapsed < t.delayAbortEvalMs) continue;
-      const parsed = parseThreshold(t.expression);
-      if (!parsed.ok) continue;
-      const r = evaluateThreshold(t.metric, parsed.threshold, summarize(total));
+      const r = evaluateSpec(t, total);
       if (!r.ok) {
-        abortedBy = `${t.metric} ${t.expression}`;
+        abortedBy = `${r.submetric ?? t.metric} ${t.expression}`;
         stop.abort();
       }
     }

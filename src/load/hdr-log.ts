@@ -17,7 +17,7 @@ export class HdrLogWriter {
       "[withstand load: latency in microseconds; Tag=latency is measured from the intended send time]",
     );
     this.writer.outputComment(
-      `[withstand-thresholds ${JSON.stringify(thresholds.map((t) => ({ metric: t.metric, expression: t.expression })))}]`,
+      `[withstand-thresholds ${JSON.stringify(thresholds.map((t) => ({ metric: t.submetric ?? t.metric, expression: t.expression })))}]`,
     );
     this.writer.outputLogFormatVersion();
     this.writer.outputStartTime(epoch);

@@ -1,7 +1,8 @@
 import { formatDuration } from "../core/duration.js";
 import type { LoadPlan } from "../core/load-plan.js";
+import { tagKey } from "../core/tags.js";
 import type { ThresholdResult } from "../core/threshold.js";
-import { summarize, type Window } from "../core/window.js";
+import { subWindow, summarize, type Window } from "../core/window.js";
 
 /** The summary data k6 hands to handleSummary(data): per metric its type, values and thresholds {ok}. */
 export interface SummaryJson {
@@ -37,14 +38,14 @@ export function summaryJson(
   const s = summarize(total);
   const seconds = s.durationMs / 1000 || 1;
   const byMetric = (metric: string) => {
-    const list = thresholds.filter((t) => t.metric === metric);
+    const list = thresholds.filter((t) => (t.submetric ?? t.metric) === metric);
     return list.length === 0
       ? {}
       : { thresholds: Object.fromEntries(list.map((t) => [t.expression, { ok: t.ok }])) };
   };
   const counter = (count: number) => ({ count, rate: r3(count / seconds) });
-  const trend = (l: typeof s.latencyMs) => ({
-    count: s.count,
+  const trend = (l: typeof s.latencyMs, count = s.count) => ({
+    count,
     avg: r3(l.avg),
     min: r3(l.min),
     med: r3(l.med),
@@ -54,6 +55,23 @@ export function summaryJson(
     "p(99)": r3(l.p99),
   });
   const service = summarize(total, total.service);
+  // k6 lists each sub-metric a threshold names as a metric of its own, e.g. "http_req_duration{type:API}".
+  const subs: SummaryJson["metrics"] = {};
+  for (const t of plan.thresholds) {
+    if (!t.tags || !t.submetric || subs[t.submetric]) continue;
+    const w = summarize(subWindow(total, tagKey(t.tags)));
+    const values =
+      t.metric === "http_req_duration"
+        ? { type: "trend", contains: "time", values: trend(w.latencyMs, w.count) }
+        : t.metric === "http_req_failed"
+          ? {
+              type: "rate",
+              contains: "default",
+              values: { rate: r3(w.errorRate), passes: w.errors, fails: w.count - w.errors, count: w.count },
+            }
+          : { type: "counter", contains: "default", values: counter(w.count) };
+    subs[t.submetric] = { ...values, ...byMetric(t.submetric) };
+  }
   return {
     metrics: {
       http_reqs: { type: "counter", contains: "default", values: counter(s.count), ...byMetric("http_reqs") },
@@ -82,6 +100,7 @@ export function summaryJson(
         values: counter(s.dropped),
         ...byMetric("dropped_iterations"),
       },
+      ...subs,
     },
     state: { testRunDurationMs: Math.round(s.durationMs) },
     withstand: {
@@ -142,17 +161,17 @@ export function summaryText(total: Window, thresholds: ThresholdResult[], aborte
   const lines: string[] = [];
   if (thresholds.length > 0) {
     lines.push("  █ THRESHOLDS", "");
-    const metrics = [...new Set(thresholds.map((t) => t.metric))];
+    const metrics = [...new Set(thresholds.map((t) => t.submetric ?? t.metric))];
     for (const m of metrics) {
       lines.push(`    ${m}`);
-      for (const t of thresholds.filter((x) => x.metric === m)) {
+      for (const t of thresholds.filter((x) => (x.submetric ?? x.metric) === m)) {
         const agg = t.expression.split(/[<>=!]/)[0]?.trim() ?? "";
         const actual =
           t.actual === undefined
             ? "n/a"
-            : m === "http_req_duration"
+            : t.metric === "http_req_duration"
               ? ms(t.actual)
-              : m === "http_req_failed" && agg === "rate"
+              : t.metric === "http_req_failed" && agg === "rate"
                 ? `${(t.actual * 100).toFixed(2)}%`
                 : String(Math.round(t.actual * 1000) / 1000);
         lines.push(`    ${t.ok ? "✓" : "✗"} '${t.expression}' ${agg}=${actual}`);

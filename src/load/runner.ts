@@ -1,7 +1,8 @@
 import { ArrivalSchedule, segmentIndexes, shareOf, vusAt } from "../core/arrival.js";
 import { executorDurationMs, isOpenModel, type LoadPlan } from "../core/load-plan.js";
 import { sleep } from "../core/sleep.js";
-import { newWindow, recordSample, type Window } from "../core/window.js";
+import { filterMatches, filtersOf } from "../core/tags.js";
+import { newWindow, recordSample, type Sample, taggedWindow, type Window } from "../core/window.js";
 import { createTransport, type Transport } from "./transport.js";
 
 export const WINDOW_MS = 1000;
@@ -63,7 +64,7 @@ class WindowClock {
       this.open.get(index) ??
       Object.assign(newWindow(this.epoch + index * WINDOW_MS), { end: this.epoch + (index + 1) * WINDOW_MS });
     this.open.delete(index);
-    if (this.mirrorService) w.service.add(w.latency);
+    if (this.mirrorService) for (const x of [w, ...Object.values(w.tagged ?? {})]) x.service.add(x.latency);
     this.onWindow(index, w);
   }
 }
@@ -108,7 +109,16 @@ export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ se
   const wall = (perf: number) => opts.epoch + (perf - t0);
   const ticker = setInterval(() => clock.tick(wall(performance.now())), 100);
   const pending = new InFlight();
-  const model: Model = { plan, transport, clock, t0, wall, signal: opts.signal, pending };
+  const model: Model = {
+    plan,
+    transport,
+    clock,
+    t0,
+    wall,
+    signal: opts.signal,
+    pending,
+    record: recorderFor(plan),
+  };
   let sent = 0;
   try {
     sent = isOpenModel(plan.executor) ? await openModel(model) : await closedModel(model);
@@ -131,9 +141,31 @@ interface Model {
   wall: (perf: number) => number;
   signal: AbortSignal;
   pending: InFlight;
+  /** Records a response in its window, and in each sub-metric's sub-window it matches. */
+  record: (w: Window, template: number, sample: Sample) => void;
 }
 
-async function openModel({ plan, transport, clock, t0, wall, signal, pending }: Model): Promise<number> {
+/** The recorder for a plan: with no sub-metric thresholds, just the window. */
+function recorderFor(plan: LoadPlan): Model["record"] {
+  const filters = filtersOf(plan.thresholds, plan.requests);
+  if (filters.length === 0) return (w, _template, sample) => recordSample(w, sample);
+  return (w, template, sample) => {
+    recordSample(w, sample);
+    for (const f of filters)
+      if (filterMatches(f, template, sample.status)) recordSample(taggedWindow(w, f.key), sample);
+  };
+}
+
+async function openModel({
+  plan,
+  transport,
+  clock,
+  t0,
+  wall,
+  signal,
+  pending,
+  record,
+}: Model): Promise<number> {
   const executor = plan.executor as Extract<
     LoadPlan["executor"],
     { type: "constant-arrival-rate" | "ramping-arrival-rate" }
@@ -166,10 +198,11 @@ async function openModel({ plan, transport, clock, t0, wall, signal, pending }: 
       if (transport.queued >= maxQueue) clock.at(wall(intendedAt)).dropped += 1;
       else {
         pending.add();
-        transport.send(pick(), (r) => {
+        const template = pick();
+        transport.send(template, (r) => {
           const done = performance.now();
           const status = "status" in r ? r.status : undefined;
-          recordSample(clock.at(wall(done)), {
+          record(clock.at(wall(done)), template, {
             latencyMicros: (done - intendedAt) * 1000,
             serviceMicros: (done - r.sentAt) * 1000,
             status,
@@ -186,7 +219,16 @@ async function openModel({ plan, transport, clock, t0, wall, signal, pending }: 
   return sent;
 }
 
-async function closedModel({ plan, transport, clock, t0, wall, signal, pending }: Model): Promise<number> {
+async function closedModel({
+  plan,
+  transport,
+  clock,
+  t0,
+  wall,
+  signal,
+  pending,
+  record,
+}: Model): Promise<number> {
   const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-vus" | "ramping-vus" }>;
   const durationMs = executorDurationMs(executor);
   const pick = picker(plan);
@@ -202,10 +244,11 @@ async function closedModel({ plan, transport, clock, t0, wall, signal, pending }
       return;
     }
     sent++;
-    transport.send(pick(), (r) => {
+    const template = pick();
+    transport.send(template, (r) => {
       const done = performance.now();
       const status = "status" in r ? r.status : undefined;
-      recordSample(clock.at(wall(done)), {
+      record(clock.at(wall(done)), template, {
         latencyMicros: (done - r.sentAt) * 1000,
         status,
         errorClass: errorClass(status, "error" in r ? r.error : undefined),

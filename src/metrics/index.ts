@@ -24,5 +24,5 @@ export function sourceFor(slo: Slo, windows: WindowReader): SliSource {
   return provider.sli(slo, s, { windows });
 }
 
-export { promQuery } from "./prometheus.js";
+export { promInstant, promQuery } from "./prometheus.js";
 export { storeReader } from "./windows.js";

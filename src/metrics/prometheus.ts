@@ -39,22 +39,51 @@ export async function promQuery(
   baseUrl: string,
   endpoint: "query" | "query_range",
   params: Record<string, string>,
+  opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<PromSeries[]> {
+  const body = await promCall(baseUrl, endpoint, params, opts);
+  const result = body.result ?? [];
+  // A scalar or string answer is [time, value]: one series of one value.
+  return Array.isArray(result) && typeof result[0] !== "number" ? (result as PromSeries[]) : [];
+}
+
+/** A scalar answer is `{value}`; anything else is the list of series. */
+export async function promInstant(
+  baseUrl: string,
+  query: string,
+  atMs: number,
+  opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<PromSeries[] | { value: [number, string] }> {
+  const body = await promCall(baseUrl, "query", { query, time: String(atMs / 1000) }, opts);
+  if (body.resultType === "scalar" || body.resultType === "string")
+    return { value: body.result as unknown as [number, string] };
+  return (body.result as PromSeries[] | undefined) ?? [];
+}
+
+async function promCall(
+  baseUrl: string,
+  endpoint: "query" | "query_range",
+  params: Record<string, string>,
+  opts: { headers?: Record<string, string>; timeoutMs?: number },
+): Promise<{ resultType?: string; result?: PromSeries[] }> {
   const u = `${baseUrl.replace(/\/$/, "")}/api/v1/${endpoint}?${new URLSearchParams(params)}`;
   let res: Response;
   try {
-    res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
+    res = await fetch(u, {
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      ...(opts.headers ? { headers: opts.headers } : {}),
+    });
   } catch (err) {
     throw new SourceError(`Prometheus ${baseUrl} unreachable: ${(err as Error).message}`);
   }
   const body = (await res.json().catch(() => ({}))) as {
     status?: string;
     error?: string;
-    data?: { result?: PromSeries[] };
+    data?: { resultType?: string; result?: PromSeries[] };
   };
   if (body.status !== "success")
     throw new SourceError(`Prometheus query failed: ${body.error ?? res.status}: ${params.query}`);
-  return body.data?.result ?? [];
+  return body.data ?? {};
 }
 
 /** Every sample of every series a range query returns, as numbers (NaN kept for the judge's nanStrategy). */

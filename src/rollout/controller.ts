@@ -3,6 +3,7 @@ import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import {
   type AnalysisPhase,
   type AnalysisSpec,
+  analysisName,
   analysisPhase,
   describeStep,
   type Measurement,
@@ -224,6 +225,44 @@ export class RolloutController {
     });
   }
 
+  /**
+   * Runs a step's analyses side by side, as Argo runs an AnalysisRun's metrics, each on its own
+   * schedule: the first to fail or err stops the others, and the step takes the worst phase
+   * (Error, Failed, Inconclusive, Successful).
+   */
+  private async runAnalyses(
+    specs: readonly AnalysisSpec[],
+    step: number,
+    untilStopped: boolean,
+    signal: AbortSignal,
+  ): Promise<AnalysisRecord> {
+    const [only] = specs;
+    if (only && specs.length === 1) return this.runAnalysis(only, step, untilStopped, signal);
+    const sibling = new AbortController();
+    const stop = AbortSignal.any([signal, sibling.signal]);
+    const records = await Promise.all(
+      specs.map(async (a) => {
+        const r = await this.runAnalysis(a, step, untilStopped, stop);
+        if (r.phase === "Failed" || r.phase === "Error") sibling.abort();
+        return r;
+      }),
+    );
+    const rank: Record<AnalysisPhase, number> = {
+      Error: 0,
+      Failed: 1,
+      Inconclusive: 2,
+      Running: 3,
+      Successful: 4,
+    };
+    const worst = records.reduce((w, r) => (rank[r.phase] < rank[w.phase] ? r : w));
+    return {
+      ...worst,
+      name: records.map((r) => r.name).join(" + "),
+      reason: `${worst.name}: ${worst.reason}`,
+      measurements: records.flatMap((r) => r.measurements),
+    };
+  }
+
   private async runAnalysis(
     a: AnalysisSpec,
     step: number,
@@ -231,7 +270,7 @@ export class RolloutController {
     signal: AbortSignal,
   ): Promise<AnalysisRecord> {
     const record: AnalysisRecord = {
-      name: a.metrics.map((m) => m.name).join(", "),
+      name: analysisName(a),
       step,
       loc: a.loc,
       phase: "Running",
@@ -380,14 +419,19 @@ export class RolloutController {
         this.message = describeStep(step);
         const bg = this.spec.background;
         if (bg && !background && i >= bg.startingStep) {
-          background = this.runAnalysis(
-            bg,
+          background = this.runAnalyses(
+            bg.analyses,
             -1,
             true,
             AbortSignal.any([backgroundStop.signal, this.ended.signal]),
           ).then(async (r) => {
             const rerun = () =>
-              this.runAnalysis(bg, -1, true, AbortSignal.any([backgroundStop.signal, this.ended.signal]));
+              this.runAnalyses(
+                bg.analyses,
+                -1,
+                true,
+                AbortSignal.any([backgroundStop.signal, this.ended.signal]),
+              );
             if (!this.decision) await this.settle(r, "background", rerun);
           });
         }
@@ -408,7 +452,7 @@ export class RolloutController {
             step.durationMs,
           );
         else {
-          const rerun = () => this.runAnalysis(step.analysis, i, false, this.ended.signal);
+          const rerun = () => this.runAnalyses(step.analyses, i, false, this.ended.signal);
           const record = await rerun();
           if (!this.decision) await this.settle(record, `step ${i + 1}`, rerun);
         }

@@ -3,10 +3,12 @@ import {
   type AnalysisSpec,
   type Measurement,
   measurementPhase,
+  type QueryProvider,
   type RolloutMetric,
+  resultPhase,
   type Version,
 } from "../core/rollout.js";
-import { METRIC_PROVIDERS } from "../metrics/index.js";
+import { METRIC_PROVIDERS, promInstant, promQuery } from "../metrics/index.js";
 import type { Router } from "../proxy/router.js";
 
 /** One metric's points for one version over [fromMs, toMs): per request from the router, per step from Prometheus. */
@@ -44,6 +46,11 @@ export async function measure(
 ): Promise<Measurement> {
   const startedAt = new Date().toISOString();
   try {
+    if (spec.provider) {
+      const result = await queryResult(spec.provider, toMs);
+      const { phase, reason } = resultPhase(spec, result);
+      return { index, startedAt, finishedAt: new Date().toISOString(), phase, reason, result, values: {} };
+    }
     const verdicts = [];
     const values: Measurement["values"] = {};
     for (const metric of spec.metrics) {
@@ -74,4 +81,29 @@ export async function measure(
       values: {},
     };
   }
+}
+
+/**
+ * An Argo metric's `result`, as Argo's Prometheus provider gives it: a scalar as a number, an instant
+ * vector as the list of its values, a range query as every value of every series.
+ */
+export async function queryResult(p: QueryProvider, atMs: number): Promise<number | number[]> {
+  const opts = { headers: p.headers, timeoutMs: p.timeoutMs };
+  if (p.range) {
+    const series = await promQuery(
+      p.address,
+      "query_range",
+      {
+        query: p.query,
+        start: String((atMs - p.range.lookbackMs) / 1000),
+        end: String(atMs / 1000),
+        step: String(p.range.stepS),
+      },
+      opts,
+    );
+    return series.flatMap((s) => (s.values ?? []).map(([, v]) => Number(v)));
+  }
+  const answer = await promInstant(p.address, p.query, atMs, opts);
+  if (!Array.isArray(answer)) return Number(answer.value[1]);
+  return answer.map((s) => Number(s.value?.[1]));
 }

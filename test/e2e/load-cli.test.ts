@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePort } from "../../src/proxy/listen.js";
@@ -186,5 +188,92 @@ spec:
     assert.equal(s.metrics.http_reqs.count, 800);
     assert.equal(s.metrics.http_req_failed.passes, 16);
     assert.deepEqual(s.metrics.http_reqs.thresholds, { "count==800": false });
+  });
+});
+
+describe("k6 sub-metric thresholds (tagged requests)", () => {
+  // A server whose static files are slow and whose /missing is a 404: each tag's numbers differ.
+  const server = createServer((req, res) => {
+    if (req.url === "/static") setTimeout(() => res.end("static"), 30);
+    else if (req.url === "/missing") res.writeHead(404).end();
+    else res.end("api");
+  });
+  let url = "";
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  const doc = (thresholds: string) => `apiVersion: withstand/v1
+kind: LoadTest
+metadata: {name: tagged}
+spec:
+  rate: 200/s
+  duration: 2s
+  requests:
+    - {url: ${url}/api, tags: {type: API}, weight: 2}
+    - {url: ${url}/static, tags: {type: static}}
+    - {url: ${url}/missing, tags: {type: API, name: missing}}
+  thresholds:
+${thresholds}
+`;
+
+  it("judges each sub-metric on its own requests and exports each as a k6 metric", async () => {
+    const file = join(dir, "tagged.yaml");
+    writeFileSync(
+      file,
+      doc(`    http_req_duration{type:API}: ["p(95)<25"]
+    "http_req_duration{ type: static }": ["p(95)<25"]
+    http_reqs{status:404}: ["count>50"]
+    http_req_failed{expected_response:true}: ["rate==0"]
+    http_req_failed{name:missing}: ["rate==1"]
+    http_req_failed: ["rate<0.5"]`),
+    );
+    const summary = join(dir, "tagged-summary.json");
+    const r = await runCli(["load", file, "--summary-json", summary], { env });
+    assert.equal(r.code, 1, `the static threshold fails: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /http_req_duration\{type:API\}\n\s+✓ 'p\(95\)<25'/);
+    assert.match(r.stdout, /http_req_duration\{ type: static \}\n\s+✗ 'p\(95\)<25' p\(95\)=3\d\.\d\dms/);
+    const m = JSON.parse(readFileSync(summary, "utf8")).metrics;
+    assert.deepEqual(m["http_req_duration{type:API}"].thresholds, { "p(95)<25": false });
+    assert.deepEqual(m["http_req_duration{ type: static }"].thresholds, { "p(95)<25": true });
+    assert.ok(m["http_req_duration{ type: static }"]["p(95)"] >= 30);
+    assert.ok(m["http_req_duration{type:API}"]["p(95)"] < 25);
+    const missing = m["http_reqs{status:404}"].count;
+    assert.ok(missing > 50 && missing < 160, `a quarter of 400 requests: ${missing}`);
+    assert.equal(m["http_req_failed{expected_response:true}"].value, 0);
+    assert.equal(m["http_req_failed{name:missing}"].value, 1);
+    assert.equal(m.http_req_failed.passes, missing, "the parent metric counts every request");
+  });
+
+  it("refuses a tag no request sets and a k6 system tag withstand does not set, naming the part", async () => {
+    const undeclared = join(dir, "undeclared.yaml");
+    writeFileSync(undeclared, doc(`    http_req_duration{team:checkout}: ["p(95)<25"]`));
+    const a = await runCli(["validate", undeclared], { env });
+    assert.equal(a.code, 2);
+    assert.match(
+      a.stderr,
+      /undeclared\.yaml:\d+:\d+: .*tag team in http_req_duration\{team:checkout\}: no request sets it/,
+    );
+    const system = await runCli(
+      [
+        "load",
+        `${url}/api`,
+        "--duration",
+        "1s",
+        "--threshold",
+        "http_req_duration{scenario:default}=p(95)<25",
+      ],
+      { env },
+    );
+    assert.equal(system.code, 2);
+    assert.match(system.stderr, /tag scenario .* is a k6 system tag withstand does not set/);
+    const untaggable = await runCli(
+      ["load", `${url}/api`, "--duration", "1s", "--threshold", "dropped_iterations{status:200}=count<1"],
+      { env },
+    );
+    assert.equal(untaggable.code, 2);
+    assert.match(untaggable.stderr, /dropped_iterations has no request tags/);
   });
 });

@@ -6,9 +6,13 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Counter, Gauge, Registry } from "prom-client";
+import { EventBus } from "../../src/core/events.js";
 import type { AnalysisSpec } from "../../src/core/rollout.js";
+import { readRolloutDocs } from "../../src/documents/rollout.js";
+import { parseSource } from "../../src/documents/source.js";
 import { freePort } from "../../src/proxy/listen.js";
 import { Router } from "../../src/proxy/router.js";
+import { RolloutController } from "../../src/rollout/controller.js";
 import { measure } from "../../src/rollout/measure.js";
 import { runCli } from "../helpers/cli.js";
 import { fixture, isolatedEnv } from "../helpers/paths.js";
@@ -201,5 +205,119 @@ describe("canary analysis with Prometheus metrics", () => {
     );
     assert.equal(dead.phase, "Error");
     assert.match(dead.reason, /Prometheus http:\/\/127\.0\.0\.1:9 unreachable/);
+  });
+});
+
+describe("Argo AnalysisTemplates against a real Prometheus", () => {
+  const template = (
+    address: string,
+    query: string,
+    success = "len(result) == 1 && result[0] < {{args.max-error-ratio}}",
+  ) => `apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: error-ratio}
+spec:
+  args:
+  - name: max-error-ratio
+  - name: job
+    value: orders
+  metrics:
+  - name: error-ratio
+    interval: 300ms
+    count: 2
+    successCondition: ${success}
+    failureLimit: 0
+    provider:
+      prometheus:
+        address: ${address}
+        query: ${query}
+`;
+  const ratio =
+    'sum(rate(orders_requests_total{code=~"5..",job="{{args.job}}"}[5s])) / sum(rate(orders_requests_total{job="{{args.job}}"}[5s]))';
+
+  async function rollout(max: string, query = ratio) {
+    const upstream = createServer((_q, res) => res.end("ok"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const { docs } = parseSource(
+      "r.yaml",
+      `${template(promUrl, JSON.stringify(query))}---
+apiVersion: withstand/v1
+kind: Rollout
+metadata: {name: argo-${max.replace(".", "")}}
+spec:
+  listen: 127.0.0.1:0
+  stable: {url: ${url}}
+  canary: {url: ${url}}
+  steps:
+  - setWeight: 50
+  - analysis:
+      templates: [{templateName: error-ratio}]
+      args: [{name: max-error-ratio, value: "${max}"}]
+`,
+    );
+    const { spec, diagnostics } = readRolloutDocs("r.yaml", docs);
+    assert.ok(spec, JSON.stringify(diagnostics));
+    const controller = new RolloutController(spec, { runId: `argo-${max}`, bus: new EventBus() });
+    const result = await controller.run();
+    upstream.close();
+    return result;
+  }
+
+  it("waits for Prometheus to hold the counters", async () => {
+    // Prometheus has no push notification for "scraped": poll its query API, bounded.
+    const started = Date.now();
+    for (;;) {
+      const r = await query(ratio.replaceAll("{{args.job}}", "orders"));
+      if (r[0] && Number.isFinite(Number(r[0].value[1]))) break;
+      assert.ok(Date.now() - started < 40_000, "no 5s rate within 40 s");
+      await new Promise((res) => setTimeout(res, 300));
+    }
+  });
+
+  it("promotes when result[0] meets the condition: 1% errors against a 5% limit", async () => {
+    const r = await rollout("0.05");
+    assert.equal(r.decision, "promoted", r.reason);
+    const m = r.analyses[0]?.measurements[0];
+    assert.ok(Array.isArray(m?.result) && Math.abs((m.result[0] ?? 0) - 0.01) < 0.003, JSON.stringify(m));
+  });
+
+  it("rolls back when it does not: 1% errors against a 0.1% limit, naming the condition and result", async () => {
+    const r = await rollout("0.001");
+    assert.equal(r.decision, "rolled-back");
+    assert.match(
+      r.reason,
+      /successCondition len\(result\) == 1 && result\[0\] < 0.001 is false; result \[0.01/,
+    );
+  });
+
+  it("an empty result is inconclusive, never a promotion", async () => {
+    const spec = await (async () => {
+      const { docs } = parseSource(
+        "t.yaml",
+        template(promUrl, "no_such_metric", "result[0] < {{args.max-error-ratio}}"),
+      );
+      const { spec, diagnostics } = readRolloutDocs(
+        "r.yaml",
+        parseSource(
+          "r.yaml",
+          "apiVersion: withstand/v1\nkind: Rollout\nmetadata: {name: e}\nspec:\n  listen: 127.0.0.1:0\n  stable: {url: http://127.0.0.1:1}\n  canary: {url: http://127.0.0.1:1}\n  steps:\n  - analysis: {templates: [{templateName: error-ratio}], args: [{name: max-error-ratio, value: '1'}]}\n",
+        ).docs,
+        docs,
+      );
+      assert.ok(spec, JSON.stringify(diagnostics));
+      return spec;
+    })();
+    const step = spec.steps[0];
+    assert.ok(step?.kind === "analysis" && step.analyses[0]);
+    const m = await measure(
+      step.analyses[0],
+      new Router({ name: "e", stable: "http://127.0.0.1:1", canary: "http://127.0.0.1:1" }),
+      0,
+      Date.now() - 5000,
+      Date.now(),
+    );
+    assert.equal(m.phase, "Inconclusive", m.reason);
+    assert.deepEqual(m.result, []);
   });
 });

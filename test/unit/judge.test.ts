@@ -171,7 +171,7 @@ spec:
     const { spec, diagnostics } = readRollout(docs[0] as (typeof docs)[number]);
     assert.deepEqual(diagnostics, []);
     const step = spec?.steps[1];
-    const metrics = step?.kind === "analysis" ? step.analysis.metrics : [];
+    const metrics = step?.kind === "analysis" ? (step.analyses[0]?.metrics ?? []) : [];
     assert.equal(metrics[0]?.minShift, undefined);
     assert.equal(metrics[0]?.allowedIncrease, undefined);
     assert.deepEqual(

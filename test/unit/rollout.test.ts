@@ -230,11 +230,11 @@ spec:
     );
     const a = spec.steps[1];
     assert.ok(a?.kind === "analysis");
-    assert.equal(a.analysis.intervalMs, 5000);
-    assert.equal(a.analysis.count, 3);
-    assert.equal(a.analysis.confidence, 0.98);
-    assert.equal(a.analysis.consecutiveErrorLimit, 4);
-    assert.equal(a.analysis.metrics[0]?.critical, true);
+    assert.equal(a.analyses[0]?.intervalMs, 5000);
+    assert.equal(a.analyses[0]?.count, 3);
+    assert.equal(a.analyses[0]?.confidence, 0.98);
+    assert.equal(a.analyses[0]?.consecutiveErrorLimit, 4);
+    assert.equal(a.analyses[0]?.metrics[0]?.critical, true);
     const labelled = read(
       minimal.replace(
         "canary: {url: http://127.0.0.1:9002}",
