@@ -56,3 +56,6 @@ export interface FaultHooks {
 export function processTarget(pid: number, command: string): FaultTarget {
   return { kind: "process", id: String(pid), label: command };
 }
+
+/** The prefix of every file withstand creates to fill a disk; a revert deletes nothing else. */
+export const FILL_PREFIX = ".withstand-fill-";

@@ -1,12 +1,15 @@
 import type { FaultKind } from "../core/fault-kind.js";
+import { cpuStress } from "./cpu-stress.js";
+import { diskFill } from "./disk-fill.js";
 import { httpFault } from "./http-fault.js";
+import { memoryStress } from "./memory-stress.js";
 import { network } from "./network.js";
 import { processKill } from "./process-kill.js";
 import { processPause } from "./process-pause.js";
 
 /** Every fault kind, by its `kind:` name. A new kind is one module in this folder and one line here. */
 export const FAULT_KINDS: ReadonlyMap<string, FaultKind> = new Map(
-  [processKill, processPause, network, httpFault].map((k) => [k.kind, k]),
+  [processKill, processPause, network, httpFault, cpuStress, memoryStress, diskFill].map((k) => [k.kind, k]),
 );
 
 export function faultKind(name: string): FaultKind | undefined {

@@ -6,7 +6,9 @@
  * A kind registered without a harness here fails the suite.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FAULT_KINDS } from "../../src/faults/index.js";
@@ -78,7 +80,59 @@ function processTarget(fault: Record<string, unknown>, faulted: (pid: number) =>
   });
 }
 
+/** Whether a stressor of withstand's (faults/stressors/NAME.js) is running. */
+function stressorRunning(name: string): boolean {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .some((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`/faults/stressors/${name}.js`);
+      } catch {
+        return false;
+      }
+    });
+}
+
+function stressorTarget(name: string, fault: Record<string, unknown>): Promise<Target> {
+  return Promise.resolve({
+    fault,
+    spec: {},
+    faulted: () => stressorRunning(name),
+    close: async () => undefined,
+  });
+}
+
+/** A small tmpfs of the test's own: a disk fill never touches the machine's real disks. */
+function tmpfsTarget(fault: Record<string, unknown>): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "withstand-fill-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", dir]);
+  return Promise.resolve({
+    fault: { ...fault, path: dir },
+    spec: {},
+    faulted: () => readdirSync(dir).some((f) => f.startsWith(".withstand-fill-")),
+    close: async () => {
+      execFileSync("umount", [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
 const HARNESSES: Record<string, Harness> = {
+  "cpu-stress": {
+    revertible: true,
+    misspelt: { fault: { kind: "cpu-stress", load: "50%", coers: 1 }, key: "coers", hint: "cores" },
+    target: () => stressorTarget("cpu", { kind: "cpu-stress", load: "20%", cores: [0] }),
+  },
+  "memory-stress": {
+    revertible: true,
+    misspelt: { fault: { kind: "memory-stress", size: "64MiB", rmap: "1s" }, key: "rmap", hint: "ramp" },
+    target: () => stressorTarget("memory", { kind: "memory-stress", size: "96MiB" }),
+  },
+  "disk-fill": {
+    revertible: true,
+    misspelt: { fault: { kind: "disk-fill", path: "/tmp", fre: "1MiB" }, key: "fre", hint: "free" },
+    target: () => tmpfsTarget({ kind: "disk-fill", free: "4MiB" }),
+  },
   "process-kill": {
     revertible: false,
     misspelt: {

@@ -1,0 +1,30 @@
+import { lstatSync, unlinkSync } from "node:fs";
+import { basename } from "node:path";
+import { FILL_PREFIX } from "../../core/fault.js";
+import type { RevertAction, RevertExecutor } from "./types.js";
+
+/**
+ * Deletes a fill file withstand created: only a regular file whose name has withstand's prefix and
+ * whose device and inode are the ones recorded, so a record edited on disk cannot delete anything else.
+ */
+export const deleteFile: RevertExecutor = {
+  type: "delete-file",
+  accepts: (a: RevertAction) =>
+    typeof a.path === "string" &&
+    basename(a.path).startsWith(FILL_PREFIX) &&
+    Number.isInteger(a.dev) &&
+    Number.isInteger(a.ino),
+  async run(a: RevertAction): Promise<string> {
+    const path = a.path as string;
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(path);
+    } catch {
+      return `${path} already gone`;
+    }
+    if (!st.isFile() || st.dev !== a.dev || st.ino !== a.ino)
+      return `${path} is not the file withstand created: left alone`;
+    unlinkSync(path);
+    return `deleted ${path}`;
+  },
+};
