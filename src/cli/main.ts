@@ -74,6 +74,41 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
     });
 
   program
+    .command("inject")
+    .description(
+      "inject one fault without an experiment (game days, quick trials); reverted at --duration, Ctrl-C or halt",
+    )
+    .argument(
+      "<kind>",
+      "a fault kind: process-kill, process-pause, network, http-fault, cpu-stress, memory-stress, disk-fill, ...",
+    )
+    .argument(
+      "[attributes...]",
+      "the fault's attributes as --NAME VALUE (YAML values; --select.command x for mappings)",
+    )
+    .allowUnknownOption()
+    .helpOption("-h, --help")
+    .addHelpText(
+      "after",
+      `
+Flags of inject itself: --duration D (revert after D; without it, hold until Ctrl-C or halt),
+--deadline D, --dry-run, --json, --quiet, --store PATH.
+
+Examples:
+  withstand inject cpu-stress --load 80% --cores 1 --duration 30s
+  withstand inject memory-stress --size 2GiB --ramp 10s --duration 1m
+  withstand inject disk-fill --path /var/lib/orders --free 100MiB --duration 1m
+  withstand inject process-pause --select.command orders.js --duration 10s
+  withstand inject network --proxy db --toxic '{type: latency, attributes: {latency: 300}}' --duration 30s
+
+Exit codes: 0 the fault ran its course and was reverted, 2 invalid, 3 interrupted or halted.`,
+    )
+    .action(async (kind: string, attributes: string[]) => {
+      const { injectCommand } = await import("./inject.js");
+      process.exitCode = await injectCommand(kind, attributes);
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema of a document kind, for editors (yaml-language-server) and CI")
     .argument("[kind]", "Experiment, chaostoolkit, LoadTest, Rollout or OpenSLO; none lists them")

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
+import { isolatedEnv } from "../helpers/paths.js";
+import { until } from "../helpers/processes.js";
+
+const MiB = 1024 * 1024;
+
+/** Every running stressor of withstand's (faults/stressors/*.js), by pid. */
+function stressors(name: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`/faults/stressors/${name}.js`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
+/** A tmpfs of the test's own, so a disk fill never touches a real disk. */
+let fs = "";
+before(() => {
+  fs = mkdtempSync(join(tmpdir(), "withstand-fs-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", fs]);
+});
+after(() => {
+  execFileSync("umount", [fs]);
+  rmSync(fs, { recursive: true, force: true });
+});
+
+const freeBytes = () => {
+  const s = statfsSync(fs);
+  return s.bavail * s.bsize;
+};
+const fillFiles = () => readdirSync(fs).filter((f) => f.startsWith(".withstand-fill-"));
+
+describe("withstand inject with resource faults", () => {
+  it("memory-stress holds its size resident (RSS within 2%), and Ctrl-C stops it (exit 3)", async () => {
+    const { env } = isolatedEnv();
+    const runner = startCli(["inject", "memory-stress", "--size", "160MiB", "--json"], { env });
+    const done = finished(runner);
+    await waitForOutput(runner, '"type":"fault-injected"');
+    const [pid] = stressors("memory");
+    assert.ok(pid, "a memory stressor runs");
+    const target = 160 * MiB;
+    await until(() => rssOf(pid) >= target * 0.98, 20_000, "the stressor to reach its size");
+    const rss = rssOf(pid);
+    assert.ok(Math.abs(rss - target) <= target * 0.02, `RSS ${rss / MiB} MiB, target 160 MiB`);
+    assert.equal(readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim(), "1000");
+    runner.kill("SIGINT");
+    assert.equal((await done).code, 3);
+    await until(() => stressors("memory").length === 0, 1000, "the stressor to be gone");
+  });
+
+  it("disk-fill leaves the free space asked for (within 1 MiB) and deletes its file at the duration", async () => {
+    const { env } = isolatedEnv();
+    const runner = startCli(
+      ["inject", "disk-fill", "--path", fs, "--free", "8MiB", "--duration", "3s", "--json"],
+      {
+        env,
+      },
+    );
+    const done = finished(runner);
+    await waitForOutput(runner, '"type":"fault-injected"');
+    await until(() => fillFiles().length === 1, 2000, "the fill file");
+    assert.ok(Math.abs(freeBytes() - 8 * MiB) <= MiB, `free ${freeBytes() / MiB} MiB, target 8 MiB`);
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fillFiles(), []);
+  });
+
+  it("disk-fill is deleted by halt, and by the watchdog after the runner's SIGKILL", async () => {
+    const { env } = isolatedEnv();
+    const halted = startCli(["inject", "disk-fill", "--path", fs, "--fill", "50%", "--json"], { env });
+    const halting = finished(halted);
+    await waitForOutput(halted, '"type":"fault-injected"');
+    assert.equal(fillFiles().length, 1);
+    assert.equal((await runCli(["halt"], { env })).code, 0);
+    assert.deepEqual(fillFiles(), [], "halt deletes the file before it answers");
+    assert.equal((await halting).code, 3);
+
+    const killed = startCli(["inject", "disk-fill", "--path", fs, "--size", "4MiB", "--json"], { env });
+    const gone = finished(killed);
+    await waitForOutput(killed, '"type":"fault-injected"');
+    killed.kill("SIGKILL");
+    await gone;
+    await until(() => fillFiles().length === 0, 5000, "the watchdog to delete the fill file");
+  });
+
+  it("refuses a fill above 99% without force, and names what is wrong (exit 2)", async () => {
+    const { env } = isolatedEnv();
+    const r = await runCli(["inject", "disk-fill", "--path", fs, "--fill", "99.5%", "--duration", "1s"], {
+      env,
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stdout + r.stderr, /above 99%\) is refused without force: true/);
+    assert.deepEqual(fillFiles(), []);
+  });
+
+  it("leaves nothing when its runner is SIGKILLed at random moments (stressors and fill files)", async () => {
+    const { env } = isolatedEnv();
+    const cases: string[][] = [
+      ["cpu-stress", "--load", "20%", "--cores", "[0]"],
+      ["memory-stress", "--size", "32MiB"],
+      ["disk-fill", "--path", fs, "--size", "2MiB"],
+    ];
+    for (const args of cases)
+      for (let i = 0; i < 3; i++) {
+        const runner = startCli(["inject", ...args, "--json"], { env });
+        const done = finished(runner);
+        // Before, around and after the injection: a moment from 0 to 1.2 s after the start.
+        await new Promise((r) => setTimeout(r, Math.random() * 1200));
+        runner.kill("SIGKILL");
+        await done;
+        await until(
+          () => stressors("cpu").length === 0 && stressors("memory").length === 0 && fillFiles().length === 0,
+          5000,
+          `nothing left of ${args[0]} after SIGKILL`,
+        );
+      }
+  });
+});
