@@ -49,6 +49,7 @@ bench: build
 	node dist/bench/false-rollback.js
 	node dist/bench/router.js
 	node dist/bench/dashboard.js
+	node dist/bench/cpu-stress.js
 
 clean:
 	rm -rf dist node_modules
