@@ -18,7 +18,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SETTLE = 5;
 const CORE = 1;
 const dir = mkdtempSync(join(tmpdir(), "withstand-cpu-bench-"));
-const env = { ...process.env, WITHSTAND_STATE_DIR: join(dir, "state"), WITHSTAND_STORE: join(dir, "s.db"), CI: "true" };
+const env = {
+  ...process.env,
+  WITHSTAND_STATE_DIR: join(dir, "state"),
+  WITHSTAND_STORE: join(dir, "s.db"),
+  CI: "true",
+};
 
 function coreTimes(): { busy: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8")
@@ -80,9 +85,13 @@ async function measure(tool: "withstand" | "stress-ng", target: number, busy: bo
           env,
           stdio: "ignore",
         })
-      : spawn("taskset", ["-c", String(CORE), "stress-ng", "--cpu", "1", "--cpu-load", String(target), "--quiet"], {
-          stdio: "ignore",
-        });
+      : spawn(
+          "taskset",
+          ["-c", String(CORE), "stress-ng", "--cpu", "1", "--cpu-load", String(target), "--quiet"],
+          {
+            stdio: "ignore",
+          },
+        );
   const r = await sample(SECONDS);
   child.kill("SIGINT");
   await stop(child);
@@ -97,7 +106,9 @@ try {
   process.exit(2);
 }
 console.log(`core ${CORE}, ${SECONDS}s per row (first ${SETTLE}s not counted), utilisation from /proc/stat`);
-console.log("target  background   withstand mean (min-max)   stress-ng mean (min-max)   |error| withstand / stress-ng");
+console.log(
+  "target  background   withstand mean (min-max)   stress-ng mean (min-max)   |error| withstand / stress-ng",
+);
 let worst = 0;
 for (const target of [50, 80])
   for (const busy of [false, true]) {

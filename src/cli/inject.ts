@@ -32,7 +32,9 @@ function parseFlags(tokens: readonly string[]): Parsed {
     const name = m[1] as string;
     const next = tokens[i + 1];
     const flagOnly = name === "dry-run" || name === "json" || name === "quiet";
-    const value = m[2] ?? (flagOnly || next === undefined || next.startsWith("--") ? undefined : (i++, next));
+    const takesNext = m[2] === undefined && !flagOnly && next !== undefined && !next.startsWith("--");
+    const value = m[2] ?? (takesNext ? next : undefined);
+    if (takesNext) i++;
     if (OWN.includes(name)) {
       own[name] = value ?? true;
       continue;
@@ -49,8 +51,8 @@ function parseFlags(tokens: readonly string[]): Parsed {
     const path = name.split(".");
     let at = attributes;
     for (const p of path.slice(0, -1)) {
-      const inner = (at[p] ??= {}) as Record<string, unknown>;
-      at = inner;
+      if (typeof at[p] !== "object" || at[p] === null) at[p] = {};
+      at = at[p] as Record<string, unknown>;
     }
     at[path.at(-1) as string] = parsed;
   }

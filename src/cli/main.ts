@@ -13,7 +13,8 @@ function buildProgram(): Command {
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (str, write) => write(`withstand: ${str.replace(/^error: /, "")}`) })
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions();
 
   program
     .command("run")
@@ -106,6 +107,28 @@ Exit codes: 0 the fault ran its course and was reverted, 2 invalid, 3 interrupte
     .action(async (kind: string, attributes: string[]) => {
       const { injectCommand } = await import("./inject.js");
       process.exitCode = await injectCommand(kind, attributes);
+    });
+
+  program
+    .command("exec")
+    .description("run a command whose wall clock a clock-skew fault can move later (libfaketime, clock NAME)")
+    .option("--as <name>", "the clock's name, for clock-skew faults (default: the command's name)")
+    .argument("<command...>", "the command and its arguments, after --")
+    .passThroughOptions()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand exec --as orders -- node server.js
+  withstand inject clock-skew --clock orders --offset +2h --duration 1m
+
+It reaches dynamically linked programs that take the time from libc (Node, Python, Java, openssl, ...),
+and what they start. It cannot reach processes started otherwise, static binaries, or Go programs:
+validate and --dry-run say so instead of running a fault that does nothing.`,
+    )
+    .action(async (command: string[], flags: { as?: string }) => {
+      const { execCommand } = await import("./exec.js");
+      process.exitCode = await execCommand(command, flags);
     });
 
   program

@@ -9,11 +9,11 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WithstandError } from "../core/errors.js";
 import type { FaultTarget } from "../core/fault.js";
 import { sameProcess } from "../platform/processes.js";
+import { stateDir } from "../platform/state-dir.js";
 import type { RevertAction } from "./reverts/types.js";
 
 export type { RevertAction };
@@ -58,9 +58,7 @@ export class UnsafeStateError extends WithstandError {
 /** How long a fault's lease lasts without renewal before the watchdog reverts it. */
 export const LEASE_MS = 5000;
 
-export function stateDir(): string {
-  return process.env.WITHSTAND_STATE_DIR ?? join(tmpdir(), `withstand-${uid() ?? 0}`);
-}
+export { stateDir };
 
 const uid = (): number | undefined => (typeof process.getuid === "function" ? process.getuid() : undefined);
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -31,7 +31,8 @@ interface Harness {
   revertible: boolean;
   /** A fault mapping with one misspelt key, the key, and the suggestion validate must make. */
   misspelt: { fault: Record<string, unknown>; key: string; hint: string };
-  target(): Promise<Target>;
+  /** Sets up a target; `env` is the run's (its state directory holds clocks). */
+  target(env: NodeJS.ProcessEnv): Promise<Target>;
 }
 
 let upstream: Awaited<ReturnType<typeof startServer>>;
@@ -117,7 +118,30 @@ function tmpfsTarget(fault: Record<string, unknown>): Promise<Target> {
   });
 }
 
+/** A process started through `withstand exec` on a clock of its own; faulted while the clock is moved. */
+let clocksStarted = 0;
+function clockTarget(fault: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Target> {
+  const name = `contract-${process.pid}-${++clocksStarted}`;
+  const exec = startCli(["exec", "--as", name, "--", process.execPath, "-e", "setInterval(() => {}, 1000)"], {
+    env,
+  });
+  const file = join(String(env.WITHSTAND_STATE_DIR), "clocks", `${name}.rc`);
+  return until(() => existsSync(file), 5000, "the clock file").then(() => ({
+    fault: { ...fault, clock: name },
+    spec: {},
+    faulted: () => readFileSync(file, "utf8").trim() !== "+0",
+    close: async () => {
+      exec.kill("SIGTERM");
+    },
+  }));
+}
+
 const HARNESSES: Record<string, Harness> = {
+  "clock-skew": {
+    revertible: true,
+    misspelt: { fault: { kind: "clock-skew", offset: "+1h", clokc: "web" }, key: "clokc", hint: "clock" },
+    target: (env) => clockTarget({ kind: "clock-skew", offset: "+2h" }, env),
+  },
   "cpu-stress": {
     revertible: true,
     misspelt: { fault: { kind: "cpu-stress", load: "50%", coers: 1 }, key: "coers", hint: "cores" },
@@ -257,7 +281,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
 
     it("a dry run describes it and touches nothing", async () => {
       const { dir, env } = isolatedEnv();
-      const t = await h.target();
+      const t = await h.target(env);
       try {
         const r = await runCli(["run", experiment(dir, "dry", t.fault, t.spec), "--dry-run"], { env });
         assert.equal(r.code, 0, r.stderr);
@@ -271,7 +295,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
 
     it("is applied, then reverted at its duration, leaving nothing behind", async () => {
       const { dir, env } = isolatedEnv();
-      const t = await h.target();
+      const t = await h.target(env);
       try {
         const fault = h.revertible ? { ...t.fault, duration: "300ms" } : t.fault;
         const { done } = await injected(t, dir, env, "timed", fault);
@@ -289,7 +313,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
 
     it("withstand halt reverts it and stops the run (exit 3)", async () => {
       const { dir, env } = isolatedEnv();
-      const t = await h.target();
+      const t = await h.target(env);
       try {
         const { done } = await injected(t, dir, env, "halted", t.fault, true);
         const halt = await runCli(["halt"], { env });
@@ -304,7 +328,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
 
     it("is reverted by the watchdog when the runner is SIGKILLed", async () => {
       const { dir, env } = isolatedEnv();
-      const t = await h.target();
+      const t = await h.target(env);
       try {
         const { runner, done } = await injected(t, dir, env, "killed", t.fault, true);
         runner.kill("SIGKILL");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { until } from "../helpers/processes.js";
+import { startVictim, until } from "../helpers/processes.js";
 
 const MiB = 1024 * 1024;
 
@@ -130,5 +130,98 @@ describe("withstand inject with resource faults", () => {
           `nothing left of ${args[0]} after SIGKILL`,
         );
       }
+  });
+});
+
+describe("clock-skew through withstand exec (libfaketime)", () => {
+  it("a Node server's Date.now() moves by the offset within 1 s of injection and back within 1 s of revert", async () => {
+    const { env } = isolatedEnv();
+    const server = startCli(
+      [
+        "exec",
+        "--as",
+        "web",
+        "--",
+        process.execPath,
+        "-e",
+        "require('http').createServer((q,s)=>s.end(String(Date.now()))).listen(0,'127.0.0.1',function(){console.log(this.address().port)})",
+      ],
+      { env },
+    );
+    const port = Number((await waitForOutput(server, /\d+\n/)).trim());
+    const skew = async () => Number(await (await fetch(`http://127.0.0.1:${port}/`)).text()) - Date.now();
+    assert.ok(Math.abs(await skew()) < 1000, "no skew before the fault");
+    const runner = startCli(["inject", "clock-skew", "--clock", "web", "--offset", "+2h", "--json"], { env });
+    const done = finished(runner);
+    await waitForOutput(runner, '"type":"fault-injected"');
+    const TWO_HOURS = 7_200_000;
+    const shifted = await until(
+      async () => Math.abs((await skew()) - TWO_HOURS) < 1000,
+      1000,
+      "the skew to show",
+    );
+    assert.ok(shifted <= 1000);
+    runner.kill("SIGINT");
+    assert.equal((await done).code, 3);
+    await until(async () => Math.abs(await skew()) < 1000, 1000, "the clock to be back");
+    server.kill("SIGTERM");
+  });
+
+  it("openssl verify of a certificate fails under +2y, as it will when the certificate expires", async () => {
+    const { dir, env } = isolatedEnv();
+    const key = join(dir, "k.pem");
+    const cert = join(dir, "c.pem");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "365",
+        "-subj",
+        "/CN=withstand-test",
+      ],
+      { stdio: "ignore" },
+    );
+    const verify = (extra: string[] = []) =>
+      runCli(["exec", "--as", "tls", ...extra, "--", "openssl", "verify", "-CAfile", cert, cert], { env });
+    const before = await verify();
+    assert.equal(before.code, 0, before.stdout + before.stderr);
+    // A clock exists while a process runs on it: hold one open, skew it, and verify on the same clock.
+    const holder = startCli(
+      ["exec", "--as", "tls", "--", process.execPath, "-e", "setInterval(()=>{},1000)"],
+      { env },
+    );
+    await until(() => readdirSync(join(dir, "state", "clocks")).includes("tls.rc"), 5000, "the clock file");
+    const runner = startCli(["inject", "clock-skew", "--clock", "tls", "--offset", "+2y", "--json"], { env });
+    const done = finished(runner);
+    await waitForOutput(runner, '"type":"fault-injected"');
+    const skewed = await verify();
+    assert.notEqual(skewed.code, 0);
+    assert.match(skewed.stdout + skewed.stderr, /certificate has expired/);
+    runner.kill("SIGINT");
+    await done;
+    const after = await verify();
+    assert.equal(after.code, 0, "valid again once the clock is back");
+    holder.kill("SIGTERM");
+  });
+
+  it("refuses a process that was not started through withstand, naming what to do (exit 2)", async () => {
+    const { env } = isolatedEnv();
+    const victim = startVictim("withstand-clock-victim");
+    const r = await runCli(
+      ["inject", "clock-skew", "--select.pid", String(victim.pid), "--offset", "+1h", "--duration", "1s"],
+      { env },
+    );
+    victim.kill("SIGKILL");
+    assert.equal(r.code, 2);
+    assert.match(r.stdout + r.stderr, /was not started through withstand.*withstand exec --as NAME/);
   });
 });

@@ -1,3 +1,4 @@
+import { clock } from "./clock.js";
 import { deleteFile } from "./file.js";
 import { http } from "./http.js";
 import { none } from "./none.js";
@@ -6,7 +7,7 @@ import type { RevertAction, RevertExecutor } from "./types.js";
 
 /** Every revert type, by name. A fault kind whose undo is new adds one executor file and one line here. */
 const EXECUTORS: ReadonlyMap<string, RevertExecutor> = new Map(
-  [none, resume, stop, http, deleteFile].map((e) => [e.type, e]),
+  [none, resume, stop, http, deleteFile, clock].map((e) => [e.type, e]),
 );
 
 /**

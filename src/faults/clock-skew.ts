@@ -1,0 +1,142 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError, TargetError } from "../core/errors.js";
+import type { FaultTarget } from "../core/fault.js";
+import {
+  affected,
+  clockFile,
+  clocks,
+  INSTALL_FAKETIME,
+  libfaketime,
+  processesOn,
+  validClockName,
+  writeOffset,
+} from "../platform/faketime.js";
+import { processInfo } from "../platform/processes.js";
+import { defineFaultKind } from "./define.js";
+import { selectionFields } from "./process-selection.js";
+import { duration } from "./schema.js";
+import { resolveTargets } from "./targets.js";
+
+/** libfaketime's relative offsets: +2h, -30d, +90 (seconds), +1.5y. */
+const offset = z.unknown().transform((v, ctx) => {
+  const text = typeof v === "number" ? (v >= 0 ? `+${v}` : String(v)) : v;
+  if (typeof text === "string" && /^[+-]\d+(\.\d+)?[smhdy]?$/.test(text.trim())) return text.trim();
+  ctx.addIssue({
+    code: "custom",
+    message: `got ${JSON.stringify(v)} (expected an offset such as "+2h", "-30d", "+90s" or "+1y")`,
+  });
+  return z.NEVER;
+});
+
+const schema = z.strictObject({
+  offset,
+  /** A clock name (`withstand exec --as NAME`), or processes whose clock to move. */
+  clock: z.string().optional(),
+  select: selectionFields.select.optional(),
+  duration: duration.optional(),
+});
+type Params = z.infer<typeof schema>;
+
+/**
+ * The clocks a fault moves, refusing what it would not reach: a process not started through
+ * withstand, or one where libfaketime is not loaded (a static binary, Go).
+ */
+function clocksOf(p: Params, loc: string): { names: string[]; targets: FaultTarget[] } {
+  if (!libfaketime())
+    throw new ConfigError(
+      `${loc}: clock-skew needs libfaketime, which is not installed (${INSTALL_FAKETIME})`,
+    );
+  if ((p.clock === undefined) === (p.select === undefined))
+    throw new ConfigError(
+      `${loc}: clock-skew: expected exactly one of clock (a withstand exec --as name) or select ({pid}, {command}, {port})`,
+    );
+  if (p.clock !== undefined) {
+    if (!validClockName(p.clock) || !existsSync(clockFile(p.clock))) {
+      const known = clocks();
+      throw new TargetError(
+        `fault.clock: no clock named ${p.clock}${known.length > 0 ? ` (clocks: ${known.join(", ")})` : ""}: start the process with \`withstand exec --as ${p.clock} -- COMMAND\``,
+        loc,
+      );
+    }
+    const procs = processesOn(p.clock);
+    const blind = procs.filter((x) => !x.affected);
+    if (blind.length > 0)
+      throw new TargetError(
+        `fault.clock: libfaketime is not loaded in ${blind.map((b) => `process ${b.pid}`).join(", ")} on clock ${p.clock} (a static binary or Go program): the skew would not apply to it`,
+        loc,
+      );
+    return {
+      names: [p.clock],
+      targets: [
+        {
+          kind: "host",
+          id: `clock ${p.clock}`,
+          label: `${procs.length} process${procs.length === 1 ? "" : "es"}`,
+        },
+      ],
+    };
+  }
+  const matched = resolveTargets(p.select as NonNullable<Params["select"]>, { mode: "all" }, loc);
+  const names = new Set<string>();
+  for (const proc of matched) {
+    const name = processesOnClockOf(proc.pid);
+    if (name === undefined)
+      throw new TargetError(
+        `fault.select: process ${proc.pid} (${proc.command.slice(0, 60)}) was not started through withstand, so its clock cannot be moved; start it with \`withstand exec --as NAME -- ...\``,
+        loc,
+      );
+    if (!affected(proc.pid))
+      throw new TargetError(
+        `fault.select: libfaketime is not loaded in process ${proc.pid} (a static binary or Go program): the skew would not apply`,
+        loc,
+      );
+    names.add(name);
+  }
+  return {
+    names: [...names],
+    targets: matched.map((m) => ({ kind: "process", id: String(m.pid), label: m.command })),
+  };
+}
+
+/** The clock a process was started on (WITHSTAND_CLOCK in its environment), if any. */
+function processesOnClockOf(pid: number): string | undefined {
+  if (!processInfo(pid)) return undefined;
+  for (const name of clocks()) if (processesOn(name).some((x) => x.pid === pid)) return name;
+  return undefined;
+}
+
+/**
+ * Moves the wall clock of processes started through withstand (libfaketime preloaded by `withstand
+ * exec`, rollouts and the demo) by an offset; the revert writes +0 back. Nothing else on the machine
+ * sees the skew.
+ */
+export const clockSkew = defineFaultKind({
+  kind: "clock-skew",
+  summary:
+    "move the wall clock of processes started through withstand (libfaketime); set back after duration or at the end of the method",
+  schema,
+  describe: (p, ctx) => {
+    const { names, targets } = clocksOf(p, ctx.loc);
+    return {
+      text: `would move clock ${names.join(", ")} by ${p.offset}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
+      targets,
+    };
+  },
+  async inject(p, ctx) {
+    const { names, targets } = clocksOf(p, ctx.loc);
+    const record = await ctx.registry.inject(
+      { kind: "clock-skew", activity: ctx.activity, targets, revert: { type: "clock", clocks: names } },
+      () => {
+        for (const n of names) writeOffset(clockFile(n), p.offset);
+      },
+    );
+    if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
+    return {
+      fault: "clock-skew",
+      clocks: names,
+      offset: p.offset,
+      ...(p.duration !== undefined ? { revert_after_ms: p.duration } : {}),
+    };
+  },
+});
