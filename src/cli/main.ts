@@ -132,6 +132,40 @@ validate and --dry-run say so instead of running a fault that does nothing.`,
     });
 
   program
+    .command("dns")
+    .description(
+      "a DNS server (UDP and TCP) that forwards to the real resolver and applies toxics per name pattern",
+    )
+    .option("--listen <host:port>", "where it answers DNS", "127.0.0.1:5353")
+    .option("--api <host:port>", "the toxics API the dns fault kind drives", "127.0.0.1:8475")
+    .option(
+      "--upstream <host:port>",
+      "the resolver to forward to (default: the first nameserver of /etc/resolv.conf; none: answer only --record names)",
+    )
+    .option(
+      "--record <name=address>",
+      "answer NAME with these addresses itself (repeatable), e.g. inventory.demo=127.0.0.1",
+      collect,
+    )
+    .option("--token <token>", "required for the API off loopback")
+    .addHelpText(
+      "after",
+      `
+Point the target's resolver at it (its resolv.conf, a container's --dns, or an address the service
+takes), then add toxics with a dns fault or by hand:
+  withstand dns --listen 127.0.0.1:5353 --record inventory.demo=127.0.0.1
+  curl -X POST localhost:8475/toxics -d '{"names": "inventory.*", "answer": "nxdomain"}'
+  dig @127.0.0.1 -p 5353 inventory.demo
+
+Answers: nxdomain, servfail, timeout (no answer), delay (delay_ms), address (a wrong address),
+truncate (TC set over UDP, so clients retry over TCP).`,
+    )
+    .action(async (flags) => {
+      const { dnsCommand } = await import("./dns.js");
+      process.exitCode = await dnsCommand(flags);
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema of a document kind, for editors (yaml-language-server) and CI")
     .argument("[kind]", "Experiment, chaostoolkit, LoadTest, Rollout or OpenSLO; none lists them")

@@ -11,6 +11,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { DnsApi } from "../../src/dns/api.js";
+import { DnsServer } from "../../src/dns/server.js";
 import { FAULT_KINDS } from "../../src/faults/index.js";
 import { ProxyApi } from "../../src/proxy/api.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
@@ -136,7 +138,33 @@ function clockTarget(fault: Record<string, unknown>, env: NodeJS.ProcessEnv): Pr
   }));
 }
 
+/** A withstand dns server in this process, with its toxics API. */
+async function dnsTarget(fault: Record<string, unknown>): Promise<Target> {
+  const server = new DnsServer(undefined);
+  await server.listen("127.0.0.1", 0);
+  const api = new DnsApi(server);
+  const address = await api.listen("127.0.0.1", 0);
+  return {
+    fault: { ...fault, server: `http://${address}` },
+    spec: {},
+    faulted: () => server.listToxics().length > 0,
+    close: async () => {
+      await api.close();
+      await server.close();
+    },
+  };
+}
+
 const HARNESSES: Record<string, Harness> = {
+  dns: {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "dns", server: "http://127.0.0.1:1", names: "x.*", answer: "nxdomain", durtion: "1s" },
+      key: "durtion",
+      hint: "duration",
+    },
+    target: () => dnsTarget({ kind: "dns", names: "inventory.*", answer: "servfail" }),
+  },
   "clock-skew": {
     revertible: true,
     misspelt: { fault: { kind: "clock-skew", offset: "+1h", clokc: "web" }, key: "clokc", hint: "clock" },

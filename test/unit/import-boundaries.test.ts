@@ -23,6 +23,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   report: ["core", "store"],
   proxy: ["core", "safety"],
   demo: ["proxy"],
+  // withstand's DNS server with toxics, and its HTTP API.
+  dns: ["core", "safety"],
   faults: ["core", "platform", "proxy"],
   documents: ["core", "faults", "probes", "safety"],
   // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router.
@@ -36,6 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     ".",
     "core",
     "demo",
+    "dns",
     "documents",
     "engine",
     "faults",

@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { DNS_ANSWERS, ipVersion } from "../core/dns-toxic.js";
+import { ConfigError } from "../core/errors.js";
+import { defineFaultKind } from "./define.js";
+import { duration, nonEmpty } from "./schema.js";
+
+/** How long a toxic lives on the DNS server without renewal: a dead runner's toxics expire by themselves. */
+const LEASE_MS = 5000;
+
+const schema = z
+  .strictObject({
+    server: nonEmpty("the toxics API of a withstand dns server, e.g. http://127.0.0.1:8475"),
+    names: nonEmpty('a name pattern, e.g. "inventory.*"'),
+    answer: z.enum(DNS_ANSWERS),
+    delay: duration.optional(),
+    address: z.string().optional(),
+    ttl: z.number().int().min(0).optional(),
+    duration: duration.optional(),
+  })
+  .superRefine(
+    (p, ctx) => {
+      if (!/^https?:\/\//.test(p.server))
+        ctx.addIssue({
+          code: "custom",
+          path: ["server"],
+          message: `got ${JSON.stringify(p.server)} (expected http://HOST:PORT of withstand dns's API)`,
+        });
+      if (p.answer === "delay" && p.delay === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["delay"],
+          message: 'is required for answer: delay (e.g. "2s")',
+        });
+      if (p.answer === "address" && (p.address === undefined || ipVersion(p.address) === 0))
+        ctx.addIssue({
+          code: "custom",
+          path: ["address"],
+          message: "is required for answer: address (an IPv4 or IPv6 address)",
+        });
+    },
+    { when: () => true },
+  );
+type Params = z.infer<typeof schema>;
+
+const base = (p: Params) => p.server.replace(/\/$/, "");
+const what = (p: Params) =>
+  p.answer === "delay"
+    ? `answers delayed ${(p.delay ?? 0) / 1000}s`
+    : p.answer === "address"
+      ? `the wrong address ${p.address}`
+      : p.answer;
+
+async function call(url: string, method: string, body?: unknown): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json", "user-agent": "withstand" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (err) {
+    throw new Error(`DNS toxics API ${url} unreachable: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(`DNS toxics API ${method} ${url}: ${res.status} ${text.trim()}`);
+}
+
+/**
+ * A toxic on a withstand dns server for the names a pattern matches (NXDOMAIN, SERVFAIL, no answer,
+ * a delay, a wrong address, truncation). It is leased: renewed every second by the run, deleted by
+ * the revert, and gone by itself 5 s after its runner dies even if nothing else runs.
+ */
+export const dns = defineFaultKind({
+  kind: "dns",
+  summary:
+    "answer DNS queries for a name pattern wrongly through withstand dns (nxdomain, servfail, timeout, delay, address, truncate)",
+  schema,
+  describe: (p) => ({
+    text: `would make withstand dns at ${base(p)} answer ${p.names} with ${what(p)}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
+    targets: [{ kind: "dns", id: p.names, label: `via ${base(p)}` }],
+  }),
+  async inject(p, ctx) {
+    const name = `${ctx.activity}-${randomBytes(3).toString("hex")}`.replace(/[^\w.-]/g, "-");
+    const url = `${base(p)}/toxics/${encodeURIComponent(name)}`;
+    const record = await ctx.registry.inject(
+      {
+        kind: `dns:${p.answer}`,
+        activity: ctx.activity,
+        targets: [{ kind: "dns", id: p.names, label: `${what(p)} via ${base(p)}` }],
+        revert: { type: "http", method: "DELETE", url },
+      },
+      async () => {
+        try {
+          await call(`${base(p)}/toxics`, "POST", {
+            name,
+            names: p.names,
+            answer: p.answer,
+            ...(p.delay !== undefined ? { delay_ms: p.delay } : {}),
+            ...(p.address !== undefined ? { address: p.address } : {}),
+            ...(p.ttl !== undefined ? { ttl: p.ttl } : {}),
+            lease_ms: LEASE_MS,
+          });
+        } catch (err) {
+          throw new ConfigError(`${ctx.loc}: fault: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      { renew: () => call(`${url}/lease`, "POST", { lease_ms: LEASE_MS }) },
+    );
+    if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
+    return {
+      fault: "dns",
+      server: base(p),
+      toxic: name,
+      names: p.names,
+      answer: p.answer,
+      ...(p.duration !== undefined ? { revert_after_ms: p.duration } : {}),
+    };
+  },
+});

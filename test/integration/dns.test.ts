@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { Resolver } from "node:dns/promises";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { DnsServer } from "../../src/dns/server.js";
+import { freePort } from "../../src/proxy/listen.js";
+import { finished, startCli, waitForOutput } from "../helpers/cli.js";
+import { isolatedEnv } from "../helpers/paths.js";
+
+const run = promisify(execFile);
+const { env } = isolatedEnv();
+// "The real resolver": an authoritative server of our own, since tests never leave the machine.
+const real = new DnsServer(undefined);
+let dnsPort = 0;
+let apiUrl = "";
+let server: ReturnType<typeof startCli>;
+
+before(async () => {
+  real.addRecord("inventory.demo", ["10.1.1.1"]);
+  const up = await real.listen("127.0.0.1", 0);
+  dnsPort = await freePort();
+  const apiPort = await freePort();
+  apiUrl = `http://127.0.0.1:${apiPort}`;
+  server = startCli(
+    [
+      "dns",
+      "--listen",
+      `127.0.0.1:${dnsPort}`,
+      "--api",
+      `127.0.0.1:${apiPort}`,
+      "--upstream",
+      `127.0.0.1:${up.port}`,
+    ],
+    { env },
+  );
+  await waitForOutput(server, "withstand dns on udp+tcp");
+});
+after(async () => {
+  server.kill("SIGTERM");
+  await finished(server);
+  await real.close();
+});
+
+function resolver(timeout = 2000): Resolver {
+  const r = new Resolver({ timeout, tries: 1 });
+  r.setServers([`127.0.0.1:${dnsPort}`]);
+  return r;
+}
+
+async function dig(...args: string[]): Promise<string> {
+  const r = await run("dig", [`@127.0.0.1`, "-p", String(dnsPort), "+time=1", "+tries=1", ...args]).catch(
+    (err: { stdout?: string }) => ({ stdout: err.stdout ?? "" }),
+  );
+  return r.stdout;
+}
+
+/** Injects a dns fault through the CLI, runs `check` while it holds, then stops it with Ctrl-C. */
+async function withToxic(args: string[], check: () => Promise<void>): Promise<void> {
+  const runner = startCli(
+    ["inject", "dns", "--server", apiUrl, "--names", "inventory.*", ...args, "--json"],
+    { env },
+  );
+  const done = finished(runner);
+  await waitForOutput(runner, '"type":"fault-injected"');
+  try {
+    await check();
+  } finally {
+    runner.kill("SIGINT");
+    assert.equal((await done).code, 3);
+  }
+  assert.deepEqual(await resolver().resolve4("inventory.demo"), ["10.1.1.1"], "the real answer after revert");
+}
+
+describe("withstand dns with real clients (dig, Node's resolver)", () => {
+  it("forwards to the real resolver when no toxic matches", async () => {
+    assert.deepEqual(await resolver().resolve4("inventory.demo"), ["10.1.1.1"]);
+    assert.equal((await dig("+short", "inventory.demo")).trim(), "10.1.1.1");
+  });
+
+  it("nxdomain", async () => {
+    await withToxic(["--answer", "nxdomain"], async () => {
+      await assert.rejects(resolver().resolve4("inventory.demo"), { code: "ENOTFOUND" });
+      assert.match(await dig("inventory.demo"), /status: NXDOMAIN/);
+    });
+  });
+
+  it("servfail", async () => {
+    await withToxic(["--answer", "servfail"], async () => {
+      await assert.rejects(resolver().resolve4("inventory.demo"), { code: "ESERVFAIL" });
+      assert.match(await dig("inventory.demo"), /status: SERVFAIL/);
+    });
+  });
+
+  it("timeout: no answer at all", async () => {
+    await withToxic(["--answer", "timeout"], async () => {
+      await assert.rejects(resolver(300).resolve4("inventory.demo"), { code: "ETIMEOUT" });
+      assert.match(await dig("inventory.demo"), /timed out|no servers could be reached/);
+    });
+  });
+
+  it("address: a wrong address", async () => {
+    await withToxic(["--answer", "address", "--address", "10.9.9.9"], async () => {
+      assert.deepEqual(await resolver().resolve4("inventory.demo"), ["10.9.9.9"]);
+      assert.equal((await dig("+short", "inventory.demo")).trim(), "10.9.9.9");
+    });
+  });
+
+  it("delay: the answer comes late", async () => {
+    await withToxic(["--answer", "delay", "--delay", "400ms"], async () => {
+      const t0 = performance.now();
+      assert.deepEqual(await resolver().resolve4("inventory.demo"), ["10.1.1.1"]);
+      assert.ok(performance.now() - t0 >= 390, "at least the delay");
+    });
+  });
+
+  it("truncate: UDP answers are truncated and clients retry over TCP", async () => {
+    await withToxic(["--answer", "truncate"], async () => {
+      const out = await dig("inventory.demo");
+      assert.match(out, /Truncated, retrying in TCP mode/);
+      assert.match(out, /inventory\.demo\.\s+\d+\s+IN\s+A\s+10\.1\.1\.1/);
+    });
+  });
+
+  it("other names are untouched while a toxic holds", async () => {
+    real.addRecord("orders.demo", ["10.2.2.2"]);
+    await withToxic(["--answer", "nxdomain"], async () => {
+      assert.deepEqual(await resolver().resolve4("orders.demo"), ["10.2.2.2"]);
+    });
+  });
+});
