@@ -16,6 +16,8 @@ import { runSession } from "./run-session.js";
 const example = (name: string) => fileURLToPath(new URL(`../../../examples/demo/${name}`, import.meta.url));
 export const DEMO_EXPERIMENT = example("kill-replica.yaml");
 export const DEMO_NETWORK_EXPERIMENT = example("slow-inventory.yaml");
+export const DEMO_DNS_EXPERIMENT = example("dns-failure.yaml");
+export const DEMO_DISK_EXPERIMENT = example("disk-full.yaml");
 export const DEMO_ROLLOUTS = { bad: example("rollout-v2-bad.yaml"), good: example("rollout-v2-good.yaml") };
 
 interface RolloutScenario {
@@ -104,7 +106,7 @@ async function demoRollout(
 }
 
 interface Scenario {
-  name: "robust" | "fragile" | "network";
+  name: "robust" | "fragile" | "network" | "dns" | "dns-fragile" | "disk" | "disk-fragile";
   label: string;
   file: string;
   fragile: boolean;
@@ -133,6 +135,34 @@ const SCENARIOS: Scenario[] = [
     fragile: false,
     expect: "held",
   },
+  {
+    name: "dns",
+    label: "robust system (keeps its last good address): inventory's name stops resolving",
+    file: DEMO_DNS_EXPERIMENT,
+    fragile: false,
+    expect: "held",
+  },
+  {
+    name: "dns-fragile",
+    label: "fragile system (its DNS cache expires during the outage): inventory's name stops resolving",
+    file: DEMO_DNS_EXPERIMENT,
+    fragile: true,
+    expect: "deviated",
+  },
+  {
+    name: "disk",
+    label: "robust system (drops log lines it cannot write): the log disk fills up",
+    file: DEMO_DISK_EXPERIMENT,
+    fragile: false,
+    expect: "held",
+  },
+  {
+    name: "disk-fragile",
+    label: "fragile system (crashes on a failed write): the log disk fills up",
+    file: DEMO_DISK_EXPERIMENT,
+    fragile: true,
+    expect: "deviated",
+  },
 ];
 
 /**
@@ -145,7 +175,7 @@ export async function demoCommand(flags: {
   json?: boolean;
 }): Promise<number> {
   const specs = new Map<string, ExperimentSpec>();
-  for (const file of [DEMO_EXPERIMENT, DEMO_NETWORK_EXPERIMENT]) {
+  for (const file of [DEMO_EXPERIMENT, DEMO_NETWORK_EXPERIMENT, DEMO_DNS_EXPERIMENT, DEMO_DISK_EXPERIMENT]) {
     const loaded = await loadExperimentFile(file);
     if (!loaded.spec || hasErrors(loaded.diagnostics)) {
       for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -160,14 +190,23 @@ export async function demoCommand(flags: {
     if (mode !== "json") process.stdout.write(`${s}\n`);
   };
   const results: { scenario: Scenario; outcome: string; line: string; runId: string }[] = [];
+  const skipped = new Set<Scenario>();
   for (const scenario of scenarios) {
     const spec = specs.get(scenario.file);
     if (!spec) continue;
     say(pc.bold(`\n▶ demo: ${scenario.label}`));
     const system = await startDemoSystem({ fragile: scenario.fragile });
     say(
-      `  load balancer ${system.lbUrl}, replicas on ports ${system.replicaPorts.join(", ")}, proxy API ${system.proxyApi}`,
+      `  load balancer ${system.lbUrl}, replicas on ports ${system.replicaPorts.join(", ")}, proxy API ${system.proxyApi}, DNS API ${system.dnsApi}`,
     );
+    if (scenario.file === DEMO_DISK_EXPERIMENT && !system.logDir) {
+      say(
+        "  skipped: the disk scenario fills a small tmpfs of its own, and this user cannot mount one (run as root)",
+      );
+      skipped.add(scenario);
+      await system.stop();
+      continue;
+    }
     try {
       const result = await runSession(spec, {
         mode,
@@ -177,6 +216,8 @@ export async function demoCommand(flags: {
             lb_url: system.lbUrl,
             replica_port: system.replicaPorts[0],
             proxy_api: system.proxyApi,
+            dns_api: system.dnsApi,
+            ...(system.logDir ? { log_dir: system.logDir } : {}),
           },
           secrets: {},
         },
@@ -205,13 +246,13 @@ export async function demoCommand(flags: {
   for (const r of results) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
   for (const r of rolled) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
   const asExpected =
-    results.length === scenarios.length &&
+    results.length + skipped.size === scenarios.length &&
     results.every((r) => r.outcome === r.scenario.expect) &&
     rolled.length === rollouts.length &&
     rolled.every((r) => r.outcome === r.scenario.expect);
   say(
     asExpected
-      ? `\nThe robust system withstood a replica kill and a slow dependency; the fragile one did not withstand the kill. The bad canary was rolled back and the good one promoted. Inspect a run with \`withstand runs show ${results[0]?.runId ?? rolled[0]?.runId ?? "ID"}\`, or see them all with \`withstand serve\`.`
+      ? `\nThe robust system withstood a replica kill, a slow dependency, a DNS outage and a full disk; the fragile one withstood none of the kill, the DNS outage or the full disk. The bad canary was rolled back and the good one promoted. Inspect a run with \`withstand runs show ${results[0]?.runId ?? rolled[0]?.runId ?? "ID"}\`, or see them all with \`withstand serve\`.`
       : "\nThe demo did not come out as expected (see the verdicts above).",
   );
   if (mode === "json") {

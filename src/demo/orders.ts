@@ -1,15 +1,61 @@
 /**
- * A replica of the demo `orders` service. Usage: orders.js PORT REPLICA_NAME [INVENTORY_URL]
+ * A replica of the demo `orders` service. Usage: orders.js PORT REPLICA_NAME [INVENTORY_URL] [--fragile]
  * GET /orders asks the inventory service (through its proxy) for stock, with a 250 ms timeout: a slow
  * inventory makes this replica answer 503 quickly, so the load balancer can retry elsewhere.
  * GET /health answers 200 while the replica is up. PORT 0 picks a free port; without INVENTORY_URL the
  * replica answers without stock.
+ * With DEMO_DNS (host:port) it resolves the inventory's name there, caching an answer for 1 s: the
+ * robust replica keeps its last good address when resolution fails, the fragile one fails with it.
+ * With DEMO_LOG_DIR it appends an access log line per request: the robust replica drops lines it cannot
+ * write (a full disk), the fragile one crashes.
  */
+
+import { Resolver } from "node:dns/promises";
+import { appendFileSync } from "node:fs";
 import { Agent, createServer, request } from "node:http";
+import { isIP } from "node:net";
+import { join } from "node:path";
 
 const port = Number(process.argv[2] ?? 0);
 const replica = process.argv[3] ?? "orders";
-const inventory = process.argv[4] ? new URL(process.argv[4]) : undefined;
+const inventory = process.argv[4] && !process.argv[4].startsWith("--") ? new URL(process.argv[4]) : undefined;
+const fragile = process.argv.includes("--fragile");
+const logDir = process.env.DEMO_LOG_DIR;
+let droppedLogLines = 0;
+const resolver = new Resolver({ timeout: 200, tries: 1 });
+if (process.env.DEMO_DNS) resolver.setServers([process.env.DEMO_DNS]);
+const DNS_CACHE_MS = 1000;
+let cached: { address: string; at: number } | undefined;
+
+/** The inventory's address: an IP as given, or its name resolved (cached for 1 s). */
+async function inventoryHost(): Promise<string> {
+  const host = inventory?.hostname ?? "127.0.0.1";
+  if (isIP(host) || !process.env.DEMO_DNS) return host;
+  if (cached && Date.now() - cached.at < DNS_CACHE_MS) return cached.address;
+  try {
+    const [address] = await resolver.resolve4(host);
+    if (!address) throw new Error(`no address for ${host}`);
+    cached = { address, at: Date.now() };
+    return address;
+  } catch (err) {
+    // The seed lesson: a DNS cache that expires during an outage turns it into a total failure.
+    if (!fragile && cached) return cached.address;
+    throw new Error(`cannot resolve ${host}: ${(err as Error).message}`);
+  }
+}
+
+function log(line: string): void {
+  if (!logDir) return;
+  if (fragile) {
+    appendFileSync(join(logDir, `${replica}.log`), `${line}\n`);
+    return;
+  }
+  try {
+    appendFileSync(join(logDir, `${replica}.log`), `${line}\n`);
+  } catch {
+    droppedLogLines++;
+  }
+}
 const INVENTORY_TIMEOUT_MS = 250;
 /** ORDERS_FAIL_RATE makes a deliberately bad version (the rollout demo's v2-bad): exactly that share of /orders answers 500. */
 const failRate = Number(process.env.ORDERS_FAIL_RATE ?? 0);
@@ -22,12 +68,13 @@ const ORDERS = Array.from({ length: 5 }, (_, i) => ({
   quantity: (i % 3) + 1,
 }));
 
-function stock(): Promise<unknown> {
+async function stock(): Promise<unknown> {
+  if (!inventory) return null;
+  const host = await inventoryHost();
   return new Promise((resolve, reject) => {
-    if (!inventory) return resolve(null);
     const req = request(
       {
-        host: inventory.hostname,
+        host,
         port: Number(inventory.port),
         path: "/stock",
         agent,
@@ -64,6 +111,19 @@ const server = createServer((req, res) => {
   }
   if (req.url?.startsWith("/orders")) {
     served++;
+    // One JSON line of about 1 KiB per request (the request's headers and the orders served), so a full
+    // file system fails the next write within a few requests rather than after filling a page.
+    log(
+      JSON.stringify({
+        at: new Date().toISOString(),
+        replica,
+        url: req.url,
+        headers: req.headers,
+        orders: ORDERS,
+        dropped: droppedLogLines,
+        pad: "-".repeat(600),
+      }),
+    );
     if (failEvery > 0 && served % failEvery === 0) {
       res.writeHead(500, { "content-type": "application/json", "x-replica": replica });
       res.end(JSON.stringify({ error: "v2 bug: order lookup failed", replica }));

@@ -8,8 +8,13 @@
  * Prints `ready {"lb":PORT,"replicas":[...],"proxyApi":URL}` once every process answers; SIGTERM stops
  * everything it started.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DnsApi } from "../dns/api.js";
+import { DnsServer } from "../dns/server.js";
 import { ProxyApi } from "../proxy/api.js";
 
 const replicas = 3;
@@ -20,9 +25,12 @@ const children = new Set<ChildProcess>();
 let stopping = false;
 
 /** Starts a service whose first argument is its port (0 the first time) and resolves with the port it bound. */
-function start(script: string, args: string[]): Promise<number> {
+function start(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [here(script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [here(script), ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env },
+    });
     children.add(child);
     let port: number | undefined;
     child.stdout?.on("data", (d: Buffer) => {
@@ -39,7 +47,7 @@ function start(script: string, args: string[]): Promise<number> {
         `supervisor: ${script} ${port ?? args[0]} exited (${signal ?? code}); restarting\n`,
       );
       const again = [String(port ?? args[0]), ...args.slice(1)];
-      setTimeout(() => void start(script, again), RESTART_DELAY_MS);
+      setTimeout(() => void start(script, again, env), RESTART_DELAY_MS);
     });
   });
 }
@@ -47,6 +55,14 @@ function start(script: string, args: string[]): Promise<number> {
 function stop(): void {
   stopping = true;
   for (const c of children) c.kill("SIGKILL");
+  if (logFs) {
+    try {
+      execFileSync("umount", ["-l", logDir]);
+    } catch {
+      // Not mounted (any more).
+    }
+  }
+  rmSync(logDir, { recursive: true, force: true });
   process.exit(0);
 }
 process.on("SIGTERM", stop);
@@ -61,6 +77,27 @@ setInterval(() => {
   }
 }, 500).unref();
 
+/**
+ * The orders replicas' log directory: a small tmpfs of its own when the demo may mount one (root), so
+ * the disk-full scenario never fills a real disk; without it that scenario is skipped.
+ */
+const logDir = mkdtempSync(join(tmpdir(), "withstand-demo-logs-"));
+let logFs = false;
+if (process.getuid?.() === 0) {
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", logDir]);
+    logFs = true;
+  } catch {
+    // No mount here (a container without CAP_SYS_ADMIN): the disk scenario is skipped.
+  }
+}
+
+// Orders reach inventory by name through withstand's DNS server, so a dns fault can take the name away.
+const dns = new DnsServer(undefined);
+dns.addRecord("inventory.demo", ["127.0.0.1"]);
+const dnsAddress = await dns.listen("127.0.0.1", 0);
+const dnsApi = `http://${await new DnsApi(dns).listen("127.0.0.1", 0)}`;
+
 const inventoryPort = await start("inventory.js", ["0"]);
 const proxies = new ProxyApi();
 const proxyApi = `http://${await proxies.listen("127.0.0.1", 0)}`;
@@ -71,8 +108,15 @@ for (let i = 0; i < replicas; i++) {
     listen: "127.0.0.1:0",
     upstream: `127.0.0.1:${inventoryPort}`,
   });
-  links.push(`http://${p.listen}`);
+  links.push(`http://inventory.demo:${p.listen.slice(p.listen.lastIndexOf(":") + 1)}`);
 }
-const ports = await Promise.all(links.map((link, i) => start("orders.js", ["0", `orders-${i + 1}`, link])));
+const ordersEnv = { DEMO_DNS: `127.0.0.1:${dnsAddress.port}`, DEMO_LOG_DIR: logDir };
+const ports = await Promise.all(
+  links.map((link, i) =>
+    start("orders.js", ["0", `orders-${i + 1}`, link, ...(fragile ? ["--fragile"] : [])], ordersEnv),
+  ),
+);
 const lb = await start("lb.js", ["0", ports.join(","), ...(fragile ? ["--fragile"] : [])]);
-process.stdout.write(`ready ${JSON.stringify({ lb, replicas: ports, proxyApi })}\n`);
+process.stdout.write(
+  `ready ${JSON.stringify({ lb, replicas: ports, proxyApi, dnsApi, logDir: logFs ? logDir : undefined })}\n`,
+);

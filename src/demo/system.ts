@@ -8,8 +8,20 @@ export interface DemoSystem {
   replicaPorts: number[];
   /** The Toxiproxy-compatible API holding the inventory-1..3 proxies. */
   proxyApi: string;
+  /** The toxics API of the DNS server the orders replicas resolve inventory.demo through. */
+  dnsApi: string;
+  /** The replicas' log directory on a small tmpfs of its own; undefined where none could be mounted. */
+  logDir?: string | undefined;
   supervisor: ChildProcess;
   stop(): Promise<void>;
+}
+
+interface Ready {
+  lb: number;
+  replicas: number[];
+  proxyApi: string;
+  dnsApi: string;
+  logDir?: string;
 }
 
 export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise<DemoSystem> {
@@ -21,7 +33,7 @@ export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise
   supervisor.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  const starting = new Promise<{ lb: number; replicas: number[]; proxyApi: string }>((resolve, reject) => {
+  const starting = new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`demo system did not start within 15s: ${stderr}`)),
       15_000,
@@ -32,7 +44,7 @@ export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise
       const m = /ready (\{.*\})\n/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
-        resolve(JSON.parse(m[1]) as { lb: number; replicas: number[]; proxyApi: string });
+        resolve(JSON.parse(m[1]) as Ready);
       }
     });
     supervisor.on("exit", (code) => {
@@ -41,7 +53,7 @@ export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise
     });
   });
   const exited = new Promise<void>((resolve) => supervisor.once("exit", () => resolve()));
-  let ready: { lb: number; replicas: number[]; proxyApi: string };
+  let ready: Ready;
   try {
     ready = await starting;
   } catch (err) {
@@ -55,6 +67,8 @@ export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise
     lbPort: ready.lb,
     replicaPorts: ready.replicas,
     proxyApi: ready.proxyApi,
+    dnsApi: ready.dnsApi,
+    logDir: ready.logDir,
     supervisor,
     async stop() {
       if (supervisor.exitCode === null && supervisor.signalCode === null) supervisor.kill("SIGTERM");

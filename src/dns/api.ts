@@ -50,7 +50,7 @@ export class DnsApi {
         return this.send(res, 200, parsed.toxic);
       }
       if (lease && req.method === "POST") {
-        const ms = Number((((await this.body(req)) as { lease_ms?: unknown }) ?? {}).lease_ms);
+        const ms = Number(((await this.body(req)) as { lease_ms?: unknown } | undefined)?.lease_ms);
         if (!Number.isFinite(ms) || ms <= 0)
           return this.send(res, 400, { error: 'expected {"lease_ms": N}' });
         const name = decodeURIComponent(lease[1] ?? "");

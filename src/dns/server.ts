@@ -217,7 +217,7 @@ function reply(query: Decoded, rcode: number, answers: dnsPacket.Answer[] = [], 
 function forward(msg: Buffer, up: Upstream, transport: "udp" | "tcp"): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(undefined), FORWARD_TIMEOUT_MS);
-    let finish = () => undefined as void;
+    let finish: () => void = () => undefined;
     const done = (b: Buffer | undefined) => {
       clearTimeout(timer);
       finish();

@@ -16,7 +16,7 @@ function demoProcesses(): string[] {
     );
 }
 
-it("withstand demo: the robust system holds twice, the fragile one deviates, the bad canary is rolled back, the good one promoted, and nothing is left running", async () => {
+it("withstand demo: the robust system holds a kill, a slow dependency, a DNS outage and a full disk; the fragile one deviates under the kill, the DNS outage and the full disk; the bad canary is rolled back, the good one promoted; nothing is left running", async () => {
   const { env } = isolatedEnv();
   const before = demoProcesses();
   const started = Date.now();
@@ -30,12 +30,16 @@ it("withstand demo: the robust system holds twice, the fragile one deviates, the
     r.stdout,
     /fragile\s+DEVIATED steady state not met after the method \(probe slo:orders-availability\)/,
   );
+  assert.match(r.stdout, /\n {2}dns\s+HELD steady state held/);
+  assert.match(r.stdout, /dns-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/);
+  assert.match(r.stdout, /\n {2}disk\s+HELD steady state held/);
+  assert.match(r.stdout, /disk-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/);
   assert.deepEqual(demoProcesses(), before);
   const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
     runs: { outcome: string }[];
   };
   assert.deepEqual(
     runs.runs.map((x) => x.outcome),
-    ["promoted", "rolled-back", "held", "deviated", "held"],
+    ["promoted", "rolled-back", "deviated", "held", "deviated", "held", "held", "deviated", "held"],
   );
 });

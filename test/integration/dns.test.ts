@@ -62,7 +62,10 @@ async function withToxic(args: string[], check: () => Promise<void>): Promise<vo
     { env },
   );
   const done = finished(runner);
-  await waitForOutput(runner, '"type":"fault-injected"');
+  await waitForOutput(runner, '"type":"fault-injected"').catch(async (err: Error) => {
+    const r = await done;
+    throw new Error(`${err.message}\nexit ${r.code}: ${r.stderr}`);
+  });
   try {
     await check();
   } finally {

@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ["core", "platform"],
   report: ["core", "store"],
   proxy: ["core", "safety"],
-  demo: ["proxy"],
+  demo: ["dns", "proxy"],
   // withstand's DNS server with toxics, and its HTTP API.
   dns: ["core", "safety"],
   faults: ["core", "platform", "proxy"],
