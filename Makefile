@@ -50,6 +50,7 @@ bench: build
 	node dist/bench/router.js
 	node dist/bench/dashboard.js
 	node dist/bench/cpu-stress.js
+	node dist/bench/halt-kinds.js
 
 clean:
 	rm -rf dist node_modules

@@ -31,9 +31,15 @@ it("withstand demo: the robust system holds a kill, a slow dependency, a DNS out
     /fragile\s+DEVIATED steady state not met after the method \(probe slo:orders-availability\)/,
   );
   assert.match(r.stdout, /\n {2}dns\s+HELD steady state held/);
-  assert.match(r.stdout, /dns-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/);
+  assert.match(
+    r.stdout,
+    /dns-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/,
+  );
   assert.match(r.stdout, /\n {2}disk\s+HELD steady state held/);
-  assert.match(r.stdout, /disk-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/);
+  assert.match(
+    r.stdout,
+    /disk-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/,
+  );
   assert.deepEqual(demoProcesses(), before);
   const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
     runs: { outcome: string }[];
