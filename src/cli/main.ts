@@ -165,6 +165,44 @@ truncate (TC set over UDP, so clients retry over TCP).`,
       process.exitCode = await dnsCommand(flags);
     });
 
+  const storeCmd = program
+    .command("store")
+    .description("the run store: its schema version, migrations, and copying runs between stores");
+  storeCmd
+    .command("status")
+    .description("which store, its schema version and how many runs it holds")
+    .option(
+      "--store <path|url>",
+      "a SQLite file or postgres://user@host:port/db (default: WITHSTAND_STORE or the user's store)",
+    )
+    .option("--json", "print JSON")
+    .action(async (flags) => {
+      const { storeStatusCommand } = await import("./store.js");
+      process.exitCode = await storeStatusCommand(flags);
+    });
+  storeCmd
+    .command("migrate")
+    .description("apply missing schema migrations (safe while other runners start: an advisory lock)")
+    .option("--store <path|url>", "a SQLite file or postgres://user@host:port/db")
+    .action(async (flags) => {
+      const { storeMigrateCommand } = await import("./store.js");
+      process.exitCode = await storeMigrateCommand(flags);
+    });
+  storeCmd
+    .command("copy")
+    .description("copy every finished run (events and windows too) from one store to another; repeatable")
+    .requiredOption("--from <path|url>", "the store to read")
+    .requiredOption("--to <path|url>", "the store to write")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand store copy --from ~/.local/share/withstand/withstand.db --to postgres://withstand@db:5432/withstand",
+    )
+    .action(async (flags) => {
+      const { storeCopyCommand } = await import("./store.js");
+      process.exitCode = await storeCopyCommand(flags);
+    });
+
   program
     .command("schema")
     .description("print the JSON Schema of a document kind, for editors (yaml-language-server) and CI")

@@ -1,11 +1,12 @@
 import { WithstandError } from "../core/errors.js";
+import { PostgresStore, redactPgUrl } from "./postgres.js";
 import { SqliteStore, storePath } from "./sqlite.js";
 import type { Store } from "./store.js";
 
 /**
- * The one place a store is chosen: a file path (or `sqlite:` URL) opens the embedded SQLite store; a
- * URL of any other scheme is refused, never taken as a file name (a `postgres://` run must not land
- * in a new SQLite file under a directory called `postgres:`).
+ * The one place a store is chosen: a file path (or `sqlite:` URL) opens the embedded SQLite store,
+ * `postgres://` the PostgreSQL store; a URL of any other scheme is refused, never taken as a file
+ * name (a run must not land in a new SQLite file under a directory called `postgres:`).
  */
 export function openStore(pathOrUrl?: string): Store {
   const given = pathOrUrl ?? process.env.WITHSTAND_STORE;
@@ -14,18 +15,20 @@ export function openStore(pathOrUrl?: string): Store {
   if (scheme === undefined) return new SqliteStore(storePath(given));
   if (scheme === "sqlite" || scheme === "file")
     return new SqliteStore(storePath(given?.replace(/^[a-z]+:\/\//i, "")));
-  if (scheme === "postgres" || scheme === "postgresql")
-    throw new WithstandError(
-      "WS_STORE_UNSUPPORTED",
-      `--store ${redactUrl(given ?? "")}: the PostgreSQL store is not available in this version (expected a SQLite file path)`,
-    );
+  if (scheme === "postgres" || scheme === "postgresql") {
+    try {
+      return new PostgresStore(given ?? "");
+    } catch (err) {
+      throw new WithstandError(
+        "WS_STORE_URL",
+        `--store ${redactUrl(given ?? "")}: ${(err as Error).message}`,
+      );
+    }
+  }
   throw new WithstandError(
     "WS_STORE_SCHEME",
-    `--store ${redactUrl(given ?? "")}: unknown store scheme ${scheme}:// (expected a SQLite file path)`,
+    `--store ${redactUrl(given ?? "")}: unknown store scheme ${scheme}:// (expected a SQLite file path or postgres://user@host:port/db)`,
   );
 }
 
-/** A store URL as shown in messages: never its password. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
+const redactUrl = redactPgUrl;

@@ -307,6 +307,46 @@ export class SqliteStore implements Store {
     };
   }
 
+  async importRun(run: RunDetail): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const inserted = this.db
+          .prepare(
+            `INSERT OR IGNORE INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'imported', ?)`,
+          )
+          .run(
+            run.id,
+            run.kind,
+            run.title,
+            run.source,
+            run.status,
+            run.deviated ? 1 : 0,
+            run.outcome,
+            run.exitCode,
+            run.startedAt,
+            run.endedAt,
+            run.durationMs,
+            run.result === null ? null : JSON.stringify(run.result),
+          );
+        if (inserted.changes === 0) return false;
+        const event = this.stmt("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)");
+        run.events.forEach((e, i) => event.run(run.id, i + 1, e.ts, e.type, JSON.stringify(e)));
+        const window = this.stmt(
+          "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)",
+        );
+        for (const { series, ...w } of run.windows)
+          window.run(run.id, series, w.start, w.end, JSON.stringify(w));
+        return true;
+      })
+      .immediate();
+  }
+
+  /** The schema version this file is at, and the latest this withstand knows. */
+  version(): { applied: number; latest: number } {
+    return { applied: this.db.pragma("user_version", { simple: true }) as number, latest: MIGRATIONS.length };
+  }
+
   async windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]> {
     const rows = (
       series === "*"

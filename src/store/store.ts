@@ -86,6 +86,11 @@ export interface Store {
   /** Events and windows written after `cursor` (by any process); `undefined` starts at the end. */
   tail(cursor?: string, limit?: number): Promise<StoreTail>;
   getRun(idOrPrefix: string): Promise<RunDetail | undefined>;
+  /**
+   * Writes a finished run read from another store, with its events and windows, in one transaction;
+   * false (and nothing written) when a run with that id is already here, so a copy can be repeated.
+   */
+  importRun(run: RunDetail): Promise<boolean>;
   /** Windows of every run that fall within [fromMs, toMs); `series` "*" means all series. */
   windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]>;
   close(): Promise<void>;

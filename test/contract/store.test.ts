@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import type { RunEvent } from "../../src/core/events.js";
 import {
   fromStored,
@@ -21,6 +21,7 @@ import {
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { ROOT } from "../helpers/paths.js";
+import { startPostgres } from "../helpers/postgres.js";
 import { until } from "../helpers/processes.js";
 
 interface Adapter {
@@ -29,8 +30,13 @@ interface Adapter {
   location(): string;
 }
 
+// A real PostgreSQL server for the PostgreSQL adapter, started once for the suite.
+const postgres = await startPostgres();
+after(() => postgres.stop());
+
 const ADAPTERS: Adapter[] = [
   { name: "sqlite", location: () => join(mkdtempSync(join(tmpdir(), "withstand-store-")), "store.db") },
+  { name: "postgres", location: () => postgres.freshStore() },
 ];
 
 const OPEN = join(ROOT, "dist", "src", "store", "open.js");
@@ -169,6 +175,47 @@ await store.close();`,
         const again = await store.tail(t.cursor);
         assert.deepEqual(again.events, [], "a cursor moves past what it returned");
       } finally {
+        await store.close();
+      }
+    });
+
+    it("imports a finished run once (a repeated copy adds nothing), and tails it whole even past a batch", async () => {
+      const location = adapter.location();
+      const source = openStore(adapter.location());
+      const store = openStore(location);
+      try {
+        await begin(source, "copied");
+        for (let i = 0; i < 30; i++) await source.appendEvent(started("copied", i));
+        await source.appendWindow("copied", "load", toStored(sampleWindow(1000, 10)));
+        await source.finishRun("copied", {
+          status: "completed",
+          deviated: false,
+          outcome: "held",
+          exitCode: 0,
+          endedAt: new Date().toISOString(),
+          durationMs: 10,
+          result: { ok: true },
+        });
+        const run = await source.getRun("copied");
+        assert.ok(run);
+        let { cursor } = await store.tail();
+        assert.equal(await store.importRun(run), true);
+        assert.equal(await store.importRun(run), false, "already there");
+        const seen: RunEvent[] = [];
+        for (let round = 0; round < 20; round++) {
+          const t = await store.tail(cursor, 10);
+          cursor = t.cursor;
+          seen.push(...t.events);
+          if (t.events.length === 0 && seen.length > 0) break;
+        }
+        assert.equal(seen.length, 30);
+        const back = await store.getRun("copied");
+        assert.deepEqual(
+          [back?.status, back?.outcome, back?.events.length, back?.windows.length, back?.result],
+          ["completed", "held", 30, 1, { ok: true }],
+        );
+      } finally {
+        await source.close();
         await store.close();
       }
     });

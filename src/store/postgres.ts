@@ -1,0 +1,553 @@
+import { hostname } from "node:os";
+import pg from "pg";
+import { WithstandError } from "../core/errors.js";
+import type { RunEvent } from "../core/events.js";
+import { EXIT } from "../core/exit-codes.js";
+import type { Journal } from "../core/journal.js";
+import type { StoredWindow } from "../core/window.js";
+import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
+import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
+
+/**
+ * The PostgreSQL store, for many runners and one dashboard: `--store postgres://user@host:port/db`
+ * (`?schema=NAME` keeps withstand's tables in a schema of their own). Migrations run under an advisory
+ * lock, so runners starting at once apply each exactly once. A runner renews a lease on its running
+ * runs; any reader shows a run whose lease expired as interrupted, whichever machine it ran on.
+ */
+
+/** Versioned migrations; `withstand_migrations` records which ran. */
+export const PG_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     title TEXT NOT NULL,
+     source TEXT NOT NULL,
+     status TEXT NOT NULL,
+     deviated BOOLEAN NOT NULL DEFAULT FALSE,
+     outcome TEXT,
+     exit_code INTEGER,
+     started_at TEXT NOT NULL,
+     ended_at TEXT,
+     duration_ms BIGINT,
+     runner_pid INTEGER NOT NULL,
+     runner_host TEXT NOT NULL,
+     runner_starttime BIGINT,
+     lease_until BIGINT,
+     journal TEXT
+   );
+   CREATE INDEX runs_started ON runs (started_at DESC);
+   CREATE INDEX runs_status ON runs (status);
+   CREATE TABLE events (
+     id BIGSERIAL PRIMARY KEY,
+     xid XID8 NOT NULL DEFAULT pg_current_xact_id(),
+     run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     ts TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     UNIQUE (run_id, seq)
+   );
+   CREATE INDEX events_xid ON events (xid, id);
+   CREATE TABLE windows (
+     id BIGSERIAL PRIMARY KEY,
+     xid XID8 NOT NULL DEFAULT pg_current_xact_id(),
+     run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+     series TEXT NOT NULL,
+     start_ms BIGINT NOT NULL,
+     end_ms BIGINT NOT NULL,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX windows_run ON windows (run_id, series, start_ms);
+   CREATE INDEX windows_start ON windows (start_ms);
+   CREATE INDEX windows_xid ON windows (xid, id);`,
+];
+
+/** A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. */
+export const LEASE_MS = 10_000;
+const LEASE_RENEW_MS = 3000;
+/** The advisory lock key migrations take ("withstand" in ASCII, folded to 32 bits). */
+const MIGRATION_LOCK = 0x77697468;
+
+interface RunRow {
+  id: string;
+  kind: string;
+  title: string;
+  source: string;
+  status: StoredStatus;
+  deviated: boolean;
+  outcome: string | null;
+  exit_code: number | null;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: string | null;
+  runner_pid: number;
+  runner_host: string;
+  runner_starttime: string | null;
+  lease_until: string | null;
+  journal: string | null;
+}
+
+function summary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    source: row.source,
+    status: row.status,
+    deviated: row.deviated,
+    outcome: row.outcome,
+    exitCode: row.exit_code,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+  };
+}
+
+/** A store URL as shown in messages: never its password. */
+export function redactPgUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+/** The connection string without withstand's own `schema` parameter, and that schema. */
+export function parsePgUrl(url: string): { connectionString: string; schema: string | undefined } {
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema") ?? undefined;
+  u.searchParams.delete("schema");
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/i.test(schema))
+    throw new Error(`schema ${JSON.stringify(schema)}: expected letters, digits and _`);
+  return { connectionString: u.toString(), schema };
+}
+
+/** The tail cursor: every transaction below this id has finished, so rows before it never appear later. */
+const encodeCursor = (xid: string) => `pg:${xid}`;
+const decodeCursor = (c: string | undefined) => (c === undefined ? undefined : /^pg:(\d+)$/.exec(c)?.[1]);
+
+export class PostgresStore implements Store {
+  private readonly pool: pg.Pool;
+  private readonly ready: Promise<void>;
+  private readonly seq = new Map<string, number>();
+  private readonly leases = new Set<string>();
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private reconciledAt = 0;
+
+  constructor(
+    readonly url: string,
+    private readonly options: { migrate: boolean } = { migrate: true },
+  ) {
+    const { connectionString, schema } = parsePgUrl(url);
+    this.pool = new pg.Pool({
+      connectionString,
+      max: 4,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle client's error (the server restarted) must not crash the runner; the next query retries.
+    this.pool.on("error", () => undefined);
+    this.ready = this.init(schema);
+    // A failed start is reported by the first call that awaits it, never as an unhandled rejection.
+    this.ready.catch(() => undefined);
+  }
+
+  private async init(schema: string | undefined): Promise<void> {
+    if (schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    if (this.options.migrate) await this.migrate();
+  }
+
+  /** The applied migration version and the latest this withstand knows. */
+  async version(): Promise<{ applied: number; latest: number }> {
+    try {
+      await this.ready;
+      return { applied: await this.applied(), latest: PG_MIGRATIONS.length };
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  private async applied(): Promise<number> {
+    const exists = await this.pool.query<{ t: string | null }>(
+      "SELECT to_regclass('withstand_migrations')::text AS t",
+    );
+    if (!exists.rows[0]?.t) return 0;
+    const r = await this.pool.query<{ v: number | null }>(
+      "SELECT MAX(version) AS v FROM withstand_migrations",
+    );
+    return r.rows[0]?.v ?? 0;
+  }
+
+  /** Applies the missing migrations under an advisory lock, each in its own transaction. */
+  async migrate(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+      await client.query(
+        "CREATE TABLE IF NOT EXISTS withstand_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+      );
+      const r = await client.query<{ v: number | null }>(
+        "SELECT MAX(version) AS v FROM withstand_migrations",
+      );
+      let version = r.rows[0]?.v ?? 0;
+      const from = version;
+      while (version < PG_MIGRATIONS.length) {
+        await client.query("BEGIN");
+        try {
+          await client.query(PG_MIGRATIONS[version] ?? "");
+          await client.query("INSERT INTO withstand_migrations (version) VALUES ($1)", [version + 1]);
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK");
+          throw err;
+        }
+        version++;
+      }
+      return version - from;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  private async q<R extends pg.QueryResultRow>(
+    sql: string,
+    args: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      await this.ready;
+      return await this.pool.query<R>(sql, args);
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  /** A store that cannot be reached or used is the user's to fix (exit 2), named without its password. */
+  private failure(err: unknown): Error {
+    if (err instanceof WithstandError) return err;
+    const e = err as NodeJS.ErrnoException & { code?: string };
+    const what =
+      e.code === "ECONNREFUSED" ||
+      e.code === "ENOTFOUND" ||
+      e.code === "ETIMEDOUT" ||
+      e.code === "EHOSTUNREACH"
+        ? `cannot reach the PostgreSQL store: ${e.message}`
+        : `PostgreSQL store: ${e.message}`;
+    return new WithstandError("WS_STORE", `--store ${redactPgUrl(this.url)}: ${what}`, EXIT.invalid, {
+      cause: err,
+    });
+  }
+
+  /** Keeps the leases of the runs this process writes; a SIGKILLed runner's leases simply run out. */
+  private renewLeases(): void {
+    if (this.leaseTimer || this.leases.size === 0) return;
+    this.leaseTimer = setInterval(() => {
+      if (this.leases.size === 0) return;
+      this.pool
+        .query("UPDATE runs SET lease_until = $1 WHERE id = ANY($2) AND status = 'running'", [
+          Date.now() + LEASE_MS,
+          [...this.leases],
+        ])
+        .catch(() => undefined);
+    }, LEASE_RENEW_MS);
+    this.leaseTimer.unref();
+  }
+
+  /**
+   * A running run is interrupted when its lease ran out (any machine), or when its runner on this
+   * machine is gone (at once, without waiting for the lease). Every reader calls this.
+   */
+  private async markInterrupted(): Promise<void> {
+    const now = Date.now();
+    if (now - this.reconciledAt < 500) return;
+    this.reconciledAt = now;
+    const rows = (
+      await this.q<RunRow>(
+        "SELECT id, runner_pid, runner_host, runner_starttime, lease_until FROM runs WHERE status = 'running'",
+      )
+    ).rows;
+    const host = hostname();
+    const gone = rows.filter((row) => {
+      if (this.leases.has(row.id)) return false;
+      if (row.lease_until !== null && Number(row.lease_until) < now) return true;
+      if (row.runner_host !== host) return false;
+      return row.runner_starttime === null
+        ? !isAlive(row.runner_pid)
+        : !sameProcess({ pid: row.runner_pid, starttime: Number(row.runner_starttime) });
+    });
+    if (gone.length === 0) return;
+    await this.q(
+      `UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3,
+         ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at)
+       WHERE id = ANY($1) AND status = 'running'`,
+      [gone.map((g) => g.id)],
+    );
+  }
+
+  async beginRun(run: {
+    id: string;
+    kind: string;
+    title: string;
+    source: string;
+    startedAt: string;
+  }): Promise<void> {
+    await this.q(
+      `INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, lease_until)
+       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9)`,
+      [
+        run.id,
+        run.kind,
+        run.title,
+        run.source,
+        run.startedAt,
+        process.pid,
+        hostname(),
+        starttimeOf(process.pid) ?? null,
+        Date.now() + LEASE_MS,
+      ],
+    );
+    this.seq.set(run.id, 0);
+    this.leases.add(run.id);
+    this.renewLeases();
+  }
+
+  async appendEvent(event: RunEvent): Promise<void> {
+    const seq = (this.seq.get(event.runId) ?? 0) + 1;
+    this.seq.set(event.runId, seq);
+    await this.q("INSERT INTO events (run_id, seq, ts, type, data) VALUES ($1, $2, $3, $4, $5)", [
+      event.runId,
+      seq,
+      event.ts,
+      event.type,
+      JSON.stringify(event),
+    ]);
+  }
+
+  async appendWindow(runId: string, series: string, window: StoredWindow): Promise<void> {
+    await this.q("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5)", [
+      runId,
+      series,
+      window.start,
+      window.end,
+      JSON.stringify(window),
+    ]);
+  }
+
+  async finishRun(runId: string, end: RunEnd): Promise<void> {
+    await this.q(
+      `UPDATE runs SET status = $1, deviated = $2, outcome = $3, exit_code = $4, ended_at = $5,
+         duration_ms = $6, journal = $7, lease_until = NULL WHERE id = $8`,
+      [
+        end.status,
+        end.deviated,
+        end.outcome,
+        end.exitCode,
+        end.endedAt,
+        Math.round(end.durationMs),
+        JSON.stringify(end.result),
+        runId,
+      ],
+    );
+    this.leases.delete(runId);
+  }
+
+  private where(filter: RunFilter): { sql: string; args: unknown[] } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (filter.status) where.push(`status = ${arg(filter.status)}`);
+    if (filter.outcome) where.push(`outcome = ${arg(filter.outcome)}`);
+    if (filter.idPrefix)
+      where.push(`id LIKE ${arg(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    if (filter.kind) where.push(`kind = ${arg(filter.kind)}`);
+    if (filter.search) {
+      const like = arg(`%${filter.search.replace(/[%_\\]/g, "")}%`);
+      where.push(`(id LIKE ${like} OR title LIKE ${like} OR source LIKE ${like})`);
+    }
+    return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
+    await this.markInterrupted();
+    const { sql, args } = this.where(filter);
+    const rows = await this.q<RunRow>(
+      `SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+      [...args, filter.limit ?? 50, filter.offset ?? 0],
+    );
+    return rows.rows.map(summary);
+  }
+
+  async countRuns(filter: RunFilter = {}): Promise<number> {
+    await this.markInterrupted();
+    const { sql, args } = this.where(filter);
+    return Number(
+      (await this.q<{ n: string }>(`SELECT COUNT(*) AS n FROM runs ${sql}`, args)).rows[0]?.n ?? 0,
+    );
+  }
+
+  /**
+   * Rows committed since the cursor. Ids of concurrent writers do not commit in order, so the cursor is
+   * a transaction horizon: a batch holds the rows of every transaction below the oldest one still
+   * running, which can never gain a row afterwards.
+   */
+  async tail(cursor?: string, limit = 2000): Promise<StoreTail> {
+    const horizon = (await this.q<{ x: string }>("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x"))
+      .rows[0]?.x as string;
+    const from = decodeCursor(cursor);
+    if (from === undefined) return { cursor: encodeCursor(horizon), events: [], windows: [] };
+    let rows = await this.rowsBetween(from, horizon, limit);
+    // A batch cut by the limit resumes at the first transaction it did not finish...
+    const full = [
+      rows.events.length === limit ? rows.events.at(-1)?.x : undefined,
+      rows.windows.length === limit ? rows.windows.at(-1)?.x : undefined,
+    ].filter((x): x is string => x !== undefined);
+    let next = horizon;
+    if (full.length > 0) {
+      const cut = full.map(BigInt).reduce((a, b) => (a < b ? a : b));
+      if (cut === BigInt(from)) {
+        // ...unless that first transaction alone fills the batch (a copied run): then it comes whole.
+        rows = await this.rowsBetween(from, String(cut + 1n), Number.MAX_SAFE_INTEGER);
+        next = String(cut + 1n);
+      } else {
+        rows = {
+          events: rows.events.filter((r) => BigInt(r.x) < cut),
+          windows: rows.windows.filter((r) => BigInt(r.x) < cut),
+        };
+        next = String(cut);
+      }
+    }
+    return {
+      cursor: encodeCursor(next),
+      events: rows.events.map((e) => JSON.parse(e.data) as RunEvent),
+      windows: rows.windows.map((w) => ({
+        ...(JSON.parse(w.data) as StoredWindow),
+        series: w.series,
+        runId: w.run_id,
+      })),
+    };
+  }
+
+  /** Events and windows of the transactions in [from, to), in commit-safe order. */
+  private async rowsBetween(
+    from: string,
+    to: string,
+    limit: number,
+  ): Promise<{
+    events: { x: string; data: string }[];
+    windows: { x: string; run_id: string; series: string; data: string }[];
+  }> {
+    const events = (
+      await this.q<{ x: string; data: string }>(
+        "SELECT e.xid::text AS x, e.data FROM events e WHERE e.xid >= $1::xid8 AND e.xid < $2::xid8 ORDER BY e.xid, e.id LIMIT $3",
+        [from, to, limit],
+      )
+    ).rows;
+    const windows = (
+      await this.q<{ x: string; run_id: string; series: string; data: string }>(
+        "SELECT w.xid::text AS x, w.run_id, w.series, w.data FROM windows w WHERE w.xid >= $1::xid8 AND w.xid < $2::xid8 ORDER BY w.xid, w.id LIMIT $3",
+        [from, to, limit],
+      )
+    ).rows;
+    return { events, windows };
+  }
+
+  async getRun(idOrPrefix: string): Promise<RunDetail | undefined> {
+    await this.markInterrupted();
+    const rows = (
+      await this.q<RunRow>(
+        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ORDER BY started_at DESC LIMIT 2",
+        [idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+      )
+    ).rows;
+    const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
+    if (!row) return undefined;
+    const events = (
+      await this.q<{ data: string }>("SELECT data FROM events WHERE run_id = $1 ORDER BY seq", [row.id])
+    ).rows.map((e) => JSON.parse(e.data) as RunEvent);
+    const windows = (
+      await this.q<{ series: string; data: string }>(
+        "SELECT series, data FROM windows WHERE run_id = $1 ORDER BY series, start_ms, id",
+        [row.id],
+      )
+    ).rows.map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
+    return {
+      ...summary(row),
+      journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
+      result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
+      events,
+      windows,
+    };
+  }
+
+  async importRun(run: RunDetail): Promise<boolean> {
+    await this.ready.catch((err: unknown) => {
+      throw this.failure(err);
+    });
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw this.failure(err);
+    });
+    try {
+      await client.query("BEGIN");
+      const r = await client.query(
+        `INSERT INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 'imported', $12) ON CONFLICT (id) DO NOTHING`,
+        [
+          run.id,
+          run.kind,
+          run.title,
+          run.source,
+          run.status,
+          run.deviated,
+          run.outcome,
+          run.exitCode,
+          run.startedAt,
+          run.endedAt,
+          run.durationMs,
+          run.result === null ? null : JSON.stringify(run.result),
+        ],
+      );
+      if (r.rowCount === 0) {
+        await client.query("ROLLBACK");
+        return false;
+      }
+      for (const [i, e] of run.events.entries())
+        await client.query("INSERT INTO events (run_id, seq, ts, type, data) VALUES ($1, $2, $3, $4, $5)", [
+          run.id,
+          i + 1,
+          e.ts,
+          e.type,
+          JSON.stringify(e),
+        ]);
+      for (const { series, ...w } of run.windows)
+        await client.query(
+          "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5)",
+          [run.id, series, w.start, w.end, JSON.stringify(w)],
+        );
+      await client.query("COMMIT");
+      return true;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw this.failure(err);
+    } finally {
+      client.release();
+    }
+  }
+
+  async windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]> {
+    const rows =
+      series === "*"
+        ? await this.q<{ data: string }>(
+            "SELECT data FROM windows WHERE start_ms >= $1 AND start_ms < $2 ORDER BY start_ms, id",
+            [fromMs, toMs],
+          )
+        : await this.q<{ data: string }>(
+            "SELECT data FROM windows WHERE series = $1 AND start_ms >= $2 AND start_ms < $3 ORDER BY start_ms, id",
+            [series, fromMs, toMs],
+          );
+    return rows.rows.map((r) => JSON.parse(r.data) as StoredWindow);
+  }
+
+  async close(): Promise<void> {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.ready.catch(() => undefined);
+    await this.pool.end();
+  }
+}

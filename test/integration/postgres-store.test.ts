@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import pg from "pg";
+import { openStore } from "../../src/store/open.js";
+import { parsePgUrl } from "../../src/store/postgres.js";
+import { runCli } from "../helpers/cli.js";
+import { isolatedEnv, ROOT } from "../helpers/paths.js";
+import { startPostgres } from "../helpers/postgres.js";
+
+const postgres = await startPostgres();
+after(() => postgres.stop());
+
+const OPEN = join(ROOT, "dist", "src", "store", "open.js");
+function inChild(location: string, body: string): Promise<number | null> {
+  const script = `import { openStore } from ${JSON.stringify(OPEN)};\nconst store = openStore(${JSON.stringify(location)});\n${body}\nawait store.close();`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return new Promise((resolve) => child.on("close", resolve));
+}
+
+/** A plain client on the store's schema, to look at the rows themselves. */
+async function sql<T extends pg.QueryResultRow>(
+  location: string,
+  text: string,
+  args: unknown[] = [],
+): Promise<T[]> {
+  const { connectionString, schema } = parsePgUrl(location);
+  const client = new pg.Client({
+    connectionString,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, args)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("the PostgreSQL store", () => {
+  it("applies each migration once when several runners open a new store at the same time", async () => {
+    const location = postgres.freshStore();
+    const codes = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        inChild(location, `const v = await store.version(); if (v.applied !== v.latest) process.exit(9);`),
+      ),
+    );
+    assert.deepEqual(codes, Array(6).fill(0));
+    const rows = await sql<{ version: number }>(
+      location,
+      "SELECT version FROM withstand_migrations ORDER BY version",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      [1],
+    );
+  });
+
+  it("shows a run from another machine as interrupted once its lease runs out, and not before", async () => {
+    const location = postgres.freshStore();
+    const store = openStore(location);
+    try {
+      for (const id of ["expired", "fresh"])
+        await store.beginRun({
+          id,
+          kind: "load",
+          title: id,
+          source: "s",
+          startedAt: new Date().toISOString(),
+        });
+      // As if other machines' runners wrote them: one stopped renewing a while ago, one renews still.
+      await sql(
+        location,
+        "UPDATE runs SET runner_host = 'elsewhere', lease_until = $1 WHERE id = 'expired'",
+        [Date.now() - 1],
+      );
+      await sql(location, "UPDATE runs SET runner_host = 'elsewhere', lease_until = $1 WHERE id = 'fresh'", [
+        Date.now() + 60_000,
+      ]);
+      const reader = openStore(location);
+      try {
+        assert.equal((await reader.getRun("expired"))?.status, "interrupted");
+        assert.equal((await reader.getRun("fresh"))?.status, "running");
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("tails what concurrent writers commit, each event exactly once and in order per run", async () => {
+    const location = postgres.freshStore();
+    const reader = openStore(location);
+    try {
+      let { cursor } = await reader.tail();
+      const seen: string[] = [];
+      const writers = 4;
+      const events = 120;
+      const writing = Promise.all(
+        Array.from({ length: writers }, (_, w) =>
+          inChild(
+            location,
+            `const id = "w${w}";
+await store.beginRun({ id, kind: "load", title: id, source: "s", startedAt: new Date().toISOString() });
+for (let i = 0; i < ${events}; i++) await store.appendEvent({ type: "warning", runId: id, ts: new Date().toISOString(), message: String(i) });`,
+          ),
+        ),
+      );
+      let done = false;
+      void writing.then(() => {
+        done = true;
+      });
+      for (;;) {
+        const finished = done;
+        const t = await reader.tail(cursor, 50);
+        cursor = t.cursor;
+        for (const e of t.events) if (e.type === "warning") seen.push(`${e.runId}:${e.message}`);
+        if (finished && t.events.length === 0) break;
+      }
+      assert.deepEqual(await writing, Array(writers).fill(0));
+      assert.equal(seen.length, writers * events, "nothing lost, nothing twice");
+      assert.equal(new Set(seen).size, seen.length);
+      for (let w = 0; w < writers; w++)
+        assert.deepEqual(
+          seen.filter((s) => s.startsWith(`w${w}:`)).map((s) => Number(s.split(":")[1])),
+          Array.from({ length: events }, (_, i) => i),
+        );
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe("withstand with --store postgres://", () => {
+  it("records a run, lists it, reports the schema, and copies a SQLite history across, idempotently", async () => {
+    const { dir, env } = isolatedEnv();
+    const location = postgres.freshStore();
+    const file = join(dir, "noop.yaml");
+    writeFileSync(
+      file,
+      'apiVersion: withstand/v1\nkind: Experiment\nmetadata: {name: noop}\nspec:\n  method:\n    - {type: action, name: noop, provider: {type: process, path: "true"}}\n',
+    );
+    const run = await runCli(["run", file, "--store", location, "--json"], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const listed = JSON.parse((await runCli(["runs", "--store", location, "--json"], { env })).stdout) as {
+      runs: { outcome: string }[];
+    };
+    assert.deepEqual(
+      listed.runs.map((r) => r.outcome),
+      ["held"],
+    );
+    const status = await runCli(["store", "status", "--store", location], { env });
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(
+      status.stdout,
+      /^PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=\w+: schema version 1 of 1, 1 runs \(0 running\)/,
+    );
+    // A SQLite history of two runs, copied twice: the second copy adds nothing.
+    const sqlite = join(dir, "history.db");
+    for (let i = 0; i < 2; i++)
+      assert.equal((await runCli(["run", file, "--store", sqlite], { env })).code, 0);
+    const first = JSON.parse(
+      (await runCli(["store", "copy", "--from", sqlite, "--to", location, "--json"], { env })).stdout,
+    );
+    assert.deepEqual([first.copied, first.alreadyThere], [2, 0]);
+    const again = JSON.parse(
+      (await runCli(["store", "copy", "--from", sqlite, "--to", location, "--json"], { env })).stdout,
+    );
+    assert.deepEqual([again.copied, again.alreadyThere], [0, 2]);
+    const copied = JSON.parse((await runCli(["runs", "--store", location, "--json"], { env })).stdout) as {
+      runs: { id: string }[];
+    };
+    assert.equal(copied.runs.length, 3);
+    const show = JSON.parse(
+      (await runCli(["runs", "show", copied.runs[0]?.id ?? "", "--store", location, "--json"], { env }))
+        .stdout,
+    );
+    assert.ok(show.events.length > 0, "events come along");
+  });
+});
