@@ -331,7 +331,7 @@ export class SqliteStore implements Store {
           );
         if (inserted.changes === 0) return false;
         const event = this.stmt("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)");
-        run.events.forEach((e, i) => event.run(run.id, i + 1, e.ts, e.type, JSON.stringify(e)));
+        for (const [i, e] of run.events.entries()) event.run(run.id, i + 1, e.ts, e.type, JSON.stringify(e));
         const window = this.stmt(
           "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)",
         );
