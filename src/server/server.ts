@@ -15,6 +15,8 @@ import { sloViews } from "./slo-view.js";
 
 export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
 const POLL_MS = 400;
+/** With a store that pushes changes, polling only catches what a lost notification channel missed. */
+const WATCHED_POLL_MS = 2000;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -96,18 +98,28 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (frames.length > 0) for (const c of clients) c.write(frames.join(""));
   };
-  // One poll at a time: a slow store never stacks reads up behind each other.
+  // One poll at a time: a slow store never stacks reads up behind each other; a change announced
+  // during a poll is read right after it.
   let polling = false;
+  let again = false;
   const poll = () => {
-    if (polling) return;
+    if (polling) {
+      again = true;
+      return;
+    }
     polling = true;
+    again = false;
     pollOnce()
       .catch(() => undefined)
       .finally(() => {
         polling = false;
+        if (again) poll();
       });
   };
-  const poller = setInterval(poll, POLL_MS);
+  // A store that announces its writes (PostgreSQL LISTEN/NOTIFY) is read when it does; the slow poll
+  // stays as a safety net (and for the health page). Others are polled.
+  const unwatch = opts.store.watch ? await opts.store.watch(poll) : undefined;
+  const poller = setInterval(poll, unwatch ? WATCHED_POLL_MS : POLL_MS);
   const heartbeat = setInterval(() => {
     for (const c of clients) c.write(": keep-alive\n\n");
   }, 15_000);
@@ -255,6 +267,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     close: async () => {
       clearInterval(poller);
       clearInterval(heartbeat);
+      await unwatch?.();
       for (const c of clients) c.end();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -60,6 +60,15 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX windows_run ON windows (run_id, series, start_ms);
    CREATE INDEX windows_start ON windows (start_ms);
    CREATE INDEX windows_xid ON windows (xid, id);`,
+  // Readers follow writers without polling: every statement that adds events or windows notifies the
+  // channel `withstand` with the schema it wrote to (collapsed to one notification per transaction).
+  `CREATE FUNCTION withstand_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     PERFORM pg_notify('withstand', current_schema());
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION withstand_notify();
+   CREATE TRIGGER windows_notify AFTER INSERT ON windows FOR EACH STATEMENT EXECUTE FUNCTION withstand_notify();`,
 ];
 
 /** A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. */
@@ -130,11 +139,16 @@ export class PostgresStore implements Store {
   private leaseTimer: NodeJS.Timeout | undefined;
   private reconciledAt = 0;
 
+  private readonly connectionString: string;
+  private readonly schema: string | undefined;
+
   constructor(
     readonly url: string,
     private readonly options: { migrate: boolean } = { migrate: true },
   ) {
     const { connectionString, schema } = parsePgUrl(url);
+    this.connectionString = connectionString;
+    this.schema = schema;
     this.pool = new pg.Pool({
       connectionString,
       max: 4,
@@ -543,6 +557,54 @@ export class PostgresStore implements Store {
             [series, fromMs, toMs],
           );
     return rows.rows.map((r) => JSON.parse(r.data) as StoredWindow);
+  }
+
+  /**
+   * LISTEN on a connection of its own; a lost connection is re-established with backoff (readers keep
+   * their slow poll meanwhile, so nothing is missed, only later).
+   */
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    await this.ready.catch((err: unknown) => {
+      throw this.failure(err);
+    });
+    const wanted = this.schema ?? (await this.q<{ s: string }>("SELECT current_schema() AS s")).rows[0]?.s;
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (delayMs: number): Promise<void> => {
+      if (stopped) return;
+      const c = new pg.Client({
+        connectionString: this.connectionString,
+        ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
+      });
+      const again = () => {
+        if (stopped || client !== c) return;
+        client = undefined;
+        c.end().catch(() => undefined);
+        retry = setTimeout(() => void connect(Math.min(10_000, delayMs * 2)), delayMs);
+        retry.unref();
+      };
+      c.on("error", again);
+      c.on("end", again);
+      c.on("notification", (n) => {
+        if (n.channel === "withstand" && n.payload === wanted) onChange();
+      });
+      client = c;
+      try {
+        await c.connect();
+        await c.query("LISTEN withstand");
+        // Whatever was written while the channel was down is picked up by one read now.
+        onChange();
+      } catch {
+        again();
+      }
+    };
+    await connect(250);
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

@@ -91,6 +91,12 @@ export interface Store {
    * false (and nothing written) when a run with that id is already here, so a copy can be repeated.
    */
   importRun(run: RunDetail): Promise<boolean>;
+  /**
+   * Calls `onChange` soon after any process writes an event or a window (PostgreSQL: LISTEN/NOTIFY),
+   * so readers need not poll; resolves with a function that stops watching. Stores without a push
+   * channel leave it out, and readers poll their tail.
+   */
+  watch?(onChange: () => void): Promise<() => Promise<void>>;
   /** Windows of every run that fall within [fromMs, toMs); `series` "*" means all series. */
   windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]>;
   close(): Promise<void>;

@@ -4,8 +4,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import pg from "pg";
+import { startServer } from "../../src/server/server.js";
 import { openStore } from "../../src/store/open.js";
-import { parsePgUrl } from "../../src/store/postgres.js";
+import { PG_MIGRATIONS, parsePgUrl } from "../../src/store/postgres.js";
 import { runCli } from "../helpers/cli.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
 import { startPostgres } from "../helpers/postgres.js";
@@ -56,7 +57,7 @@ describe("the PostgreSQL store", () => {
     );
     assert.deepEqual(
       rows.map((r) => r.version),
-      [1],
+      PG_MIGRATIONS.map((_, i) => i + 1),
     );
   });
 
@@ -158,7 +159,7 @@ describe("withstand with --store postgres://", () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(
       status.stdout,
-      /^PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=\w+: schema version 1 of 1, 1 runs \(0 running\)/,
+      /^PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?schema=\w+: schema version (\d+) of \1, 1 runs \(0 running\)/,
     );
     // A SQLite history of two runs, copied twice: the second copy adds nothing.
     const sqlite = join(dir, "history.db");
@@ -181,5 +182,40 @@ describe("withstand with --store postgres://", () => {
         .stdout,
     );
     assert.ok(show.events.length > 0, "events come along");
+  });
+});
+
+describe("serve follows a PostgreSQL store through LISTEN/NOTIFY", () => {
+  it("streams an event written by another process to the browser's SSE stream", async () => {
+    const location = postgres.freshStore();
+    const store = openStore(location);
+    const server = await startServer({ host: "127.0.0.1", port: 0, sloFiles: [], store });
+    try {
+      const res = await fetch(`${server.url}/api/events`);
+      assert.equal(res.status, 200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      const arrived = (async () => {
+        const decoder = new TextDecoder();
+        while (!text.includes("hello-live")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value);
+        }
+      })();
+      const code = await inChild(
+        location,
+        `await store.beginRun({ id: "live", kind: "load", title: "t", source: "s", startedAt: new Date().toISOString() });
+await store.appendEvent({ type: "warning", runId: "live", ts: new Date().toISOString(), message: "hello-live" });
+await store.finishRun("live", { status: "completed", deviated: false, outcome: "passed", exitCode: 0, endedAt: new Date().toISOString(), durationMs: 1, result: null });`,
+      );
+      assert.equal(code, 0);
+      await arrived;
+      assert.match(text, /event: run-event\ndata: \{[^\n]*"message":"hello-live"/);
+      await reader.cancel();
+    } finally {
+      await server.close();
+      await store.close();
+    }
   });
 });
