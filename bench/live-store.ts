@@ -62,14 +62,17 @@ await store.close();`,
   return latencies.sort((a, b) => a - b);
 }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? Number.NaN;
+const pct = (xs: number[], p: number) =>
+  xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? Number.NaN;
 const postgres = await startPostgres();
 try {
   const sqlite = await measure(join(mkdtempSync(join(tmpdir(), "withstand-live-")), "s.db"));
   const pg = await measure(postgres.freshStore());
   console.log(`event written by another process -> SSE frame in serve, ${EVENTS} events at 20/s`);
   console.log(`  SQLite (poll every 400 ms):      p50 ${pct(sqlite, 50)} ms, p99 ${pct(sqlite, 99)} ms`);
-  console.log(`  PostgreSQL (LISTEN/NOTIFY):      p50 ${pct(pg, 50)} ms, p99 ${pct(pg, 99)} ms (goal p99 < 200 ms: ${pct(pg, 99) < 200 ? "OK" : "OVER"})`);
+  console.log(
+    `  PostgreSQL (LISTEN/NOTIFY):      p50 ${pct(pg, 50)} ms, p99 ${pct(pg, 99)} ms (goal p99 < 200 ms: ${pct(pg, 99) < 200 ? "OK" : "OVER"})`,
+  );
   console.log(`  p99 ratio PostgreSQL / SQLite:   ${(pct(pg, 99) / pct(sqlite, 99)).toFixed(2)}`);
 } finally {
   postgres.stop();

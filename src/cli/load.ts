@@ -20,6 +20,7 @@ import { summaryExport, summaryJson, summaryText, windowLine } from "../load/rep
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag, positiveInt } from "./load-flags.js";
 import { outputMode } from "./output.js";
+import { storeExit } from "./store-failures.js";
 
 function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);
@@ -249,5 +250,5 @@ async function loadInSession(
       `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n${gateNote(plan)}  run ${runId}: ${reason} (exit ${exitCode})\n`,
     );
   else if (mode === "quiet") process.stdout.write(`${reason} (run ${runId}, exit ${exitCode})\n`);
-  return exitCode;
+  return storeExit(session, exitCode) as typeof exitCode;
 }

@@ -10,6 +10,7 @@ import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "
 import { type Decision, RolloutController, type RolloutResult } from "../rollout/controller.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
+import { storeExit } from "./store-failures.js";
 
 export interface RolloutFlags {
   store?: string;
@@ -207,7 +208,7 @@ export async function rolloutSession(
       },
     });
     printDecision(result, spec, mode, view);
-    return { ...result, runId: s.runId };
+    return { ...result, exitCode: storeExit(s, result.exitCode) as typeof result.exitCode, runId: s.runId };
   } finally {
     await s.close();
   }

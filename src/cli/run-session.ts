@@ -3,6 +3,7 @@ import type { ExperimentSpec } from "../core/experiment.js";
 import { type RunOptions, type RunResult, runExperiment } from "../engine/run.js";
 import { RunSession } from "../engine/session.js";
 import { type OutputMode, printSummary, RunRenderer } from "./output.js";
+import { storeExit } from "./store-failures.js";
 
 export { newRunId } from "../engine/session.js";
 
@@ -43,9 +44,9 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
     });
     if (opts.journalPath) writeFileSync(opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
     printSummary(result.journal, opts.mode, spec.title, !opts.dryRun);
-    for (const err of session.failures())
+    for (const err of session.bus.failures)
       process.stderr.write(`withstand: a listener failed: ${err.message}\n`);
-    return result;
+    return { ...result, exitCode: storeExit(session, result.exitCode) as typeof result.exitCode };
   } finally {
     await session.close();
   }

@@ -133,6 +133,11 @@ export class RunSession {
     await this.recorder?.finish(end);
   }
 
+  /** Writes the store could not take (after its retries): the run's record is incomplete. */
+  storeFailures(): Error[] {
+    return [...(this.recorder?.failures ?? [])];
+  }
+
   /** Listener and store failures, for the CLI to report: a broken listener never breaks a run. */
   failures(): Error[] {
     return [...this.bus.failures, ...(this.recorder?.failures ?? [])];

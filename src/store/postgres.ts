@@ -112,6 +112,31 @@ function summary(row: RunRow): RunSummary {
   };
 }
 
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "57P01", // admin_shutdown: the server is restarting
+  "57P02",
+  "57P03", // cannot_connect_now: still starting
+  "08000",
+  "08001",
+  "08003",
+  "08006",
+]);
+
+/** Whether an error means the connection, not the statement, failed: worth a retry. */
+function transient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    (e.code !== undefined && TRANSIENT_CODES.has(e.code)) ||
+    /Connection terminated|connection ended|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+      e.message ?? "",
+    )
+  );
+}
+
 /** A store URL as shown in messages: never its password. */
 export function redactPgUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
@@ -336,8 +361,9 @@ export class PostgresStore implements Store {
     await this.q("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5)", [
       runId,
       series,
-      window.start,
-      window.end,
+      // Windows closed early (the end of a run) end at a fractional millisecond.
+      Math.floor(window.start),
+      Math.ceil(window.end),
       JSON.stringify(window),
     ]);
   }
@@ -514,7 +540,7 @@ export class PostgresStore implements Store {
           run.exitCode,
           run.startedAt,
           run.endedAt,
-          run.durationMs,
+          run.durationMs === null ? null : Math.round(run.durationMs),
           run.result === null ? null : JSON.stringify(run.result),
         ],
       );
@@ -533,7 +559,7 @@ export class PostgresStore implements Store {
       for (const { series, ...w } of run.windows)
         await client.query(
           "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5)",
-          [run.id, series, w.start, w.end, JSON.stringify(w)],
+          [run.id, series, Math.floor(w.start), Math.ceil(w.end), JSON.stringify(w)],
         );
       await client.query("COMMIT");
       return true;

@@ -40,6 +40,9 @@ describe("withstand rollout", () => {
     - analysis:
         interval: 1500ms
         count: 4
+        # The load starts after the router: a first measurement of fewer than 50 requests per version
+        # (a busy machine) is NO DATA, which must not pause this test for a human.
+        inconclusiveLimit: 2
         judge:
           metrics:
             - {name: errors, source: router, measure: error-rate, direction: increase, critical: true}
@@ -62,7 +65,7 @@ describe("withstand rollout", () => {
     const before = r.stdout.split("ROLLED BACK")[0] ?? "";
     const analyses = before.match(/analysis #\d+/g) ?? [];
     assert.ok(
-      analyses.length >= 1 && analyses.length <= 2,
+      analyses.length >= 1 && analyses.length <= 3,
       `rolled back after ${analyses.length} analyses:\n${r.stdout}`,
     );
     assert.match(

@@ -14,6 +14,8 @@ export interface TestPostgres {
   url: string;
   /** A URL for a fresh schema of its own: a new, empty store each time. */
   freshStore(): string;
+  /** Restarts the server (clients see their connections dropped, as in a failover). */
+  restart(): void;
   stop(): void;
 }
 
@@ -68,6 +70,22 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     freshStore: () => `${url}?schema=t${process.pid}_${++schemas}`,
+    restart() {
+      run("pg_ctl", [
+        "-D",
+        data,
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+        "restart",
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        "-l",
+        join(dir, "log"),
+      ]);
+    },
     stop() {
       try {
         run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import pg from "pg";
 import { startServer } from "../../src/server/server.js";
 import { openStore } from "../../src/store/open.js";
 import { PG_MIGRATIONS, parsePgUrl } from "../../src/store/postgres.js";
-import { runCli } from "../helpers/cli.js";
+import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
 import { startPostgres } from "../helpers/postgres.js";
 
@@ -216,6 +218,44 @@ await store.finishRun("live", { status: "completed", deviated: false, outcome: "
     } finally {
       await server.close();
       await store.close();
+    }
+  });
+});
+
+describe("a PostgreSQL restart during a run", () => {
+  it("loses nothing: the run completes with every window stored", async () => {
+    const { env } = isolatedEnv();
+    const location = postgres.freshStore();
+    const target = createServer((_q, res) => res.end("ok"));
+    await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+      const runner = startCli(
+        ["load", url, "--rate", "50/s", "--duration", "6s", "--store", location, "--json"],
+        { env },
+      );
+      const done = finished(runner);
+      await waitForOutput(runner, '"type":"load-window"');
+      postgres.restart();
+      const r = await done;
+      assert.equal(r.code, 0, r.stderr);
+      const store = openStore(location);
+      try {
+        const [run] = await store.listRuns();
+        const detail = await store.getRun(run?.id ?? "");
+        const stored = (detail?.windows ?? []).reduce((n, w) => n + w.count, 0);
+        const result = detail?.result as
+          | { metrics: { http_reqs: { values: { count: number } } } }
+          | undefined;
+        const sent = result?.metrics.http_reqs.values.count;
+        assert.equal(detail?.status, "completed");
+        assert.equal(stored, sent, "every request is in a stored window");
+        assert.ok((detail?.windows.length ?? 0) >= 6);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      target.close();
     }
   });
 });
