@@ -244,15 +244,30 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * One statement. A lost connection (the server restarting, a failover) is retried with backoff for up
+   * to WITHSTAND_STORE_RETRY_MS (30 s); meanwhile the run's recorder keeps its later writes queued in
+   * order. What still fails is an error naming the store, never a silently missing part.
+   */
   private async q<R extends pg.QueryResultRow>(
     sql: string,
     args: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      await this.ready;
-      return await this.pool.query<R>(sql, args);
-    } catch (err) {
+    // A store that cannot be reached at the start fails at once: the user is told before anything runs.
+    await this.ready.catch((err: unknown) => {
       throw this.failure(err);
+    });
+    const deadline = Date.now() + Number(process.env.WITHSTAND_STORE_RETRY_MS ?? 30_000);
+    for (let delay = 100, attempt = 0; ; delay = Math.min(2000, delay * 2), attempt++) {
+      try {
+        return await this.pool.query<R>(sql, args);
+      } catch (err) {
+        // An insert whose commit was acknowledged to nobody (the connection dropped) may be there already.
+        if (attempt > 0 && (err as { code?: string }).code === "23505" && /^INSERT INTO events/.test(sql))
+          return { rows: [], rowCount: 0 } as unknown as pg.QueryResult<R>;
+        if (!transient(err) || Date.now() + delay > deadline) throw this.failure(err);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -441,7 +456,7 @@ export class PostgresStore implements Store {
     ].filter((x): x is string => x !== undefined);
     let next = horizon;
     if (full.length > 0) {
-      const cut = full.map(BigInt).reduce((a, b) => (a < b ? a : b));
+      const cut = full.map(BigInt).reduce((a, b) => (b < a ? b : a));
       if (cut === BigInt(from)) {
         // ...unless that first transaction alone fills the batch (a copied run): then it comes whole.
         rows = await this.rowsBetween(from, String(cut + 1n), Number.MAX_SAFE_INTEGER);

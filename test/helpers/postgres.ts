@@ -14,8 +14,8 @@ export interface TestPostgres {
   url: string;
   /** A URL for a fresh schema of its own: a new, empty store each time. */
   freshStore(): string;
-  /** Restarts the server (clients see their connections dropped, as in a failover). */
-  restart(): void;
+  /** Stops the server for `downMs`, then starts it again (clients see their connections drop). */
+  restart(downMs?: number): void;
   stop(): void;
 }
 
@@ -54,37 +54,16 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
-  run("pg_ctl", [
-    "-D",
-    data,
-    "-l",
-    join(dir, "log"),
-    "-w",
-    "-t",
-    "60",
-    "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-    "start",
-  ]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "-o", options, "start"]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,
     freshStore: () => `${url}?schema=t${process.pid}_${++schemas}`,
-    restart() {
-      run("pg_ctl", [
-        "-D",
-        data,
-        "-m",
-        "fast",
-        "-w",
-        "-t",
-        "60",
-        "restart",
-        "-o",
-        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
-        "-l",
-        join(dir, "log"),
-      ]);
+    restart(downMs = 0) {
+      run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+      if (downMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, downMs);
+      run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "-o", options, "start"]);
     },
     stop() {
       try {
