@@ -24,6 +24,8 @@ export interface UpstreamSpec {
   cwd?: string;
   /** What `{{version}}` becomes in Prometheus queries for this version (default: stable, canary, baseline). */
   label?: string;
+  /** Starts the command on this clock (libfaketime), so a clock-skew fault can move its wall clock. */
+  clock?: string;
   readyTimeoutMs: number;
 }
 

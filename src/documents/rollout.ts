@@ -20,7 +20,7 @@ export const SPEC_KEYS = [
   "drainTimeout",
   "metrics",
 ];
-export const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "readyTimeout"];
+export const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "clock", "readyTimeout"];
 export const ANALYSIS_KEYS = [
   "interval",
   "count",
@@ -129,6 +129,17 @@ function readUpstream(v: unknown, r: Reporter, baseDir: string): UpstreamSpec {
   if (v.label !== undefined) {
     const label = readString(v.label, ["label"], r, "the version's label value in Prometheus, e.g. v2");
     if (label !== undefined) out.label = label;
+  }
+  if (v.clock !== undefined) {
+    const clock = readString(v.clock, ["clock"], r, "a clock name for clock-skew faults");
+    if (clock !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(clock))
+      r.error(["clock"], `got ${JSON.stringify(clock)} (expected letters, digits, _ . -)`);
+    else if (clock !== undefined) out.clock = clock;
+    if (v.command === undefined)
+      r.warn(
+        ["clock"],
+        "has no effect without a command (withstand only moves the clocks of what it starts)",
+      );
   }
   if (v.readyTimeout !== undefined)
     out.readyTimeoutMs = readDuration(v.readyTimeout, ["readyTimeout"], r) ?? 30_000;

@@ -4,6 +4,7 @@ import { processTarget } from "../core/fault.js";
 import type { UpstreamSpec, Version } from "../core/rollout.js";
 import { starttimeOf } from "../platform/processes.js";
 import { freePort } from "../proxy/listen.js";
+import { closeClock, openClock } from "../safety/clocks.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
 export interface RunningUpstream {
@@ -47,8 +48,10 @@ export async function startUpstream(
   const url = spec.url ?? `http://127.0.0.1:${port}`;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   const [cmd, ...args] = spec.command.map((a) => a.replaceAll("${port}", String(port)));
+  // A version with a clock runs with libfaketime preloaded: a clock-skew fault on that clock moves it.
+  const clock = spec.clock ? openClock(spec.clock, spec.env?.LD_PRELOAD ?? process.env.LD_PRELOAD) : {};
   const child = spawn(cmd as string, args, {
-    env: { ...process.env, PORT: String(port), ...spec.env },
+    env: { ...process.env, PORT: String(port), ...spec.env, ...clock },
     ...(spec.cwd ? { cwd: spec.cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -80,6 +83,7 @@ export async function startUpstream(
     const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(killer);
+    if (spec.clock) closeClock(spec.clock);
   };
   const deadline = Date.now() + spec.readyTimeoutMs;
   let gone = false;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -223,5 +223,48 @@ describe("clock-skew through withstand exec (libfaketime)", () => {
     victim.kill("SIGKILL");
     assert.equal(r.code, 2);
     assert.match(r.stdout + r.stderr, /was not started through withstand.*withstand exec --as NAME/);
+  });
+});
+
+describe("clock-skew on a rollout's version", () => {
+  it("a version started with clock: NAME has its wall clock moved, the other version not", async () => {
+    const { dir, env } = isolatedEnv();
+    const server = `require('http').createServer((q,s)=>s.end(String(Date.now()))).listen(Number(process.env.PORT),'127.0.0.1')`;
+    const file = join(dir, "clocked.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: withstand/v1
+kind: Rollout
+metadata: {name: clocked}
+spec:
+  listen: 127.0.0.1:0
+  stable: {command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(server)}], clock: clocked-stable}
+  canary: {command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(server)}], clock: clocked-canary}
+  steps:
+    - setWeight: 50
+    - pause: {}
+`,
+    );
+    const rollout = startCli(["rollout", file], { env });
+    const done = finished(rollout);
+    const out = await waitForOutput(rollout, /router on (http:\/\/[\d.:]+)/);
+    const url = /router on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
+    const runner = startCli(
+      ["inject", "clock-skew", "--clock", "clocked-canary", "--offset", "+2h", "--json"],
+      { env },
+    );
+    const injected = finished(runner);
+    await waitForOutput(runner, '"type":"fault-injected"');
+    const skew: Record<string, number> = {};
+    for (let i = 0; i < 40 && Object.keys(skew).length < 2; i++) {
+      const res = await fetch(`${url}/`);
+      skew[res.headers.get("x-withstand-version") ?? "?"] = Number(await res.text()) - Date.now();
+    }
+    assert.ok(Math.abs((skew.canary ?? 0) - 7_200_000) < 1000, `canary skew ${skew.canary}`);
+    assert.ok(Math.abs(skew.stable ?? 1e9) < 1000, `stable skew ${skew.stable}`);
+    runner.kill("SIGINT");
+    await injected;
+    await runCli(["rollout", "abort", "clocked"], { env });
+    assert.equal((await done).code, 3);
   });
 });
