@@ -52,6 +52,7 @@ bench: build
 	node dist/bench/cpu-stress.js
 	node dist/bench/halt-kinds.js
 	node dist/bench/live-store.js
+	node dist/bench/pg-scale.js
 
 clean:
 	rm -rf dist node_modules
