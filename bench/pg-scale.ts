@@ -57,7 +57,10 @@ await store.close();`,
   for (let r = 0; r < RUNNERS; r++) {
     const run = await store.getRun(`runner-${r}`);
     const messages = (run?.events ?? []).map((e) => (e.type === "warning" ? Number(e.message) : -1));
-    lost += SECONDS * 20 - messages.length + (SECONDS * 10 - (run?.windows.length ?? 0));
+    const lostHere = SECONDS * 20 - messages.length + (SECONDS * 10 - (run?.windows.length ?? 0));
+    if (lostHere !== 0 && process.env.BENCH_DEBUG)
+      console.log(`runner-${r}: ${messages.length} events, ${run?.windows.length} windows`);
+    lost += lostHere;
     if (messages.some((m, i) => m !== i)) disordered++;
   }
   await store.close();

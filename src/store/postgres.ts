@@ -508,7 +508,8 @@ export class PostgresStore implements Store {
     await this.markInterrupted();
     const rows = (
       await this.q<RunRow>(
-        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ORDER BY started_at DESC LIMIT 2",
+        // The exact id first: "run-1" must not be lost behind "run-10" and "run-11", started later.
+        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ORDER BY (id = $1) DESC, started_at DESC LIMIT 2",
         [idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
       )
     ).rows;

@@ -284,8 +284,11 @@ export class SqliteStore implements Store {
   async getRun(idOrPrefix: string): Promise<RunDetail | undefined> {
     this.markInterrupted();
     const rows = this.db
-      .prepare("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started_at DESC LIMIT 2")
-      .all(idOrPrefix, `${idOrPrefix}%`) as RunRow[];
+      // The exact id first: "run-1" must not be lost behind "run-10" and "run-11", started later.
+      .prepare(
+        "SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY (id = ?) DESC, started_at DESC LIMIT 2",
+      )
+      .all(idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, idOrPrefix) as RunRow[];
     const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
     if (!row) return undefined;
     const events = (

@@ -104,15 +104,21 @@ for (const adapter of ADAPTERS) {
         assert.equal(run?.durationMs, 5000);
         assert.deepEqual(run?.result, { metrics: { http_reqs: { count: 3 } } });
         assert.equal(await store.getRun("20260101-00000"), undefined, "an ambiguous prefix finds nothing");
-        assert.equal(await store.countRuns({ kind: "load" }), 1);
-        assert.equal(await store.countRuns({ status: "running" }), 1);
+        // An exact id wins over longer ids it prefixes, even when those started later.
+        await begin(store, "run-1", "load", "2026-01-02T00:00:00.000Z");
+        await begin(store, "run-10", "load", "2026-01-02T00:00:01.000Z");
+        await begin(store, "run-11", "load", "2026-01-02T00:00:02.000Z");
+        assert.equal((await store.getRun("run-1"))?.id, "run-1");
+        assert.equal(await store.getRun("run_"), undefined, "_ is not a wildcard");
+        assert.equal(await store.countRuns({ kind: "load" }), 4);
+        assert.equal(await store.countRuns({ status: "running" }), 4);
         assert.deepEqual(
           (await store.listRuns({ search: "bbbbbb" })).map((r) => r.kind),
           ["rollout"],
         );
         assert.deepEqual(
-          (await store.listRuns({ limit: 1, offset: 1 })).map((r) => r.kind),
-          ["load"],
+          (await store.listRuns({ limit: 1, offset: 4 })).map((r) => r.id),
+          ["20260101-000000-aaaaaa"],
         );
       } finally {
         await store.close();
