@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { parseDnsToxic } from "../core/dns-toxic.js";
-import { type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
+import { type Guard, guardFor, refuse } from "../safety/policy.js";
 import type { DnsServer } from "./server.js";
 
 /**
@@ -80,13 +80,7 @@ export class DnsApi {
     });
     const address = server.address();
     const bound = typeof address === "object" && address ? address.port : port;
-    const loopback = isLoopbackHost(host);
-    this.guard = {
-      token,
-      loopback,
-      hosts: loopback ? loopbackHosts(host, bound) : new Set(),
-      tokenForMutations: false,
-    };
+    this.guard = guardFor(host, bound, token, false);
     server.on("error", () => undefined);
     this.server = server;
     return `${host.includes(":") ? `[${host}]` : host}:${bound}`;

@@ -11,7 +11,7 @@ import {
   unreadable,
 } from "./source.js";
 
-const KINDS = [
+export const OPENSLO_KINDS = [
   "SLO",
   "SLI",
   "DataSource",
@@ -19,7 +19,8 @@ const KINDS = [
   "AlertCondition",
   "AlertNotificationTarget",
   "Service",
-];
+] as const;
+const KINDS: readonly string[] = OPENSLO_KINDS;
 const UNIT_MS: Record<string, number> = {
   m: 60_000,
   h: 3_600_000,

@@ -7,6 +7,7 @@ import { ACTIVITY_KEYS } from "./activity.js";
 import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
 import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
+import { OPENSLO_KINDS } from "./openslo.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
 
 /**
@@ -211,15 +212,7 @@ const analysisTemplate = z.strictObject({
 
 const openSlo = z.looseObject({
   apiVersion: z.literal("openslo/v1"),
-  kind: z.enum([
-    "SLO",
-    "SLI",
-    "DataSource",
-    "AlertPolicy",
-    "AlertCondition",
-    "AlertNotificationTarget",
-    "Service",
-  ]),
+  kind: z.enum(OPENSLO_KINDS),
   metadata: z.looseObject({ name: z.string(), displayName: z.string().optional() }),
   spec: z.record(z.string(), z.unknown()),
 });

@@ -3,6 +3,7 @@ import { executorDurationMs, isOpenModel, type LoadPlan } from "../core/load-pla
 import { sleep } from "../core/sleep.js";
 import { filterMatches, filtersOf } from "../core/tags.js";
 import { newWindow, recordSample, type Sample, taggedWindow, type Window } from "../core/window.js";
+import type { RawResult } from "./raw-http.js";
 import { createTransport, type Transport } from "./transport.js";
 
 export const WINDOW_MS = 1000;
@@ -117,7 +118,7 @@ export async function runPlan(plan: LoadPlan, opts: RunnerOptions): Promise<{ se
     wall,
     signal: opts.signal,
     pending,
-    record: recorderFor(plan),
+    record: recorderFor(plan, clock, wall),
   };
   let sent = 0;
   try {
@@ -141,18 +142,30 @@ interface Model {
   wall: (perf: number) => number;
   signal: AbortSignal;
   pending: InFlight;
-  /** Records a response in its window, and in each sub-metric's sub-window it matches. */
-  record: (w: Window, template: number, sample: Sample) => void;
+  /**
+   * Records a response in the window of its arrival, and in each sub-metric's sub-window it matches.
+   * Latency runs from the intended send time when there is one (open model), else from the send.
+   */
+  record: (template: number, r: RawResult, intendedAt?: number) => void;
 }
 
 /** The recorder for a plan: with no sub-metric thresholds, just the window. */
-function recorderFor(plan: LoadPlan): Model["record"] {
+function recorderFor(plan: LoadPlan, clock: WindowClock, wall: (perf: number) => number): Model["record"] {
   const filters = filtersOf(plan.thresholds, plan.requests);
-  if (filters.length === 0) return (w, _template, sample) => recordSample(w, sample);
-  return (w, template, sample) => {
+  const mirrorService = !isOpenModel(plan.executor);
+  return (template, r, intendedAt) => {
+    const done = performance.now();
+    const status = "status" in r ? r.status : undefined;
+    const sample: Sample = {
+      latencyMicros: (done - (intendedAt ?? r.sentAt)) * 1000,
+      ...(mirrorService ? {} : { serviceMicros: (done - r.sentAt) * 1000 }),
+      status,
+      errorClass: errorClass(status, "error" in r ? r.error : undefined),
+    };
+    const w = clock.at(wall(done));
     recordSample(w, sample);
     for (const f of filters)
-      if (filterMatches(f, template, sample.status)) recordSample(taggedWindow(w, f.key), sample);
+      if (filterMatches(f, template, status)) recordSample(taggedWindow(w, f.key), sample);
   };
 }
 
@@ -200,14 +213,7 @@ async function openModel({
         pending.add();
         const template = pick();
         transport.send(template, (r) => {
-          const done = performance.now();
-          const status = "status" in r ? r.status : undefined;
-          record(clock.at(wall(done)), template, {
-            latencyMicros: (done - intendedAt) * 1000,
-            serviceMicros: (done - r.sentAt) * 1000,
-            status,
-            errorClass: errorClass(status, "error" in r ? r.error : undefined),
-          });
+          record(template, r, intendedAt);
           pending.done();
         });
       }
@@ -219,16 +225,7 @@ async function openModel({
   return sent;
 }
 
-async function closedModel({
-  plan,
-  transport,
-  clock,
-  t0,
-  wall,
-  signal,
-  pending,
-  record,
-}: Model): Promise<number> {
+async function closedModel({ plan, transport, t0, signal, pending, record }: Model): Promise<number> {
   const executor = plan.executor as Extract<LoadPlan["executor"], { type: "constant-vus" | "ramping-vus" }>;
   const durationMs = executorDurationMs(executor);
   const pick = picker(plan);
@@ -246,13 +243,7 @@ async function closedModel({
     sent++;
     const template = pick();
     transport.send(template, (r) => {
-      const done = performance.now();
-      const status = "status" in r ? r.status : undefined;
-      record(clock.at(wall(done)), template, {
-        latencyMicros: (done - r.sentAt) * 1000,
-        status,
-        errorClass: errorClass(status, "error" in r ? r.error : undefined),
-      });
+      record(template, r);
       loop(id);
     });
   };

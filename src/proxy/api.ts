@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
+import { type Guard, guardFor, refuse } from "../safety/policy.js";
 import { ProxyCollection } from "./collection.js";
 import { listenOn } from "./listen.js";
 import { ProxyMetrics } from "./metrics.js";
@@ -170,14 +170,8 @@ export class ProxyApi {
   async listen(host: string, port: number, token?: string): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
     const address = await listenOn(server, host, port);
-    const loopback = isLoopbackHost(host);
     const bound = Number(address.slice(address.lastIndexOf(":") + 1));
-    this.guard = {
-      token,
-      loopback,
-      hosts: loopback ? loopbackHosts(host, bound) : new Set(),
-      tokenForMutations: false,
-    };
+    this.guard = guardFor(host, bound, token, false);
     // Errors after listening (e.g. out of file descriptors on accept) must never crash the proxy.
     server.on("error", () => undefined);
     this.server = server;

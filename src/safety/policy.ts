@@ -49,6 +49,17 @@ function bearer(req: IncomingMessage): string | undefined {
   return typeof alt === "string" ? alt : undefined;
 }
 
+/** The guard of a withstand API listening on host:port (the Host check applies on loopback only). */
+export function guardFor(
+  host: string,
+  port: number,
+  token: string | undefined,
+  tokenForMutations: boolean,
+): Guard {
+  const loopback = isLoopbackHost(host);
+  return { token, loopback, hosts: loopback ? loopbackHosts(host, port) : new Set(), tokenForMutations };
+}
+
 /** The Host values a loopback server answers to: its own address and the loopback names, with the port. */
 export function loopbackHosts(host: string, port: number): Set<string> {
   const own = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;

@@ -6,7 +6,8 @@ import { EXIT } from "../core/exit-codes.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
-import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
+import { type RunRow, runSummary } from "./rows.js";
+import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
  * The PostgreSQL store, for many runners and one dashboard: `--store postgres://user@host:port/db`
@@ -76,41 +77,6 @@ export const LEASE_MS = 10_000;
 const LEASE_RENEW_MS = 3000;
 /** The advisory lock key migrations take ("withstand" in ASCII, folded to 32 bits). */
 const MIGRATION_LOCK = 0x77697468;
-
-interface RunRow {
-  id: string;
-  kind: string;
-  title: string;
-  source: string;
-  status: StoredStatus;
-  deviated: boolean;
-  outcome: string | null;
-  exit_code: number | null;
-  started_at: string;
-  ended_at: string | null;
-  duration_ms: string | null;
-  runner_pid: number;
-  runner_host: string;
-  runner_starttime: string | null;
-  lease_until: string | null;
-  journal: string | null;
-}
-
-function summary(row: RunRow): RunSummary {
-  return {
-    id: row.id,
-    kind: row.kind,
-    title: row.title,
-    source: row.source,
-    status: row.status,
-    deviated: row.deviated,
-    outcome: row.outcome,
-    exitCode: row.exit_code,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
-  };
-}
 
 const TRANSIENT_CODES = new Set([
   "ECONNREFUSED",
@@ -427,7 +393,7 @@ export class PostgresStore implements Store {
       `SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
       [...args, filter.limit ?? 50, filter.offset ?? 0],
     );
-    return rows.rows.map(summary);
+    return rows.rows.map(runSummary);
   }
 
   async countRuns(filter: RunFilter = {}): Promise<number> {
@@ -456,7 +422,7 @@ export class PostgresStore implements Store {
     ].filter((x): x is string => x !== undefined);
     let next = horizon;
     if (full.length > 0) {
-      const cut = full.map(BigInt).reduce((a, b) => (b < a ? b : a));
+      const cut = full.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0] as bigint;
       if (cut === BigInt(from)) {
         // ...unless that first transaction alone fills the batch (a copied run): then it comes whole.
         rows = await this.rowsBetween(from, String(cut + 1n), Number.MAX_SAFE_INTEGER);
@@ -525,7 +491,7 @@ export class PostgresStore implements Store {
       )
     ).rows.map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
     return {
-      ...summary(row),
+      ...runSummary(row),
       journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
       result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
       events,

@@ -7,7 +7,8 @@ import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoredStatus, StoreTail } from "./store.js";
+import { type RunRow, runSummary } from "./rows.js";
+import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
  * Where runs are stored when neither --store nor WITHSTAND_STORE says: one store per user, in the XDG
@@ -33,40 +34,6 @@ function encodeCursor(c: { events: number; windows: number }): string {
 function decodeCursor(cursor: string | undefined): { events: number; windows: number } | undefined {
   const m = cursor === undefined ? null : /^sqlite:(\d+):(\d+)$/.exec(cursor);
   return m ? { events: Number(m[1]), windows: Number(m[2]) } : undefined;
-}
-
-interface RunRow {
-  id: string;
-  kind: string;
-  title: string;
-  source: string;
-  status: StoredStatus;
-  deviated: number;
-  outcome: string | null;
-  exit_code: number | null;
-  started_at: string;
-  ended_at: string | null;
-  duration_ms: number | null;
-  runner_pid: number;
-  runner_host: string;
-  runner_starttime: number | null;
-  journal: string | null;
-}
-
-function summary(row: RunRow): RunSummary {
-  return {
-    id: row.id,
-    kind: row.kind,
-    title: row.title,
-    source: row.source,
-    status: row.status,
-    deviated: row.deviated === 1,
-    outcome: row.outcome,
-    exitCode: row.exit_code,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationMs: row.duration_ms,
-  };
 }
 
 /** The embedded store: one SQLite file in WAL mode, so readers (dashboard) never block the runner. */
@@ -140,7 +107,7 @@ export class SqliteStore implements Store {
       const alive =
         row.runner_starttime === null
           ? isAlive(row.runner_pid)
-          : sameProcess({ pid: row.runner_pid, starttime: row.runner_starttime });
+          : sameProcess({ pid: row.runner_pid, starttime: Number(row.runner_starttime) });
       if (!alive) update.run(row.id);
     }
   }
@@ -244,7 +211,7 @@ export class SqliteStore implements Store {
       this.db
         .prepare(`SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT ? OFFSET ?`)
         .all(...args, filter.limit ?? 50, filter.offset ?? 0) as RunRow[]
-    ).map(summary);
+    ).map(runSummary);
   }
 
   async countRuns(filter: RunFilter = {}): Promise<number> {
@@ -302,7 +269,7 @@ export class SqliteStore implements Store {
         .all(row.id) as { series: string; data: string }[]
     ).map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
     return {
-      ...summary(row),
+      ...runSummary(row),
       journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
       result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
       events,

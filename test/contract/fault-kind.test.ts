@@ -18,7 +18,7 @@ import { ProxyApi } from "../../src/proxy/api.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { json, startServer } from "../helpers/http-server.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { startVictim, stateOf, until } from "../helpers/processes.js";
+import { startVictim, stateOf, stressorPids, until } from "../helpers/processes.js";
 
 interface Target {
   /** The fault mapping (with kind) aimed at this target. */
@@ -83,18 +83,7 @@ function processTarget(fault: Record<string, unknown>, faulted: (pid: number) =>
   });
 }
 
-/** Whether a stressor of withstand's (faults/stressors/NAME.js) is running. */
-function stressorRunning(name: string): boolean {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .some((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`/faults/stressors/${name}.js`);
-      } catch {
-        return false;
-      }
-    });
-}
+const stressorRunning = (name: string) => stressorPids(name).length > 0;
 
 function stressorTarget(name: string, fault: Record<string, unknown>): Promise<Target> {
   return Promise.resolve({

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** A real victim process for fault tests: a node program that stays alive until killed. */
 export function startVictim(tag: string): ChildProcess {
@@ -56,4 +56,18 @@ export async function startTarget(
       await exited(child);
     },
   };
+}
+
+/** The pids of withstand's running stressors of one kind (faults/stressors/NAME.js). */
+export function stressorPids(name: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`/faults/stressors/${name}.js`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

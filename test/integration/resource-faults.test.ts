@@ -6,23 +6,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { startVictim, until } from "../helpers/processes.js";
+import { startVictim, stressorPids, until } from "../helpers/processes.js";
 
 const MiB = 1024 * 1024;
 
-/** Every running stressor of withstand's (faults/stressors/*.js), by pid. */
-function stressors(name: string): number[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`/faults/stressors/${name}.js`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const stressors = stressorPids;
 
 function rssOf(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
