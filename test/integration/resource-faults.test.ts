@@ -230,7 +230,7 @@ spec:
   canary: {command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(server)}], clock: clocked-canary}
   steps:
     - setWeight: 50
-    - pause: {}
+    - pause: {duration: 60s}
 `,
     );
     const rollout = startCli(["rollout", file], { env });
