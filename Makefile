@@ -51,6 +51,7 @@ bench: build
 	node dist/bench/dashboard.js
 	node dist/bench/cpu-stress.js
 	node dist/bench/halt-kinds.js
+	node dist/bench/leftovers.js
 	node dist/bench/live-store.js
 	node dist/bench/pg-scale.js
 

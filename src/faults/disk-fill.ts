@@ -134,17 +134,20 @@ export const diskFill = defineFaultKind({
   },
   async inject(p, ctx) {
     const plan = planFill(p, ctx.loc);
-    // The file exists (empty) before the fault is registered, so the record names its inode.
-    closeSync(openSync(plan.file, "wx", 0o600));
-    const { dev, ino } = statSync(plan.file);
+    // Registered before the file exists, so a runner killed at any moment leaves a record that names
+    // it: the watchdog deletes the file if it was created, and finds nothing to do if not.
     const record = await ctx.registry.inject(
       {
         kind: "disk-fill",
         activity: ctx.activity,
         targets: [{ kind: "file", id: plan.mount, label: `${formatBytes(plan.bytes)} in ${plan.file}` }],
-        revert: { type: "delete-file", path: plan.file, dev, ino },
+        revert: { type: "delete-file", path: plan.file, dev: statSync(plan.mount).dev },
       },
-      () => allocate(plan.file, plan.bytes),
+      async () => {
+        // 'wx': a file of that name that is not ours is never reused or truncated.
+        closeSync(openSync(plan.file, "wx", 0o600));
+        await allocate(plan.file, plan.bytes);
+      },
     );
     if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
     const after = statfsSync(plan.mount);
