@@ -101,7 +101,15 @@ describe("the dashboard", () => {
     await page.waitForSelector("[data-testid=run-list]");
     const themes = new Set<string>();
     for (let i = 0; i < 3; i++) {
+      const before = await page.locator("button.theme").getAttribute("title");
       await page.locator("button.theme").click();
+      // The theme is applied by an effect after the render: wait until the page shows the new one.
+      await page.waitForFunction(`(() => {
+        const title = document.querySelector("button.theme")?.getAttribute("title") ?? "";
+        if (title === ${JSON.stringify(before)}) return false;
+        const want = title.includes("theme: dark") ? "dark" : title.includes("theme: light") ? "light" : undefined;
+        return want === undefined || document.documentElement.dataset.theme === want;
+      })()`);
       themes.add((await page.locator("html").getAttribute("data-theme")) ?? "");
       if (themes.has("dark") && i === 0) await page.screenshot({ path: join(SHOTS, "run-list-dark.png") });
     }
