@@ -20,6 +20,8 @@ export interface ProcessProviderSpec extends ProviderSpec {
   path: string;
   arguments?: string | readonly string[] | undefined;
   timeout?: number | undefined;
+  /** withstand's extension: run on this clock (libfaketime), so a clock-skew fault can move its time. */
+  clock?: string | undefined;
 }
 
 /** A provider as its kind (probes/<kind>.ts) read it; `type` names the kind. */

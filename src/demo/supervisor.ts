@@ -15,7 +15,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DnsApi } from "../dns/api.js";
 import { DnsServer } from "../dns/server.js";
+import { libfaketime } from "../platform/faketime.js";
 import { ProxyApi } from "../proxy/api.js";
+import { closeClock, openClock } from "../safety/clocks.js";
 
 const replicas = 3;
 const fragile = process.argv.includes("--fragile");
@@ -23,6 +25,8 @@ const RESTART_DELAY_MS = 700;
 const here = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 const children = new Set<ChildProcess>();
 let stopping = false;
+/** The clock the replicas run on, once it is open: stop() closes it. */
+let ordersClock: string | undefined;
 
 /** Starts a service whose first argument is its port (0 the first time) and resolves with the port it bound. */
 function start(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
@@ -63,6 +67,7 @@ function stop(): void {
     }
   }
   rmSync(logDir, { recursive: true, force: true });
+  if (ordersClock) closeClock(ordersClock);
   process.exit(0);
 }
 process.on("SIGTERM", stop);
@@ -110,7 +115,11 @@ for (let i = 0; i < replicas; i++) {
   });
   links.push(`http://inventory.demo:${p.listen.slice(p.listen.lastIndexOf(":") + 1)}`);
 }
-const ordersEnv = { DEMO_DNS: `127.0.0.1:${dnsAddress.port}`, DEMO_LOG_DIR: logDir };
+// The replicas run on clock "orders" where libfaketime is installed, so `withstand inject clock-skew
+// --clock orders --offset +2h` moves their wall clock (and nothing else's) during a demo.
+const clockEnv = libfaketime() ? openClock("orders", process.env.LD_PRELOAD) : {};
+if (clockEnv.WITHSTAND_CLOCK) ordersClock = "orders";
+const ordersEnv = { DEMO_DNS: `127.0.0.1:${dnsAddress.port}`, DEMO_LOG_DIR: logDir, ...clockEnv };
 const ports = await Promise.all(
   links.map((link, i) =>
     start("orders.js", ["0", `orders-${i + 1}`, link, ...(fragile ? ["--fragile"] : [])], ordersEnv),

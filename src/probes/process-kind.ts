@@ -3,7 +3,7 @@ import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
 import { checkKeys, isRecord, type Reporter, readNumber, readString } from "../core/reader.js";
 import { runProcessProvider } from "./process.js";
 
-const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets"];
+const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets", "clock"];
 
 /** Chaos Toolkit's process provider, with its field names and semantics. */
 function parse(raw: Record<string, unknown>, r: Reporter): ProcessProviderSpec | undefined {
@@ -23,8 +23,14 @@ function parse(raw: Record<string, unknown>, r: Reporter): ProcessProviderSpec |
   } else if (raw.arguments !== undefined)
     r.error(["arguments"], "expected a string (run through a shell) or a list (no shell)");
   const timeout = raw.timeout === undefined ? undefined : readNumber(raw.timeout, ["timeout"], r, "seconds");
+  let clock: string | undefined;
+  if (raw.clock !== undefined) {
+    clock = readString(raw.clock, ["clock"], r, "a clock name for clock-skew faults");
+    if (clock !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(clock))
+      r.error(["clock"], `got ${JSON.stringify(clock)} (expected letters, digits, _ . -)`);
+  }
   if (path === undefined) return undefined;
-  return { type: "process", path, arguments: args, timeout };
+  return { type: "process", path, arguments: args, timeout, ...(clock ? { clock } : {}) };
 }
 
 /** A program run to completion (Chaos Toolkit's `process` provider): its output is {status, stdout, stderr}. */

@@ -194,6 +194,23 @@ describe("clock-skew through withstand exec (libfaketime)", () => {
     const skewed = await verify();
     assert.notEqual(skewed.code, 0);
     assert.match(skewed.stdout + skewed.stderr, /certificate has expired/);
+    // A process provider on the same clock (withstand's `clock:` extension) sees the skew too.
+    const probe = join(dir, "probe.yaml");
+    writeFileSync(
+      probe,
+      `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: cert-under-skew}
+spec:
+  method:
+    - type: probe
+      name: verify
+      tolerance: {type: regex, target: stderr, pattern: "certificate has expired"}
+      provider: {type: process, path: openssl, arguments: [verify, -CAfile, ${JSON.stringify(cert)}, ${JSON.stringify(cert)}], clock: tls}
+`,
+    );
+    const run = await runCli(["run", probe], { env });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
     runner.kill("SIGINT");
     await done;
     const after = await verify();

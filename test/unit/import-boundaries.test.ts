@@ -17,12 +17,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   platform: [],
   load: ["core"],
-  probes: ["core"],
+  // A process provider on a clock opens it in the state directory (safety/clocks).
+  probes: ["core", "safety"],
   safety: ["core", "platform"],
   store: ["core", "platform"],
   report: ["core", "store"],
   proxy: ["core", "safety"],
-  demo: ["dns", "proxy"],
+  demo: ["dns", "platform", "proxy", "safety"],
   // withstand's DNS server with toxics, and its HTTP API.
   dns: ["core", "safety"],
   faults: ["core", "platform", "proxy"],
