@@ -138,6 +138,8 @@ export interface ExperimentSpec {
   proxies: Record<string, unknown>[];
   /** Native: a running `withstand proxy` (or Toxiproxy) to drive instead. */
   proxyApi?: string | undefined;
+  /** Native: a DNS server the runner starts in-process for `dns` faults (withstand dns, inside the run). */
+  dns?: { listen: string; upstream?: string | undefined; records: Record<string, string[]> } | undefined;
   /** The document as written, echoed in the journal's `experiment`. */
   raw: Record<string, unknown>;
   file: string;

@@ -30,6 +30,8 @@ export interface FaultDescription {
 export interface FaultDryRunContext {
   loc: string;
   proxies?: ProxyDriver | undefined;
+  /** The toxics API of the DNS server the experiment started in-process (`dns:`), if it declares one. */
+  dnsApi?: string | undefined;
 }
 
 export interface FaultContext extends FaultDryRunContext {

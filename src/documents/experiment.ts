@@ -32,7 +32,7 @@ export const CTK_TOP = [
   "dry",
 ];
 const NATIVE_TOP = ["apiVersion", "kind", "metadata", "spec"];
-export const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api"];
+export const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api", "dns"];
 export const PROXY_KEYS = ["name", "listen", "upstream", "enabled", "protocol", "toxics"];
 export const HYPOTHESIS_KEYS = ["title", "probes", "controls", "slo"];
 
@@ -149,6 +149,8 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       ["proxy-api"],
       "cannot be combined with proxies (expected in-process proxies or a proxy API, not both)",
     );
+
+  const dns = native && body.dns !== undefined ? readDnsServer(body.dns, scoped(r, ["dns"])) : undefined;
 
   const title = typeof body.title === "string" && body.title !== "" ? body.title : undefined;
   if (title === undefined)
@@ -322,6 +324,7 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       runtime,
       proxies,
       proxyApi,
+      ...(dns ? { dns } : {}),
       raw: top,
       file: src.file,
     },
@@ -403,4 +406,30 @@ function readRuntime(raw: unknown, r: Reporter): RuntimeSpec {
       out.failFast = readBool(raw.hypothesis.fail_fast, ["hypothesis", "fail_fast"], r);
   }
   return out;
+}
+
+/** `dns: {listen, upstream, records}`: a withstand DNS server started inside the run for its dns faults. */
+function readDnsServer(raw: unknown, r: Reporter): ExperimentSpec["dns"] {
+  if (!isRecord(raw)) {
+    r.error([], "expected {listen: HOST:PORT, upstream: HOST:PORT|none, records: {NAME: ADDRESS}}");
+    return undefined;
+  }
+  checkKeys(raw, ["listen", "upstream", "records"], [], r);
+  const listen = typeof raw.listen === "string" ? raw.listen : "127.0.0.1:5353";
+  if (raw.listen !== undefined && (typeof raw.listen !== "string" || !/:\d+$/.test(raw.listen)))
+    r.error(["listen"], `got ${JSON.stringify(raw.listen)} (expected HOST:PORT, e.g. 127.0.0.1:5353)`);
+  if (raw.upstream !== undefined && typeof raw.upstream !== "string")
+    r.error(["upstream"], "expected HOST:PORT, or none to answer only the records");
+  const records: Record<string, string[]> = {};
+  if (raw.records !== undefined) {
+    if (!isRecord(raw.records)) r.error(["records"], "expected a mapping of names to addresses");
+    else
+      for (const [name, v] of Object.entries(raw.records)) {
+        const list = Array.isArray(v) ? v.map(String) : [String(v)];
+        if (list.some((a) => !/^[0-9a-f.:]+$/i.test(a)))
+          r.error(["records", name], `got ${JSON.stringify(v)} (expected an IP address or a list of them)`);
+        records[name] = list;
+      }
+  }
+  return { listen, ...(typeof raw.upstream === "string" ? { upstream: raw.upstream } : {}), records };
 }

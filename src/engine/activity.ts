@@ -185,7 +185,7 @@ async function runFault(spec: ActivitySpec, fault: FaultSpec, ctx: RunContext): 
   if (!kind)
     throw new ConfigError(`${spec.loc}: fault.kind: unknown fault kind ${JSON.stringify(fault.kind)}`);
   if (ctx.dryRun) {
-    const d = await kind.describe(fault.params, { loc: spec.loc, proxies: ctx.proxies });
+    const d = await kind.describe(fault.params, { loc: spec.loc, proxies: ctx.proxies, dnsApi: ctx.dnsApi });
     return { dry_run: d.text, ...(d.targets ? { candidates: d.targets.map(describeTarget) } : {}) };
   }
   return await kind.inject(fault.params, {
@@ -193,6 +193,7 @@ async function runFault(spec: ActivitySpec, fault: FaultSpec, ctx: RunContext): 
     loc: spec.loc,
     registry: ctx.registry,
     proxies: ctx.proxies,
+    dnsApi: ctx.dnsApi,
   });
 }
 

@@ -21,6 +21,8 @@ export interface RunContext {
   loads: Map<string, { windows: Window[]; dropped: number }>;
   /** The proxies network faults drive, when the experiment declares some. */
   proxies?: ProxyDriver | undefined;
+  /** The toxics API of the experiment's in-process DNS server (`dns:`), if it declares one. */
+  dnsApi?: string | undefined;
 }
 
 export { sleep } from "../core/sleep.js";

@@ -9,6 +9,8 @@ import { redact } from "../core/redact.js";
 import { substitute } from "../core/substitute.js";
 import { decide, type HypothesisCheck, PHASES, playsRollbacks, type RunFacts } from "../core/verdict.js";
 import { VERSION } from "../core/version.js";
+import { DnsApi } from "../dns/api.js";
+import { DnsServer, systemUpstream } from "../dns/server.js";
 import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
 import { closeProbeKinds } from "../probes/index.js";
 import { ProxyCollection } from "../proxy/collection.js";
@@ -92,7 +94,11 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     const resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
     secretValues = resolved.secretValues;
     const proxies = await startProxies(spec, [resolved.configuration, resolved.secrets]);
-    closeProxies = proxies.close;
+    const dnsServer = await startDns(spec);
+    closeProxies = async () => {
+      await proxies.close();
+      await dnsServer.close();
+    };
     const ctx: RunContext = {
       runId: opts.runId,
       bus,
@@ -106,6 +112,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       saved: {},
       loads: new Map(),
       proxies: proxies.driver,
+      dnsApi: dnsServer.api,
     };
 
     // 1. The hypothesis checker: the SLO probe (judged over the method's window) and the probes.
@@ -208,6 +215,38 @@ function checkOf(s: SteadyState): HypothesisCheck {
     met: s.steady_state_met,
     probeFailed: s.probes.some((p) => p.status === "failed"),
     probe: String(s.probes.at(-1)?.activity.name ?? "?"),
+  };
+}
+
+/** The experiment's in-process DNS server (`dns:`), with its toxics API on a free loopback port. */
+async function startDns(spec: ExperimentSpec): Promise<{ api?: string; close: () => Promise<void> }> {
+  if (!spec.dns) return { close: async () => undefined };
+  const hostPort = (text: string, fallbackPort: number) => {
+    const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(text);
+    return { host: m?.[1] ?? "127.0.0.1", port: m?.[2] !== undefined ? Number(m[2]) : fallbackPort };
+  };
+  const upstream =
+    spec.dns.upstream === "none"
+      ? undefined
+      : spec.dns.upstream
+        ? hostPort(spec.dns.upstream, 53)
+        : systemUpstream();
+  const server = new DnsServer(upstream);
+  for (const [name, addresses] of Object.entries(spec.dns.records)) server.addRecord(name, addresses);
+  const at = hostPort(spec.dns.listen, 5353);
+  try {
+    await server.listen(at.host, at.port);
+  } catch (err) {
+    throw new ConfigError(`${spec.file}: spec.dns.listen ${spec.dns.listen}: ${(err as Error).message}`);
+  }
+  const api = new DnsApi(server);
+  const address = await api.listen("127.0.0.1", 0);
+  return {
+    api: `http://${address}`,
+    close: async () => {
+      await api.close();
+      await server.close();
+    },
   };
 }
 

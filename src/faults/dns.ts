@@ -10,7 +10,8 @@ const LEASE_MS = 5000;
 
 const schema = z
   .strictObject({
-    server: nonEmpty("the toxics API of a withstand dns server, e.g. http://127.0.0.1:8475"),
+    /** Without it, the DNS server the experiment declares (`dns:`) and starts in-process. */
+    server: nonEmpty("the toxics API of a withstand dns server, e.g. http://127.0.0.1:8475").optional(),
     names: nonEmpty('a name pattern, e.g. "inventory.*"'),
     answer: z.enum(DNS_ANSWERS),
     delay: duration.optional(),
@@ -20,7 +21,7 @@ const schema = z
   })
   .superRefine(
     (p, ctx) => {
-      if (!/^https?:\/\//.test(p.server))
+      if (p.server !== undefined && !/^https?:\/\//.test(p.server))
         ctx.addIssue({
           code: "custom",
           path: ["server"],
@@ -43,8 +44,16 @@ const schema = z
   );
 type Params = z.infer<typeof schema>;
 
-const base = (p: Params) => p.server.replace(/\/$/, "");
-const what = (p: Params) =>
+/** The toxics API to drive: the fault's `server`, or the experiment's in-process DNS server. */
+function base(p: Params, ctx: { dnsApi?: string | undefined; loc: string }): string {
+  const server = p.server ?? ctx.dnsApi;
+  if (!server)
+    throw new ConfigError(
+      `${ctx.loc}: fault.server: is required unless the experiment declares dns: (an in-process DNS server) (expected the toxics API of withstand dns, e.g. http://127.0.0.1:8475)`,
+    );
+  return server.replace(/\/$/, "");
+}
+const what = (p: Params): string =>
   p.answer === "delay"
     ? `answers delayed ${(p.delay ?? 0) / 1000}s`
     : p.answer === "address"
@@ -77,23 +86,23 @@ export const dns = defineFaultKind({
   summary:
     "answer DNS queries for a name pattern wrongly through withstand dns (nxdomain, servfail, timeout, delay, address, truncate)",
   schema,
-  describe: (p) => ({
-    text: `would make withstand dns at ${base(p)} answer ${p.names} with ${what(p)}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
-    targets: [{ kind: "dns", id: p.names, label: `via ${base(p)}` }],
+  describe: (p, ctx) => ({
+    text: `would make withstand dns at ${base(p, ctx)} answer ${p.names} with ${what(p)}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
+    targets: [{ kind: "dns", id: p.names, label: `via ${base(p, ctx)}` }],
   }),
   async inject(p, ctx) {
     const name = `${ctx.activity}-${randomBytes(3).toString("hex")}`.replace(/[^\w.-]/g, "-");
-    const url = `${base(p)}/toxics/${encodeURIComponent(name)}`;
+    const url = `${base(p, ctx)}/toxics/${encodeURIComponent(name)}`;
     const record = await ctx.registry.inject(
       {
         kind: `dns:${p.answer}`,
         activity: ctx.activity,
-        targets: [{ kind: "dns", id: p.names, label: `${what(p)} via ${base(p)}` }],
+        targets: [{ kind: "dns", id: p.names, label: `${what(p)} via ${base(p, ctx)}` }],
         revert: { type: "http", method: "DELETE", url },
       },
       async () => {
         try {
-          await call(`${base(p)}/toxics`, "POST", {
+          await call(`${base(p, ctx)}/toxics`, "POST", {
             name,
             names: p.names,
             answer: p.answer,
@@ -111,7 +120,7 @@ export const dns = defineFaultKind({
     if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
     return {
       fault: "dns",
-      server: base(p),
+      server: base(p, ctx),
       toxic: name,
       names: p.names,
       answer: p.answer,

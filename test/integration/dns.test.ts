@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { Resolver } from "node:dns/promises";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { DnsServer } from "../../src/dns/server.js";
 import { freePort } from "../../src/proxy/listen.js";
-import { finished, startCli, waitForOutput } from "../helpers/cli.js";
+import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv } from "../helpers/paths.js";
 
 const run = promisify(execFile);
@@ -130,5 +132,44 @@ describe("withstand dns with real clients (dig, Node's resolver)", () => {
     await withToxic(["--answer", "nxdomain"], async () => {
       assert.deepEqual(await resolver().resolve4("orders.demo"), ["10.2.2.2"]);
     });
+  });
+});
+
+describe("an experiment's own DNS server (dns:)", () => {
+  it("starts with the run, takes the dns fault without a server, and is gone afterwards", async () => {
+    const { dir, env } = isolatedEnv();
+    const port = await freePort();
+    const dig = (_expect: string) =>
+      `{type: process, path: dig, arguments: ["@127.0.0.1", "-p", "${port}", "+time=1", "+tries=1", inventory.demo]}`;
+    const file = join(dir, "own-dns.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: own-dns}
+spec:
+  dns: {listen: "127.0.0.1:${port}", upstream: none, records: {inventory.demo: 10.1.1.1}}
+  method:
+    - {type: probe, name: answers, tolerance: {type: regex, target: stdout, pattern: "10\\\\.1\\\\.1\\\\.1"}, provider: ${dig("")}}
+    - {type: action, name: outage, fault: {kind: dns, names: "inventory.*", answer: nxdomain, duration: 5s}}
+    - {type: probe, name: fails, tolerance: {type: regex, target: stdout, pattern: "status: NXDOMAIN"}, provider: ${dig("")}}
+`,
+    );
+    const r = await runCli(["run", file], { env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /fault dns:nxdomain injected/);
+    const after = await run("dig", [
+      "@127.0.0.1",
+      "-p",
+      String(port),
+      "+time=1",
+      "+tries=1",
+      "inventory.demo",
+    ]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? "" }));
+    assert.match(
+      after.stdout,
+      /timed out|no servers could be reached/,
+      "the run's DNS server stopped with it",
+    );
   });
 });

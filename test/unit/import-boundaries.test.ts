@@ -32,7 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   metrics: ["core"],
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety", "slo"],
-  engine: ["core", "documents", "faults", "load", "probes", "proxy", "safety", "slo", "store"],
+  engine: ["core", "dns", "documents", "faults", "load", "probes", "proxy", "safety", "slo", "store"],
   server: ["core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
   // The thin CLI wires everything; nothing imports it.
   cli: [
