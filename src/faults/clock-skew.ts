@@ -5,6 +5,7 @@ import type { FaultTarget } from "../core/fault.js";
 import {
   affected,
   clockFile,
+  clockOf,
   clocks,
   INSTALL_FAKETIME,
   libfaketime,
@@ -12,7 +13,6 @@ import {
   validClockName,
   writeOffset,
 } from "../platform/faketime.js";
-import { processInfo } from "../platform/processes.js";
 import { defineFaultKind } from "./define.js";
 import { selectionFields } from "./process-selection.js";
 import { duration } from "./schema.js";
@@ -80,7 +80,7 @@ function clocksOf(p: Params, loc: string): { names: string[]; targets: FaultTarg
   const matched = resolveTargets(p.select as NonNullable<Params["select"]>, { mode: "all" }, loc);
   const names = new Set<string>();
   for (const proc of matched) {
-    const name = processesOnClockOf(proc.pid);
+    const name = clockOfProcess(proc.pid);
     if (name === undefined)
       throw new TargetError(
         `fault.select: process ${proc.pid} (${proc.command.slice(0, 60)}) was not started through withstand, so its clock cannot be moved; start it with \`withstand exec --as NAME -- ...\``,
@@ -99,11 +99,10 @@ function clocksOf(p: Params, loc: string): { names: string[]; targets: FaultTarg
   };
 }
 
-/** The clock a process was started on (WITHSTAND_CLOCK in its environment), if any. */
-function processesOnClockOf(pid: number): string | undefined {
-  if (!processInfo(pid)) return undefined;
-  for (const name of clocks()) if (processesOn(name).some((x) => x.pid === pid)) return name;
-  return undefined;
+/** The clock a process runs on, when that clock still exists (its file is where faults write). */
+function clockOfProcess(pid: number): string | undefined {
+  const name = clockOf(pid);
+  return name !== undefined && clocks().includes(name) ? name : undefined;
 }
 
 /**

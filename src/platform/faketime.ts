@@ -62,18 +62,22 @@ export function clocks(): string[] {
 
 /** Processes started on clock `name`, and whether libfaketime is really loaded in each. */
 export function processesOn(name: string): { pid: number; affected: boolean }[] {
-  const out: { pid: number; affected: boolean }[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const env = readFileSync(`/proc/${d}/environ`, "utf8").split("\0");
-      if (!env.includes(`WITHSTAND_CLOCK=${name}`)) continue;
-      out.push({ pid: Number(d), affected: affected(Number(d)) });
-    } catch {
-      // Gone, or not ours to read.
-    }
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d) && clockOf(Number(d)) === name)
+    .map((d) => ({ pid: Number(d), affected: affected(Number(d)) }));
+}
+
+/** The clock a process was started on (WITHSTAND_CLOCK in its environment), if any. */
+export function clockOf(pid: number): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .find((e) => e.startsWith("WITHSTAND_CLOCK="));
+    return entry?.slice("WITHSTAND_CLOCK=".length);
+  } catch {
+    // Gone, or not ours to read.
+    return undefined;
   }
-  return out;
 }
 
 /** Whether libfaketime is mapped into a process (a static or Go binary never loads it). */
