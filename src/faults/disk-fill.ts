@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { FILL_PREFIX } from "../core/fault.js";
-import { formatBytes, parseSize, type Size } from "../core/size.js";
+import { bytesOf, formatBytes, parseSize, type Size } from "../core/size.js";
 import { defineFaultKind } from "./define.js";
 import { bool, duration, nonEmpty } from "./schema.js";
 
@@ -65,13 +65,14 @@ function planFill(p: Params, loc: string): Plan {
   const fs = statfsSync(dir);
   const used = (fs.blocks - fs.bfree) * fs.bsize;
   const avail = fs.bavail * fs.bsize;
-  const pick = (s: Size | undefined, whole: number) =>
-    s && "percent" in s ? (s.percent / 100) * whole : (s as { bytes: number }).bytes;
-  let bytes: number;
-  if (p.size) bytes = pick(p.size, used + avail);
-  else if (p.free) bytes = avail - pick(p.free, used + avail);
-  else bytes = pick(p.fill, used + avail) - used;
-  bytes = Math.floor(bytes / fs.bsize) * fs.bsize;
+  // The schema guarantees exactly one of size, free and fill.
+  const whole = used + avail;
+  const wanted = p.size
+    ? bytesOf(p.size, whole)
+    : p.free
+      ? avail - bytesOf(p.free, whole)
+      : bytesOf(p.fill as Size, whole) - used;
+  const bytes = Math.floor(wanted / fs.bsize) * fs.bsize;
   if (bytes <= 0)
     throw new ConfigError(
       `${loc}: disk-fill: ${dir} already has ${formatBytes(avail)} free of ${formatBytes(used + avail)} (${((used / (used + avail)) * 100).toFixed(1)}% used): nothing to fill`,
