@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { EXIT } from "../core/exit-codes.js";
+import { type HostPort, parseHostPort } from "../core/host-port.js";
 import { DnsApi } from "../dns/api.js";
 import { DnsServer, systemUpstream, type Upstream } from "../dns/server.js";
 import { isLoopbackHost, weakToken } from "../safety/policy.js";
@@ -14,13 +15,10 @@ export interface DnsFlags {
 }
 
 /** host:port, [v6]:port; port 0 picks a free one. */
-export function hostPort(flag: string, text: string, defaultPort?: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
-  const host = m?.[1];
-  const port = m?.[2] !== undefined ? Number(m[2]) : defaultPort;
-  if (!host || port === undefined || !Number.isInteger(port) || port < 0 || port > 65535)
-    failUsage(`${flag} ${text}: expected HOST:PORT, e.g. 127.0.0.1:5353`);
-  return { host, port };
+function hostPort(flag: string, text: string, defaultPort?: number): HostPort {
+  return (
+    parseHostPort(text, defaultPort) ?? failUsage(`${flag} ${text}: expected HOST:PORT, e.g. 127.0.0.1:5353`)
+  );
 }
 
 /**

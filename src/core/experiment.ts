@@ -1,3 +1,4 @@
+import type { HostPort } from "./host-port.js";
 import type { LoadPlan } from "./load-plan.js";
 import type { MetricName } from "./threshold.js";
 import type { PureTolerance } from "./tolerance.js";
@@ -139,7 +140,14 @@ export interface ExperimentSpec {
   /** Native: a running `withstand proxy` (or Toxiproxy) to drive instead. */
   proxyApi?: string | undefined;
   /** Native: a DNS server the runner starts in-process for `dns` faults (withstand dns, inside the run). */
-  dns?: { listen: string; upstream?: string | undefined; records: Record<string, string[]> } | undefined;
+  dns?:
+    | {
+        listen: HostPort;
+        /** The resolver to forward to: an address, none (only the records), or the system's. */
+        upstream: HostPort | "none" | "system";
+        records: Record<string, string[]>;
+      }
+    | undefined;
   /** The document as written, echoed in the journal's `experiment`. */
   raw: Record<string, unknown>;
   file: string;

@@ -8,6 +8,7 @@ import {
   type RuntimeSpec,
   type SloHypothesis,
 } from "../core/experiment.js";
+import { parseHostPort } from "../core/host-port.js";
 import { parseActivity } from "./activity.js";
 import { detectKind } from "./detect.js";
 import type { Diagnostic } from "./diagnostic.js";
@@ -415,11 +416,27 @@ function readDnsServer(raw: unknown, r: Reporter): ExperimentSpec["dns"] {
     return undefined;
   }
   checkKeys(raw, ["listen", "upstream", "records"], [], r);
-  const listen = typeof raw.listen === "string" ? raw.listen : "127.0.0.1:5353";
-  if (raw.listen !== undefined && (typeof raw.listen !== "string" || !/:\d+$/.test(raw.listen)))
+  const listen =
+    raw.listen === undefined
+      ? { host: "127.0.0.1", port: 5353 }
+      : typeof raw.listen === "string"
+        ? parseHostPort(raw.listen)
+        : undefined;
+  if (!listen)
     r.error(["listen"], `got ${JSON.stringify(raw.listen)} (expected HOST:PORT, e.g. 127.0.0.1:5353)`);
-  if (raw.upstream !== undefined && typeof raw.upstream !== "string")
-    r.error(["upstream"], "expected HOST:PORT, or none to answer only the records");
+  const upstream =
+    raw.upstream === undefined
+      ? "system"
+      : raw.upstream === "none"
+        ? "none"
+        : typeof raw.upstream === "string"
+          ? parseHostPort(raw.upstream, 53)
+          : undefined;
+  if (!upstream)
+    r.error(
+      ["upstream"],
+      `got ${JSON.stringify(raw.upstream)} (expected HOST:PORT, or none to answer only the records)`,
+    );
   const records: Record<string, string[]> = {};
   if (raw.records !== undefined) {
     if (!isRecord(raw.records)) r.error(["records"], "expected a mapping of names to addresses");
@@ -431,5 +448,5 @@ function readDnsServer(raw: unknown, r: Reporter): ExperimentSpec["dns"] {
         records[name] = list;
       }
   }
-  return { listen, ...(typeof raw.upstream === "string" ? { upstream: raw.upstream } : {}), records };
+  return listen && upstream ? { listen, upstream, records } : undefined;
 }

@@ -221,23 +221,16 @@ function checkOf(s: SteadyState): HypothesisCheck {
 /** The experiment's in-process DNS server (`dns:`), with its toxics API on a free loopback port. */
 async function startDns(spec: ExperimentSpec): Promise<{ api?: string; close: () => Promise<void> }> {
   if (!spec.dns) return { close: async () => undefined };
-  const hostPort = (text: string, fallbackPort: number) => {
-    const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(text);
-    return { host: m?.[1] ?? "127.0.0.1", port: m?.[2] !== undefined ? Number(m[2]) : fallbackPort };
-  };
-  const upstream =
-    spec.dns.upstream === "none"
-      ? undefined
-      : spec.dns.upstream
-        ? hostPort(spec.dns.upstream, 53)
-        : systemUpstream();
+  const { listen, upstream: up } = spec.dns;
+  const upstream = up === "none" ? undefined : up === "system" ? systemUpstream() : up;
   const server = new DnsServer(upstream);
   for (const [name, addresses] of Object.entries(spec.dns.records)) server.addRecord(name, addresses);
-  const at = hostPort(spec.dns.listen, 5353);
   try {
-    await server.listen(at.host, at.port);
+    await server.listen(listen.host, listen.port);
   } catch (err) {
-    throw new ConfigError(`${spec.file}: spec.dns.listen ${spec.dns.listen}: ${(err as Error).message}`);
+    throw new ConfigError(
+      `${spec.file}: spec.dns.listen ${listen.host}:${listen.port}: ${(err as Error).message}`,
+    );
   }
   const api = new DnsApi(server);
   const address = await api.listen("127.0.0.1", 0);

@@ -172,4 +172,17 @@ spec:
       "the run's DNS server stopped with it",
     );
   });
+
+  it("reports a bad listen or upstream address at its line (exit 2)", async () => {
+    const { dir, env } = isolatedEnv();
+    const file = join(dir, "bad-dns.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: withstand/v1\nkind: Experiment\nmetadata: {name: bad}\nspec:\n  dns:\n    listen: 127.0.0.1\n    upstream: 10.0.0.1:x\n  method: []\n",
+    );
+    const r = await runCli(["validate", file], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad-dns\.yaml:6:13: .*spec\.dns\.listen.*expected HOST:PORT/);
+    assert.match(r.stderr, /bad-dns\.yaml:7:15: .*spec\.dns\.upstream.*expected HOST:PORT, or none/);
+  });
 });
