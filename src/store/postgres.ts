@@ -3,10 +3,9 @@ import pg from "pg";
 import { WithstandError } from "../core/errors.js";
 import type { RunEvent } from "../core/events.js";
 import { EXIT } from "../core/exit-codes.js";
-import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
-import { type RunRow, runSummary } from "./rows.js";
+import { type RunRow, runDetail, runSummary } from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
@@ -483,20 +482,14 @@ export class PostgresStore implements Store {
     if (!row) return undefined;
     const events = (
       await this.q<{ data: string }>("SELECT data FROM events WHERE run_id = $1 ORDER BY seq", [row.id])
-    ).rows.map((e) => JSON.parse(e.data) as RunEvent);
+    ).rows;
     const windows = (
       await this.q<{ series: string; data: string }>(
         "SELECT series, data FROM windows WHERE run_id = $1 ORDER BY series, start_ms, id",
         [row.id],
       )
-    ).rows.map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
-    return {
-      ...runSummary(row),
-      journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
-      result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
-      events,
-      windows,
-    };
+    ).rows;
+    return runDetail(row, events, windows);
   }
 
   async importRun(run: RunDetail): Promise<boolean> {

@@ -1,4 +1,7 @@
-import type { RunSummary, StoredStatus } from "./store.js";
+import type { RunEvent } from "../core/events.js";
+import type { Journal } from "../core/journal.js";
+import type { StoredWindow } from "../core/window.js";
+import type { RunDetail, RunSummary, StoredStatus } from "./store.js";
 
 /** A row of the runs table as either adapter returns it (SQLite: 0/1 and numbers; pg: booleans, bigint strings). */
 export interface RunRow {
@@ -33,5 +36,20 @@ export function runSummary(row: RunRow): RunSummary {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+  };
+}
+
+/** A run with its events and windows, from the rows either adapter read (events in order). */
+export function runDetail(
+  row: RunRow,
+  events: readonly { data: string }[],
+  windows: readonly { series: string; data: string }[],
+): RunDetail {
+  return {
+    ...runSummary(row),
+    journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
+    result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
+    events: events.map((e) => JSON.parse(e.data) as RunEvent),
+    windows: windows.map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series })),
   };
 }

@@ -3,11 +3,10 @@ import { homedir, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { RunEvent } from "../core/events.js";
-import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
-import { type RunRow, runSummary } from "./rows.js";
+import { type RunRow, runDetail, runSummary } from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
@@ -258,23 +257,13 @@ export class SqliteStore implements Store {
       .all(idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, idOrPrefix) as RunRow[];
     const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
     if (!row) return undefined;
-    const events = (
-      this.db.prepare("SELECT data FROM events WHERE run_id = ? ORDER BY seq").all(row.id) as {
-        data: string;
-      }[]
-    ).map((e) => JSON.parse(e.data) as RunEvent);
-    const windows = (
-      this.db
-        .prepare("SELECT series, data FROM windows WHERE run_id = ? ORDER BY series, start_ms")
-        .all(row.id) as { series: string; data: string }[]
-    ).map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series }));
-    return {
-      ...runSummary(row),
-      journal: row.kind === "experiment" && row.journal ? (JSON.parse(row.journal) as Journal) : null,
-      result: row.journal ? (JSON.parse(row.journal) as unknown) : null,
-      events,
-      windows,
-    };
+    const events = this.db.prepare("SELECT data FROM events WHERE run_id = ? ORDER BY seq").all(row.id) as {
+      data: string;
+    }[];
+    const windows = this.db
+      .prepare("SELECT series, data FROM windows WHERE run_id = ? ORDER BY series, start_ms")
+      .all(row.id) as { series: string; data: string }[];
+    return runDetail(row, events, windows);
   }
 
   async importRun(run: RunDetail): Promise<boolean> {
