@@ -4,28 +4,15 @@
  * http-fault through a proxy API). Times from starting halt until every fault is seen reverted, and
  * fails loudly if any is left. Needs root for the tmpfs.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { DnsApi } from "../src/dns/api.js";
-import { DnsServer } from "../src/dns/server.js";
 import { ProxyApi } from "../src/proxy/api.js";
+import { BIN, resourceTargets } from "./resource-targets.js";
 
-const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5);
-const dir = mkdtempSync(join(tmpdir(), "withstand-halt-kinds-"));
-const state = join(dir, "state");
-const env = { ...process.env, WITHSTAND_STATE_DIR: state, WITHSTAND_STORE: join(dir, "s.db"), CI: "true" };
-const fs = join(dir, "fs");
-execFileSync("mkdir", ["-p", fs]);
-execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", fs]);
-
-const dns = new DnsServer(undefined);
-await dns.listen("127.0.0.1", 0);
-const dnsApi = new DnsApi(dns);
-const dnsUrl = `http://${await dnsApi.listen("127.0.0.1", 0)}`;
+const t = await resourceTargets("halt-kinds", "bench");
+const { dir, env, fs, dnsUrl } = t;
 const upstream = spawn(
   process.execPath,
   [
@@ -49,14 +36,6 @@ await proxies.collection.create({
 const victim = spawn(process.execPath, ["-e", "setInterval(()=>{},1000)", "withstand-halt-kinds-victim"], {
   stdio: "ignore",
 });
-const clocked = spawn(
-  BIN,
-  ["exec", "--as", "bench", "--", process.execPath, "-e", "setInterval(()=>{},1000)"],
-  { env, stdio: "ignore" },
-);
-const clockFile = join(state, "clocks", "bench.rc");
-while (!existsSync(clockFile)) await new Promise((r) => setTimeout(r, 20));
-
 const experiment = join(dir, "all.yaml");
 writeFileSync(
   experiment,
@@ -69,7 +48,7 @@ spec:
     - {type: action, name: cpu, fault: {kind: cpu-stress, load: 30%, cores: [0]}}
     - {type: action, name: memory, fault: {kind: memory-stress, size: 64MiB}}
     - {type: action, name: disk, fault: {kind: disk-fill, path: ${fs}, free: 2MiB}}
-    - {type: action, name: clock, fault: {kind: clock-skew, clock: bench, offset: +2h}}
+    - {type: action, name: clock, fault: {kind: clock-skew, clock: ${t.clock}, offset: +2h}}
     - {type: action, name: dns, fault: {kind: dns, server: ${dnsUrl}, names: "inventory.*", answer: nxdomain}}
     - {type: action, name: pause, fault: {kind: process-pause, select: {pid: ${victim.pid}}}}
     - {type: action, name: network, fault: {kind: network, proxy: tcp, toxic: {type: latency, attributes: {latency: 100}}}}
@@ -78,24 +57,10 @@ spec:
 `,
 );
 
-const running = (name: string) =>
-  readdirSync("/proc").some((p) => {
-    try {
-      return (
-        /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`/faults/stressors/${name}.js`)
-      );
-    } catch {
-      return false;
-    }
-  });
 const paused = () =>
   readFileSync(`/proc/${victim.pid}/stat`, "utf8").split(") ")[1]?.startsWith("T") ?? false;
 const faults = {
-  cpu: () => running("cpu"),
-  memory: () => running("memory"),
-  disk: () => readdirSync(fs).some((f) => f.startsWith(".withstand-fill-")),
-  clock: () => readFileSync(clockFile, "utf8").trim() !== "+0",
-  dns: () => dns.listToxics().length > 0,
+  ...t.active,
   pause: paused,
   network: () => proxies.collection.listToxics("tcp").length > 0,
   http: () => proxies.collection.listToxics("web").length > 0,
@@ -131,13 +96,9 @@ try {
   }
 } finally {
   victim.kill("SIGKILL");
-  clocked.kill("SIGTERM");
   upstream.kill("SIGKILL");
   await proxies.close();
-  await dnsApi.close();
-  await dns.close();
-  execFileSync("umount", [fs]);
-  rmSync(dir, { recursive: true, force: true });
+  await t.close();
 }
 samples.sort((a, b) => a - b);
 console.log(
