@@ -140,7 +140,7 @@ export class RunSession {
 
   /** Listener and store failures, for the CLI to report: a broken listener never breaks a run. */
   failures(): Error[] {
-    return [...this.bus.failures, ...(this.recorder?.failures ?? [])];
+    return [...this.bus.failures, ...this.storeFailures()];
   }
 
   /** Runs every teardown, in reverse order, each even if an earlier one failed. Idempotent. */

@@ -43,7 +43,7 @@ export async function promQuery(
 ): Promise<PromSeries[]> {
   const body = await promCall(baseUrl, endpoint, params, opts);
   const result = body.result ?? [];
-  // A scalar or string answer is [time, value]: one series of one value.
+  // A scalar or string answer is a bare [time, value], not series: promInstant reads those.
   return Array.isArray(result) && typeof result[0] !== "number" ? (result as PromSeries[]) : [];
 }
 

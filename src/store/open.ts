@@ -21,14 +21,12 @@ export function openStore(pathOrUrl?: string): Store {
     } catch (err) {
       throw new WithstandError(
         "WS_STORE_URL",
-        `--store ${redactUrl(given ?? "")}: ${(err as Error).message}`,
+        `--store ${redactPgUrl(given ?? "")}: ${(err as Error).message}`,
       );
     }
   }
   throw new WithstandError(
     "WS_STORE_SCHEME",
-    `--store ${redactUrl(given ?? "")}: unknown store scheme ${scheme}:// (expected a SQLite file path or postgres://user@host:port/db)`,
+    `--store ${redactPgUrl(given ?? "")}: unknown store scheme ${scheme}:// (expected a SQLite file path or postgres://user@host:port/db)`,
   );
 }
-
-const redactUrl = redactPgUrl;
