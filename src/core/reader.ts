@@ -83,6 +83,18 @@ export function readBool(v: unknown, path: Path, r: Reporter): boolean | undefin
 }
 
 /** A duration: a number of seconds (CTK) or "250ms", "10s", "5m". Returns milliseconds. */
+/** A whole number >= min (a count, a limit); `fallback` when absent or wrong (the error is reported). */
+export function readCount(v: unknown, path: Path, r: Reporter, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = readNumber(v, path, r, "a whole number");
+  if (n === undefined) return fallback;
+  if (!Number.isInteger(n) || n < min) {
+    r.error(path, `got ${n} (expected a whole number >= ${min})`);
+    return fallback;
+  }
+  return n;
+}
+
 export function readDuration(v: unknown, path: Path, r: Reporter): number | undefined {
   const ms = parseDuration(v);
   if (ms !== undefined) return ms;

@@ -4,7 +4,7 @@ import { suggest } from "../core/suggest.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
-import { readDuration, readNumber, readString } from "./values.js";
+import { readCount, readDuration, readNumber, readString } from "./values.js";
 
 /**
  * Argo Rollouts' AnalysisTemplate and ClusterAnalysisTemplate (argoproj.io/v1alpha1), read unchanged:
@@ -154,16 +154,6 @@ function readArgs(
     if (name !== undefined) out.set(name, value);
   });
   return out;
-}
-
-function readCount(v: unknown, path: Path, r: Reporter, fallback: number, min = 0): number {
-  if (v === undefined) return fallback;
-  const n = readNumber(v, path, r, "a whole number");
-  if (n === undefined || !Number.isInteger(n) || n < min) {
-    if (n !== undefined) r.error(path, `got ${n} (expected a whole number >= ${min})`);
-    return fallback;
-  }
-  return n;
 }
 
 /** Argo's `rangeQuery.start` is an expr: withstand reads `now() - duration("5m")`, the documented form. */

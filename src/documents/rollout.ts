@@ -6,7 +6,7 @@ import { type AnalysisTemplateDoc, collectTemplates, resolveTemplates } from "./
 import { type Diagnostic, fileDiagnostic, hasErrors } from "./diagnostic.js";
 import { checkKeys, isRecord, openNative, type Reporter, scoped } from "./reporter.js";
 import { parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
-import { readBool, readDuration, readNumber, readString } from "./values.js";
+import { readBool, readCount, readDuration, readNumber, readString } from "./values.js";
 
 export const SPEC_KEYS = [
   "listen",
@@ -227,17 +227,6 @@ function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): Ro
   return m;
 }
 
-function readCount(v: unknown, path: string, r: Reporter, fallback: number, min = 0): number {
-  if (v === undefined) return fallback;
-  const n = readNumber(v, [path], r, "a whole number");
-  if (n === undefined) return fallback;
-  if (!Number.isInteger(n) || n < min) {
-    r.error([path], `got ${n} (expected a whole number >= ${min})`);
-    return fallback;
-  }
-  return n;
-}
-
 function readAnalysis(
   v: unknown,
   r: Reporter,
@@ -276,9 +265,9 @@ function readAnalysis(
     confidence: 0.98,
     thresholds: { pass: 95, marginal: 75 },
     weights: {},
-    failureLimit: readCount(v.failureLimit, "failureLimit", r, 0, -1),
-    inconclusiveLimit: readCount(v.inconclusiveLimit, "inconclusiveLimit", r, 0),
-    consecutiveErrorLimit: readCount(v.consecutiveErrorLimit, "consecutiveErrorLimit", r, 4),
+    failureLimit: readCount(v.failureLimit, ["failureLimit"], r, 0, -1),
+    inconclusiveLimit: readCount(v.inconclusiveLimit, ["inconclusiveLimit"], r, 0),
+    consecutiveErrorLimit: readCount(v.consecutiveErrorLimit, ["consecutiveErrorLimit"], r, 4),
   };
   if (v.interval !== undefined) {
     const ms = readDuration(v.interval, ["interval"], r);
@@ -286,7 +275,7 @@ function readAnalysis(
       r.error(["interval"], `got ${JSON.stringify(v.interval)} (expected at least 100ms)`);
     else if (ms !== undefined) a.intervalMs = ms;
   }
-  if (v.count !== undefined) a.count = readCount(v.count, "count", r, 1, 0);
+  if (v.count !== undefined) a.count = readCount(v.count, ["count"], r, 1, 0);
   if (judge.confidence !== undefined) {
     const c = readNumber(
       judge.confidence,
@@ -484,7 +473,7 @@ export function readRollout(
       ctx,
     );
     const startingStep = isRecord(spec.analysis)
-      ? readCount(spec.analysis.startingStep, "startingStep", scoped(sr, ["analysis"]), 0)
+      ? readCount(spec.analysis.startingStep, ["startingStep"], scoped(sr, ["analysis"]), 0)
       : 0;
     if (analyses.length > 0) out.background = { analyses, startingStep };
   }

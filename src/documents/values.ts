@@ -1,1 +1,1 @@
-export { readBool, readDuration, readNumber, readString } from "../core/reader.js";
+export { readBool, readCount, readDuration, readNumber, readString } from "../core/reader.js";
