@@ -86,23 +86,27 @@ export const dns = defineFaultKind({
   summary:
     "answer DNS queries for a name pattern wrongly through withstand dns (nxdomain, servfail, timeout, delay, address, truncate)",
   schema,
-  describe: (p, ctx) => ({
-    text: `would make withstand dns at ${base(p, ctx)} answer ${p.names} with ${what(p)}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
-    targets: [{ kind: "dns", id: p.names, label: `via ${base(p, ctx)}` }],
-  }),
+  describe: (p, ctx) => {
+    const server = base(p, ctx);
+    return {
+      text: `would make withstand dns at ${server} answer ${p.names} with ${what(p)}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
+      targets: [{ kind: "dns", id: p.names, label: `via ${server}` }],
+    };
+  },
   async inject(p, ctx) {
+    const server = base(p, ctx);
     const name = `${ctx.activity}-${randomBytes(3).toString("hex")}`.replace(/[^\w.-]/g, "-");
-    const url = `${base(p, ctx)}/toxics/${encodeURIComponent(name)}`;
+    const url = `${server}/toxics/${encodeURIComponent(name)}`;
     const record = await ctx.registry.inject(
       {
         kind: `dns:${p.answer}`,
         activity: ctx.activity,
-        targets: [{ kind: "dns", id: p.names, label: `${what(p)} via ${base(p, ctx)}` }],
+        targets: [{ kind: "dns", id: p.names, label: `${what(p)} via ${server}` }],
         revert: { type: "http", method: "DELETE", url },
       },
       async () => {
         try {
-          await call(`${base(p, ctx)}/toxics`, "POST", {
+          await call(`${server}/toxics`, "POST", {
             name,
             names: p.names,
             answer: p.answer,
@@ -120,7 +124,7 @@ export const dns = defineFaultKind({
     if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
     return {
       fault: "dns",
-      server: base(p, ctx),
+      server,
       toxic: name,
       names: p.names,
       answer: p.answer,
