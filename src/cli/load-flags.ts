@@ -13,6 +13,8 @@ export interface LoadFlags {
   body?: string;
   workers?: string;
   segment?: string;
+  segmentOf?: string;
+  storeSecret?: string;
   threshold?: string[];
   summaryJson?: string;
   summaryData?: string;
@@ -24,6 +26,11 @@ export interface LoadFlags {
   json?: boolean;
   quiet?: boolean;
   store?: string;
+  group?: string;
+  parallelism?: string;
+  image?: string;
+  name?: string;
+  namespace?: string;
 }
 
 export function positiveInt(

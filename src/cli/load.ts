@@ -8,6 +8,7 @@ import {
   type LoadPlan,
   parseRate,
   parseSegment,
+  type Segment,
 } from "../core/load-plan.js";
 import { summarize, toStored, type Window } from "../core/window.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
@@ -19,6 +20,7 @@ import { HdrLogWriter } from "../load/hdr-log.js";
 import { summaryExport, summaryJson, summaryText, windowLine } from "../load/report.js";
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag, positiveInt } from "./load-flags.js";
+import { checkGroupName, joinGroup } from "./load-group.js";
 import { outputMode } from "./output.js";
 import { storeExit } from "./store-failures.js";
 
@@ -95,6 +97,14 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     const { mergeCommand } = await import("./load-merge.js");
     return mergeCommand(rest, flags);
   }
+  if (target === "report") {
+    const { groupReportCommand } = await import("./load-report.js");
+    return groupReportCommand(rest, flags);
+  }
+  if (target === "export") {
+    const { exportCommand } = await import("./load-export.js");
+    return exportCommand(rest, flags);
+  }
   if (rest.length > 0) failUsage(`load: unexpected argument ${rest[0]} (expected one URL or LoadTest file)`);
   let plan: LoadPlan;
   if (/^https?:\/\//.test(target)) plan = quickPlan(target, flags);
@@ -115,10 +125,13 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   if (flags.maxRequests !== undefined)
     plan.maxRequests = positiveInt("--max-requests", flags.maxRequests, DEFAULT_MAX_REQUESTS);
   if (flags.segment !== undefined) {
+    if (flags.segmentOf !== undefined) failUsage("--segment-of: give either --segment i/N or --segment-of N");
     const segment = parseSegment(flags.segment);
     if (!segment) failUsage(`--segment ${flags.segment}: expected i/N with 1 <= i <= N, e.g. 2/4`);
     plan.segment = segment;
   }
+  if (flags.segmentOf !== undefined) plan.segment = indexedJobSegment(flags.segmentOf);
+  if (flags.group !== undefined) checkGroupName("--group", flags.group);
   const remote = remoteTargets(plan);
   if (remote.length > 0 && !flags.allowRemote)
     failUsage(`${remote[0]}: not a loopback address; pass --allow-remote to load another host`);
@@ -131,7 +144,7 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
 
   const mode = outputMode(flags);
   const session = await RunSession.open(
-    { kind: "load", title: plan.name, source: target },
+    { kind: "load", title: plan.name, source: target, group: flags.group },
     { store: flags.store, signals: true },
   );
   try {
@@ -139,6 +152,20 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
   } finally {
     await session.close();
   }
+}
+
+/** `--segment-of N` in a Kubernetes Indexed Job: pod JOB_COMPLETION_INDEX (0-based) runs share index+1 of N. */
+function indexedJobSegment(of: string): Segment {
+  const count = positiveInt("--segment-of", of, 1, 100_000);
+  const raw = process.env.JOB_COMPLETION_INDEX;
+  if (raw === undefined)
+    failUsage(
+      `--segment-of ${of}: JOB_COMPLETION_INDEX is not set (a Kubernetes Indexed Job sets it); elsewhere use --segment i/N`,
+    );
+  const index = Number(raw);
+  if (!Number.isInteger(index) || index < 0 || index >= count)
+    failUsage(`--segment-of ${of}: JOB_COMPLETION_INDEX=${raw} is not a whole number from 0 to ${count - 1}`);
+  return { index: index + 1, count };
 }
 
 /** Says so when the default gate judged the run, so a user knows why it passed or failed. */
@@ -165,12 +192,21 @@ async function loadInSession(
       if (e.type !== "window") process.stdout.write(`${JSON.stringify(e)}\n`);
     });
   const startedAt = new Date().toISOString();
-  bus.emit({ type: "run-started", runId, ts: startedAt, title: plan.name, source: target });
+  bus.emit({
+    type: "run-started",
+    runId,
+    ts: startedAt,
+    title: plan.name,
+    source: target,
+    thresholds: plan.thresholds,
+    ...(flags.group ? { group: flags.group } : {}),
+    ...(plan.segment ? { segment: `${plan.segment.index}/${plan.segment.count}` } : {}),
+  });
   if (mode === "tty" || mode === "plain") {
     const what =
       plan.executor.type === "constant-arrival-rate" ? `${plan.executor.rate}/s` : plan.executor.type;
     process.stdout.write(
-      `${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""} (run ${runId})\n`,
+      `${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""}${flags.group ? ` in group ${flags.group}` : ""} (run ${runId})\n`,
     );
   }
 
@@ -178,8 +214,10 @@ async function loadInSession(
   const hdrLog = flags.hdrLog ? new HdrLogWriter(Date.now(), plan.thresholds) : undefined;
   const started = Date.now();
   const totals: Totals = { count: 0, errors: 0, dropped: 0 };
+  const group = flags.group ? await joinGroup(flags.group, flags.store, runId, plan) : undefined;
   const outcome = await runLoad(plan, {
     signal: session.signal,
+    groupAbort: group?.abort,
     onWindow: (w, index) => {
       const stored = toStored(w);
       session.window("load", stored);
@@ -204,6 +242,7 @@ async function loadInSession(
         process.stdout.write(`${progressLine(totals, Date.now() - started, durationMs, w, false)}\n`);
     },
   });
+  await group?.leave();
   if (mode === "tty") process.stdout.write("\r\x1b[K");
 
   const failed = outcome.thresholds.some((t) => !t.ok) || outcome.abortedBy !== undefined;
@@ -221,7 +260,7 @@ async function loadInSession(
   const reason = outcome.interrupted
     ? "interrupted by a signal"
     : outcome.abortedBy
-      ? `threshold ${outcome.abortedBy} crossed (abortOnFail)`
+      ? `threshold ${outcome.abortedBy} crossed (abortOnFail${flags.group ? ", judged on the group's merged view" : ""})`
       : failed
         ? "thresholds failed"
         : "all thresholds passed";

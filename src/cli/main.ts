@@ -221,7 +221,10 @@ truncate (TC set over UDP, so clients retry over TCP).`,
     .description(
       "generate honest load: open-model arrival rates, latency from the intended send time, k6 thresholds",
     )
-    .argument("<target>", "a URL (quick form), a LoadTest file, or `merge` followed by HDR logs")
+    .argument(
+      "<target>",
+      "a URL (quick form), a LoadTest file, `merge` followed by HDR logs, `report` (with --group) or `export kubernetes FILE`",
+    )
     .argument("[files...]", "with `merge`: HDR log files written by --hdr-log")
     .option(
       "--rate <rate>",
@@ -234,6 +237,19 @@ truncate (TC set over UDP, so clients retry over TCP).`,
     .option("--body <body>", "request body")
     .option("--workers <n>", "worker threads; their histograms merge exactly")
     .option("--segment <i/N>", "run only the i-th of N shares of the arrival rate (distributed runs)")
+    .option(
+      "--segment-of <N>",
+      "in a Kubernetes Indexed Job: run share JOB_COMPLETION_INDEX+1 of N (what `load export kubernetes` sets)",
+    )
+    .option(
+      "--group <name>",
+      "join a group of generators in a shared store: abortOnFail judges the group's merged view",
+    )
+    .option("--parallelism <n>", "with `export kubernetes`: the number of generators (pods)")
+    .option("--image <image>", "with `export kubernetes`: the container image with withstand on its PATH")
+    .option("--name <name>", "with `export kubernetes`: the Job's name")
+    .option("--namespace <ns>", "with `export kubernetes`: the Job's namespace")
+    .option("--store-secret <name>", "with `export kubernetes`: a Secret whose key `url` holds the store URL")
     .option(
       "--threshold <metric=expr>",
       'k6 threshold, e.g. "http_req_duration=p(99)<300"; repeatable',
@@ -258,6 +274,10 @@ Examples:
   withstand load loadtest.yaml --summary-json summary.json --out ndjson=windows.ndjson
   withstand load loadtest.yaml --segment 1/2 --hdr-log a.hlog   # and --segment 2/2 elsewhere
   withstand load merge a.hlog b.hlog
+  withstand load loadtest.yaml --segment 1/4 --group nightly --store postgres://ci@db/withstand   # x4
+  withstand load report --group nightly --store postgres://ci@db/withstand
+  withstand load export kubernetes loadtest.yaml --parallelism 20 --image ghcr.io/acme/withstand:0.1 \
+      --store-secret withstand-store | kubectl apply -f -
 
 Exit codes: 0 thresholds passed, 1 a threshold failed (k6 exits 99), 2 invalid input, 3 interrupted.`,
     )

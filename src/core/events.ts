@@ -1,6 +1,7 @@
 import type { ExitCode, RunStatus } from "./exit-codes.js";
 import type { Outcome } from "./journal.js";
 import type { MetricVerdict } from "./judge.js";
+import type { ThresholdSpec } from "./load-plan.js";
 import type { StoredWindow } from "./window.js";
 
 /** Typed run events. The engine emits them; the CLI, the store and the server subscribe. */
@@ -13,7 +14,16 @@ interface Base {
 
 export type RunEvent = Base &
   (
-    | { type: "run-started"; title: string; source: string }
+    | {
+        type: "run-started";
+        title: string;
+        source: string;
+        /** A load run's thresholds, so a group's report can judge the merged view without the file. */
+        thresholds?: ThresholdSpec[] | undefined;
+        /** A load run's group and segment (`--group`, `--segment i/N`). */
+        group?: string | undefined;
+        segment?: string | undefined;
+      }
     | {
         type: "activity-started";
         phase: Phase;

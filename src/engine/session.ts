@@ -13,6 +13,15 @@ export function newRunId(): string {
   return `${t}-${randomBytes(3).toString("hex")}`;
 }
 
+/** What a run is, recorded when it begins. */
+export interface RunHeader {
+  kind: string;
+  title: string;
+  source: string;
+  /** The load group a generator joins (`withstand load --group`). */
+  group?: string | undefined;
+}
+
 export interface OpenRunOptions {
   /** A store path or URL, an open Store, or `false` for no record at all (a dry run). */
   store?: string | Store | false | undefined;
@@ -45,17 +54,14 @@ export class RunSession {
   }
 
   /** Creates and begins a session. The caller must `close()` it. */
-  static async open(
-    run: { kind: string; title: string; source: string },
-    opts: OpenRunOptions = {},
-  ): Promise<RunSession> {
+  static async open(run: RunHeader, opts: OpenRunOptions = {}): Promise<RunSession> {
     const session = new RunSession(opts);
     await session.begin(run);
     return session;
   }
 
   /** Opens the store (if any), records the run as running, and takes the signals and the deadline. */
-  async begin(run: { kind: string; title: string; source: string }): Promise<void> {
+  async begin(run: RunHeader): Promise<void> {
     const opts = this.opts;
     const owned = typeof opts.store === "string" || opts.store === undefined;
     const store =

@@ -19,6 +19,11 @@ export interface CoordinatorOptions {
   signal: AbortSignal;
   /** Each merged one-second window, in order. */
   onWindow?: (window: Window, index: number) => void;
+  /**
+   * A group member: abortOnFail is judged on the group's merged view (load/group.ts), not on this
+   * generator's share; aborting this signal (its reason: the threshold) stops the run as one would.
+   */
+  groupAbort?: AbortSignal | undefined;
 }
 
 /** Worker j of N inside segment i/M runs the combined segment ((i-1)·N + j) / (M·N). */
@@ -43,6 +48,12 @@ export async function runLoad(plan: LoadPlan, opts: CoordinatorOptions): Promise
   const onOuterAbort = () => stop.abort();
   opts.signal.addEventListener("abort", onOuterAbort, { once: true });
   let abortedBy: string | undefined;
+  const onGroupAbort = () => {
+    abortedBy ??= String(opts.groupAbort?.reason);
+    stop.abort();
+  };
+  if (opts.groupAbort?.aborted) onGroupAbort();
+  else opts.groupAbort?.addEventListener("abort", onGroupAbort, { once: true });
   const workers = Math.max(1, plan.workers);
   const partial = new Map<number, { window: Window; reports: number }>();
   let nextIndex = 0;
@@ -52,7 +63,7 @@ export async function runLoad(plan: LoadPlan, opts: CoordinatorOptions): Promise
     total.end = Math.max(total.end, window.end);
     opts.onWindow?.(window, index);
     const elapsed = window.end - epoch;
-    for (const t of plan.thresholds) {
+    for (const t of opts.groupAbort ? [] : plan.thresholds) {
       if (!t.abortOnFail || abortedBy || elapsed < t.delayAbortEvalMs) continue;
       const r = evaluateSpec(t, total);
       if (!r.ok) {
@@ -115,6 +126,7 @@ export async function runLoad(plan: LoadPlan, opts: CoordinatorOptions): Promise
     }
   } finally {
     opts.signal.removeEventListener("abort", onOuterAbort);
+    opts.groupAbort?.removeEventListener("abort", onGroupAbort);
   }
   return { total, sent, thresholds: evaluateAll(plan, total), abortedBy, interrupted: opts.signal.aborted };
 }

@@ -4,12 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pointOf, timelineOf } from "../core/timeline.js";
+import { summarize } from "../core/window.js";
 import { listenOn } from "../proxy/listen.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
 import { activeRollouts } from "../rollout/control.js";
 import { haltAll } from "../safety/halt.js";
 import { allowedHost, type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
 import { listFaults, liveRuns, stateDir } from "../safety/state.js";
+import { groupView } from "../store/group.js";
 import type { RunFilter, Store, StoredStatus } from "../store/store.js";
 import { sloViews } from "./slo-view.js";
 
@@ -187,6 +189,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (req.method === "GET" && path === "/api/load")
       return send(res, 200, { runs: await opts.store.listRuns({ kind: "load", limit: 200 }) });
+    const group = /^\/api\/groups\/([^/]+)$/.exec(path);
+    if (req.method === "GET" && group) {
+      const found = await groupView(opts.store, decodeURIComponent(group[1] ?? ""));
+      if (!found) return send(res, 404, { error: "no load run joined this group" });
+      const s = summarize(found.view.total);
+      return send(res, 200, {
+        group: decodeURIComponent(group[1] ?? ""),
+        generators: found.members.map((m) => ({ id: m.id, status: m.status, outcome: m.outcome })),
+        windows: found.view.windowCount,
+        count: s.count,
+        errors: s.errors,
+        errorRate: s.errorRate,
+        p50Ms: s.latencyMs.med,
+        p99Ms: s.latencyMs.p99,
+        durationMs: found.view.elapsedMs,
+        thresholds: found.thresholds,
+      });
+    }
     if (req.method === "GET" && path === "/api/rollouts")
       return send(res, 200, {
         active: activeRollouts(),

@@ -36,4 +36,10 @@ export const MIGRATIONS: readonly string[] = [
   // The runner's start time: with its pid it tells a live runner from a reused pid (#12 item 7).
   `ALTER TABLE runs ADD COLUMN runner_starttime INTEGER;
    CREATE INDEX runs_status ON runs(status);`,
+  // Load groups (#16), and one row per window: a retried write must not count a window twice.
+  `ALTER TABLE runs ADD COLUMN group_name TEXT;
+   CREATE INDEX runs_group ON runs(group_name);
+   DELETE FROM windows WHERE rowid NOT IN (SELECT MIN(rowid) FROM windows GROUP BY run_id, series, start_ms);
+   DROP INDEX windows_run;
+   CREATE UNIQUE INDEX windows_run ON windows(run_id, series, start_ms);`,
 ];

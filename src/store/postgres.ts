@@ -69,6 +69,14 @@ export const PG_MIGRATIONS: readonly string[] = [
    END $$;
    CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION withstand_notify();
    CREATE TRIGGER windows_notify AFTER INSERT ON windows FOR EACH STATEMENT EXECUTE FUNCTION withstand_notify();`,
+  // Load groups (#16), and one row per window: a write retried after a lost connection (whose first
+  // attempt did commit) must not count a window twice.
+  `ALTER TABLE runs ADD COLUMN group_name TEXT;
+   CREATE INDEX runs_group ON runs (group_name);
+   DELETE FROM windows a USING windows b
+     WHERE a.id > b.id AND a.run_id = b.run_id AND a.series = b.series AND a.start_ms = b.start_ms;
+   DROP INDEX windows_run;
+   CREATE UNIQUE INDEX windows_run ON windows (run_id, series, start_ms);`,
 ];
 
 /** A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. */
@@ -304,10 +312,11 @@ export class PostgresStore implements Store {
     title: string;
     source: string;
     startedAt: string;
+    group?: string | undefined;
   }): Promise<void> {
     await this.q(
-      `INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, lease_until)
-       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9)`,
+      `INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, lease_until, group_name)
+       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10)`,
       [
         run.id,
         run.kind,
@@ -318,6 +327,7 @@ export class PostgresStore implements Store {
         hostname(),
         starttimeOf(process.pid) ?? null,
         Date.now() + LEASE_MS,
+        run.group ?? null,
       ],
     );
     this.seq.set(run.id, 0);
@@ -338,14 +348,25 @@ export class PostgresStore implements Store {
   }
 
   async appendWindow(runId: string, series: string, window: StoredWindow): Promise<void> {
-    await this.q("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5)", [
-      runId,
-      series,
-      // Windows closed early (the end of a run) end at a fractional millisecond.
-      Math.floor(window.start),
-      Math.ceil(window.end),
-      JSON.stringify(window),
-    ]);
+    await this.q(
+      "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+      [
+        runId,
+        series,
+        // Windows closed early (the end of a run) end at a fractional millisecond.
+        Math.floor(window.start),
+        Math.ceil(window.end),
+        JSON.stringify(window),
+      ],
+    );
+  }
+
+  async windowsAfter(runId: string, series: string, afterStartMs: number): Promise<StoredWindow[]> {
+    const r = await this.q<{ data: string }>(
+      "SELECT data FROM windows WHERE run_id = $1 AND series = $2 AND start_ms > $3 ORDER BY start_ms",
+      [runId, series, Math.floor(afterStartMs)],
+    );
+    return r.rows.map((row) => JSON.parse(row.data) as StoredWindow);
   }
 
   async finishRun(runId: string, end: RunEnd): Promise<void> {
@@ -378,6 +399,7 @@ export class PostgresStore implements Store {
     if (filter.idPrefix)
       where.push(`id LIKE ${arg(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
     if (filter.kind) where.push(`kind = ${arg(filter.kind)}`);
+    if (filter.group) where.push(`group_name = ${arg(filter.group)}`);
     if (filter.search) {
       const like = arg(`%${filter.search.replace(/[%_\\]/g, "")}%`);
       where.push(`(id LIKE ${like} OR title LIKE ${like} OR source LIKE ${like})`);
@@ -502,8 +524,8 @@ export class PostgresStore implements Store {
     try {
       await client.query("BEGIN");
       const r = await client.query(
-        `INSERT INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 'imported', $12) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal, group_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 'imported', $12, $13) ON CONFLICT (id) DO NOTHING`,
         [
           run.id,
           run.kind,
@@ -517,6 +539,7 @@ export class PostgresStore implements Store {
           run.endedAt,
           run.durationMs === null ? null : Math.round(run.durationMs),
           run.result === null ? null : JSON.stringify(run.result),
+          run.group,
         ],
       );
       if (r.rowCount === 0) {
@@ -533,7 +556,7 @@ export class PostgresStore implements Store {
         ]);
       for (const { series, ...w } of run.windows)
         await client.query(
-          "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5)",
+          "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
           [run.id, series, Math.floor(w.start), Math.ceil(w.end), JSON.stringify(w)],
         );
       await client.query("COMMIT");

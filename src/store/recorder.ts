@@ -17,7 +17,13 @@ export class RunRecorder {
     readonly runId: string,
   ) {}
 
-  begin(run: { kind: string; title: string; source: string; startedAt: string }): Promise<void> {
+  begin(run: {
+    kind: string;
+    title: string;
+    source: string;
+    startedAt: string;
+    group?: string | undefined;
+  }): Promise<void> {
     return this.store.beginRun({ id: this.runId, ...run });
   }
 

@@ -20,6 +20,7 @@ export interface RunRow {
   runner_host: string;
   runner_starttime: number | string | null;
   lease_until?: number | string | null;
+  group_name?: string | null;
   journal: string | null;
 }
 
@@ -36,6 +37,7 @@ export function runSummary(row: RunRow): RunSummary {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    group: row.group_name ?? null,
   };
 }
 

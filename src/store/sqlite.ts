@@ -35,6 +35,22 @@ function decodeCursor(cursor: string | undefined): { events: number; windows: nu
   return m ? { events: Number(m[1]), windows: Number(m[2]) } : undefined;
 }
 
+/** Runs `fn` again while SQLite says the database is locked or busy, for up to five seconds. */
+function whileLocked<T>(fn: () => T): T {
+  const deadline = Date.now() + 5000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "";
+      if (!code.startsWith("SQLITE_BUSY") && !code.startsWith("SQLITE_LOCKED")) throw err;
+      if (Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 20);
+    }
+  }
+}
+
 /** The embedded store: one SQLite file in WAL mode, so readers (dashboard) never block the runner. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -56,10 +72,12 @@ export class SqliteStore implements Store {
     this.db = new Database(path);
     // First, so that every later statement (switching to WAL included) waits for other writers.
     this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("journal_mode = WAL");
+    // Switching a new file to WAL can answer "locked" at once (no busy handler) while another runner
+    // creates the same store: retry, as the busy timeout would.
+    whileLocked(() => this.db.pragma("journal_mode = WAL"));
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    this.migrate();
+    whileLocked(() => this.migrate());
     this.markInterrupted();
   }
 
@@ -117,10 +135,11 @@ export class SqliteStore implements Store {
     title: string;
     source: string;
     startedAt: string;
+    group?: string | undefined;
   }): Promise<void> {
     this.db
       .prepare(
-        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, group_name) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
       )
       .run(
         run.id,
@@ -131,6 +150,7 @@ export class SqliteStore implements Store {
         process.pid,
         hostname(),
         starttimeOf(process.pid) ?? null,
+        run.group ?? null,
       );
     this.seq.set(run.id, 0);
   }
@@ -148,13 +168,9 @@ export class SqliteStore implements Store {
   }
 
   async appendWindow(runId: string, series: string, window: StoredWindow): Promise<void> {
-    this.stmt("INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)").run(
-      runId,
-      series,
-      window.start,
-      window.end,
-      JSON.stringify(window),
-    );
+    this.stmt(
+      "INSERT OR IGNORE INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)",
+    ).run(runId, series, window.start, window.end, JSON.stringify(window));
   }
 
   async finishRun(runId: string, end: RunEnd): Promise<void> {
@@ -194,6 +210,10 @@ export class SqliteStore implements Store {
     if (filter.kind) {
       where.push("kind = ?");
       args.push(filter.kind);
+    }
+    if (filter.group) {
+      where.push("group_name = ?");
+      args.push(filter.group);
     }
     if (filter.search) {
       where.push("(id LIKE ? OR title LIKE ? OR source LIKE ?)");
@@ -271,8 +291,8 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const inserted = this.db
           .prepare(
-            `INSERT OR IGNORE INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'imported', ?)`,
+            `INSERT OR IGNORE INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal, group_name)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'imported', ?, ?)`,
           )
           .run(
             run.id,
@@ -287,12 +307,13 @@ export class SqliteStore implements Store {
             run.endedAt,
             run.durationMs,
             run.result === null ? null : JSON.stringify(run.result),
+            run.group,
           );
         if (inserted.changes === 0) return false;
         const event = this.stmt("INSERT INTO events (run_id, seq, ts, type, data) VALUES (?, ?, ?, ?, ?)");
         for (const [i, e] of run.events.entries()) event.run(run.id, i + 1, e.ts, e.type, JSON.stringify(e));
         const window = this.stmt(
-          "INSERT INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)",
+          "INSERT OR IGNORE INTO windows (run_id, series, start_ms, end_ms, data) VALUES (?, ?, ?, ?, ?)",
         );
         for (const { series, ...w } of run.windows)
           window.run(run.id, series, w.start, w.end, JSON.stringify(w));
@@ -304,6 +325,13 @@ export class SqliteStore implements Store {
   /** The schema version this file is at, and the latest this withstand knows. */
   version(): { applied: number; latest: number } {
     return { applied: this.db.pragma("user_version", { simple: true }) as number, latest: MIGRATIONS.length };
+  }
+
+  async windowsAfter(runId: string, series: string, afterStartMs: number): Promise<StoredWindow[]> {
+    const rows = this.stmt(
+      "SELECT data FROM windows WHERE run_id = ? AND series = ? AND start_ms > ? ORDER BY start_ms",
+    ).all(runId, series, afterStartMs) as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as StoredWindow);
   }
 
   async windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]> {

@@ -29,6 +29,8 @@ export interface RunSummary {
   startedAt: string;
   endedAt: string | null;
   durationMs: number | null;
+  /** The load group a generator run belongs to (`withstand load --group`); null for other runs. */
+  group: string | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -51,6 +53,8 @@ export interface RunFilter {
   offset?: number | undefined;
   /** Matches the id, title or source. */
   search?: string | undefined;
+  /** Runs of one load group. */
+  group?: string | undefined;
 }
 
 /**
@@ -75,9 +79,13 @@ export interface Store {
     title: string;
     source: string;
     startedAt: string;
+    group?: string | undefined;
   }): Promise<void>;
   appendEvent(event: RunEvent): Promise<void>;
+  /** Writing the same window (run, series, start) twice keeps the first: a retried write never doubles it. */
   appendWindow(runId: string, series: string, window: StoredWindow): Promise<void>;
+  /** A run's windows of one series that start after `afterStartMs`, in order: how a group follows its members. */
+  windowsAfter(runId: string, series: string, afterStartMs: number): Promise<StoredWindow[]>;
   /** Writes the result (journal) and the final status in one transaction. */
   finishRun(runId: string, end: RunEnd): Promise<void>;
   /** Runs newest first; a run whose runner is gone reads as `interrupted`. */

@@ -159,6 +159,43 @@ for (const adapter of ADAPTERS) {
       }
     });
 
+    it("lists a load group's runs and reads each member's windows after a start, each window once", async () => {
+      const store = openStore(adapter.location());
+      try {
+        for (const id of ["g1", "g2"])
+          await store.beginRun({
+            id,
+            kind: "load",
+            title: id,
+            source: "lt.yaml",
+            startedAt: new Date().toISOString(),
+            group: "nightly",
+          });
+        await begin(store, "other", "load");
+        const windows = [1000, 2000, 3000].map((start) => toStored(sampleWindow(start, 10)));
+        for (const w of windows) await store.appendWindow("g1", "load", w);
+        // A write retried after a lost connection (its first attempt committed) is not a second window.
+        await store.appendWindow("g1", "load", windows[1] as (typeof windows)[number]);
+        await store.appendWindow("g2", "load", toStored(sampleWindow(1000, 5)));
+        const members = await store.listRuns({ group: "nightly" });
+        assert.deepEqual(members.map((m) => m.id).sort(), ["g1", "g2"]);
+        assert.ok(members.every((m) => m.group === "nightly"));
+        assert.equal((await store.listRuns({ idPrefix: "other" }))[0]?.group, null);
+        assert.equal(await store.countRuns({ group: "nightly" }), 2);
+        assert.deepEqual(
+          (await store.windowsAfter("g1", "load", -1)).map((w) => w.start),
+          [1000, 2000, 3000],
+        );
+        assert.deepEqual(
+          (await store.windowsAfter("g1", "load", 1000)).map((w) => w.start),
+          [2000, 3000],
+        );
+        assert.equal((await store.getRun("g1"))?.windows.length, 3);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("tails what any process writes after an opaque cursor", async () => {
       const location = adapter.location();
       const store = openStore(location);

@@ -71,3 +71,17 @@ export interface SloView {
   };
   burn: { t: number; burn: number }[];
 }
+
+/** GET /api/groups/NAME: a load group's merged view. */
+export interface GroupView {
+  group: string;
+  generators: { id: string; status: string; outcome: string | null }[];
+  windows: number;
+  count: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number;
+  p99Ms: number;
+  durationMs: number;
+  thresholds: { metric: string; submetric?: string; expression: string; ok: boolean }[];
+}

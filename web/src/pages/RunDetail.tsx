@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { getJson, subscribe } from "../api";
 import { Badge } from "../components/Badge";
 import { Chart, type ChartSeries } from "../components/Chart";
+import { GroupPanel } from "../components/GroupPanel";
 import { duration, when } from "../format";
 import type { RunDetail as Detail, MetricVerdict, Point, RunEvent } from "../types";
 
@@ -131,6 +132,7 @@ export function RunDetail({ id }: { id: string }) {
           {run.exitCode ?? "—"} · {run.source}
         </p>
         {reason && <p class="reason">{reason}</p>}
+        {run.group && <GroupPanel group={run.group} />}
         <p class="reports">
           Report:{" "}
           {(["html", "md", "junit", "json"] as const).map((f) => (
