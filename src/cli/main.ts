@@ -204,6 +204,49 @@ truncate (TC set over UDP, so clients retry over TCP).`,
     });
 
   program
+    .command("check")
+    .description(
+      "validate this system against Gossfiles, read unchanged (Goss's resources, matchers and output formats)",
+    )
+    .argument("[files...]", "Gossfiles (YAML or JSON; - reads standard input); default ./goss.yaml")
+    .option("-g, --gossfile <file>", "the Gossfile, as Goss takes it [$GOSS_FILE]")
+    .option("--vars <file>", "YAML or JSON variables for {{.Vars}} [$GOSS_VARS]")
+    .option("--vars-inline <text>", "YAML or JSON variables that replace --vars ones [$GOSS_VARS_INLINE]")
+    .option(
+      "-f, --format <format>",
+      "rspecish, documentation, json, junit, tap, nagios, prometheus or silent [$GOSS_FMT]",
+    )
+    .option(
+      "-o, --format-options <option>",
+      "pretty, sort, perfdata, verbose, exclude_raw; repeatable [$GOSS_FMT_OPTIONS]",
+      collect,
+    )
+    .option(
+      "-r, --retry-timeout <duration>",
+      "retry until every test passes or this time is up (default 0) [$GOSS_RETRY_TIMEOUT]",
+    )
+    .option("-s, --sleep <duration>", "time between retries (default 1s) [$GOSS_SLEEP]")
+    .option("--max-concurrent <n>", "entries checked at once (default 50) [$GOSS_MAX_CONCURRENT]")
+    .option("--package <type>", "package database: deb (the only one withstand reads) [$GOSS_PACKAGE]")
+    .option("--color", "force colour")
+    .option("--no-color", "no colour")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand check goss.yaml
+  withstand check -g goss.yaml --vars vars.yaml -f junit > goss.xml
+  withstand check goss.yaml -f nagios -o perfdata
+  withstand check goss.yaml --retry-timeout 30s --sleep 1s      # wait for a service to come up
+
+Exit codes: 0 all passed, 1 a test failed (nagios: 2), 2 invalid Gossfile or flag, 3 interrupted.`,
+    )
+    .action(async (files: string[], flags) => {
+      const { checkCommand } = await import("./check.js");
+      process.exitCode = await checkCommand(files, flags);
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema of a document kind, for editors (yaml-language-server) and CI")
     .argument("[kind]", "Experiment, chaostoolkit, LoadTest, Rollout or OpenSLO; none lists them")

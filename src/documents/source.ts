@@ -35,7 +35,11 @@ import type { Path } from "../core/reader.js";
 export type { Path };
 
 /** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). */
-export function parseSource(file: string, text: string): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {
+export function parseSource(
+  file: string,
+  text: string,
+  opts: { uniqueKeys?: boolean } = {},
+): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {
   const lines = new Lines(text);
   const diagnostics: Diagnostic[] = [];
   const docs: SourceDoc[] = [];
@@ -47,7 +51,8 @@ export function parseSource(file: string, text: string): { docs: SourceDoc[]; di
   try {
     parsed = parseAllDocuments(text, {
       prettyErrors: false,
-      uniqueKeys: true,
+      // Goss reads a repeated key as the last one wins; withstand's own documents refuse it.
+      uniqueKeys: opts.uniqueKeys ?? true,
       // The parser's own warnings (a complex key stringified) go to process warnings, i.e. raw stderr.
       logLevel: "error",
     }) as Document.Parsed[];

@@ -1,0 +1,350 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { CheckKind, SettingType } from "../core/check-kind.js";
+import { renderGoTemplate, TemplateError } from "../core/go-template.js";
+import { compileAttribute, type Matcher, MatcherSyntaxError } from "../core/goss-matchers.js";
+import { isRecord } from "../core/reader.js";
+import { suggest } from "../core/suggest.js";
+import { type Diagnostic, fileDiagnostic } from "../documents/diagnostic.js";
+import { diagnosticAt, parseSource, positionOf, type SourceDoc } from "../documents/source.js";
+import { CHECK_KINDS, UNSUPPORTED_TYPES } from "./kinds.js";
+
+/** One test of an entry: a property and what it must match. */
+export interface CheckTest {
+  property: string;
+  expected: unknown;
+  matcher: Matcher;
+}
+
+/** One resource entry of a Gossfile (after includes and templates). */
+export interface CheckEntry {
+  kind: CheckKind;
+  id: string;
+  title: string;
+  meta: unknown;
+  skip: boolean;
+  settings: Record<string, unknown>;
+  tests: CheckTest[];
+  /** The directory of the file it came from: relative paths resolve from there. */
+  dir: string;
+  /** file:line:col of the entry, for messages. */
+  at: string;
+}
+
+export interface GossfileOptions {
+  vars: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  /** Text for "-" (standard input). */
+  stdin?: () => string;
+}
+
+const COMMON = ["title", "meta", "skip"];
+const MAX_INCLUDE_DEPTH = 20;
+
+function settingOk(type: SettingType, v: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+    case "number":
+      return typeof v === "number";
+    case "boolean":
+      return typeof v === "boolean";
+    case "strings":
+      return Array.isArray(v) && v.every((x) => typeof x === "string");
+    case "any":
+      return true;
+  }
+}
+
+/** The functions Goss adds to its templates that touch the system: the environment and files. */
+function templateFuncs(env: NodeJS.ProcessEnv, dir: string) {
+  return {
+    getEnv: (...args: unknown[]) => env[String(args[0])] ?? (args.length > 1 ? String(args[1]) : ""),
+    readFile: (path: unknown) =>
+      readFileSync(isAbsolute(String(path)) ? String(path) : resolve(dir, String(path)), "utf8").trim(),
+  };
+}
+
+/** A small glob for `gossfile:` includes: `*`, `?` and `[...]` in the file name part. */
+function expandGlob(pattern: string): string[] {
+  if (!/[*?[]/.test(pattern)) return [pattern];
+  const dir = dirname(pattern);
+  const base = pattern.slice(dir.length + 1);
+  if (/[*?[]/.test(dir)) throw new Error(`${pattern}: a pattern may only be in the file name`);
+  const re = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, "[^/]*")
+      .replace(/\?/g, "[^/]")}$`,
+  );
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+class GossfileReader {
+  readonly diagnostics: Diagnostic[] = [];
+  /** Keyed by type and id: a later definition replaces an earlier one, as in Goss. */
+  readonly entries = new Map<string, CheckEntry>();
+
+  constructor(private readonly opts: GossfileOptions) {}
+
+  read(file: string, depth: number, skipAll: boolean, seen: ReadonlySet<string>): void {
+    const path = file === "-" ? "-" : resolve(file);
+    if (seen.has(path)) {
+      this.diagnostics.push(fileDiagnostic(file, "includes itself (a gossfile cycle)"));
+      return;
+    }
+    let text: string;
+    try {
+      text = file === "-" ? (this.opts.stdin?.() ?? "") : readFileSync(file, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      this.diagnostics.push(
+        fileDiagnostic(
+          file,
+          `cannot read: ${code === "ENOENT" ? "no such file" : (err as Error).message} (expected a Gossfile)`,
+        ),
+      );
+      return;
+    }
+    const dir = file === "-" ? process.cwd() : dirname(path);
+    try {
+      text = renderGoTemplate(
+        text,
+        { Env: { ...this.opts.env }, Vars: this.opts.vars },
+        templateFuncs(this.opts.env, dir),
+      );
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      this.diagnostics.push({
+        file,
+        line: err.line,
+        col: 1,
+        path: "",
+        message: err.message,
+        severity: "error",
+      });
+      return;
+    }
+    const parsed = parseSource(file, text, { uniqueKeys: false });
+    this.diagnostics.push(...parsed.diagnostics);
+    const doc = parsed.docs[0];
+    if (!doc) {
+      if (!parsed.diagnostics.some((d) => d.severity === "error"))
+        this.diagnostics.push(
+          fileDiagnostic(file, "empty Gossfile (expected resource types such as file:, port:, command:)"),
+        );
+      return;
+    }
+    if (!isRecord(doc.value)) {
+      this.diagnostics.push(
+        diagnosticAt(doc, [], "expected a mapping of resource types (file:, port:, command:, ...)"),
+      );
+      return;
+    }
+    const inner = new Set(seen).add(path);
+    for (const [type, entries] of Object.entries(doc.value)) {
+      if (type === "gossfile") {
+        this.includes(doc, entries, dir, depth, skipAll, inner);
+        continue;
+      }
+      const kind = CHECK_KINDS.get(type);
+      if (!kind) {
+        const reason = Object.hasOwn(UNSUPPORTED_TYPES, type) ? UNSUPPORTED_TYPES[type] : undefined;
+        const hint = suggest(type, [...CHECK_KINDS.keys(), "gossfile"]);
+        this.diagnostics.push(
+          diagnosticAt(
+            doc,
+            [type],
+            reason
+              ? `the Goss resource type ${type} is not supported by withstand: ${reason}`
+              : `unknown resource type ${type} (${hint ? `did you mean ${hint}?` : `expected one of ${[...CHECK_KINDS.keys(), "gossfile"].join(", ")}`})`,
+            "error",
+            true,
+          ),
+        );
+        continue;
+      }
+      if (entries === null) continue;
+      if (!isRecord(entries)) {
+        this.diagnostics.push(diagnosticAt(doc, [type], `expected a mapping of ${type} entries by id`));
+        continue;
+      }
+      for (const [id, attrs] of Object.entries(entries)) this.entry(doc, kind, id, attrs, dir, skipAll);
+    }
+  }
+
+  private includes(
+    doc: SourceDoc,
+    value: unknown,
+    dir: string,
+    depth: number,
+    skipAll: boolean,
+    seen: ReadonlySet<string>,
+  ): void {
+    if (value === null) return;
+    if (!isRecord(value)) {
+      this.diagnostics.push(diagnosticAt(doc, ["gossfile"], "expected a mapping of Gossfile paths"));
+      return;
+    }
+    if (depth >= MAX_INCLUDE_DEPTH) {
+      this.diagnostics.push(
+        diagnosticAt(doc, ["gossfile"], `includes nest deeper than ${MAX_INCLUDE_DEPTH} files`),
+      );
+      return;
+    }
+    for (const [pattern, attrs] of Object.entries(value)) {
+      const a = isRecord(attrs) ? attrs : {};
+      for (const key of Object.keys(a))
+        if (!["file", "skip", "title", "meta"].includes(key))
+          this.diagnostics.push(
+            diagnosticAt(
+              doc,
+              ["gossfile", pattern, key],
+              "unknown attribute (expected file or skip)",
+              "error",
+              true,
+            ),
+          );
+      const target = typeof a.file === "string" ? a.file : pattern;
+      const full = isAbsolute(target) ? target : resolve(dir, target);
+      let files: string[];
+      try {
+        files = expandGlob(full);
+      } catch (err) {
+        this.diagnostics.push(
+          diagnosticAt(doc, ["gossfile", pattern], (err as Error).message, "error", true),
+        );
+        continue;
+      }
+      if (files.length === 0 && /[*?[]/.test(full)) continue;
+      for (const f of files) this.read(f, depth + 1, skipAll || a.skip === true, seen);
+    }
+  }
+
+  private entry(
+    doc: SourceDoc,
+    kind: CheckKind,
+    id: string,
+    raw: unknown,
+    dir: string,
+    skipAll: boolean,
+  ): void {
+    const path = [kind.type, id];
+    const attrs = raw === null ? {} : raw;
+    if (!isRecord(attrs)) {
+      this.diagnostics.push(
+        diagnosticAt(doc, path, `expected the attributes of ${kind.type} ${id} as a mapping`),
+      );
+      return;
+    }
+    const byName = new Map<string, string>();
+    for (const p of kind.properties) {
+      byName.set(p.name, p.name);
+      for (const a of p.aliases ?? []) byName.set(a, p.name);
+    }
+    const known = [...COMMON, ...Object.keys(kind.settings), ...byName.keys()];
+    let ok = true;
+    const settings: Record<string, unknown> = {};
+    const tests: CheckTest[] = [];
+    for (const [key, value] of Object.entries(attrs)) {
+      if (COMMON.includes(key)) continue;
+      const setting = Object.hasOwn(kind.settings, key) ? kind.settings[key] : undefined;
+      if (setting) {
+        if (!settingOk(setting, value)) {
+          this.diagnostics.push(
+            diagnosticAt(
+              doc,
+              [...path, key],
+              `expected ${setting === "strings" ? "a list of strings" : `a ${setting}`}`,
+            ),
+          );
+          ok = false;
+        } else settings[key] = value;
+        continue;
+      }
+      const property = byName.get(key);
+      if (!property) {
+        const hint = suggest(key, known);
+        this.diagnostics.push(
+          diagnosticAt(
+            doc,
+            [...path, key],
+            `unknown ${kind.type} attribute ${key} (${hint ? `did you mean ${hint}?` : `expected one of ${known.join(", ")}`})`,
+            "error",
+            true,
+          ),
+        );
+        ok = false;
+        continue;
+      }
+      const spec = kind.properties.find((p) => p.name === property);
+      try {
+        tests.push({ property, expected: value, matcher: compileAttribute(value, spec?.stream === true) });
+      } catch (err) {
+        if (!(err instanceof MatcherSyntaxError)) throw err;
+        this.diagnostics.push(diagnosticAt(doc, [...path, key], err.message));
+        ok = false;
+      }
+    }
+    const required = kind.properties[0]?.name ?? "";
+    const problems = [
+      ...([...byName].some(([k, v]) => v === required && k in attrs)
+        ? []
+        : [`missing required attribute ${required}`]),
+      ...(kind.requires && !(kind.requires in settings)
+        ? [`missing required attribute ${kind.requires}`]
+        : []),
+      ...(kind.checkId ? [kind.checkId(id, settings)].filter((x): x is string => x !== undefined) : []),
+    ];
+    for (const p of problems) this.diagnostics.push(diagnosticAt(doc, path, p, "error", true));
+    if (!ok || problems.length > 0) return;
+    const order = (p: string) => kind.properties.findIndex((x) => x.name === p);
+    tests.sort((a, b) => order(a.property) - order(b.property));
+    const { line, col } = positionOf(doc, path, true);
+    this.entries.set(`${kind.type}\u0000${id}`, {
+      kind,
+      id,
+      title: typeof attrs.title === "string" ? attrs.title : "",
+      meta: attrs.meta ?? null,
+      skip: skipAll || attrs.skip === true,
+      settings,
+      tests,
+      dir,
+      at: `${doc.file}:${line}:${col}`,
+    });
+  }
+}
+
+/** Reads Gossfiles (templates, includes) into entries; every problem is a diagnostic at its file:line:col. */
+export function loadGossfiles(
+  files: readonly string[],
+  opts: GossfileOptions,
+): { entries: CheckEntry[]; diagnostics: Diagnostic[] } {
+  const reader = new GossfileReader(opts);
+  for (const f of files) reader.read(f, 0, false, new Set());
+  return { entries: [...reader.entries.values()], diagnostics: reader.diagnostics };
+}
+
+/** `--vars FILE` and `--vars-inline TEXT` (YAML or JSON); inline values replace the file's. */
+export function readVars(file: string | undefined, inline: string | undefined): Record<string, unknown> {
+  const parse = (text: string, what: string): Record<string, unknown> => {
+    const v = parseYaml(text) as unknown;
+    if (v === null || v === undefined) return {};
+    if (!isRecord(v)) throw new Error(`${what}: expected a mapping of variables`);
+    return v;
+  };
+  return {
+    ...(file ? parse(readFileSync(file, "utf8"), file) : {}),
+    ...(inline ? parse(inline, "--vars-inline") : {}),
+  };
+}
