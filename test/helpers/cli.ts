@@ -16,11 +16,14 @@ export function runCli(
   return finished(startCli(args, opts));
 }
 
-export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
+export function startCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: boolean } = {},
+): ChildProcess {
   return spawn(BIN, args, {
     cwd: opts.cwd ?? ROOT,
     env: opts.env ?? process.env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
 }
 
