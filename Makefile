@@ -54,6 +54,7 @@ bench: build
 	node dist/bench/leftovers.js
 	node dist/bench/live-store.js
 	node dist/bench/pg-scale.js
+	node dist/bench/checks.js
 
 clean:
 	rm -rf dist node_modules

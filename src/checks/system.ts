@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 
 /**
  * The system databases the resources read (users, groups, packages), each read once per check run:
@@ -64,21 +64,45 @@ export interface DebPackage {
   version: string;
 }
 
-/** Installed Debian packages, from dpkg's own status file (what `dpkg-query -W` reads). */
+/** Installed Debian packages, from dpkg's own status file (what `dpkg-query -W` reads), in one pass. */
 export function debPackages(): Promise<Map<string, string[]>> {
   return cached("dpkg", async () => {
     const text = await readFile("/var/lib/dpkg/status", "utf8").catch(() => "");
     const installed = new Map<string, string[]>();
-    for (const stanza of text.split(/\n\n+/)) {
-      const name = /^Package: (.+)$/m.exec(stanza)?.[1];
-      const status = /^Status: (.+)$/m.exec(stanza)?.[1];
-      const version = /^Version: (.+)$/m.exec(stanza)?.[1];
-      if (!name || !version || !status?.endsWith(" installed")) continue;
-      const list = installed.get(name) ?? [];
-      if (!list.includes(version)) list.push(version);
-      installed.set(name, list);
+    let name = "";
+    let version = "";
+    let ok = false;
+    const flush = () => {
+      if (name && version && ok) {
+        const list = installed.get(name) ?? [];
+        if (!list.includes(version)) list.push(version);
+        installed.set(name, list);
+      }
+      name = "";
+      version = "";
+      ok = false;
+    };
+    for (let at = 0; at <= text.length; ) {
+      let end = text.indexOf("\n", at);
+      if (end === -1) end = text.length;
+      // Only field lines matter: continuation lines start with a space.
+      if (end === at) flush();
+      else if (text.startsWith("Package: ", at)) name = text.slice(at + 9, end);
+      else if (text.startsWith("Version: ", at)) version = text.slice(at + 9, end);
+      else if (text.startsWith("Status: ", at)) ok = text.slice(at + 8, end).endsWith(" installed");
+      at = end + 1;
     }
+    flush();
     return installed;
+  });
+}
+
+/** The running processes' names (/proc/PID/comm), read once for all the process checks of a run. */
+export function processNames(): Promise<Set<string>> {
+  return cached("proc", async () => {
+    const pids = (await readdir("/proc")).filter((p) => p.charCodeAt(0) >= 48 && p.charCodeAt(0) <= 57);
+    const names = await Promise.all(pids.map((p) => readFile(`/proc/${p}/comm`, "utf8").catch(() => "")));
+    return new Set(names.map((n) => n.trim()));
   });
 }
 

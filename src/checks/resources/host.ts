@@ -1,7 +1,7 @@
-import { readdir, readFile, statfs } from "node:fs/promises";
+import { readFile, statfs } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import type { CheckKind } from "../../core/check-kind.js";
-import { debPackages } from "../system.js";
+import { debPackages, processNames } from "../system.js";
 
 export const kernelParamKind: CheckKind = {
   type: "kernel-param",
@@ -105,9 +105,7 @@ export const processKind: CheckKind = {
   async observe(id, settings) {
     // /proc/PID/comm holds at most 15 characters of the executable's name.
     const want = String(settings.comm ?? id).slice(0, 15);
-    const pids = (await readdir("/proc")).filter((p) => /^\d+$/.test(p));
-    const comms = await Promise.all(pids.map((p) => readFile(`/proc/${p}/comm`, "utf8").catch(() => "")));
-    return { running: comms.some((c) => c.trim() === want) };
+    return { running: (await processNames()).has(want) };
   },
 };
 
