@@ -247,6 +247,67 @@ Exit codes: 0 all passed, 1 a test failed (nagios: 2), 2 invalid Gossfile or fla
     });
 
   program
+    .command("synthetic")
+    .description("run a synthetic transaction once (kind: Synthetic), or print its captured examples")
+    .argument("<file>", "a Synthetic file, or `examples` followed by the synthetic's name or file")
+    .argument("[more...]", "with `examples`: the synthetic's name or file")
+    .option("--json", "print the result as JSON")
+    .option("--quiet", "print only the verdict")
+    .option("--format <format>", "with `examples`: md (default) or json")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand synthetic place-order.yaml
+  withstand synthetic examples place-order > docs/orders-api-examples.md
+
+Exit codes: 0 passed, 1 failed, 2 invalid document, 3 interrupted.`,
+    )
+    .action(async (target: string, more: string[], flags) => {
+      const { syntheticCommand } = await import("./synthetic.js");
+      process.exitCode = await syntheticCommand(target, more, flags);
+    });
+
+  program
+    .command("monitor")
+    .description(
+      "run checks, synthetics and heartbeats on their schedules; serve /__health, /__gtg, /__goss, /metrics; alert a webhook",
+    )
+    .argument(
+      "<files...>",
+      "Gossfiles, Synthetic and Heartbeat files; or `ack ID` to acknowledge a failing check",
+    )
+    .option("--listen <host:port>", "where to serve (default 127.0.0.1:8099)")
+    .option("--token <token>", "bearer token (required off loopback, and for acknowledgements)")
+    .option("--system-code <code>", "the FT systemCode of /__health")
+    .option("--name <name>", "the system's name on /__health")
+    .option("--description <text>", "the system's description on /__health")
+    .option("--interval <duration>", "how often Goss checks run (default 60s; a check's meta.interval wins)")
+    .option("--webhook <url>", "POST alerts (JSON) here")
+    .option("--alert-severity <n>", "alert for checks of this severity or worse (default 1: only critical)")
+    .option("--failure-threshold <n>", "failed runs in a row before an alert (default 1)")
+    .option("--repeat <duration>", "remind while a check keeps failing (default: never)")
+    .option("--vars <file>", "variables for Gossfile templates")
+    .option("--vars-inline <text>", "variables for Gossfile templates")
+    .option("--store <path>", "run store (synthetic runs are recorded)")
+    .option("--url <url>", "with `ack`: the monitor (default http://127.0.0.1:8099)")
+    .option("--note <text>", "with `ack`: why")
+    .option("--remove", "with `ack`: remove the acknowledgement")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand monitor goss.yaml place-order.yaml --webhook http://127.0.0.1:9000/alerts
+  curl -s 127.0.0.1:8099/__health | jq .ok
+  withstand monitor ack place-order --note "deploying the fix" --token $TOKEN`,
+    )
+    .action(async (files: string[], flags) => {
+      const { monitorCommand } = await import("./monitor.js");
+      process.exitCode = await monitorCommand(files, flags);
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema of a document kind, for editors (yaml-language-server) and CI")
     .argument("[kind]", "Experiment, chaostoolkit, LoadTest, Rollout or OpenSLO; none lists them")

@@ -15,6 +15,7 @@ const OUTCOMES = [
   "hypothesis-unmet-before-method",
   "passed",
   "thresholds-failed",
+  "synthetic-failed",
   "promoted",
   "rolled-back",
   "halted",

@@ -31,6 +31,7 @@ export type Outcome =
   | "deadline"
   | "passed"
   | "thresholds-failed"
+  | "synthetic-failed"
   | "promoted"
   | "rolled-back"
   | "not-started";

@@ -7,6 +7,7 @@ import { check, isRecord } from "./reporter.js";
 import { readRolloutDocs } from "./rollout.js";
 import { structureOf } from "./schemas.js";
 import { diagnosticAt, parseSource, type SourceDoc } from "./source.js";
+import { readSynthetic } from "./synthetic.js";
 
 /** What validating one file found: its kind, a one-line summary when valid, and every diagnostic. */
 export interface CheckedDocument {
@@ -74,6 +75,16 @@ const loadTest = nativeKind(
   },
   (p) =>
     `valid withstand LoadTest "${p.name}" (${p.executor.type}, ${p.requests.length} request templates, ${p.thresholds.length} thresholds)`,
+);
+
+const synthetic = nativeKind(
+  "Synthetic",
+  (doc) => {
+    const r = readSynthetic(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (s) =>
+    `valid withstand Synthetic "${s.name}" (${s.steps.length} steps, every ${Math.round(s.everyMs / 1000)}s, severity ${s.severity})`,
 );
 
 const isNativeRollout = native("Rollout");
@@ -146,6 +157,7 @@ const experiment: DocumentKindReader = {
 /** Every document kind `validate` knows, most specific first. */
 export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [
   loadTest,
+  synthetic,
   rollout,
   analysisTemplates,
   openSlo,

@@ -9,6 +9,7 @@ import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./exper
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
 import { OPENSLO_KINDS } from "./openslo.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
+import { SYNTHETIC_SPEC } from "./synthetic.js";
 
 /**
  * The structure of each document kind, built from the same key lists the readers check, so the JSON
@@ -224,6 +225,7 @@ export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.Zo
   ["LoadTest", { title: "withstand LoadTest", schema: nativeTop("LoadTest", loadBody) }],
   ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
   ["OpenSLO", { title: "OpenSLO v1 document (structure only)", schema: openSlo }],
+  ["Synthetic", { title: "withstand Synthetic", schema: nativeTop("Synthetic", SYNTHETIC_SPEC) }],
   [
     "AnalysisTemplate",
     { title: "Argo Rollouts AnalysisTemplate (the part withstand reads)", schema: analysisTemplate },

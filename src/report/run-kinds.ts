@@ -98,8 +98,27 @@ const rollout: RunKind = {
   },
 };
 
+/** A synthetic transaction: one check per step, with the step's first failure. */
+const synthetic: RunKind = {
+  kind: "synthetic",
+  checks(run) {
+    const steps = (
+      run.result as {
+        steps?: { name: string; status: string; failures: string[]; responseTimeMs: number }[];
+      } | null
+    )?.steps;
+    return (steps ?? []).map((s) => ({
+      suite: "steps",
+      name: s.name,
+      ok: s.status !== "failed",
+      message: s.status === "failed" ? (s.failures[0] ?? "failed") : s.status,
+      seconds: s.responseTimeMs / 1000,
+    }));
+  },
+};
+
 export const RUN_KINDS: ReadonlyMap<string, RunKind> = new Map(
-  [experiment, load, rollout].map((k) => [k.kind, k]),
+  [experiment, load, rollout, synthetic].map((k) => [k.kind, k]),
 );
 
 /** The pass/fail checks of a run, whatever its kind: hypothesis probes, thresholds, analyses. */

@@ -34,7 +34,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety", "slo"],
   engine: ["core", "dns", "documents", "faults", "load", "probes", "proxy", "safety", "slo", "store"],
-  server: ["core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
+  // The monitor's health endpoints serve the checks' cached state.
+  server: ["checks", "core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
   // Goss resource types (checks/resources) observe the system; Gossfiles are read with the documents layer's positions.
   checks: ["core", "documents"],
   // The thin CLI wires everything; nothing imports it.

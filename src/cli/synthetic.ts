@@ -1,0 +1,144 @@
+import pc from "picocolors";
+import { examplesMarkdown, syntheticSeries, syntheticWindow } from "../checks/synthetic-record.js";
+import { runSynthetic, type SyntheticResult } from "../checks/synthetic-run.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { loadSyntheticFile, type SyntheticSpec } from "../documents/synthetic.js";
+import { RunSession } from "../engine/session.js";
+import { openStore } from "../store/open.js";
+import { failUsage } from "./fail.js";
+import { storeExit } from "./store-failures.js";
+
+export interface SyntheticFlags {
+  json?: boolean;
+  quiet?: boolean;
+  store?: string;
+  format?: string;
+}
+
+/** Runs a synthetic once as a stored run of kind `synthetic`: its events, one window, its result. */
+export async function recordSyntheticRun(
+  spec: SyntheticSpec,
+  store: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ result: SyntheticResult; runId: string; exitCode: number }> {
+  const session = await RunSession.open(
+    { kind: "synthetic", title: spec.name, source: spec.source },
+    { store, signals: signal === undefined },
+  );
+  try {
+    const { runId, bus } = session;
+    bus.emit({
+      type: "run-started",
+      runId,
+      ts: new Date().toISOString(),
+      title: spec.name,
+      source: spec.source,
+    });
+    const stop = signal ? AbortSignal.any([signal, session.signal]) : session.signal;
+    const result = await runSynthetic(spec, stop);
+    session.window(syntheticSeries(spec.name), syntheticWindow(result));
+    const interrupted = session.signal.aborted;
+    const status = interrupted ? "interrupted" : result.ok ? "completed" : "failed";
+    const outcome = interrupted ? "interrupted" : result.ok ? "passed" : "synthetic-failed";
+    const exitCode = interrupted ? EXIT.aborted : result.ok ? EXIT.ok : EXIT.failed;
+    const endedAt = new Date().toISOString();
+    bus.emit({
+      type: "run-finished",
+      runId,
+      ts: endedAt,
+      status,
+      deviated: false,
+      outcome,
+      reason: result.reason,
+      exitCode,
+      durationMs: result.durationMs,
+    });
+    await session.finish({
+      status,
+      deviated: false,
+      outcome,
+      exitCode,
+      endedAt,
+      durationMs: result.durationMs,
+      result,
+    });
+    return { result, runId, exitCode: storeExit(session, exitCode) };
+  } finally {
+    await session.close();
+  }
+}
+
+function printResult(result: SyntheticResult, runId: string): void {
+  for (const s of result.steps) {
+    const mark = s.status === "passed" ? pc.green("✓") : s.status === "failed" ? pc.red("✗") : pc.dim("-");
+    const time =
+      s.status === "skipped"
+        ? "skipped"
+        : `${Math.round(s.responseTimeMs)} ms${s.degraded ? pc.yellow(" (degraded)") : ""}`;
+    process.stdout.write(`  ${mark} ${s.name}  ${s.response ? `${s.response.status} ` : ""}${time}\n`);
+    for (const f of s.failures) process.stdout.write(`      ${pc.red(f)}\n`);
+  }
+  const verdict = result.ok ? pc.green(result.degraded ? "PASSED (degraded)" : "PASSED") : pc.red("FAILED");
+  process.stdout.write(
+    `${verdict} ${result.name}: ${result.reason} in ${Math.round(result.durationMs)} ms${result.attempts > 1 ? ` after ${result.attempts} attempts` : ""} (run ${runId})\n`,
+  );
+}
+
+/** `withstand synthetic FILE`: one run of a synthetic transaction, recorded in the store. */
+export async function syntheticCommand(
+  target: string,
+  rest: string[],
+  flags: SyntheticFlags,
+): Promise<ExitCode> {
+  if (target === "examples") return examplesCommand(rest, flags);
+  if (rest.length > 0) failUsage(`synthetic: unexpected argument ${rest[0]} (expected one Synthetic file)`);
+  const loaded = await loadSyntheticFile(target);
+  for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (!loaded.spec || hasErrors(loaded.diagnostics)) return EXIT.invalid;
+  const { result, runId, exitCode } = await recordSyntheticRun(loaded.spec, flags.store);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ runId, ...result })}\n`);
+  else if (flags.quiet)
+    process.stdout.write(`${result.ok ? "passed" : "failed"}: ${result.reason} (run ${runId})\n`);
+  else printResult(result, runId);
+  return exitCode as ExitCode;
+}
+
+/**
+ * `withstand synthetic examples NAME`: the requests and responses of the synthetic's last passing run,
+ * secrets redacted, as Markdown (or JSON) for documentation that is known to work today.
+ */
+async function examplesCommand(args: string[], flags: SyntheticFlags): Promise<ExitCode> {
+  const [name, extra] = args;
+  if (!name) failUsage("synthetic examples: expected the synthetic's name (metadata.name) or its file");
+  if (extra !== undefined) failUsage(`synthetic examples: unexpected argument ${extra}`);
+  const format = flags.format ?? "md";
+  if (format !== "md" && format !== "json") failUsage(`--format ${format}: expected md or json`);
+  let title = name;
+  if (/\.(ya?ml|json)$/.test(name)) {
+    const loaded = await loadSyntheticFile(name);
+    if (!loaded.spec) {
+      for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      return EXIT.invalid;
+    }
+    title = loaded.spec.name;
+  }
+  const store = openStore(flags.store);
+  try {
+    const runs = await store.listRuns({ kind: "synthetic", outcome: "passed", search: title, limit: 50 });
+    const last = runs.find((r) => r.title === title);
+    if (!last)
+      failUsage(
+        `synthetic examples: no passing run of ${title} in this store (run it with withstand synthetic FILE)`,
+      );
+    const run = await store.getRun(last.id);
+    const result = run?.result as SyntheticResult | undefined;
+    if (!result?.steps) failUsage(`synthetic examples: run ${last.id} recorded no steps`);
+    process.stdout.write(
+      format === "json" ? `${JSON.stringify(result, null, 2)}\n` : examplesMarkdown(result),
+    );
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
