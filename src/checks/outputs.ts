@@ -146,7 +146,8 @@ export function jsonReport(results: readonly TestResult[], o: OutputOptions) {
   };
 }
 
-function xml(text: string): string {
+/** Text safe inside XML and HTML, attributes included. */
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
@@ -154,8 +155,8 @@ function junit(results: readonly TestResult[], o: OutputOptions): string {
   const { count, failed, skipped } = counts(results);
   const stamp = (o.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
   const cases = results.map((r) => {
-    const name = xml(`${r.resourceType} ${r.resourceId} ${r.property}`);
-    const line = xml(summaryLine(r));
+    const name = escapeXml(`${r.resourceType} ${r.resourceId} ${r.property}`);
+    const line = escapeXml(summaryLine(r));
     const time = (r.durationNs / 1e9).toFixed(3);
     if (r.result === FAIL)
       return `<testcase name="${name}" time="${time}">\n<system-err>${line}</system-err>\n<failure>${line}</failure>\n</testcase>\n`;

@@ -81,10 +81,6 @@ export function ftHealth(opts: Pick<HealthServerOptions, "system" | "monitor">) 
   };
 }
 
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
 /** The health page a person reads: every check, its severity, output, history and heartbeat deadline. */
 function healthHtml(opts: HealthServerOptions): string {
   const h = ftHealth(opts);
@@ -95,19 +91,19 @@ function healthHtml(opts: HealthServerOptions): string {
       .map((x) => `<i class="${x.ok ? "up" : "down"}" title="${new Date(x.at).toISOString()}"></i>`)
       .join("");
     const guide = c.panicGuide.startsWith("http")
-      ? `<a href="${escape(c.panicGuide)}">panic guide</a>`
-      : escape(c.panicGuide);
-    return `<tr class="${s?.ok ? "ok" : "bad"}" data-check="${escape(c.id)}"><td>${s?.ok ? "✓" : "✗"}</td><td><b>${escape(c.name)}</b><br><small>${escape(c.id)} · ${c.kind} · severity ${c.severity}</small></td><td>${escape(s?.output ?? "")}${s?.ack ? `<br><small>acknowledged: ${escape(s.ack.note || s.ack.by)}</small>` : ""}</td><td class="bars">${bars}</td><td><small>${escape(c.businessImpact)}</small><br><small>${guide}</small></td></tr>`;
+      ? `<a href="${escapeXml(c.panicGuide)}">panic guide</a>`
+      : escapeXml(c.panicGuide);
+    return `<tr class="${s?.ok ? "ok" : "bad"}" data-check="${escapeXml(c.id)}"><td>${s?.ok ? "✓" : "✗"}</td><td><b>${escapeXml(c.name)}</b><br><small>${escapeXml(c.id)} · ${c.kind} · severity ${c.severity}</small></td><td>${escapeXml(s?.output ?? "")}${s?.ack ? `<br><small>acknowledged: ${escapeXml(s.ack.note || s.ack.by)}</small>` : ""}</td><td class="bars">${bars}</td><td><small>${escapeXml(c.businessImpact)}</small><br><small>${guide}</small></td></tr>`;
   });
   const beats = [...opts.heartbeats].map(
     ([name, b]) =>
-      `<li><code>/heartbeat/${escape(name)}</code> due by ${new Date(b.deadline()).toISOString()}</li>`,
+      `<li><code>/heartbeat/${escapeXml(name)}</code> due by ${new Date(b.deadline()).toISOString()}</li>`,
   );
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(h.name)} health</title><style>
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeXml(h.name)} health</title><style>
 body{font:14px system-ui,sans-serif;margin:2em;color:#1f2937}table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #e5e7eb;padding:.5em;vertical-align:top}
 tr.bad td:first-child{color:#b91c1c;font-weight:bold}tr.ok td:first-child{color:#047857}.bars i{display:inline-block;width:4px;height:14px;margin-right:1px;background:#10b981}.bars i.down{background:#ef4444}
 h1 span{font-size:.6em;padding:.2em .5em;border-radius:4px;background:${h.ok ? "#d1fae5" : "#fee2e2"}}</style></head><body>
-<h1>${escape(h.name)} <span data-testid="overall">${h.ok ? "OK" : `NOT OK, severity ${h.severity}`}</span></h1><p>${escape(h.description)} (system code ${escape(h.systemCode)})</p>
+<h1>${escapeXml(h.name)} <span data-testid="overall">${h.ok ? "OK" : `NOT OK, severity ${h.severity}`}</span></h1><p>${escapeXml(h.description)} (system code ${escapeXml(h.systemCode)})</p>
 <table>${rows.join("")}</table>${beats.length ? `<h2>Heartbeats</h2><ul>${beats.join("")}</ul>` : ""}<p><small>JSON: <code>curl -H 'Accept: application/json' /__health</code></small></p></body></html>`;
 }
 
