@@ -8,7 +8,7 @@ import {
   type Monitor,
   type MonitoredCheck,
 } from "../checks/monitor.js";
-import { FORMATS, type Format, jsonReport, render } from "../checks/outputs.js";
+import { escapeXml, FORMATS, type Format, jsonReport, render } from "../checks/outputs.js";
 import type { TestResult } from "../checks/run.js";
 import { listenOn } from "../proxy/listen.js";
 import { guardFor, loopbackHosts, refuse } from "../safety/policy.js";
