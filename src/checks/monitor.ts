@@ -193,18 +193,28 @@ export class Monitor {
     if (s.history.length > HISTORY) s.history.shift();
   }
 
-  /** Starts what is due, reports every state, and schedules the next tick. */
+  /**
+   * Starts what is due, reports every state, and schedules the next tick. Checks that answer at once
+   * (heartbeats, cached judgements) are reported in the same tick, so a late heartbeat alerts within
+   * its grace plus one tick.
+   */
   tick(): void {
     if (this.abort.signal.aborted) return;
     const now = this.clock.now();
+    const started: Promise<void>[] = [];
     for (const c of this.checks) {
       const s = this.states.get(c.id);
       if (!s || s.running) continue;
       const last = s.lastStarted;
-      if (last === undefined || now - last >= c.intervalMs) void this.runNow(c.id);
+      if (last === undefined || now - last >= c.intervalMs) started.push(this.runNow(c.id));
     }
-    this.opts.onTick?.(this.views(), this.checks);
-    this.timer = this.clock.setTimeout(() => this.tick(), this.tickMs);
+    const report = () => {
+      if (this.abort.signal.aborted) return;
+      this.opts.onTick?.(this.views(), this.checks);
+      this.timer = this.clock.setTimeout(() => this.tick(), this.tickMs);
+    };
+    if (started.length === 0) report();
+    else setImmediate(report);
   }
 }
 

@@ -1,4 +1,4 @@
-import pc from "picocolors";
+import { createColors } from "picocolors";
 import { examplesMarkdown, syntheticSeries, syntheticWindow } from "../checks/synthetic-record.js";
 import { runSynthetic, type SyntheticResult } from "../checks/synthetic-run.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
@@ -7,6 +7,7 @@ import { loadSyntheticFile, type SyntheticSpec } from "../documents/synthetic.js
 import { RunSession } from "../engine/session.js";
 import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
+import { outputMode } from "./output.js";
 import { storeExit } from "./store-failures.js";
 
 export interface SyntheticFlags {
@@ -69,7 +70,8 @@ export async function recordSyntheticRun(
   }
 }
 
-function printResult(result: SyntheticResult, runId: string): void {
+function printResult(result: SyntheticResult, runId: string, colour: boolean): void {
+  const pc = createColors(colour);
   for (const s of result.steps) {
     const mark = s.status === "passed" ? pc.green("✓") : s.status === "failed" ? pc.red("✗") : pc.dim("-");
     const time =
@@ -100,7 +102,7 @@ export async function syntheticCommand(
   if (flags.json) process.stdout.write(`${JSON.stringify({ runId, ...result })}\n`);
   else if (flags.quiet)
     process.stdout.write(`${result.ok ? "passed" : "failed"}: ${result.reason} (run ${runId})\n`);
-  else printResult(result, runId);
+  else printResult(result, runId, outputMode(flags) === "tty");
   return exitCode as ExitCode;
 }
 

@@ -152,7 +152,12 @@ export function readSynthetic(src: SourceDoc): { spec?: SyntheticSpec; diagnosti
           "is required for JSON_BODY (a JSONPath such as $.order.id)",
         );
   }
-  if (spec.degradedResponseTime > spec.maxResponseTime)
+  // Without its own degradedResponseTime, a lower maxResponseTime lowers it too.
+  const degradedGiven = isRecord(top.spec) && "degradedResponseTime" in top.spec;
+  const degradedMs = degradedGiven
+    ? spec.degradedResponseTime
+    : Math.min(spec.degradedResponseTime, spec.maxResponseTime);
+  if (degradedMs > spec.maxResponseTime)
     r.error(["spec", "degradedResponseTime"], `must not exceed maxResponseTime (${spec.maxResponseTime})`);
   const names = new Set<string>();
   for (const [i, s] of spec.steps.entries()) {
@@ -169,7 +174,7 @@ export function readSynthetic(src: SourceDoc): { spec?: SyntheticSpec; diagnosti
       businessImpact: spec.businessImpact,
       technicalSummary: spec.technicalSummary,
       panicGuide: spec.panicGuide,
-      degradedResponseTimeMs: spec.degradedResponseTime,
+      degradedResponseTimeMs: degradedMs,
       maxResponseTimeMs: spec.maxResponseTime,
       retry: spec.retry,
       shouldFail: spec.shouldFail,
