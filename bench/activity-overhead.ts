@@ -2,6 +2,7 @@
  * bench/activity-overhead: what an http probe and a process probe cost on top of a bare undici request
  * and a bare spawn, measured side by side in one run. Goal: at most 0.3 ms added per activity.
  */
+
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
@@ -13,6 +14,7 @@ import { EventBus } from "../src/core/events.js";
 import type { RawActivity } from "../src/core/experiment.js";
 import { runActivity } from "../src/engine/activity.js";
 import type { RunContext } from "../src/engine/context.js";
+import { probeServices } from "../src/engine/probe-services.js";
 import { closeHttpAgents } from "../src/probes/http.js";
 import { SafetyRegistry } from "../src/safety/registry.js";
 
@@ -41,6 +43,7 @@ const ctx: RunContext = {
   secretValues: [],
   saved: {},
   loads: new Map(),
+  probes: probeServices(process.cwd()),
 };
 const signal = new AbortController().signal;
 const httpActivity: RawActivity = {

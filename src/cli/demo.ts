@@ -9,6 +9,7 @@ import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadExperimentFile } from "../documents/experiment-file.js";
 import { loadRolloutFile } from "../documents/rollout.js";
 import { runLoad } from "../load/coordinator.js";
+import { DEMO_GOSSFILE, demoGossCheck, startDemoSynthetic } from "./demo-checks.js";
 import { outputMode, verdictLine } from "./output.js";
 import { rolloutSession } from "./rollout.js";
 import { runSession } from "./run-session.js";
@@ -190,6 +191,9 @@ export async function demoCommand(flags: {
     if (mode !== "json") process.stdout.write(`${s}\n`);
   };
   const results: { scenario: Scenario; outcome: string; line: string; runId: string }[] = [];
+  let gossLine: string | undefined;
+  let gossOk = true;
+  let syntheticLine: string | undefined;
   const skipped = new Set<Scenario>();
   for (const scenario of scenarios) {
     const spec = specs.get(scenario.file);
@@ -207,6 +211,15 @@ export async function demoCommand(flags: {
       await system.stop();
       continue;
     }
+    // On the robust system, the Gossfile first, then the synthetic test order all through the experiment.
+    const withChecks = scenario.name === "robust";
+    if (withChecks) {
+      const goss = await demoGossCheck(system.lbUrl);
+      gossLine = `${goss.passed}/${goss.count} Goss tests passed${goss.firstFailure ? ` (first failure: ${goss.firstFailure})` : ""}`;
+      gossOk = goss.passed === goss.count;
+      say(`  withstand check ${DEMO_GOSSFILE}: ${gossLine}`);
+    }
+    const synthetic = withChecks ? await startDemoSynthetic(system.lbUrl, flags.store) : undefined;
     try {
       const result = await runSession(spec, {
         mode,
@@ -231,6 +244,10 @@ export async function demoCommand(flags: {
       });
       if (result.exitCode === EXIT.aborted || result.exitCode === EXIT.invalid) break;
     } finally {
+      if (synthetic) {
+        const s = await synthetic.stop();
+        syntheticLine = `${s.passed}/${s.runs} runs of the place-order synthetic passed during the replica kill (withstand synthetic examples place-order)`;
+      }
       await system.stop();
     }
   }
@@ -245,7 +262,10 @@ export async function demoCommand(flags: {
   say(pc.bold("\nDemo verdicts"));
   for (const r of results) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
   for (const r of rolled) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
+  if (gossLine) say(`  ${"checks".padEnd(12)} ${gossLine}`);
+  if (syntheticLine) say(`  ${"synthetic".padEnd(12)} ${syntheticLine}`);
   const asExpected =
+    gossOk &&
     results.length + skipped.size === scenarios.length &&
     results.every((r) => r.outcome === r.scenario.expect) &&
     rolled.length === rollouts.length &&

@@ -399,6 +399,9 @@ const BUILTINS: Record<string, TemplateFunc> = {
   contains: (sub, s) => String(s).includes(String(sub)),
   hasPrefix: (p, s) => String(s).startsWith(String(p)),
   hasSuffix: (p, s) => String(s).endsWith(String(p)),
+  trimPrefix: (p, s) => (String(s).startsWith(String(p)) ? String(s).slice(String(p).length) : String(s)),
+  trimSuffix: (p, s) =>
+    String(s).endsWith(String(p)) ? String(s).slice(0, -String(p).length || undefined) : String(s),
   replace: (a, b, s) => String(s).split(String(a)).join(String(b)),
   split: (sep, s) =>
     Object.fromEntries(

@@ -17,11 +17,29 @@ export interface ProbeKind<P = unknown> {
   /** What would happen, touching nothing (`--dry-run`). */
   describe(provider: P): string;
   /** Runs it; throws ActivityFailure for a failed activity (timeout, refused, bad status). */
-  execute(provider: P, signal: AbortSignal): Promise<unknown>;
+  execute(provider: P, signal: AbortSignal, services: ProbeServices): Promise<unknown>;
   /** Whether an output counts as success for a `{type: probe}` tolerance (HTTP < 400, exit 0). */
   succeeded(output: unknown): boolean;
   /** Releases what the kind pools across activities (keep-alive agents), at the end of a run. */
   close?(): Promise<void>;
+}
+
+/**
+ * What a probe kind may ask of the engine without importing what the engine wires: Gossfiles and
+ * synthetics are read and run by checks/, which itself reads documents (that list the probe kinds).
+ */
+export interface ProbeServices {
+  /** Runs a Gossfile's checks: every test's verdict in one line each, failed ones first. */
+  runGossfile(
+    file: string,
+    vars: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; count: number; failed: number; skipped: number; failures: string[] }>;
+  /** Runs a Synthetic file once (not recorded as a run of its own: the experiment records it). */
+  runSynthetic(
+    file: string,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; reason: string; durationMs: number; steps: unknown[] }>;
 }
 
 /** Lets a module declare its kind with its own provider type and register it beside the others. */

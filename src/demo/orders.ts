@@ -103,10 +103,27 @@ async function stock(): Promise<unknown> {
   });
 }
 
+let testOrders = 0;
+
 const server = createServer((req, res) => {
   if (req.url === "/health") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ ok: true, replica }));
+    return;
+  }
+  // The synthetic transaction's test orders: placed and cancelled, touching no stock (any replica can
+  // cancel what another placed: the id says it is a test order).
+  if (req.method === "POST" && req.url === "/orders") {
+    req.resume();
+    testOrders++;
+    res.writeHead(201, { "content-type": "application/json", "x-replica": replica });
+    res.end(JSON.stringify({ id: `test-${replica}-${testOrders}`, status: "placed" }));
+    return;
+  }
+  const cancel = req.method === "DELETE" ? /^\/orders\/(test-[\w-]+)$/.exec(req.url ?? "") : null;
+  if (req.method === "DELETE") {
+    res.writeHead(cancel ? 204 : 404, { "x-replica": replica });
+    res.end();
     return;
   }
   if (req.url?.startsWith("/orders")) {

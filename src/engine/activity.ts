@@ -49,7 +49,7 @@ async function execute(spec: ActivitySpec, ctx: RunContext, signal: AbortSignal)
   if (spec.provider) {
     const kind = probeKindOf(spec);
     if (ctx.dryRun) return { dry_run: kind.describe(spec.provider) };
-    return await kind.execute(spec.provider, signal);
+    return await kind.execute(spec.provider, signal, ctx.probes);
   }
   if (spec.fault) return await runFault(spec, spec.fault, ctx);
   if (spec.load) {

@@ -1,9 +1,10 @@
 import type { EventBus, Phase } from "../core/events.js";
+/** Everything an activity needs while a run is in progress. */
+import type { ProbeServices } from "../core/probe-kind.js";
 import type { ProxyDriver } from "../core/proxy-driver.js";
 import type { Window } from "../core/window.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
-/** Everything an activity needs while a run is in progress. */
 export interface RunContext {
   runId: string;
   bus: EventBus;
@@ -23,6 +24,8 @@ export interface RunContext {
   proxies?: ProxyDriver | undefined;
   /** The toxics API of the experiment's in-process DNS server (`dns:`), if it declares one. */
   dnsApi?: string | undefined;
+  /** What probe kinds ask of the engine (Gossfiles, synthetics), paths from the experiment's directory. */
+  probes: ProbeServices;
 }
 
 export { sleep } from "../core/sleep.js";

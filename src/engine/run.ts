@@ -21,6 +21,7 @@ import { ConfigError, resolveConfiguration } from "./configuration.js";
 import type { RunContext } from "./context.js";
 import { HypothesisChecker } from "./hypothesis.js";
 import { runMethod } from "./method.js";
+import { dirOf, probeServices } from "./probe-services.js";
 
 import type { StopReason } from "./session.js";
 
@@ -111,6 +112,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       secretValues,
       saved: {},
       loads: new Map(),
+      probes: probeServices(dirOf(spec.file)),
       proxies: proxies.driver,
       dnsApi: dnsServer.api,
     };
@@ -291,6 +293,7 @@ function minimalContext(
     secretValues,
     saved: {},
     loads: new Map(),
+    probes: probeServices(dirOf(spec.file)),
   };
 }
 

@@ -6,16 +6,70 @@
  * without a harness here fails the suite.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { formatDiagnostic } from "../../src/documents/diagnostic.js";
 import { loadExperimentText } from "../../src/documents/experiment-file.js";
+import { probeServices } from "../../src/engine/probe-services.js";
 import { PROBE_KINDS } from "../../src/probes/index.js";
 import { json, startServer } from "../helpers/http-server.js";
 
 let server: Awaited<ReturnType<typeof startServer>>;
+// An FT health page whose only failing check is severity 2: a severity-1 probe holds, a severity-2 one fails.
+const FT_HEALTH = {
+  schemaVersion: 1,
+  systemCode: "t",
+  name: "t",
+  description: "t",
+  ok: false,
+  severity: 2,
+  checks: [
+    {
+      id: "db",
+      name: "db",
+      ok: true,
+      severity: 1,
+      businessImpact: "",
+      technicalSummary: "",
+      panicGuide: "",
+      checkOutput: "",
+      lastUpdated: "2026-01-01T00:00:00Z",
+    },
+    {
+      id: "cache",
+      name: "cache",
+      ok: false,
+      severity: 2,
+      businessImpact: "",
+      technicalSummary: "",
+      panicGuide: "",
+      checkOutput: "down",
+      lastUpdated: "2026-01-01T00:00:00Z",
+    },
+  ],
+};
 before(async () => {
-  server = await startServer((req, res) => json(res, req.url.startsWith("/bad") ? 503 : 200, { ok: true }));
+  server = await startServer((req, res) =>
+    req.url === "/__health"
+      ? json(res, 200, FT_HEALTH)
+      : json(res, req.url.startsWith("/bad") ? 503 : 200, { ok: true }),
+  );
 });
+const dir = mkdtempSync(join(tmpdir(), "withstand-probe-"));
+const services = probeServices(dir);
+function gossfile(name: string, text: string): string {
+  writeFileSync(join(dir, `${name}.goss.yaml`), text);
+  return `${name}.goss.yaml`;
+}
+function syntheticFile(name: string, url: string): string {
+  writeFileSync(
+    join(dir, `${name}.synthetic.yaml`),
+    `apiVersion: withstand/v1\nkind: Synthetic\nmetadata: {name: ${name}}\nspec:\n  steps:\n    - name: get\n      request: {url: "${url}"}\n      conditions: ["[STATUS] == 200"]\n`,
+  );
+  return `${name}.synthetic.yaml`;
+}
 after(() => server.close());
 
 interface Harness {
@@ -32,6 +86,25 @@ const HARNESSES: Record<string, Harness> = {
       provider: { type: "http", url: "http://127.0.0.1:1/", timout: 3 },
       key: "timout",
       hint: "timeout",
+    },
+  },
+  goss: {
+    ok: () => ({ type: "goss", file: gossfile("ok", "file:\n  /etc/passwd:\n    exists: true\n") }),
+    failing: () => ({ type: "goss", file: gossfile("bad", "file:\n  /no/such/file:\n    exists: true\n") }),
+    misspelt: { provider: { type: "goss", flie: "goss.yaml" }, key: "flie", hint: "file" },
+  },
+  synthetic: {
+    ok: () => ({ type: "synthetic", file: syntheticFile("ok", `${server.url}/health`) }),
+    failing: () => ({ type: "synthetic", file: syntheticFile("bad", `${server.url}/bad`) }),
+    misspelt: { provider: { type: "synthetic", fille: "s.yaml" }, key: "fille", hint: "file" },
+  },
+  health: {
+    ok: () => ({ type: "health", url: `${server.url}/__health`, severity: 1 }),
+    failing: () => ({ type: "health", url: `${server.url}/__health`, severity: 2 }),
+    misspelt: {
+      provider: { type: "health", url: "http://127.0.0.1:1/", severty: 1 },
+      key: "severty",
+      hint: "severity",
     },
   },
   process: {
@@ -95,10 +168,10 @@ for (const [type, h] of Object.entries(HARNESSES)) {
       assert.deepEqual(errors, []);
       assert.match(kind.describe(ok), /^would /);
       const signal = new AbortController().signal;
-      assert.equal(kind.succeeded(await kind.execute(ok, signal)), true);
+      assert.equal(kind.succeeded(await kind.execute(ok, signal, services)), true);
       let out: unknown;
       try {
-        out = await kind.execute(failing, signal);
+        out = await kind.execute(failing, signal, services);
       } catch {
         out = null;
       }

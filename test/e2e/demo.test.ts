@@ -41,11 +41,19 @@ it("withstand demo: the robust system holds a kill, a slow dependency, a DNS out
     /disk-fragile\s+DEVIATED steady state not met after the method \(probe orders-keep-serving\)/,
   );
   assert.deepEqual(demoProcesses(), before);
-  const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
-    runs: { outcome: string }[];
+  // The robust system also passes the demo's Gossfile, and the synthetic test order runs (stored) all
+  // through its replica kill.
+  assert.match(r.stdout, /\n {2}checks\s+9\/9 Goss tests passed/);
+  assert.match(
+    r.stdout,
+    /\n {2}synthetic\s+\d+\/\d+ runs of the place-order synthetic passed during the replica kill/,
+  );
+  const runs = JSON.parse((await runCli(["runs", "--json", "--limit", "100"], { env })).stdout) as {
+    runs: { outcome: string; kind: string }[];
   };
+  assert.ok(runs.runs.some((x) => x.kind === "synthetic"));
   assert.deepEqual(
-    runs.runs.map((x) => x.outcome),
+    runs.runs.filter((x) => x.kind !== "synthetic").map((x) => x.outcome),
     ["promoted", "rolled-back", "deviated", "held", "deviated", "held", "held", "deviated", "held"],
   );
 });

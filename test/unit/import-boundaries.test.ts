@@ -33,7 +33,20 @@ const ALLOWED: Record<string, readonly string[]> = {
   metrics: ["core"],
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety", "slo"],
-  engine: ["core", "dns", "documents", "faults", "load", "probes", "proxy", "safety", "slo", "store"],
+  // The engine gives probe kinds the Goss and synthetic runners (engine/probe-services.ts).
+  engine: [
+    "checks",
+    "core",
+    "dns",
+    "documents",
+    "faults",
+    "load",
+    "probes",
+    "proxy",
+    "safety",
+    "slo",
+    "store",
+  ],
   // The monitor's health endpoints serve the checks' cached state.
   server: ["checks", "core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
   // Goss resource types (checks/resources) observe the system; Gossfiles are read with the documents layer's positions.

@@ -1,0 +1,72 @@
+import { request } from "undici";
+import { ActivityFailure } from "../core/errors.js";
+import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
+import { checkKeys, type Reporter, readNumber, readString } from "../core/reader.js";
+
+const HEALTH_KEYS = ["type", "url", "severity", "timeout"];
+
+interface HealthProvider {
+  type: "health";
+  url: string;
+  /** Failing checks of this severity or worse fail the probe (1: only critical ones). */
+  severity: 1 | 2 | 3;
+  timeoutMs: number;
+}
+
+interface FtCheck {
+  id?: string;
+  name?: string;
+  ok?: boolean;
+  severity?: number;
+  checkOutput?: string;
+}
+
+function parse(raw: Record<string, unknown>, r: Reporter): HealthProvider | undefined {
+  checkKeys(raw, HEALTH_KEYS, [], r);
+  const url = readString(raw.url, ["url"], r, "an FT /__health URL");
+  if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url))
+    r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
+  const severity = raw.severity === undefined ? 1 : readNumber(raw.severity, ["severity"], r, "1, 2 or 3");
+  if (severity !== undefined && ![1, 2, 3].includes(severity))
+    r.error(["severity"], `got ${severity} (expected 1, 2 or 3)`);
+  const timeout = raw.timeout === undefined ? 10 : readNumber(raw.timeout, ["timeout"], r, "seconds");
+  if (url === undefined || severity === undefined || timeout === undefined) return undefined;
+  return { type: "health", url, severity: severity as 1 | 2 | 3, timeoutMs: timeout * 1000 };
+}
+
+/**
+ * An FT health endpoint as a probe: `provider: {type: health, url: .../__health, severity: 1}`. It
+ * fails when a check of that severity or worse is failing (the FT standard's pager rule), not on any
+ * failing check, and never because /__health answered 200 with failures inside.
+ */
+export const healthProbe: ProbeKind = defineProbeKind<HealthProvider>({
+  type: "health",
+  keys: HEALTH_KEYS,
+  summary: "an FT health-check endpoint; output {ok, severity, failing}",
+  parse,
+  describe: (p) => `would read ${p.url} and fail on failing checks of severity ${p.severity} or worse`,
+  async execute(p, signal) {
+    let body: { ok?: boolean; severity?: number; checks?: FtCheck[] };
+    try {
+      const res = await request(p.url, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(p.timeoutMs)]),
+      });
+      if (res.statusCode >= 400) {
+        await res.body.dump();
+        throw new ActivityFailure(`${p.url}: HTTP ${res.statusCode}`);
+      }
+      body = (await res.body.json()) as typeof body;
+    } catch (err) {
+      if (err instanceof ActivityFailure) throw err;
+      throw new ActivityFailure(`${p.url}: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(body.checks))
+      throw new ActivityFailure(`${p.url}: not an FT health response (no checks)`);
+    const failing = body.checks
+      .filter((c) => c.ok !== true && (c.severity ?? 1) <= p.severity)
+      .map((c) => ({ id: c.id, name: c.name, severity: c.severity, checkOutput: c.checkOutput }));
+    return { ok: failing.length === 0, severity: body.severity ?? null, failing, checks: body.checks.length };
+  },
+  succeeded: (out) => (out as { ok?: boolean } | null)?.ok === true,
+});
