@@ -37,6 +37,8 @@ export interface GossfileOptions {
   env: NodeJS.ProcessEnv;
   /** Text for "-" (standard input). */
   stdin?: () => string;
+  /** Whether ids are checked (a URL, an address); `validate` of a templated file without vars skips it. */
+  checkIds?: boolean;
 }
 
 const COMMON = ["title", "meta", "skip"];
@@ -304,7 +306,9 @@ class GossfileReader {
       ...(kind.requires && !(kind.requires in settings)
         ? [`missing required attribute ${kind.requires}`]
         : []),
-      ...(kind.checkId ? [kind.checkId(id, settings)].filter((x): x is string => x !== undefined) : []),
+      ...(kind.checkId && this.opts.checkIds !== false
+        ? [kind.checkId(id, settings)].filter((x): x is string => x !== undefined)
+        : []),
     ];
     for (const p of problems) this.diagnostics.push(diagnosticAt(doc, path, p, "error", true));
     if (!ok || problems.length > 0) return;

@@ -6,7 +6,9 @@ import { loadSyntheticFile } from "../documents/synthetic.js";
 import { recordSyntheticRun } from "./synthetic.js";
 
 const example = (name: string) => fileURLToPath(new URL(`../../../examples/demo/${name}`, import.meta.url));
-export const DEMO_GOSSFILE = example("goss.yaml");
+export const DEMO_GOSSFILE = fileURLToPath(
+  new URL("../../../examples/checks/demo-system.goss.yaml", import.meta.url),
+);
 export const DEMO_SYNTHETIC = example("place-order.yaml");
 
 /** The demo's Gossfile against a running demo system: how many tests passed, and the first failure. */
