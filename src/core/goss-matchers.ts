@@ -183,6 +183,7 @@ export function matchPatterns(text: string, patterns: readonly string[]): { ok: 
 // ---- gjson: the paths Gossfiles use (a.b, a.0, a.#, escaped dots) ----
 
 function gjsonGet(json: unknown, path: string): { found: boolean; value?: unknown } {
+  if (path === "@this" || path === "") return { found: true, value: json };
   const parts = path.split(/(?<!\\)\./).map((p) => p.replace(/\\\./g, "."));
   let cur: unknown = json;
   for (const part of parts) {
@@ -492,21 +493,27 @@ export function compileMatcher(spec: unknown): Matcher {
 }
 
 /**
- * The matcher of a resource attribute. On an output stream (stdout, stderr, contents, body) a list
- * is Goss's line patterns and a string is the whole output; elsewhere a value is compiled as is.
+ * The matcher of a resource attribute. On an output stream (stdout, stderr, contents, body, or a
+ * `matching` content read `as-reader`) a list is Goss's line patterns and a string is the whole output;
+ * elsewhere a value is compiled as is. `stream` says the property is always a stream, so its patterns
+ * are checked when the file is read.
  */
 export function compileAttribute(spec: unknown, stream: boolean): Matcher {
-  if (stream && Array.isArray(spec)) {
-    const patterns = spec.map((p) => {
-      if (typeof p !== "string") throw syntax("patterns", "string", p);
-      linePattern(p);
-      return p;
-    });
-    return (a) => {
-      const text = goString(a);
-      const m = matchPatterns(text, patterns);
-      return result(m.ok, text, "to have patterns", patterns, [], m.missing);
-    };
-  }
-  return compileMatcher(spec);
+  if (!Array.isArray(spec)) return compileMatcher(spec);
+  const strings = spec.every((p) => typeof p === "string");
+  if (stream && !strings)
+    throw syntax(
+      "patterns",
+      "string",
+      spec.find((p) => typeof p !== "string"),
+    );
+  for (const p of strings ? spec : []) linePattern(p as string);
+  const elements = stream ? undefined : compileMatcher(spec);
+  return (a) => {
+    if (!(a instanceof Stream) && elements) return elements(a);
+    const text = goString(a);
+    if (!strings) return result(false, text, "to have patterns (patterns must be strings)", spec);
+    const m = matchPatterns(text, spec as string[]);
+    return result(m.ok, text, "to have patterns", spec, [], m.missing);
+  };
 }

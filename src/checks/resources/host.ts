@@ -1,6 +1,7 @@
 import { readFile, statfs } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import type { CheckKind } from "../../core/check-kind.js";
+import { Stream } from "../../core/goss-matchers.js";
 import { debPackages, processNames } from "../system.js";
 
 export const kernelParamKind: CheckKind = {
@@ -76,11 +77,19 @@ export const mountKind: CheckKind = {
 export const matchingKind: CheckKind = {
   type: "matching",
   title: "Matching",
-  settings: { content: "any" },
+  settings: { content: "any", "as-reader": "boolean" },
   properties: [{ name: "matches" }],
   requires: "content",
   async observe(_id, settings) {
-    return { matches: settings.content };
+    // `as-reader: true` hands the content over as Goss hands command output: a stream of lines.
+    return {
+      matches:
+        settings["as-reader"] === true
+          ? new Stream(
+              typeof settings.content === "string" ? settings.content : JSON.stringify(settings.content),
+            )
+          : settings.content,
+    };
   },
 };
 

@@ -31,9 +31,15 @@ function requestHeaders(raw: unknown): Record<string, string> {
 function dispatcherFor(settings: Readonly<Record<string, unknown>>, timeoutMs: number) {
   const tls: Record<string, unknown> = {};
   if (settings["allow-insecure"] === true) tls.rejectUnauthorized = false;
-  if (typeof settings["ca-file"] === "string") tls.ca = readFileSync(settings["ca-file"]);
-  if (typeof settings["cert-file"] === "string") tls.cert = readFileSync(settings["cert-file"]);
-  if (typeof settings["key-file"] === "string") tls.key = readFileSync(settings["key-file"]);
+  // Goss writes unset files as "" (its schema's sample does): only a named file is read.
+  const file = (key: string) =>
+    typeof settings[key] === "string" && settings[key] ? readFileSync(settings[key]) : undefined;
+  const ca = file("ca-file");
+  const cert = file("cert-file");
+  const key = file("key-file");
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
   const options = {
     connect: { ...tls, timeout: timeoutMs },
     headersTimeout: timeoutMs,
@@ -76,7 +82,7 @@ export const httpKind: CheckKind = {
   async observe(id, settings, _wanted, ctx) {
     const timeoutMs = typeof settings.timeout === "number" ? settings.timeout : DEFAULT_TIMEOUT_MS;
     const headers = requestHeaders(settings["request-headers"]);
-    if (typeof settings.username === "string")
+    if (typeof settings.username === "string" && settings.username)
       headers.Authorization = `Basic ${Buffer.from(`${settings.username}:${String(settings.password ?? "")}`).toString("base64")}`;
     const dispatcher = dispatcherFor(settings, timeoutMs);
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
