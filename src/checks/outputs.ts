@@ -167,7 +167,7 @@ function junit(results: readonly TestResult[], o: OutputOptions): string {
 
 function tap(results: readonly TestResult[]): string {
   const lines = results.map((r, i) => {
-    const text = summaryLine(r).replace(/\n/g, " ");
+    const text = summaryLine(r).replace(/\s*\n\s*/g, " ");
     if (r.result === SKIP) return `ok ${i + 1} - # SKIP ${text}`;
     return `${r.result === SUCCESS ? "ok" : "not ok"} ${i + 1} - ${text}`;
   });
@@ -183,7 +183,7 @@ function nagios(results: readonly TestResult[], o: OutputOptions): string {
   const verbose = o.options.includes("verbose")
     ? results
         .filter((r) => r.result === FAIL)
-        .map((r) => `\n- ${summaryLine(r).replace(/\n/g, " ")}`)
+        .map((r) => `\n- ${summaryLine(r).replace(/\s*\n\s*/g, " ")}`)
         .join("")
     : "";
   return `${state} - Count: ${count}, Failed: ${failed}, Skipped: ${skipped}, Duration: ${(o.durationMs / 1000).toFixed(3)}s${perf}${verbose}\n`;

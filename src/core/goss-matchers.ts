@@ -97,10 +97,10 @@ function typeName(v: unknown): string {
   return "map[string]interface {}";
 }
 
+/** A value as Goss prints it in a failure: JSON, indented four spaces. */
 function show(v: unknown): string {
   const raw = v instanceof Stream ? v.text : v;
-  const text = typeof raw === "string" ? JSON.stringify(raw) : (JSON.stringify(raw) ?? String(raw));
-  return `    <${typeName(v)}>: ${text}`;
+  return `    ${JSON.stringify(raw) ?? String(raw)}`;
 }
 
 function result(
@@ -249,7 +249,13 @@ function onString(
 }
 
 function numeric(op: "eq" | "gt" | "ge" | "lt" | "le", expected: number): Matcher {
-  const verbs = { eq: "to be ==", gt: "to be >", ge: "to be >=", lt: "to be <", le: "to be <=" } as const;
+  const verbs = {
+    eq: "to be numerically eq",
+    gt: "to be numerically gt",
+    ge: "to be numerically ge",
+    lt: "to be numerically lt",
+    le: "to be numerically le",
+  } as const;
   return (actual) => {
     const n = toNumeric(actual);
     const transforms = typeof actual === "number" ? [] : ["to-numeric"];
@@ -268,14 +274,37 @@ function numeric(op: "eq" | "gt" | "ge" | "lt" | "le", expected: number): Matche
   };
 }
 
-/** contain-elements: every expected matcher matches some element. */
+/**
+ * Which matchers get an element of their own (gomega's bipartite matching: one element per matcher),
+ * by augmenting paths; the lists are small, the answer exact. Returns each matcher's element or -1.
+ */
+function matchDistinct(subs: readonly Matcher[], arr: readonly unknown[]): number[] {
+  const owner = new Array<number>(arr.length).fill(-1);
+  const hits = subs.map((m) => arr.map((el) => m(el).ok));
+  const tryAssign = (m: number, seen: boolean[]): boolean => {
+    for (let e = 0; e < arr.length; e++) {
+      if (seen[e] || !hits[m]?.[e]) continue;
+      seen[e] = true;
+      if (owner[e] === -1 || tryAssign(owner[e] ?? -1, seen)) {
+        owner[e] = m;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let m = 0; m < subs.length; m++) tryAssign(m, new Array<boolean>(arr.length).fill(false));
+  return subs.map((_, m) => owner.indexOf(m));
+}
+
+/** contain-elements: every expected matcher matches an element of its own. */
 function containElements(subs: Matcher[], expected: unknown, transform = false): Matcher {
   return (actual) => {
     const arr = transform ? toArray(actual) : Array.isArray(actual) ? actual : undefined;
     const transforms = transform && !Array.isArray(actual) ? ["to-array"] : [];
     if (!arr) return result(false, actual, "to contain elements (not a list)", expected, transforms);
-    const missing = subs.flatMap((m, i) =>
-      arr.some((el) => m(el).ok) ? [] : [Array.isArray(expected) ? expected[i] : expected],
+    const assigned = matchDistinct(subs, arr);
+    const missing = assigned.flatMap((e, i) =>
+      e === -1 ? [Array.isArray(expected) ? expected[i] : expected] : [],
     );
     return result(missing.length === 0, arr, "to contain elements", expected, transforms, missing);
   };
@@ -286,21 +315,8 @@ function consistOf(subs: Matcher[], expected: unknown): Matcher {
   return (actual) => {
     const arr = toArray(actual);
     if (!arr) return result(false, actual, "to consist of (not a list)", expected);
-    if (arr.length !== subs.length) return result(false, arr, "to consist of", expected);
-    // Bipartite matching by augmenting paths: small lists, exact answer.
-    const owner = new Array<number>(arr.length).fill(-1);
-    const tryAssign = (m: number, seen: boolean[]): boolean => {
-      for (let e = 0; e < arr.length; e++) {
-        if (seen[e] || !subs[m]?.(arr[e]).ok) continue;
-        seen[e] = true;
-        if (owner[e] === -1 || tryAssign(owner[e] ?? -1, seen)) {
-          owner[e] = m;
-          return true;
-        }
-      }
-      return false;
-    };
-    const ok = subs.every((_, m) => tryAssign(m, new Array<boolean>(arr.length).fill(false)));
+    const assigned = matchDistinct(subs, arr);
+    const ok = arr.length === subs.length && assigned.every((e) => e !== -1);
     return result(ok, arr, "to consist of", expected);
   };
 }
@@ -433,7 +449,7 @@ export function compileMatcher(spec: unknown): Matcher {
           const r = m(a);
           if (!r.ok) return r;
         }
-        return result(true, a, "to satisfy all of", value);
+        return result(true, a, "to satisfy all of these matchers", value);
       };
     }
     case "or": {
@@ -441,7 +457,7 @@ export function compileMatcher(spec: unknown): Matcher {
       return (a) => {
         const results = subs.map((m) => m(a));
         const hit = results.find((r) => r.ok);
-        return hit ?? result(false, a, "to satisfy at least one of", value);
+        return hit ?? result(false, a, "to satisfy at least one of these matchers", value);
       };
     }
     case "gt":
