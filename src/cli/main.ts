@@ -481,12 +481,15 @@ Examples:
       "bearer token for the API (required off loopback; the kill switch always needs one)",
     )
     .option("--slo <file>", "an OpenSLO file whose SLOs the SLO page shows; repeatable", collect)
+    .option("--monitor <url>", "a withstand monitor whose checks the Checks page shows; repeatable", collect)
+    .option("--monitor-token <token>", "the monitors' --token, for acknowledgements from the dashboard")
     .option("--store <path>", "run store")
     .addHelpText(
       "after",
       `
 Examples:
   withstand serve                          # http://127.0.0.1:7070
+  withstand serve --monitor http://127.0.0.1:8099 --monitor-token "$TOKEN"
   withstand serve --slo examples/demo/slo.yaml
   withstand serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"`,
     )

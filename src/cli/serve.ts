@@ -13,6 +13,8 @@ export async function serveCommand(flags: {
   token?: string;
   slo?: string[];
   store?: string;
+  monitor?: string[];
+  monitorToken?: string;
 }): Promise<ExitCode> {
   const host = flags.host ?? "127.0.0.1";
   const port = flags.port === undefined ? 7070 : Number(flags.port);
@@ -22,6 +24,9 @@ export async function serveCommand(flags: {
     failUsage(`--host ${host}: binding off loopback needs --token (every API call must then send it)`);
   const weak = weakToken(flags.token);
   if (weak) failUsage(weak);
+  for (const m of flags.monitor ?? [])
+    if (!/^https?:\/\/[^/]+\/?$/.test(m))
+      failUsage(`--monitor ${m}: expected a monitor's base URL such as http://127.0.0.1:8099`);
   // A missing or invalid --slo file is a usage error now, not an empty SLO page later.
   for (const file of flags.slo ?? []) {
     const loaded = await loadOpenSloFile(file);
@@ -33,7 +38,17 @@ export async function serveCommand(flags: {
   const store = openStore(flags.store);
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
-    running = await startServer({ host, port, token: flags.token, sloFiles: flags.slo ?? [], store });
+    running = await startServer({
+      host,
+      port,
+      token: flags.token,
+      sloFiles: flags.slo ?? [],
+      store,
+      monitors: (flags.monitor ?? []).map((url) => ({
+        url: url.replace(/\/$/, ""),
+        token: flags.monitorToken,
+      })),
+    });
   } catch (err) {
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;

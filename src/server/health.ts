@@ -190,7 +190,15 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Runn
       });
     }
     if (req.method === "GET" && path === "/api/checks")
-      return json(res, 200, { ...ftHealth(opts), states: Object.fromEntries(opts.monitor.views()) });
+      return json(res, 200, {
+        ...ftHealth(opts),
+        kinds: Object.fromEntries(opts.monitor.checks.map((c) => [c.id, c.kind])),
+        states: Object.fromEntries(opts.monitor.views()),
+        heartbeats: [...opts.heartbeats].map(([name, b]) => ({
+          name,
+          deadline: new Date(b.deadline()).toISOString(),
+        })),
+      });
     const ack = /^\/api\/checks\/([a-z0-9-]+)\/ack$/.exec(path);
     if (ack && (req.method === "POST" || req.method === "DELETE")) {
       const id = ack[1] ?? "";

@@ -13,6 +13,7 @@ import { allowedHost, type Guard, isLoopbackHost, loopbackHosts, refuse } from "
 import { listFaults, liveRuns, stateDir } from "../safety/state.js";
 import { groupView } from "../store/group.js";
 import type { RunFilter, Store, StoredStatus } from "../store/store.js";
+import { acknowledge, checksView, type MonitorLink } from "./checks-view.js";
 import { sloViews } from "./slo-view.js";
 
 export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -36,6 +37,8 @@ export interface ServeOptions {
   token?: string | undefined;
   sloFiles: string[];
   store: Store;
+  /** Monitors whose checks the Checks page shows (`serve --monitor URL`). */
+  monitors?: readonly MonitorLink[];
   webDir?: string;
 }
 
@@ -206,6 +209,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         durationMs: found.view.elapsedMs,
         thresholds: found.thresholds,
       });
+    }
+    if (req.method === "GET" && path === "/api/checks")
+      return send(res, 200, await checksView(opts.store, opts.monitors ?? []));
+    if (req.method === "POST" && path === "/api/checks/ack") {
+      let raw = "";
+      for await (const chunk of req) raw += String(chunk);
+      let body: Record<string, unknown>;
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        return send(res, 400, { error: "expected a JSON body {monitor, id, note}" });
+      }
+      const r = await acknowledge(opts.monitors ?? [], body);
+      return send(res, r.status, r.body);
     }
     if (req.method === "GET" && path === "/api/rollouts")
       return send(res, 200, {

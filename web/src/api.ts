@@ -24,8 +24,12 @@ export async function getJson<T>(path: string): Promise<T> {
   return body;
 }
 
-export async function postJson<T>(path: string): Promise<T> {
-  const res = await fetch(path, { method: "POST", headers: headers() });
+export async function postJson<T>(path: string, payload?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: payload === undefined ? headers() : { ...headers(), "content-type": "application/json" },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  });
   const body = (await res.json()) as T & { error?: string };
   if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
   return body;

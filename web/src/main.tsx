@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson, subscribe } from "./api";
 import { ActiveRollouts } from "./components/ActiveRollouts";
 import { KillSwitch } from "./components/KillSwitch";
+import { Checks } from "./pages/Checks";
 import { Health } from "./pages/Health";
 import { RunDetail } from "./pages/RunDetail";
 import { RunList } from "./pages/RunList";
@@ -49,6 +50,7 @@ function App() {
     ["/", "Runs"],
     ["/rollouts", "Rollouts"],
     ["/slo", "SLOs"],
+    ["/checks", "Checks"],
     ["/health", "Health"],
   ] as const;
   return (
@@ -96,6 +98,8 @@ function App() {
           </>
         ) : route === "/slo" ? (
           <Slo />
+        ) : route === "/checks" ? (
+          <Checks />
         ) : route === "/health" ? (
           <Health health={health} />
         ) : (

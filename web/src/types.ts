@@ -85,3 +85,38 @@ export interface GroupView {
   durationMs: number;
   thresholds: { metric: string; submetric?: string; expression: string; ok: boolean }[];
 }
+
+/** GET /api/checks: the monitors' checks (live) and the synthetics the store recorded. */
+export interface ChecksView {
+  monitors: {
+    url: string;
+    error?: string;
+    health?: {
+      systemCode: string;
+      name: string;
+      ok: boolean;
+      severity?: number;
+      checks: {
+        id: string;
+        name: string;
+        ok: boolean;
+        severity: number;
+        businessImpact: string;
+        panicGuide: string;
+        checkOutput: string;
+        lastUpdated: string;
+        ack?: string;
+      }[];
+      kinds: Record<string, string>;
+      states: Record<string, { history: { at: number; ok: boolean }[] }>;
+      heartbeats: { name: string; deadline: string }[];
+    };
+  }[];
+  synthetics: {
+    name: string;
+    runs: number;
+    passed: number;
+    last: { id: string; outcome: string | null; startedAt: string; durationMs: number | null };
+    history: { id: string; ok: boolean; at: string }[];
+  }[];
+}
