@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # dashboard's browser tests through playwright-core, so only `make test` and `make bench` install it.
 APT_PACKAGES := python3 make g++ procps prometheus
 APT_TEST_PACKAGES := chromium libfaketime bind9-dnsutils postgresql openssl
-APT_BENCH_PACKAGES := wrk nginx-light stress-ng
+APT_BENCH_PACKAGES := wrk nginx-light haproxy stress-ng
 
 .PHONY: all deps build demo test lint bench clean
 
@@ -38,8 +38,10 @@ test: build lint
 	@# The browser tests run demo systems and Chromium: alone, so they never starve the latency-judged demo test.
 	node --test --test-concurrency=1 --test-timeout=300000 $$(find dist/test/browser -name '*.test.js' | sort)
 
+bench: export BENCH_SUMMARY = $(CURDIR)/dist/bench-summary.jsonl
 bench: build
 	@bash scripts/apt-ensure.sh $(APT_BENCH_PACKAGES) $(APT_TEST_PACKAGES)
+	@rm -f dist/bench-summary.jsonl
 	node dist/bench/activity-overhead.js
 	node dist/bench/halt.js
 	node dist/bench/stop-revert.js
@@ -55,6 +57,8 @@ bench: build
 	node dist/bench/live-store.js
 	node dist/bench/pg-scale.js
 	node dist/bench/checks.js
+	node dist/bench/router-haproxy.js
+	@node dist/bench/summary.js
 
 clean:
 	rm -rf dist node_modules

@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { recordSummary } from "./summary.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
@@ -118,3 +119,11 @@ console.log(
 console.log(
   `  goss (its README, not run here)  ${GOSS_MS} ms for ${GOSS_TESTS} tests  (${(GOSS_MS / GOSS_TESTS).toFixed(2)} ms per test)`,
 );
+recordSummary({
+  bench: "checks",
+  measure: "100 Goss checks, Total Duration (median)",
+  withstand: `${median.toFixed(0)} ms`,
+  peer: `goss README ${GOSS_MS} ms / ${GOSS_TESTS} tests`,
+  ratio: `${(median / 100 / (GOSS_MS / GOSS_TESTS)).toFixed(2)}x per test`,
+  goal: "< 100 ms",
+});

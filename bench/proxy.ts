@@ -5,6 +5,7 @@ import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/proxy/listen.js";
 import { startProcess } from "./processes.js";
+import { recordSummary } from "./summary.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const TARGET = fileURLToPath(new URL("../test/helpers/target-server.js", import.meta.url));
@@ -75,6 +76,14 @@ try {
     `round trip  direct mean ${mean(direct).toFixed(3)} ms p50 ${pct(direct, 50).toFixed(3)} | proxied mean ${mean(proxied).toFixed(3)} ms p50 ${pct(proxied, 50).toFixed(3)} | ratio ${(mean(proxied) / mean(direct)).toFixed(2)}x mean, ${(pct(proxied, 50) / pct(direct, 50)).toFixed(2)}x p50 (goal <= 1.3x; Toxiproxy's own benchmark ~1.95x)`,
   );
 
+  recordSummary({
+    bench: "proxy",
+    measure: "round trip, toxic-free, c=1 (mean)",
+    withstand: `${mean(proxied).toFixed(3)} ms`,
+    peer: `direct ${mean(direct).toFixed(3)} ms`,
+    ratio: `${(mean(proxied) / mean(direct)).toFixed(2)}x`,
+    goal: "<= 1.3x",
+  });
   // 2. Bulk throughput: one connection streams BULK_BYTES through the proxy into a sink.
   let received = 0;
   const sink = createServer((s) => s.on("data", (d: Buffer) => (received += d.length)));
@@ -113,6 +122,14 @@ try {
     `throughput  ${(BULK_BYTES / 1e9).toFixed(2)} GB in ${seconds.toFixed(2)} s = ${(BULK_BYTES / 1e9 / seconds).toFixed(2)} GB/s through the proxy (goal >= 1 GB/s)`,
   );
   sink.close();
+  recordSummary({
+    bench: "proxy",
+    measure: "bulk throughput, one connection",
+    withstand: `${(BULK_BYTES / 1e9 / seconds).toFixed(2)} GB/s`,
+    peer: "-",
+    ratio: "-",
+    goal: ">= 1 GB/s",
+  });
 
   // 3. Latency toxic accuracy: 100 ms downstream latency; compare with the same proxy without it.
   await api(base, "POST", "/proxies/bench/toxics", {
@@ -125,6 +142,14 @@ try {
   console.log(
     `latency     toxic 100 ms: added p50 ${pct(added, 50).toFixed(2)} ms, p99 ${pct(added, 99).toFixed(2)} ms, max ${pct(added, 100).toFixed(2)} ms (goal p99 within ±2 ms of 100)`,
   );
+  recordSummary({
+    bench: "proxy",
+    measure: "latency toxic 100 ms, added p99",
+    withstand: `${pct(added, 99).toFixed(2)} ms`,
+    peer: "-",
+    ratio: "-",
+    goal: "100 ± 2 ms",
+  });
   // 4. Soak: many connections, each echoing a small message every second.
   const conns = Number(process.env.BENCH_SOAK_CONNECTIONS ?? 5000);
   const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 60);

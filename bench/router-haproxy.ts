@@ -1,0 +1,156 @@
+/**
+ * bench/router-haproxy: the canary router beside HAProxy (Debian's), both splitting 80/20 between two
+ * backends, each pinned to core 0; nginx and wrk share core 1. Prints req/s at 32 connections and the
+ * added latency at concurrency 1 for both, in interleaved rounds (median of BENCH_ROUNDS, default 3).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../src/proxy/listen.js";
+import { startProcess } from "./processes.js";
+import { recordSummary } from "./summary.js";
+
+const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const dir = mkdtempSync(join(tmpdir(), "bench-haproxy-"));
+const has = (cmd: string) => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** Resolves once something accepts connections on the port (nginx takes a moment to start). */
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((done) => {
+      const s = connect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        done(true);
+      });
+      s.once("error", () => done(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+function wrk(url: string, connections: number): { rps: number; p50Ms: number } {
+  const out = execFileSync(
+    "taskset",
+    ["-c", "1", "wrk", "-t1", `-c${connections}`, `-d${SECONDS}s`, "--latency", url],
+    {
+      encoding: "utf8",
+    },
+  );
+  const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const unit = p50?.[2] === "us" ? 0.001 : p50?.[2] === "s" ? 1000 : 1;
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50Ms: Number(p50?.[1] ?? 0) * unit,
+  };
+}
+
+async function main(): Promise<void> {
+  if (!has("haproxy") || !has("nginx") || !has("wrk") || !has("taskset")) {
+    console.log(
+      "bench/router-haproxy: needs haproxy, nginx, wrk and taskset (make bench installs them); skipped",
+    );
+    return;
+  }
+  const children: ChildProcess[] = [];
+  try {
+    const nginxPort = await freePort();
+    writeFileSync(
+      join(dir, "nginx.conf"),
+      `worker_processes 1;\ndaemon off;\nerror_log ${dir}/nginx.err;\npid ${dir}/nginx.pid;\nevents { worker_connections 4096; }\nhttp { access_log off; server { listen 127.0.0.1:${nginxPort}; location / { return 200 "ok\\n"; } } }\n`,
+    );
+    const nginx = spawn("taskset", ["-c", "1", "nginx", "-c", join(dir, "nginx.conf"), "-p", dir], {
+      stdio: "ignore",
+    });
+    children.push(nginx);
+    const target = `http://127.0.0.1:${nginxPort}/`;
+    await listening(nginxPort);
+    const haPort = await freePort();
+    writeFileSync(
+      join(dir, "haproxy.cfg"),
+      `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\nfrontend fe\n  bind 127.0.0.1:${haPort}\n  default_backend be\nbackend be\n  balance random\n  server stable 127.0.0.1:${nginxPort} weight 80\n  server canary 127.0.0.1:${nginxPort} weight 20\n`,
+    );
+    const haproxy = spawn("taskset", ["-c", "0", "haproxy", "-f", join(dir, "haproxy.cfg"), "-db"], {
+      stdio: "ignore",
+    });
+    children.push(haproxy);
+    await listening(haPort);
+    const file = join(dir, "r.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: withstand/v1\nkind: Rollout\nmetadata: {name: bench}\nspec:\n  listen: 127.0.0.1:0\n  stable: {url: "${target}"}\n  canary: {url: "${target}"}\n  steps:\n    - setWeight: 20\n    - pause: {}\n`,
+    );
+    const env = {
+      ...process.env,
+      CI: "true",
+      WITHSTAND_STATE_DIR: join(dir, "state"),
+      WITHSTAND_STORE: join(dir, "s.db"),
+    };
+    const router = await startProcess(
+      "taskset",
+      ["-c", "0", BIN, "rollout", file],
+      /router on (http:\/\/[\d.:]+)/,
+      env,
+    );
+    children.push(router.child);
+    const routed = `${router.match[1]}/`;
+    const haproxied = `http://127.0.0.1:${haPort}/`;
+    const rounds = { router: [] as number[], haproxy: [] as number[], direct: [] as number[] };
+    const lat = { router: [] as number[], haproxy: [] as number[], direct: [] as number[] };
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [name, url] of [
+        ["direct", target],
+        ["haproxy", haproxied],
+        ["router", routed],
+      ] as const) {
+        rounds[name].push(wrk(url, 32).rps);
+        lat[name].push(wrk(url, 1).p50Ms);
+      }
+    }
+    const r = median(rounds.router);
+    const h = median(rounds.haproxy);
+    const d = median(rounds.direct);
+    const addR = median(lat.router) - median(lat.direct);
+    const addH = median(lat.haproxy) - median(lat.direct);
+    console.log(
+      `router vs HAProxy, 80/20, one core each: router ${r.toFixed(0)} req/s | HAProxy ${h.toFixed(0)} req/s | direct ${d.toFixed(0)} req/s (median of ${ROUNDS}) | ratio ${(r / h).toFixed(2)}x (goal >= 0.5)`,
+    );
+    console.log(
+      `added p50 latency at concurrency 1: router +${addR.toFixed(3)} ms | HAProxy +${addH.toFixed(3)} ms (direct ${median(lat.direct).toFixed(3)} ms; goal: no more than HAProxy)`,
+    );
+    recordSummary({
+      bench: "router-haproxy",
+      measure: "req/s at 32 conns, 80/20",
+      withstand: r.toFixed(0),
+      peer: `HAProxy ${h.toFixed(0)}`,
+      ratio: `${(r / h).toFixed(2)}x`,
+      goal: ">= 0.5x",
+    });
+    recordSummary({
+      bench: "router-haproxy",
+      measure: "added p50 latency, c=1",
+      withstand: `+${addR.toFixed(3)} ms`,
+      peer: `HAProxy +${addH.toFixed(3)} ms`,
+      ratio: `${(addR / Math.max(addH, 0.001)).toFixed(2)}x`,
+      goal: "<= 1x",
+    });
+  } finally {
+    for (const c of children) c.kill("SIGTERM");
+  }
+}
+
+await main();
