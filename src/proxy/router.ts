@@ -27,6 +27,9 @@ const HOP_BY_HOP = new Set([
   "trailer",
 ]);
 
+/** Headers the router sets itself on the way up. */
+const REPLACED = new Set(["host", "content-length", "x-forwarded-for"]);
+
 class VersionStats {
   samples: RoutedSample[] = [];
   private head = 0;
@@ -230,12 +233,16 @@ export class Router {
     const stats = this.stats[version];
     stats.enter();
     const target = this.upstreams[version] ?? (this.upstreams.stable as URL);
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    headers.host = target.host;
-    headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
-    if (body.length > 0) headers["content-length"] = String(body.length);
+    // The client's raw header list, as sent (repeats kept), less hop-by-hop ones and those set here.
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i] as string;
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && !REPLACED.has(lower)) headers.push(name, raw[i + 1] as string);
+    }
+    headers.push("host", target.host, "x-forwarded-for", req.socket.remoteAddress ?? "");
+    if (body.length > 0) headers.push("content-length", String(body.length));
     let finished = false;
     const finish = (status: number | undefined, errorClass: string | undefined) => {
       if (finished) return;
