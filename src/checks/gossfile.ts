@@ -342,7 +342,7 @@ export function loadGossfiles(
 /** `--vars FILE` and `--vars-inline TEXT` (YAML or JSON); inline values replace the file's. */
 export function readVars(file: string | undefined, inline: string | undefined): Record<string, unknown> {
   const parse = (text: string, what: string): Record<string, unknown> => {
-    const v = parseYaml(text) as unknown;
+    const v = parseYaml(text, { logLevel: "error" }) as unknown;
     if (v === null || v === undefined) return {};
     if (!isRecord(v)) throw new Error(`${what}: expected a mapping of variables`);
     return v;

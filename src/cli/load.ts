@@ -253,7 +253,6 @@ async function loadInSession(
   if (flags.summaryData) writeFileSync(flags.summaryData, `${JSON.stringify(summary, null, 2)}\n`);
   if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
   if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
-  const endedAt = new Date().toISOString();
   const tookMs = Date.now() - started;
   const status = outcome.interrupted ? "interrupted" : failed ? "failed" : "completed";
   const outcomeName = outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed";
@@ -264,23 +263,11 @@ async function loadInSession(
       : failed
         ? "thresholds failed"
         : "all thresholds passed";
-  bus.emit({
-    type: "run-finished",
-    runId,
-    ts: endedAt,
+  await session.conclude({
     status,
-    deviated: false,
     outcome: outcomeName,
     reason,
     exitCode,
-    durationMs: tookMs,
-  });
-  await session.finish({
-    status,
-    deviated: false,
-    outcome: outcomeName,
-    exitCode,
-    endedAt,
     durationMs: tookMs,
     result: summary,
   });

@@ -49,7 +49,10 @@ type Kind = "synthetic" | "heartbeat" | "goss";
 function kindOf(file: string): Kind {
   let first: unknown;
   try {
-    first = parseYaml(readFileSync(file, "utf8").replace(/\{\{[^}]*\}\}/g, "x"), { uniqueKeys: false });
+    first = parseYaml(readFileSync(file, "utf8").replace(/\{\{[^}]*\}\}/g, "x"), {
+      uniqueKeys: false,
+      logLevel: "error",
+    });
   } catch {
     return "goss";
   }

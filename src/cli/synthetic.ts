@@ -43,24 +43,11 @@ export async function recordSyntheticRun(
     const status = interrupted ? "interrupted" : result.ok ? "completed" : "failed";
     const outcome = interrupted ? "interrupted" : result.ok ? "passed" : "synthetic-failed";
     const exitCode = interrupted ? EXIT.aborted : result.ok ? EXIT.ok : EXIT.failed;
-    const endedAt = new Date().toISOString();
-    bus.emit({
-      type: "run-finished",
-      runId,
-      ts: endedAt,
+    await session.conclude({
       status,
-      deviated: false,
       outcome,
       reason: result.reason,
       exitCode,
-      durationMs: result.durationMs,
-    });
-    await session.finish({
-      status,
-      deviated: false,
-      outcome,
-      exitCode,
-      endedAt,
       durationMs: result.durationMs,
       result,
     });

@@ -37,7 +37,7 @@ async function checkFile(file: string): Promise<Checked> {
 function looksLikeGossfile(text: string): boolean {
   let top: unknown;
   try {
-    top = parseYaml(text.replace(/\{\{[^}]*\}\}/g, "x"), { uniqueKeys: false });
+    top = parseYaml(text.replace(/\{\{[^}]*\}\}/g, "x"), { uniqueKeys: false, logLevel: "error" });
   } catch {
     return false;
   }

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventBus, type RunEvent } from "../core/events.js";
+import type { ExitCode } from "../core/exit-codes.js";
+import type { Outcome } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
 import { openStore } from "../store/open.js";
 import { RunRecorder } from "../store/recorder.js";
@@ -137,6 +139,31 @@ export class RunSession {
   /** Records the end: waits for every event and window to be written, then the result. */
   async finish(end: RunEnd): Promise<void> {
     await this.recorder?.finish(end);
+  }
+
+  /** Announces the end on the bus (run-finished, with its reason) and records it: what every run kind does last. */
+  async conclude(
+    end: Omit<RunEnd, "endedAt" | "deviated" | "outcome" | "exitCode"> & {
+      outcome: Outcome;
+      exitCode: ExitCode;
+      reason: string;
+      deviated?: boolean;
+    },
+  ): Promise<void> {
+    const endedAt = new Date().toISOString();
+    const deviated = end.deviated ?? false;
+    this.bus.emit({
+      type: "run-finished",
+      runId: this.runId,
+      ts: endedAt,
+      status: end.status,
+      deviated,
+      outcome: end.outcome,
+      reason: end.reason,
+      exitCode: end.exitCode,
+      durationMs: end.durationMs,
+    });
+    await this.finish({ ...end, deviated, endedAt });
   }
 
   /** Writes the store could not take (after its retries): the run's record is incomplete. */

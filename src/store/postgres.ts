@@ -6,7 +6,7 @@ import { EXIT } from "../core/exit-codes.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { type RunRow, runDetail, runSummary } from "./rows.js";
-import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoreTail } from "./store.js";
+import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
  * The PostgreSQL store, for many runners and one dashboard: `--store postgres://user@host:port/db`
@@ -306,14 +306,7 @@ export class PostgresStore implements Store {
     );
   }
 
-  async beginRun(run: {
-    id: string;
-    kind: string;
-    title: string;
-    source: string;
-    startedAt: string;
-    group?: string | undefined;
-  }): Promise<void> {
+  async beginRun(run: RunStart): Promise<void> {
     await this.q(
       `INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, lease_until, group_name)
        VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10)`,

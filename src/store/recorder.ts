@@ -1,6 +1,6 @@
 import type { RunEvent } from "../core/events.js";
 import type { StoredWindow } from "../core/window.js";
-import type { RunEnd, Store } from "./store.js";
+import type { RunEnd, RunStart, Store } from "./store.js";
 
 /**
  * Records one run in a store as it happens. Bus listeners are synchronous, store writes are not: the
@@ -17,13 +17,7 @@ export class RunRecorder {
     readonly runId: string,
   ) {}
 
-  begin(run: {
-    kind: string;
-    title: string;
-    source: string;
-    startedAt: string;
-    group?: string | undefined;
-  }): Promise<void> {
+  begin(run: Omit<RunStart, "id">): Promise<void> {
     return this.store.beginRun({ id: this.runId, ...run });
   }
 

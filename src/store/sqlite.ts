@@ -7,7 +7,7 @@ import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
 import { type RunRow, runDetail, runSummary } from "./rows.js";
-import type { RunDetail, RunEnd, RunFilter, RunSummary, Store, StoreTail } from "./store.js";
+import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
  * Where runs are stored when neither --store nor WITHSTAND_STORE says: one store per user, in the XDG
@@ -129,14 +129,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  async beginRun(run: {
-    id: string;
-    kind: string;
-    title: string;
-    source: string;
-    startedAt: string;
-    group?: string | undefined;
-  }): Promise<void> {
+  async beginRun(run: RunStart): Promise<void> {
     this.db
       .prepare(
         "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, group_name) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",

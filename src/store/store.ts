@@ -14,6 +14,17 @@ export interface RunEnd {
   result: unknown;
 }
 
+/** What a run is when it begins. */
+export interface RunStart {
+  id: string;
+  kind: string;
+  title: string;
+  source: string;
+  startedAt: string;
+  /** The load group a generator joins (`withstand load --group`). */
+  group?: string | undefined;
+}
+
 /** One row per run; `running` until the runner records how it ended. */
 export type StoredStatus = RunStatus | "running";
 
@@ -73,14 +84,7 @@ export interface StoreTail {
  * adapter passes test/contract/store.test.ts.
  */
 export interface Store {
-  beginRun(run: {
-    id: string;
-    kind: string;
-    title: string;
-    source: string;
-    startedAt: string;
-    group?: string | undefined;
-  }): Promise<void>;
+  beginRun(run: RunStart): Promise<void>;
   appendEvent(event: RunEvent): Promise<void>;
   /** Writing the same window (run, series, start) twice keeps the first: a retried write never doubles it. */
   appendWindow(runId: string, series: string, window: StoredWindow): Promise<void>;
