@@ -136,16 +136,19 @@ try {
     type: "latency",
     attributes: { latency: 100, jitter: 0 },
   });
-  const slow = await timeRequests(proxyPort, 200);
+  const slow = await timeRequests(proxyPort, 400);
+  // What the toxic adds at each quantile: the same quantile with it minus without it (both through the
+  // proxy, same run), so the machine's own round-trip tail is not counted as the toxic's error.
   const baseline = pct(proxied, 50);
   const added = slow.map((x) => x - baseline);
+  const addedP99 = pct(slow, 99) - pct(proxied, 99);
   console.log(
-    `latency     toxic 100 ms: added p50 ${pct(added, 50).toFixed(2)} ms, p99 ${pct(added, 99).toFixed(2)} ms, max ${pct(added, 100).toFixed(2)} ms (goal p99 within ±2 ms of 100)`,
+    `latency     toxic 100 ms: added at p50 ${(pct(slow, 50) - pct(proxied, 50)).toFixed(2)} ms, at p99 ${addedP99.toFixed(2)} ms (goal 100 ± 2) | vs the untoxic p50: p99 ${pct(added, 99).toFixed(2)} ms, max ${pct(added, 100).toFixed(2)} ms`,
   );
   recordSummary({
     bench: "proxy",
-    measure: "latency toxic 100 ms, added p99",
-    withstand: `${pct(added, 99).toFixed(2)} ms`,
+    measure: "latency toxic 100 ms, added at p99",
+    withstand: `${addedP99.toFixed(2)} ms`,
     peer: "-",
     ratio: "-",
     goal: "100 ± 2 ms",
