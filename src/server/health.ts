@@ -32,6 +32,8 @@ export interface HealthServerOptions {
   alerter?: Alerter | undefined;
 }
 
+/** An acknowledgement is a note, not a document. */
+export const MAX_ACK_BODY = 16 * 1024;
 const NO_STORE = "max-age=0, must-revalidate, no-cache, no-store, private";
 /** FT's rule: /__gtg must answer within 3 s; it reads cached state, so it always does. */
 export const GTG_TIMEOUT_MS = 3000;
@@ -203,7 +205,11 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Runn
     if (ack && (req.method === "POST" || req.method === "DELETE")) {
       const id = ack[1] ?? "";
       let body = "";
-      for await (const chunk of req) body += String(chunk);
+      for await (const chunk of req) {
+        body += String(chunk);
+        if (body.length > MAX_ACK_BODY)
+          return json(res, 413, { error: "an acknowledgement body is a short note" });
+      }
       let note = "";
       let by = "api";
       try {

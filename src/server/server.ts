@@ -14,6 +14,7 @@ import { listFaults, liveRuns, stateDir } from "../safety/state.js";
 import { groupView } from "../store/group.js";
 import type { RunFilter, Store, StoredStatus } from "../store/store.js";
 import { acknowledge, checksView, type MonitorLink } from "./checks-view.js";
+import { MAX_ACK_BODY } from "./health.js";
 import { sloViews } from "./slo-view.js";
 
 export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -214,7 +215,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return send(res, 200, await checksView(opts.store, opts.monitors ?? []));
     if (req.method === "POST" && path === "/api/checks/ack") {
       let raw = "";
-      for await (const chunk of req) raw += String(chunk);
+      for await (const chunk of req) {
+        raw += String(chunk);
+        if (raw.length > MAX_ACK_BODY)
+          return send(res, 413, { error: "an acknowledgement body is a short note" });
+      }
       let body: Record<string, unknown>;
       try {
         body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
