@@ -32,9 +32,10 @@ function durationFlag(flag: string, value: string | undefined, fallback: number)
 function settings(files: string[], flags: CheckFlags, env: NodeJS.ProcessEnv) {
   const format = (flags.format ?? env.GOSS_FMT ?? "rspecish") as Format;
   if (!FORMATS.includes(format)) failUsage(`--format ${format}: expected one of ${FORMATS.join(", ")}`);
-  const options = (
-    flags.formatOptions ?? (env.GOSS_FMT_OPTIONS ? env.GOSS_FMT_OPTIONS.split(/[,\s]+/) : [])
-  ).filter(Boolean);
+  // Repeated -o, or one -o with a comma-separated list, as GOSS_FMT_OPTIONS takes it.
+  const options = (flags.formatOptions ?? (env.GOSS_FMT_OPTIONS ? [env.GOSS_FMT_OPTIONS] : []))
+    .flatMap((o) => o.split(/[,\s]+/))
+    .filter(Boolean);
   for (const o of options)
     if (!(FORMAT_OPTIONS as readonly string[]).includes(o))
       failUsage(`--format-options ${o}: expected one of ${FORMAT_OPTIONS.join(", ")}`);
