@@ -240,7 +240,6 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     monitor,
     heartbeats,
     gossResults: latest,
-    alerter,
   });
   healthUrl = `${server.url}/__health`;
   monitor.start();

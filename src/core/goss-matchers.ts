@@ -53,8 +53,6 @@ const MATCHERS = [
   "gjson",
 ] as const;
 
-export const MATCHER_NAMES: readonly string[] = MATCHERS;
-
 // ---- transforms (matchers/type_conversion.go) ----
 
 function goString(v: unknown): string {

@@ -60,8 +60,9 @@ function jsonPath(value: unknown, path: string): unknown[] {
   return JSONPath({ path: p, json: value as object, wrap: true }) as unknown[];
 }
 
+/** A value as assertions compare it: a string as is, anything else as JSON (nothing as ""). */
 function text(v: unknown): string {
-  return typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v);
+  return typeof v === "string" ? v : (JSON.stringify(v) ?? "");
 }
 
 /** The value an assertion's source (and property) selects; `undefined` when it is absent. */
@@ -262,10 +263,6 @@ function globMatch(pattern: string, value: string): boolean {
   return re.test(value);
 }
 
-function scalar(v: unknown): string {
-  return typeof v === "string" ? v : (JSON.stringify(v) ?? "");
-}
-
 /** Evaluates a parsed Gatus condition: undefined when it holds, else what was found. */
 export function checkGatusCondition(c: GatusCondition, r: ObservedResponse): string | undefined {
   for (const side of [c.left, c.right]) {
@@ -274,7 +271,7 @@ export function checkGatusCondition(c: GatusCondition, r: ObservedResponse): str
       return `${c.text}: unknown placeholder ${base.replace(/\).*$/, "")}`;
   }
   const left = resolveSide(c.left, r);
-  const l = scalar(left.value);
+  const l = text(left.value);
   let ok: boolean;
   const pat = /^pat\((.*)\)$/.exec(c.right);
   const any = /^any\((.*)\)$/.exec(c.right);
@@ -284,11 +281,11 @@ export function checkGatusCondition(c: GatusCondition, r: ObservedResponse): str
       left.found &&
       (any[1] ?? "")
         .split(",")
-        .map((x) => scalar(resolveSide(x.trim(), r).value))
+        .map((x) => text(resolveSide(x.trim(), r).value))
         .includes(l);
   else {
     const right = resolveSide(c.right, r);
-    const rv = scalar(right.value);
+    const rv = text(right.value);
     const x = Number(l);
     const y = Number(rv);
     const numeric = l.trim() !== "" && rv.trim() !== "" && Number.isFinite(x) && Number.isFinite(y);
@@ -310,7 +307,7 @@ export function extract(expression: string, r: ObservedResponse): { found: boole
   if (expression.startsWith("$")) {
     const parsed = parseJson(r.body);
     const hits = parsed.ok ? jsonPath(parsed.value, expression) : [];
-    return hits.length === 0 ? { found: false, value: "" } : { found: true, value: scalar(hits[0]) };
+    return hits.length === 0 ? { found: false, value: "" } : { found: true, value: text(hits[0]) };
   }
   const header = /^header:(.+)$/i.exec(expression);
   if (header) {
@@ -318,5 +315,5 @@ export function extract(expression: string, r: ObservedResponse): { found: boole
     return key === undefined ? { found: false, value: "" } : { found: true, value: r.headers[key] ?? "" };
   }
   const v = resolveSide(expression, r);
-  return { found: v.found, value: scalar(v.value) };
+  return { found: v.found, value: text(v.value) };
 }
