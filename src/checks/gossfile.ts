@@ -352,3 +352,28 @@ export function readVars(file: string | undefined, inline: string | undefined): 
     ...(inline ? parse(inline, "--vars-inline") : {}),
   };
 }
+
+/**
+ * A file's top level, read only to tell what kind of file it is: Go template actions are blanked first,
+ * so a templated Gossfile still parses; undefined when it does not.
+ */
+export function sniffTop(text: string): unknown {
+  try {
+    return parseYaml(text.replace(/\{\{[^}]*\}\}/g, "x"), {
+      uniqueKeys: false,
+      logLevel: "error",
+    }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Top-level keys that are Goss resource types, and none of a withstand or Chaos Toolkit document's. */
+export function looksLikeGossfile(top: unknown): boolean {
+  if (!isRecord(top)) return false;
+  const keys = Object.keys(top);
+  const goss = new Set([...CHECK_KINDS.keys(), ...Object.keys(UNSUPPORTED_TYPES), "gossfile"]);
+  // A misspelt type among known ones is still a Gossfile, reported at its key.
+  const native = ["apiVersion", "kind", "title", "method", "steady-state-hypothesis"];
+  return keys.some((k) => goss.has(k)) && !keys.some((k) => native.includes(k));
+}

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { request } from "undici";
-import { parse as parseYaml } from "yaml";
 import { Alerter, type AlertMessage } from "../checks/alerts.js";
-import { loadGossfiles, readVars } from "../checks/gossfile.js";
+import { loadGossfiles, readVars, sniffTop } from "../checks/gossfile.js";
 import {
   type Heartbeat,
   Monitor,
@@ -15,11 +14,12 @@ import { gossChecks, heartbeatCheck, syntheticChecks } from "../checks/monitored
 import type { TestResult } from "../checks/run.js";
 import { parseDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { isRecord } from "../core/reader.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { readHeartbeat } from "../documents/heartbeat.js";
 import { parseSource } from "../documents/source.js";
 import { readSynthetic, type SyntheticSpec } from "../documents/synthetic.js";
-import { weakToken } from "../safety/policy.js";
+import { isLoopbackHost, weakToken } from "../safety/policy.js";
 import { startHealthServer } from "../server/health.js";
 import { failUsage } from "./fail.js";
 import { recordSyntheticRun } from "./synthetic.js";
@@ -47,23 +47,10 @@ type Kind = "synthetic" | "heartbeat" | "goss";
 
 /** What a file holds: a withstand Synthetic or Heartbeat, or else a Gossfile. */
 function kindOf(file: string): Kind {
-  let first: unknown;
-  try {
-    first = parseYaml(readFileSync(file, "utf8").replace(/\{\{[^}]*\}\}/g, "x"), {
-      uniqueKeys: false,
-      logLevel: "error",
-    });
-  } catch {
-    return "goss";
-  }
-  if (
-    first &&
-    typeof first === "object" &&
-    (first as { apiVersion?: unknown }).apiVersion === "withstand/v1"
-  ) {
-    const kind = (first as { kind?: unknown }).kind;
-    if (kind === "Synthetic") return "synthetic";
-    if (kind === "Heartbeat") return "heartbeat";
+  const top = sniffTop(readFileSync(file, "utf8"));
+  if (isRecord(top) && top.apiVersion === "withstand/v1") {
+    if (top.kind === "Synthetic") return "synthetic";
+    if (top.kind === "Heartbeat") return "heartbeat";
   }
   return "goss";
 }
@@ -143,7 +130,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
   const weak = weakToken(flags.token);
   if (weak) failUsage(weak);
   const { host, port } = hostPort(flags.listen ?? "127.0.0.1:8099");
-  if (!/^(localhost|127\.\d+\.\d+\.\d+|::1)$/.test(host) && !flags.token)
+  if (!isLoopbackHost(host) && !flags.token)
     failUsage(`--listen ${flags.listen}: off loopback the monitor needs --token (at least 16 characters)`);
   const intervalMs = parseDuration(flags.interval ?? "60s");
   if (!intervalMs || intervalMs < 1000)
@@ -163,7 +150,9 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
   const latest = new Map<string, TestResult[]>();
   const heartbeats = new Map<string, Heartbeat>();
   const checks: MonitoredCheck[] = [];
-  const gossFiles = files.filter((f) => kindOf(f) === "goss");
+  // Each file is read once to tell its kind.
+  const kinds = new Map(files.map((f) => [f, kindOf(f)]));
+  const gossFiles = files.filter((f) => kinds.get(f) === "goss");
   if (gossFiles.length > 0) {
     let vars: Record<string, unknown>;
     try {
@@ -178,7 +167,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
   const runSynthetic = async (spec: SyntheticSpec, signal: AbortSignal) =>
     (await recordSyntheticRun(spec, flags.store, signal)).result;
   for (const file of files) {
-    const kind = kindOf(file);
+    const kind = kinds.get(file);
     if (kind === "synthetic") {
       const r = readNative(file, readSynthetic);
       diagnostics.push(...r.diagnostics);

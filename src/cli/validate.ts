@@ -1,7 +1,4 @@
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
-import { loadGossfiles } from "../checks/gossfile.js";
-import { CHECK_KINDS, UNSUPPORTED_TYPES } from "../checks/kinds.js";
+import { loadGossfiles, looksLikeGossfile, sniffTop } from "../checks/gossfile.js";
 import { EXIT } from "../core/exit-codes.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { checkDocument } from "../documents/kinds.js";
@@ -29,30 +26,14 @@ async function checkFile(file: string): Promise<Checked> {
       diagnostics: [unreadable(file, err, "an experiment file in YAML or JSON")],
     };
   }
-  if (looksLikeGossfile(text)) return checkGossfile(file);
+  if (looksLikeGossfile(sniffTop(text))) return checkGossfile(file, text);
   return { file, ...checkDocument(file, text) };
 }
 
-/** A file whose top-level keys are all Goss resource types (no apiVersion, no title/method). */
-function looksLikeGossfile(text: string): boolean {
-  let top: unknown;
-  try {
-    top = parseYaml(text.replace(/\{\{[^}]*\}\}/g, "x"), { uniqueKeys: false, logLevel: "error" });
-  } catch {
-    return false;
-  }
-  if (!top || typeof top !== "object" || Array.isArray(top)) return false;
-  const keys = Object.keys(top);
-  const goss = new Set([...CHECK_KINDS.keys(), ...Object.keys(UNSUPPORTED_TYPES), "gossfile", "interface"]);
-  // A misspelt type among known ones is still a Gossfile, reported at its key.
-  const native = ["apiVersion", "kind", "title", "method", "steady-state-hypothesis"];
-  return keys.some((k) => goss.has(k)) && !keys.some((k) => native.includes(k));
-}
-
 /** A Gossfile is read as `withstand check` reads it (templates with no vars), without running anything. */
-function checkGossfile(file: string): Checked {
+function checkGossfile(file: string, text: string): Checked {
   // Without --vars a templated Gossfile's ids are placeholders: their form is checked by `check`.
-  const templated = readFileSync(file, "utf8").includes("{{");
+  const templated = text.includes("{{");
   const loaded = loadGossfiles([file], { vars: {}, env: process.env, checkIds: !templated });
   const valid = !hasErrors(loaded.diagnostics);
   const types = new Set(loaded.entries.map((e) => e.kind.type));
