@@ -75,6 +75,7 @@ export class Monitor {
   private readonly clock: Clock;
   private readonly tickMs: number;
   private readonly states = new Map<string, CheckState>();
+  private readonly byId: ReadonlyMap<string, MonitoredCheck>;
   private readonly started: number;
   private readonly abort = new AbortController();
   private timer: unknown;
@@ -87,6 +88,7 @@ export class Monitor {
     this.clock = opts.clock ?? systemClock;
     this.tickMs = opts.tickMs ?? 1000;
     this.started = this.clock.now();
+    this.byId = new Map(checks.map((c) => [c.id, c]));
     const ids = new Set<string>();
     for (const c of checks) {
       if (ids.has(c.id)) throw new Error(`two checks have the id ${c.id}`);
@@ -126,7 +128,7 @@ export class Monitor {
    */
   view(id: string): CheckState | undefined {
     const s = this.states.get(id);
-    const c = this.checks.find((x) => x.id === id);
+    const c = this.byId.get(id);
     if (!s || !c) return s;
     const since = s.lastUpdated ?? this.started;
     // A run may take a while: the last one's duration is allowed on top of the interval.
@@ -155,7 +157,7 @@ export class Monitor {
 
   /** Runs one check now (as the schedule would), and resolves when its result is recorded. */
   runNow(id: string): Promise<void> {
-    const c = this.checks.find((x) => x.id === id);
+    const c = this.byId.get(id);
     const s = this.states.get(id);
     if (!c || !s || s.running) return Promise.resolve();
     s.running = true;

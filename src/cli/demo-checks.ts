@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { loadGossfiles } from "../checks/gossfile.js";
 import { FAIL, runChecks } from "../checks/run.js";
+import { sleep } from "../core/sleep.js";
 import { hasErrors } from "../documents/diagnostic.js";
 import { loadSyntheticFile } from "../documents/synthetic.js";
 import { recordSyntheticRun } from "./synthetic.js";
@@ -53,13 +54,7 @@ export async function startDemoSynthetic(
       if (stop.signal.aborted) break;
       runs++;
       if (result.ok) passed++;
-      await new Promise<void>((done) => {
-        const t = setTimeout(done, Math.max(0, spec.everyMs - (Date.now() - started)));
-        stop.signal.addEventListener("abort", () => {
-          clearTimeout(t);
-          done();
-        });
-      });
+      await sleep(spec.everyMs - (Date.now() - started), stop.signal);
     }
   })();
   return {

@@ -22,7 +22,11 @@ const HISTORY = 40;
 async function synthetics(store: Store): Promise<SyntheticSummary[]> {
   const runs = await store.listRuns({ kind: "synthetic", limit: 2000 });
   const byName = new Map<string, typeof runs>();
-  for (const r of runs) byName.set(r.title, [...(byName.get(r.title) ?? []), r]);
+  for (const r of runs) {
+    const list = byName.get(r.title);
+    if (list) list.push(r);
+    else byName.set(r.title, [r]);
+  }
   return [...byName].map(([name, list]) => {
     const recent = list.slice(0, HISTORY).reverse();
     const first = list[0] as (typeof list)[number];
