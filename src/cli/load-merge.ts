@@ -1,13 +1,14 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import type { LoadPlan, ThresholdSpec } from "../core/load-plan.js";
+import type { ThresholdSpec } from "../core/load-plan.js";
 import type { MetricName } from "../core/threshold.js";
 import { mergeWindows } from "../core/window.js";
 import { evaluateAll } from "../load/coordinator.js";
 import { readHdrLog } from "../load/hdr-log.js";
-import { summaryExport, summaryJson, summaryText } from "../load/report.js";
+import { summaryJson, summaryText } from "../load/report.js";
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag } from "./load-flags.js";
+import { mergedPlan, writeSummaryFiles } from "./load-summary.js";
 
 /**
  * `withstand load merge FILES...`: adds the HDR logs of several generators (or segments) exactly and
@@ -46,21 +47,10 @@ export function mergeCommand(files: string[], flags: LoadFlags): ExitCode {
     );
   thresholds = thresholds.filter((x) => !x.metric.includes("{") && !x.tags);
   const total = mergeWindows(windows);
-  const plan: LoadPlan = {
-    name: "merged",
-    executor: { type: "constant-arrival-rate", rate: 1, durationMs: total.end - total.start },
-    requests: [],
-    connections: 1,
-    timeoutMs: 0,
-    maxRequests: 0,
-    thresholds,
-    workers: files.length,
-  };
+  const plan = mergedPlan("merged", total.end - total.start, thresholds, files.length);
   const results = evaluateAll(plan, total);
   const summary = summaryJson(plan, total, results, total.count + total.dropped);
-  if (flags.summaryJson)
-    writeFileSync(flags.summaryJson, `${JSON.stringify(summaryExport(summary), null, 2)}\n`);
-  if (flags.summaryData) writeFileSync(flags.summaryData, `${JSON.stringify(summary, null, 2)}\n`);
+  writeSummaryFiles(flags, summary);
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else
     process.stdout.write(

@@ -1,16 +1,16 @@
-import { writeFileSync } from "node:fs";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { GroupTotal } from "../core/group.js";
-import type { LoadPlan, ThresholdSpec } from "../core/load-plan.js";
+import type { ThresholdSpec } from "../core/load-plan.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadLoadTestFile } from "../documents/load-test-file.js";
-import { summaryExport, summaryJson, summaryText } from "../load/report.js";
+import { summaryJson, summaryText } from "../load/report.js";
 import { recordedThresholds, refreshGroup } from "../store/group.js";
 import { openStore } from "../store/open.js";
 import type { RunSummary, Store } from "../store/store.js";
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag } from "./load-flags.js";
 import { checkGroupName } from "./load-group.js";
+import { mergedPlan, writeSummaryFiles } from "./load-summary.js";
 
 async function thresholdsFor(
   file: string | undefined,
@@ -52,22 +52,11 @@ export async function groupReportCommand(args: string[], flags: LoadFlags): Prom
       );
     const thresholds = await thresholdsFor(args[0], flags, store, members);
     if (thresholds === undefined) return EXIT.invalid;
-    const plan: LoadPlan = {
-      name: flags.group,
-      executor: { type: "constant-arrival-rate", rate: 1, durationMs: view.elapsedMs },
-      requests: [],
-      connections: 1,
-      timeoutMs: 0,
-      maxRequests: 0,
-      thresholds,
-      workers: members.length,
-    };
+    const plan = mergedPlan(flags.group, view.elapsedMs, thresholds, members.length);
     const results = view.evaluate(thresholds);
     const stoppedOn = members.find((m) => m.outcome === "thresholds-failed" && m.status !== "running");
     const summary = summaryJson(plan, view.total, results, view.total.count + view.total.dropped);
-    if (flags.summaryJson)
-      writeFileSync(flags.summaryJson, `${JSON.stringify(summaryExport(summary), null, 2)}\n`);
-    if (flags.summaryData) writeFileSync(flags.summaryData, `${JSON.stringify(summary, null, 2)}\n`);
+    writeSummaryFiles(flags, summary);
     if (flags.json)
       process.stdout.write(
         `${JSON.stringify({ group: flags.group, generators: members.map((m) => ({ id: m.id, status: m.status, outcome: m.outcome })), ...summary })}\n`,

@@ -17,10 +17,11 @@ import { loadLoadTestFile } from "../documents/load-test-file.js";
 import { RunSession } from "../engine/session.js";
 import { runLoad } from "../load/coordinator.js";
 import { HdrLogWriter } from "../load/hdr-log.js";
-import { summaryExport, summaryJson, summaryText, windowLine } from "../load/report.js";
+import { summaryJson, summaryText, windowLine } from "../load/report.js";
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag, positiveInt } from "./load-flags.js";
 import { checkGroupName, joinGroup } from "./load-group.js";
+import { writeSummaryFiles } from "./load-summary.js";
 import { outputMode } from "./output.js";
 import { storeExit } from "./store-failures.js";
 
@@ -248,9 +249,7 @@ async function loadInSession(
   const failed = outcome.thresholds.some((t) => !t.ok) || outcome.abortedBy !== undefined;
   const exitCode: ExitCode = outcome.interrupted ? EXIT.aborted : failed ? EXIT.failed : EXIT.ok;
   const summary = summaryJson(plan, outcome.total, outcome.thresholds, outcome.sent, outcome.abortedBy);
-  if (flags.summaryJson)
-    writeFileSync(flags.summaryJson, `${JSON.stringify(summaryExport(summary), null, 2)}\n`);
-  if (flags.summaryData) writeFileSync(flags.summaryData, `${JSON.stringify(summary, null, 2)}\n`);
+  writeSummaryFiles(flags, summary);
   if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
   if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
   const tookMs = Date.now() - started;
