@@ -82,26 +82,46 @@ export function lineage(pid: number): Set<number> {
   return seen;
 }
 
+/** One socket row of a /proc/net table (tcp, tcp6, udp, udp6): the local address still in hex. */
+export interface ProcNetSocket {
+  /** The local address as the kernel writes it: little-endian hex words. */
+  localHex: string;
+  port: number;
+  /** The state code: "0A" is TCP LISTEN, "07" an unconnected UDP socket. */
+  state: string;
+  inode: string;
+}
+
+/** The sockets of /proc/net/TABLE (empty when the table cannot be read). */
+export function procNetSockets(table: "tcp" | "tcp6" | "udp" | "udp6"): ProcNetSocket[] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/net/${table}`, "utf8");
+  } catch {
+    return [];
+  }
+  const out: ProcNetSocket[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const local = cols[1];
+    if (!local) continue;
+    const colon = local.lastIndexOf(":");
+    out.push({
+      localHex: local.slice(0, colon),
+      port: Number.parseInt(local.slice(colon + 1), 16),
+      state: cols[3] ?? "",
+      inode: cols[9] ?? "",
+    });
+  }
+  return out;
+}
+
 /** Socket inodes listening on a TCP port, from /proc/net/tcp and tcp6. */
 function listeningInodes(port: number): Set<string> {
   const inodes = new Set<string>();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text: string;
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      const state = cols[3];
-      const inode = cols[9];
-      if (!local || state !== "0A" || !inode || inode === "0") continue;
-      const hexPort = local.slice(local.lastIndexOf(":") + 1);
-      if (Number.parseInt(hexPort, 16) === port) inodes.add(inode);
-    }
-  }
+  for (const table of ["tcp", "tcp6"] as const)
+    for (const s of procNetSockets(table))
+      if (s.state === "0A" && s.port === port && s.inode && s.inode !== "0") inodes.add(s.inode);
   return inodes;
 }
 

@@ -49,8 +49,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   ],
   // The monitor's health endpoints serve the checks' cached state.
   server: ["checks", "core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
-  // Goss resource types (checks/resources) observe the system; Gossfiles are read with the documents layer's positions.
-  checks: ["core", "documents"],
+  // Goss resource types (checks/resources) observe the system (/proc through platform); Gossfiles are read with the documents layer's positions.
+  checks: ["core", "documents", "platform"],
   // The thin CLI wires everything; nothing imports it.
   cli: [
     ".",

@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import type { CheckKind } from "../../core/check-kind.js";
+import { procNetSockets } from "../../platform/processes.js";
 
 const LISTEN = "0A";
 const UDP_UNCONNECTED = "07";
@@ -46,25 +46,20 @@ function procAddress(hex: string, v6: boolean): string {
   return text;
 }
 
-async function listeners(proto: string, port: number): Promise<string[]> {
+function listeners(proto: "tcp" | "tcp6" | "udp" | "udp6", port: number): string[] {
   const v6 = proto.endsWith("6");
-  const text = await readFile(`/proc/net/${proto}`, "utf8").catch(() => "");
   const ips: string[] = [];
-  for (const line of text.split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/);
-    const [addr, portHex] = (f[1] ?? "").split(":");
-    if (!addr || !portHex || Number.parseInt(portHex, 16) !== port) continue;
-    const state = f[3];
-    if (state !== (proto.startsWith("tcp") ? LISTEN : UDP_UNCONNECTED)) continue;
-    const ip = procAddress(addr, v6);
+  for (const s of procNetSockets(proto)) {
+    if (s.port !== port || s.state !== (proto.startsWith("tcp") ? LISTEN : UDP_UNCONNECTED)) continue;
+    const ip = procAddress(s.localHex, v6);
     if (!ips.includes(ip)) ips.push(ip);
   }
   return ips;
 }
 
-function parse(id: string): { proto: string; port: number } | undefined {
+function parse(id: string): { proto: "tcp" | "tcp6" | "udp" | "udp6"; port: number } | undefined {
   const m = /^(?:(tcp6?|udp6?):)?(\d+)$/.exec(id);
-  return m ? { proto: m[1] ?? "tcp", port: Number(m[2]) } : undefined;
+  return m ? { proto: (m[1] ?? "tcp") as "tcp" | "tcp6" | "udp" | "udp6", port: Number(m[2]) } : undefined;
 }
 
 export const portKind: CheckKind = {
@@ -80,7 +75,7 @@ export const portKind: CheckKind = {
   async observe(id, settings) {
     const p = parse(String(settings.port ?? id));
     if (!p) return { listening: new Error("not a port") };
-    const ips = await listeners(p.proto, p.port);
+    const ips = listeners(p.proto, p.port);
     return { listening: ips.length > 0, ip: ips };
   },
 };
