@@ -64,8 +64,10 @@ function ftCheck(c: MonitoredCheck, s: CheckState | undefined) {
   };
 }
 
-export function ftHealth(opts: Pick<HealthServerOptions, "system" | "monitor">) {
-  const states = opts.monitor.views();
+export function ftHealth(
+  opts: Pick<HealthServerOptions, "system" | "monitor">,
+  states: ReadonlyMap<string, CheckState> = opts.monitor.views(),
+) {
   const checks = opts.monitor.checks;
   const { ok, severity } = aggregate(checks, states);
   return {
@@ -81,8 +83,8 @@ export function ftHealth(opts: Pick<HealthServerOptions, "system" | "monitor">) 
 
 /** The health page a person reads: every check, its severity, output, history and heartbeat deadline. */
 function healthHtml(opts: HealthServerOptions): string {
-  const h = ftHealth(opts);
   const states = opts.monitor.views();
+  const h = ftHealth(opts, states);
   const rows = opts.monitor.checks.map((c) => {
     const s = states.get(c.id);
     const bars = (s?.history ?? [])
@@ -188,16 +190,18 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Runn
         nextDeadline: new Date(b.deadline()).toISOString(),
       });
     }
-    if (req.method === "GET" && path === "/api/checks")
+    if (req.method === "GET" && path === "/api/checks") {
+      const states = opts.monitor.views();
       return json(res, 200, {
-        ...ftHealth(opts),
+        ...ftHealth(opts, states),
         kinds: Object.fromEntries(opts.monitor.checks.map((c) => [c.id, c.kind])),
-        states: Object.fromEntries(opts.monitor.views()),
+        states: Object.fromEntries(states),
         heartbeats: [...opts.heartbeats].map(([name, b]) => ({
           name,
           deadline: new Date(b.deadline()).toISOString(),
         })),
       });
+    }
     const ack = /^\/api\/checks\/([a-z0-9-]+)\/ack$/.exec(path);
     if (ack && (req.method === "POST" || req.method === "DELETE")) {
       const id = ack[1] ?? "";
