@@ -128,17 +128,12 @@ async function runEntry(entry: CheckEntry, signal: AbortSignal): Promise<TestRes
   return results;
 }
 
-const slowFirst = (e: CheckEntry | undefined) => (e?.kind.type === "command" ? 0 : 1);
-
 /** Runs every entry, at most `maxConcurrent` at a time; results keep the entries' order. */
 export async function runChecks(entries: readonly CheckEntry[], opts: RunOptions): Promise<TestResult[]> {
   const out: TestResult[][] = new Array(entries.length);
-  // Commands start first: a process takes longest, and the other checks' I/O overlaps it.
-  const order = entries.map((_, i) => i).sort((a, b) => slowFirst(entries[a]) - slowFirst(entries[b]));
   let next = 0;
   const worker = async () => {
-    for (let k = next++; k < order.length; k = next++) {
-      const i = order[k] ?? 0;
+    for (let i = next++; i < entries.length; i = next++) {
       const entry = entries[i];
       if (entry) out[i] = await runEntry(entry, opts.signal);
     }
