@@ -1,6 +1,7 @@
 import { checkTemplates, isTemplate } from "./analysis-template.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
+import { readHeartbeat } from "./heartbeat.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
 import { check, isRecord } from "./reporter.js";
@@ -87,6 +88,16 @@ const synthetic = nativeKind(
     `valid withstand Synthetic "${s.name}" (${s.steps.length} steps, every ${Math.round(s.everyMs / 1000)}s, severity ${s.severity})`,
 );
 
+const heartbeat = nativeKind(
+  "Heartbeat",
+  (doc) => {
+    const r = readHeartbeat(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (h) =>
+    `valid withstand Heartbeat "${h.name}" (period ${Math.round(h.periodMs / 1000)}s, grace ${Math.round(h.graceMs / 1000)}s, severity ${h.severity})`,
+);
+
 const isNativeRollout = native("Rollout");
 
 /** A Rollout, alone or with the AnalysisTemplates its analyses name, in any order. */
@@ -158,6 +169,7 @@ const experiment: DocumentKindReader = {
 export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [
   loadTest,
   synthetic,
+  heartbeat,
   rollout,
   analysisTemplates,
   openSlo,

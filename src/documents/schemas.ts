@@ -6,6 +6,7 @@ import { PROBE_KINDS } from "../probes/index.js";
 import { ACTIVITY_KEYS } from "./activity.js";
 import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
 import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
+import { HEARTBEAT_SPEC } from "./heartbeat.js";
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
 import { OPENSLO_KINDS } from "./openslo.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
@@ -226,6 +227,7 @@ export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.Zo
   ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
   ["OpenSLO", { title: "OpenSLO v1 document (structure only)", schema: openSlo }],
   ["Synthetic", { title: "withstand Synthetic", schema: nativeTop("Synthetic", SYNTHETIC_SPEC) }],
+  ["Heartbeat", { title: "withstand Heartbeat", schema: nativeTop("Heartbeat", HEARTBEAT_SPEC) }],
   [
     "AnalysisTemplate",
     { title: "Argo Rollouts AnalysisTemplate (the part withstand reads)", schema: analysisTemplate },

@@ -37,6 +37,7 @@ function ajvErrors(text: string): string[] {
 
 const valid = [
   ...readdirSync(join(ROOT, "examples", "demo")).map((f) => join(ROOT, "examples", "demo", f)),
+  join(ROOT, "examples", "checks", "nightly-backup.heartbeat.yaml"),
   fixture("ctk", "unresponsive-service.json"),
   fixture("slo", "orders.yaml"),
   fixture("slo", "withstand-windows.yaml"),
@@ -73,6 +74,16 @@ describe("withstand schema: JSON Schema generated from the document schemas", ()
       "an experiment's hypothesis key",
       "apiVersion: withstand/v1\nkind: Experiment\nmetadata: {name: e}\nspec:\n  steady-state-hypotesis: {title: t, probes: []}\n  method: []\n",
       "steady-state-hypotesis",
+    ],
+    [
+      "a Synthetic step key",
+      'apiVersion: withstand/v1\nkind: Synthetic\nmetadata: {name: s}\nspec:\n  steps:\n    - name: a\n      request: {url: "http://127.0.0.1:1/"}\n      alwaysrun: true\n',
+      "alwaysrun",
+    ],
+    [
+      "a Heartbeat spec key",
+      "apiVersion: withstand/v1\nkind: Heartbeat\nmetadata: {name: b}\nspec: {period: 1m, grac: 1h}\n",
+      "grac",
     ],
   ];
   for (const [what, text, key] of misspelt) {
