@@ -1,9 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type Dispatcher, Pool } from "undici";
+import { createServer, type Server } from "node:net";
+import { fieldValues, type RequestHead } from "../core/http1.js";
 import { pickAtRandom, pickByHash } from "../core/murmur3.js";
 import { baselineWeight, VERSIONS, type Version } from "../core/rollout.js";
 import { newWindow, recordSample, type Window } from "../core/window.js";
 import { listenOn } from "./listen.js";
+import { ClientConnection, type RelayRoutes, type RelayTarget } from "./relay.js";
+import { UpstreamPool } from "./upstream-pool.js";
 
 /** One routed request, kept for the judge: it compares canary and baseline request by request. */
 export interface RoutedSample {
@@ -12,23 +14,13 @@ export interface RoutedSample {
   error: 0 | 1;
 }
 
-const MAX_BODY = 16 * 1024 * 1024;
 /** Samples older than this are dropped: no analysis looks further back than its interval. */
 const RETAIN_MS = 15 * 60_000;
 const MAX_SAMPLES = 1_000_000;
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-]);
-
-/** Headers the router sets itself on the way up. */
-const REPLACED = new Set(["host", "content-length", "x-forwarded-for"]);
+/** A keep-alive client connection idle this long is closed (Node's http server uses 5 s, nginx 75 s). */
+const CLIENT_IDLE_MS = 10_000;
+/** An upstream that has not begun to answer in this long gets a 504 (undici's and Node's default). */
+const RESPONSE_TIMEOUT_MS = 300_000;
 
 class VersionStats {
   samples: RoutedSample[] = [];
@@ -101,9 +93,12 @@ export interface RouterOptions {
   onWindow?: (version: Version, w: Window) => void;
 }
 
-/** One keep-alive connection pool per version (undici: about twice node:http's client throughput). */
-function pool(origin: URL): Pool {
-  return new Pool(origin.origin, { connections: 256, keepAliveTimeout: 10_000 });
+function relayTarget(url: URL): RelayTarget {
+  return {
+    pool: new UpstreamPool(url.hostname.replace(/^\[|\]$/g, ""), Number(url.port || 80)),
+    host: url.host,
+    basePath: url.pathname.replace(/\/$/, ""),
+  };
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -127,18 +122,18 @@ function cookieValue(header: string | undefined, name: string): string | undefin
  * stickiness header or cookie is assigned by flagd's murmur3 bucketing; others at random. Every request
  * is counted per version, with its latency, for the judge and the store.
  */
-export class Router {
+export class Router implements RelayRoutes {
   private server: Server | undefined;
   private weight = 0;
-  private pools: Partial<Record<Version, Pool>> = {};
+  private targets: Partial<Record<Version, RelayTarget>> = {};
+  private readonly clients = new Set<ClientConnection>();
   readonly stats: Record<Version, VersionStats> = {
     stable: new VersionStats("stable"),
     canary: new VersionStats("canary"),
     baseline: new VersionStats("baseline"),
   };
-  private upstreams: Partial<Record<Version, URL>> = {};
   private ticker: NodeJS.Timeout | undefined;
-  /** Requests a canary or baseline could not take, sent to stable instead (see forward). */
+  /** Requests a canary or baseline could not take, sent to stable instead (see relay.ts). */
   failedOver = 0;
   address = "";
 
@@ -148,11 +143,9 @@ export class Router {
 
   /** Upstream URLs are known only once the versions started (a command may get a free port). */
   setUpstreams(stable: string, canary: string, baseline?: string): void {
-    for (const p of Object.values(this.pools)) void p.close();
-    this.upstreams = { stable: new URL(stable), canary: new URL(canary) };
-    if (baseline) this.upstreams.baseline = new URL(baseline);
-    this.pools = {};
-    for (const [v, url] of Object.entries(this.upstreams)) this.pools[v as Version] = pool(url);
+    for (const t of Object.values(this.targets)) t.pool.close();
+    this.targets = { stable: relayTarget(new URL(stable)), canary: relayTarget(new URL(canary)) };
+    if (baseline) this.targets.baseline = relayTarget(new URL(baseline));
   }
 
   get canaryWeight(): number {
@@ -160,11 +153,11 @@ export class Router {
   }
 
   get baselineWeight(): number {
-    return baselineWeight(this.weight, this.upstreams.baseline !== undefined);
+    return baselineWeight(this.weight, this.targets.baseline !== undefined);
   }
 
   get hasBaseline(): boolean {
-    return this.upstreams.baseline !== undefined;
+    return this.targets.baseline !== undefined;
   }
 
   setWeight(w: number): void {
@@ -172,12 +165,24 @@ export class Router {
   }
 
   async listen(host: string, port: number): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 10_000;
+    // Half-open, so the relay decides what a client's end means: the end of a tunnel's one direction,
+    // or a client gone.
+    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const client = new ClientConnection(socket, this);
+      this.clients.add(client);
+      socket.once("close", () => this.clients.delete(client));
+    });
     this.address = await listenOn(this.server, host, port);
-    this.ticker = setInterval(() => this.closeWindows(), 1000);
+    this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
     return this.address;
+  }
+
+  private tick(): void {
+    this.closeWindows();
+    const now = performance.now();
+    for (const c of this.clients) c.expire(now, CLIENT_IDLE_MS, RESPONSE_TIMEOUT_MS);
+    for (const t of Object.values(this.targets)) t.pool.sweep(now);
   }
 
   private closeWindows(): void {
@@ -192,141 +197,42 @@ export class Router {
     }
   }
 
-  pick(req: IncomingMessage): Version {
+  /** A request carrying the stickiness header or cookie is placed by its hash; others at random. */
+  route(head: RequestHead): Version {
     const st = this.opts.stickiness;
-    const raw = st?.header ? req.headers[st.header.toLowerCase()] : undefined;
     const key =
-      (Array.isArray(raw) ? raw[0] : raw) ??
-      (st?.cookie ? cookieValue(req.headers.cookie, st.cookie) : undefined);
+      (st?.header ? fieldValues(head, st.header.toLowerCase())[0] : undefined) ??
+      (st?.cookie ? cookieValue(fieldValues(head, "cookie").join("; "), st.cookie) : undefined);
     const b = this.baselineWeight;
     return key ? pickByHash(`${this.opts.name}${key}`, this.weight, b) : pickAtRandom(this.weight, b);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const startedAt = performance.now();
-    const atMs = Date.now();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => {
-      if (size > MAX_BODY) {
-        res.writeHead(413, { "content-type": "text/plain" }).end("request body over 16 MiB\n");
-        return;
-      }
-      const version = this.pick(req);
-      this.forward(req, res, Buffer.concat(chunks), version, startedAt, atMs, true);
-    });
+  target(version: Version): RelayTarget {
+    return this.targets[version] ?? (this.targets.stable as RelayTarget);
   }
 
-  private forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: Buffer,
+  begin(version: Version): void {
+    this.stats[version].enter();
+  }
+
+  abandon(version: Version, failover: boolean): void {
+    this.stats[version].leave();
+    if (failover) this.failedOver++;
+  }
+
+  end(
     version: Version,
     startedAt: number,
     atMs: number,
-    mayRetry: boolean,
+    status: number | undefined,
+    errorClass: string | undefined,
   ): void {
     const stats = this.stats[version];
-    stats.enter();
-    const target = this.upstreams[version] ?? (this.upstreams.stable as URL);
-    // The client's raw header list, as sent (repeats kept), less hop-by-hop ones and those set here.
-    const headers: string[] = [];
-    const raw = req.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i] as string;
-      const lower = name.toLowerCase();
-      if (!HOP_BY_HOP.has(lower) && !REPLACED.has(lower)) headers.push(name, raw[i + 1] as string);
-    }
-    headers.push("host", target.host, "x-forwarded-for", req.socket.remoteAddress ?? "");
-    if (body.length > 0) headers.push("content-length", String(body.length));
-    let finished = false;
-    const finish = (status: number | undefined, errorClass: string | undefined) => {
-      if (finished) return;
-      finished = true;
-      stats.leave();
-      stats.record(
-        { atMs, latencyMs: performance.now() - startedAt, error: errorClass ? 1 : 0 },
-        status,
-        errorClass,
-      );
-    };
-    const path = `${target.pathname.replace(/\/$/, "")}${req.url ?? "/"}`;
-    const fail = (err: NodeJS.ErrnoException) => {
-      if (finished) return;
-      // The version is stopped or not up yet: its request goes to stable instead, once, so a rollback
-      // that stops the canary loses no request. A refused connection never reached it; a reset may
-      // have, so only a request that is safe to repeat (RFC 9110 idempotent methods) is sent again.
-      const replayable =
-        err.code === "ECONNREFUSED" ||
-        ((err.code === "ECONNRESET" || err.code === "UND_ERR_SOCKET") && IDEMPOTENT.has(req.method ?? "GET"));
-      if (mayRetry && replayable && version !== "stable" && !res.headersSent) {
-        finished = true;
-        stats.leave();
-        this.failedOver++;
-        this.forward(req, res, body, "stable", startedAt, atMs, false);
-        return;
-      }
-      finish(undefined, err.code === "ECONNREFUSED" ? "connect" : "reset");
-      if (!res.headersSent)
-        res.writeHead(502, { "content-type": "text/plain", "x-withstand-version": version });
-      res.end(`upstream ${version} failed: ${err.message}\n`);
-    };
-    // A dispatch handler writes the answer straight into the client's response: no Readable body and
-    // no pipe per request (the router's own profile put them among its largest costs).
-    let status: number | undefined;
-    let abortUpstream: ((err?: Error) => void) | undefined;
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
-        abortUpstream = abort;
-      },
-      onHeaders(statusCode, rawHeaders, resume) {
-        if (statusCode < 200) return true;
-        status = statusCode;
-        // Raw name/value pairs go on as a flat list, hop-by-hop ones dropped.
-        const out: string[] = [];
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          const name = String(rawHeaders[i]);
-          if (!HOP_BY_HOP.has(name.toLowerCase())) out.push(name, String(rawHeaders[i + 1]));
-        }
-        out.push("x-withstand-version", version);
-        res.writeHead(statusCode, out);
-        // A slow client pauses the upstream instead of the router buffering the whole answer.
-        res.on("drain", () => resume());
-        res.on("close", () => {
-          if (res.writableFinished) return;
-          abortUpstream?.(new Error("the client went away"));
-          finish(status, "reset");
-        });
-        return true;
-      },
-      onData(chunk) {
-        return res.write(chunk);
-      },
-      onComplete() {
-        res.end();
-        finish(status, (status ?? 0) >= 500 ? "5xx" : undefined);
-      },
-      onError(err) {
-        if (status === undefined) {
-          fail(err as NodeJS.ErrnoException);
-          return;
-        }
-        res.destroy();
-        finish(status, "reset");
-      },
-    };
-    (this.pools[version] ?? (this.pools.stable as Pool)).dispatch(
-      {
-        path,
-        method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-        headers,
-        body: body.length > 0 ? body : null,
-      },
-      handler,
+    stats.leave();
+    stats.record(
+      { atMs, latencyMs: performance.now() - startedAt, error: errorClass ? 1 : 0 },
+      status,
+      errorClass,
     );
   }
 
@@ -339,14 +245,15 @@ export class Router {
     this.closeWindows();
     const server = this.server;
     if (server) {
-      // Requests in flight finish; keep-alive connections still busy after 2s are cut.
-      const cut = setTimeout(() => server.closeAllConnections(), 2000);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // Requests in flight finish; connections still busy after 2 s are cut.
+      const cut = setTimeout(() => {
+        for (const c of this.clients) c.socket.destroy();
+      }, 2000);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const c of this.clients) c.closeWhenIdle();
+      await closed;
       clearTimeout(cut);
     }
-    await Promise.all(Object.values(this.pools).map((p) => p.close()));
+    for (const t of Object.values(this.targets)) t.pool.close();
   }
 }
