@@ -79,7 +79,8 @@ http {
 
 async function withstandLoad(args: string[]): Promise<Record<string, { values: Record<string, number> }>> {
   const summary = join(dir, `summary-${Date.now()}.json`);
-  await run(pin(1, [BIN, "load", ...args, "--summary-json", summary, "--quiet"]), { env });
+  // handleSummary's shape (metrics.NAME.values.rate); --summary-json is k6's flat export shape.
+  await run(pin(1, [BIN, "load", ...args, "--summary-data", summary, "--quiet"]), { env });
   return JSON.parse(readFileSync(summary, "utf8")).metrics;
 }
 

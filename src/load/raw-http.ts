@@ -46,16 +46,37 @@ export function prepareRequest(
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 /** Per connection: large enough that a typical response arrives in one read. */
 const READ_BUFFER_BYTES = 64 * 1024;
-const CONTENT_LENGTH = Buffer.from("\r\nContent-Length:");
-const CONNECTION_CLOSE = Buffer.from("\r\nConnection: close");
-const TRANSFER_ENCODING = Buffer.from("\r\nTransfer-Encoding:");
+
+/** Whether the bytes at `at` spell `name` (lower case) in any letter case. */
+function startsWithName(b: Uint8Array, at: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (((b[at + k] ?? 0) | 0x20) !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The decimal number after optional spaces at `at`. */
+function digitsAt(b: Uint8Array, at: number): number {
+  let i = at;
+  while (b[i] === 32 || b[i] === 9) i++;
+  let n = 0;
+  for (let c = b[i]; c !== undefined && c >= 48 && c <= 57; c = b[++i]) n = n * 10 + c - 48;
+  return n;
+}
+
+/** Whether the line from `at` (to its CR, within `end`) holds `word` (lower case) in any letter case. */
+function lineHas(b: Uint8Array, at: number, end: number, word: string): boolean {
+  for (let i = at; i < end && b[i] !== 13; i++) if (startsWithName(b, i, word)) return true;
+  return false;
+}
 
 /** One keep-alive connection carrying one request at a time. */
 class Connection {
   private socket: Socket | undefined;
   private readBuffer: Buffer | undefined;
   private buf: Buffer = Buffer.alloc(0);
-  private pending: { req: PreparedRequest; done: (r: RawResult) => void; sentAt: number } | undefined;
+  // The request in flight, as plain fields: no object per request.
+  private pending: PreparedRequest | undefined;
+  private done: ((r: RawResult) => void) | undefined;
+  private sentAt = 0;
   // Parser state for the response in progress.
   private status = 0;
   private bodyLeft = -1;
@@ -67,6 +88,8 @@ class Connection {
     private readonly host: string,
     private readonly port: number,
     private readonly timeoutMs: number,
+    /** Told when the connection is free again, before the request's callback runs. */
+    private readonly onFree: (c: Connection) => void,
   ) {}
 
   get busy(): boolean {
@@ -75,7 +98,9 @@ class Connection {
 
   /** Callbacks rather than promises: at tens of thousands of requests a second, allocations are the cost. */
   send(req: PreparedRequest, done: (r: RawResult) => void): void {
-    this.pending = { req, done, sentAt: performance.now() };
+    this.pending = req;
+    this.done = done;
+    this.sentAt = performance.now();
     this.resetParser();
     if (!this.socket || this.socket.destroyed) this.open();
     this.socket?.write(req.bytes);
@@ -83,7 +108,7 @@ class Connection {
 
   /** Called by the pool's sweep: one timer for all connections instead of one per request. */
   expire(now: number): void {
-    if (this.pending && now - this.pending.sentAt > this.timeoutMs) this.fail("timeout");
+    if (this.pending && now - this.sentAt > this.timeoutMs) this.fail("timeout");
   }
 
   private open(): void {
@@ -99,6 +124,7 @@ class Connection {
         buffer: readBuffer,
         callback: (n: number, buf: Uint8Array) => {
           if (this.socket !== s) return false;
+          if (this.whole(readBuffer, n)) return true;
           this.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
           // What is kept for the next read must not live in the buffer the next read overwrites.
           if (this.buf.length > 0 && this.buf.buffer === readBuffer.buffer) this.buf = Buffer.from(this.buf);
@@ -129,6 +155,33 @@ class Connection {
     this.headerDone = false;
   }
 
+  /**
+   * The common case, read in place: a whole response with a Content-Length in one read, nothing carried
+   * over. No Buffer is made for it; anything else returns false and takes the general path.
+   */
+  private whole(rb: Buffer, n: number): boolean {
+    if (this.buf.length > 0 || !this.pending || this.headerDone) return false;
+    const end = rb.indexOf(CRLFCRLF);
+    // The buffer past n holds older reads: a match there is not this response's.
+    if (end === -1 || end + 4 > n) return false;
+    this.status = (rb[9] ?? 48) * 100 + (rb[10] ?? 48) * 10 + (rb[11] ?? 48) - 48 * 111;
+    this.readHead(rb, end);
+    if (this.noBody()) this.bodyLeft = 0;
+    if (this.chunked || this.bodyLeft < 0 || end + 4 + this.bodyLeft > n) return false;
+    this.complete();
+    return true;
+  }
+
+  /** HEAD, 1xx, 204 and 304 answers have no body whatever their fields say. */
+  private noBody(): boolean {
+    return (
+      this.pending?.head === true ||
+      this.status === 204 ||
+      this.status === 304 ||
+      (this.status >= 100 && this.status < 200)
+    );
+  }
+
   private onData(d: Buffer): void {
     this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     if (!this.pending) {
@@ -140,17 +193,11 @@ class Connection {
       if (end === -1) return;
       const head = this.buf;
       this.status = (head[9] ?? 48) * 100 + (head[10] ?? 48) * 10 + (head[11] ?? 48) - 48 * 111;
-      this.parseHeaders(head, end);
+      this.readHead(head, end);
       this.buf = this.buf.subarray(end + 4);
       this.headerDone = true;
-      // No body for HEAD, 1xx, 204 and 304; without length or chunking, the close delimits it (bodyLeft -1).
-      if (
-        this.pending.req.head ||
-        this.status === 204 ||
-        this.status === 304 ||
-        (this.status >= 100 && this.status < 200)
-      )
-        this.bodyLeft = 0;
+      // Without length or chunking, the close delimits the body (bodyLeft -1).
+      if (this.noBody()) this.bodyLeft = 0;
     }
     if (this.chunked) {
       if (this.consumeChunks()) this.complete();
@@ -166,28 +213,23 @@ class Connection {
   }
 
   /**
-   * Reads Content-Length, Transfer-Encoding and Connection from the header block without building a
-   * string in the common (canonical-case) form; other spellings fall back to a case-insensitive scan.
+   * Reads Content-Length, Transfer-Encoding: chunked and Connection: close from the head's bytes
+   * [0, end), in any letter case, without making a string.
    */
-  private parseHeaders(buf: Buffer, end: number): void {
-    const cl = buf.indexOf(CONTENT_LENGTH);
-    if (cl !== -1 && cl < end) {
-      let i = cl + 17;
-      while (buf[i] === 32) i++;
-      let n = 0;
-      for (let c = buf[i]; c !== undefined && c >= 48 && c <= 57; c = buf[++i]) n = n * 10 + c - 48;
-      this.bodyLeft = n;
-      const close = buf.indexOf(CONNECTION_CLOSE);
-      this.closeAfter = close !== -1 && close < end;
-      const te = buf.indexOf(TRANSFER_ENCODING);
-      this.chunked = te !== -1 && te < end;
-      if (!this.chunked) return;
+  private readHead(b: Uint8Array, end: number): void {
+    this.bodyLeft = -1;
+    this.chunked = false;
+    this.closeAfter = false;
+    for (let i = 0; i < end; i++) {
+      if (b[i] !== 10) continue;
+      const at = i + 1;
+      const c = (b[at] ?? 0) | 0x20;
+      if (c === 0x63) {
+        if (startsWithName(b, at, "content-length:")) this.bodyLeft = digitsAt(b, at + 15);
+        else if (startsWithName(b, at, "connection:")) this.closeAfter = lineHas(b, at + 11, end, "close");
+      } else if (c === 0x74 && startsWithName(b, at, "transfer-encoding:"))
+        this.chunked = lineHas(b, at + 18, end, "chunked");
     }
-    const head = buf.toString("latin1", 0, end);
-    const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    this.bodyLeft = m?.[1] !== undefined ? Number(m[1]) : -1;
-    this.chunked = /\r\ntransfer-encoding:[^\r]*chunked/i.test(head);
-    this.closeAfter = /\r\nconnection:\s*close/i.test(head);
   }
 
   /** Consumes chunked framing from the buffer; true once the last chunk and trailers are in. */
@@ -216,19 +258,26 @@ class Connection {
   }
 
   private complete(): void {
-    const p = this.pending;
-    if (!p) return;
+    const done = this.done;
+    if (!this.pending || !done) return;
     this.pending = undefined;
+    this.done = undefined;
     if (this.closeAfter) this.dropSocket();
-    p.done({ status: this.status, sentAt: p.sentAt });
+    // Taken before onFree: it may start the next request on this connection.
+    const result = { status: this.status, sentAt: this.sentAt };
+    this.onFree(this);
+    done(result);
   }
 
   private fail(error: string): void {
-    const p = this.pending;
-    if (!p) return;
+    const done = this.done;
+    if (!this.pending || !done) return;
     this.pending = undefined;
+    this.done = undefined;
     this.dropSocket();
-    p.done({ error, sentAt: p.sentAt });
+    const result = { error, sentAt: this.sentAt };
+    this.onFree(this);
+    done(result);
   }
 
   private dropSocket(): void {
@@ -250,11 +299,13 @@ export class RawPool {
   private readonly all: Connection[] = [];
   private readonly waiting: { req: PreparedRequest; done: (r: RawResult) => void }[] = [];
   private head = 0;
+  private closed = false;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(host: string, port: number, size: number, timeoutMs: number) {
+    const onFree = (c: Connection) => this.free(c);
     for (let i = 0; i < size; i++) {
-      const c = new Connection(host, port, timeoutMs);
+      const c = new Connection(host, port, timeoutMs, onFree);
       this.all.push(c);
       this.idle.push(c);
     }
@@ -273,26 +324,25 @@ export class RawPool {
 
   request(req: PreparedRequest, done: (r: RawResult) => void): void {
     const conn = this.idle.pop();
-    if (conn) this.dispatch(conn, req, done);
+    if (conn) conn.send(req, done);
     else this.waiting.push({ req, done });
   }
 
-  private dispatch(conn: Connection, req: PreparedRequest, done: (r: RawResult) => void): void {
-    conn.send(req, (r) => {
-      // Hand the connection to the next waiter before reporting, so the queue never stalls.
-      if (this.head < this.waiting.length) {
-        const next = this.waiting[this.head++];
-        if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-          this.waiting.splice(0, this.head);
-          this.head = 0;
-        }
-        if (next) this.dispatch(conn, next.req, next.done);
-      } else this.idle.push(conn);
-      done(r);
-    });
+  /** A connection is free: the next waiter gets it before the finished request is reported, so the queue never stalls. */
+  private free(conn: Connection): void {
+    if (this.closed) return;
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.waiting.splice(0, this.head);
+        this.head = 0;
+      }
+      if (next) conn.send(next.req, next.done);
+    } else this.idle.push(conn);
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.sweep);
     for (const c of this.all) c.close();
     for (let i = this.head; i < this.waiting.length; i++)

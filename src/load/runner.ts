@@ -34,7 +34,13 @@ class WindowClock {
     private readonly mirrorService: boolean,
   ) {}
 
+  /** The last window handed out, while open: nearly every response lands in the same one as the one before. */
+  private recent: Window | undefined;
+  private recentIndex = -1;
+
   at(wallMs: number): Window {
+    const r = this.recent;
+    if (r !== undefined && wallMs >= r.start && wallMs < r.start + WINDOW_MS) return r;
     const index = Math.max(this.nextToClose, Math.floor((wallMs - this.epoch) / WINDOW_MS));
     let w = this.open.get(index);
     if (!w) {
@@ -42,6 +48,8 @@ class WindowClock {
       w.end = w.start + WINDOW_MS;
       this.open.set(index, w);
     }
+    this.recent = w;
+    this.recentIndex = index;
     return w;
   }
 
@@ -65,6 +73,7 @@ class WindowClock {
       this.open.get(index) ??
       Object.assign(newWindow(this.epoch + index * WINDOW_MS), { end: this.epoch + (index + 1) * WINDOW_MS });
     this.open.delete(index);
+    if (index === this.recentIndex) this.recent = undefined;
     if (this.mirrorService) for (const x of [w, ...Object.values(w.tagged ?? {})]) x.service.add(x.latency);
     this.onWindow(index, w);
   }
@@ -156,9 +165,10 @@ function recorderFor(plan: LoadPlan, clock: WindowClock, wall: (perf: number) =>
   return (template, r, intendedAt) => {
     const done = performance.now();
     const status = "status" in r ? r.status : undefined;
+    // One shape for every sample (no spread): this runs once per response.
     const sample: Sample = {
       latencyMicros: (done - (intendedAt ?? r.sentAt)) * 1000,
-      ...(mirrorService ? {} : { serviceMicros: (done - r.sentAt) * 1000 }),
+      serviceMicros: mirrorService ? undefined : (done - r.sentAt) * 1000,
       status,
       errorClass: errorClass(status, "error" in r ? r.error : undefined),
     };
@@ -233,6 +243,14 @@ async function closedModel({ plan, transport, t0, signal, pending, record }: Mod
   let sent = 0;
   let want = 0;
   const active = new Set<number>();
+  // Each VU's template in flight and its one answer callback, made once rather than per request.
+  const templateOf: number[] = [];
+  const answered: ((r: RawResult) => void)[] = [];
+  const callbackFor = (id: number) =>
+    (answered[id] ??= (r: RawResult) => {
+      record(templateOf[id] ?? 0, r);
+      loop(id);
+    });
   // A VU sends, waits for the answer, records it, and sends again while it is wanted.
   const loop = (id: number): void => {
     if (signal.aborted || sent >= bound || performance.now() - t0 >= durationMs || id >= want) {
@@ -242,10 +260,8 @@ async function closedModel({ plan, transport, t0, signal, pending, record }: Mod
     }
     sent++;
     const template = pick();
-    transport.send(template, (r) => {
-      record(template, r);
-      loop(id);
-    });
+    templateOf[id] = template;
+    transport.send(template, callbackFor(id));
   };
   while (!signal.aborted && sent < bound && performance.now() - t0 < durationMs) {
     want = shareOf(vusAt(executor, performance.now() - t0), plan.segment);
