@@ -1,25 +1,46 @@
 import { Counter, Gauge, Registry } from "prom-client";
 
+type Direction = "upstream" | "downstream";
+
+/** Bytes counted as plain numbers on the hot path; the counters read them at scrape time. */
+interface Tally {
+  received: number;
+  sent: number;
+}
+
 /** Prometheus metrics with Toxiproxy's names for bytes, plus open connections and active toxics. */
 export class ProxyMetrics {
   readonly registry = new Registry();
-  private readonly received_: Counter<"direction" | "proxy">;
-  private readonly sent_: Counter<"direction" | "proxy">;
   private readonly open: Gauge<"proxy">;
   private readonly active: Gauge<"proxy">;
+  /**
+   * Per proxy and direction. A labelled prom-client counter hashes its labels on every `inc`, which
+   * cost more than moving a small chunk; scrapes are rare, chunks are not.
+   */
+  private readonly tallies = new Map<string, Record<Direction, Tally>>();
 
   constructor() {
-    this.received_ = new Counter({
+    const tallies = this.tallies;
+    const publish = (field: keyof Tally) =>
+      function (this: Counter<"direction" | "proxy">) {
+        this.reset();
+        for (const [proxy, t] of tallies)
+          for (const direction of ["upstream", "downstream"] as const)
+            if (t[direction][field] > 0) this.inc({ proxy, direction }, t[direction][field]);
+      };
+    new Counter({
       name: "toxiproxy_proxy_received_bytes_total",
       help: "Bytes the proxy received, by proxy and direction",
       labelNames: ["direction", "proxy"],
       registers: [this.registry],
+      collect: publish("received"),
     });
-    this.sent_ = new Counter({
+    new Counter({
       name: "toxiproxy_proxy_sent_bytes_total",
       help: "Bytes the proxy sent on, by proxy and direction",
       labelNames: ["direction", "proxy"],
       registers: [this.registry],
+      collect: publish("sent"),
     });
     this.open = new Gauge({
       name: "withstand_proxy_open_connections",
@@ -35,30 +56,21 @@ export class ProxyMetrics {
     });
   }
 
-  /** Labelled children are cached: hashing labels on every chunk would cost more than moving the bytes. */
-  private readonly children = new Map<string, { inc(n: number): void }>();
-
-  private child(
-    counter: Counter<"direction" | "proxy">,
-    kind: string,
-    proxy: string,
-    direction: string,
-  ): { inc(n: number): void } {
-    const key = `${kind}\u0000${proxy}\u0000${direction}`;
-    let c = this.children.get(key);
-    if (!c) {
-      c = counter.labels({ proxy, direction });
-      this.children.set(key, c);
+  private tally(proxy: string, direction: Direction): Tally {
+    let t = this.tallies.get(proxy);
+    if (!t) {
+      t = { upstream: { received: 0, sent: 0 }, downstream: { received: 0, sent: 0 } };
+      this.tallies.set(proxy, t);
     }
-    return c;
+    return t[direction];
   }
 
-  received(proxy: string, direction: "upstream" | "downstream", n: number): void {
-    this.child(this.received_, "r", proxy, direction).inc(n);
+  received(proxy: string, direction: Direction, n: number): void {
+    this.tally(proxy, direction).received += n;
   }
 
-  sent(proxy: string, direction: "upstream" | "downstream", n: number): void {
-    this.child(this.sent_, "s", proxy, direction).inc(n);
+  sent(proxy: string, direction: Direction, n: number): void {
+    this.tally(proxy, direction).sent += n;
   }
 
   connections(proxy: string, delta: number): void {
