@@ -532,8 +532,8 @@ class Exchange implements UpstreamUser, Waiter {
    * have reached it, so only a request safe to repeat (RFC 9110 idempotent) whose body was kept goes again.
    */
   private failed(err: NodeJS.ErrnoException | undefined, sent: boolean): void {
-    const refused = !sent && (err?.code === "ECONNREFUSED" || err === undefined);
-    const replayable = refused || (this.idempotent && this.keptAll);
+    // No connection (refused, unreachable): nothing was sent, so any request may go elsewhere.
+    const replayable = !sent || (this.idempotent && this.keptAll);
     const to: Version | undefined =
       this.version !== "stable" || (sent && this.sentOnReused) ? "stable" : undefined;
     if (this.mayRetry && replayable && to && !this.answered) {
@@ -545,7 +545,7 @@ class Exchange implements UpstreamUser, Waiter {
       this.connect();
       return;
     }
-    this.finish(undefined, refused ? "connect" : "reset");
+    this.finish(undefined, sent ? "reset" : "connect");
     this.answered = true;
     this.closeClient = this.closeClient || this.readingBody || !this.clientKeepsAlive;
     const reason = err?.message ?? "the connection closed before an answer";
