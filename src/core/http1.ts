@@ -233,17 +233,19 @@ export class ChunkedScanner {
         else if (c === 10 || c === 0) throw new FramingError("a bare LF in a chunk extension");
         return;
       case Chunk.SizeLf:
-        if (c !== 10) throw new FramingError("a chunk size line without CRLF");
         this.digits = 0;
-        this.state = this.left === 0 ? Chunk.TrailerStart : Chunk.Data;
+        this.expect(
+          c,
+          10,
+          this.left === 0 ? Chunk.TrailerStart : Chunk.Data,
+          "a chunk size line without CRLF",
+        );
         return;
       case Chunk.DataCr:
-        if (c !== 13) throw new FramingError("chunk data longer than its size");
-        this.state = Chunk.DataLf;
+        this.expect(c, 13, Chunk.DataLf, "chunk data longer than its size");
         return;
       case Chunk.DataLf:
-        if (c !== 10) throw new FramingError("chunk data without CRLF");
-        this.state = Chunk.Size;
+        this.expect(c, 10, Chunk.Size, "chunk data without CRLF");
         return;
       case Chunk.TrailerStart:
         this.state = c === 13 ? Chunk.EndLf : Chunk.Trailer;
@@ -254,16 +256,20 @@ export class ChunkedScanner {
         else if (c === 10 || c === 0) throw new FramingError("a bare LF in a trailer field");
         return;
       case Chunk.TrailerLf:
-        if (c !== 10) throw new FramingError("a trailer field without CRLF");
-        this.state = Chunk.TrailerStart;
+        this.expect(c, 10, Chunk.TrailerStart, "a trailer field without CRLF");
         return;
       case Chunk.EndLf:
-        if (c !== 10) throw new FramingError("a chunked body without its final CRLF");
-        this.state = Chunk.Done;
+        this.expect(c, 10, Chunk.Done, "a chunked body without its final CRLF");
         return;
       default:
         return;
     }
+  }
+
+  /** The one byte a framing position allows, then the next state. */
+  private expect(c: number, want: number, next: Chunk, problem: string): void {
+    if (c !== want) throw new FramingError(problem);
+    this.state = next;
   }
 }
 
