@@ -189,7 +189,11 @@ describe("process faults on real processes", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     assert.ok(!events.some((e) => e.type === "fault-injected"));
-    assert.equal(stateOf(victim.pid ?? 0), "S");
+    // Untouched: neither stopped (T) nor gone; it may be sleeping or, for a moment, running.
+    assert.ok(
+      ["S", "R"].includes(stateOf(victim.pid ?? 0) ?? ""),
+      `victim state ${stateOf(victim.pid ?? 0)}`,
+    );
     assert.equal(victim.exitCode, null);
     const dry = events.find((e) => e.type === "activity-finished");
     assert.equal(dry?.status, "succeeded");
