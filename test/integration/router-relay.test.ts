@@ -267,6 +267,43 @@ describe("the canary router's relay", () => {
     }
   });
 
+  it("sends a POST and its whole body to stable when the canary refuses the connection: nothing was sent", async () => {
+    const closed = createNetServer();
+    closed.listen(0, "127.0.0.1");
+    await once(closed, "listening");
+    const gone = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const r3 = new Router({
+      name: "refused",
+      stable: `http://127.0.0.1:${up.port}`,
+      canary: `http://127.0.0.1:${gone}`,
+    });
+    const p3 = Number((await r3.listen("127.0.0.1", 0)).split(":").pop());
+    r3.setWeight(100);
+    up.handle((req, res) => {
+      const hash = createHash("sha256");
+      req.on("data", (d: Buffer) => hash.update(d));
+      req.on("end", () => res.end(hash.digest("hex")));
+    });
+    const body = Buffer.alloc(300 * 1024, 3);
+    try {
+      const { text } = await raw(
+        p3,
+        Buffer.concat([
+          Buffer.from(`POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`),
+          body,
+        ]),
+        (t) => t.endsWith(sha(body)),
+      );
+      assert.match(text, /\r\nx-withstand-version: stable\r\n/);
+      assert.equal(r3.failedOver, 1);
+      assert.equal(r3.stats.stable.total, 1);
+      assert.equal(r3.stats.canary.total, 0);
+    } finally {
+      await r3.close();
+    }
+  });
+
   it("tunnels an upgraded connection (a WebSocket handshake) both ways", async () => {
     const socket = connect(port, "127.0.0.1");
     socket.write("GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
