@@ -158,10 +158,6 @@ export class ClientConnection {
     socket.on("close", () => this.exchange?.onClientClosed());
   }
 
-  get busy(): boolean {
-    return this.exchange !== undefined;
-  }
-
   /** Lets the current exchange finish, then closes; closes at once when idle. */
   closeWhenIdle(): void {
     this.closing = true;
