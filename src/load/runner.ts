@@ -2,7 +2,16 @@ import { ArrivalSchedule, segmentIndexes, shareOf, vusAt } from "../core/arrival
 import { executorDurationMs, isOpenModel, type LoadPlan } from "../core/load-plan.js";
 import { sleep } from "../core/sleep.js";
 import { filterMatches, filtersOf } from "../core/tags.js";
-import { newWindow, recordSample, type Sample, taggedWindow, type Window } from "../core/window.js";
+import { LatencyBatch } from "../core/histogram.js";
+import {
+  flushBatches,
+  newWindow,
+  recordSample,
+  type Sample,
+  type SampleBatches,
+  taggedWindow,
+  type Window,
+} from "../core/window.js";
 import type { RawResult } from "./raw-http.js";
 import { createTransport, type Transport } from "./transport.js";
 
@@ -37,6 +46,11 @@ class WindowClock {
   /** The last window handed out, while open: nearly every response lands in the same one as the one before. */
   private recent: Window | undefined;
   private recentIndex = -1;
+  /** Each open window's latencies, counted by value until it closes; emptied batches are reused. */
+  private readonly batches = new Map<number, SampleBatches>();
+  private readonly spare: SampleBatches[] = [];
+  /** The batches of the window `at` returned last. */
+  current: SampleBatches | undefined;
 
   at(wallMs: number): Window {
     const r = this.recent;
@@ -48,8 +62,14 @@ class WindowClock {
       w.end = w.start + WINDOW_MS;
       this.open.set(index, w);
     }
+    let b = this.batches.get(index);
+    if (!b) {
+      b = this.spare.pop() ?? { latency: new LatencyBatch(), service: new LatencyBatch() };
+      this.batches.set(index, b);
+    }
     this.recent = w;
     this.recentIndex = index;
+    this.current = b;
     return w;
   }
 
@@ -73,7 +93,16 @@ class WindowClock {
       this.open.get(index) ??
       Object.assign(newWindow(this.epoch + index * WINDOW_MS), { end: this.epoch + (index + 1) * WINDOW_MS });
     this.open.delete(index);
-    if (index === this.recentIndex) this.recent = undefined;
+    if (index === this.recentIndex) {
+      this.recent = undefined;
+      this.current = undefined;
+    }
+    const b = this.batches.get(index);
+    if (b) {
+      flushBatches(w, b);
+      this.batches.delete(index);
+      this.spare.push(b);
+    }
     if (this.mirrorService) for (const x of [w, ...Object.values(w.tagged ?? {})]) x.service.add(x.latency);
     this.onWindow(index, w);
   }
@@ -173,7 +202,7 @@ function recorderFor(plan: LoadPlan, clock: WindowClock, wall: (perf: number) =>
       errorClass: errorClass(status, "error" in r ? r.error : undefined),
     };
     const w = clock.at(wall(done));
-    recordSample(w, sample);
+    recordSample(w, sample, clock.current);
     for (const f of filters)
       if (filterMatches(f, template, status)) recordSample(taggedWindow(w, f.key), sample);
   };

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fromStored, mergeWindows, newWindow, recordSample, toStored } from "../../src/core/window.js";
+import { encodeHistogram, LatencyBatch } from "../../src/core/histogram.js";
+import {
+  flushBatches,
+  fromStored,
+  mergeWindows,
+  newWindow,
+  recordSample,
+  toStored,
+} from "../../src/core/window.js";
 
 const samples = fc.array(
   fc.record({ latency: fc.integer({ min: 1, max: 10_000_000 }), error: fc.boolean() }),
@@ -21,6 +29,39 @@ function windowOf(start: number, list: { latency: number; error: boolean }[]) {
 }
 
 describe("windows", () => {
+  it("record batched latencies exactly as one by one, small and large, fractional and out of range", () => {
+    const micros = fc.oneof(
+      fc.double({ min: -5, max: 70_000, noNaN: true }),
+      fc.integer({ min: 60_000, max: 5_000_000_000 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ l: micros, s: micros }), { maxLength: 300 }),
+        fc.nat({ max: 3 }),
+        (samples, reuse) => {
+          const direct = newWindow(0);
+          const batched = newWindow(0);
+          const batches = { latency: new LatencyBatch(), service: new LatencyBatch() };
+          // A batch is reused after a flush: what it held before must not leak into the next window.
+          for (let i = 0; i < reuse; i++) {
+            batches.latency.add(123);
+            flushBatches(newWindow(0), batches);
+          }
+          for (const x of samples) {
+            recordSample(direct, { latencyMicros: x.l, serviceMicros: x.s, status: 200 });
+            recordSample(batched, { latencyMicros: x.l, serviceMicros: x.s, status: 200 }, batches);
+          }
+          flushBatches(batched, batches);
+          assert.equal(encodeHistogram(batched.latency), encodeHistogram(direct.latency));
+          assert.equal(encodeHistogram(batched.service), encodeHistogram(direct.service));
+          assert.equal(batched.count, direct.count);
+          assert.equal(batched.latency.maxValue, direct.latency.maxValue);
+          assert.equal(batched.latency.minNonZeroValue, direct.latency.minNonZeroValue);
+        },
+      ),
+    );
+  });
+
   it("merge exactly: merging windows equals recording everything in one", () => {
     fc.assert(
       fc.property(samples, samples, samples, (a, b, c) => {
