@@ -343,11 +343,11 @@ class Exchange implements UpstreamUser, Waiter {
     this.keptAll = false;
   }
 
-  private connect(): void {
+  private connect(fresh = false): void {
     const target = this.routes.target(this.version);
     this.target = target;
     this.waiting = true;
-    target.pool.acquire(this);
+    target.pool.acquire(this, fresh);
   }
 
   onAcquired(err: NodeJS.ErrnoException | undefined, conn: UpstreamConnection | undefined): void {
@@ -538,7 +538,7 @@ class Exchange implements UpstreamUser, Waiter {
       this.version = to;
       this.routes.begin(to);
       this.conn = undefined;
-      this.connect();
+      this.connect(true);
       return;
     }
     this.finish(undefined, sent ? "reset" : "connect");

@@ -66,12 +66,22 @@ export class UpstreamPool {
     private readonly max = 256,
   ) {}
 
-  acquire(w: Waiter): void {
-    for (let conn = this.idle.pop(); conn; conn = this.idle.pop())
-      if (!conn.socket.destroyed) {
+  /**
+   * Lends a connection: an idle one if there is one, else a new one, else the first to come free.
+   * `fresh` asks for a new connection (a repeat after a reused one failed must not meet a stale one
+   * again); an idle one is closed to make room if the pool is full.
+   */
+  acquire(w: Waiter, fresh = false): void {
+    for (let conn = this.idle.pop(); conn; conn = this.idle.pop()) {
+      if (conn.socket.destroyed) continue;
+      if (!fresh) {
         w.onAcquired(undefined, conn);
         return;
       }
+      conn.socket.destroy();
+      this.connect(w);
+      return;
+    }
     if (this.closed) w.onAcquired(refused(), undefined);
     else if (this.open < this.max) this.connect(w);
     else this.waiting.push(w);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Router } from "../../src/proxy/router.js";
@@ -301,6 +301,43 @@ describe("the canary router's relay", () => {
       assert.equal(r3.stats.canary.total, 0);
     } finally {
       await r3.close();
+    }
+  });
+
+  it("loses no GET to an upstream that closes idle keep-alive connections after 20 ms", async () => {
+    const brisk = createServer((_req, res) => res.end("fresh"));
+    brisk.keepAliveTimeout = 20;
+    brisk.listen(0, "127.0.0.1");
+    await once(brisk, "listening");
+    const url = `http://127.0.0.1:${(brisk.address() as AddressInfo).port}`;
+    const r4 = new Router({ name: "brisk", stable: url, canary: url });
+    const p4 = Number((await r4.listen("127.0.0.1", 0)).split(":").pop());
+    const client = new Agent({ keepAlive: true, maxSockets: 1 });
+    const statuses: number[] = [];
+    try {
+      for (let i = 0; i < 150; i++) {
+        // Gaps around the upstream's 20 ms idle close, so some requests meet a connection as it closes.
+        await new Promise((r) => setTimeout(r, (i * 7) % 45));
+        statuses.push(
+          await new Promise<number>((resolve) => {
+            const req = request({ port: p4, path: "/", agent: client }, (res) => {
+              res.resume();
+              res.on("end", () => resolve(res.statusCode ?? 0));
+            });
+            req.on("error", () => resolve(0));
+            req.end();
+          }),
+        );
+      }
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200),
+        [],
+      );
+    } finally {
+      client.destroy();
+      await r4.close();
+      brisk.closeAllConnections();
+      brisk.close();
     }
   });
 
