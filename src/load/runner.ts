@@ -1,8 +1,8 @@
 import { ArrivalSchedule, segmentIndexes, shareOf, vusAt } from "../core/arrival.js";
+import { LatencyBatch } from "../core/histogram.js";
 import { executorDurationMs, isOpenModel, type LoadPlan } from "../core/load-plan.js";
 import { sleep } from "../core/sleep.js";
 import { filterMatches, filtersOf } from "../core/tags.js";
-import { LatencyBatch } from "../core/histogram.js";
 import {
   flushBatches,
   newWindow,
