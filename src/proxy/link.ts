@@ -46,9 +46,11 @@ export class Link {
     private readonly to: Socket,
     toxics: readonly ToxicSpec[],
     private readonly hooks: LinkHooks,
+    /** The reader hands chunks to `receive` itself (net's `onread`) instead of emitting "data". */
+    readsItself = false,
   ) {
     for (const t of toxics) this.addToxic(t);
-    from.on("data", (chunk: Buffer) => this.onData(chunk));
+    if (!readsItself) from.on("data", (chunk: Buffer) => this.receive(chunk, false));
     from.on("end", () => this.onEnd());
     to.on("drain", () => from.resume());
   }
@@ -109,8 +111,13 @@ export class Link {
     if (this.ended) this.scheduleEnd();
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.closed) return;
+  /**
+   * Takes a chunk read from `from`. A `lent` chunk lives in a buffer its reader fills again on the next
+   * read: it is copied before a toxic holds it, and the answer says whether the socket still holds it
+   * (a write that could not go out at once), so the reader must read into a new buffer.
+   */
+  receive(chunk: Buffer, lent: boolean): boolean {
+    if (this.closed) return false;
     this.hooks.onRead(chunk.length);
     if (
       this.queued === 0 &&
@@ -118,9 +125,10 @@ export class Link {
       !this.states.some((s) => s.active && s.toxic.type !== "noop" && s.toxic.type !== "slow_close")
     ) {
       this.write(chunk);
-      return;
+      return lent && this.to.writableLength > 0;
     }
-    this.process(chunk);
+    this.process(lent ? Buffer.from(chunk) : chunk);
+    return false;
   }
 
   private process(chunk: Buffer): void {

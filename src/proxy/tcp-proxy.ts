@@ -9,6 +9,9 @@ export interface ProxyCounters {
   connections(delta: number): void;
 }
 
+/** Node's own read size. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 interface Connection {
   client: Socket;
   upstream: Socket;
@@ -79,7 +82,23 @@ export class TcpProxy {
 
   private accept(client: Socket): void {
     const { host, port } = splitHostPort(this.upstream);
-    const upstream = connect({ host, port, allowHalfOpen: true });
+    // The upstream's reads land in a buffer of this connection's own (net's `onread`), skipping the
+    // readable stream; a new one is taken only when a write still holds the last.
+    let readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    let down: Link | undefined;
+    const upstream = connect({
+      host,
+      port,
+      allowHalfOpen: true,
+      onread: {
+        buffer: () => readBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+          if (down?.receive(chunk, true)) readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+          return true;
+        },
+      },
+    });
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     const toxics = this.toxics();
@@ -97,11 +116,12 @@ export class TcpProxy {
       toxics.filter((t) => t.stream === "upstream"),
       hooks("upstream"),
     );
-    const down = new Link(
+    down = new Link(
       upstream,
       client,
       toxics.filter((t) => t.stream === "downstream"),
       hooks("downstream"),
+      true,
     );
     conn = { client, upstream, up, down };
     const c = conn;
