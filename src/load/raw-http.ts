@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { BodyTracker, type Framing } from "../core/http1.js";
 
 /**
  * A lean HTTP/1.1 keep-alive client for load generation: requests are pre-serialised once, and
@@ -82,7 +83,8 @@ class Connection {
   private bodyLeft = -1;
   private chunked = false;
   private closeAfter = false;
-  private headerDone = false;
+  /** The body in progress, once the head is in (core/http1.ts finds its end, chunked included). */
+  private body: BodyTracker | undefined;
 
   constructor(
     private readonly host: string,
@@ -142,7 +144,7 @@ class Connection {
       if (this.socket !== s) return;
       this.socket = undefined;
       // A response delimited by the close completes here; anything else was cut short.
-      if (this.pending && this.headerDone && this.bodyLeft === -1 && !this.chunked) this.complete();
+      if (this.pending && this.body?.framing.kind === "close") this.complete();
       else if (this.pending) this.fail("reset");
     });
   }
@@ -152,7 +154,7 @@ class Connection {
     this.bodyLeft = -1;
     this.chunked = false;
     this.closeAfter = false;
-    this.headerDone = false;
+    this.body = undefined;
   }
 
   /**
@@ -160,7 +162,7 @@ class Connection {
    * over. No Buffer is made for it; anything else returns false and takes the general path.
    */
   private whole(rb: Buffer, n: number): boolean {
-    if (this.buf.length > 0 || !this.pending || this.headerDone) return false;
+    if (this.buf.length > 0 || !this.pending || this.body) return false;
     const end = rb.indexOf(CRLFCRLF);
     // The buffer past n holds older reads: a match there is not this response's.
     if (end === -1 || end + 4 > n) return false;
@@ -183,33 +185,38 @@ class Connection {
   }
 
   private onData(d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     if (!this.pending) {
       this.buf = Buffer.alloc(0);
       return;
     }
-    if (!this.headerDone) {
-      const end = this.buf.indexOf(CRLFCRLF);
-      if (end === -1) return;
-      const head = this.buf;
+    let rest = d;
+    if (!this.body) {
+      const head = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+      const end = head.indexOf(CRLFCRLF);
+      if (end === -1) {
+        this.buf = head;
+        return;
+      }
       this.status = (head[9] ?? 48) * 100 + (head[10] ?? 48) * 10 + (head[11] ?? 48) - 48 * 111;
       this.readHead(head, end);
-      this.buf = this.buf.subarray(end + 4);
-      this.headerDone = true;
-      // Without length or chunking, the close delimits the body (bodyLeft -1).
-      if (this.noBody()) this.bodyLeft = 0;
+      this.body = new BodyTracker(this.framing());
+      this.buf = Buffer.alloc(0);
+      rest = head.subarray(end + 4);
     }
-    if (this.chunked) {
-      if (this.consumeChunks()) this.complete();
+    try {
+      this.body.take(rest);
+    } catch {
+      this.fail("other"); // chunked framing that cannot be read
       return;
     }
-    if (this.bodyLeft >= 0) {
-      if (this.buf.length >= this.bodyLeft) {
-        this.buf = this.buf.subarray(this.bodyLeft);
-        this.bodyLeft = 0;
-        this.complete();
-      }
-    }
+    if (this.body.done) this.complete();
+  }
+
+  /** How the body in progress ends: no body, a length, chunked, or the connection's close. */
+  private framing(): Framing {
+    if (this.noBody()) return { kind: "length", length: 0 };
+    if (this.chunked) return { kind: "chunked" };
+    return this.bodyLeft >= 0 ? { kind: "length", length: this.bodyLeft } : { kind: "close" };
   }
 
   /**
@@ -229,31 +236,6 @@ class Connection {
         else if (startsWithName(b, at, "connection:")) this.closeAfter = lineHas(b, at + 11, end, "close");
       } else if (c === 0x74 && startsWithName(b, at, "transfer-encoding:"))
         this.chunked = lineHas(b, at + 18, end, "chunked");
-    }
-  }
-
-  /** Consumes chunked framing from the buffer; true once the last chunk and trailers are in. */
-  private consumeChunks(): boolean {
-    for (;;) {
-      const lineEnd = this.buf.indexOf("\r\n");
-      if (lineEnd === -1) return false;
-      const size = Number.parseInt(this.buf.toString("latin1", 0, lineEnd), 16);
-      if (Number.isNaN(size)) {
-        this.fail("other");
-        return false;
-      }
-      if (size === 0) {
-        const trailerEnd = this.buf.indexOf(CRLFCRLF, lineEnd);
-        if (this.buf.length >= lineEnd + 4 && this.buf.subarray(lineEnd, lineEnd + 4).equals(CRLFCRLF)) {
-          this.buf = this.buf.subarray(lineEnd + 4);
-          return true;
-        }
-        if (trailerEnd === -1) return false;
-        this.buf = this.buf.subarray(trailerEnd + 4);
-        return true;
-      }
-      if (this.buf.length < lineEnd + 2 + size + 2) return false;
-      this.buf = this.buf.subarray(lineEnd + 2 + size + 2);
     }
   }
 
