@@ -50,7 +50,7 @@ class WindowClock {
   private readonly batches = new Map<number, SampleBatches>();
   private readonly spare: SampleBatches[] = [];
   /** The batches of the window `at` returned last. */
-  current: SampleBatches | undefined;
+  private current: SampleBatches | undefined;
 
   at(wallMs: number): Window {
     const r = this.recent;
@@ -70,6 +70,13 @@ class WindowClock {
     this.recent = w;
     this.recentIndex = index;
     this.current = b;
+    return w;
+  }
+
+  /** Records a response in the window of `wallMs`, its latencies batched until it closes; returns the window. */
+  record(wallMs: number, sample: Sample): Window {
+    const w = this.at(wallMs);
+    recordSample(w, sample, this.current);
     return w;
   }
 
@@ -201,8 +208,7 @@ function recorderFor(plan: LoadPlan, clock: WindowClock, wall: (perf: number) =>
       status,
       errorClass: errorClass(status, "error" in r ? r.error : undefined),
     };
-    const w = clock.at(wall(done));
-    recordSample(w, sample, clock.current);
+    const w = clock.record(wall(done), sample);
     for (const f of filters)
       if (filterMatches(f, template, status)) recordSample(taggedWindow(w, f.key), sample);
   };
