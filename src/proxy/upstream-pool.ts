@@ -30,16 +30,23 @@ export class UpstreamConnection {
   uses = 0;
   idleSince = 0;
   lastError: NodeJS.ErrnoException | undefined;
+  readonly socket: Socket;
 
-  constructor(readonly socket: Socket) {
-    socket.on("drain", () => this.user?.onUpstreamDrain());
-    socket.on("error", (err: NodeJS.ErrnoException) => {
+  constructor(host: string, port: number) {
+    this.socket = connect({
+      host,
+      port,
+      noDelay: true,
+      onread: { buffer: SHARED_READ_BUFFER, callback: (n: number) => this.onRead(n) },
+    });
+    this.socket.on("drain", () => this.user?.onUpstreamDrain());
+    this.socket.on("error", (err: NodeJS.ErrnoException) => {
       this.lastError = err;
     });
   }
 
   /** Reads land in one buffer shared by all upstream connections (net's `onread`): no Buffer per read. */
-  onRead(n: number): boolean {
+  private onRead(n: number): boolean {
     if (this.user) this.user.onUpstreamData(SHARED_READ_BUFFER.subarray(0, n));
     else this.socket.destroy(); // bytes nobody asked for: the connection is out of step
     return true;
@@ -124,23 +131,16 @@ export class UpstreamPool {
 
   private connect(w: Waiter): void {
     this.open++;
-    let conn: UpstreamConnection | undefined;
-    const socket = connect({
-      host: this.host,
-      port: this.port,
-      noDelay: true,
-      onread: { buffer: SHARED_READ_BUFFER, callback: (n: number) => (conn as UpstreamConnection).onRead(n) },
-    });
-    conn = new UpstreamConnection(socket);
+    const conn = new UpstreamConnection(this.host, this.port);
     let connected = false;
-    socket.once("connect", () => {
+    conn.socket.once("connect", () => {
       connected = true;
       w.onAcquired(undefined, conn);
     });
-    socket.once("close", () => {
+    conn.socket.once("close", () => {
       this.open--;
-      if (!connected) w.onAcquired((conn as UpstreamConnection).lastError ?? refused(), undefined);
-      else conn?.user?.onUpstreamClosed(conn.lastError);
+      if (!connected) w.onAcquired(conn.lastError ?? refused(), undefined);
+      else conn.user?.onUpstreamClosed(conn.lastError);
       const next = this.waiting.shift();
       if (next) this.acquire(next);
     });
