@@ -11,3 +11,8 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
   if (!host || port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) return undefined;
   return { host, port };
 }
+
+/** Where to connect for an http:// URL: its host without IPv6 brackets, and its port (80 when left out). */
+export function urlHostPort(url: URL): HostPort {
+  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) };
+}

@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { urlHostPort } from "../core/host-port.js";
 import { BodyTracker, type Framing } from "../core/http1.js";
 
 /**
@@ -37,8 +38,7 @@ export function prepareRequest(
   if (bodyBytes) lines.push(`Content-Length: ${bodyBytes.length}`);
   const head = Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
   return {
-    host: u.hostname.replace(/^\[|\]$/g, ""),
-    port: Number(u.port || 80),
+    ...urlHostPort(u),
     bytes: bodyBytes ? Buffer.concat([head, bodyBytes]) : head,
     head: method === "HEAD",
   };

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:net";
+import { urlHostPort } from "../core/host-port.js";
 import { fieldValues, type RequestHead } from "../core/http1.js";
 import { pickAtRandom, pickByHash } from "../core/murmur3.js";
 import { baselineWeight, VERSIONS, type Version } from "../core/rollout.js";
@@ -94,8 +95,9 @@ export interface RouterOptions {
 }
 
 function relayTarget(url: URL): RelayTarget {
+  const { host, port } = urlHostPort(url);
   return {
-    pool: new UpstreamPool(url.hostname.replace(/^\[|\]$/g, ""), Number(url.port || 80)),
+    pool: new UpstreamPool(host, port),
     host: url.host,
     basePath: url.pathname.replace(/\/$/, ""),
   };

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { processTarget } from "../core/fault.js";
+import { urlHostPort } from "../core/host-port.js";
 import type { UpstreamSpec, Version } from "../core/rollout.js";
 import { starttimeOf } from "../platform/processes.js";
 import { freePort } from "../proxy/listen.js";
@@ -46,7 +47,7 @@ export async function startUpstream(
   }
   const port = spec.url ? Number(new URL(spec.url).port) : await freePort();
   const url = spec.url ?? `http://127.0.0.1:${port}`;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  const { host } = urlHostPort(new URL(url));
   const [cmd, ...args] = spec.command.map((a) => a.replaceAll("${port}", String(port)));
   // A version with a clock runs with libfaketime preloaded: a clock-skew fault on that clock moves it.
   const clock = spec.clock ? openClock(spec.clock, spec.env?.LD_PRELOAD ?? process.env.LD_PRELOAD) : {};
