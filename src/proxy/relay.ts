@@ -306,16 +306,13 @@ class Exchange implements UpstreamUser, Waiter {
   start(rest: Buffer): number {
     this.version = this.routes.route(this.head);
     this.routes.begin(this.version);
-    const used = rest.length > 0 && !this.request.done ? this.takeBody(rest) : 0;
+    const used = rest.length > 0 && !this.request.done ? this.onClientBody(rest) : 0;
     if (!this.finished) this.connect();
     return used;
   }
 
+  /** Takes the bytes of `d` that belong to the request body; returns how many. */
   onClientBody(d: Buffer): number {
-    return this.takeBody(d);
-  }
-
-  private takeBody(d: Buffer): number {
     let n: number;
     try {
       n = this.request.take(d);
@@ -331,13 +328,15 @@ class Exchange implements UpstreamUser, Waiter {
       this.keptBytes += part.length;
     }
     if (conn) {
-      if (this.keptAll && (!this.idempotent || this.keptBytes > REPLAY_LIMIT)) this.dropKept();
+      this.keepOnlyForRepeat();
       if (!conn.write(part)) this.client.socket.pause();
     } else if (this.keptBytes > CONNECT_BUFFER) this.client.socket.pause();
     return n;
   }
 
-  private dropKept(): void {
+  /** Once sent, the body is kept only while a reset could have it sent again: idempotent and small. */
+  private keepOnlyForRepeat(): void {
+    if (!this.keptAll || (this.idempotent && this.keptBytes <= REPLAY_LIMIT)) return;
     this.kept = [];
     this.keptBytes = 0;
     this.keptAll = false;
@@ -375,7 +374,7 @@ class Exchange implements UpstreamUser, Waiter {
       this.kept.length === 0
         ? conn.write(head)
         : conn.write(Buffer.concat([Buffer.from(head, "latin1"), ...this.kept]));
-    if (!this.idempotent || this.keptBytes > REPLAY_LIMIT) this.dropKept();
+    this.keepOnlyForRepeat();
     if (ok && this.client.socket.isPaused() && this.readingBody) this.client.socket.resume();
   }
 
