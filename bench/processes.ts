@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { connect } from "node:net";
 
 /**
  * Starts a peer or withstand itself in its own process and resolves once its stdout matches `ready`
@@ -20,4 +21,30 @@ export function startProcess(
     });
     child.once("exit", (code) => reject(new Error(`${cmd} exited with ${code}: ${seen}`)));
   });
+}
+
+/** Whether a command is on PATH (a peer a bench runs beside withstand, installed by `make bench`). */
+export function has(cmd: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once something accepts connections on the loopback port (a peer takes a moment to start). */
+export async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((done) => {
+      const s = connect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        done(true);
+      });
+      s.once("error", () => done(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing listens on ${port}`);
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/proxy/listen.js";
-import { startProcess } from "./processes.js";
+import { has, listening, startProcess } from "./processes.js";
 import { recordSummary } from "./summary.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
@@ -20,11 +20,7 @@ const BULK_BYTES = Number(process.env.BENCH_BULK_MB ?? 1024) * 1024 * 1024;
  * costs on this machine (on a small VM even a direct connection moves well under 1 GB/s).
  */
 async function startHaproxy(routes: { port: number; to: number }[]): Promise<ChildProcess | undefined> {
-  try {
-    execFileSync("sh", ["-c", "command -v haproxy"]);
-  } catch {
-    return undefined;
-  }
+  if (!has("haproxy")) return undefined;
   const dir = mkdtempSync(join(tmpdir(), "bench-proxy-haproxy-"));
   const cfg = [
     "global\n  nbthread 1\n  maxconn 1000",
@@ -33,19 +29,13 @@ async function startHaproxy(routes: { port: number; to: number }[]): Promise<Chi
   ].join("\n");
   writeFileSync(join(dir, "haproxy.cfg"), `${cfg}\n`);
   const child = spawn("haproxy", ["-f", join(dir, "haproxy.cfg"), "-db"], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((done) => {
-      const s = connect({ port: routes[0]?.port ?? 0, host: "127.0.0.1" }, () => {
-        s.destroy();
-        done(true);
-      });
-      s.on("error", () => done(false));
-    });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    for (const r of routes) await listening(r.port);
+    return child;
+  } catch {
+    child.kill();
+    return undefined;
   }
-  child.kill();
-  return undefined;
 }
 
 async function api(

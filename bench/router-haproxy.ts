@@ -5,41 +5,17 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/proxy/listen.js";
-import { startProcess } from "./processes.js";
+import { has, listening, startProcess } from "./processes.js";
 import { recordSummary } from "./summary.js";
 
 const BIN = fileURLToPath(new URL("../../bin/withstand", import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "bench-haproxy-"));
-const has = (cmd: string) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`]);
-    return true;
-  } catch {
-    return false;
-  }
-};
-/** Resolves once something accepts connections on the port (nginx takes a moment to start). */
-async function listening(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((done) => {
-      const s = connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        done(true);
-      });
-      s.once("error", () => done(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
