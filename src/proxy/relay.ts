@@ -142,11 +142,16 @@ export class ClientConnection {
   private closing = false;
   idleSince = performance.now();
 
+  /** Where a tunnel's bytes go once the connection has been upgraded. */
+  private tunnelSink: ((d: Buffer) => void) | undefined;
+
+  /** `readsItself`: the socket's reads come through `onRead` (accept.ts) instead of "data" events. */
   constructor(
     readonly socket: Socket,
     private readonly routes: RelayRoutes,
+    readsItself = false,
   ) {
-    socket.on("data", (d: Buffer) => this.onData(d));
+    if (!readsItself) socket.on("data", (d: Buffer) => this.onData(d));
     socket.on("drain", () => this.exchange?.onClientDrain());
     // A client that ends its side has gone, as Node's own server takes it: its request is cut. A tunnel
     // passes the half-close on instead.
@@ -170,7 +175,27 @@ export class ClientConnection {
     else if (now - this.idleSince > idleMs) this.socket.destroy();
   }
 
+  /**
+   * A read into a buffer the next read fills again. A whole request head with nothing after it, the
+   * common case, is taken where it lies; anything else is copied first.
+   */
+  onRead(n: number, buf: Uint8Array): undefined {
+    const view = Buffer.from(buf.buffer, buf.byteOffset, n);
+    if (!this.exchange && !this.closing && this.buf.length === 0 && !this.tunnelSink) {
+      const end = view.indexOf(CRLFCRLF);
+      if (end !== -1 && end + 4 === n) {
+        this.begin(view, end);
+        return;
+      }
+    }
+    this.onData(Buffer.from(view));
+  }
+
   private onData(d: Buffer): void {
+    if (this.tunnelSink) {
+      this.tunnelSink(d);
+      return;
+    }
     const ex = this.exchange;
     if (ex?.readingBody) {
       const used = ex.onClientBody(d);
@@ -199,27 +224,42 @@ export class ClientConnection {
         if (this.buf.length > MAX_HEAD_BYTES) this.refuse(431, "request head over 64 KiB");
         return;
       }
-      let head: RequestHead;
-      let framing: Framing;
-      try {
-        head = parseRequestHead(this.buf.toString("latin1", 0, end));
-        framing = requestFraming(head);
-      } catch (err) {
-        const e = err as FramingError;
-        this.refuse(e instanceof FramingError ? e.status : 400, `bad request: ${e.message}`);
-        return;
-      }
-      if (head.method === "CONNECT") {
-        this.refuse(501, "the router does not tunnel CONNECT");
-        return;
-      }
-      const rest = this.buf.subarray(end + 4);
+      const buf = this.buf;
       this.buf = EMPTY;
-      const ex = new Exchange(this, head, framing, this.routes);
-      this.exchange = ex;
-      const used = ex.start(rest);
-      if (used < rest.length) this.hold(rest.subarray(used));
+      this.begin(buf, end);
     }
+  }
+
+  /** Starts the request whose head ends at `end`; what follows it in `buf` is its body or held. */
+  private begin(buf: Buffer, end: number): void {
+    let head: RequestHead;
+    let framing: Framing;
+    try {
+      head = parseRequestHead(buf.toString("latin1", 0, end));
+      framing = requestFraming(head);
+    } catch (err) {
+      const e = err as FramingError;
+      this.refuse(e instanceof FramingError ? e.status : 400, `bad request: ${e.message}`);
+      return;
+    }
+    if (head.method === "CONNECT") {
+      this.refuse(501, "the router does not tunnel CONNECT");
+      return;
+    }
+    const rest = buf.subarray(end + 4);
+    const ex = new Exchange(this, head, framing, this.routes);
+    this.exchange = ex;
+    const used = ex.start(rest);
+    if (used < rest.length) this.hold(rest.subarray(used));
+  }
+
+  /** From now on the client's bytes, those already held first, go to `sink` as they come. */
+  tunnel(sink: (d: Buffer) => void): void {
+    this.tunnelSink = sink;
+    const held = this.buf;
+    this.buf = EMPTY;
+    if (held.length > 0) sink(held);
+    if (this.socket.isPaused()) this.socket.resume();
   }
 
   /** An answer the router writes itself; the connection closes after it. */
@@ -481,14 +521,12 @@ class Exchange implements UpstreamUser, Waiter {
     this.finish(101, undefined);
     // From here both sides are one byte stream until either closes.
     const client = this.client.socket;
-    client.removeAllListeners("data");
-    client.on("data", (d: Buffer) => {
-      if (!conn.write(d)) client.pause();
-    });
     conn.socket.on("drain", () => client.resume());
     client.on("drain", () => conn.socket.resume());
     client.on("end", () => conn.socket.end());
-    if (client.isPaused()) client.resume();
+    this.client.tunnel((d) => {
+      if (!conn.write(d)) client.pause();
+    });
   }
 
   private complete(): void {

@@ -1,9 +1,10 @@
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { urlHostPort } from "../core/host-port.js";
 import { fieldValues, type RequestHead } from "../core/http1.js";
 import { pickAtRandom, pickByHash } from "../core/murmur3.js";
 import { baselineWeight, VERSIONS, type Version } from "../core/rollout.js";
 import { newWindow, recordSample, type Window } from "../core/window.js";
+import { acceptWithOwnReads } from "./accept.js";
 import { listenOn } from "./listen.js";
 import { ClientConnection, type RelayRoutes, type RelayTarget } from "./relay.js";
 import { UpstreamPool } from "./upstream-pool.js";
@@ -22,6 +23,8 @@ const MAX_SAMPLES = 1_000_000;
 const CLIENT_IDLE_MS = 10_000;
 /** An upstream that has not begun to answer in this long gets a 504 (undici's and Node's default). */
 const RESPONSE_TIMEOUT_MS = 300_000;
+/** Every client read lands here; the relay copies whatever it keeps past the read. */
+const CLIENT_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 class VersionStats {
   samples: RoutedSample[] = [];
@@ -169,15 +172,28 @@ export class Router implements RelayRoutes {
   async listen(host: string, port: number): Promise<string> {
     // Half-open, so the relay decides what a client's end means: the end of a tunnel's one direction,
     // or a client gone.
-    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      const client = new ClientConnection(socket, this);
-      this.clients.add(client);
-      socket.once("close", () => this.clients.delete(client));
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      this.serve(socket, false);
     });
-    this.address = await listenOn(this.server, host, port);
+    this.server = server;
+    this.address = await listenOn(server, host, port);
+    acceptWithOwnReads(server, {
+      buffer: () => CLIENT_READ_BUFFER,
+      accept: (socket) => {
+        const client = this.serve(socket, true);
+        return (n, buf) => client.onRead(n, buf);
+      },
+    });
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
     return this.address;
+  }
+
+  private serve(socket: Socket, readsItself: boolean): ClientConnection {
+    const client = new ClientConnection(socket, this, readsItself);
+    this.clients.add(client);
+    socket.once("close", () => this.clients.delete(client));
+    return client;
   }
 
   private tick(): void {

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { acceptWithOwnReads, type ReadBuffer, type ReadInto } from "./accept.js";
 import { Link } from "./link.js";
 import { listenOn } from "./listen.js";
 import type { ToxicSpec } from "./toxics.js";
@@ -25,6 +26,16 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host: host === "localhost" ? "127.0.0.1" : host, port: Number(address.slice(i + 1)) };
 }
 
+/**
+ * Hands a read to a link. The chunk is lent: when a write still holds it, the socket's next read goes
+ * into a new buffer.
+ */
+function lend(link: Link | undefined, into: ReadBuffer, n: number, buf: Uint8Array): true {
+  const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+  if (link?.receive(chunk, true)) into.current = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  return true;
+}
+
 /** A Toxiproxy-style TCP proxy: every accepted connection gets an upstream socket and two links. */
 export class TcpProxy {
   private server: Server | undefined;
@@ -39,10 +50,14 @@ export class TcpProxy {
 
   async start(listen: string): Promise<string> {
     const { host, port } = splitHostPort(listen);
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) =>
-      this.accept(client),
-    );
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
+      this.accept(client, undefined);
+    });
     this.address = await listenOn(server, host, port);
+    acceptWithOwnReads(server, {
+      buffer: () => Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      accept: (client, into) => this.accept(client, into),
+    });
     server.on("error", () => undefined);
     this.server = server;
     return this.address;
@@ -80,23 +95,21 @@ export class TcpProxy {
     for (const c of [...this.conns]) (t.stream === "upstream" ? c.up : c.down).removeToxic(t.name);
   }
 
-  private accept(client: Socket): void {
+  /**
+   * Joins a client to a new upstream connection. Both sides read into buffers of their own (net's
+   * `onread`), skipping the readable stream, unless the client came without one (`clientReads`).
+   */
+  private accept(client: Socket, clientReads: ReadBuffer | undefined): ReadInto {
     const { host, port } = splitHostPort(this.upstream);
-    // The upstream's reads land in a buffer of this connection's own (net's `onread`), skipping the
-    // readable stream; a new one is taken only when a write still holds the last.
-    let readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const upstreamReads: ReadBuffer = { current: Buffer.allocUnsafe(READ_BUFFER_BYTES) };
     let down: Link | undefined;
     const upstream = connect({
       host,
       port,
       allowHalfOpen: true,
       onread: {
-        buffer: () => readBuffer,
-        callback: (n: number, buf: Uint8Array) => {
-          const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
-          if (down?.receive(chunk, true)) readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-          return true;
-        },
+        buffer: () => upstreamReads.current,
+        callback: (n: number, buf: Uint8Array) => lend(down, upstreamReads, n, buf),
       },
     });
     client.setNoDelay(true);
@@ -115,6 +128,7 @@ export class TcpProxy {
       upstream,
       toxics.filter((t) => t.stream === "upstream"),
       hooks("upstream"),
+      clientReads !== undefined,
     );
     down = new Link(
       upstream,
@@ -153,6 +167,7 @@ export class TcpProxy {
       s.on("finish", maybeDone);
       s.on("end", maybeDone);
     }
+    return (n, buf) => lend(up, clientReads as ReadBuffer, n, buf);
   }
 
   private close(c: Connection, reset: boolean): void {

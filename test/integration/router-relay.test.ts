@@ -12,10 +12,11 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 async function upstream(): Promise<{ port: number; handle: (h: Handler) => void; close(): Promise<void> }> {
   let handler: Handler = (_req, res) => res.end("ok");
   const server = createServer((req, res) => handler(req, res));
-  server.on("upgrade", (req: IncomingMessage, socket: Socket) => {
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, early: Buffer) => {
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`,
     );
+    if (early.length > 0) socket.write(early);
     socket.pipe(socket); // an echo
   });
   server.listen(0, "127.0.0.1");
@@ -363,6 +364,13 @@ describe("the canary router's relay", () => {
       });
     });
     socket.destroy();
+  });
+
+  it("tunnels the bytes a client sends right behind its upgrade request, before the 101", async () => {
+    const head = "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+    const { text } = await raw(port, `${head}sent early`, (t) => t.endsWith("sent early"));
+    assert.match(text, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    assert.equal(text.slice(text.indexOf("\r\n\r\n") + 4), "sent early");
   });
 
   it("stops the upstream's answer when the client goes away, and counts the request as cut", async () => {
