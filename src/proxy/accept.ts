@@ -3,7 +3,7 @@ import { type Server, Socket } from "node:net";
 /**
  * Accepted sockets that read into a buffer of the caller's (net's `onread`), as `net.connect` allows
  * and `net.Server` does not. Skipping the readable stream saves the proxies a Buffer and a stream push
- * per read (bench/router-haproxy: 0.53x -> 0.61x HAProxy's req/s, about 3 us of CPU less per request).
+ * per read (bench/router-haproxy: 0.53x -> about 0.6x HAProxy's req/s, 3-4 us of CPU less a request).
  */
 
 /** Takes a read of `n` bytes into `buf`; returning false pauses reading, as with net's `onread`. */
@@ -24,7 +24,10 @@ export interface OwnReads {
   accept(socket: Socket, into: ReadBuffer): ReadInto;
 }
 
-/** The private parts of Node's listener this relies on (Node 12 to 22 have them unchanged). */
+/**
+ * The private parts of Node's listener this relies on. test/integration/accept.test.ts fails on a Node
+ * that lacks them, so an upgrade that changes them is noticed rather than quietly slower.
+ */
 interface ListeningHandle {
   onconnection?: (err: number, clientHandle: unknown) => void;
 }
