@@ -3,21 +3,16 @@ import { urlHostPort } from "../core/host-port.js";
 import { fieldValues, type RequestHead } from "../core/http1.js";
 import { pickAtRandom, pickByHash } from "../core/murmur3.js";
 import { baselineWeight, VERSIONS, type Version } from "../core/rollout.js";
+import { type RoutedSample, SampleRing } from "../core/sample-ring.js";
 import { newWindow, recordSample, type Window } from "../core/window.js";
 import { acceptWithOwnReads } from "./accept.js";
 import { listenOn } from "./listen.js";
 import { ClientConnection, type RelayRoutes, type RelayTarget } from "./relay.js";
 import { UpstreamPool } from "./upstream-pool.js";
 
-/** One routed request, kept for the judge: it compares canary and baseline request by request. */
-export interface RoutedSample {
-  atMs: number;
-  latencyMs: number;
-  error: 0 | 1;
-}
-
 /** Samples older than this are dropped: no analysis looks further back than its interval. */
 const RETAIN_MS = 15 * 60_000;
+/** At high rates the count bounds memory too (17 MB a version); the judge thins to 5000 anyway. */
 const MAX_SAMPLES = 1_000_000;
 /** A keep-alive client connection idle this long is closed (Node's http server uses 5 s, nginx 75 s). */
 const CLIENT_IDLE_MS = 10_000;
@@ -27,8 +22,7 @@ const RESPONSE_TIMEOUT_MS = 300_000;
 const CLIENT_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 class VersionStats {
-  samples: RoutedSample[] = [];
-  private head = 0;
+  private readonly samples = new SampleRing(MAX_SAMPLES);
   window: Window;
   inflight = 0;
   total = 0;
@@ -39,29 +33,17 @@ class VersionStats {
     this.window = newWindow(Date.now(), { version });
   }
 
-  record(s: RoutedSample, status: number | undefined, errorClass: string | undefined): void {
-    this.samples.push(s);
+  record(atMs: number, latencyMs: number, status: number | undefined, errorClass: string | undefined): void {
+    const error = errorClass ? 1 : 0;
+    this.samples.push(atMs, latencyMs, error);
+    this.samples.dropStartedBefore(atMs - RETAIN_MS);
     this.total++;
-    this.errors += s.error;
-    recordSample(this.window, { latencyMicros: Math.round(s.latencyMs * 1000), status, errorClass });
-    // Trim the front in batches so the array never grows without bound and never shifts per request.
-    const cutoff = s.atMs - RETAIN_MS;
-    while (this.head < this.samples.length && (this.samples[this.head]?.atMs ?? 0) < cutoff) this.head++;
-    // At high rates the count bounds memory too (about 40 MB per version); the judge thins to 5000 anyway.
-    if (this.samples.length - this.head > MAX_SAMPLES) this.head = this.samples.length - MAX_SAMPLES;
-    if (this.head > 4096) {
-      this.samples = this.samples.slice(this.head);
-      this.head = 0;
-    }
+    this.errors += error;
+    recordSample(this.window, { latencyMicros: Math.round(latencyMs * 1000), status, errorClass });
   }
 
   between(fromMs: number, toMs: number): RoutedSample[] {
-    const out: RoutedSample[] = [];
-    for (let i = this.head; i < this.samples.length; i++) {
-      const s = this.samples[i] as RoutedSample;
-      if (s.atMs >= fromMs && s.atMs < toMs) out.push(s);
-    }
-    return out;
+    return this.samples.between(fromMs, toMs);
   }
 
   enter(): void {
@@ -247,11 +229,7 @@ export class Router implements RelayRoutes {
   ): void {
     const stats = this.stats[version];
     stats.leave();
-    stats.record(
-      { atMs, latencyMs: performance.now() - startedAt, error: errorClass ? 1 : 0 },
-      status,
-      errorClass,
-    );
+    stats.record(atMs, performance.now() - startedAt, status, errorClass);
   }
 
   samples(version: Version, fromMs: number, toMs: number): RoutedSample[] {
