@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Agent, request } from "undici";
 import { EventBus } from "../src/core/events.js";
 import type { RawActivity } from "../src/core/experiment.js";
+import { median } from "../src/core/stats.js";
 import { runActivity } from "../src/engine/activity.js";
 import type { RunContext } from "../src/engine/context.js";
 import { probeServices } from "../src/engine/probe-services.js";
@@ -94,7 +95,6 @@ for (let round = 0; round < ROUNDS; round++) {
   results.bareSpawn.push(await time(bareSpawn));
   results.probeProc.push(await time(probeProc));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const line = (label: string, bare: number, ours: number) =>
   `${label.padEnd(14)} bare ${bare.toFixed(3)} ms  withstand ${ours.toFixed(3)} ms  added ${(ours - bare).toFixed(3)} ms  ratio ${(ours / bare).toFixed(2)}x  ${ours - bare <= 0.3 ? "OK (goal <= 0.3 ms)" : "OVER goal 0.3 ms"}`;
 console.log(`activity overhead, ${N} activities x ${ROUNDS} rounds, median round`);

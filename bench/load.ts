@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "../src/core/stats.js";
 import { freePort } from "../src/proxy/listen.js";
 import { recordSummary } from "./summary.js";
 
@@ -111,7 +112,6 @@ try {
     const wrk = await run(pin(1, ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, nginx.url]));
     rounds.wrk.push(Number(/Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout)?.[1] ?? 0));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? 0;
   const ours = median(rounds.withstand);
   const acRate = median(rounds.autocannon);
   const wrkRate = median(rounds.wrk);

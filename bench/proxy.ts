@@ -6,6 +6,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mean, median } from "../src/core/stats.js";
 import { freePort } from "../src/proxy/listen.js";
 import { has, listening, startProcess } from "./processes.js";
 import { recordSummary } from "./summary.js";
@@ -76,8 +77,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 };
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const target = await startProcess(process.execPath, [TARGET], /port (\d+)/);
 const targetPort = Number(target.match[1]);
@@ -124,9 +123,9 @@ try {
       ratios.vsHaproxy.push(mean(p) / mean(h));
     }
   }
-  const proxiedRatio = med(ratios.proxied);
+  const proxiedRatio = median(ratios.proxied);
   const haRatio = haproxy
-    ? ` | HAProxy (tcp) mean ${mean(viaHaproxy).toFixed(3)} ms, ${med(ratios.haproxy).toFixed(2)}x | withstand / HAProxy ${med(ratios.vsHaproxy).toFixed(2)}x`
+    ? ` | HAProxy (tcp) mean ${mean(viaHaproxy).toFixed(3)} ms, ${median(ratios.haproxy).toFixed(2)}x | withstand / HAProxy ${median(ratios.vsHaproxy).toFixed(2)}x`
     : "";
   console.log(
     `round trip  direct mean ${mean(direct).toFixed(3)} ms p50 ${pct(direct, 50).toFixed(3)} | proxied mean ${mean(proxied).toFixed(3)} ms p50 ${pct(proxied, 50).toFixed(3)} | ratio ${proxiedRatio.toFixed(2)}x (median of ${rounds} interleaved rounds' means; goal <= 1.3x; Toxiproxy's own benchmark ~1.95x)${haRatio}`,
@@ -136,7 +135,7 @@ try {
     bench: "proxy",
     measure: "round trip, toxic-free, c=1 (mean)",
     withstand: `${mean(proxied).toFixed(3)} ms`,
-    peer: `direct ${mean(direct).toFixed(3)} ms${haproxy ? `, HAProxy ${med(ratios.haproxy).toFixed(2)}x (we are ${med(ratios.vsHaproxy).toFixed(2)}x it)` : ""}`,
+    peer: `direct ${mean(direct).toFixed(3)} ms${haproxy ? `, HAProxy ${median(ratios.haproxy).toFixed(2)}x (we are ${median(ratios.vsHaproxy).toFixed(2)}x it)` : ""}`,
     ratio: `${proxiedRatio.toFixed(2)}x`,
     goal: "<= 1.3x",
   });
@@ -182,18 +181,18 @@ try {
   }
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join("/");
   console.log(
-    `throughput  ${(BULK_BYTES / 1e9).toFixed(2)} GB each, median of 3: proxy ${med(gbps.withstand).toFixed(2)} GB/s (${fmt(gbps.withstand)}) | direct ${med(gbps.direct).toFixed(2)} GB/s (${fmt(gbps.direct)})${haproxy ? ` | HAProxy (tcp) ${med(gbps.haproxy).toFixed(2)} GB/s (${fmt(gbps.haproxy)})` : ""} (goal >= 1 GB/s)`,
+    `throughput  ${(BULK_BYTES / 1e9).toFixed(2)} GB each, median of 3: proxy ${median(gbps.withstand).toFixed(2)} GB/s (${fmt(gbps.withstand)}) | direct ${median(gbps.direct).toFixed(2)} GB/s (${fmt(gbps.direct)})${haproxy ? ` | HAProxy (tcp) ${median(gbps.haproxy).toFixed(2)} GB/s (${fmt(gbps.haproxy)})` : ""} (goal >= 1 GB/s)`,
   );
   sink.close();
   haproxy?.kill();
   recordSummary({
     bench: "proxy",
     measure: "bulk throughput, one connection",
-    withstand: `${med(gbps.withstand).toFixed(2)} GB/s`,
+    withstand: `${median(gbps.withstand).toFixed(2)} GB/s`,
     peer: haproxy
-      ? `HAProxy ${med(gbps.haproxy).toFixed(2)}, direct ${med(gbps.direct).toFixed(2)}`
-      : `direct ${med(gbps.direct).toFixed(2)}`,
-    ratio: haproxy ? `${(med(gbps.withstand) / med(gbps.haproxy)).toFixed(2)}x HAProxy` : "-",
+      ? `HAProxy ${median(gbps.haproxy).toFixed(2)}, direct ${median(gbps.direct).toFixed(2)}`
+      : `direct ${median(gbps.direct).toFixed(2)}`,
+    ratio: haproxy ? `${(median(gbps.withstand) / median(gbps.haproxy)).toFixed(2)}x HAProxy` : "-",
     goal: ">= 1 GB/s",
   });
 

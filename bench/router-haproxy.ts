@@ -14,6 +14,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "../src/core/stats.js";
 import { freePort } from "../src/proxy/listen.js";
 import { has, listening, startProcess } from "./processes.js";
 import { recordSummary } from "./summary.js";
@@ -23,8 +24,6 @@ const SINK = fileURLToPath(new URL("./syslog-sink.js", import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "bench-haproxy-"));
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 function wrk(url: string, connections: number): { rps: number; p50Ms: number; requests: number } {
   const out = execFileSync(
