@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Agent, request } from "undici";
 import { EventBus } from "../src/core/events.js";
 import type { RawActivity } from "../src/core/experiment.js";
+import { NO_SERVICES } from "../src/core/service.js";
 import { median } from "../src/core/stats.js";
 import { runActivity } from "../src/engine/activity.js";
 import type { RunContext } from "../src/engine/context.js";
@@ -43,6 +44,7 @@ const ctx: RunContext = {
   secrets: {},
   secretValues: [],
   saved: {},
+  services: NO_SERVICES,
   loads: new Map(),
   probes: probeServices(process.cwd()),
 };

@@ -236,6 +236,7 @@ export async function demoCommand(flags: {
         },
       });
       const j = result.journal;
+      if (!j) throw new Error(`the ${scenario} experiment did not run: ${result.usageError ?? "no journal"}`);
       results.push({
         scenario,
         outcome: j.withstand.outcome,

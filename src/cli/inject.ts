@@ -146,6 +146,7 @@ export async function injectCommand(kindName: string, tokens: readonly string[])
     hypothesisFrequencyMs: undefined,
     failFast: undefined,
     rollbackStrategy: undefined,
+    inject: true,
   });
   if (result.usageError) process.stderr.write(`withstand: ${result.usageError}\n`);
   return result.exitCode;

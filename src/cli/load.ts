@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import pc from "picocolors";
 import { parseDuration } from "../core/duration.js";
-import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import type { Listener } from "../core/events.js";
+import { EXIT } from "../core/exit-codes.js";
 import {
   DEFAULT_GATE,
   executorDurationMs,
@@ -10,20 +11,23 @@ import {
   parseSegment,
   type Segment,
 } from "../core/load-plan.js";
+import { meaningOf } from "../core/run-outcome.js";
 import { summarize, toStored, type Window } from "../core/window.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { DEFAULT_MAX_REQUESTS, remoteTargets } from "../documents/load-test.js";
 import { loadLoadTestFile } from "../documents/load-test-file.js";
-import { RunSession } from "../engine/session.js";
-import { runLoad } from "../load/coordinator.js";
+import { runLifecycle } from "../engine/lifecycle.js";
+import type { LoadOutcome } from "../load/coordinator.js";
 import { HdrLogWriter } from "../load/hdr-log.js";
-import { summaryJson, summaryText, windowLine } from "../load/report.js";
+import { type summaryJson, summaryText, windowLine } from "../load/report.js";
+import { type LoadOptions, type LoadRun, loadKind } from "../runs/load.js";
+import { SERVICES } from "../services/index.js";
 import { failUsage } from "./fail.js";
 import { type LoadFlags, parseThresholdFlag, positiveInt } from "./load-flags.js";
 import { checkGroupName, joinGroup } from "./load-group.js";
 import { writeSummaryFiles } from "./load-summary.js";
 import { outputMode } from "./output.js";
-import { storeExit } from "./store-failures.js";
+import { reportRecord } from "./store-failures.js";
 
 function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);
@@ -93,7 +97,7 @@ function progressLine(
   return `[${c.cyan(bar)}] ${Math.round(elapsedMs / 1000)}s/${Math.round(durationMs / 1000)}s (${left}s left)  ${rate.toFixed(0)} req/s  p50 ${s.latencyMs.med.toFixed(2)}ms  p99 ${s.latencyMs.p99.toFixed(2)}ms  errors ${(errorRate * 100).toFixed(2)}%${total.dropped ? `  dropped ${total.dropped}` : ""}`;
 }
 
-export async function loadCommand(target: string, rest: string[], flags: LoadFlags): Promise<ExitCode> {
+export async function loadCommand(target: string, rest: string[], flags: LoadFlags): Promise<number> {
   if (target === "merge") {
     const { mergeCommand } = await import("./load-merge.js");
     return mergeCommand(rest, flags);
@@ -143,16 +147,7 @@ export async function loadCommand(target: string, rest: string[], flags: LoadFla
     ndjsonFile = m[1];
   }
 
-  const mode = outputMode(flags);
-  const session = await RunSession.open(
-    { kind: "load", title: plan.name, source: target, group: flags.group },
-    { store: flags.store, signals: true },
-  );
-  try {
-    return await loadInSession(session, plan, target, flags, mode, ndjsonFile);
-  } finally {
-    await session.close();
-  }
+  return loadRun(plan, target, flags, outputMode(flags), ndjsonFile);
 }
 
 /** `--segment-of N` in a Kubernetes Indexed Job: pod JOB_COMPLETION_INDEX (0-based) runs share index+1 of N. */
@@ -176,104 +171,80 @@ function gateNote(plan: LoadPlan): string {
     : "";
 }
 
-async function loadInSession(
-  session: RunSession,
+/** Runs the plan as a `load` run (engine/lifecycle.ts) with the CLI's live view, files and summary. */
+async function loadRun(
   plan: LoadPlan,
   target: string,
   flags: LoadFlags,
   mode: ReturnType<typeof outputMode>,
   ndjsonFile: string | undefined,
-): Promise<ExitCode> {
-  const { runId, bus } = session;
+): Promise<number> {
   const colour = mode === "tty";
   const durationMs = executorDurationMs(plan.executor);
-  // Windows (histograms) go to the store, not the NDJSON stream; --out ndjson= writes them.
-  if (mode === "json")
-    bus.on((e) => {
-      if (e.type !== "window") process.stdout.write(`${JSON.stringify(e)}\n`);
-    });
-  const startedAt = new Date().toISOString();
-  bus.emit({
-    type: "run-started",
-    runId,
-    ts: startedAt,
-    title: plan.name,
-    source: target,
-    thresholds: plan.thresholds,
-    ...(flags.group ? { group: flags.group } : {}),
-    ...(plan.segment ? { segment: `${plan.segment.index}/${plan.segment.count}` } : {}),
-  });
-  if (mode === "tty" || mode === "plain") {
-    const what =
-      plan.executor.type === "constant-arrival-rate" ? `${plan.executor.rate}/s` : plan.executor.type;
-    process.stdout.write(
-      `${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""}${flags.group ? ` in group ${flags.group}` : ""} (run ${runId})\n`,
-    );
-  }
-
   const ndjson: string[] = [];
   const hdrLog = flags.hdrLog ? new HdrLogWriter(Date.now(), plan.thresholds) : undefined;
-  const started = Date.now();
   const totals: Totals = { count: 0, errors: 0, dropped: 0 };
-  const group = flags.group ? await joinGroup(flags.group, flags.store, runId, plan) : undefined;
-  const outcome = await runLoad(plan, {
-    signal: session.signal,
-    groupAbort: group?.abort,
-    onWindow: (w, index) => {
-      const stored = toStored(w);
-      session.window("load", stored);
-      if (ndjsonFile) ndjson.push(windowLine(w, stored));
-      hdrLog?.add(w);
-      const s = summarize(w);
-      bus.emit({
-        type: "load-window",
-        runId,
-        ts: new Date(w.end).toISOString(),
-        name: plan.name,
-        count: s.count,
-        errors: s.errors,
-        p99Ms: s.latencyMs.p99,
-      });
-      totals.count += w.count;
-      totals.errors += w.errors;
-      totals.dropped += w.dropped;
-      if (mode === "tty")
-        process.stdout.write(`\r\x1b[K${progressLine(totals, Date.now() - started, durationMs, w, colour)}`);
-      else if (mode === "plain" && index % 5 === 4)
-        process.stdout.write(`${progressLine(totals, Date.now() - started, durationMs, w, false)}\n`);
+  let started = Date.now();
+  let last: LoadOutcome | undefined;
+  const listeners: Listener[] = [];
+  // Windows (histograms) go to the store, not the NDJSON stream; --out ndjson= writes them.
+  if (mode === "json")
+    listeners.push((e) => e.type !== "window" && void process.stdout.write(`${JSON.stringify(e)}\n`));
+  if (mode === "tty" || mode === "plain")
+    listeners.push((e) => {
+      if (e.type !== "run-started") return;
+      started = Date.now();
+      process.stdout.write(`${startLine(plan, durationMs, flags.group)} (run ${e.runId})\n`);
+    });
+  const record = await runLifecycle(
+    loadKind,
+    { plan, source: target, group: flags.group } satisfies LoadRun,
+    {
+      store: flags.store,
+      signals: true,
+      services: SERVICES,
+      listeners,
+      options: {
+        join: flags.group
+          ? (runId) => joinGroup(flags.group as string, flags.store, runId, plan)
+          : async () => undefined,
+        onWindow: (w, index) => {
+          if (ndjsonFile) ndjson.push(windowLine(w, toStored(w)));
+          hdrLog?.add(w);
+          totals.count += w.count;
+          totals.errors += w.errors;
+          totals.dropped += w.dropped;
+          if (mode === "tty")
+            process.stdout.write(
+              `\r\x1b[K${progressLine(totals, Date.now() - started, durationMs, w, colour)}`,
+            );
+          else if (mode === "plain" && index % 5 === 4)
+            process.stdout.write(`${progressLine(totals, Date.now() - started, durationMs, w, false)}\n`);
+        },
+        onOutcome: (o) => {
+          last = o;
+          if (mode === "tty") process.stdout.write("\r\x1b[K");
+        },
+      } satisfies Partial<LoadOptions>,
     },
-  });
-  await group?.leave();
-  if (mode === "tty") process.stdout.write("\r\x1b[K");
-
-  const failed = outcome.thresholds.some((t) => !t.ok) || outcome.abortedBy !== undefined;
-  const exitCode: ExitCode = outcome.interrupted ? EXIT.aborted : failed ? EXIT.failed : EXIT.ok;
-  const summary = summaryJson(plan, outcome.total, outcome.thresholds, outcome.sent, outcome.abortedBy);
-  writeSummaryFiles(flags, summary);
+  );
+  const summary = record.result as ReturnType<typeof summaryJson> | undefined;
+  if (summary) writeSummaryFiles(flags, summary);
   if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
   if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
-  const tookMs = Date.now() - started;
-  const status = outcome.interrupted ? "interrupted" : failed ? "failed" : "completed";
-  const outcomeName = outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed";
-  const reason = outcome.interrupted
-    ? "interrupted by a signal"
-    : outcome.abortedBy
-      ? `threshold ${outcome.abortedBy} crossed (abortOnFail${flags.group ? ", judged on the group's merged view" : ""})`
-      : failed
-        ? "thresholds failed"
-        : "all thresholds passed";
-  await session.conclude({
-    status,
-    outcome: outcomeName,
-    reason,
-    exitCode,
-    durationMs: tookMs,
-    result: summary,
-  });
-  if (mode === "tty" || mode === "plain")
+  if (last && (mode === "tty" || mode === "plain"))
     process.stdout.write(
-      `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n${gateNote(plan)}  run ${runId}: ${reason} (exit ${exitCode})\n`,
+      `\n${summaryText(last.total, last.thresholds, last.abortedBy)}\n${gateNote(plan)}  run ${record.runId}: ${record.reason} (exit ${meaningOf(record.outcome).exitCode})\n`,
     );
-  else if (mode === "quiet") process.stdout.write(`${reason} (run ${runId}, exit ${exitCode})\n`);
-  return storeExit(session, exitCode) as typeof exitCode;
+  else if (mode === "quiet")
+    process.stdout.write(
+      `${record.reason} (run ${record.runId}, exit ${meaningOf(record.outcome).exitCode})\n`,
+    );
+  return reportRecord(record);
+}
+
+function startLine(plan: LoadPlan, durationMs: number, group: string | undefined): string {
+  const what =
+    plan.executor.type === "constant-arrival-rate" ? `${plan.executor.rate}/s` : plan.executor.type;
+  return `${pc.bold("withstand load")} ${plan.requests.map((q) => `${q.method} ${q.url}`).join(", ")}: ${what} for ${Math.round(durationMs / 1000)}s over ${plan.connections} connections${plan.workers > 1 ? ` and ${plan.workers} workers` : ""}${plan.segment ? `, segment ${plan.segment.index}/${plan.segment.count}` : ""}${group ? ` in group ${group}` : ""}`;
 }

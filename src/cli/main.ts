@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT } from "../core/exit-codes.js";
 import { VERSION } from "../core/version.js";
+import { RUN_KINDS } from "../runs/index.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -564,6 +565,7 @@ Examples:
     .description("list recorded runs, newest first")
     .option("--json", "print JSON")
     .option("--status <status>", "only runs with this status")
+    .option("--kind <kind>", `only runs of this kind: ${[...RUN_KINDS.keys()].join(", ")}`)
     .option("--limit <n>", "at most this many runs", "50")
     .option("--store <path>", "run store")
     .addHelpText(

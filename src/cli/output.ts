@@ -69,7 +69,10 @@ export class RunRenderer {
         break;
       }
       case "hypothesis-checked":
-        if (e.phase !== "hypothesis-during" || !e.met)
+        // A dry run probes nothing: it must not say the steady state was met.
+        if (!this.recorded)
+          this.line(`  ${c.dim("○")} steady state not probed ${c.dim(`(${PHASE_LABEL[e.phase]}, dry run)`)}`);
+        else if (e.phase !== "hypothesis-during" || !e.met)
           this.line(
             `  ${e.met ? c.green("●") : c.red("●")} steady state ${e.met ? "met" : "NOT met"} ${c.dim(`(${PHASE_LABEL[e.phase]})`)}`,
           );
@@ -121,13 +124,15 @@ export function verdictLine(journal: Journal, colour: boolean, recorded = true):
   const c = colour ? pc : pc.createColors(false);
   const w = journal.withstand;
   const verdict =
-    w.outcome === "held"
-      ? c.green(c.bold("HELD"))
-      : w.outcome === "deviated"
-        ? c.red(c.bold("DEVIATED"))
-        : w.outcome === "hypothesis-unmet-before-method"
-          ? c.red(c.bold("NOT MET BEFORE METHOD"))
-          : c.yellow(c.bold(w.outcome.toUpperCase()));
+    !recorded && w.outcome === "held"
+      ? c.cyan(c.bold("DRY RUN"))
+      : w.outcome === "held"
+        ? c.green(c.bold("HELD"))
+        : w.outcome === "deviated"
+          ? c.red(c.bold("DEVIATED"))
+          : w.outcome === "hypothesis-unmet-before-method"
+            ? c.red(c.bold("NOT MET BEFORE METHOD"))
+            : c.yellow(c.bold(w.outcome.toUpperCase()));
   const where = recorded ? `run ${w.run_id}` : "dry run, not recorded";
   return `${verdict} ${w.reason} ${c.dim(`(${where}, exit ${w.exit_code})`)}`;
 }
@@ -142,7 +147,13 @@ export function printSummary(journal: Journal, mode: OutputMode, title: string, 
   const c = colour ? pc : pc.createColors(false);
   const ss = journal.steady_states;
   const state = (s: { steady_state_met: boolean } | null) =>
-    s === null ? c.dim("not checked") : s.steady_state_met ? c.green("met") : c.red("not met");
+    s === null
+      ? c.dim("not checked")
+      : !recorded
+        ? c.dim("not probed (dry run)")
+        : s.steady_state_met
+          ? c.green("met")
+          : c.red("not met");
   const faults = journal.withstand.faults;
   const reverted = faults.filter((f) => f.reverted_at !== null).length;
   const lines = [

@@ -1,16 +1,17 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import type { RunEvent } from "../core/events.js";
-import { EXIT, type ExitCode, type RunStatus } from "../core/exit-codes.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadRolloutFile } from "../documents/rollout.js";
-import { RunSession } from "../engine/session.js";
-import { activeRollouts, ControlServer, type RolloutStatus, sendControl } from "../rollout/control.js";
-import { type Decision, RolloutController, type RolloutResult } from "../rollout/controller.js";
+import { runLifecycle } from "../engine/lifecycle.js";
+import { activeRollouts, type RolloutStatus, sendControl } from "../rollout/control.js";
+import type { RolloutResult } from "../rollout/controller.js";
+import { type RolloutOptions, rolloutKind } from "../runs/rollout.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
-import { storeExit } from "./store-failures.js";
+import { reportRecord } from "./store-failures.js";
 
 export interface RolloutFlags {
   store?: string;
@@ -24,14 +25,6 @@ export interface RolloutFlags {
 }
 
 const ACTIONS = ["status", "promote", "abort"];
-
-/** How each decision is recorded in the store: a rollout that could not start failed as a run. */
-const STORED_STATUS: Record<Decision, RunStatus> = {
-  promoted: "completed",
-  "rolled-back": "completed",
-  aborted: "aborted",
-  "not-started": "failed",
-};
 
 /** The live view: one line per decision-relevant event, and a traffic line every few seconds. */
 function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: (s: RolloutStatus) => void } {
@@ -113,7 +106,7 @@ export interface SessionHooks {
   beforeClose?: () => Promise<void>;
 }
 
-/** Runs one rollout wired to the store, the control socket, the live view and the process's signals. */
+/** Runs one rollout as a `rollout` run (engine/lifecycle.ts) with the live view and the decision line. */
 export async function rolloutSession(
   spec: RolloutSpec,
   flags: RolloutFlags,
@@ -121,97 +114,39 @@ export async function rolloutSession(
 ): Promise<RolloutResult & { runId: string }> {
   const mode = outputMode(flags);
   const view = renderer(mode);
-  // The session exists (id, bus) but records nothing until the name is known to be free.
-  const s = RunSession.create({ store: flags.store, signals: true });
-  let control: ControlServer | undefined;
-  const controller: RolloutController = new RolloutController(spec, {
-    runId: s.runId,
-    bus: s.bus,
-    onChange: () => control?.write(),
-    onListening: (address) => {
-      if (mode !== "json" && mode !== "quiet")
-        process.stdout.write(
-          `  router on http://${address}${controller.metricsAddress ? ` · metrics on http://${controller.metricsAddress}/metrics` : ""} · control: withstand rollout status|promote|abort ${spec.name}\n`,
-        );
-      hooks.onListening?.(address);
-    },
-    ...(hooks.beforeClose ? { beforeClose: hooks.beforeClose } : {}),
-  });
-  control = new ControlServer(spec.name, {
-    status: () => controller.status(),
-    promote: (full, skip) => controller.promote(full, skip),
-    abort: (reason) => controller.abort(reason),
-  });
-  try {
-    await control.start();
-  } catch (err) {
-    // Nothing was recorded yet: no store row, no runner entry.
-    failUsage(`${spec.file}: ${(err as Error).message}`);
-  }
-  await s.begin({ kind: "rollout", title: `rollout ${spec.name}`, source: spec.file });
-  try {
-    s.defer(() => control?.close());
-    s.bus.on(view.onEvent);
-    // Ctrl-C, SIGTERM and `withstand halt` abort the rollout: the weight drops to 0 at once.
-    s.signal.addEventListener(
-      "abort",
-      () =>
-        controller.abort(s.signal.reason === "halted" ? "halted (withstand halt)" : "interrupted (Ctrl-C)"),
-      { once: true },
-    );
-    const c = mode === "tty" ? pc : pc.createColors(false);
-    if (mode !== "json" && mode !== "quiet")
-      process.stdout.write(
-        `${c.bold("withstand")} rollout ${c.dim(s.runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
-      );
-    const startedAt = new Date().toISOString();
-    s.emit({
-      type: "run-started",
-      runId: s.runId,
-      ts: startedAt,
-      title: `rollout ${spec.name}`,
-      source: spec.file,
-    });
-    const ticker = setInterval(() => {
-      control?.write();
-      view.traffic(controller.status());
-    }, 5000);
-    ticker.unref();
-    s.defer(() => clearInterval(ticker));
-    const result = await controller.run();
-    const status = STORED_STATUS[result.decision];
-    const endedAt = new Date().toISOString();
-    s.emit({
-      type: "run-finished",
-      runId: s.runId,
-      ts: endedAt,
-      status,
-      deviated: result.decision !== "promoted",
-      outcome: result.decision,
-      reason: result.reason,
-      exitCode: result.exitCode,
-      durationMs: result.durationMs,
-    });
-    await s.finish({
-      status,
-      deviated: result.decision !== "promoted",
-      outcome: result.decision,
-      exitCode: result.exitCode,
-      endedAt,
-      durationMs: result.durationMs,
-      result: {
-        name: spec.name,
-        decision: result.decision,
-        reason: result.reason,
-        status: result.status,
-        analyses: result.analyses,
+  const c = mode === "tty" ? pc : pc.createColors(false);
+  const shown = mode !== "json" && mode !== "quiet";
+  let result: RolloutResult | undefined;
+  const record = await runLifecycle(rolloutKind, spec, {
+    store: flags.store,
+    signals: true,
+    listeners: [
+      view.onEvent,
+      (e) => {
+        if (e.type === "run-started" && shown)
+          process.stdout.write(
+            `${c.bold("withstand")} rollout ${c.dim(e.runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
+          );
       },
-    });
-    printDecision(result, spec, mode, view);
-    return { ...result, exitCode: storeExit(s, result.exitCode) as typeof result.exitCode, runId: s.runId };
-  } finally {
-    await s.close();
-  }
+    ],
+    options: {
+      onListening: (address, metrics) => {
+        if (shown)
+          process.stdout.write(
+            `  router on http://${address}${metrics ? ` · metrics on http://${metrics}/metrics` : ""} · control: withstand rollout status|promote|abort ${spec.name}\n`,
+          );
+        hooks.onListening?.(address);
+      },
+      ...(hooks.beforeClose ? { beforeClose: hooks.beforeClose } : {}),
+      onTraffic: view.traffic,
+      onResult: (r) => {
+        result = r;
+      },
+    } satisfies Partial<RolloutOptions>,
+  }).catch((err: unknown) => failUsage((err as Error).message));
+  if (!result) failUsage(`${spec.file}: ${record.reason}`);
+  printDecision(result, spec, mode, view);
+  return { ...result, exitCode: reportRecord(record) as typeof result.exitCode, runId: record.runId };
 }
 
 /** The decision line (and the stderr reason of a rollout that could not start). */

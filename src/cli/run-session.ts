@@ -1,9 +1,13 @@
 import { writeFileSync } from "node:fs";
 import type { ExperimentSpec } from "../core/experiment.js";
-import { type RunOptions, type RunResult, runExperiment } from "../engine/run.js";
-import { RunSession } from "../engine/session.js";
+import type { Journal } from "../core/journal.js";
+import { runLifecycle } from "../engine/lifecycle.js";
+import type { RunOptions } from "../engine/run.js";
+import { experimentKind } from "../runs/experiment.js";
+import { injectKind } from "../runs/inject.js";
+import { SERVICES } from "../services/index.js";
 import { type OutputMode, printSummary, RunRenderer } from "./output.js";
-import { storeExit } from "./store-failures.js";
+import { reportRecord } from "./store-failures.js";
 
 export { newRunId } from "../engine/session.js";
 
@@ -12,42 +16,34 @@ export interface SessionOptions extends Omit<RunOptions, "runId" | "bus" | "sign
   journalPath?: string | undefined;
   deadlineMs?: number | undefined;
   mode: OutputMode;
+  /** `withstand inject`: the one-fault experiment is recorded as a run of kind inject. */
+  inject?: boolean;
 }
 
 /**
- * Runs one experiment in a run session (store, signals, deadline, teardown) with the CLI's renderer:
- * Ctrl-C/SIGTERM interrupt (a second Ctrl-C also stops rollbacks), SIGUSR1 is `withstand halt`.
+ * Runs one experiment as a run (engine/lifecycle.ts) with the CLI's renderer: Ctrl-C/SIGTERM
+ * interrupt (a second Ctrl-C also stops rollbacks), SIGUSR1 is `withstand halt`.
  */
-export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Promise<RunResult> {
-  const session = await RunSession.open(
-    { kind: "experiment", title: spec.title, source: spec.file },
-    { store: opts.dryRun ? false : opts.store, signals: true, deadlineMs: opts.deadlineMs },
-  );
-  try {
-    session.bus.on(new RunRenderer(opts.mode, !opts.dryRun).onEvent);
-    const result = await runExperiment(spec, {
-      ...opts,
-      runId: session.runId,
-      bus: session.bus,
-      signal: session.signal,
-      hardSignal: session.hardSignal,
-    });
-    const j = result.journal;
-    await session.finish({
-      status: j.status,
-      deviated: j.deviated,
-      outcome: j.withstand.outcome,
-      exitCode: result.exitCode,
-      endedAt: j.end,
-      durationMs: j.duration * 1000,
-      result: j,
-    });
-    if (opts.journalPath) writeFileSync(opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
-    printSummary(result.journal, opts.mode, spec.title, !opts.dryRun);
-    for (const err of session.bus.failures)
-      process.stderr.write(`withstand: a listener failed: ${err.message}\n`);
-    return { ...result, exitCode: storeExit(session, result.exitCode) as typeof result.exitCode };
-  } finally {
-    await session.close();
+export async function runSession(
+  spec: ExperimentSpec,
+  opts: SessionOptions,
+): Promise<{ exitCode: number; usageError?: string | undefined; journal?: Journal | undefined }> {
+  const { store, journalPath, deadlineMs, mode, inject, dryRun, ...options } = opts;
+  const renderer = new RunRenderer(mode, !dryRun);
+  const record = await runLifecycle(inject ? injectKind : experimentKind, spec, {
+    store,
+    signals: true,
+    deadlineMs,
+    dryRun,
+    listeners: [renderer.onEvent],
+    services: SERVICES,
+    options,
+  });
+  const journal = record.result as Journal | undefined;
+  if (journal) {
+    if (journalPath) writeFileSync(journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    printSummary(journal, mode, spec.title, !dryRun);
   }
+  const usageError = record.usageError ?? (journal ? undefined : record.reason);
+  return { exitCode: reportRecord(record), usageError, journal };
 }

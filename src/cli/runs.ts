@@ -2,42 +2,36 @@ import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import { EXIT } from "../core/exit-codes.js";
 import { describeTarget } from "../core/fault.js";
+import { OUTCOMES } from "../core/run-outcome.js";
 import { checksOf, reasonOf } from "../report/report.js";
+import { RUN_KINDS } from "../runs/index.js";
 import { openStore } from "../store/open.js";
 import type { StoredStatus } from "../store/store.js";
 import { failUsage } from "./fail.js";
 
 const STATUSES = ["running", "completed", "failed", "aborted", "interrupted"];
-/** The outcomes the run list shows; `--status` takes these too. */
-const OUTCOMES = [
-  "held",
-  "deviated",
-  "hypothesis-unmet-before-method",
-  "passed",
-  "thresholds-failed",
-  "synthetic-failed",
-  "promoted",
-  "rolled-back",
-  "halted",
-  "deadline",
-  "not-started",
-];
+/** The outcomes the run list shows; `--status` takes these too (core/run-outcome.ts). */
+const OUTCOME_NAMES: readonly string[] = Object.keys(OUTCOMES);
 
 export async function runsListCommand(flags: {
   json?: boolean;
   store?: string;
   status?: string;
   limit?: string;
+  kind?: string;
 }): Promise<number> {
-  if (flags.status && !STATUSES.includes(flags.status) && !OUTCOMES.includes(flags.status))
-    failUsage(`--status ${flags.status}: expected one of ${[...STATUSES, ...OUTCOMES].join(", ")}`);
+  if (flags.status && !STATUSES.includes(flags.status) && !OUTCOME_NAMES.includes(flags.status))
+    failUsage(`--status ${flags.status}: expected one of ${[...STATUSES, ...OUTCOME_NAMES].join(", ")}`);
+  if (flags.kind !== undefined && !RUN_KINDS.has(flags.kind))
+    failUsage(`--kind ${flags.kind}: expected one of ${[...RUN_KINDS.keys()].join(", ")}`);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit <= 0)
     failUsage(`--limit ${flags.limit}: expected a positive integer`);
   const store = openStore(flags.store);
   try {
-    const byOutcome = flags.status !== undefined && OUTCOMES.includes(flags.status);
+    const byOutcome = flags.status !== undefined && OUTCOME_NAMES.includes(flags.status);
     const runs = await store.listRuns({
+      ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
       ...(byOutcome ? { outcome: flags.status } : { status: flags.status as StoredStatus | undefined }),
       limit,
     });

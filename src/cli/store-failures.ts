@@ -1,18 +1,22 @@
-import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import type { RunSession } from "../engine/session.js";
+import { meaningOf } from "../core/run-outcome.js";
+import type { RunRecord } from "../engine/lifecycle.js";
 
 /**
- * A run whose record the store could not take in full is not silently "passed": the user is told what
- * is missing and the exit code is 2, whatever the verdict was.
+ * A run whose record the store could not take in full is not silently "passed": the user is told
+ * what is missing and where the local journal is, and the exit code is 4 (record incomplete),
+ * whatever the verdict was.
  */
-export function storeExit(
-  session: Pick<RunSession, "storeFailures" | "runId">,
-  exitCode: number,
-): ExitCode | number {
-  const failed = session.storeFailures();
-  if (failed.length === 0) return exitCode;
+export function reportRecord(record: RunRecord): number {
+  for (const message of record.listenerFailures)
+    process.stderr.write(`withstand: a listener failed: ${message}\n`);
+  if (!record.incomplete) return record.exitCode;
+  const { failures, journal } = record.incomplete;
+  const n = failures.length;
   process.stderr.write(
-    `withstand: the run store could not record all of run ${session.runId} (${failed.length === 10 ? "10 or more writes" : `${failed.length} write${failed.length > 1 ? "s" : ""}`} failed): ${failed[0]?.message ?? ""}; exit 2 instead of ${exitCode}\n`,
+    `withstand: the run store could not record all of run ${record.runId} (${n >= 10 ? "10 or more writes" : `${n} write${n > 1 ? "s" : ""}`} failed): ${failures[0] ?? ""}; ${journal ? `what the run saw is in ${journal}` : "no local journal could be written"}; exit ${record.exitCode} (record incomplete) instead of ${meaningOf(record.outcome).exitCode}\n`,
   );
-  return EXIT.invalid;
+  // A dead store's retries (timers, sockets) may keep the process alive: exit once nothing else would.
+  process.exitCode = record.exitCode;
+  setTimeout(() => process.exit(record.exitCode), 200).unref();
+  return record.exitCode;
 }

@@ -1,14 +1,15 @@
 import { createColors } from "picocolors";
-import { examplesMarkdown, syntheticSeries, syntheticWindow } from "../checks/synthetic-record.js";
-import { runSynthetic, type SyntheticResult } from "../checks/synthetic-run.js";
+import { examplesMarkdown } from "../checks/synthetic-record.js";
+import type { SyntheticResult } from "../checks/synthetic-run.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadSyntheticFile, type SyntheticSpec } from "../documents/synthetic.js";
-import { RunSession } from "../engine/session.js";
+import { runLifecycle } from "../engine/lifecycle.js";
+import { syntheticKind } from "../runs/synthetic.js";
 import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 import { outputMode } from "./output.js";
-import { storeExit } from "./store-failures.js";
+import { reportRecord } from "./store-failures.js";
 
 export interface SyntheticFlags {
   json?: boolean;
@@ -23,38 +24,8 @@ export async function recordSyntheticRun(
   store: string | undefined,
   signal?: AbortSignal,
 ): Promise<{ result: SyntheticResult; runId: string; exitCode: number }> {
-  const session = await RunSession.open(
-    { kind: "synthetic", title: spec.name, source: spec.source },
-    { store, signals: signal === undefined },
-  );
-  try {
-    const { runId, bus } = session;
-    bus.emit({
-      type: "run-started",
-      runId,
-      ts: new Date().toISOString(),
-      title: spec.name,
-      source: spec.source,
-    });
-    const stop = signal ? AbortSignal.any([signal, session.signal]) : session.signal;
-    const result = await runSynthetic(spec, stop);
-    session.window(syntheticSeries(spec.name), syntheticWindow(result));
-    const interrupted = session.signal.aborted;
-    const status = interrupted ? "interrupted" : result.ok ? "completed" : "failed";
-    const outcome = interrupted ? "interrupted" : result.ok ? "passed" : "synthetic-failed";
-    const exitCode = interrupted ? EXIT.aborted : result.ok ? EXIT.ok : EXIT.failed;
-    await session.conclude({
-      status,
-      outcome,
-      reason: result.reason,
-      exitCode,
-      durationMs: result.durationMs,
-      result,
-    });
-    return { result, runId, exitCode: storeExit(session, exitCode) };
-  } finally {
-    await session.close();
-  }
+  const record = await runLifecycle(syntheticKind, spec, { store, signals: signal === undefined, signal });
+  return { result: record.result as SyntheticResult, runId: record.runId, exitCode: reportRecord(record) };
 }
 
 function printResult(result: SyntheticResult, runId: string, colour: boolean): void {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { FaultRegistry, FaultTarget } from "./fault.js";
-import type { ProxyDriver } from "./proxy-driver.js";
+import type { ServiceLookup } from "./service.js";
 
 /**
  * The interface every fault kind implements (faults/<kind>.ts) and the engine drives. A kind has
@@ -29,9 +29,8 @@ export interface FaultDescription {
 
 export interface FaultDryRunContext {
   loc: string;
-  proxies?: ProxyDriver | undefined;
-  /** The toxics API of the DNS server the experiment started in-process (`dns:`), if it declares one. */
-  dnsApi?: string | undefined;
+  /** The run-scoped services (fault proxies, the DNS server, ...), each asked for by name. */
+  services: ServiceLookup;
 }
 
 export interface FaultContext extends FaultDryRunContext {

@@ -1,5 +1,6 @@
 import type { RunStatus } from "./exit-codes.js";
 import type { FaultRecord } from "./fault.js";
+import type { Outcome } from "./run-outcome.js";
 
 export type { FaultRecord };
 
@@ -20,21 +21,7 @@ export interface SteadyState {
   probes: ActivityRun[];
 }
 
-export type Outcome =
-  | "held"
-  | "deviated"
-  | "hypothesis-unmet-before-method"
-  | "failed"
-  | "aborted"
-  | "interrupted"
-  | "halted"
-  | "deadline"
-  | "passed"
-  | "thresholds-failed"
-  | "synthetic-failed"
-  | "promoted"
-  | "rolled-back"
-  | "not-started";
+export type { Outcome };
 
 export interface Journal {
   "chaoslib-version": string;

@@ -1,6 +1,6 @@
-import { EXIT, EXIT_INTERNAL, type ExitCode, exitCodeFor, type RunStatus } from "./exit-codes.js";
+import type { ExitCode, RunStatus } from "./exit-codes.js";
 import type { HypothesisStrategy, RollbackStrategy } from "./experiment.js";
-import type { Outcome } from "./journal.js";
+import { meaningOf, type Outcome } from "./run-outcome.js";
 
 /** Which hypothesis checks each strategy runs (Chaos Toolkit's strategies). */
 export const PHASES: Record<HypothesisStrategy, { before: boolean; during: boolean; after: boolean }> = {
@@ -31,6 +31,8 @@ export interface RunFacts {
   stopped?: "interrupted" | "halted" | "deadline" | undefined;
   usageError?: string | undefined;
   crash?: string | undefined;
+  /** A dry run: nothing was probed, injected or waited for, so nothing held either. */
+  dryRun?: boolean | undefined;
 }
 
 export interface Verdict {
@@ -49,65 +51,29 @@ const STOPPED: Record<NonNullable<RunFacts["stopped"]>, string> = {
   deadline: "deadline reached",
 };
 
+/** A verdict from the one outcome table (core/run-outcome.ts), with the experiment's reason. */
+function verdict(outcome: Outcome, reason: string, ctkStatus?: RunStatus): Verdict {
+  const m = meaningOf(outcome);
+  return { ...m, outcome, reason, ctkStatus: ctkStatus ?? m.status };
+}
+
 /** The verdict of an experiment run as a pure function of what happened (table-tested). */
 export function decide(f: RunFacts): Verdict {
-  if (f.stopped)
-    return {
-      status: f.stopped === "interrupted" ? "interrupted" : "aborted",
-      outcome: f.stopped,
-      deviated: false,
-      reason: STOPPED[f.stopped],
-      exitCode: EXIT.aborted,
-      ctkStatus: f.stopped === "interrupted" ? "interrupted" : "aborted",
-    };
-  if (f.usageError !== undefined)
-    return {
-      status: "aborted",
-      outcome: "aborted",
-      deviated: false,
-      reason: f.usageError,
-      exitCode: EXIT.invalid,
-      ctkStatus: "aborted",
-    };
+  if (f.stopped) return verdict(f.stopped, STOPPED[f.stopped]);
+  if (f.usageError !== undefined) return verdict("invalid", f.usageError, "aborted");
   if (f.crash !== undefined)
-    return {
-      status: "aborted",
-      outcome: "aborted",
-      deviated: false,
-      reason: `unexpected error (a bug in withstand): ${f.crash}`,
-      exitCode: EXIT_INTERNAL,
-      ctkStatus: "aborted",
-    };
+    return verdict("crashed", `unexpected error (a bug in withstand): ${f.crash}`, "aborted");
   if (f.before && !f.before.met)
-    return {
-      status: "failed",
-      outcome: "hypothesis-unmet-before-method",
-      deviated: false,
-      reason: `steady state not met before the method (probe ${f.before.probe}); the method was not run`,
-      exitCode: EXIT.failed,
-      ctkStatus: f.before.probeFailed ? "failed" : "completed",
-    };
+    return verdict(
+      "hypothesis-unmet-before-method",
+      `steady state not met before the method (probe ${f.before.probe}); the method was not run`,
+      f.before.probeFailed ? "failed" : "completed",
+    );
   if (f.after && !f.after.met) {
     const reason = `steady state not met after the method (probe ${f.after.probe})`;
     // chaoslib: the steady state not met after the method is a deviation, also when a probe errored
     // (the journal spec says deviated MUST be true); the errored probe also fails the run.
-    return f.after.probeFailed
-      ? {
-          status: "failed",
-          outcome: "failed",
-          deviated: true,
-          reason,
-          exitCode: EXIT.failed,
-          ctkStatus: "failed",
-        }
-      : {
-          status: "completed",
-          outcome: "deviated",
-          deviated: true,
-          reason,
-          exitCode: EXIT.failed,
-          ctkStatus: "completed",
-        };
+    return f.after.probeFailed ? verdict("failed", reason) : verdict("deviated", reason);
   }
   const deviatedBy =
     f.methodProbeMiss !== undefined
@@ -115,23 +81,9 @@ export function decide(f: RunFacts): Verdict {
       : f.continuousMiss !== undefined
         ? `steady state not met during the method (probe ${f.continuousMiss})${f.failFast ? "; stopped early (fail fast)" : ""}`
         : undefined;
-  if (deviatedBy)
-    return {
-      status: "completed",
-      outcome: "deviated",
-      deviated: true,
-      reason: deviatedBy,
-      exitCode: exitCodeFor("completed", true),
-      ctkStatus: "completed",
-    };
-  return {
-    status: "completed",
-    outcome: "held",
-    deviated: false,
-    reason: f.hasHypothesis ? "steady state held" : "method completed (no hypothesis)",
-    exitCode: EXIT.ok,
-    ctkStatus: "completed",
-  };
+  if (deviatedBy) return verdict("deviated", deviatedBy);
+  if (f.dryRun) return verdict("held", "dry run: nothing was probed, injected or waited for");
+  return verdict("held", f.hasHypothesis ? "steady state held" : "method completed (no hypothesis)");
 }
 
 /** Whether rollbacks play, by Chaos Toolkit's rules for each strategy. */
@@ -139,7 +91,7 @@ export function playsRollbacks(strategy: RollbackStrategy, v: Verdict): boolean 
   if (v.outcome === "interrupted" || v.outcome === "halted" || v.outcome === "deadline")
     return strategy === "always";
   // Bad input or a bug: the run never got far enough for rollbacks to mean anything.
-  if (v.outcome === "aborted") return false;
+  if (v.outcome === "invalid" || v.outcome === "crashed") return false;
   return (
     strategy === "always" ||
     (strategy === "default" && v.ctkStatus !== "failed") ||

@@ -185,15 +185,14 @@ async function runFault(spec: ActivitySpec, fault: FaultSpec, ctx: RunContext): 
   if (!kind)
     throw new ConfigError(`${spec.loc}: fault.kind: unknown fault kind ${JSON.stringify(fault.kind)}`);
   if (ctx.dryRun) {
-    const d = await kind.describe(fault.params, { loc: spec.loc, proxies: ctx.proxies, dnsApi: ctx.dnsApi });
+    const d = await kind.describe(fault.params, { loc: spec.loc, services: ctx.services });
     return { dry_run: d.text, ...(d.targets ? { candidates: d.targets.map(describeTarget) } : {}) };
   }
   return await kind.inject(fault.params, {
     activity: spec.name,
     loc: spec.loc,
     registry: ctx.registry,
-    proxies: ctx.proxies,
-    dnsApi: ctx.dnsApi,
+    services: ctx.services,
   });
 }
 
@@ -216,7 +215,8 @@ export async function runActivity(
     activityType: spec.type,
     background: spec.background,
   });
-  await sleep(spec.pauses.beforeMs, signal);
+  // A dry run waits for nothing: its pauses are described, not slept.
+  if (!ctx.dryRun) await sleep(spec.pauses.beforeMs, signal);
   let output: unknown = null;
   let status: "succeeded" | "failed" = "succeeded";
   let exception: string[] | undefined;
@@ -265,7 +265,7 @@ export async function runActivity(
     ...(toleranceMet !== undefined ? { toleranceMet } : {}),
     detail: redact(detail, ctx.secretValues),
   });
-  await sleep(spec.pauses.afterMs, signal);
+  if (!ctx.dryRun) await sleep(spec.pauses.afterMs, signal);
   const run: ActivityRun = {
     activity: redact(spec.raw, ctx.secretValues),
     output: redact(output, ctx.secretValues),

@@ -1,7 +1,7 @@
 import type { EventBus, Phase } from "../core/events.js";
 /** Everything an activity needs while a run is in progress. */
 import type { ProbeServices } from "../core/probe-kind.js";
-import type { ProxyDriver } from "../core/proxy-driver.js";
+import type { ServiceLookup } from "../core/service.js";
 import type { Window } from "../core/window.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
@@ -20,10 +20,8 @@ export interface RunContext {
   saved: Record<string, unknown>;
   /** Windows of each load activity, by activity name. */
   loads: Map<string, { windows: Window[]; dropped: number }>;
-  /** The proxies network faults drive, when the experiment declares some. */
-  proxies?: ProxyDriver | undefined;
-  /** The toxics API of the experiment's in-process DNS server (`dns:`), if it declares one. */
-  dnsApi?: string | undefined;
+  /** The run-scoped services the document declares (fault proxies, the DNS server), by name. */
+  services: ServiceLookup;
   /** What probe kinds ask of the engine (Gossfiles, synthetics), paths from the experiment's directory. */
   probes: ProbeServices;
 }

@@ -4,20 +4,15 @@ import type { EventBus } from "../core/events.js";
 import type { ExitCode } from "../core/exit-codes.js";
 import type { ExperimentSpec, HypothesisStrategy, RollbackStrategy } from "../core/experiment.js";
 import type { ActivityRun, Journal, SteadyState } from "../core/journal.js";
-import type { ProxyDriver } from "../core/proxy-driver.js";
 import { redact } from "../core/redact.js";
-import { substitute } from "../core/substitute.js";
+import { NO_SERVICES, type ServiceLookup } from "../core/service.js";
 import { decide, type HypothesisCheck, PHASES, playsRollbacks, type RunFacts } from "../core/verdict.js";
 import { VERSION } from "../core/version.js";
-import { DnsApi } from "../dns/api.js";
-import { DnsServer, systemUpstream } from "../dns/server.js";
-import { ApiProxyDriver, LocalProxyDriver } from "../faults/proxy-drivers.js";
 import { closeProbeKinds } from "../probes/index.js";
-import { ProxyCollection } from "../proxy/collection.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import { runActivity } from "./activity.js";
-import { ConfigError, resolveConfiguration } from "./configuration.js";
+import { resolveConfiguration } from "./configuration.js";
 import type { RunContext } from "./context.js";
 import { HypothesisChecker } from "./hypothesis.js";
 import { runMethod } from "./method.js";
@@ -42,6 +37,8 @@ export interface RunOptions {
   allowRemote?: boolean;
   overrides?: { configuration: Record<string, unknown>; secrets: Record<string, unknown> };
   stateRoot?: string;
+  /** The run-scoped services the session started for the document (proxies, DNS), by name. */
+  services?: ServiceLookup | undefined;
 }
 
 export interface RunResult {
@@ -57,15 +54,17 @@ function toExperimentEcho(spec: ExperimentSpec): Record<string, unknown> {
   return spec.raw;
 }
 
-/** Runs an experiment: hypothesis, method, hypothesis, rollbacks; faults always revert, whatever happens. */
-export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Promise<RunResult> {
+/**
+ * Executes an experiment inside a session (engine/lifecycle.ts, which announces and records the run):
+ * hypothesis, method, hypothesis, rollbacks; faults always revert, whatever happens.
+ */
+export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const strategy = opts.hypothesisStrategy ?? spec.runtime.hypothesisStrategy ?? "default";
   const rollbackStrategy = opts.rollbackStrategy ?? spec.runtime.rollbackStrategy ?? "default";
   const frequencyMs = opts.hypothesisFrequencyMs ?? spec.runtime.hypothesisFrequencyMs ?? 1000;
   const failFast = opts.failFast ?? spec.runtime.failFast ?? false;
   const bus = opts.bus;
-  const emit = bus.emit.bind(bus);
   const registry = new SafetyRegistry(opts.stateRoot ?? stateDir(), opts.runId, bus, spec.title).open();
   // Every stop (Ctrl-C, SIGTERM, the deadline, halt) reverts every fault at once, before the run waits
   // for whatever activity is in flight (a probe blocked on the paused process may take its whole timeout).
@@ -73,33 +72,19 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
     registry.revertAll("run stopped").catch(() => undefined);
   };
   opts.signal.addEventListener("abort", revertOnStop, { once: true });
-  emit({
-    type: "run-started",
-    runId: opts.runId,
-    ts: new Date(started).toISOString(),
-    title: spec.title,
-    source: spec.file,
-  });
 
   const steady: Journal["steady_states"] = { before: null, after: null, during: [] };
   const methodRuns: ActivityRun[] = [];
   const rollbackRuns: ActivityRun[] = [];
   // What happened; the verdict is decided from it once, by a pure function (core/verdict.ts).
-  const facts: RunFacts = { hasHypothesis: spec.hypothesis !== undefined, failFast };
+  const facts: RunFacts = { hasHypothesis: spec.hypothesis !== undefined, failFast, dryRun: opts.dryRun };
   const phases = PHASES[strategy];
   let secretValues: string[] = [];
 
-  let closeProxies = async (): Promise<void> => undefined;
   const stopReason = (): StopReason => (opts.signal.reason as StopReason) ?? "interrupted";
   try {
     const resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
     secretValues = resolved.secretValues;
-    const proxies = await startProxies(spec, [resolved.configuration, resolved.secrets]);
-    const dnsServer = await startDns(spec);
-    closeProxies = async () => {
-      await proxies.close();
-      await dnsServer.close();
-    };
     const ctx: RunContext = {
       runId: opts.runId,
       bus,
@@ -113,8 +98,7 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       saved: {},
       loads: new Map(),
       probes: probeServices(dirOf(spec.file)),
-      proxies: proxies.driver,
-      dnsApi: dnsServer.api,
+      services: opts.services ?? NO_SERVICES,
     };
 
     // 1. The hypothesis checker: the SLO probe (judged over the method's window) and the probes.
@@ -166,7 +150,6 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   } finally {
     opts.signal.removeEventListener("abort", revertOnStop);
     await registry.close();
-    await closeProxies();
     await closeProbeKinds();
   }
 
@@ -195,17 +178,6 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
       faults: registry.faultRecords(),
     },
   };
-  emit({
-    type: "run-finished",
-    runId: opts.runId,
-    ts: journal.end,
-    status,
-    deviated,
-    outcome,
-    reason: journal.withstand.reason,
-    exitCode,
-    durationMs: ended - started,
-  });
   return usageError !== undefined
     ? { journal, exitCode, usageError: redact(usageError, secretValues) }
     : { journal, exitCode };
@@ -218,55 +190,6 @@ function checkOf(s: SteadyState): HypothesisCheck {
     probeFailed: s.probes.some((p) => p.status === "failed"),
     probe: String(s.probes.at(-1)?.activity.name ?? "?"),
   };
-}
-
-/** The experiment's in-process DNS server (`dns:`), with its toxics API on a free loopback port. */
-async function startDns(spec: ExperimentSpec): Promise<{ api?: string; close: () => Promise<void> }> {
-  if (!spec.dns) return { close: async () => undefined };
-  const { listen, upstream: up } = spec.dns;
-  const upstream = up === "none" ? undefined : up === "system" ? systemUpstream() : up;
-  const server = new DnsServer(upstream);
-  for (const [name, addresses] of Object.entries(spec.dns.records)) server.addRecord(name, addresses);
-  try {
-    await server.listen(listen.host, listen.port);
-  } catch (err) {
-    throw new ConfigError(
-      `${spec.file}: spec.dns.listen ${listen.host}:${listen.port}: ${(err as Error).message}`,
-    );
-  }
-  const api = new DnsApi(server);
-  const address = await api.listen("127.0.0.1", 0);
-  return {
-    api: `http://${address}`,
-    close: async () => {
-      await api.close();
-      await server.close();
-    },
-  };
-}
-
-/** In-process proxies from the experiment's `proxies:`, or a driver for its `proxy-api:`. */
-async function startProxies(
-  spec: ExperimentSpec,
-  scopes: Record<string, unknown>[],
-): Promise<{ driver?: ProxyDriver; close: () => Promise<void> }> {
-  if (spec.proxyApi) {
-    const url = String(substitute(spec.proxyApi, scopes));
-    if (!/^https?:\/\//.test(url)) {
-      throw new ConfigError(
-        `${spec.file}: spec.proxy-api: got ${JSON.stringify(url)} (expected an http:// URL of a proxy API)`,
-      );
-    }
-    return { driver: new ApiProxyDriver(url.replace(/\/$/, "")), close: async () => undefined };
-  }
-  if (spec.proxies.length === 0) return { close: async () => undefined };
-  const collection = new ProxyCollection();
-  const result = await collection.populate(substitute(spec.proxies, scopes));
-  if (result.error) {
-    await collection.close();
-    throw new ConfigError(`${spec.file}: spec.proxies: ${result.error.message}`);
-  }
-  return { driver: new LocalProxyDriver(collection), close: () => collection.close() };
 }
 
 function minimalContext(
@@ -294,6 +217,7 @@ function minimalContext(
     saved: {},
     loads: new Map(),
     probes: probeServices(dirOf(spec.file)),
+    services: opts.services ?? NO_SERVICES,
   };
 }
 

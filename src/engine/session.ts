@@ -1,11 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { EventBus, type RunEvent } from "../core/events.js";
 import type { ExitCode } from "../core/exit-codes.js";
-import type { Outcome } from "../core/journal.js";
+import type { Outcome } from "../core/run-outcome.js";
 import type { StoredWindow } from "../core/window.js";
 import { openStore } from "../store/open.js";
 import { RunRecorder } from "../store/recorder.js";
-import type { RunEnd, Store } from "../store/store.js";
+import type { RunEnd, RunStart, Store } from "../store/store.js";
+import { writeLocalJournal } from "./local-journal.js";
+
+/** How long a run stopped by a signal still waits for its store to take the record. */
+const FINISH_GRACE_MS = 3000;
+
+function graceOver(ms: number): Promise<"stopped"> {
+  return new Promise((resolve) => setTimeout(() => resolve("stopped"), ms).unref());
+}
 
 /** Why a run was stopped from outside; the reason of the session's AbortSignal. */
 export type StopReason = "interrupted" | "halted" | "deadline";
@@ -16,7 +24,7 @@ export function newRunId(): string {
 }
 
 /** What a run is, recorded when it begins. */
-export interface RunHeader {
+export interface SessionHeader {
   kind: string;
   title: string;
   source: string;
@@ -30,6 +38,16 @@ export interface OpenRunOptions {
   /** Stop on SIGINT/SIGTERM (interrupted; a second one also aborts `hardSignal`) and SIGUSR1 (`withstand halt`). */
   signals?: boolean;
   deadlineMs?: number | undefined;
+  /** The run's id and bus when the caller has them already (the library's runExperiment). */
+  runId?: string | undefined;
+  bus?: EventBus | undefined;
+}
+
+/** Whether the store took the whole record; if not, what failed and where the local journal is. */
+export interface Written {
+  complete: boolean;
+  failures: string[];
+  journal?: string | undefined;
 }
 
 /**
@@ -40,15 +58,25 @@ export interface OpenRunOptions {
  * with `window`, so the store, the renderers and a server all see the same things.
  */
 export class RunSession {
-  readonly bus = new EventBus();
-  readonly runId = newRunId();
+  readonly bus: EventBus;
+  readonly runId: string;
   private readonly stop = new AbortController();
   private readonly hard = new AbortController();
   private readonly teardowns: (() => Promise<void> | void)[] = [];
   private recorder: RunRecorder | undefined;
   private closed = false;
+  /** Everything put on the bus while a store records the run: the local journal if the store fails. */
+  private readonly log: RunEvent[] = [];
+  private header: RunStart | undefined;
+  /** Resolvers waiting for the next stop (a signal while the store is retrying ends the wait). */
+  private stopWaiters: (() => void)[] = [];
+  /** The store was given up on (dead, then a signal): its close is not awaited. */
+  private abandoned = false;
 
-  private constructor(private readonly opts: OpenRunOptions) {}
+  private constructor(private readonly opts: OpenRunOptions) {
+    this.bus = opts.bus ?? new EventBus();
+    this.runId = opts.runId ?? newRunId();
+  }
 
   /** A session with its id and bus but nothing opened yet: `begin` records it and takes the signals. */
   static create(opts: OpenRunOptions = {}): RunSession {
@@ -56,14 +84,14 @@ export class RunSession {
   }
 
   /** Creates and begins a session. The caller must `close()` it. */
-  static async open(run: RunHeader, opts: OpenRunOptions = {}): Promise<RunSession> {
+  static async open(run: SessionHeader, opts: OpenRunOptions = {}): Promise<RunSession> {
     const session = new RunSession(opts);
     await session.begin(run);
     return session;
   }
 
   /** Opens the store (if any), records the run as running, and takes the signals and the deadline. */
-  async begin(run: RunHeader): Promise<void> {
+  async begin(run: SessionHeader): Promise<void> {
     const opts = this.opts;
     const owned = typeof opts.store === "string" || opts.store === undefined;
     const store =
@@ -73,11 +101,13 @@ export class RunSession {
           ? openStore(opts.store as string | undefined)
           : (opts.store as Store);
     if (store) {
-      if (owned) this.defer(() => store.close());
+      if (owned) this.defer(() => this.closeStore(store));
       this.recorder = new RunRecorder(store, this.runId);
       this.bus.on(this.recorder.event);
+      this.bus.on((e) => this.log.push(e));
+      this.header = { id: this.runId, ...run, startedAt: new Date().toISOString() };
       try {
-        await this.recorder.begin({ ...run, startedAt: new Date().toISOString() });
+        await this.recorder.begin(this.header);
       } catch (err) {
         await this.close();
         throw err;
@@ -114,6 +144,20 @@ export class RunSession {
   abort(why: StopReason): void {
     if (this.stop.signal.aborted) this.hard.abort(why);
     else this.stop.abort(why);
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves on the next stop (Ctrl-C, SIGTERM, halt, deadline) from now on. */
+  private nextStop(): Promise<"stopped"> {
+    return new Promise((resolve) => this.stopWaiters.push(() => resolve("stopped")));
+  }
+
+  /** A dead store's close may wait for its retries: once given up on, it is not awaited. */
+  private async closeStore(store: Store): Promise<void> {
+    if (!this.abandoned) return store.close();
+    store.close().catch(() => undefined);
   }
 
   /** A teardown; they run in reverse order of registration on close. */
@@ -136,9 +180,33 @@ export class RunSession {
     });
   }
 
-  /** Records the end: waits for every event and window to be written, then the result. */
-  async finish(end: RunEnd): Promise<void> {
-    await this.recorder?.finish(end);
+  /**
+   * Records the end: waits for every event and window to be written, then the result. A store that
+   * fails, or a stop (Ctrl-C, SIGTERM) while it is still retrying, leaves the record incomplete: what
+   * the run saw is written to a local journal instead, and the wait ends at once.
+   */
+  async finish(end: RunEnd): Promise<Written> {
+    if (!this.recorder) return { complete: true, failures: [] };
+    const written = this.recorder.finish(end).then(
+      () => "written" as const,
+      (err: unknown) => {
+        this.recorder?.failures.push(err as Error);
+        return "failed" as const;
+      },
+    );
+    // A run already stopped (Ctrl-C) gives a store that is still retrying a short grace, not its whole window.
+    const giveUp = this.stop.signal.aborted ? graceOver(FINISH_GRACE_MS) : this.nextStop();
+    const how = await Promise.race([written, giveUp]);
+    const failures = this.storeFailures().map((e) => e.message);
+    if (how === "written" && failures.length === 0) return { complete: true, failures };
+    if (how === "stopped") {
+      this.abandoned = true;
+      failures.push("stopped while the store was still retrying");
+    }
+    const journal = this.header
+      ? writeLocalJournal({ run: this.header, end, events: this.log, storeFailures: failures })
+      : undefined;
+    return { complete: false, failures, journal };
   }
 
   /** Announces the end on the bus (run-finished, with its reason) and records it: what every run kind does last. */
@@ -149,7 +217,7 @@ export class RunSession {
       reason: string;
       deviated?: boolean;
     },
-  ): Promise<void> {
+  ): Promise<Written> {
     const endedAt = new Date().toISOString();
     const deviated = end.deviated ?? false;
     this.bus.emit({
@@ -163,7 +231,8 @@ export class RunSession {
       exitCode: end.exitCode,
       durationMs: end.durationMs,
     });
-    await this.finish({ ...end, deviated, endedAt });
+    const { reason: _reason, ...stored } = end;
+    return this.finish({ ...stored, deviated, endedAt });
   }
 
   /** Writes the store could not take (after its retries): the run's record is incomplete. */

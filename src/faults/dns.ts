@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DNS_ANSWERS, ipVersion } from "../core/dns-toxic.js";
 import { ConfigError } from "../core/errors.js";
+import type { ServiceLookup } from "../core/service.js";
 import { defineFaultKind } from "./define.js";
 import { duration, nonEmpty } from "./schema.js";
 
@@ -45,8 +46,8 @@ const schema = z
 type Params = z.infer<typeof schema>;
 
 /** The toxics API to drive: the fault's `server`, or the experiment's in-process DNS server. */
-function base(p: Params, ctx: { dnsApi?: string | undefined; loc: string }): string {
-  const server = p.server ?? ctx.dnsApi;
+function base(p: Params, ctx: { services: ServiceLookup; loc: string }): string {
+  const server = p.server ?? ctx.services.get<{ api: string }>("dns")?.api;
   if (!server)
     throw new ConfigError(
       `${ctx.loc}: fault.server: is required unless the experiment declares dns: (an in-process DNS server) (expected the toxics API of withstand dns, e.g. http://127.0.0.1:8475)`,

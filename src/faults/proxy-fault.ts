@@ -3,14 +3,16 @@ import { ConfigError } from "../core/errors.js";
 import type { ToxicBody } from "../core/experiment.js";
 import type { FaultContext, FaultHooks } from "../core/fault-kind.js";
 import type { ProxyDriver } from "../core/proxy-driver.js";
+import type { ServiceLookup } from "../core/service.js";
 
 /** What the network and http-fault kinds share: driving a toxic (or a proxy's state) through the run's proxies. */
-export function driverOf(ctx: { proxies?: ProxyDriver | undefined; loc: string }): ProxyDriver {
-  if (!ctx.proxies)
+export function driverOf(ctx: { services: ServiceLookup; loc: string }): ProxyDriver {
+  const driver = ctx.services.get<ProxyDriver>("proxies");
+  if (!driver)
     throw new ConfigError(
       `${ctx.loc}: fault.proxy: no proxies to drive (expected a proxies: section or proxy-api: URL in the experiment's spec)`,
     );
-  return ctx.proxies;
+  return driver;
 }
 
 const proxyTarget = (driver: ProxyDriver, proxy: string) => ({

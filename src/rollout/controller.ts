@@ -1,5 +1,5 @@
 import type { EventBus, RunEvent } from "../core/events.js";
-import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import type { ExitCode } from "../core/exit-codes.js";
 import {
   type AnalysisPhase,
   type AnalysisSpec,
@@ -11,6 +11,7 @@ import {
   VERSIONS,
   type Version,
 } from "../core/rollout.js";
+import { meaningOf } from "../core/run-outcome.js";
 import { sleep } from "../core/sleep.js";
 import { toStored } from "../core/window.js";
 import { Router } from "../proxy/router.js";
@@ -23,13 +24,6 @@ import { type RunningUpstream, startUpstream } from "./upstream.js";
 
 /** `not-started`: a version or the router could not start (exit 2, like any invalid input). */
 export type Decision = "promoted" | "rolled-back" | "aborted" | "not-started";
-
-const EXIT_OF: Record<Decision, ExitCode> = {
-  promoted: EXIT.ok,
-  "rolled-back": EXIT.failed,
-  aborted: EXIT.aborted,
-  "not-started": EXIT.invalid,
-};
 
 export interface RolloutResult {
   decision: Decision;
@@ -494,7 +488,7 @@ export class RolloutController {
       await this.registry.close();
     }
     const d = this.decision ?? { decision: "rolled-back" as const, reason: "no decision" };
-    const exitCode = EXIT_OF[d.decision];
+    const exitCode = meaningOf(d.decision).exitCode;
     const durationMs = Math.round(performance.now() - t0);
     this.emit({
       type: "rollout-finished",

@@ -7,6 +7,7 @@ import { pointOf, timelineOf } from "../core/timeline.js";
 import { summarize } from "../core/window.js";
 import { listenOn } from "../proxy/listen.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
+import { runKindList } from "../report/run-kinds.js";
 import { activeRollouts } from "../rollout/control.js";
 import { haltAll } from "../safety/halt.js";
 import { allowedHost, type Guard, isLoopbackHost, loopbackHosts, refuse } from "../safety/policy.js";
@@ -145,6 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (denied) return send(res, denied.status, { error: denied.reason });
     const path = url.pathname;
     const q = url.searchParams;
+    if (req.method === "GET" && path === "/api/run-kinds") return send(res, 200, { kinds: runKindList() });
     if (req.method === "GET" && path === "/api/runs") {
       const filter: RunFilter = {
         kind: q.get("kind") ?? undefined,

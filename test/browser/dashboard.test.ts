@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { RUN_KINDS } from "../../src/runs/index.js";
 import { launchChromium, SHOTS } from "../helpers/browser.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
 import { pauseExperiment } from "../helpers/experiments.js";
@@ -44,6 +45,13 @@ describe("the dashboard", () => {
     assert.equal(rows.length, 2, rows.join("\n"));
     assert.match(rows[0] ?? "", /ROLLED-BACK[\s\S]*rollout orders-v2-bad[\s\S]*rollout/);
     assert.match(rows[1] ?? "", /HELD[\s\S]*experiment/);
+    // The kind filter offers every run kind of the registry (served by /api/run-kinds), synthetic included.
+    const offered = await page
+      .locator("select[aria-label=kind] option")
+      .evaluateAll((els) =>
+        els.map((e) => (e as unknown as { value: string }).value).filter((v) => v !== ""),
+      );
+    assert.deepEqual(offered, [...RUN_KINDS.keys()]);
     await page.screenshot({ path: join(SHOTS, "run-list.png"), fullPage: true });
   });
 

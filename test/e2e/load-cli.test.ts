@@ -93,8 +93,16 @@ describe("withstand load", () => {
     assert.match(r.stdout, /✗ 'rate<0\.5' rate=100\.00%/);
     assert.match(r.stdout, /no thresholds given: the default gate http_req_failed rate<0\.5 judged this run/);
     assert.match(r.stdout, /thresholds failed \(exit 1\)/);
-    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout).runs as { status: string }[];
-    assert.equal(runs[0]?.status, "failed");
+    // One meaning for every kind (core/run-outcome.ts): the run completed, and the system failed it.
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout).runs as {
+      status: string;
+      outcome: string;
+      deviated: boolean;
+    }[];
+    assert.deepEqual(
+      runs[0] && { status: runs[0].status, outcome: runs[0].outcome, deviated: runs[0].deviated },
+      { status: "completed", outcome: "thresholds-failed", deviated: true },
+    );
   });
 
   it("exits 1 when a threshold fails", async () => {

@@ -77,10 +77,14 @@ describe("withstand rollout", () => {
 
     const runs = await runCli(["runs", "--json"], { env });
     const run = (
-      JSON.parse(runs.stdout) as { runs: { id: string; kind: string; outcome: string }[] }
+      JSON.parse(runs.stdout) as {
+        runs: { id: string; kind: string; outcome: string; status: string; deviated: boolean }[];
+      }
     ).runs.find((x) => x.kind === "rollout");
     assert.equal(run?.kind, "rollout");
     assert.equal(run?.outcome, "rolled-back");
+    // The same meaning as a load over its thresholds (core/run-outcome.ts): completed, deviated.
+    assert.deepEqual([run?.status, run?.deviated], ["completed", true]);
     const shown = await runCli(["runs", "show", run?.id ?? "", "--json"], { env });
     const detail = JSON.parse(shown.stdout) as {
       events: { type: string; metrics?: { name: string; classification: string; reason: string }[] }[];

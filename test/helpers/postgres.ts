@@ -16,6 +16,9 @@ export interface TestPostgres {
   freshStore(): string;
   /** Stops the server for `downMs`, then starts it again (clients see their connections drop). */
   restart(downMs?: number): void;
+  /** Stops the server (fast shutdown) and keeps its data, until `up`. */
+  down(): void;
+  up(): void;
   stop(): void;
 }
 
@@ -63,6 +66,12 @@ export async function startPostgres(): Promise<TestPostgres> {
     restart(downMs = 0) {
       run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
       if (downMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, downMs);
+      run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "-o", options, "start"]);
+    },
+    down() {
+      run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+    },
+    up() {
       run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "-o", options, "start"]);
     },
     stop() {

@@ -6,7 +6,8 @@ import { after, before, describe, it } from "node:test";
 import { EventBus, type RunEvent } from "../../src/core/events.js";
 import type { ExperimentSpec } from "../../src/core/experiment.js";
 import { loadExperimentText } from "../../src/documents/experiment-file.js";
-import { type RunOptions, runExperiment } from "../../src/engine/run.js";
+import type { RunOptions } from "../../src/engine/run.js";
+import { runExperiment } from "../../src/runs/experiment.js";
 import { json, startServer } from "../helpers/http-server.js";
 import { fixture } from "../helpers/paths.js";
 

@@ -137,6 +137,17 @@ describe("withstand serve: the API", () => {
     assert.equal(found.total, 1);
   });
 
+  it("serves the run kinds of the registry, which the dashboard's filter offers", async () => {
+    const r = JSON.parse((await http(`${serve.url}/api/run-kinds`)).body) as {
+      kinds: { name: string; label: string }[];
+    };
+    assert.deepEqual(
+      r.kinds.map((k) => k.name),
+      ["experiment", "load", "rollout", "synthetic", "inject"],
+    );
+    assert.ok(r.kinds.every((k) => k.label.length > 0));
+  });
+
   it("returns a run's timeline: per-second points and the fault as an interval", async () => {
     const r = JSON.parse((await http(`${serve.url}/api/runs/20261120-100004`)).body) as {
       outcome: string;

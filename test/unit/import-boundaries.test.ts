@@ -22,7 +22,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   probes: ["core", "safety"],
   safety: ["core", "platform"],
   store: ["core", "platform"],
-  report: ["core", "store"],
+  // Reports read each run kind's view (checks) through the run kind registry.
+  report: ["core", "engine", "runs", "store"],
   proxy: ["core", "safety"],
   demo: ["dns", "platform", "proxy", "safety"],
   // withstand's DNS server with toxics, and its HTTP API.
@@ -34,19 +35,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety", "slo"],
   // The engine gives probe kinds the Goss and synthetic runners (engine/probe-services.ts).
-  engine: [
-    "checks",
-    "core",
-    "dns",
-    "documents",
-    "faults",
-    "load",
-    "probes",
-    "proxy",
-    "safety",
-    "slo",
-    "store",
-  ],
+  engine: ["checks", "core", "documents", "faults", "load", "probes", "safety", "slo", "store"],
+  // Run kinds (engine/run-kind.ts) and their registry: each wraps the folder that executes it.
+  runs: ["checks", "core", "documents", "engine", "load", "rollout", "services", "store"],
+  // Run-scoped services (engine/service.ts) and their registry: fault proxies, the DNS server.
+  services: ["core", "dns", "engine", "faults", "proxy"],
   // The monitor's health endpoints serve the checks' cached state.
   server: ["checks", "core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
   // Goss resource types (checks/resources) observe the system (/proc through platform); Gossfiles are read with the documents layer's positions.
@@ -66,12 +59,14 @@ const ALLOWED: Record<string, readonly string[]> = {
     "proxy",
     "report",
     "rollout",
+    "runs",
     "safety",
     "server",
+    "services",
     "slo",
     "store",
   ],
-  ".": ["core", "documents", "engine", "faults", "load", "rollout", "safety", "store"],
+  ".": ["core", "documents", "engine", "faults", "load", "rollout", "runs", "safety", "services", "store"],
 };
 
 /** Packages core may use: side-effect free (kubernetes-types: type declarations only). */

@@ -84,12 +84,12 @@ describe("the experiment verdict (a pure table)", () => {
     [
       "bad input",
       { hasHypothesis: true, usageError: "x.yaml:3:4: nope" },
-      { status: "aborted", outcome: "aborted", deviated: false, exitCode: 2, reason: /^x\.yaml:3:4: nope$/ },
+      { status: "failed", outcome: "invalid", deviated: false, exitCode: 2, reason: /^x\.yaml:3:4: nope$/ },
     ],
     [
       "a bug is 70, never a finding",
       { hasHypothesis: true, crash: "TypeError" },
-      { status: "aborted", outcome: "aborted", deviated: false, exitCode: 70, reason: /bug in withstand/ },
+      { status: "failed", outcome: "crashed", deviated: false, exitCode: 70, reason: /bug in withstand/ },
     ],
   ];
   for (const [name, facts, want] of rows)

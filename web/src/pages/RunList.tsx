@@ -15,6 +15,14 @@ export function RunList({ kind: fixedKind }: { kind?: string }) {
   const [page, setPage] = useState(0);
   const [error, setError] = useState("");
   const [tick, setTick] = useState(0);
+  // The run kinds come from the server's registry (GET /api/run-kinds), never a list in this file.
+  const [kinds, setKinds] = useState<{ name: string; label: string }[]>([]);
+  useEffect(() => {
+    getJson<{ kinds: { name: string; label: string }[] }>("/api/run-kinds").then(
+      (r) => setKinds(r.kinds),
+      (err: Error) => setError(err.message),
+    );
+  }, []);
   useEffect(() => {
     const q = new URLSearchParams({ limit: String(PAGE), offset: String(page * PAGE) });
     if (kind) q.set("kind", kind);
@@ -54,9 +62,11 @@ export function RunList({ kind: fixedKind }: { kind?: string }) {
             aria-label="kind"
           >
             <option value="">all kinds</option>
-            <option value="experiment">experiments</option>
-            <option value="load">load tests</option>
-            <option value="rollout">rollouts</option>
+            {kinds.map((k) => (
+              <option key={k.name} value={k.name}>
+                {k.label}
+              </option>
+            ))}
           </select>
         )}
         <select

@@ -1,0 +1,43 @@
+import { syntheticSeries, syntheticWindow } from "../checks/synthetic-record.js";
+import { runSynthetic } from "../checks/synthetic-run.js";
+import { loadSyntheticFile, type SyntheticSpec } from "../documents/synthetic.js";
+import { defineRunKind } from "../engine/run-kind.js";
+import type { RunDetail } from "../store/store.js";
+
+/** One check per step, with the step's first failure. */
+function stepChecks(run: RunDetail) {
+  const steps = (
+    run.result as {
+      steps?: { name: string; status: string; failures: string[]; responseTimeMs: number }[];
+    } | null
+  )?.steps;
+  return (steps ?? []).map((s) => ({
+    suite: "steps",
+    name: s.name,
+    ok: s.status !== "failed",
+    message: s.status === "failed" ? (s.failures[0] ?? "failed") : s.status,
+    seconds: s.responseTimeMs / 1000,
+  }));
+}
+
+/** A synthetic transaction run once (`kind: Synthetic`, Checkly/Gatus assertions): its steps and one window. */
+export const syntheticKind = defineRunKind<SyntheticSpec, Record<string, never>>({
+  name: "synthetic",
+  documentKinds: ["Synthetic"],
+  outcomes: ["passed", "synthetic-failed", "interrupted", "halted", "invalid", "crashed"],
+  dryRuns: false,
+  load: (file) => loadSyntheticFile(file),
+  header: (spec) => ({ title: spec.name, source: spec.source }),
+  async execute(spec, scope) {
+    const result = await runSynthetic(spec, scope.signal);
+    scope.window(syntheticSeries(spec.name), syntheticWindow(result));
+    const stopped = scope.signal.aborted;
+    return {
+      outcome: stopped ? "interrupted" : result.ok ? "passed" : "synthetic-failed",
+      reason: result.reason,
+      result,
+      durationMs: result.durationMs,
+    };
+  },
+  view: { label: "synthetics", checks: stepChecks },
+});
