@@ -37,6 +37,32 @@ export interface PointsQuery {
   toMs: number;
 }
 
+/** What an instant or range query asks of a provider. */
+export interface MetricQuery {
+  /** PromQL (Prometheus), or the series name of withstand's windows (`load`). */
+  query?: string | undefined;
+  /** What the router or the windows measure: the error rate or the mean latency in ms. */
+  measure?: "error-rate" | "latency" | undefined;
+  /** The provider's address (a Prometheus URL). */
+  address?: string | undefined;
+  /** One version's traffic (the router). */
+  version?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/** One series of a range query: its labels and its [time ms, value] points, oldest first. */
+export interface Series {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
+/** What a provider may read besides its own address: the run's router and the store's windows. */
+export interface MetricContext {
+  router?: SampleReader | undefined;
+  windows?: WindowReader | undefined;
+}
+
 export interface MetricProvider {
   /** The `type` of an OpenSLO DataSource / metricSource, or a rollout metric's `source`. */
   readonly type: string;
@@ -44,4 +70,17 @@ export interface MetricProvider {
   sli?(slo: Slo, source: MetricSource, ctx: { windows: WindowReader }): SliSource;
   /** One version's points for the canary judge. */
   points?(q: PointsQuery, ctx: { router?: SampleReader | undefined }): Promise<number[]>;
+  /**
+   * An instant query at `atMs` (over the `lookbackMs` before it where the provider aggregates): a
+   * scalar as a number, a vector as the list of its values (Argo's Prometheus provider's `result`).
+   */
+  instant?(
+    q: MetricQuery & { atMs: number; lookbackMs?: number | undefined },
+    ctx: MetricContext,
+  ): Promise<number | number[]>;
+  /** A range query over [fromMs, toMs], one point per `stepMs`: every series it returns. */
+  range?(
+    q: MetricQuery & { fromMs: number; toMs: number; stepMs: number },
+    ctx: MetricContext,
+  ): Promise<Series[]>;
 }

@@ -32,7 +32,8 @@ export interface UpstreamSpec {
 export type RouterMeasure = "error-rate" | "latency";
 
 export interface RolloutMetric extends MetricConfig {
-  source: "router" | "prometheus";
+  /** A metric provider of the registry (metrics/index.ts) that answers canary points. */
+  source: string;
   measure?: RouterMeasure;
   /** A PromQL query run once per version with {{version}} substituted; every returned sample is a point. */
   query?: string;

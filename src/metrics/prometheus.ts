@@ -103,9 +103,43 @@ export async function promRangeValues(
   return result.flatMap((s) => (s.values ?? []).map(([, v]) => Number(v)));
 }
 
+const optsOf = (q: { headers?: Record<string, string> | undefined; timeoutMs?: number | undefined }) => ({
+  ...(q.headers ? { headers: q.headers } : {}),
+  ...(q.timeoutMs !== undefined ? { timeoutMs: q.timeoutMs } : {}),
+});
+
+function required(q: { address?: string | undefined; query?: string | undefined }): {
+  address: string;
+  query: string;
+} {
+  if (!q.address) throw new SourceError("a prometheus query needs the server's address");
+  if (!q.query) throw new SourceError(`Prometheus ${q.address}: no query`);
+  return { address: q.address, query: q.query };
+}
+
 /** Prometheus through its HTTP API: SLIs from instant queries, canary points from range queries. */
 export const prometheusProvider: MetricProvider = {
   type: "prometheus",
+  async instant(q) {
+    const { address, query } = required(q);
+    const answer = await promInstant(address, query, q.atMs, optsOf(q));
+    if (!Array.isArray(answer)) return Number(answer.value[1]);
+    return answer.map((s) => Number(s.value?.[1]));
+  },
+  async range(q) {
+    const { address, query } = required(q);
+    const params = {
+      query,
+      start: String(q.fromMs / 1000),
+      end: String(q.toMs / 1000),
+      step: String(q.stepMs / 1000),
+    };
+    const series = await promQuery(address, "query_range", params, optsOf(q));
+    return series.map((s) => ({
+      labels: s.metric ?? {},
+      points: (s.values ?? []).map(([t, v]): [number, number] => [t * 1000, Number(v)]),
+    }));
+  },
   sli(slo, source) {
     if (!source.url)
       throw new SourceError(

@@ -8,7 +8,7 @@ import {
   resultPhase,
   type Version,
 } from "../core/rollout.js";
-import { METRIC_PROVIDERS, promInstant, promQuery } from "../metrics/index.js";
+import { METRIC_PROVIDERS } from "../metrics/index.js";
 import type { Router } from "../proxy/router.js";
 
 /** One metric's points for one version over [fromMs, toMs): per request from the router, per step from Prometheus. */
@@ -84,26 +84,21 @@ export async function measure(
 }
 
 /**
- * An Argo metric's `result`, as Argo's Prometheus provider gives it: a scalar as a number, an instant
- * vector as the list of its values, a range query as every value of every series.
+ * An Argo metric's `result`, as Argo's Prometheus provider gives it, through the metric provider
+ * registry: a scalar as a number, an instant vector as the list of its values, a range query as
+ * every value of every series.
  */
 export async function queryResult(p: QueryProvider, atMs: number): Promise<number | number[]> {
-  const opts = { headers: p.headers, timeoutMs: p.timeoutMs };
+  const provider = METRIC_PROVIDERS.get(p.type);
+  const q = { query: p.query, address: p.address, headers: p.headers, timeoutMs: p.timeoutMs };
   if (p.range) {
-    const series = await promQuery(
-      p.address,
-      "query_range",
-      {
-        query: p.query,
-        start: String((atMs - p.range.lookbackMs) / 1000),
-        end: String(atMs / 1000),
-        step: String(p.range.stepS),
-      },
-      opts,
+    if (!provider?.range) throw new Error(`provider ${p.type} answers no range query`);
+    const series = await provider.range(
+      { ...q, fromMs: atMs - p.range.lookbackMs, toMs: atMs, stepMs: p.range.stepS * 1000 },
+      {},
     );
-    return series.flatMap((s) => (s.values ?? []).map(([, v]) => Number(v)));
+    return series.flatMap((s) => s.points.map(([, v]) => v));
   }
-  const answer = await promInstant(p.address, p.query, atMs, opts);
-  if (!Array.isArray(answer)) return Number(answer.value[1]);
-  return answer.map((s) => Number(s.value?.[1]));
+  if (!provider?.instant) throw new Error(`provider ${p.type} answers no instant query`);
+  return provider.instant({ ...q, atMs }, {});
 }

@@ -97,6 +97,36 @@ const HARNESSES: Record<string, () => Promise<void>> = {
     assert.ok(objective);
     assert.deepEqual(await source.counts(objective, 0, 20_000), { good: 195, total: 200 });
     assert.deepEqual(await source.counts(objective, 20_000, 30_000), { good: 0, total: 0 });
+    // Instant and range queries over the same windows (series `load`), through the registry.
+    const provider = METRIC_PROVIDERS.get("withstand");
+    const windows = storeReader((series, from, to) => store.windowsBetween(series, from, to));
+    assert.equal(
+      await provider?.instant?.(
+        { query: "load", measure: "error-rate", atMs: 11_000, lookbackMs: 20_000 },
+        { windows },
+      ),
+      0.025,
+    );
+    assert.equal(
+      await provider?.instant?.(
+        { query: "load", measure: "latency", atMs: 11_000, lookbackMs: 20_000 },
+        { windows },
+      ),
+      1,
+    );
+    const range = await provider?.range?.(
+      { query: "load", measure: "error-rate", fromMs: 0, toMs: 20_000, stepMs: 10_000 },
+      { windows },
+    );
+    assert.deepEqual(
+      range?.map((x) => x.points),
+      [
+        [
+          [10_000, Number.NaN],
+          [20_000, 0.025],
+        ],
+      ],
+    );
   },
 
   async router() {
@@ -129,6 +159,15 @@ const HARNESSES: Record<string, () => Promise<void>> = {
     assert.ok(canaryErrors.length > 0 && canaryErrors.every((e) => e === 1));
     assert.ok(stableErrors.every((e) => e === 0));
     assert.ok(canaryLatency.length === canaryErrors.length && canaryLatency.every((ms) => ms > 0));
+    // An instant is the mean over the lookback; a range, one mean per step.
+    const at = { atMs: to, lookbackMs: to - from, measure: "error-rate" as const };
+    assert.equal(await provider.instant?.({ ...at, version: "canary" }, { router }), 1);
+    assert.equal(await provider.instant?.({ ...at, version: "stable" }, { router }), 0);
+    const range = await provider.range?.(
+      { version: "canary", measure: "error-rate", fromMs: from, toMs: to, stepMs: to - from },
+      { router },
+    );
+    assert.deepEqual(range?.[0]?.points, [[to, 1]]);
   },
 
   async prometheus() {
@@ -205,6 +244,24 @@ const HARNESSES: Record<string, () => Promise<void>> = {
     );
     const errorRatio = 1 - counts.good / counts.total;
     assert.ok(Math.abs(errorRatio - 0.02) < 0.005, `error ratio ${errorRatio}`);
+    // Instant (vector and scalar) and range queries, as Argo's templates ask them.
+    const vector = await provider.instant?.(
+      { query: "sum(contract_requests_total)", address: url, atMs: Date.now() },
+      {},
+    );
+    assert.ok(Array.isArray(vector) && vector.length === 1 && (vector[0] ?? 0) > 0, JSON.stringify(vector));
+    const scalar = await provider.instant?.(
+      { query: "scalar(sum(contract_requests_total))", address: url, atMs: Date.now() },
+      {},
+    );
+    assert.ok(typeof scalar === "number" && scalar > 0, JSON.stringify(scalar));
+    const now = Date.now();
+    const range = await provider.range?.(
+      { query: "contract_requests_total", address: url, fromMs: now - 10_000, toMs: now, stepMs: 1000 },
+      {},
+    );
+    assert.deepEqual(range?.map((x) => x.labels.code).sort(), ["200", "500"]);
+    assert.ok(range?.every((x) => x.points.length >= 2 && x.points.every(([t, v]) => t <= now && v > 0)));
   },
 };
 
