@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
+import { WithstandError } from "../core/errors.js";
 import type { RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
@@ -143,7 +144,11 @@ export async function rolloutSession(
         result = r;
       },
     } satisfies Partial<RolloutOptions>,
-  }).catch((err: unknown) => failUsage((err as Error).message));
+  }).catch((err: unknown) => {
+    // Before anything was recorded: the name is taken, or the store cannot be opened.
+    if (err instanceof WithstandError) failUsage(err.message);
+    throw err;
+  });
   if (!result) failUsage(`${spec.file}: ${record.reason}`);
   printDecision(result, spec, mode, view);
   return { ...result, exitCode: reportRecord(record) as typeof result.exitCode, runId: record.runId };

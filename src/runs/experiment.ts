@@ -1,11 +1,8 @@
 import type { ExperimentSpec } from "../core/experiment.js";
 import type { ActivityRun, Journal } from "../core/journal.js";
-import { loadExperimentFile } from "../documents/experiment-file.js";
 import { resolveConfiguration } from "../engine/configuration.js";
-import { runLifecycle } from "../engine/lifecycle.js";
-import { executeExperiment, type RunOptions, type RunResult } from "../engine/run.js";
+import type { RunOptions, RunResult } from "../engine/run.js";
 import { type Check, defineRunKind, type KindResult, type RunScope } from "../engine/run-kind.js";
-import { SERVICES } from "../services/index.js";
 import type { RunDetail } from "../store/store.js";
 
 /** An experiment's own options: strategies, overrides, --allow-remote (the session gives the rest). */
@@ -70,6 +67,8 @@ export async function executeInScope(
   scope: RunScope,
   options: Partial<ExperimentOptions>,
 ): Promise<KindResult> {
+  // Execution code loads when a run starts: the registry stays light for `--help` and the views.
+  const { executeExperiment } = await import("../engine/run.js");
   const r = await executeExperiment(spec, {
     ...options,
     runId: scope.runId,
@@ -107,7 +106,7 @@ export const experimentKind = defineRunKind<ExperimentSpec, ExperimentOptions>({
   documentKinds: ["Experiment", "chaostoolkit"],
   outcomes: EXPERIMENT_OUTCOMES,
   dryRuns: true,
-  load: (file) => loadExperimentFile(file),
+  load: async (file) => (await import("../documents/experiment-file.js")).loadExperimentFile(file),
   header: (spec) => ({ title: spec.title, source: spec.file }),
   services: experimentServices,
   execute: executeInScope,
@@ -120,6 +119,10 @@ export const experimentKind = defineRunKind<ExperimentSpec, ExperimentOptions>({
  */
 export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Promise<RunResult> {
   const { runId, bus, signal, dryRun, ...options } = opts;
+  const [{ runLifecycle }, { SERVICES }] = await Promise.all([
+    import("../engine/lifecycle.js"),
+    import("../services/index.js"),
+  ]);
   const record = await runLifecycle(experimentKind, spec, {
     store: false,
     runId,

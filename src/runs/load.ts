@@ -1,9 +1,7 @@
 import type { LoadPlan } from "../core/load-plan.js";
 import { summarize, toStored, type Window } from "../core/window.js";
-import { loadLoadTestFile } from "../documents/load-test-file.js";
 import { defineRunKind, type KindResult, type RunScope } from "../engine/run-kind.js";
-import { type LoadOutcome, runLoad } from "../load/coordinator.js";
-import { summaryJson } from "../load/report.js";
+import type { LoadOutcome } from "../load/coordinator.js";
 import type { RunDetail } from "../store/store.js";
 
 /** A load run: the plan, the file or URL it came from, and the group it joins. */
@@ -32,6 +30,10 @@ function reasonOf(outcome: LoadOutcome, failed: boolean, group: string | undefin
 async function execute(run: LoadRun, scope: RunScope, options: Partial<LoadOptions>): Promise<KindResult> {
   const { plan } = run;
   const started = Date.now();
+  const [{ runLoad }, { summaryJson }] = await Promise.all([
+    import("../load/coordinator.js"),
+    import("../load/report.js"),
+  ]);
   const group = await options.join?.(scope.runId);
   const outcome = await runLoad(plan, {
     signal: scope.signal,
@@ -84,6 +86,7 @@ export const loadKind = defineRunKind<LoadRun, LoadOptions>({
   outcomes: ["passed", "thresholds-failed", "interrupted", "invalid", "crashed"],
   dryRuns: false,
   async load(file) {
+    const { loadLoadTestFile } = await import("../documents/load-test-file.js");
     const r = await loadLoadTestFile(file);
     return { spec: r.plan ? { plan: r.plan, source: file } : undefined, diagnostics: r.diagnostics };
   },

@@ -1,10 +1,9 @@
 import { WithstandError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
-import { loadRolloutFile } from "../documents/rollout.js";
 import { defineRunKind, type KindResult, type RunScope } from "../engine/run-kind.js";
-import { ControlServer, type RolloutStatus } from "../rollout/control.js";
-import { RolloutController, type RolloutResult } from "../rollout/controller.js";
+import type { ControlServer, RolloutStatus } from "../rollout/control.js";
+import type { RolloutController, RolloutResult } from "../rollout/controller.js";
 import type { RunDetail } from "../store/store.js";
 
 export interface RolloutOptions {
@@ -31,6 +30,10 @@ async function prepare(
   scope: RunScope,
   options: Partial<RolloutOptions>,
 ): Promise<Prepared> {
+  const [{ ControlServer }, { RolloutController }] = await Promise.all([
+    import("../rollout/control.js"),
+    import("../rollout/controller.js"),
+  ]);
   let control: ControlServer | undefined;
   const controller: RolloutController = new RolloutController(spec, {
     runId: scope.runId,
@@ -114,7 +117,8 @@ export const rolloutKind = defineRunKind<RolloutSpec, RolloutOptions>({
   documentKinds: ["Rollout"],
   outcomes: ["promoted", "rolled-back", "aborted", "not-started", "invalid", "crashed"],
   dryRuns: false,
-  load: (file, options) => loadRolloutFile(file, options.templates ?? []),
+  load: async (file, options) =>
+    (await import("../documents/rollout.js")).loadRolloutFile(file, options.templates ?? []),
   header: (spec) => ({ title: `rollout ${spec.name}`, source: spec.file }),
   prepare,
   execute,

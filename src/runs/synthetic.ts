@@ -1,6 +1,4 @@
-import { syntheticSeries, syntheticWindow } from "../checks/synthetic-record.js";
-import { runSynthetic } from "../checks/synthetic-run.js";
-import { loadSyntheticFile, type SyntheticSpec } from "../documents/synthetic.js";
+import type { SyntheticSpec } from "../documents/synthetic.js";
 import { defineRunKind } from "../engine/run-kind.js";
 import type { RunDetail } from "../store/store.js";
 
@@ -26,9 +24,13 @@ export const syntheticKind = defineRunKind<SyntheticSpec, Record<string, never>>
   documentKinds: ["Synthetic"],
   outcomes: ["passed", "synthetic-failed", "interrupted", "halted", "invalid", "crashed"],
   dryRuns: false,
-  load: (file) => loadSyntheticFile(file),
+  load: async (file) => (await import("../documents/synthetic.js")).loadSyntheticFile(file),
   header: (spec) => ({ title: spec.name, source: spec.source }),
   async execute(spec, scope) {
+    const [{ runSynthetic }, { syntheticSeries, syntheticWindow }] = await Promise.all([
+      import("../checks/synthetic-run.js"),
+      import("../checks/synthetic-record.js"),
+    ]);
     const result = await runSynthetic(spec, scope.signal);
     scope.window(syntheticSeries(spec.name), syntheticWindow(result));
     const stopped = scope.signal.aborted;

@@ -18,6 +18,8 @@ interface Harness {
   /** A native document's spec section for the same declaration. */
   section(port: number): Record<string, unknown>;
   handleOk(handle: unknown): boolean;
+  /** A fault that needs the service, played as a rollback after the run was stopped. */
+  rollbackFault: Record<string, unknown>;
 }
 
 const HARNESS: Record<string, Harness> = {
@@ -25,11 +27,13 @@ const HARNESS: Record<string, Harness> = {
     spec: (port) => ({ proxies: [{ name: "p", listen: `127.0.0.1:${port}`, upstream: "127.0.0.1:9" }] }),
     section: (port) => ({ proxies: [{ name: "p", listen: `127.0.0.1:${port}`, upstream: "127.0.0.1:9" }] }),
     handleOk: (h) => typeof (h as { describe?: unknown }).describe === "string",
+    rollbackFault: { kind: "network", proxy: "p", toxic: { type: "latency", attributes: { latency: 1 } } },
   },
   dns: {
     spec: (port) => ({ dns: { listen: { host: "127.0.0.1", port }, upstream: "none", records: {} } }),
     section: (port) => ({ dns: { listen: `127.0.0.1:${port}`, upstream: "none" } }),
     handleOk: (h) => /^http:\/\/127\.0\.0\.1:\d+$/.test((h as { api: string }).api),
+    rollbackFault: { kind: "dns", names: "example.test", answer: "nxdomain" },
   },
 };
 
@@ -94,7 +98,8 @@ for (const service of SERVICES) {
                 provider: { type: "process", path: "sleep", arguments: ["600"] },
               },
             ],
-            rollbacks: [{ type: "action", name: "undo", provider: { type: "process", path: "true" } }],
+            // The rollback asks for the service: it is still running for rollbacks after a stop.
+            rollbacks: [{ type: "action", name: "undo", fault: h.rollbackFault }],
           },
         },
         {
@@ -112,6 +117,12 @@ for (const service of SERVICES) {
       );
       assert.equal(listening, true, "it ran during the method");
       assert.equal(record.outcome, "interrupted");
+      const journal = record.result as { rollbacks: { status: string; exception?: string[] }[] };
+      assert.deepEqual(
+        journal.rollbacks.map((r) => [r.status, r.exception]),
+        [["succeeded", undefined]],
+        "the rollback reached the service",
+      );
       assert.equal(await answers(port), false, "stopped with the run");
     });
   });
