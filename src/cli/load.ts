@@ -27,7 +27,7 @@ import { type LoadFlags, parseThresholdFlag, positiveInt } from "./load-flags.js
 import { checkGroupName, joinGroup } from "./load-group.js";
 import { writeSummaryFiles } from "./load-summary.js";
 import { outputMode } from "./output.js";
-import { reportRecord } from "./store-failures.js";
+import { reportRecord, resultOf } from "./store-failures.js";
 
 function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);
@@ -228,8 +228,7 @@ async function loadRun(
       } satisfies Partial<LoadOptions>,
     },
   );
-  const summary = record.result as ReturnType<typeof summaryJson> | undefined;
-  if (summary) writeSummaryFiles(flags, summary);
+  writeSummaryFiles(flags, resultOf<ReturnType<typeof summaryJson>>(record));
   if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
   if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
   if (last && (mode === "tty" || mode === "plain"))

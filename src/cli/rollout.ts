@@ -12,7 +12,7 @@ import type { RolloutResult } from "../rollout/controller.js";
 import { type RolloutOptions, rolloutKind } from "../runs/rollout.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
-import { reportRecord } from "./store-failures.js";
+import { reportRecord, resultOf } from "./store-failures.js";
 
 export interface RolloutFlags {
   store?: string;
@@ -149,7 +149,8 @@ export async function rolloutSession(
     if (err instanceof WithstandError) failUsage(err.message);
     throw err;
   });
-  if (!result) failUsage(`${spec.file}: ${record.reason}`);
+  resultOf(record);
+  if (!result) throw new Error(`rollout ${spec.name} ended without a decision: ${record.reason}`);
   printDecision(result, spec, mode, view);
   return { ...result, exitCode: reportRecord(record) as typeof result.exitCode, runId: record.runId };
 }

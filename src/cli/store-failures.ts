@@ -1,3 +1,5 @@
+import { WithstandError } from "../core/errors.js";
+import { EXIT } from "../core/exit-codes.js";
 import { meaningOf } from "../core/run-outcome.js";
 import type { RunRecord } from "../engine/lifecycle.js";
 
@@ -19,4 +21,14 @@ export function reportRecord(record: RunRecord): number {
   process.exitCode = record.exitCode;
   setTimeout(() => process.exit(record.exitCode), 200).unref();
   return record.exitCode;
+}
+
+/**
+ * The kind's result, for the command to print; a run that ended without one (bad input found while
+ * starting, or a bug) is recorded as such and reported as its error: exit 2 or 70.
+ */
+export function resultOf<T>(record: RunRecord): T {
+  if (record.result !== undefined) return record.result as T;
+  if (record.outcome === "invalid") throw new WithstandError("WS_USAGE", record.reason, EXIT.invalid);
+  throw new Error(record.reason);
 }

@@ -9,7 +9,7 @@ import { syntheticKind } from "../runs/synthetic.js";
 import { openStore } from "../store/open.js";
 import { failUsage } from "./fail.js";
 import { outputMode } from "./output.js";
-import { reportRecord } from "./store-failures.js";
+import { reportRecord, resultOf } from "./store-failures.js";
 
 export interface SyntheticFlags {
   json?: boolean;
@@ -25,7 +25,7 @@ export async function recordSyntheticRun(
   signal?: AbortSignal,
 ): Promise<{ result: SyntheticResult; runId: string; exitCode: number }> {
   const record = await runLifecycle(syntheticKind, spec, { store, signals: signal === undefined, signal });
-  return { result: record.result as SyntheticResult, runId: record.runId, exitCode: reportRecord(record) };
+  return { result: resultOf<SyntheticResult>(record), runId: record.runId, exitCode: reportRecord(record) };
 }
 
 function printResult(result: SyntheticResult, runId: string, colour: boolean): void {
