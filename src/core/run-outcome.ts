@@ -66,8 +66,8 @@ export function meaningOf(outcome: Outcome): OutcomeMeaning {
 }
 
 /** The outcome of a run stopped from outside (the session's abort reason). */
-export function stoppedOutcome(reason: "interrupted" | "halted" | "deadline" | undefined): Outcome {
-  return reason ?? "interrupted";
+export function stoppedOutcome(reason: unknown): Outcome {
+  return reason === "halted" || reason === "deadline" ? reason : "interrupted";
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { LoadPlan } from "../core/load-plan.js";
+import { stoppedOutcome } from "../core/run-outcome.js";
 import { summarize, toStored, type Window } from "../core/window.js";
 import { defineRunKind, type KindResult, type RunScope } from "../engine/run-kind.js";
 import type { LoadOutcome } from "../load/coordinator.js";
@@ -20,8 +21,8 @@ export interface LoadOptions {
   onOutcome(outcome: LoadOutcome): void;
 }
 
-function reasonOf(outcome: LoadOutcome, failed: boolean, group: string | undefined): string {
-  if (outcome.interrupted) return "interrupted by a signal";
+function reasonOf(outcome: LoadOutcome, failed: boolean, group: string | undefined, halted: boolean): string {
+  if (outcome.interrupted) return halted ? "halted by withstand halt" : "interrupted by a signal";
   if (outcome.abortedBy)
     return `threshold ${outcome.abortedBy} crossed (abortOnFail${group ? ", judged on the group's merged view" : ""})`;
   return failed ? "thresholds failed" : "all thresholds passed";
@@ -57,8 +58,12 @@ async function execute(run: LoadRun, scope: RunScope, options: Partial<LoadOptio
   options.onOutcome?.(outcome);
   const failed = outcome.thresholds.some((t) => !t.ok) || outcome.abortedBy !== undefined;
   return {
-    outcome: outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed",
-    reason: reasonOf(outcome, failed, run.group),
+    outcome: outcome.interrupted
+      ? stoppedOutcome(scope.signal.reason)
+      : failed
+        ? "thresholds-failed"
+        : "passed",
+    reason: reasonOf(outcome, failed, run.group, scope.signal.reason === "halted"),
     result: summaryJson(plan, outcome.total, outcome.thresholds, outcome.sent, outcome.abortedBy),
     durationMs: Date.now() - started,
   };
@@ -83,7 +88,7 @@ function thresholdChecks(run: RunDetail) {
 export const loadKind = defineRunKind<LoadRun, LoadOptions>({
   name: "load",
   documentKinds: ["LoadTest"],
-  outcomes: ["passed", "thresholds-failed", "interrupted", "invalid", "crashed"],
+  outcomes: ["passed", "thresholds-failed", "interrupted", "halted", "deadline", "invalid", "crashed"],
   dryRuns: false,
   async load(file) {
     const { loadLoadTestFile } = await import("../documents/load-test-file.js");

@@ -1,3 +1,4 @@
+import { stoppedOutcome } from "../core/run-outcome.js";
 import type { SyntheticSpec } from "../documents/synthetic.js";
 import { defineRunKind } from "../engine/run-kind.js";
 import type { RunDetail } from "../store/store.js";
@@ -22,7 +23,7 @@ function stepChecks(run: RunDetail) {
 export const syntheticKind = defineRunKind<SyntheticSpec, Record<string, never>>({
   name: "synthetic",
   documentKinds: ["Synthetic"],
-  outcomes: ["passed", "synthetic-failed", "interrupted", "halted", "invalid", "crashed"],
+  outcomes: ["passed", "synthetic-failed", "interrupted", "halted", "deadline", "invalid", "crashed"],
   dryRuns: false,
   load: async (file) => (await import("../documents/synthetic.js")).loadSyntheticFile(file),
   header: (spec) => ({ title: spec.name, source: spec.source }),
@@ -35,7 +36,7 @@ export const syntheticKind = defineRunKind<SyntheticSpec, Record<string, never>>
     scope.window(syntheticSeries(spec.name), syntheticWindow(result));
     const stopped = scope.signal.aborted;
     return {
-      outcome: stopped ? "interrupted" : result.ok ? "passed" : "synthetic-failed",
+      outcome: stopped ? stoppedOutcome(scope.signal.reason) : result.ok ? "passed" : "synthetic-failed",
       reason: result.reason,
       result,
       durationMs: result.durationMs,
