@@ -139,7 +139,7 @@ const openSlo: DocumentKindReader = {
   name: "OpenSLO",
   matches: (v) => typeof v.apiVersion === "string" && v.apiVersion.startsWith("openslo/"),
   check(_file, parsed) {
-    const r = readOpenSlo(parsed.docs);
+    const r = readOpenSlo(parsed.docs, { missingDataSource: "warning" });
     const others = Object.entries(r.kinds)
       .filter(([k]) => k !== "SLO")
       .map(([k, n]) => `${n} ${k}`);

@@ -75,7 +75,7 @@ export function check<S extends z.ZodType>(
     reported++;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, issue.path);
-      for (const key of issue.keys) r.error([...at, key], unknownKeyMessage(key, known));
+      for (const key of issue.keys) r.error([...at, key], unknownKeyMessage(key, known), true);
       continue;
     }
     let message = issue.message;
@@ -86,7 +86,11 @@ export function check<S extends z.ZodType>(
           : `got ${describe(actual)} (expected ${issue.expected})`;
     } else if (issue.code === "invalid_value") {
       const options = (issue as { values?: unknown[] }).values ?? [];
-      message = `got ${describe(actual)} (expected ${options.map((o) => JSON.stringify(o)).join(" or ")})`;
+      const expected = options.map((o) => JSON.stringify(o)).join(" or ");
+      message =
+        actual === undefined
+          ? `is required (expected ${expected})`
+          : `got ${describe(actual)} (expected ${expected})`;
     } else if (issue.code === "invalid_union") {
       message = `got ${describe(actual)} (${issue.message.replace(/^Invalid input:?\s*/i, "expected ") || "unexpected shape"})`;
     } else if (issue.code === "too_small" || issue.code === "too_big") {

@@ -8,7 +8,7 @@ import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } fro
 import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
 import { HEARTBEAT_SPEC } from "./heartbeat.js";
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
-import { OPENSLO_KINDS } from "./openslo.js";
+import { OPENSLO_FILE } from "./openslo-schema.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
 import { SYNTHETIC_SPEC } from "./synthetic.js";
 
@@ -212,12 +212,7 @@ const analysisTemplate = z.strictObject({
   }),
 });
 
-const openSlo = z.looseObject({
-  apiVersion: z.literal("openslo/v1"),
-  kind: z.enum(OPENSLO_KINDS),
-  metadata: z.looseObject({ name: z.string(), displayName: z.string().optional() }),
-  spec: z.record(z.string(), z.unknown()),
-});
+const openSlo = OPENSLO_FILE;
 
 /** Every document kind `withstand schema` knows, by the name it is asked for. */
 export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.ZodType }> = new Map([
@@ -225,7 +220,7 @@ export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.Zo
   ["chaostoolkit", { title: "Chaos Toolkit experiment", schema: experimentBody(false) }],
   ["LoadTest", { title: "withstand LoadTest", schema: nativeTop("LoadTest", loadBody) }],
   ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
-  ["OpenSLO", { title: "OpenSLO v1 document (structure only)", schema: openSlo }],
+  ["OpenSLO", { title: "OpenSLO v1 document", schema: openSlo }],
   ["Synthetic", { title: "withstand Synthetic", schema: nativeTop("Synthetic", SYNTHETIC_SPEC) }],
   ["Heartbeat", { title: "withstand Heartbeat", schema: nativeTop("Heartbeat", HEARTBEAT_SPEC) }],
   [
