@@ -43,6 +43,8 @@ interface Doc {
   r: Reporter;
   /** False when the document broke its schema: it is still found by name, but not read further. */
   valid: boolean;
+  /** One of the files being read (not a document of another file, read only for refs). */
+  own: boolean;
 }
 
 /** How a `metricSourceRef` to a DataSource not among the files is reported. */
@@ -52,6 +54,8 @@ export interface ReadOptions {
    * this); `error` (the default) where the DataSource is needed to compute (status, rules, judging).
    */
   missingDataSource?: "warning" | "error";
+  /** Documents of other files, read only to resolve refs: their own problems are not reported here. */
+  context?: readonly SourceDoc[];
 }
 
 /** OpenSLO duration-shorthand: an integer and one of m h d w M Q Y (m is minutes; M is a month). */
@@ -116,24 +120,26 @@ export function readOpenSlo(
 } {
   const diagnostics: Diagnostic[] = [];
   const docs: Doc[] = [];
-  for (const { src, value: v, prefix } of entries(sources)) {
-    const r = reporter(src, diagnostics, prefix);
+  const own = entries(sources);
+  const silent: Diagnostic[] = [];
+  for (const [i, { src, value: v, prefix }] of [...own, ...entries([...(opts.context ?? [])])].entries()) {
+    const r = reporter(src, i < own.length ? diagnostics : silent, prefix);
     const read = readDoc(v, r);
     if (!read || !isRecord(v)) continue;
     const metadata = isRecord(v.metadata) ? v.metadata : {};
     const name = typeof metadata.name === "string" ? metadata.name : "";
     const spec = isRecord(v.spec) ? v.spec : {};
-    docs.push({ src, kind: read.kind, name, spec, metadata, r, valid: read.valid });
+    docs.push({ src, kind: read.kind, name, spec, metadata, r, valid: read.valid, own: i < own.length });
   }
   const byKind = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.name === name);
   const ctx: Ctx = { lookup: byKind, missingDataSource: opts.missingDataSource ?? "error" };
   const slos: Slo[] = [];
-  for (const d of docs.filter((x) => x.kind === "SLO" && x.valid)) {
+  for (const d of docs.filter((x) => x.kind === "SLO" && x.valid && x.own)) {
     const slo = readSlo(d, ctx);
     if (slo) slos.push(slo);
   }
   const kinds: Record<string, number> = {};
-  for (const d of docs) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
+  for (const d of docs) if (d.own) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
   return hasErrors(diagnostics) ? { slos: [], diagnostics, kinds } : { slos, diagnostics, kinds };
 }
 

@@ -4,6 +4,7 @@ import { unknownKeyMessage } from "../core/suggest.js";
 
 export { checkKeys, hasVar, isRecord, type Reporter, scoped };
 
+import { foreignManifest } from "./detect.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { diagnosticAt, type Path, type SourceDoc } from "./source.js";
 
@@ -119,7 +120,10 @@ export function openNative(
   };
   const top = src.value;
   if (!isRecord(top) || top.apiVersion !== "withstand/v1" || top.kind !== kind) {
-    r.error(["kind"], `expected apiVersion: withstand/v1 and kind: ${kind}`);
+    // Another tool's manifest is named as such, with what to do.
+    const foreign = isRecord(top) ? foreignManifest(top) : undefined;
+    if (foreign) r.error([], foreign);
+    else r.error(["kind"], `expected apiVersion: withstand/v1 and kind: ${kind}`);
     return { r, diagnostics };
   }
   checkKeys(top, ["apiVersion", "kind", "metadata", "spec"], [], r);

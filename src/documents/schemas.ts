@@ -4,7 +4,7 @@ import { METRICS } from "../core/threshold.js";
 import { FAULT_KINDS } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ACTIVITY_KEYS } from "./activity.js";
-import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
+import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
 import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
 import { HEARTBEAT_SPEC } from "./heartbeat.js";
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
@@ -212,22 +212,17 @@ const analysisTemplate = z.strictObject({
   }),
 });
 
-const openSlo = OPENSLO_FILE;
-
-/** Every document kind `withstand schema` knows, by the name it is asked for. */
-export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.ZodType }> = new Map([
-  ["Experiment", { title: "withstand Experiment", schema: nativeTop("Experiment", experimentBody(true)) }],
-  ["chaostoolkit", { title: "Chaos Toolkit experiment", schema: experimentBody(false) }],
-  ["LoadTest", { title: "withstand LoadTest", schema: nativeTop("LoadTest", loadBody) }],
-  ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
-  ["OpenSLO", { title: "OpenSLO v1 document", schema: openSlo }],
-  ["Synthetic", { title: "withstand Synthetic", schema: nativeTop("Synthetic", SYNTHETIC_SPEC) }],
-  ["Heartbeat", { title: "withstand Heartbeat", schema: nativeTop("Heartbeat", HEARTBEAT_SPEC) }],
-  [
-    "AnalysisTemplate",
-    { title: "Argo Rollouts AnalysisTemplate (the part withstand reads)", schema: analysisTemplate },
-  ],
-]);
+/** The structure of each document kind; the registry (`kinds.ts`) pairs each with its reader. */
+export const SCHEMAS = {
+  Experiment: nativeTop("Experiment", experimentBody(true)),
+  chaostoolkit: experimentBody(false),
+  LoadTest: nativeTop("LoadTest", loadBody),
+  Rollout: nativeTop("Rollout", rolloutSpec),
+  OpenSLO: OPENSLO_FILE,
+  Synthetic: nativeTop("Synthetic", SYNTHETIC_SPEC),
+  Heartbeat: nativeTop("Heartbeat", HEARTBEAT_SPEC),
+  AnalysisTemplate: analysisTemplate,
+} as const satisfies Record<string, z.ZodType>;
 
 type Json = Record<string, unknown>;
 
@@ -251,10 +246,8 @@ function providerSchemas(): Json[] {
 }
 
 /** The JSON Schema (draft-07, which editors' YAML servers read) of a document kind. */
-export function jsonSchemaOf(name: string): Json | undefined {
-  const entry = DOCUMENT_SCHEMAS.get(name);
-  if (!entry) return undefined;
-  const raw = z.toJSONSchema(entry.schema, {
+export function toJsonSchema(schema: z.ZodType, title: string): Json {
+  const raw = z.toJSONSchema(schema, {
     io: "input",
     unrepresentable: "any",
     target: "draft-7",
@@ -267,23 +260,5 @@ export function jsonSchemaOf(name: string): Json | undefined {
       anyOf: [...FAULT_KINDS].map(([k, v]) => faultKindSchema(k, v.schema)),
     };
   if (definitions?.["withstand-provider"]) definitions["withstand-provider"] = { anyOf: providerSchemas() };
-  return { ...raw, title: entry.title };
-}
-
-/** The schema whose structure a document of this reader kind must have, for the validate cross-check. */
-export function structureOf(kind: string, value: unknown): z.ZodType | undefined {
-  if (isTemplate(value)) return analysisTemplate;
-  if (
-    kind === "Rollout" &&
-    (typeof value !== "object" ||
-      value === null ||
-      !("apiVersion" in value) ||
-      value.apiVersion !== "withstand/v1")
-  )
-    return undefined;
-  if (kind === "Experiment") {
-    const native = typeof value === "object" && value !== null && "apiVersion" in value;
-    return DOCUMENT_SCHEMAS.get(native ? "Experiment" : "chaostoolkit")?.schema;
-  }
-  return DOCUMENT_SCHEMAS.get(kind)?.schema;
+  return { ...raw, title };
 }

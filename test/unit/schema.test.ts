@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
 import { parseAllDocuments } from "yaml";
-import { checkDocument } from "../../src/documents/kinds.js";
-import { DOCUMENT_SCHEMAS, jsonSchemaOf } from "../../src/documents/schemas.js";
+import { checkDocument, jsonSchemaOf, SCHEMA_KINDS } from "../../src/documents/kinds.js";
 import { runCli } from "../helpers/cli.js";
 import { fixture, ROOT } from "../helpers/paths.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-const validators = new Map([...DOCUMENT_SCHEMAS.keys()].map((k) => [k, ajv.compile(jsonSchemaOf(k) ?? {})]));
+const validators = new Map(SCHEMA_KINDS.map(({ name }) => [name, ajv.compile(jsonSchemaOf(name) ?? {})]));
 
 /** Which schema a document takes, as an editor's modeline would name it. */
 function schemaNameOf(value: Record<string, unknown>): string {
@@ -111,7 +110,7 @@ describe("withstand schema: JSON Schema generated from the document schemas", ()
   it("the CLI lists the kinds, prints one, and refuses an unknown one with exit 2", async () => {
     const list = await runCli(["schema"]);
     assert.equal(list.code, 0);
-    for (const k of DOCUMENT_SCHEMAS.keys()) assert.match(list.stdout, new RegExp(`^${k}\\b`, "m"));
+    for (const { name: k } of SCHEMA_KINDS) assert.match(list.stdout, new RegExp(`^${k}\\b`, "m"));
     const one = await runCli(["schema", "rollout"]);
     assert.equal(one.code, 0);
     assert.equal((JSON.parse(one.stdout) as { title: string }).title, "withstand Rollout");
