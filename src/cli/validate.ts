@@ -52,9 +52,7 @@ const docsOf = (r: Read): SourceDoc[] => ("parsed" in r ? r.parsed.docs : []);
  * AnalysisTemplates and an SLO the SLI or DataSource of another file given (or of a --template file).
  */
 async function checkFiles(files: readonly string[], templateFiles: readonly string[]): Promise<Checked[]> {
-  const read = await Promise.all(
-    files.map((f) => readFile(f, "an experiment file in YAML or JSON")),
-  );
+  const read = await Promise.all(files.map((f) => readFile(f, "an experiment file in YAML or JSON")));
   const templates = await Promise.all(templateFiles.map((f) => readFile(f, "an AnalysisTemplate file")));
   const out: Checked[] = [];
   for (const t of templates) {
