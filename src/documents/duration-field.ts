@@ -10,7 +10,9 @@ export const DURATION_PATTERN = "^\\s*(\\d+(\\.\\d+)?(ms|s|m|h|d))+\\s*$|^\\s*\\
 
 export const durationField = z
   .union([
-    z.string().regex(new RegExp(DURATION_PATTERN), 'expected a duration such as "500ms", "10s", "1m30s"'),
+    z
+      .string()
+      .regex(new RegExp(DURATION_PATTERN), 'expected seconds or a duration such as "500ms", "10s", "1m30s"'),
     z.number().min(0),
   ])
   .meta({ description: 'seconds, or a duration such as "500ms", "10s", "1m30s"' });

@@ -3,6 +3,7 @@ import { checkTemplates, isTemplate } from "./analysis-template.js";
 import { foreignManifest, NATIVE_KINDS } from "./detect.js";
 import { type Diagnostic, formatPath, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
+import { GOSSFILE, looksLikeGossfileTop } from "./gossfile-schema.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
@@ -170,6 +171,34 @@ const openSlo: DocumentKindEntry = {
   },
 };
 
+/**
+ * A Gossfile: its top level has a schema here; `validate` and `check` read it with Goss's rendering
+ * (templates, vars) before this registry is asked, so reaching this reader means it was not rendered.
+ */
+const gossfile: DocumentKindEntry = {
+  name: "Gossfile",
+  title: "Goss gossfile (its top level: resource types)",
+  schema: GOSSFILE,
+  matches: looksLikeGossfileTop,
+  check(_file, parsed) {
+    const doc = parsed.docs[0] as SourceDoc;
+    const diagnostics: Diagnostic[] = [];
+    const read = check(GOSSFILE, doc.value, [], {
+      deferVars: true,
+      strict: true,
+      error: (path, message, onKey) => diagnostics.push(diagnosticAt(doc, path, message, "error", onKey)),
+      warn: (path, message, onKey) => diagnostics.push(diagnosticAt(doc, path, message, "warning", onKey)),
+    });
+    const types = Object.keys(read ?? {});
+    return checked(
+      "Gossfile",
+      parsed,
+      { diagnostics },
+      read ? `valid Gossfile top level (${types.join(", ")})` : undefined,
+    );
+  },
+};
+
 /** Another tool's manifest, or an apiVersion withstand does not read: named, with what to do. */
 const foreign: DocumentKindEntry = {
   name: "foreign",
@@ -225,6 +254,7 @@ export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
   rollout,
   analysisTemplates,
   openSlo,
+  gossfile,
   foreign,
   chaosToolkit,
 ];

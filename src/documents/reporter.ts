@@ -94,6 +94,12 @@ export function check<S extends z.ZodType>(
           : `got ${describe(actual)} (expected ${expected})`;
     } else if (issue.code === "invalid_union") {
       message = `got ${describe(actual)} (${issue.message.replace(/^Invalid input:?\s*/i, "expected ") || "unexpected shape"})`;
+    } else if (issue.code === "invalid_format") {
+      // A schema's own message says what was expected; zod's default names the pattern.
+      const pattern = (issue as { pattern?: string }).pattern;
+      message = /^Invalid/.test(issue.message)
+        ? `got ${describe(actual)} (expected a string matching ${pattern ?? issue.format})`
+        : `got ${describe(actual)} (${issue.message})`;
     } else if (issue.code === "too_small" || issue.code === "too_big") {
       message = `got ${describe(actual)} (expected ${issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /i, "")})`;
     }

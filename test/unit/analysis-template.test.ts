@@ -3,9 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { Ajv } from "ajv";
+import { parseAllDocuments } from "yaml";
 import { parseCondition } from "../../src/core/condition.js";
 import { resultPhase } from "../../src/core/rollout.js";
-import { checkDocument } from "../../src/documents/kinds.js";
+import { checkDocument, jsonSchemaOf } from "../../src/documents/kinds.js";
 import { loadRolloutFile } from "../../src/documents/rollout.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -309,5 +311,22 @@ spec:
     );
     const kind = await runCli(["validate", join(dir, "kind.yaml")]);
     assert.match(kind.stderr, /kind\.yaml:2:7: .*unknown kind "Rolout" \(did you mean Rollout\?/);
+  });
+});
+
+describe("the AnalysisTemplate JSON Schema", () => {
+  it("accepts Argo's documented template and the composite form, and refuses a misspelt key", () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      jsonSchemaOf("AnalysisTemplate") ?? {},
+    );
+    const composite =
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: all}\nspec:\n  templates: [{templateName: success-rate}]\n";
+    for (const text of [TEMPLATE, composite]) {
+      const value = parseAllDocuments(text)[0]?.toJS() as unknown;
+      assert.ok(validate(value), JSON.stringify(validate.errors));
+    }
+    const typo = parseAllDocuments(TEMPLATE.replace("failureLimit", "failurLimit"))[0]?.toJS() as unknown;
+    assert.equal(validate(typo), false);
+    assert.ok(validate.errors?.some((e) => JSON.stringify(e.params).includes("failurLimit")));
   });
 });

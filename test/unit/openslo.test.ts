@@ -273,7 +273,10 @@ describe("validate is as strict as oslo where oslo is strict, and no stricter", 
     const r = await check(
       "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: example service}\nspec: {description: x}\n",
     );
-    assert.match(errors(r).join("\n"), /o\.yaml:3:18: metadata\.name: expected an RFC 1123 name/);
+    assert.match(
+      errors(r).join("\n"),
+      /o\.yaml:3:18: metadata\.name: got the string "example service" \(expected an RFC 1123 name/,
+    );
   });
 
   it("a calendar window needs a real time zone and a start time; a rolling one has no calendar", async () => {
