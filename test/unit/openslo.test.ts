@@ -315,6 +315,19 @@ describe("validate is as strict as oslo where oslo is strict, and no stricter", 
     );
   });
 
+  it("validate reads the files given together: a DataSource in another file resolves the ref", async () => {
+    const { checkDocument } = await import("../../src/documents/kinds.js");
+    const ds = parseSource(
+      "ds.yaml",
+      "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: elsewhere}\nspec: {type: prometheus, connectionDetails: {url: http://127.0.0.1:9090}}\n",
+    );
+    const text = slo("28d", "target: 0.99").replaceAll("type: prometheus", "metricSourceRef: elsewhere");
+    const r = checkDocument("o.yaml", text, { others: ds.docs });
+    assert.equal(r.valid, true);
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+    assert.equal(r.summary, "valid OpenSLO v1 (1 SLOs: s)");
+  });
+
   it("a Timeslices objective needs timeSliceTarget and timeSliceWindow", async () => {
     const r = await check(slo("28d", "target: 0.99").replace("Occurrences", "Timeslices"));
     const text = errors(r).join("\n");
