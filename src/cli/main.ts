@@ -63,12 +63,17 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
 
   program
     .command("validate")
-    .description("check experiment files; print every problem as file:line:col")
-    .argument("<files...>", "experiment files")
+    .description("check any document withstand reads; print every problem as file:line:col")
+    .argument("<files...>", "documents (read together: refs between them resolve)")
+    .option(
+      "--template <file>",
+      "an Argo AnalysisTemplate file the Rollouts name (repeatable), as rollout --template",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option("--json", "print a JSON report")
     .addHelpText(
       "after",
-      "\nExamples:\n  withstand validate experiment.json other.yaml\n\nExit codes: 0 valid, 2 invalid.",
+      "\nExamples:\n  withstand validate experiment.json other.yaml\n  withstand validate rollout.yaml --template success-rate.yaml\n\nExit codes: 0 valid, 2 invalid.",
     )
     .action(async (files: string[], flags) => {
       const { validateCommand } = await import("./validate.js");

@@ -1,15 +1,15 @@
 import { UsageError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { suggest } from "../core/suggest.js";
-import { DOCUMENT_SCHEMAS, jsonSchemaOf } from "../documents/schemas.js";
+import { jsonSchemaOf, SCHEMA_KINDS } from "../documents/kinds.js";
 
 /** `withstand schema [KIND]`: the JSON Schema of a document kind, or the list of kinds. */
 export function schemaCommand(kind: string | undefined): number {
   if (kind === undefined) {
-    for (const [name, { title }] of DOCUMENT_SCHEMAS) process.stdout.write(`${name.padEnd(14)} ${title}\n`);
+    for (const { name, title } of SCHEMA_KINDS) process.stdout.write(`${name.padEnd(14)} ${title}\n`);
     return EXIT.ok;
   }
-  const names = [...DOCUMENT_SCHEMAS.keys()];
+  const names = SCHEMA_KINDS.map((k) => k.name);
   const found = names.find((n) => n.toLowerCase() === kind.toLowerCase());
   const schema = found === undefined ? undefined : jsonSchemaOf(found);
   if (schema === undefined) {

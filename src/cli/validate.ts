@@ -1,8 +1,8 @@
 import { loadGossfiles, looksLikeGossfile, sniffTop } from "../checks/gossfile.js";
 import { EXIT } from "../core/exit-codes.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
-import { checkDocument } from "../documents/kinds.js";
-import { readSource, unreadable } from "../documents/source.js";
+import { checkParsed } from "../documents/kinds.js";
+import { parseSource, readSource, type SourceDoc, unreadable } from "../documents/source.js";
 
 interface Checked {
   file: string;
@@ -12,22 +12,21 @@ interface Checked {
   diagnostics: Diagnostic[];
 }
 
-/** Validates any document withstand reads, choosing the reader by the document's content. */
-async function checkFile(file: string): Promise<Checked> {
+/** A file read and parsed once; a Gossfile is kept as text (it is rendered as `check` renders it). */
+type Read =
+  | { file: string; gossfile: true; text: string }
+  | { file: string; gossfile: false; parsed: { docs: SourceDoc[]; diagnostics: Diagnostic[] } }
+  | { file: string; unreadable: Diagnostic };
+
+async function readFile(file: string, expected: string): Promise<Read> {
   let text: string;
   try {
     text = await readSource(file);
   } catch (err) {
-    return {
-      file,
-      valid: false,
-      kind: "unknown",
-      summary: "",
-      diagnostics: [unreadable(file, err, "an experiment file in YAML or JSON")],
-    };
+    return { file, unreadable: unreadable(file, err, expected) };
   }
-  if (looksLikeGossfile(sniffTop(text))) return checkGossfile(file, text);
-  return { file, ...checkDocument(file, text) };
+  if (looksLikeGossfile(sniffTop(text))) return { file, gossfile: true, text };
+  return { file, gossfile: false, parsed: parseSource(file, text) };
 }
 
 /** A Gossfile is read as `withstand check` reads it (templates with no vars), without running anything. */
@@ -46,16 +45,61 @@ function checkGossfile(file: string, text: string): Checked {
   };
 }
 
-/** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */
-export async function validateCommand(files: string[], flags: { json?: boolean }): Promise<number> {
-  const report: Checked[] = [];
-  for (const file of files) {
-    const c = await checkFile(file);
-    report.push(c);
-    if (flags.json) continue;
-    for (const d of c.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    if (c.valid) process.stdout.write(`${file}: ${c.summary}\n`);
+const docsOf = (r: Read): SourceDoc[] => ("parsed" in r ? r.parsed.docs : []);
+
+/**
+ * Checks every file with the reader of its kind; the files are read together, so a Rollout finds the
+ * AnalysisTemplates and an SLO the SLI or DataSource of another file given (or of a --template file).
+ */
+async function checkFiles(files: readonly string[], templateFiles: readonly string[]): Promise<Checked[]> {
+  const read = await Promise.all(files.map((f) => readFile(f, "an experiment file in YAML or JSON")));
+  const templates = await Promise.all(templateFiles.map((f) => readFile(f, "an AnalysisTemplate file")));
+  const out: Checked[] = [];
+  for (const t of templates) {
+    const problems = "unreadable" in t ? [t.unreadable] : "parsed" in t ? t.parsed.diagnostics : [];
+    if (hasErrors(problems))
+      out.push({ file: t.file, valid: false, kind: "AnalysisTemplate", summary: "", diagnostics: problems });
   }
+  const context = templates.flatMap(docsOf);
+  read.forEach((r, i) => {
+    if ("unreadable" in r) {
+      out.push({ file: r.file, valid: false, kind: "unknown", summary: "", diagnostics: [r.unreadable] });
+      return;
+    }
+    if (r.gossfile) {
+      out.push(checkGossfile(r.file, r.text));
+      return;
+    }
+    const others = [...read.filter((_, j) => j !== i).flatMap(docsOf), ...context];
+    out.push({ file: r.file, ...checkParsed(r.file, r.parsed, { others }) });
+  });
+  return out;
+}
+
+/** A problem reached from two files (a template used by a Rollout given beside it) is printed once. */
+function dedupe(report: Checked[]): void {
+  const seen = new Set<string>();
+  for (const c of report)
+    c.diagnostics = c.diagnostics.filter((d) => {
+      const key = `${d.file}:${d.line}:${d.col}:${d.severity}:${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */
+export async function validateCommand(
+  files: string[],
+  flags: { json?: boolean; template?: string[] },
+): Promise<number> {
+  const report = await checkFiles(files, flags.template ?? []);
+  dedupe(report);
+  if (!flags.json)
+    for (const c of report) {
+      for (const d of c.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      if (c.valid) process.stdout.write(`${c.file}: ${c.summary}\n`);
+    }
   const failed = report.some((c) => !c.valid);
   if (flags.json)
     process.stdout.write(

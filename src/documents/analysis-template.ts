@@ -13,7 +13,7 @@ import { readCount, readDuration, readNumber, readString } from "./values.js";
  * `{{args.NAME}}` is substituted before the metric is read, as Argo does.
  */
 export const TEMPLATE_KINDS = ["AnalysisTemplate", "ClusterAnalysisTemplate"];
-export const TEMPLATE_SPEC_KEYS = ["args", "metrics", "dryRun", "measurementRetention"];
+export const TEMPLATE_SPEC_KEYS = ["args", "metrics", "templates", "dryRun", "measurementRetention"];
 export const ARGO_METRIC_KEYS = [
   "name",
   "interval",
@@ -77,31 +77,48 @@ function reporterFor(doc: SourceDoc, base: Path, sink: Diagnostic[]): Reporter {
   };
 }
 
-/** Every AnalysisTemplate in these documents, checked for shape, by name. */
+/**
+ * Every AnalysisTemplate in these documents, checked for shape, by name. `others` (documents of the
+ * other files given) are read for their templates only; their problems are reported with their own file.
+ */
 export function collectTemplates(
   docs: readonly SourceDoc[],
   sink: Diagnostic[],
+  others: readonly SourceDoc[] = [],
 ): Map<string, AnalysisTemplateDoc> {
   const out = new Map<string, AnalysisTemplateDoc>();
-  for (const doc of docs) {
+  const silent: Diagnostic[] = [];
+  for (const [n, doc] of [...docs, ...others].entries()) {
+    const own = n < docs.length;
     const values = Array.isArray(doc.value) ? doc.value : [doc.value];
     values.forEach((value, i) => {
       if (!isTemplate(value)) return;
       const base: Path = Array.isArray(doc.value) ? [i] : [];
-      const r = reporterFor(doc, base, sink);
+      const r = reporterFor(doc, base, own ? sink : silent);
       checkKeys(value, ["apiVersion", "kind", "metadata", "spec"], [], r);
       const name = isRecord(value.metadata) ? value.metadata.name : undefined;
       if (typeof name !== "string" || name === "") {
         r.error(["metadata", "name"], "is required (expected the template's name)");
         return;
       }
-      if (!isRecord(value.spec) || !Array.isArray(value.spec.metrics) || value.spec.metrics.length === 0) {
-        r.error(["spec", "metrics"], "is required (expected a non-empty list of metrics)");
+      // Argo composes templates: `spec.templates` names others whose args and metrics it takes.
+      const spec = isRecord(value.spec) ? value.spec : undefined;
+      const composed = Array.isArray(spec?.templates) && spec.templates.length > 0;
+      if (!spec || (!composed && (!Array.isArray(spec.metrics) || spec.metrics.length === 0))) {
+        r.error(
+          ["spec", "metrics"],
+          "is required (expected a non-empty list of metrics, or templates: [{templateName}] naming templates that have them)",
+        );
         return;
       }
-      checkKeys(value.spec, TEMPLATE_SPEC_KEYS, ["spec"], r);
-      if (out.has(name)) r.error(["metadata", "name"], `duplicate AnalysisTemplate ${name}`);
-      out.set(name, { name, cluster: value.kind === "ClusterAnalysisTemplate", doc, base, spec: value.spec });
+      checkKeys(spec, TEMPLATE_SPEC_KEYS, ["spec"], r);
+      if (spec.metrics !== undefined && !Array.isArray(spec.metrics))
+        r.error(["spec", "metrics"], "expected a list of metrics");
+      if (out.has(name)) {
+        if (own) r.error(["metadata", "name"], `duplicate AnalysisTemplate ${name}`);
+        return;
+      }
+      out.set(name, { name, cluster: value.kind === "ClusterAnalysisTemplate", doc, base, spec });
     });
   }
   return out;
@@ -121,14 +138,16 @@ function substitute(v: unknown, args: Map<string, string>, missing: Set<string>)
   return v;
 }
 
+/** The args of a step or a template: values by name, and the names whose `valueFrom` was refused. */
+interface Args {
+  values: Map<string, string | undefined>;
+  /** Reported once where they are: no later "has no value" or "does not declare" for them. */
+  refused: Set<string>;
+}
+
 /** `args: [{name, value}]` of a step or a template; `valueFrom` needs Kubernetes and is refused. */
-function readArgs(
-  raw: unknown,
-  r: Reporter,
-  path: Path,
-  requireValue: boolean,
-): Map<string, string | undefined> {
-  const out = new Map<string, string | undefined>();
+function readArgs(raw: unknown, r: Reporter, path: Path, requireValue: boolean): Args {
+  const out: Args = { values: new Map(), refused: new Set() };
   if (raw === undefined) return out;
   if (!Array.isArray(raw)) {
     r.error(path, "expected a list of {name, value}");
@@ -146,12 +165,13 @@ function readArgs(
         [...path, i, "valueFrom"],
         "is not supported: withstand runs without Kubernetes, so podTemplateHashValue, fieldRef and secretKeyRef have nothing to read (expected value: ...)",
       );
+      if (name !== undefined) out.refused.add(name);
       return;
     }
     if (a.value === undefined && requireValue)
       r.error([...path, i, "value"], "is required (expected the argument's value)");
     const value = a.value === undefined ? undefined : String(a.value);
-    if (name !== undefined) out.set(name, value);
+    if (name !== undefined) out.values.set(name, value);
   });
   return out;
 }
@@ -275,6 +295,45 @@ function readArgoMetric(raw: Record<string, unknown>, r: Reporter, loc: string):
 }
 
 /**
+ * A template and the templates it composes (`spec.templates`, as Argo merges them), each once, in
+ * order; a name that is missing or a cycle is reported in the template that names it.
+ */
+function expand(
+  t: AnalysisTemplateDoc,
+  templates: ReadonlyMap<string, AnalysisTemplateDoc>,
+  sink: Diagnostic[],
+  seen: Set<string>,
+): AnalysisTemplateDoc[] {
+  if (seen.has(t.name)) return [];
+  seen.add(t.name);
+  const out = [t];
+  const refs = Array.isArray(t.spec.templates) ? t.spec.templates : [];
+  const tr = reporterFor(t.doc, [...t.base, "spec"], sink);
+  refs.forEach((ref, i) => {
+    const at: Path = ["templates", i];
+    if (!isRecord(ref)) {
+      tr.error(at, "expected {templateName}");
+      return;
+    }
+    checkKeys(ref, ["templateName", "clusterScope"], at, tr);
+    const name = readString(ref.templateName, [...at, "templateName"], tr, "an AnalysisTemplate's name");
+    if (name === undefined) return;
+    const child = templates.get(name);
+    if (!child) {
+      tr.error(
+        [...at, "templateName"],
+        `no AnalysisTemplate named ${name} among the files given (template ${t.name} composes it: give its file too, with --template)`,
+      );
+      return;
+    }
+    if (seen.has(name) && name === t.name)
+      tr.error([...at, "templateName"], `template ${t.name} composes itself`);
+    out.push(...expand(child, templates, sink, seen));
+  });
+  return out;
+}
+
+/**
  * Resolves `analysis: {templates: [{templateName}], args: [{name, value}]}` (a step's or the
  * background's) into one analysis per metric of every template, each on its own schedule.
  */
@@ -293,6 +352,7 @@ export function resolveTemplates(
   const out: AnalysisSpec[] = [];
   const names = new Set<string>();
   const declared = new Set<string>();
+  const seen = new Set<string>();
   refs.forEach((ref, i) => {
     if (!isRecord(ref)) {
       r.error(["templates", i], "expected {templateName}");
@@ -306,69 +366,100 @@ export function resolveTemplates(
       "an AnalysisTemplate's name",
     );
     if (name === undefined) return;
-    const t = templates.get(name);
-    if (!t) {
+    const top = templates.get(name);
+    if (!top) {
       const known = [...templates.keys()];
       const hint = suggest(name, known);
       r.error(
         ["templates", i, "templateName"],
-        `no AnalysisTemplate named ${name} in this file or the files given with --template${hint ? ` (did you mean ${hint}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : ""}`,
+        `no AnalysisTemplate named ${name} in this file or the other files given (expected a file with it, given to validate or with --template)${hint ? ` (did you mean ${hint}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : ""}`,
       );
       return;
     }
-    const tr = reporterFor(t.doc, [...t.base, "spec"], sink);
-    const defaults = readArgs(t.spec.args, tr, ["args"], false);
-    const args = new Map<string, string>();
-    for (const [k, v] of defaults) {
-      const value = given.get(k) ?? v;
-      if (value === undefined)
-        r.error(
-          ["args"],
-          `argument ${k} of template ${name} has no value (expected {name: ${k}, value: ...} here)`,
-        );
-      else args.set(k, value);
-    }
-    for (const k of defaults.keys()) declared.add(k);
-    (t.spec.metrics as unknown[]).forEach((m, j) => {
-      const mr = scoped(tr, ["metrics", j]);
-      if (!isRecord(m)) {
-        mr.error([], "expected a metric {name, provider, successCondition, ...}");
-        return;
+    for (const t of expand(top, templates, sink, seen)) {
+      const tr = reporterFor(t.doc, [...t.base, "spec"], sink);
+      const defaults = readArgs(t.spec.args, tr, ["args"], false);
+      const args = new Map<string, string>();
+      for (const [k, v] of defaults.values) {
+        const value = given.values.get(k) ?? v;
+        if (value === undefined) {
+          // An argument whose valueFrom was refused has had its one error already.
+          if (!given.refused.has(k))
+            r.error(
+              ["args"],
+              `argument ${k} of template ${t.name} has no value (expected {name: ${k}, value: ...} here)`,
+            );
+        } else args.set(k, value);
       }
-      const missing = new Set<string>();
-      const filled = substitute(m, args, missing) as Record<string, unknown>;
-      for (const k of missing)
-        if (!defaults.has(k))
-          mr.error([], `uses {{args.${k}}}, which template ${name} does not declare in spec.args`);
-      const p = positionOf(t.doc, [...t.base, "spec", "metrics", j]);
-      const a = readArgoMetric(filled, mr, `${t.doc.file}:${p.line}:${p.col}`);
-      if (!a?.name) return;
-      if (names.has(a.name)) mr.error(["name"], `duplicate metric name ${a.name} in this analysis`);
-      names.add(a.name);
-      out.push(a);
-    });
+      for (const k of given.values.keys())
+        if (defaults.refused.has(k)) args.set(k, given.values.get(k) ?? "");
+      for (const k of [...defaults.values.keys(), ...defaults.refused]) declared.add(k);
+      const metrics = Array.isArray(t.spec.metrics) ? t.spec.metrics : [];
+      metrics.forEach((m, j) => {
+        const mr = scoped(tr, ["metrics", j]);
+        if (!isRecord(m)) {
+          mr.error([], "expected a metric {name, provider, successCondition, ...}");
+          return;
+        }
+        const missing = new Set<string>();
+        const filled = substitute(m, args, missing) as Record<string, unknown>;
+        for (const k of missing)
+          if (!defaults.values.has(k) && !defaults.refused.has(k) && !given.refused.has(k))
+            mr.error([], `uses {{args.${k}}}, which template ${t.name} does not declare in spec.args`);
+        const p = positionOf(t.doc, [...t.base, "spec", "metrics", j]);
+        const a = readArgoMetric(filled, mr, `${t.doc.file}:${p.line}:${p.col}`);
+        if (!a?.name) return;
+        if (names.has(a.name)) mr.error(["name"], `duplicate metric name ${a.name} in this analysis`);
+        names.add(a.name);
+        out.push(a);
+      });
+    }
   });
-  for (const k of given.keys())
+  for (const k of given.values.keys())
     if (!declared.has(k))
       r.warn(["args"], `argument ${k} is declared by none of the templates (it is not used)`);
   return out;
 }
 
 /** Checks a file of templates alone: every metric is read with the template's defaults filled in. */
-export function checkTemplates(docs: readonly SourceDoc[]): { diagnostics: Diagnostic[]; names: string[] } {
+export function checkTemplates(
+  docs: readonly SourceDoc[],
+  others: readonly SourceDoc[] = [],
+): { diagnostics: Diagnostic[]; names: string[] } {
   const diagnostics: Diagnostic[] = [];
-  const templates = collectTemplates(docs, diagnostics);
+  const templates = collectTemplates(docs, diagnostics, others);
+  const own = new Set(docs);
   for (const t of templates.values()) {
+    if (!own.has(t.doc)) continue;
     // Arguments without a default get a placeholder: the step that uses the template gives them.
-    const args = Array.isArray(t.spec.args)
-      ? t.spec.args.flatMap((a) =>
-          isRecord(a) && typeof a.name === "string" && a.value === undefined && a.valueFrom === undefined
-            ? [{ name: a.name, value: "0" }]
-            : [],
-        )
-      : [];
+    const args = expand(t, templates, [], new Set()).flatMap((x) =>
+      Array.isArray(x.spec.args)
+        ? x.spec.args.flatMap((a) =>
+            isRecord(a) && typeof a.name === "string" && a.value === undefined && a.valueFrom === undefined
+              ? [{ name: a.name, value: "0" }]
+              : [],
+          )
+        : [],
+    );
     const quiet: Reporter = { deferVars: false, strict: true, error: () => {}, warn: () => {} };
-    resolveTemplates({ templates: [{ templateName: t.name }], args }, quiet, templates, diagnostics);
+    // Problems inside another file's template are reported when that file is checked.
+    const sink: Diagnostic[] = [];
+    resolveTemplates({ templates: [{ templateName: t.name }], args }, quiet, templates, sink);
+    diagnostics.push(...sink.filter((d) => docs.some((doc) => doc.file === d.file)));
   }
-  return { diagnostics, names: [...templates.keys()] };
+  return {
+    diagnostics: dedupe(diagnostics),
+    names: [...templates.values()].filter((t) => own.has(t.doc)).map((t) => t.name),
+  };
+}
+
+/** The same problem reached twice (a template composed by two others) is reported once. */
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.col}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { parseDuration } from "../core/duration.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { durationField, durationMs } from "./duration-field.js";
 import { check, isRecord, openNative } from "./reporter.js";
 import type { SourceDoc } from "./source.js";
 
@@ -10,19 +10,17 @@ import type { SourceDoc } from "./source.js";
  * Checkly heartbeat does (period 30 s to 365 days, grace under 366 days).
  */
 const DAY = 86_400_000;
-const duration = z
-  .union([z.string(), z.number()])
-  .refine((v) => parseDuration(v) !== undefined, "expected a duration such as 5m or 1d");
+const duration = durationField;
 
 export const HEARTBEAT_SPEC = z
   .object({
     period: duration.refine((v) => {
-      const ms = parseDuration(v) ?? 0;
+      const ms = durationMs(v);
       return ms >= 30_000 && ms <= 365 * DAY;
     }, "Period must be between 30 seconds and 365 days."),
     grace: duration
       .default("0s")
-      .refine((v) => (parseDuration(v) ?? 0) < 366 * DAY, "Grace must be less than 366 days"),
+      .refine((v) => durationMs(v) < 366 * DAY, "Grace must be less than 366 days"),
     severity: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(2),
     businessImpact: z.string().default(""),
     technicalSummary: z.string().default(""),
@@ -54,8 +52,8 @@ export function readHeartbeat(src: SourceDoc): { spec?: HeartbeatSpec; diagnosti
   return {
     spec: {
       name,
-      periodMs: parseDuration(spec.period) ?? 0,
-      graceMs: parseDuration(spec.grace) ?? 0,
+      periodMs: durationMs(spec.period),
+      graceMs: durationMs(spec.grace),
       severity: spec.severity,
       businessImpact: spec.businessImpact,
       technicalSummary: spec.technicalSummary,

@@ -1,12 +1,15 @@
+import type { z } from "zod";
 import { checkTemplates, isTemplate } from "./analysis-template.js";
-import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { foreignManifest, NATIVE_KINDS } from "./detect.js";
+import { type Diagnostic, formatPath, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
+import { GOSSFILE, looksLikeGossfileTop } from "./gossfile-schema.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
 import { check, isRecord } from "./reporter.js";
 import { readRolloutDocs } from "./rollout.js";
-import { structureOf } from "./schemas.js";
+import { SCHEMAS, toJsonSchema } from "./schemas.js";
 import { diagnosticAt, parseSource, type SourceDoc } from "./source.js";
 import { readSynthetic } from "./synthetic.js";
 
@@ -23,18 +26,28 @@ interface Parsed {
   diagnostics: Diagnostic[];
 }
 
+/** What a file is checked with besides itself: the documents of the other files given (and --template). */
+export interface CheckContext {
+  others: readonly SourceDoc[];
+}
+
 /**
- * A kind of document withstand reads: how to recognise it from its content, and how to check it.
- * The first kind that matches reads the file; experiments (native or Chaos Toolkit) are the fallback.
+ * A kind of document withstand reads: how to recognise it from its content, its schema (what
+ * `withstand schema` exports for editors and `validate` checks), and its reader. The first kind that
+ * matches reads the file; Chaos Toolkit experiments are the fallback.
  */
-export interface DocumentKindReader {
+export interface DocumentKindEntry {
+  /** The name `withstand schema NAME` takes. */
   name: string;
+  title: string;
+  /** The structure of a document of this kind; absent for a kind that is only recognised to be refused. */
+  schema?: z.ZodType;
   matches(first: Record<string, unknown>, all: readonly unknown[]): boolean;
-  check(file: string, parsed: Parsed): CheckedDocument;
+  check(file: string, parsed: Parsed, ctx: CheckContext): CheckedDocument;
 }
 
 const native = (kind: string) => (v: Record<string, unknown>) =>
-  typeof v.apiVersion === "string" && v.apiVersion.startsWith("withstand/") && v.kind === kind;
+  v.apiVersion === "withstand/v1" && v.kind === kind;
 
 /** Joins the parser's diagnostics with a reader's, and decides validity from both. */
 function checked(
@@ -54,12 +67,14 @@ function checked(
 
 /** A native single-document kind: read its first document, summarise what was read when it is valid. */
 function nativeKind<T>(
-  name: string,
+  name: keyof typeof SCHEMAS,
   read: (doc: SourceDoc) => { value?: T | undefined; diagnostics: Diagnostic[] },
   summary: (value: T) => string,
-): DocumentKindReader {
+): DocumentKindEntry {
   return {
     name,
+    title: `withstand ${name}`,
+    schema: SCHEMAS[name],
     matches: native(name),
     check(_file, parsed) {
       const r = read(parsed.docs[0] as SourceDoc);
@@ -100,13 +115,15 @@ const heartbeat = nativeKind(
 
 const isNativeRollout = native("Rollout");
 
-/** A Rollout, alone or with the AnalysisTemplates its analyses name, in any order. */
-const rollout: DocumentKindReader = {
+/** A Rollout, with the AnalysisTemplates its analyses name: in its own file or any other file given. */
+const rollout: DocumentKindEntry = {
   name: "Rollout",
+  title: "withstand Rollout",
+  schema: SCHEMAS.Rollout,
   matches: (first, all) =>
     isNativeRollout(first) || (isTemplate(first) && all.some((v) => isRecord(v) && isNativeRollout(v))),
-  check(file, parsed) {
-    const r = readRolloutDocs(file, parsed.docs);
+  check(file, parsed, ctx) {
+    const r = readRolloutDocs(file, parsed.docs, ctx.others);
     const s = r.spec;
     const templated = s
       ? [
@@ -126,20 +143,26 @@ const rollout: DocumentKindReader = {
 };
 
 /** A file of AnalysisTemplates alone (given to `rollout --template`): each metric read with its defaults. */
-const analysisTemplates: DocumentKindReader = {
+const analysisTemplates: DocumentKindEntry = {
   name: "AnalysisTemplate",
+  title: "Argo Rollouts AnalysisTemplate (the part withstand reads)",
+  schema: SCHEMAS.AnalysisTemplate,
   matches: (first) => isTemplate(first),
-  check(_file, parsed) {
-    const r = checkTemplates(parsed.docs);
+  check(_file, parsed, ctx) {
+    const r = checkTemplates(parsed.docs, ctx.others);
     return checked("AnalysisTemplate", parsed, r, `valid Argo AnalysisTemplates (${r.names.join(", ")})`);
   },
 };
 
-const openSlo: DocumentKindReader = {
+const openSlo: DocumentKindEntry = {
   name: "OpenSLO",
-  matches: (v) => typeof v.apiVersion === "string" && v.apiVersion.startsWith("openslo/"),
-  check(_file, parsed) {
-    const r = readOpenSlo(parsed.docs);
+  title: "OpenSLO v1 document",
+  schema: SCHEMAS.OpenSLO,
+  matches: (v) => v.apiVersion === "openslo/v1",
+  check(_file, parsed, ctx) {
+    // The other files given are read for refs (an SLI, a DataSource elsewhere); their own problems
+    // are reported when they are checked themselves.
+    const r = readOpenSlo(parsed.docs, { missingDataSource: "warning", context: ctx.others });
     const others = Object.entries(r.kinds)
       .filter(([k]) => k !== "SLO")
       .map(([k, n]) => `${n} ${k}`);
@@ -148,44 +171,138 @@ const openSlo: DocumentKindReader = {
   },
 };
 
-const experiment: DocumentKindReader = {
-  name: "Experiment",
-  matches: () => true,
-  check(file, parsed) {
-    const r = experimentFromParsed(file, parsed);
-    const s = r.spec;
-    return {
-      kind: s ? "Experiment" : "unknown",
-      valid: !!s && !hasErrors(r.diagnostics),
-      summary: s
-        ? `valid ${s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment"} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)`
-        : "",
-      diagnostics: r.diagnostics,
-    };
+/**
+ * A Gossfile: its top level has a schema here; `validate` and `check` read it with Goss's rendering
+ * (templates, vars) before this registry is asked, so reaching this reader means it was not rendered.
+ */
+const gossfile: DocumentKindEntry = {
+  name: "Gossfile",
+  title: "Goss gossfile (its top level: resource types)",
+  schema: GOSSFILE,
+  matches: looksLikeGossfileTop,
+  check(_file, parsed) {
+    const doc = parsed.docs[0] as SourceDoc;
+    const diagnostics: Diagnostic[] = [];
+    const read = check(GOSSFILE, doc.value, [], {
+      deferVars: true,
+      strict: true,
+      error: (path, message, onKey) => diagnostics.push(diagnosticAt(doc, path, message, "error", onKey)),
+      warn: (path, message, onKey) => diagnostics.push(diagnosticAt(doc, path, message, "warning", onKey)),
+    });
+    const types = Object.keys(read ?? {});
+    return checked(
+      "Gossfile",
+      parsed,
+      { diagnostics },
+      read ? `valid Gossfile top level (${types.join(", ")})` : undefined,
+    );
   },
 };
 
-/** Every document kind `validate` knows, most specific first. */
-export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [
+/** Another tool's manifest, or an apiVersion withstand does not read: named, with what to do. */
+const foreign: DocumentKindEntry = {
+  name: "foreign",
+  title: "another tool's manifest",
+  matches: (v) => foreignManifest(v) !== undefined,
+  check(_file, parsed) {
+    const doc = parsed.docs[0] as SourceDoc;
+    const value = (Array.isArray(doc.value) ? doc.value[0] : doc.value) as Record<string, unknown>;
+    const path = Array.isArray(doc.value) ? [0] : [];
+    const at = typeof value.kind === "string" && value.apiVersion === "withstand/v1" ? "kind" : "apiVersion";
+    const message = foreignManifest(value) ?? "";
+    // The message names the apiVersion and kind itself: the diagnostic points at them, with no path.
+    const d = { ...diagnosticAt(doc, [...path, at], message), path: formatPath(path) };
+    return checked("unknown", parsed, { diagnostics: [d] });
+  },
+};
+
+function experimentSummary(file: string, parsed: Parsed): CheckedDocument {
+  const r = experimentFromParsed(file, parsed);
+  const s = r.spec;
+  return {
+    kind: s ? "Experiment" : "unknown",
+    valid: !!s && !hasErrors(r.diagnostics),
+    summary: s
+      ? `valid ${s.flavour === "native" ? "withstand Experiment" : "Chaos Toolkit experiment"} "${s.title}" (${s.hypothesis?.probes.length ?? 0} hypothesis probes, ${s.method.length} method activities, ${s.rollbacks.length} rollbacks)`
+      : "",
+    diagnostics: r.diagnostics,
+  };
+}
+
+const experiment: DocumentKindEntry = {
+  name: "Experiment",
+  title: "withstand Experiment",
+  schema: SCHEMAS.Experiment,
+  matches: native("Experiment"),
+  check: experimentSummary,
+};
+
+const chaosToolkit: DocumentKindEntry = {
+  name: "chaostoolkit",
+  title: "Chaos Toolkit experiment",
+  schema: SCHEMAS.chaostoolkit,
+  matches: () => true,
+  check: experimentSummary,
+};
+
+/** Every document kind withstand reads, most specific first: the one registry. */
+export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
+  experiment,
   loadTest,
   synthetic,
   heartbeat,
   rollout,
   analysisTemplates,
   openSlo,
-  experiment,
+  gossfile,
+  foreign,
+  chaosToolkit,
 ];
 
-/** Parses a document's text once and checks it with the reader of its kind. Never throws for bad input. */
-export function checkDocument(file: string, text: string): CheckedDocument {
-  const parsed = parseSource(file, text);
+/** The kinds `withstand schema` exports, by name. */
+export const SCHEMA_KINDS = DOCUMENT_KINDS.filter(
+  (k): k is DocumentKindEntry & { schema: z.ZodType } => k.schema !== undefined,
+);
+
+/** The JSON Schema (draft-07, which editors' YAML servers read) of a document kind, by its name. */
+export function jsonSchemaOf(name: string): Record<string, unknown> | undefined {
+  const kind = SCHEMA_KINDS.find((k) => k.name === name);
+  return kind ? toJsonSchema(kind.schema, kind.title) : undefined;
+}
+
+/** The registry entry that reads these documents. */
+export function kindOf(docs: readonly SourceDoc[]): DocumentKindEntry {
   // OpenSLO's own examples are a top-level YAML list of documents.
-  const top = parsed.docs[0]?.value;
+  const top = docs[0]?.value;
   const first = Array.isArray(top) ? top[0] : top;
-  const all = parsed.docs.flatMap((d) => (Array.isArray(d.value) ? d.value : [d.value]));
-  const reader = (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first, all))) || experiment;
-  const result = reader.check(file, parsed);
+  const all = docs.flatMap((d) => (Array.isArray(d.value) ? d.value : [d.value]));
+  return (isRecord(first) && DOCUMENT_KINDS.find((k) => k.matches(first, all))) || chaosToolkit;
+}
+
+/** Checks parsed documents with the reader of their kind. Never throws for bad input. */
+export function checkParsed(
+  file: string,
+  parsed: Parsed,
+  ctx: CheckContext = { others: [] },
+): CheckedDocument {
+  const kind = kindOf(parsed.docs);
+  const result = kind.check(file, parsed, ctx);
   return result.valid ? crossCheck(result, parsed.docs) : result;
+}
+
+/** Parses a document's text once and checks it with the reader of its kind. Never throws for bad input. */
+export function checkDocument(file: string, text: string, ctx?: CheckContext): CheckedDocument {
+  return checkParsed(file, parseSource(file, text), ctx);
+}
+
+/** The schema a single document of a checked kind must fit (a Rollout file may also hold templates). */
+function structureOf(kind: string, value: unknown): z.ZodType | undefined {
+  if (isTemplate(value)) return SCHEMAS.AnalysisTemplate;
+  if (!isRecord(value)) return undefined;
+  if (kind === "Experiment")
+    return value.apiVersion === undefined ? SCHEMAS.chaostoolkit : SCHEMAS.Experiment;
+  if (kind in NATIVE_KINDS) return native(kind)(value) ? SCHEMAS[kind as keyof typeof SCHEMAS] : undefined;
+  return undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   EXECUTORS,
   type Executor,
@@ -8,11 +9,13 @@ import {
   type ThresholdSpec,
 } from "../core/load-plan.js";
 import { parseMetricKey } from "../core/tags.js";
-import { parseThreshold } from "../core/threshold.js";
+import { METRICS, parseThreshold } from "../core/threshold.js";
 import { isLoopbackHost } from "../safety/policy.js";
-import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
+import { durationField, durationMs } from "./duration-field.js";
+import { body, count, countIn, positive, rate, scalar, text, typed } from "./fields.js";
+import { check, checkKeys, hasVar, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
-import { readBool, readDuration, readNumber, readString } from "./values.js";
+import { readBool, readDuration, readString } from "./values.js";
 
 export const BODY_KEYS = [
   "executor",
@@ -39,63 +42,157 @@ export const DEFAULT_MAX_REQUESTS = 10_000_000;
 /** Where a threshold expression sits, so a malformed one is reported at its file:line:col. */
 export type LocOf = (path: Path) => string;
 
-function readRequest(raw: unknown, r: Reporter): RequestTemplate | undefined {
-  if (!isRecord(raw)) {
-    r.error([], "expected a request {url, method, headers, body, weight}");
-    return undefined;
-  }
-  checkKeys(raw, REQUEST_KEYS, [], r);
-  const url = readString(raw.url, ["url"], r, "an http:// or https:// URL");
-  if (url !== undefined && !/^https?:\/\//.test(url) && !/\$\{/.test(url))
-    r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
-  const method =
-    raw.method === undefined
-      ? "GET"
-      : (readString(raw.method, ["method"], r, "an HTTP method") ?? "GET").toUpperCase();
-  let headers: Record<string, string> = {};
-  if (raw.headers !== undefined) {
-    if (!isRecord(raw.headers)) r.error(["headers"], "expected a mapping of header names to values");
-    else headers = Object.fromEntries(Object.entries(raw.headers).map(([k, v]) => [k, String(v)]));
-  }
-  const body =
-    raw.body === undefined ? undefined : typeof raw.body === "string" ? raw.body : JSON.stringify(raw.body);
-  const weight =
-    raw.weight === undefined ? 1 : (readNumber(raw.weight, ["weight"], r, "a positive weight") ?? 1);
-  if (weight <= 0) r.error(["weight"], `got ${weight} (expected a positive weight)`);
-  let tags: Record<string, string> | undefined;
-  if (raw.tags !== undefined) {
-    if (!isRecord(raw.tags)) r.error(["tags"], "expected a mapping of tag names to values, e.g. {type: API}");
-    else tags = Object.fromEntries(Object.entries(raw.tags).map(([k, v]) => [k, String(v)]));
-  }
-  return url === undefined ? undefined : { url, method, headers, body, weight, ...(tags ? { tags } : {}) };
+// A k6 metric, or a sub-metric with a tag filter: http_req_duration{type:API}.
+const metricKey = z.string().regex(new RegExp(`^(${METRICS.join("|")})(\\{.*\\})?$`));
+const thresholds = z.record(
+  metricKey,
+  z.union([
+    text,
+    z.array(
+      z.union([
+        text,
+        z.strictObject({
+          threshold: text,
+          abortOnFail: z.union([z.boolean(), z.string()]).optional(),
+          delayAbortEval: durationField.optional(),
+        }),
+      ]),
+    ),
+  ]),
+);
+
+const url = z.string().regex(/^https?:\/\/|\$\{/, "expected an http:// or https:// URL");
+const request = typed(REQUEST_KEYS, {
+  url,
+  method: z.string().regex(/^[A-Za-z]+$|\$\{/, "expected an HTTP method"),
+  headers: z.record(z.string(), scalar),
+  body,
+  weight: positive,
+  tags: z.record(z.string(), scalar),
+});
+
+/**
+ * The body of a LoadTest spec (and of a `load:` activity): one schema for `validate`, the run and
+ * `withstand schema`. Its thresholds are read with k6's own messages (sub-metric tags, expressions).
+ */
+export const LOAD_BODY = typed(BODY_KEYS, {
+  executor: z.enum(EXECUTORS as unknown as [string, ...string[]]),
+  rate,
+  startRate: rate,
+  duration: durationField,
+  stages: z.array(z.strictObject({ target: rate, duration: durationField })).min(1),
+  vus: count,
+  startVUs: count,
+  connections: countIn(1, 100_000),
+  timeout: durationField,
+  maxRequests: count,
+  workers: countIn(1, 64),
+  url,
+  method: request.shape.method,
+  headers: z.record(z.string(), scalar),
+  body,
+  requests: z.array(request).min(1),
+  thresholds,
+});
+type Body = z.infer<typeof LOAD_BODY>;
+type Request = z.infer<typeof request>;
+
+/** A number the schema let through: a number, digits, or a `${var}` deferred to run time. */
+const num = (v: string | number | undefined): number | undefined =>
+  v === undefined || hasVar(v) ? undefined : Number(v);
+const rateOf = (v: string | number | undefined): number | undefined =>
+  v === undefined || hasVar(v) ? undefined : parseRate(v);
+
+/** A request template from a request the schema accepted (its url is http(s) or a `${var}`). */
+function template(q: Request): RequestTemplate {
+  const url = q.url as string;
+  const headers = Object.fromEntries(Object.entries(q.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  const payload =
+    q.body === undefined ? undefined : typeof q.body === "string" ? q.body : JSON.stringify(q.body);
+  const tags = q.tags && Object.fromEntries(Object.entries(q.tags).map(([k, v]) => [k, String(v)]));
+  return {
+    url,
+    method: (q.method ?? "GET").toUpperCase(),
+    headers,
+    body: payload,
+    weight: num(q.weight) ?? 1,
+    ...(tags ? { tags } : {}),
+  };
 }
 
-function readStages(raw: unknown, r: Reporter): Stage[] {
-  if (!Array.isArray(raw) || raw.length === 0) {
-    r.error([], "expected a non-empty list of {target, duration}");
-    return [];
+function requestsOf(b: Body, r: Reporter): RequestTemplate[] {
+  if (b.requests !== undefined) {
+    if (b.url !== undefined)
+      r.error(["url"], "cannot be combined with requests (expected one of url, requests)");
+    return b.requests.map((q) => template(q));
   }
-  return raw.flatMap((s, i) => {
-    if (!isRecord(s)) {
-      r.error([i], "expected {target, duration}");
-      return [];
-    }
-    checkKeys(s, ["target", "duration"], [i], r);
-    const target =
-      typeof s.target === "string"
-        ? (parseRate(s.target) ?? readNumber(s.target, [i, "target"], r))
-        : readNumber(s.target, [i, "target"], r, "a target rate or VU count");
-    const durationMs = readDuration(s.duration, [i, "duration"], r);
-    return target === undefined || durationMs === undefined ? [] : [{ target, durationMs }];
+  if (b.url !== undefined) {
+    return [template({ url: b.url, method: b.method, headers: b.headers, body: b.body })];
+  }
+  r.error(["requests"], "is required (expected url: URL, or requests: [{url, method, weight}, ...])");
+  return [];
+}
+
+const stagesOf = (b: Body): Stage[] =>
+  (b.stages ?? []).flatMap((s) => {
+    const target = typeof s.target === "number" ? s.target : (rateOf(s.target) ?? num(s.target));
+    return target === undefined ? [] : [{ target, durationMs: durationMs(s.duration) }];
   });
-}
 
-function readRate(raw: unknown, path: Path, r: Reporter): number | undefined {
-  if (raw === undefined) return undefined;
-  const rate = typeof raw === "string" || typeof raw === "number" ? parseRate(raw) : undefined;
-  if (rate === undefined)
-    r.error(path, `got ${JSON.stringify(raw)} (expected a rate such as 1000/s, 60/m or 50)`);
-  return rate;
+/** The executor the body names, or the one its keys imply (k6's defaults). */
+function executorOf(b: Body, r: Reporter): Executor | undefined {
+  const type =
+    b.executor ??
+    (b.stages !== undefined
+      ? b.startVUs !== undefined
+        ? "ramping-vus"
+        : "ramping-arrival-rate"
+      : b.vus !== undefined && b.rate === undefined
+        ? "constant-vus"
+        : "constant-arrival-rate");
+  const duration = (): number | undefined => {
+    if (b.duration === undefined) {
+      r.error(["duration"], 'is required (expected a duration such as "30s")');
+      return undefined;
+    }
+    return hasVar(b.duration) ? undefined : durationMs(b.duration);
+  };
+  const needStages = () => {
+    if (b.stages === undefined)
+      r.error(["stages"], "is required (expected a non-empty list of {target, duration})");
+    return stagesOf(b);
+  };
+  switch (type) {
+    case "constant-arrival-rate": {
+      if (b.rate === undefined)
+        r.error(["rate"], "is required for constant-arrival-rate (expected e.g. 1000/s)");
+      const d = duration();
+      const perSecond = rateOf(b.rate);
+      return perSecond !== undefined && d !== undefined
+        ? { type, rate: perSecond, durationMs: d }
+        : undefined;
+    }
+    case "ramping-arrival-rate": {
+      const stages = needStages();
+      const startRate = b.startRate === undefined ? 0 : rateOf(b.startRate);
+      return stages.length > 0 && startRate !== undefined ? { type, startRate, stages } : undefined;
+    }
+    case "constant-vus": {
+      const d = duration();
+      const vus = num(b.vus);
+      if (b.vus === undefined)
+        r.error(["vus"], "is required for constant-vus (expected a number of virtual users)");
+      return vus !== undefined && d !== undefined
+        ? { type, vus: Math.max(1, Math.round(vus)), durationMs: d }
+        : undefined;
+    }
+    case "ramping-vus": {
+      const stages = needStages();
+      const startVUs = b.startVUs === undefined ? 0 : num(b.startVUs);
+      return stages.length > 0 && startVUs !== undefined ? { type, startVUs, stages } : undefined;
+    }
+  }
+  return undefined;
 }
 
 function readThresholds(
@@ -176,109 +273,35 @@ export function readLoadBody(
     r.error([], "expected a mapping with requests (or url), an executor and its rate or VUs");
     return undefined;
   }
-  checkKeys(raw, BODY_KEYS, [], r);
-  const requests: RequestTemplate[] = [];
-  if (raw.requests !== undefined) {
-    if (!Array.isArray(raw.requests) || raw.requests.length === 0)
-      r.error(["requests"], "expected a non-empty list of requests");
-    else
-      raw.requests.forEach((q, i) => {
-        const t = readRequest(q, scoped(r, ["requests", i]));
-        if (t) requests.push(t);
-      });
-    if (raw.url !== undefined)
-      r.error(["url"], "cannot be combined with requests (expected one of url, requests)");
-  } else if (raw.url !== undefined) {
-    const t = readRequest({ url: raw.url, method: raw.method, headers: raw.headers, body: raw.body }, r);
-    if (t) requests.push(t);
-  } else r.error(["requests"], "is required (expected url: URL, or requests: [{url, method, weight}, ...])");
-
-  const rate = readRate(raw.rate, ["rate"], r);
-  const vus =
-    raw.vus === undefined ? undefined : readNumber(raw.vus, ["vus"], r, "a number of virtual users");
-  let type = raw.executor as string | undefined;
-  if (type === undefined)
-    type =
-      raw.stages !== undefined
-        ? raw.startVUs !== undefined
-          ? "ramping-vus"
-          : "ramping-arrival-rate"
-        : vus !== undefined && rate === undefined
-          ? "constant-vus"
-          : "constant-arrival-rate";
-  if (!EXECUTORS.includes(type as never)) {
-    r.error(["executor"], `got ${JSON.stringify(type)} (expected one of ${EXECUTORS.join(", ")})`);
-    return undefined;
-  }
-  const duration = (): number | undefined => {
-    if (raw.duration !== undefined) return readDuration(raw.duration, ["duration"], r);
-    r.error(["duration"], 'is required (expected a duration such as "30s")');
-    return undefined;
-  };
-  let executor: Executor | undefined;
-  switch (type) {
-    case "constant-arrival-rate": {
-      if (rate === undefined && raw.rate === undefined)
-        r.error(["rate"], "is required for constant-arrival-rate (expected e.g. 1000/s)");
-      const d = duration();
-      if (rate !== undefined && d !== undefined) executor = { type, rate, durationMs: d };
-      break;
-    }
-    case "ramping-arrival-rate": {
-      const stages = readStages(raw.stages, scoped(r, ["stages"]));
-      const startRate = raw.startRate === undefined ? 0 : readRate(raw.startRate, ["startRate"], r);
-      if (stages.length > 0 && startRate !== undefined) executor = { type, startRate, stages };
-      break;
-    }
-    case "constant-vus": {
-      const d = duration();
-      if (vus === undefined)
-        r.error(["vus"], "is required for constant-vus (expected a number of virtual users)");
-      else if (d !== undefined) executor = { type, vus: Math.max(1, Math.round(vus)), durationMs: d };
-      break;
-    }
-    case "ramping-vus": {
-      const stages = readStages(raw.stages, scoped(r, ["stages"]));
-      const startVUs =
-        raw.startVUs === undefined
-          ? 0
-          : readNumber(raw.startVUs, ["startVUs"], r, "a number of virtual users");
-      if (stages.length > 0 && startVUs !== undefined) executor = { type, startVUs, stages };
-      break;
-    }
-  }
-  const closed = type === "constant-vus" || type === "ramping-vus";
+  // Keys, types and durations from the schema; thresholds below, with k6's own messages.
+  const { thresholds: rawThresholds, ...rest } = raw;
+  const b = check(LOAD_BODY, rest, [], r) as Body | undefined;
+  const requests = b ? requestsOf(b, r) : [];
+  const thresholds = readThresholds(
+    rawThresholds,
+    scoped(r, ["thresholds"]),
+    locOf,
+    [...base, "thresholds"],
+    requests,
+  );
+  if (!b) return undefined;
+  const executor = executorOf(b, r);
+  const closed = executor?.type === "constant-vus" || executor?.type === "ramping-vus";
   const maxVus =
     executor?.type === "constant-vus"
       ? executor.vus
       : executor?.type === "ramping-vus"
         ? Math.max(executor.startVUs, ...executor.stages.map((s) => s.target))
         : 0;
-  let connections =
-    raw.connections === undefined
-      ? closed
-        ? maxVus
-        : 64
-      : readNumber(raw.connections, ["connections"], r, "a number of connections");
+  let connections = b.connections === undefined ? (closed ? maxVus : 64) : num(b.connections);
   if (connections !== undefined && (connections < 1 || connections > 100_000))
     r.error(["connections"], `got ${connections} (expected 1-100000)`);
   if (closed) connections = Math.max(connections ?? 1, maxVus);
-  const timeoutMs = raw.timeout === undefined ? 10_000 : readDuration(raw.timeout, ["timeout"], r);
-  const maxRequests =
-    raw.maxRequests === undefined
-      ? DEFAULT_MAX_REQUESTS
-      : readNumber(raw.maxRequests, ["maxRequests"], r, "a request count");
-  const workers =
-    raw.workers === undefined ? 1 : readNumber(raw.workers, ["workers"], r, "a number of worker threads");
-  if (workers !== undefined && (workers < 1 || workers > 64 || !Number.isInteger(workers)))
+  const workers = b.workers === undefined ? 1 : num(b.workers);
+  if (workers !== undefined && (workers < 1 || workers > 64))
     r.error(["workers"], `got ${workers} (expected 1-64)`);
-  const thresholds = readThresholds(
-    raw.thresholds,
-    scoped(r, ["thresholds"]),
-    locOf,
-    [...base, "thresholds"],
-    requests,
-  );
+  const timeoutMs = b.timeout === undefined ? 10_000 : hasVar(b.timeout) ? undefined : durationMs(b.timeout);
+  const maxRequests = b.maxRequests === undefined ? DEFAULT_MAX_REQUESTS : num(b.maxRequests);
   if (
     !executor ||
     requests.length === 0 ||

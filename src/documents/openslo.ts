@@ -1,6 +1,15 @@
 import type { AlertConditionDef, Indicator, MetricSource, Objective, Slo } from "../core/slo-model.js";
 import { type Diagnostic, fileDiagnostic, hasErrors } from "./diagnostic.js";
-import { checkKeys, isRecord, type Reporter } from "./reporter.js";
+import {
+  type AlertConditionSpec,
+  type AlertPolicySpec,
+  OPENSLO_KINDS,
+  type OpenSloKind,
+  openSloDocument,
+  type SliSpec,
+  type SloSpec,
+} from "./openslo-schema.js";
+import { check, isRecord, type Reporter } from "./reporter.js";
 import {
   diagnosticAt,
   type Path,
@@ -11,15 +20,8 @@ import {
   unreadable,
 } from "./source.js";
 
-export const OPENSLO_KINDS = [
-  "SLO",
-  "SLI",
-  "DataSource",
-  "AlertPolicy",
-  "AlertCondition",
-  "AlertNotificationTarget",
-  "Service",
-] as const;
+export { OPENSLO_KINDS };
+
 const KINDS: readonly string[] = OPENSLO_KINDS;
 const UNIT_MS: Record<string, number> = {
   m: 60_000,
@@ -31,13 +33,29 @@ const UNIT_MS: Record<string, number> = {
   Y: 365 * 86_400_000,
 };
 
+/** One OpenSLO document that fits its kind's schema (`spec` is typed by the kind). */
 interface Doc {
   src: SourceDoc;
-  kind: string;
+  kind: OpenSloKind;
   name: string;
   spec: Record<string, unknown>;
   metadata: Record<string, unknown>;
   r: Reporter;
+  /** False when the document broke its schema: it is still found by name, but not read further. */
+  valid: boolean;
+  /** One of the files being read (not a document of another file, read only for refs). */
+  own: boolean;
+}
+
+/** How a `metricSourceRef` to a DataSource not among the files is reported. */
+export interface ReadOptions {
+  /**
+   * `warning` in `validate` (OpenSLO lets a DataSource live elsewhere, and its SDK's own fixtures do
+   * this); `error` (the default) where the DataSource is needed to compute (status, rules, judging).
+   */
+  missingDataSource?: "warning" | "error";
+  /** Documents of other files, read only to resolve refs: their own problems are not reported here. */
+  context?: readonly SourceDoc[];
 }
 
 /** OpenSLO duration-shorthand: an integer and one of m h d w M Q Y (m is minutes; M is a month). */
@@ -52,6 +70,7 @@ export function parseShorthand(text: unknown): number | undefined {
 function reporter(src: SourceDoc, diagnostics: Diagnostic[], prefix: Path = []): Reporter {
   return {
     deferVars: false,
+    strict: true,
     error: (path, message, onKey) =>
       diagnostics.push(diagnosticAt(src, [...prefix, ...path], message, "error", onKey)),
     warn: (path, message, onKey) =>
@@ -68,8 +87,32 @@ function entries(sources: SourceDoc[]): { src: SourceDoc; value: unknown; prefix
   );
 }
 
+/** Checks one document against its kind's schema; every problem is reported where it is. */
+function readDoc(v: unknown, r: Reporter): { kind: OpenSloKind; valid: boolean } | undefined {
+  if (!isRecord(v)) {
+    r.error([], "expected an OpenSLO document (apiVersion: openslo/v1, kind, metadata, spec)");
+    return undefined;
+  }
+  if (v.apiVersion !== "openslo/v1") {
+    r.error(
+      ["apiVersion"],
+      `got ${JSON.stringify(v.apiVersion)} (expected openslo/v1${v.apiVersion === "openslo/v1alpha" ? "; withstand reads v1, which Sloth does not" : ""})`,
+    );
+    return undefined;
+  }
+  if (typeof v.kind !== "string" || !KINDS.includes(v.kind)) {
+    r.error(["kind"], `got ${JSON.stringify(v.kind)} (expected one of ${KINDS.join(", ")})`);
+    return undefined;
+  }
+  const kind = v.kind as OpenSloKind;
+  return { kind, valid: check(openSloDocument(kind), v, [], r) !== undefined };
+}
+
 /** Reads every OpenSLO v1 document in the files and resolves each SLO with its SLI, data sources and alert conditions. */
-export function readOpenSlo(sources: SourceDoc[]): {
+export function readOpenSlo(
+  sources: SourceDoc[],
+  opts: ReadOptions = {},
+): {
   slos: Slo[];
   diagnostics: Diagnostic[];
   /** How many documents of each kind were read (a file of Services alone is valid). */
@@ -77,108 +120,109 @@ export function readOpenSlo(sources: SourceDoc[]): {
 } {
   const diagnostics: Diagnostic[] = [];
   const docs: Doc[] = [];
-  for (const { src, value: v, prefix } of entries(sources)) {
-    const r = reporter(src, diagnostics, prefix);
-    if (!isRecord(v)) {
-      r.error([], "expected an OpenSLO document (apiVersion: openslo/v1, kind, metadata, spec)");
-      continue;
-    }
-    if (v.apiVersion !== "openslo/v1") {
-      r.error(
-        ["apiVersion"],
-        `got ${JSON.stringify(v.apiVersion)} (expected openslo/v1${v.apiVersion === "openslo/v1alpha" ? "; withstand reads v1, which Sloth does not" : ""})`,
-      );
-      continue;
-    }
-    checkKeys(v, ["apiVersion", "kind", "metadata", "spec"], [], r);
-    if (typeof v.kind !== "string" || !KINDS.includes(v.kind)) {
-      r.error(["kind"], `got ${JSON.stringify(v.kind)} (expected one of ${KINDS.join(", ")})`);
-      continue;
-    }
+  const own = entries(sources);
+  const silent: Diagnostic[] = [];
+  for (const [i, { src, value: v, prefix }] of [...own, ...entries([...(opts.context ?? [])])].entries()) {
+    const r = reporter(src, i < own.length ? diagnostics : silent, prefix);
+    const read = readDoc(v, r);
+    if (!read || !isRecord(v)) continue;
     const metadata = isRecord(v.metadata) ? v.metadata : {};
     const name = typeof metadata.name === "string" ? metadata.name : "";
-    if (name === "") r.error(["metadata", "name"], "is required (expected a name)");
-    // OpenSLO asks for RFC 1123 names, but its own examples use others (OnCallDevopsMailNotification).
-    else if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
-      r.warn(
-        ["metadata", "name"],
-        `${JSON.stringify(name)} is not an RFC 1123 name (lower-case letters, digits and -, at most 63) as OpenSLO asks; accepted`,
-      );
-    if (!isRecord(v.spec)) {
-      r.error(["spec"], "is required (expected a mapping)");
-      continue;
-    }
-    docs.push({ src, kind: v.kind, name, spec: v.spec, metadata, r });
+    const spec = isRecord(v.spec) ? v.spec : {};
+    docs.push({ src, kind: read.kind, name, spec, metadata, r, valid: read.valid, own: i < own.length });
   }
   const byKind = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.name === name);
+  const ctx: Ctx = { lookup: byKind, missingDataSource: opts.missingDataSource ?? "error" };
   const slos: Slo[] = [];
-  for (const d of docs.filter((x) => x.kind === "SLO")) {
-    const slo = readSlo(d, byKind);
+  for (const d of docs.filter((x) => x.kind === "SLO" && x.valid && x.own)) {
+    const slo = readSlo(d, ctx);
     if (slo) slos.push(slo);
   }
   const kinds: Record<string, number> = {};
-  for (const d of docs) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
+  for (const d of docs) if (d.own) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
   return hasErrors(diagnostics) ? { slos: [], diagnostics, kinds } : { slos, diagnostics, kinds };
 }
 
-type Lookup = (kind: string, name: string) => Doc | undefined;
-
-function inlineOrRef(
-  d: Doc,
-  path: Path,
-  inline: unknown,
-  ref: unknown,
-  kind: string,
-  lookup: Lookup,
-): { spec: Record<string, unknown>; name: string; doc: Doc } | undefined {
-  if (inline !== undefined) {
-    if (!isRecord(inline)) {
-      d.r.error(path, `expected an inline ${kind} {metadata, spec}`);
-      return undefined;
-    }
-    const meta = isRecord(inline.metadata) ? inline.metadata : {};
-    return {
-      spec: isRecord(inline.spec) ? inline.spec : inline,
-      name: typeof meta.name === "string" ? meta.name : `${d.name}-${kind.toLowerCase()}`,
-      doc: d,
-    };
-  }
-  if (typeof ref === "string") {
-    const target = lookup(kind, ref);
-    if (!target) {
-      d.r.error(
-        [...path.slice(0, -1), `${path.at(-1)}Ref`],
-        `no ${kind} named ${JSON.stringify(ref)} in these files (expected the metadata.name of a kind: ${kind} document)`,
-      );
-      return undefined;
-    }
-    return { spec: target.spec, name: target.name, doc: target };
-  }
-  return undefined;
+interface Ctx {
+  lookup: (kind: string, name: string) => Doc | undefined;
+  missingDataSource: "warning" | "error";
 }
 
-function readMetricSource(d: Doc, path: Path, raw: unknown, lookup: Lookup): MetricSource | undefined {
-  if (!isRecord(raw)) {
-    d.r.error(path, "expected {metricSource: {metricSourceRef | type, spec: {query}}}");
+/** The document a spec came from (inline: the SLO itself), with the path of that spec in it. */
+interface Found<T> {
+  spec: T;
+  name: string;
+  doc: Doc;
+  base: Path;
+}
+
+/** An inline object or a ref to a document of `kind` in these files; undefined when neither resolves. */
+function inlineOrRef<T>(
+  d: Doc,
+  path: Path,
+  inline: { metadata?: { name: string } | undefined; spec?: unknown } | undefined,
+  ref: string | undefined,
+  refPath: Path,
+  kind: string,
+  ctx: Ctx,
+): Found<T> | undefined {
+  if (inline?.spec !== undefined)
+    return {
+      spec: inline.spec as T,
+      name: inline.metadata?.name ?? `${d.name}-${kind.toLowerCase()}`,
+      doc: d,
+      base: [...path, "spec"],
+    };
+  if (ref === undefined) return undefined;
+  const target = ctx.lookup(kind, ref);
+  if (!target) {
+    d.r.error(
+      refPath,
+      `no ${kind} named ${JSON.stringify(ref)} in these files (expected the metadata.name of a kind: ${kind} document)`,
+    );
     return undefined;
   }
-  const ms = isRecord(raw.metricSource) ? raw.metricSource : raw;
-  const spec = isRecord(ms.spec) ? ms.spec : {};
-  let type = typeof ms.type === "string" ? ms.type : undefined;
+  // A referenced document that broke its own schema was reported there.
+  if (!target.valid) return undefined;
+  return { spec: target.spec as T, name: target.name, doc: target, base: ["spec"] };
+}
+
+type MetricSpec = {
+  metricSource: {
+    metricSourceRef?: string | undefined;
+    type?: string | undefined;
+    spec: Record<string, unknown>;
+  };
+};
+
+function readMetricSource(owner: Doc, path: Path, m: MetricSpec, ctx: Ctx): MetricSource | undefined {
+  const ms = m.metricSource;
+  const at: Path = [...path, "metricSource"];
+  let type = ms.type;
   let url: string | undefined;
-  if (typeof ms.metricSourceRef === "string") {
-    const ds = lookup("DataSource", ms.metricSourceRef);
+  if (ms.metricSourceRef !== undefined) {
+    const ds = ctx.lookup("DataSource", ms.metricSourceRef);
     if (!ds) {
-      d.r.error(
-        [...path, "metricSource", "metricSourceRef"],
-        `no DataSource named ${JSON.stringify(ms.metricSourceRef)} (expected the name of a kind: DataSource document)`,
+      const name = JSON.stringify(ms.metricSourceRef);
+      if (ctx.missingDataSource === "error") {
+        owner.r.error(
+          [...at, "metricSourceRef"],
+          `no DataSource named ${name} among the files given (expected the metadata.name of a kind: DataSource document: give its file too, it is needed to query)`,
+        );
+        return undefined;
+      }
+      owner.r.warn(
+        [...at, "metricSourceRef"],
+        `no DataSource named ${name} among the files given: valid OpenSLO, but slo status, slo rules and runs need it (give its file too)`,
       );
-      return undefined;
+      return { type: (type ?? "unresolved").toLowerCase(), query: String(ms.spec.query ?? "") };
     }
-    type = typeof ds.spec.type === "string" ? ds.spec.type : type;
-    url = connectionUrl(ds.spec.connectionDetails);
+    if (ds.valid) {
+      type = typeof ds.spec.type === "string" ? ds.spec.type : type;
+      url = connectionUrl(ds.spec.connectionDetails);
+    }
   }
-  url ??= connectionUrl(ms.connectionDetails);
+  const spec = ms.spec;
   const query =
     typeof spec.query === "string"
       ? spec.query
@@ -187,20 +231,20 @@ function readMetricSource(d: Doc, path: Path, raw: unknown, lookup: Lookup): Met
         : typeof spec.series === "string"
           ? spec.series
           : undefined;
-  if (!type)
-    d.r.error(
-      [...path, "metricSource", "type"],
-      "is required (expected prometheus or withstand, or a metricSourceRef)",
-    );
+  if (!type) {
+    owner.r.error([...at, "type"], "is required (expected prometheus or withstand, or a metricSourceRef)");
+    return undefined;
+  }
   // Valid OpenSLO names any source (CloudWatch, Datadog, ...) with its own spec; only the sources
   // withstand queries itself need a query here. `slo rules`/`slo status` say when a source is not theirs.
-  const needsQuery = type !== undefined && ["prometheus", "withstand"].includes(type.toLowerCase());
-  if (!query && needsQuery)
-    d.r.error(
-      [...path, "metricSource", "spec", "query"],
+  const needsQuery = ["prometheus", "withstand"].includes(type.toLowerCase());
+  if (!query && needsQuery) {
+    owner.r.error(
+      [...at, "spec", "query"],
       "is required (expected a PromQL query, or a withstand series name)",
     );
-  if (!type || (needsQuery && !query)) return undefined;
+    return undefined;
+  }
   return { type: type.toLowerCase(), query: query ?? "", url };
 }
 
@@ -218,219 +262,231 @@ function connectionUrl(details: unknown): string | undefined {
   return typeof url === "string" ? url : undefined;
 }
 
-function readIndicator(
-  d: Doc,
-  sli: { spec: Record<string, unknown>; name: string; doc: Doc },
-  lookup: Lookup,
-  path: Path,
-): Indicator | undefined {
-  const owner = sli.doc;
-  const base: Path = owner === d ? path : ["spec"];
-  const spec = sli.spec;
-  if (isRecord(spec.ratioMetric)) {
+function readIndicator(sli: Found<SliSpec>, ctx: Ctx): Indicator | undefined {
+  const { doc: owner, base, spec } = sli;
+  const r = owner.r;
+  if (spec.ratioMetric !== undefined && spec.thresholdMetric !== undefined) {
+    r.error([...base, "thresholdMetric"], "ratioMetric and thresholdMetric are mutually exclusive");
+    return undefined;
+  }
+  if (spec.ratioMetric) {
     const rm = spec.ratioMetric;
-    if (rm.good !== undefined && rm.bad !== undefined)
-      owner.r.error(
-        [...base, "ratioMetric", "bad"],
-        "good and bad are mutually exclusive (expected one of them)",
+    const at: Path = [...base, "ratioMetric"];
+    if (rm.raw !== undefined || rm.rawType !== undefined) {
+      r.error(
+        [...at, rm.raw !== undefined ? "raw" : "rawType"],
+        "a raw ratio (rawType, raw) is not supported by withstand (expected good or bad, and total)",
       );
-    if (rm.total === undefined)
-      owner.r.error([...base, "ratioMetric", "total"], "is required (expected a metric source)");
-    const good =
-      rm.good !== undefined
-        ? readMetricSource(owner, [...base, "ratioMetric", "good"], rm.good, lookup)
-        : undefined;
-    const bad =
-      rm.bad !== undefined
-        ? readMetricSource(owner, [...base, "ratioMetric", "bad"], rm.bad, lookup)
-        : undefined;
-    const total =
-      rm.total !== undefined
-        ? readMetricSource(owner, [...base, "ratioMetric", "total"], rm.total, lookup)
-        : undefined;
-    if (!total || (!good && !bad)) return undefined;
+      return undefined;
+    }
+    if (rm.good !== undefined && rm.bad !== undefined)
+      r.error([...at, "bad"], "good and bad are mutually exclusive (expected one of them)");
+    else if (rm.good === undefined && rm.bad === undefined)
+      r.error(at, "expected good or bad (a metric source), and total");
+    if (rm.total === undefined) r.error([...at, "total"], "is required (expected a metric source)");
+    const good = rm.good && readMetricSource(owner, [...at, "good"], rm.good, ctx);
+    const bad = rm.bad && readMetricSource(owner, [...at, "bad"], rm.bad, ctx);
+    const total = rm.total && readMetricSource(owner, [...at, "total"], rm.total, ctx);
+    if (!total || (!good && !bad) || (good && bad)) return undefined;
     return { name: sli.name, ratio: { counter: rm.counter === true, good, bad, total } };
   }
-  if (spec.thresholdMetric !== undefined) {
-    const threshold = readMetricSource(owner, [...base, "thresholdMetric"], spec.thresholdMetric, lookup);
+  if (spec.thresholdMetric) {
+    const threshold = readMetricSource(owner, [...base, "thresholdMetric"], spec.thresholdMetric, ctx);
     return threshold ? { name: sli.name, threshold } : undefined;
   }
-  owner.r.error(base, "expected ratioMetric or thresholdMetric");
+  r.error(base, "expected ratioMetric or thresholdMetric");
   return undefined;
 }
 
-function readSlo(d: Doc, lookup: Lookup): Slo | undefined {
-  const s = d.spec;
-  const r = d.r;
-  checkKeys(
-    s,
-    [
-      "description",
-      "service",
-      "indicator",
-      "indicatorRef",
-      "timeWindow",
-      "budgetingMethod",
-      "objectives",
-      "alertPolicies",
-    ],
-    ["spec"],
-    r,
-  );
-  if ((s.indicator === undefined) === (s.indicatorRef === undefined))
-    r.error(["spec", "indicator"], "expected exactly one of indicator and indicatorRef");
-  const sli = inlineOrRef(d, ["spec", "indicator"], s.indicator, s.indicatorRef, "SLI", lookup);
-  const indicator = sli ? readIndicator(d, sli, lookup, ["spec", "indicator", "spec"]) : undefined;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The SLO's one time window: its length and whether it rolls. */
+function readWindow(s: SloSpec, r: Reporter): { periodMs?: number; rolling: boolean } {
   // timeWindow is optional in OpenSLO v1: without one, status and rules use a rolling 28 days (said so).
-  const windows = Array.isArray(s.timeWindow)
-    ? s.timeWindow
-    : s.timeWindow === undefined
-      ? [{ duration: "28d", isRolling: true }]
-      : [];
-  if (s.timeWindow === undefined)
+  if (s.timeWindow === undefined) {
     r.warn(
       ["spec"],
       "no timeWindow: withstand judges this SLO over a rolling 28d window (set spec.timeWindow to choose)",
     );
-  else if (windows.length !== 1)
-    r.error(["spec", "timeWindow"], "expected exactly one time window [{duration, isRolling}]");
-  const tw = isRecord(windows[0]) ? windows[0] : {};
-  const periodMs = parseShorthand(tw.duration);
-  if (periodMs === undefined)
-    r.error(
-      ["spec", "timeWindow", 0, "duration"],
-      `got ${JSON.stringify(tw.duration)} (expected a duration shorthand such as 28d, 4w, 1M)`,
-    );
-  else if (
-    tw.duration === "1m" ||
-    (typeof tw.duration === "string" && /^\d+m$/.test(tw.duration) && periodMs < 3_600_000)
-  ) {
-    r.warn(
-      ["spec", "timeWindow", 0, "duration"],
-      `${tw.duration} is ${tw.duration === "1m" ? "one minute" : "minutes"} in OpenSLO (did you mean ${String(tw.duration).replace("m", "M")}, a month?)`,
-    );
+    return { periodMs: 28 * 86_400_000, rolling: true };
   }
-  const method = s.budgetingMethod;
-  if (method !== "Occurrences" && method !== "Timeslices" && method !== "RatioTimeslices")
+  if (s.timeWindow.length !== 1) {
+    r.error(["spec", "timeWindow"], "expected exactly one time window [{duration, isRolling}]");
+    return { rolling: true };
+  }
+  const tw = s.timeWindow[0] as NonNullable<SloSpec["timeWindow"]>[number];
+  const at: Path = ["spec", "timeWindow", 0];
+  if (tw.isRolling === true && tw.calendar !== undefined)
+    r.error([...at, "calendar"], "cannot be set when isRolling is true");
+  if (tw.isRolling === false && tw.calendar === undefined)
     r.error(
-      ["spec", "budgetingMethod"],
-      `got ${JSON.stringify(method)} (expected Occurrences, Timeslices or RatioTimeslices)`,
+      [...at, "isRolling"],
+      "a calendar window needs calendar: {startTime, timeZone} (or isRolling: true)",
     );
-  const objectives: Objective[] = [];
-  if (!Array.isArray(s.objectives) || s.objectives.length === 0)
-    r.error(["spec", "objectives"], "expected at least one objective {target or targetPercent}");
-  else
-    s.objectives.forEach((o, i) => {
-      if (!isRecord(o)) return;
-      const path: Path = ["spec", "objectives", i];
-      checkKeys(
-        o,
-        [
-          "displayName",
-          "op",
-          "value",
-          "target",
-          "targetPercent",
-          "timeSliceTarget",
-          "timeSliceWindow",
-          "indicator",
-          "indicatorRef",
-          "compositeWeight",
-        ],
-        path,
-        r,
+  if (tw.calendar !== undefined) {
+    if (!TIMESTAMP.test(tw.calendar.startTime))
+      r.error(
+        [...at, "calendar", "startTime"],
+        `got ${JSON.stringify(tw.calendar.startTime)} (expected a date and time such as 2022-01-01 12:00:00)`,
       );
-      if (o.indicator !== undefined || o.indicatorRef !== undefined || o.compositeWeight !== undefined)
-        r.error(
-          [
-            ...path,
-            o.indicatorRef !== undefined
-              ? "indicatorRef"
-              : o.indicator !== undefined
-                ? "indicator"
-                : "compositeWeight",
-          ],
-          "a composite SLO (an objective with its own indicator or a compositeWeight) is not supported by withstand (expected one indicator for the whole SLO in spec.indicator or spec.indicatorRef)",
-        );
-      let target: number | undefined;
-      if (typeof o.target === "number") target = o.target;
-      else if (typeof o.targetPercent === "number") target = o.targetPercent / 100;
-      if (target === undefined || target < 0 || target >= 1) {
-        r.error(
-          [...path, o.target !== undefined ? "target" : "targetPercent"],
-          `got ${JSON.stringify(o.target ?? o.targetPercent)} (expected target in [0, 1) or targetPercent in [0, 100))`,
-        );
-        return;
-      }
-      if (o.target !== undefined && o.targetPercent !== undefined)
-        r.error([...path, "targetPercent"], "target and targetPercent are mutually exclusive");
-      const op = typeof o.op === "string" ? (o.op as Objective["op"]) : undefined;
-      if (indicator?.threshold && (op === undefined || typeof o.value !== "number"))
-        r.error(path, "a thresholdMetric objective needs op (lt, lte, gt, gte) and value");
-      const sliceMs = o.timeSliceWindow === undefined ? undefined : parseShorthand(o.timeSliceWindow);
-      if ((method === "Timeslices" || method === "RatioTimeslices") && sliceMs === undefined)
-        r.error([...path, "timeSliceWindow"], `is required for ${String(method)} (expected e.g. 1m)`);
-      objectives.push({
-        displayName: typeof o.displayName === "string" ? o.displayName : undefined,
-        target,
-        op,
-        value: typeof o.value === "number" ? o.value : undefined,
-        timeSliceTarget: typeof o.timeSliceTarget === "number" ? o.timeSliceTarget : undefined,
-        timeSliceWindowMs: sliceMs,
+    if (!validTimeZone(tw.calendar.timeZone))
+      r.error(
+        [...at, "calendar", "timeZone"],
+        `got ${JSON.stringify(tw.calendar.timeZone)} (expected an IANA time zone such as UTC, America/New_York, Europe/Warsaw)`,
+      );
+  }
+  const periodMs = parseShorthand(tw.duration);
+  if (
+    periodMs !== undefined &&
+    typeof tw.duration === "string" &&
+    /^\d+m$/.test(tw.duration) &&
+    periodMs < 3_600_000
+  )
+    r.warn(
+      [...at, "duration"],
+      `${tw.duration} is ${tw.duration === "1m" ? "one minute" : "minutes"} in OpenSLO (did you mean ${tw.duration.replace("m", "M")}, a month?)`,
+    );
+  return {
+    ...(periodMs !== undefined ? { periodMs } : {}),
+    rolling: tw.isRolling ?? tw.calendar === undefined,
+  };
+}
+
+function readObjectives(s: SloSpec, r: Reporter, indicator: Indicator | undefined): Objective[] {
+  const method = s.budgetingMethod;
+  const objectives: Objective[] = [];
+  s.objectives.forEach((o, i) => {
+    const path: Path = ["spec", "objectives", i];
+    if (o.indicator !== undefined || o.indicatorRef !== undefined || o.compositeWeight !== undefined)
+      r.error(
+        [
+          ...path,
+          o.indicatorRef !== undefined
+            ? "indicatorRef"
+            : o.indicator !== undefined
+              ? "indicator"
+              : "compositeWeight",
+        ],
+        "a composite SLO (an objective with its own indicator or a compositeWeight) is not supported by withstand (expected one indicator for the whole SLO in spec.indicator or spec.indicatorRef)",
+      );
+    // As OpenSLO's validator: op and value belong to a thresholdMetric; on a ratio they are an error.
+    if (indicator?.ratio)
+      for (const key of ["op", "value"] as const)
+        if (o[key] !== undefined)
+          r.error(
+            [...path, key],
+            "is not allowed on an objective of a ratioMetric SLI (op and value are for a thresholdMetric; remove it)",
+            true,
+          );
+    if (indicator?.threshold && (o.op === undefined || o.value === undefined))
+      r.error(path, "a thresholdMetric objective needs op (lt, lte, gt, gte) and value");
+    if (o.target !== undefined && o.targetPercent !== undefined) {
+      r.error([...path, "targetPercent"], "target and targetPercent are mutually exclusive");
+      return;
+    }
+    const target = o.target ?? (o.targetPercent === undefined ? undefined : o.targetPercent / 100);
+    if (target === undefined || target < 0 || target >= 1) {
+      r.error(
+        [...path, o.target !== undefined ? "target" : "targetPercent"],
+        `got ${JSON.stringify(o.target ?? o.targetPercent)} (expected target in [0, 1) or targetPercent in [0, 100))`,
+      );
+      return;
+    }
+    if (method === "Timeslices") {
+      if (o.timeSliceTarget === undefined)
+        r.error([...path, "timeSliceTarget"], "is required for Timeslices (expected a ratio in (0, 1])");
+      else if (o.timeSliceTarget <= 0 || o.timeSliceTarget > 1)
+        r.error([...path, "timeSliceTarget"], `got ${o.timeSliceTarget} (expected a ratio in (0, 1])`);
+    }
+    const sliceMs = o.timeSliceWindow === undefined ? undefined : parseShorthand(o.timeSliceWindow);
+    if ((method === "Timeslices" || method === "RatioTimeslices") && sliceMs === undefined)
+      r.error([...path, "timeSliceWindow"], `is required for ${method} (expected e.g. 1m)`);
+    objectives.push({
+      displayName: o.displayName,
+      target,
+      op: o.op,
+      value: o.value,
+      timeSliceTarget: o.timeSliceTarget,
+      timeSliceWindowMs: sliceMs,
+    });
+  });
+  return objectives;
+}
+
+function readConditions(d: Doc, s: SloSpec, ctx: Ctx): AlertConditionDef[] {
+  const conditions: AlertConditionDef[] = [];
+  (s.alertPolicies ?? []).forEach((ap, i) => {
+    const at: Path = ["spec", "alertPolicies", i];
+    const policy = inlineOrRef<AlertPolicySpec>(
+      d,
+      at,
+      ap as { metadata?: { name: string }; spec?: unknown },
+      ap.alertPolicyRef as string | undefined,
+      [...at, "alertPolicyRef"],
+      "AlertPolicy",
+      ctx,
+    );
+    if (!policy) return;
+    policy.spec.conditions.forEach((c, j) => {
+      const cat: Path = [...policy.base, "conditions", j];
+      const cond = inlineOrRef<AlertConditionSpec>(
+        policy.doc,
+        cat,
+        c as { metadata?: { name: string }; spec?: unknown },
+        c.conditionRef as string | undefined,
+        [...cat, "conditionRef"],
+        "AlertCondition",
+        ctx,
+      );
+      if (!cond) return;
+      const cc = cond.spec.condition;
+      conditions.push({
+        name: cond.name,
+        severity: cond.spec.severity,
+        op: cc.op,
+        threshold: cc.threshold,
+        lookbackMs: parseShorthand(cc.lookbackWindow) ?? 0,
+        alertAfterMs: parseShorthand(cc.alertAfter ?? "0m") ?? 0,
       });
     });
-  const conditions: AlertConditionDef[] = [];
-  if (Array.isArray(s.alertPolicies)) {
-    s.alertPolicies.forEach((ap, i) => {
-      if (!isRecord(ap)) return;
-      const policy = inlineOrRef(
-        d,
-        ["spec", "alertPolicies", i, "alertPolicy"],
-        ap.kind === "AlertPolicy" ? ap : undefined,
-        ap.alertPolicyRef,
-        "AlertPolicy",
-        lookup,
-      );
-      if (!policy) return;
-      const conds = Array.isArray(policy.spec.conditions) ? policy.spec.conditions : [];
-      for (const c of conds) {
-        if (!isRecord(c)) continue;
-        const cond = inlineOrRef(
-          policy.doc,
-          ["spec", "conditions", 0, "condition"],
-          c.kind === "AlertCondition" ? c : undefined,
-          c.conditionRef,
-          "AlertCondition",
-          lookup,
-        );
-        if (!cond) continue;
-        const cc = isRecord(cond.spec.condition) ? cond.spec.condition : {};
-        const lookbackMs = parseShorthand(cc.lookbackWindow);
-        if (cc.kind !== "burnrate" || typeof cc.threshold !== "number" || lookbackMs === undefined) {
-          cond.doc.r.error(
-            ["spec", "condition"],
-            "expected {kind: burnrate, op, threshold, lookbackWindow, alertAfter}",
-          );
-          continue;
-        }
-        conditions.push({
-          name: cond.name,
-          severity: typeof cond.spec.severity === "string" ? cond.spec.severity : "page",
-          op: (cc.op as AlertConditionDef["op"]) ?? "gte",
-          threshold: cc.threshold,
-          lookbackMs,
-          alertAfterMs: parseShorthand(cc.alertAfter ?? "0m") ?? 0,
-        });
-      }
-    });
-  }
-  if (
-    !indicator ||
-    periodMs === undefined ||
-    objectives.length === 0 ||
-    (method !== "Occurrences" && method !== "Timeslices" && method !== "RatioTimeslices")
-  )
-    return undefined;
+  });
+  return conditions;
+}
+
+function readSlo(d: Doc, ctx: Ctx): Slo | undefined {
+  const s = d.spec as SloSpec;
+  const r = d.r;
+  const composite = s.objectives.some((o) => o.indicator !== undefined || o.indicatorRef !== undefined);
+  if (s.indicator !== undefined && s.indicatorRef !== undefined)
+    r.error(
+      ["spec", "indicatorRef"],
+      "indicator and indicatorRef are mutually exclusive (expected one of them)",
+    );
+  else if (s.indicator === undefined && s.indicatorRef === undefined && !composite)
+    r.error(["spec"], "expected exactly one of indicator and indicatorRef");
+  const sli = inlineOrRef<SliSpec>(
+    d,
+    ["spec", "indicator"],
+    s.indicator,
+    s.indicatorRef,
+    ["spec", "indicatorRef"],
+    "SLI",
+    ctx,
+  );
+  const indicator = sli ? readIndicator(sli, ctx) : undefined;
+  const window = readWindow(s, r);
+  const objectives = readObjectives(s, r, indicator);
+  const conditions = readConditions(d, s, ctx);
+  if (!indicator || window.periodMs === undefined || objectives.length === 0) return undefined;
   const { line, col } = positionOf(d.src, []);
   const labels: Record<string, string> = {};
   if (isRecord(d.metadata.labels))
@@ -438,12 +494,12 @@ function readSlo(d: Doc, lookup: Lookup): Slo | undefined {
       labels[k] = Array.isArray(v) ? v.join(",") : String(v);
   return {
     name: d.name,
-    service: typeof s.service === "string" ? s.service : "default",
-    description: typeof s.description === "string" ? s.description : undefined,
+    service: s.service ?? "default",
+    description: s.description,
     indicator,
-    periodMs,
-    rolling: tw.isRolling !== false,
-    budgetingMethod: method,
+    periodMs: window.periodMs,
+    rolling: window.rolling,
+    budgetingMethod: s.budgetingMethod,
     objectives,
     conditions,
     labels,

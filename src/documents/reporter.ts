@@ -4,6 +4,7 @@ import { unknownKeyMessage } from "../core/suggest.js";
 
 export { checkKeys, hasVar, isRecord, type Reporter, scoped };
 
+import { foreignManifest } from "./detect.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { diagnosticAt, type Path, type SourceDoc } from "./source.js";
 
@@ -75,7 +76,7 @@ export function check<S extends z.ZodType>(
     reported++;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, issue.path);
-      for (const key of issue.keys) r.error([...at, key], unknownKeyMessage(key, known));
+      for (const key of issue.keys) r.error([...at, key], unknownKeyMessage(key, known), true);
       continue;
     }
     let message = issue.message;
@@ -86,9 +87,19 @@ export function check<S extends z.ZodType>(
           : `got ${describe(actual)} (expected ${issue.expected})`;
     } else if (issue.code === "invalid_value") {
       const options = (issue as { values?: unknown[] }).values ?? [];
-      message = `got ${describe(actual)} (expected ${options.map((o) => JSON.stringify(o)).join(" or ")})`;
+      const expected = options.map((o) => JSON.stringify(o)).join(" or ");
+      message =
+        actual === undefined
+          ? `is required (expected ${expected})`
+          : `got ${describe(actual)} (expected ${expected})`;
     } else if (issue.code === "invalid_union") {
       message = `got ${describe(actual)} (${issue.message.replace(/^Invalid input:?\s*/i, "expected ") || "unexpected shape"})`;
+    } else if (issue.code === "invalid_format") {
+      // A schema's own message says what was expected; zod's default names the pattern.
+      const pattern = (issue as { pattern?: string }).pattern;
+      message = /^Invalid/.test(issue.message)
+        ? `got ${describe(actual)} (expected a string matching ${pattern ?? issue.format})`
+        : `got ${describe(actual)} (${issue.message})`;
     } else if (issue.code === "too_small" || issue.code === "too_big") {
       message = `got ${describe(actual)} (expected ${issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /i, "")})`;
     }
@@ -115,7 +126,10 @@ export function openNative(
   };
   const top = src.value;
   if (!isRecord(top) || top.apiVersion !== "withstand/v1" || top.kind !== kind) {
-    r.error(["kind"], `expected apiVersion: withstand/v1 and kind: ${kind}`);
+    // Another tool's manifest is named as such, with what to do.
+    const foreign = isRecord(top) ? foreignManifest(top) : undefined;
+    if (foreign) r.error([], foreign);
+    else r.error(["kind"], `expected apiVersion: withstand/v1 and kind: ${kind}`);
     return { r, diagnostics };
   }
   checkKeys(top, ["apiVersion", "kind", "metadata", "spec"], [], r);

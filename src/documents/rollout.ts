@@ -517,7 +517,7 @@ export function readRolloutDocs(
   const rollout = own.find(
     (d) => isRecord(d.value) && d.value.kind === "Rollout" && d.value.apiVersion === "withstand/v1",
   );
-  const templates = collectTemplates([...own, ...others], diagnostics);
+  const templates = collectTemplates(own, diagnostics, others);
   if (!rollout) {
     const argo = own.some((d) => isRecord(d.value) && d.value.kind === "Rollout");
     diagnostics.push(

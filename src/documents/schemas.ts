@@ -1,21 +1,21 @@
 import { z } from "zod";
-import { EXECUTORS } from "../core/load-plan.js";
-import { METRICS } from "../core/threshold.js";
 import { FAULT_KINDS } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ACTIVITY_KEYS } from "./activity.js";
-import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
+import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
+import { durationField } from "./duration-field.js";
 import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
+import { count, intOrString, scalar, typed } from "./fields.js";
 import { HEARTBEAT_SPEC } from "./heartbeat.js";
-import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
-import { OPENSLO_KINDS } from "./openslo.js";
+import { LOAD_BODY } from "./load-test.js";
+import { OPENSLO_FILE } from "./openslo-schema.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
 import { SYNTHETIC_SPEC } from "./synthetic.js";
 
 /**
  * The structure of each document kind, built from the same key lists the readers check, so the JSON
- * Schema an editor gets and `withstand validate` never disagree on which keys exist. Values that
- * `${var}` substitution may fill stay loosely typed here; the readers check them exactly.
+ * Schema an editor gets and `withstand validate` never disagree on which keys exist; every field has
+ * its type (a duration is a string pattern or a number). Numbers a `${var}` may fill also take a string.
  */
 
 type Shape = Record<string, z.ZodType>;
@@ -28,7 +28,6 @@ function keyed(keys: readonly string[], typed: Shape = {}, strict = true): z.Zod
 }
 
 const text = z.string();
-const numberish = z.union([z.number(), z.string()]);
 const durationish = z
   .union([z.number(), z.string()])
   .meta({ description: 'seconds, or "500ms", "10s", "5m"' });
@@ -95,82 +94,74 @@ const nativeTop = (kind: string, spec: z.ZodType) =>
     spec,
   });
 
-// A k6 metric, or a sub-metric with a tag filter: http_req_duration{type:API}.
-const metricKey = z.string().regex(new RegExp(`^(${METRICS.join("|")})(\\{.*\\})?$`));
-const thresholds = z.record(
-  metricKey,
-  z.union([
-    text,
-    z.array(
-      z.union([
-        text,
-        z.strictObject({
-          threshold: text,
-          abortOnFail: z.union([z.boolean(), z.string()]).optional(),
-          delayAbortEval: durationish.optional(),
-        }),
-      ]),
-    ),
-  ]),
-);
+const ratio = z.number().min(0);
 
-const loadBody = keyed(BODY_KEYS, {
-  executor: z.enum(EXECUTORS as unknown as [string, ...string[]]),
-  rate: numberish,
-  startRate: numberish,
-  duration: durationish,
-  stages: z.array(z.strictObject({ target: numberish, duration: durationish })),
-  url: text,
-  method: text,
-  headers: z.record(z.string(), z.unknown()),
-  requests: z.array(
-    keyed(REQUEST_KEYS, {
-      url: text,
-      method: text,
-      weight: numberish,
-      tags: z.record(z.string(), z.unknown()),
-    }),
-  ),
-  thresholds,
-});
-
-const judgeMetric = keyed(METRIC_KEYS, {
+const judgeMetric = typed(METRIC_KEYS, {
   name: text,
   source: z.enum(["router", "prometheus"]),
   measure: z.enum(["error-rate", "latency"]),
   query: text,
+  prometheus: text,
   direction: z.enum(["increase", "decrease", "either"]),
+  critical: z.boolean(),
+  mustHaveData: z.boolean(),
   nanStrategy: z.enum(["remove", "replace"]),
   outliers: z.enum(["keep", "remove"]),
+  outlierFactor: ratio,
+  allowedIncrease: ratio,
+  allowedDecrease: ratio,
+  criticalIncrease: ratio,
+  criticalDecrease: ratio,
+  minShift: ratio,
+  minPoints: count,
   noData: z.enum(["inconclusive", "fail", "pass"]),
+  group: text,
 });
-const analysis = keyed(ANALYSIS_KEYS, {
-  judge: keyed(JUDGE_KEYS, {
+const templateRef = z.strictObject({ templateName: text, clusterScope: z.boolean().optional() });
+const argoArg = z.strictObject({
+  name: text,
+  value: scalar.optional(),
+  valueFrom: z.record(z.string(), z.unknown()).optional(),
+});
+const analysis = typed(ANALYSIS_KEYS, {
+  interval: durationField,
+  count,
+  initialDelay: durationField,
+  judge: typed(JUDGE_KEYS, {
     metrics: z.array(judgeMetric),
-    thresholds: z.strictObject({ pass: numberish.optional(), marginal: numberish.optional() }),
+    thresholds: z.strictObject({ pass: z.number().optional(), marginal: z.number().optional() }),
+    confidence: z.number().gt(0).lt(1),
+    weights: z.record(z.string(), z.number()),
   }),
   metrics: z.array(judgeMetric),
   successCondition: text,
   failureCondition: text,
-  templates: z.array(z.strictObject({ templateName: text, clusterScope: z.boolean().optional() })),
-  args: z.array(
-    z.strictObject({ name: text, value: z.unknown().optional(), valueFrom: z.unknown().optional() }),
-  ),
+  failureLimit: z.union([z.number().int(), z.string()]),
+  inconclusiveLimit: count,
+  consecutiveErrorLimit: count,
+  startingStep: count,
+  templates: z.array(templateRef),
+  args: z.array(argoArg),
 });
-const upstream = keyed(UPSTREAM_KEYS, {
+const listen = z.union([text, z.number().int().min(0).max(65535)]);
+const upstream = typed(UPSTREAM_KEYS, {
   url: text,
   command: z.union([text, z.array(text)]),
-  env: z.record(z.string(), z.unknown()),
+  env: z.record(z.string(), scalar),
   cwd: text,
   label: text,
+  clock: text,
+  readyTimeout: durationField,
 });
 const step = z.union([
-  z.strictObject({ setWeight: numberish }),
-  z.strictObject({ pause: z.union([z.strictObject({ duration: durationish.optional() }), z.null()]) }),
+  z.strictObject({ setWeight: z.union([z.number().min(0).max(100), z.string()]) }),
+  z.strictObject({
+    pause: z.union([z.strictObject({ duration: durationField.optional() }), durationField, z.null()]),
+  }),
   z.strictObject({ analysis }),
 ]);
-const rolloutSpec = keyed(SPEC_KEYS, {
-  listen: text,
+const rolloutSpec = typed(SPEC_KEYS, {
+  listen,
   stable: upstream,
   canary: upstream,
   baseline: upstream,
@@ -178,25 +169,30 @@ const rolloutSpec = keyed(SPEC_KEYS, {
   steps: z.array(step),
   analysis,
   prometheus: text,
+  drainTimeout: durationField,
+  metrics: listen,
 });
 
-const argoMetric = keyed(ARGO_METRIC_KEYS, {
+const argoMetric = typed(ARGO_METRIC_KEYS, {
   name: text,
-  interval: durationish,
-  initialDelay: durationish,
-  count: numberish,
+  interval: durationField,
+  initialDelay: durationField,
+  count: intOrString,
   successCondition: text,
   failureCondition: text,
-  failureLimit: numberish,
-  inconclusiveLimit: numberish,
-  consecutiveErrorLimit: numberish,
+  failureLimit: intOrString,
+  inconclusiveLimit: intOrString,
+  consecutiveErrorLimit: intOrString,
   provider: z.strictObject({
-    prometheus: keyed(PROMETHEUS_KEYS, {
+    prometheus: typed(PROMETHEUS_KEYS, {
       address: text,
       query: text,
-      timeout: numberish,
+      timeout: z.union([z.number().min(0), z.string()]),
       headers: z.array(z.strictObject({ key: text, value: text })),
-      rangeQuery: z.strictObject({ start: text, end: text.optional(), step: durationish.optional() }),
+      insecure: z.boolean(),
+      rangeQuery: z.strictObject({ start: text, end: text.optional(), step: durationField.optional() }),
+      authentication: z.record(z.string(), z.record(z.string(), z.unknown())),
+      caCert: z.record(z.string(), z.unknown()),
     }),
   }),
 });
@@ -204,35 +200,26 @@ const analysisTemplate = z.strictObject({
   apiVersion: z.string().regex(/^argoproj\.io\//),
   kind: z.enum(["AnalysisTemplate", "ClusterAnalysisTemplate"]),
   metadata,
-  spec: keyed(TEMPLATE_SPEC_KEYS, {
-    args: z.array(
-      z.strictObject({ name: text, value: z.unknown().optional(), valueFrom: z.unknown().optional() }),
-    ),
+  spec: typed(TEMPLATE_SPEC_KEYS, {
+    args: z.array(argoArg),
     metrics: z.array(argoMetric),
+    templates: z.array(templateRef),
+    dryRun: z.array(z.strictObject({ metricName: text })),
+    measurementRetention: z.array(z.strictObject({ metricName: text, limit: z.number().int().min(0) })),
   }),
 });
 
-const openSlo = z.looseObject({
-  apiVersion: z.literal("openslo/v1"),
-  kind: z.enum(OPENSLO_KINDS),
-  metadata: z.looseObject({ name: z.string(), displayName: z.string().optional() }),
-  spec: z.record(z.string(), z.unknown()),
-});
-
-/** Every document kind `withstand schema` knows, by the name it is asked for. */
-export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.ZodType }> = new Map([
-  ["Experiment", { title: "withstand Experiment", schema: nativeTop("Experiment", experimentBody(true)) }],
-  ["chaostoolkit", { title: "Chaos Toolkit experiment", schema: experimentBody(false) }],
-  ["LoadTest", { title: "withstand LoadTest", schema: nativeTop("LoadTest", loadBody) }],
-  ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
-  ["OpenSLO", { title: "OpenSLO v1 document (structure only)", schema: openSlo }],
-  ["Synthetic", { title: "withstand Synthetic", schema: nativeTop("Synthetic", SYNTHETIC_SPEC) }],
-  ["Heartbeat", { title: "withstand Heartbeat", schema: nativeTop("Heartbeat", HEARTBEAT_SPEC) }],
-  [
-    "AnalysisTemplate",
-    { title: "Argo Rollouts AnalysisTemplate (the part withstand reads)", schema: analysisTemplate },
-  ],
-]);
+/** The structure of each document kind; the registry (`kinds.ts`) pairs each with its reader. */
+export const SCHEMAS = {
+  Experiment: nativeTop("Experiment", experimentBody(true)),
+  chaostoolkit: experimentBody(false),
+  LoadTest: nativeTop("LoadTest", LOAD_BODY),
+  Rollout: nativeTop("Rollout", rolloutSpec),
+  OpenSLO: OPENSLO_FILE,
+  Synthetic: nativeTop("Synthetic", SYNTHETIC_SPEC),
+  Heartbeat: nativeTop("Heartbeat", HEARTBEAT_SPEC),
+  AnalysisTemplate: analysisTemplate,
+} as const satisfies Record<string, z.ZodType>;
 
 type Json = Record<string, unknown>;
 
@@ -256,10 +243,8 @@ function providerSchemas(): Json[] {
 }
 
 /** The JSON Schema (draft-07, which editors' YAML servers read) of a document kind. */
-export function jsonSchemaOf(name: string): Json | undefined {
-  const entry = DOCUMENT_SCHEMAS.get(name);
-  if (!entry) return undefined;
-  const raw = z.toJSONSchema(entry.schema, {
+export function toJsonSchema(schema: z.ZodType, title: string): Json {
+  const raw = z.toJSONSchema(schema, {
     io: "input",
     unrepresentable: "any",
     target: "draft-7",
@@ -272,23 +257,5 @@ export function jsonSchemaOf(name: string): Json | undefined {
       anyOf: [...FAULT_KINDS].map(([k, v]) => faultKindSchema(k, v.schema)),
     };
   if (definitions?.["withstand-provider"]) definitions["withstand-provider"] = { anyOf: providerSchemas() };
-  return { ...raw, title: entry.title };
-}
-
-/** The schema whose structure a document of this reader kind must have, for the validate cross-check. */
-export function structureOf(kind: string, value: unknown): z.ZodType | undefined {
-  if (isTemplate(value)) return analysisTemplate;
-  if (
-    kind === "Rollout" &&
-    (typeof value !== "object" ||
-      value === null ||
-      !("apiVersion" in value) ||
-      value.apiVersion !== "withstand/v1")
-  )
-    return undefined;
-  if (kind === "Experiment") {
-    const native = typeof value === "object" && value !== null && "apiVersion" in value;
-    return DOCUMENT_SCHEMAS.get(native ? "Experiment" : "chaostoolkit")?.schema;
-  }
-  return DOCUMENT_SCHEMAS.get(kind)?.schema;
+  return { ...raw, title };
 }

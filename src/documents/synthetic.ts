@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { parseDuration } from "../core/duration.js";
 import {
   AssertionSyntaxError,
   CHECKLY_COMPARISONS,
@@ -9,6 +8,7 @@ import {
   parseGatusCondition,
 } from "../core/http-assertions.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
+import { durationField, durationMs } from "./duration-field.js";
 import { check, isRecord, openNative } from "./reporter.js";
 import { loadFirstDocument, type SourceDoc } from "./source.js";
 
@@ -19,12 +19,10 @@ import { loadFirstDocument, type SourceDoc } from "./source.js";
  * check's fields. One zod schema is used by `validate`, `withstand schema` and the runner.
  */
 
-const duration = z
-  .union([z.string(), z.number()])
-  .refine(
-    (v) => parseDuration(v) !== undefined && (parseDuration(v) ?? 0) > 0,
-    "expected a duration such as 30s or 1m",
-  );
+const duration = durationField.refine(
+  (v) => durationMs(v) > 0,
+  "expected a duration above 0 such as 30s or 1m",
+);
 
 const checkly = z
   .object({
@@ -169,7 +167,7 @@ export function readSynthetic(src: SourceDoc): { spec?: SyntheticSpec; diagnosti
     spec: {
       name,
       id: spec.id ?? name.toLowerCase().replace(/[^a-z0-9-]+/g, "-"),
-      everyMs: parseDuration(spec.every) ?? 60_000,
+      everyMs: durationMs(spec.every),
       severity: spec.severity,
       businessImpact: spec.businessImpact,
       technicalSummary: spec.technicalSummary,
@@ -178,7 +176,7 @@ export function readSynthetic(src: SourceDoc): { spec?: SyntheticSpec; diagnosti
       maxResponseTimeMs: spec.maxResponseTime,
       retry: spec.retry,
       shouldFail: spec.shouldFail,
-      heartbeatMs: spec.heartbeat ? parseDuration(spec.heartbeat.within) : undefined,
+      heartbeatMs: spec.heartbeat ? durationMs(spec.heartbeat.within) : undefined,
       variables: Object.fromEntries(Object.entries(spec.variables).map(([k, v]) => [k, String(v)])),
       steps,
       source: src.file,

@@ -3,9 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { Ajv } from "ajv";
+import { parseAllDocuments } from "yaml";
 import { parseCondition } from "../../src/core/condition.js";
 import { resultPhase } from "../../src/core/rollout.js";
-import { checkDocument } from "../../src/documents/kinds.js";
+import { checkDocument, jsonSchemaOf } from "../../src/documents/kinds.js";
 import { loadRolloutFile } from "../../src/documents/rollout.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -192,5 +194,139 @@ describe("Argo AnalysisTemplates in a Rollout", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /valid Argo AnalysisTemplates \(success-rate\)/);
     assert.match(r.stdout, /valid withstand Rollout "guestbook" .*1 AnalysisTemplate metrics/);
+  });
+});
+
+describe("validate reads Argo files as Argo's tools do (#26: 15, 16)", () => {
+  const errorsOf = (stderr: string) => stderr.split("\n").filter((l) => l !== "" && !l.includes("warning:"));
+
+  it("resolves AnalysisTemplates across all the files given, and takes --template like rollout", async () => {
+    const dir = tempFiles({ "t.yaml": TEMPLATE, "r.yaml": rolloutWith(STEP) });
+    const alone = await runCli(["validate", join(dir, "r.yaml")]);
+    assert.equal(alone.code, 2);
+    assert.match(
+      alone.stderr,
+      /no AnalysisTemplate named success-rate in this file or the other files given/,
+    );
+    for (const args of [
+      [join(dir, "r.yaml"), join(dir, "t.yaml")],
+      [join(dir, "r.yaml"), "--template", join(dir, "t.yaml")],
+    ]) {
+      const r = await runCli(["validate", ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /valid withstand Rollout "guestbook" .*1 AnalysisTemplate metrics/);
+    }
+  });
+
+  it("reads Argo's template composition (spec.templates), and names a composed template that is missing", async () => {
+    const composite = `apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: all-checks}
+spec:
+  templates:
+  - templateName: success-rate
+  - templateName: latency
+`;
+    const latency = `apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: latency}
+spec:
+  metrics:
+  - name: p99
+    successCondition: result[0] < 0.3
+    provider:
+      prometheus: {address: "http://127.0.0.1:9090", query: "histogram_quantile(0.99, x)"}
+`;
+    const step = STEP.replace("success-rate", "all-checks");
+    const dir = tempFiles({
+      "r.yaml": rolloutWith(step),
+      "t.yaml": `${TEMPLATE}---\n${latency}---\n${composite}`,
+      "half.yaml": `${TEMPLATE}---\n${composite}`,
+    });
+    const { spec, diagnostics } = await loadRolloutFile(join(dir, "r.yaml"), [join(dir, "t.yaml")]);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error"),
+      [],
+    );
+    const analysis = spec?.steps[1];
+    assert.ok(analysis?.kind === "analysis");
+    assert.deepEqual(
+      analysis.analyses.map((a) => a.name),
+      ["success-rate", "p99"],
+    );
+    const half = await runCli(["validate", join(dir, "half.yaml")]);
+    assert.equal(half.code, 2);
+    assert.match(
+      half.stderr,
+      /half\.yaml:\d+:\d+: spec\.templates\[1\]\.templateName: no AnalysisTemplate named latency among the files given \(template all-checks composes it/,
+    );
+  });
+
+  it("a refused valueFrom is one error, not a second false one about the argument", async () => {
+    const secret = TEMPLATE.replace(
+      '  - name: prometheus-port\n    value: "9090"',
+      "  - name: prometheus-port\n    valueFrom:\n      secretKeyRef: {name: prom, key: port}",
+    );
+    const dir = tempFiles({ "t.yaml": secret, "r.yaml": `${secret}---\n${rolloutWith(STEP)}` });
+    for (const file of ["t.yaml", "r.yaml"]) {
+      const r = await runCli(["validate", join(dir, file)]);
+      assert.equal(r.code, 2);
+      const errors = errorsOf(r.stderr);
+      assert.equal(errors.length, 1, r.stderr);
+      assert.match(
+        errors[0] ?? "",
+        /args\[1\]\.valueFrom: is not supported: withstand runs without Kubernetes/,
+      );
+    }
+    const fromPod = rolloutWith(
+      `${STEP}\n      - name: prometheus-port\n        valueFrom: {podTemplateHashValue: Latest}`,
+    );
+    const dir2 = tempFiles({ "r.yaml": `${TEMPLATE.replace('\n    value: "9090"', "")}---\n${fromPod}` });
+    const r = await runCli(["validate", join(dir2, "r.yaml")]);
+    const errors = errorsOf(r.stderr);
+    assert.equal(errors.length, 1, r.stderr);
+    assert.match(errors[0] ?? "", /args\[1\]\.valueFrom: is not supported/);
+  });
+
+  it("another tool's manifest is named as such, with what to do", async () => {
+    const dir = tempFiles({
+      "argo.yaml":
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: x}\nspec:\n  strategy: {canary: {steps: [{setWeight: 20}]}}\n",
+      "deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n",
+      "kind.yaml": "apiVersion: withstand/v1\nkind: Rolout\nmetadata: {name: x}\nspec: {}\n",
+    });
+    const argo = await runCli(["validate", join(dir, "argo.yaml")]);
+    assert.equal(argo.code, 2);
+    assert.match(
+      argo.stderr,
+      /argo\.yaml:1:13: apiVersion: argoproj\.io\/v1alpha1, kind: Rollout is an Argo Rollouts Rollout, a Kubernetes resource withstand does not run: write apiVersion: withstand\/v1, kind: Rollout/,
+    );
+    const run = await runCli(["run", join(dir, "argo.yaml")]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /is an Argo Rollouts Rollout/);
+    const deploy = await runCli(["validate", join(dir, "deploy.yaml")]);
+    assert.match(
+      deploy.stderr,
+      /apiVersion: apps\/v1, kind: Deployment is a Kubernetes manifest withstand does not read/,
+    );
+    const kind = await runCli(["validate", join(dir, "kind.yaml")]);
+    assert.match(kind.stderr, /kind\.yaml:2:7: .*unknown kind "Rolout" \(did you mean Rollout\?/);
+  });
+});
+
+describe("the AnalysisTemplate JSON Schema", () => {
+  it("accepts Argo's documented template and the composite form, and refuses a misspelt key", () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      jsonSchemaOf("AnalysisTemplate") ?? {},
+    );
+    const composite =
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: all}\nspec:\n  templates: [{templateName: success-rate}]\n";
+    for (const text of [TEMPLATE, composite]) {
+      const value = parseAllDocuments(text)[0]?.toJS() as unknown;
+      assert.ok(validate(value), JSON.stringify(validate.errors));
+    }
+    const typo = parseAllDocuments(TEMPLATE.replace("failureLimit", "failurLimit"))[0]?.toJS() as unknown;
+    assert.equal(validate(typo), false);
+    assert.ok(validate.errors?.some((e) => JSON.stringify(e.params).includes("failurLimit")));
   });
 });

@@ -108,10 +108,7 @@ describe("every OpenSLO v1 kind, in every layout OpenSLO's own examples use", ()
       r.summary,
       "valid OpenSLO v1 (1 Service; 1 AlertPolicy; 1 AlertCondition; 1 AlertNotificationTarget)",
     );
-    // OpenSLO asks for RFC 1123 names; its own examples do not always use them: a warning, not an error.
-    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
-      'a.yaml:41:9: warning: metadata.name: "OnCallDevopsMailNotification" is not an RFC 1123 name (lower-case letters, digits and -, at most 63) as OpenSLO asks; accepted',
-    ]);
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   });
 
   it("reads a top-level YAML list of documents, with positions inside the list", () => {
@@ -232,5 +229,109 @@ describe("slo rules never write alerts that mean nothing", () => {
       g.rules.filter((r) => r.record === "slo:objective:ratio").map((r) => r.expr),
     );
     assert.deepEqual(targets, ["vector(0.99)", "vector(0.999)"]);
+  });
+});
+
+describe("validate is as strict as oslo where oslo is strict, and no stricter", () => {
+  const check = async (text: string) => {
+    const { checkDocument } = await import("../../src/documents/kinds.js");
+    return checkDocument("o.yaml", text);
+  };
+  const errors = (r: { diagnostics: { severity: string }[] }) =>
+    (r.diagnostics as Parameters<typeof formatDiagnostic>[0][])
+      .filter((d) => d.severity === "error")
+      .map(formatDiagnostic);
+
+  it("an unknown key (spec.markdown of a Service) is an error at the key", async () => {
+    const r = await check(
+      "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: my-service}\nspec:\n  markdown: a great service\n",
+    );
+    assert.equal(r.valid, false);
+    assert.deepEqual(errors(r), ["o.yaml:5:3: spec.markdown: unknown key (expected one of description)"]);
+  });
+
+  it("a misspelt timeWindow or budgetingMethod is an error with a did-you-mean", async () => {
+    const r = await check(
+      slo("28d", "target: 0.99")
+        .replace("timeWindow:", "timeWindw:")
+        .replace("budgetingMethod:", "budgetingMethd:"),
+    );
+    assert.equal(r.valid, false);
+    const text = errors(r).join("\n");
+    assert.match(text, /o\.yaml:13:3: spec\.timeWindw: unknown key \(did you mean timeWindow\?\)/);
+    assert.match(text, /spec\.budgetingMethd: unknown key \(did you mean budgetingMethod\?\)/);
+  });
+
+  it("op (or value) on an objective of a ratioMetric SLI is an error; on a thresholdMetric it is needed", async () => {
+    const r = await check(slo("28d", "op: gt, target: 0.99"));
+    assert.deepEqual(errors(r), [
+      "o.yaml:15:17: spec.objectives[0].op: is not allowed on an objective of a ratioMetric SLI (op and value are for a thresholdMetric; remove it)",
+    ]);
+  });
+
+  it("an RFC 1123 name is required, as OpenSLO and oslo ask", async () => {
+    const r = await check(
+      "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: example service}\nspec: {description: x}\n",
+    );
+    assert.match(
+      errors(r).join("\n"),
+      /o\.yaml:3:18: metadata\.name: got the string "example service" \(expected an RFC 1123 name/,
+    );
+  });
+
+  it("a calendar window needs a real time zone and a start time; a rolling one has no calendar", async () => {
+    const calendar = (zone: string, rolling: boolean) =>
+      slo("1w", "target: 0.99").replace(
+        "[{duration: 1w, isRolling: true}]",
+        `[{duration: 1w, isRolling: ${rolling}, calendar: {startTime: "2022-01-01 12:00:00", timeZone: ${zone}}}]`,
+      );
+    assert.equal((await check(calendar("America/New_York", false))).valid, true);
+    assert.match(
+      errors(await check(calendar("Mars/Olympus", false))).join("\n"),
+      /timeZone: got "Mars\/Olympus"/,
+    );
+    assert.match(
+      errors(await check(calendar("UTC", true))).join("\n"),
+      /calendar: cannot be set when isRolling is true/,
+    );
+  });
+
+  it("a metricSourceRef to a DataSource not among the files is a warning in validate, an error where it computes", async () => {
+    const text = slo("28d", "target: 0.99").replaceAll("type: prometheus", "metricSourceRef: elsewhere");
+    const r = await check(text);
+    assert.equal(r.valid, true, r.diagnostics.map(formatDiagnostic).join("\n"));
+    assert.match(
+      r.diagnostics.map(formatDiagnostic).join("\n"),
+      /o\.yaml:11:47: warning: spec\.indicator\.spec\.ratioMetric\.bad\.metricSource\.metricSourceRef: no DataSource named "elsewhere" among the files given/,
+    );
+    const computed = read(text, "o.yaml");
+    assert.equal(computed.slos.length, 0);
+    assert.match(
+      computed.diagnostics
+        .filter((d) => d.severity === "error")
+        .map(formatDiagnostic)
+        .join("\n"),
+      /o\.yaml:11:47: .*metricSourceRef: no DataSource named "elsewhere" among the files given .*give its file too/,
+    );
+  });
+
+  it("validate reads the files given together: a DataSource in another file resolves the ref", async () => {
+    const { checkDocument } = await import("../../src/documents/kinds.js");
+    const ds = parseSource(
+      "ds.yaml",
+      "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: elsewhere}\nspec: {type: prometheus, connectionDetails: {url: http://127.0.0.1:9090}}\n",
+    );
+    const text = slo("28d", "target: 0.99").replaceAll("type: prometheus", "metricSourceRef: elsewhere");
+    const r = checkDocument("o.yaml", text, { others: ds.docs });
+    assert.equal(r.valid, true);
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+    assert.equal(r.summary, "valid OpenSLO v1 (1 SLOs: s)");
+  });
+
+  it("a Timeslices objective needs timeSliceTarget and timeSliceWindow", async () => {
+    const r = await check(slo("28d", "target: 0.99").replace("Occurrences", "Timeslices"));
+    const text = errors(r).join("\n");
+    assert.match(text, /objectives\[0\]\.timeSliceTarget: is required for Timeslices/);
+    assert.match(text, /objectives\[0\]\.timeSliceWindow: is required for Timeslices/);
   });
 });
