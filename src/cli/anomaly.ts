@@ -12,6 +12,7 @@ import {
 import { anomalyRules } from "../core/anomaly-rules.js";
 import { parseDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { seeded } from "../core/stats.js";
 import { parseLongDuration } from "../documents/risk-catalog.js";
 import { promQuery } from "../metrics/prometheus.js";
 import { openStore } from "../store/open.js";
@@ -179,8 +180,7 @@ export async function anomalyBacktestCommand(flags: AnomalyFlags): Promise<ExitC
   // One spike a day after the training weeks, at a minute drawn from a fixed seed: repeatable.
   const injected: { start: number; end: number }[] = [];
   const first = points[0]?.t ?? 0;
-  let seed = 42;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rnd = seeded(42);
   for (const s of spikes) {
     for (let day = first + 3 * WEEK_MS; day + 86_400_000 <= (points.at(-1)?.t ?? 0); day += 86_400_000) {
       const start = day + Math.floor((rnd() * (86_400_000 - s.lengthMs)) / stepMs) * stepMs;

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { seeded } from "../../src/core/stats.js";
 import { openStore } from "../../src/store/open.js";
 import { runCli } from "../helpers/cli.js";
 import { fixture, isolatedEnv, ROOT } from "../helpers/paths.js";
@@ -127,8 +128,7 @@ describe("withstand anomaly", () => {
     const step = 5 * 60_000;
     const start = Math.floor((Date.now() - 35 * 86_400_000) / step) * step;
     const rows = ["time,value"];
-    let seed = 3;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rnd = seeded(3);
     for (let t = start; t < start + 35 * 86_400_000; t += step) {
       const mean = 50 + 40 * Math.sin(((t % 86_400_000) / 86_400_000) * 2 * Math.PI);
       rows.push(`${t / 1000},${(mean + (rnd() - 0.5) * 2 * Math.sqrt(mean)).toFixed(3)}`);
