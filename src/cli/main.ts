@@ -594,6 +594,102 @@ Examples:
     });
 
   program
+    .command("risk")
+    .description(
+      "price a RiskCatalog's risks in error budget: bad minutes a year, share of each SLO's budget, stack rank",
+    )
+    .argument("<file>", "a kind: RiskCatalog document")
+    .option("--slo <file...>", "OpenSLO files whose yearly budgets the risks are compared with")
+    .option("--limit <share>", "flag a risk above this share of a budget (default the catalogue's, 25%)")
+    .option("--mitigate <what...>", "what-if: RISK=canary:5%, RISK=detect:2m or RISK=repair:10m (repeatable)")
+    .option("--format <format>", "text | md | json (default text)")
+    .option("--store <path>", "run store (for risks that cite runs)")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 no risk over the limit, 1 a risk over it, 2 bad input.\n\nExamples:\n  withstand risk risks.yaml --slo slo.yaml\n  withstand risk risks.yaml --slo slo.yaml --mitigate bad-deploy=canary:5% --format md",
+    )
+    .action(async (file: string, flags) => {
+      const { riskCommand } = await import("./risk.js");
+      process.exitCode = await riskCommand(file, flags);
+    });
+
+  program
+    .command("dora")
+    .description("DORA's four keys from stored rollouts, as fourkeys computes them")
+    .option("--since <duration>", "the window (default 90d)")
+    .option("--denominator <which>", "change failure rate over attempts (default) or deployments (fourkeys)")
+    .option(
+      "--recovery-start <when>",
+      "recovery from the failed deployment's start (deploy, fourkeys) or its rollback",
+    )
+    .option("--service <title>", "only rollouts with this title")
+    .option("--json", "print JSON")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand dora\n  withstand dora --since 30d --denominator deployments --json",
+    )
+    .action(async (flags) => {
+      const { doraCommand } = await import("./dora.js");
+      process.exitCode = await doraCommand(flags);
+    });
+
+  const anomaly = program
+    .command("anomaly")
+    .description("seasonal anomaly detection, backtested before it pages");
+  const detectorOptions = (c: Command) =>
+    c
+      .option(
+        "--preset <name>",
+        "seasonal (default: GitLab's weekly median) or weekly-average (1.5x the weekly mean)",
+      )
+      .option("--k <sigmas>", "standard deviations of the residual that are anomalous (default 3)")
+      .option("--for <duration>", "how long a breach must hold (default 5m)")
+      .option("--direction <dir>", "up (default), down or both")
+      .option("--floor <value>", "below this nothing alerts (default 0.0833, 5 a minute)")
+      .option("--transform <t>", "sqrt (default: counts and rates) or none (latencies)");
+  detectorOptions(
+    anomaly
+      .command("backtest")
+      .description("replay a series through the detector: anomalies per week, and recall on injected spikes")
+      .option("--prometheus <url>", "read the series from Prometheus (with --query)")
+      .option("--query <promql>", "the series, aggregated to one")
+      .option("--series <name>", "read withstand's stored windows of this series")
+      .option("--metric <m>", "for --series: rate (default), errors or error-ratio")
+      .option("--file <file>", "read time,value rows (CSV) or [[time, value]] (JSON)")
+      .option("--since <duration>", "how far back (default 35d: three weeks train, two are judged)")
+      .option("--step <duration>", "one point per step (default 1m)")
+      .option("--inject <spike...>", "add spikes to measure recall: spike:3x:10m (one a day)")
+      .option("--json", "print JSON")
+      .option("--store <path>", "run store"),
+  )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand anomaly backtest --prometheus http://127.0.0.1:9090 --query 'sum(rate(http_requests_total[5m]))' --inject spike:3x:10m\n  withstand anomaly backtest --file rps.csv --step 5m",
+    )
+    .action(async (flags) => {
+      const { anomalyBacktestCommand } = await import("./anomaly.js");
+      process.exitCode = await anomalyBacktestCommand(flags);
+    });
+  detectorOptions(
+    anomaly
+      .command("rules")
+      .description("the detector as Prometheus recording and alerting rules (promtool check rules passes)")
+      .option("--name <name>", "the series' name in the rules")
+      .option("--expr <promql>", "the series' PromQL")
+      .option("--interval <duration>", "rule evaluation interval (default 1m)")
+      .option("-o, --out <file>", "write the rules here instead of stdout"),
+  )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  withstand anomaly rules --name orders-rps --expr 'sum(rate(http_requests_total{job=\"orders\"}[5m]))' -o anomaly.rules.yml",
+    )
+    .action(async (flags) => {
+      const { anomalyRulesCommand } = await import("./anomaly.js");
+      process.exitCode = anomalyRulesCommand(flags);
+    });
+
+  program
     .command("demo")
     .description(
       "start the bundled demo system, kill a replica under traffic, and show a robust and a fragile verdict",
