@@ -1,6 +1,7 @@
 import { checkTemplates, isTemplate } from "./analysis-template.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
+import { flagFileKind } from "./flag-file.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
@@ -173,6 +174,7 @@ export const DOCUMENT_KINDS: readonly DocumentKindReader[] = [
   rollout,
   analysisTemplates,
   openSlo,
+  flagFileKind,
   experiment,
 ];
 
