@@ -1,6 +1,6 @@
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { formatDiagnostic } from "../documents/diagnostic.js";
-import { readFlagText } from "../documents/flag-file.js";
+import { flagErrors, readFlagText } from "../documents/flag-file.js";
 import { FlagFileError, FlagServer } from "../flags/server.js";
 import { isLoopbackHost, MIN_TOKEN_LENGTH } from "../safety/policy.js";
 import { openStore } from "../store/open.js";
@@ -60,7 +60,11 @@ export async function flagsServeCommand(
     requireTargetingKey: opts.requireTargetingKey ?? false,
     read: (file, text) => {
       const r = readFlagText(file, text);
-      return { ...(r.flags ? { flags: r.flags } : {}), problems: r.diagnostics.map(formatDiagnostic) };
+      return {
+        ...(r.flags ? { flags: r.flags } : {}),
+        problems: r.diagnostics.map(formatDiagnostic),
+        errors: flagErrors(r.diagnostics),
+      };
     },
     audit: (c) => store.recordFlagChange(c),
     log: (line) => process.stderr.write(`${line}\n`),

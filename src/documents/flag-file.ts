@@ -50,3 +50,8 @@ export const flagFileKind = {
     };
   },
 };
+
+/** The errors among a flag file's diagnostics by path and message, without positions (for reloads). */
+export function flagErrors(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics.filter((d) => d.severity === "error").map((d) => `${d.path}: ${d.message}`);
+}

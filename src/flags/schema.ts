@@ -17,7 +17,15 @@ export interface FlagIssue {
   severity: "error" | "warning";
   /** Whether the position is the key at `path` (an unknown key) rather than its value. */
   onKey?: boolean;
+  /**
+   * A problem confined to one flag's targeting (or a shared evaluator): flagd still loads the file and
+   * answers that flag's evaluations with an error (PARSE_ERROR) or its default, as flagd-core does.
+   */
+  flagLevel?: boolean;
 }
+
+/** Whether an issue at this path is confined to targeting rules (see FlagIssue.flagLevel). */
+const inRules = (path: Path) => path[0] === "$evaluators" || (path[0] === "flags" && path[2] === "targeting");
 
 /** One flag as flagd reads it. */
 export interface FlagDefinition {
@@ -177,11 +185,13 @@ function checkFractional(
       return;
     }
     const [name, weight] = bucket;
-    if (bucket.length === 2 && (typeof weight !== "number" || !Number.isInteger(weight)))
+    // A weight may be a JsonLogic expression (flagd evaluates it first); a literal must be a whole number.
+    if (bucket.length === 2 && isObject(weight)) total += 0;
+    else if (bucket.length === 2 && (typeof weight !== "number" || !Number.isInteger(weight)))
       out.push({
         path: [...at, 1],
         severity: "error",
-        message: `weight: got ${JSON.stringify(weight)} (expected a whole number; flagd-core ignores the whole fractional otherwise)`,
+        message: `weight: got ${JSON.stringify(weight)} (expected a whole number or a JsonLogic rule giving one; flagd-core ignores the whole fractional otherwise)`,
       });
     else if (bucket.length === 2) total += Math.max(0, weight as number);
     else total += 1;
@@ -343,7 +353,8 @@ export function checkFlagFile(value: unknown): { issues: FlagIssue[]; file?: Fla
           : `got ${typeOf(value.flags)} (expected a mapping of flag keys to flags)`,
     });
   else for (const [key, f] of Object.entries(value.flags)) checkFlag(key, f, evs, out);
-  if (out.some((i) => i.severity === "error")) return { issues: out };
+  for (const i of out) if (inRules(i.path)) i.flagLevel = true;
+  if (out.some((i) => i.severity === "error" && !i.flagLevel)) return { issues: out };
   const flags: Record<string, FlagDefinition> = {};
   for (const [key, f] of Object.entries(value.flags as Record<string, FlagDefinition>))
     flags[key] =

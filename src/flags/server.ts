@@ -20,6 +20,8 @@ export interface FlagFileRead {
   flags?: FlagFile;
   /** Every problem, formatted as file:line:col: message (warnings included). */
   problems: string[];
+  /** The errors among them, by path and message (no position), to tell a new error from an old one. */
+  errors: string[];
 }
 
 export interface FlagServerOptions {
@@ -65,9 +67,14 @@ export class FlagServer {
   }
 
   /** Reads every file: their flags, or every problem when one of them is broken. */
-  private async readAll(): Promise<{ loaded?: { file: string; flags: FlagFile }[]; problems: string[] }> {
+  private async readAll(): Promise<{
+    loaded?: { file: string; flags: FlagFile }[];
+    problems: string[];
+    errors: Set<string>;
+  }> {
     const loaded: { file: string; flags: FlagFile }[] = [];
     const problems: string[] = [];
+    const errors = new Set<string>();
     let broken = false;
     for (const file of this.files) {
       let text: string;
@@ -80,17 +87,24 @@ export class FlagServer {
       }
       const r = this.opts.read(file, text);
       problems.push(...r.problems);
+      for (const e of r.errors) errors.add(`${file}: ${e}`);
       if (r.flags) loaded.push({ file, flags: r.flags });
       else broken = true;
     }
-    return broken ? { problems } : { loaded, problems };
+    return broken ? { problems, errors } : { loaded, problems, errors };
   }
+
+  /** Errors in the definitions in force: flag-level ones flagd loads anyway (a flag answering PARSE_ERROR). */
+  private knownErrors = new Set<string>();
 
   async start(): Promise<string> {
     const first = await this.readAll();
     if (!first.loaded) throw new FlagFileError(first.problems);
+    // At start there is nothing better to keep: a flag whose rules are broken is served as flagd serves
+    // it (its evaluations answer PARSE_ERROR), and reported.
     for (const p of first.problems) this.opts.log(p);
     this.flags.load(first.loaded);
+    this.knownErrors = first.errors;
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) send(res, 500, { errorDetails: (err as Error).message });
@@ -134,11 +148,14 @@ export class FlagServer {
   async reload(): Promise<void> {
     const r = await this.readAll();
     this.reloads++;
-    if (!r.loaded) {
+    // A broken edit (an error the definitions in force do not have) is refused as a whole.
+    const fresh = [...r.errors].filter((e) => !this.knownErrors.has(e));
+    if (!r.loaded || fresh.length > 0) {
       this.opts.log(`flags: reload refused, the last good definitions stay in force:`);
       for (const p of r.problems) this.opts.log(`  ${p}`);
       return;
     }
+    this.knownErrors = r.errors;
     const before = new Map(
       this.flags
         .keys()

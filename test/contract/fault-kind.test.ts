@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { DnsApi } from "../../src/dns/api.js";
 import { DnsServer } from "../../src/dns/server.js";
 import { formatDiagnostic } from "../../src/documents/diagnostic.js";
-import { readFlagText } from "../../src/documents/flag-file.js";
+import { flagErrors, readFlagText } from "../../src/documents/flag-file.js";
 import { FAULT_KINDS } from "../../src/faults/index.js";
 import { FlagServer } from "../../src/flags/server.js";
 import { ProxyApi } from "../../src/proxy/api.js";
@@ -165,7 +165,11 @@ async function flagTarget(fault: Record<string, unknown>, env: NodeJS.ProcessEnv
     corsOrigins: [],
     read: (f, text) => {
       const r = readFlagText(f, text);
-      return { ...(r.flags ? { flags: r.flags } : {}), problems: r.diagnostics.map(formatDiagnostic) };
+      return {
+        ...(r.flags ? { flags: r.flags } : {}),
+        problems: r.diagnostics.map(formatDiagnostic),
+        errors: flagErrors(r.diagnostics),
+      };
     },
     audit: async () => undefined,
     log: () => undefined,

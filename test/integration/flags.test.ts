@@ -334,18 +334,58 @@ describe("withstand flags serve (OFREP)", () => {
     }
   });
 
-  it("refuses to start on a broken file, with every problem at file:line:col (exit 2)", async () => {
+  it("refuses to start on a file flagd-core would reject as a whole (exit 2), at file:line:col", async () => {
     const file = join(dir, "broken.yaml");
     writeFileSync(
       file,
-      "flags:\n  a:\n    state: ENABLED\n    variants: {on: true, off: false}\n    defaultVariant: off\n    targeting:\n      fractional:\n        - [on, twenty]\n        - [off, 80]\n",
+      "flags:\n  a:\n    state: ON\n    variants: {on: true, off: false}\n    defaultVariant: off\n",
     );
     const r = await runCli(["flags", "serve", file, "--port", "0"], { env });
     assert.equal(r.code, 2);
-    assert.match(
-      r.stderr,
-      /broken\.yaml:8:\d+: flags\.a\.targeting\.fractional\[0\]\[1\]: weight: got "twenty" \(expected a whole number/,
-    );
+    assert.match(r.stderr, /broken\.yaml:3:12: flags\.a\.state: got "ON" \(expected ENABLED or DISABLED\)/);
+  });
+
+  it("serves a file whose flag rules are broken as flagd does (PARSE_ERROR), reports them, and refuses an edit that breaks more", async () => {
+    const file = join(dir, "rules.yaml");
+    const text =
+      "flags:\n  a:\n    state: ENABLED\n    variants: {on: true, off: false}\n    defaultVariant: off\n    targeting:\n      fractional:\n        - [on, twenty]\n        - [off, 80]\n  b:\n    state: ENABLED\n    variants: {on: true, off: false}\n    defaultVariant: on\n    targeting: {if: [{$ref: nowhere}, on, off]}\n";
+    writeFileSync(file, text);
+    const s = await startFlags(dir, env, { files: [file] });
+    try {
+      assert.match(
+        s.stderr(),
+        /rules\.yaml:8:\d+: flags\.a\.targeting\.fractional\[0\]\[1\]: weight: got "twenty"/,
+      );
+      assert.match(
+        s.stderr(),
+        /rules\.yaml:14:\d+: flags\.b\.targeting\.if\[0\]\.\$ref: no evaluator "nowhere"/,
+      );
+      const a = await ofrep(s.url, "/ofrep/v1/evaluate/flags/a", { context: { targetingKey: "u" } });
+      const b = await ofrep(s.url, "/ofrep/v1/evaluate/flags/b", { context: {} });
+      assert.deepEqual([a.status, a.body?.reason, a.body?.variant], [200, "DEFAULT", "off"]);
+      assert.deepEqual([b.status, b.body?.errorCode], [400, "PARSE_ERROR"]);
+      // The same problems again plus a flag switched off: applied. A new broken rule: refused.
+      writeFileSync(file, text.replace("defaultVariant: on", "defaultVariant: off"));
+      await until(
+        async () =>
+          (await ofrep(s.url, "/ofrep/v1/evaluate/flags/b", { context: {} })).status === 400 &&
+          /reloaded/.test(s.stderr()),
+        10_000,
+        "the reload",
+      );
+      writeFileSync(file, text.replace("[on, twenty]", "[on, {frobnicate: 1}]"));
+      await until(
+        () => /reload refused[\s\S]*frobnicate/.test(s.stderr()),
+        10_000,
+        "the reload to be refused",
+      );
+      assert.match(
+        s.stderr(),
+        /rules\.yaml:8:\d+: flags\.a\.targeting\.fractional\[0\]\[1\]: invalid JsonLogic/,
+      );
+    } finally {
+      await s.stop();
+    }
   });
 
   it("serves OpenFeature's Node OFREP provider unchanged", async () => {

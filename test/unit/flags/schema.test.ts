@@ -35,7 +35,11 @@ describe("flagd flag files in withstand validate", () => {
         $evaluators: { staff: { ends_with: [{ var: "email" }, "@shop.example"] } },
         flags: {
           a: flag({ targeting: { if: [{ $ref: "staff" }, "on", null] }, metadata: { owner: "web" } }),
-          b: flag({ targeting: { fractional: [{ var: "userId" }, ["on", 10], ["off", 90]] } }),
+          b: flag({
+            targeting: {
+              fractional: [{ var: "userId" }, ["on", { if: [{ var: "vip" }, 90, 10] }], ["off", 90]],
+            },
+          }),
           c: flag({
             targeting: { if: [{ sem_ver: [{ var: "v" }, "^", "2.0.0"] }, "on", "off"] },
             defaultVariant: null,
@@ -79,8 +83,8 @@ describe("flagd flag files in withstand validate", () => {
       2,
     );
     assert.deepEqual(problems("f.json", text), [
-      `${at(text, '"20"')} flags.a.targeting.fractional[0][1]: weight: got "20" (expected a whole number; flagd-core ignores the whole fractional otherwise)`,
-      `${at(text, "80.5")} flags.a.targeting.fractional[1][1]: weight: got 80.5 (expected a whole number; flagd-core ignores the whole fractional otherwise)`,
+      `${at(text, '"20"')} flags.a.targeting.fractional[0][1]: weight: got "20" (expected a whole number or a JsonLogic rule giving one; flagd-core ignores the whole fractional otherwise)`,
+      `${at(text, "80.5")} flags.a.targeting.fractional[1][1]: weight: got 80.5 (expected a whole number or a JsonLogic rule giving one; flagd-core ignores the whole fractional otherwise)`,
     ]);
   });
 
