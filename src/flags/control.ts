@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { FlagChange } from "../store/flag-audit.js";
-import { type FlagOverride, type FlagSet, snapshot, weightsOf } from "./flagset.js";
+import { applyOverride, type FlagOverride, type FlagSet, snapshot, weightsOf } from "./flagset.js";
 
 /**
  * Changes to flags through the API, each audited, and leases: a change made with a lease is undone
@@ -118,11 +118,16 @@ export class FlagControl {
     return this.apply(key, { ...prior, ...set }, actor, reason);
   }
 
-  private async apply(key: string, next: FlagOverride, actor: string, reason: string) {
-    const before = snapshot(this.flags.effective(key) ?? { state: "DISABLED", variants: {} });
-    this.flags.setOverride(key, next);
-    const after = snapshot(this.flags.effective(key) ?? { state: "DISABLED", variants: {} });
-    await this.audit({
+  /**
+   * Audits, then applies. A change through the API that cannot be audited is not made (the caller
+   * gets the store's error); undoing a lease always happens, audited or not: safety first.
+   */
+  private async apply(key: string, next: FlagOverride, actor: string, reason: string, undo = false) {
+    const def = this.flags.definition(key);
+    if (!def) throw new ChangeError(404, `no flag ${JSON.stringify(key)}`);
+    const before = snapshot(this.flags.effective(key) ?? def);
+    const after = snapshot(applyOverride(def, next));
+    const audited = this.audit({
       ts: new Date(this.now()).toISOString(),
       server: this.server,
       flag: key,
@@ -131,6 +136,14 @@ export class FlagControl {
       after: { ...after },
       reason,
     });
+    if (undo) {
+      this.flags.setOverride(key, next);
+      // Undone either way; the audit callback reports its own failure.
+      await audited.catch(() => undefined);
+    } else {
+      await audited;
+      this.flags.setOverride(key, next);
+    }
     return { before, after };
   }
 
@@ -166,6 +179,7 @@ export class FlagControl {
       why === "expired"
         ? `lease of ${lease.actor} expired unrenewed: change undone${what}`
         : `lease released: change undone${what}`,
+      true,
     );
     return true;
   }

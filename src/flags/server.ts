@@ -122,7 +122,12 @@ export class FlagServer {
     this.url = `http://${host}:${port}`;
     this.name = this.opts.name ?? `${host}:${port}`;
     this.guard = guardFor(this.opts.host, port, undefined, true);
-    this.control = new FlagControl(this.flags, this.name, this.opts.audit);
+    this.control = new FlagControl(this.flags, this.name, (c) =>
+      this.opts.audit(c).catch((err: unknown) => {
+        this.opts.log(`flags: cannot audit the change of ${c.flag} (${c.reason}): ${(err as Error).message}`);
+        throw err;
+      }),
+    );
     this.watch();
     return this.url;
   }
