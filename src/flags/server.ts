@@ -71,15 +71,19 @@ export class FlagServer {
     loaded?: { file: string; flags: FlagFile }[];
     problems: string[];
     errors: Set<string>;
+    /** The files' texts as read, to skip a reload when nothing changed. */
+    texts: string[];
   }> {
     const loaded: { file: string; flags: FlagFile }[] = [];
     const problems: string[] = [];
     const errors = new Set<string>();
+    const texts: string[] = [];
     let broken = false;
     for (const file of this.files) {
       let text: string;
       try {
         text = await readFile(file, "utf8");
+        texts.push(text);
       } catch (err) {
         problems.push(`${file}:1:1: cannot read: ${(err as Error).message} (expected a flagd flag file)`);
         broken = true;
@@ -91,11 +95,12 @@ export class FlagServer {
       if (r.flags) loaded.push({ file, flags: r.flags });
       else broken = true;
     }
-    return broken ? { problems, errors } : { loaded, problems, errors };
+    return broken ? { problems, errors, texts } : { loaded, problems, errors, texts };
   }
 
   /** Errors in the definitions in force: flag-level ones flagd loads anyway (a flag answering PARSE_ERROR). */
   private knownErrors = new Set<string>();
+  private lastTexts: string[] = [];
 
   async start(): Promise<string> {
     const first = await this.readAll();
@@ -105,6 +110,7 @@ export class FlagServer {
     for (const p of first.problems) this.opts.log(p);
     this.flags.load(first.loaded);
     this.knownErrors = first.errors;
+    this.lastTexts = first.texts;
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) send(res, 500, { errorDetails: (err as Error).message });
@@ -132,13 +138,15 @@ export class FlagServer {
     return this.url;
   }
 
-  /** Watches each file's directory (editors replace files by rename), reloading shortly after a change. */
+  /**
+   * Watches each file's directory, reloading shortly after anything in it changes: editors replace a
+   * file by rename, and a Kubernetes ConfigMap volume swaps a `..data` symlink without touching the
+   * file's own name. A reload whose texts did not change does nothing.
+   */
   private watch(): void {
     const dirs = new Set(this.files.map((f) => dirname(f)));
-    const names = new Set(this.files);
     for (const dir of dirs) {
-      const w = watch(dir, (_event, name) => {
-        if (name !== null && !names.has(resolve(dir, name.toString()))) return;
+      const w = watch(dir, () => {
         if (this.reloadTimer) clearTimeout(this.reloadTimer);
         this.reloadTimer = setTimeout(() => {
           this.reloading = this.reloading.then(() => this.reload());
@@ -153,6 +161,9 @@ export class FlagServer {
   async reload(): Promise<void> {
     const r = await this.readAll();
     this.reloads++;
+    const same = r.texts.length === this.lastTexts.length && r.texts.every((t, i) => t === this.lastTexts[i]);
+    if (same) return;
+    this.lastTexts = r.texts;
     // A broken edit (an error the definitions in force do not have) is refused as a whole.
     const fresh = [...r.errors].filter((e) => !this.knownErrors.has(e));
     if (!r.loaded || fresh.length > 0) {

@@ -5,7 +5,7 @@
  * good flags), and OpenFeature's own OFREP providers for Node and the browser evaluating through it.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -328,6 +328,38 @@ describe("withstand flags serve (OFREP)", () => {
           { state: "ENABLED", defaultVariant: "on" },
           { state: "ENABLED", defaultVariant: "off" },
         ],
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("follows a Kubernetes ConfigMap volume's update (a ..data symlink swapped, the file's name untouched)", async () => {
+    const vol = join(dir, "configmap");
+    const write = (version: string, variant: string) => {
+      mkdirSync(join(vol, version), { recursive: true });
+      writeFileSync(
+        join(vol, version, "flags.json"),
+        JSON.stringify({ flags: { banner: { ...FLAGS.flags["static-bool"], defaultVariant: variant } } }),
+      );
+    };
+    write("v1", "on");
+    symlinkSync("v1", join(vol, "..data"));
+    symlinkSync(join("..data", "flags.json"), join(vol, "flags.json"));
+    const s = await startFlags(dir, env, { files: [join(vol, "flags.json")] });
+    try {
+      assert.equal(
+        (await ofrep(s.url, "/ofrep/v1/evaluate/flags/banner", { context: {} })).body?.variant,
+        "on",
+      );
+      write("v2", "off");
+      symlinkSync("v2", join(vol, "..data_tmp"));
+      renameSync(join(vol, "..data_tmp"), join(vol, "..data"));
+      await until(
+        async () =>
+          (await ofrep(s.url, "/ofrep/v1/evaluate/flags/banner", { context: {} })).body?.variant === "off",
+        10_000,
+        "the swapped ConfigMap to be read",
       );
     } finally {
       await s.stop();
