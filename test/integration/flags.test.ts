@@ -261,6 +261,15 @@ describe("withstand flags serve (OFREP)", () => {
     assert.match(set.stdout, /recommendations: ENABLED variant on -> ENABLED variant off \(by ops\)/);
     const now = await ofrep(server.url, "/ofrep/v1/evaluate/flags/recommendations", { context: {} });
     assert.deepEqual([now.body?.value, now.body?.variant], [false, "off"]);
+    const listing = (await (await fetch(`${server.url}/api/flags`)).json()) as {
+      flags: Record<string, unknown>[];
+    };
+    const entry = listing.flags.find((f) => f.key === "recommendations");
+    assert.deepEqual(
+      [entry?.state, entry?.defaultVariant, entry?.overridden, entry?.file],
+      ["ENABLED", "off", { defaultVariant: "off" }, join(dir, "flags.json")],
+    );
+    assert.deepEqual(listing.flags.find((f) => f.key === "new-pricing")?.weights, { on: 20, off: 80 });
     const unknown = await runCli(
       ["flags", "set", "recommendations", "--variant", "of", "--server", server.url, "--token", TOKEN],
       { env },
