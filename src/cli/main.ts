@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { EXIT } from "../core/exit-codes.js";
 import { VERSION } from "../core/version.js";
 import { RUN_KINDS } from "../runs/index.js";
+import { addFlagsCommand } from "./flags.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -170,6 +171,8 @@ truncate (TC set over UDP, so clients retry over TCP).`,
       const { dnsCommand } = await import("./dns.js");
       process.exitCode = await dnsCommand(flags);
     });
+
+  addFlagsCommand(program);
 
   const storeCmd = program
     .command("store")

@@ -2,7 +2,7 @@
  * What a fault acts on. Targets are not process-shaped: a network fault hits a proxy, a disk fill a
  * file system, a DNS fault a name. `id` identifies it (a pid, a proxy name, a path); `label` is shown.
  */
-export type TargetKind = "process" | "proxy" | "file" | "host" | "dns";
+export type TargetKind = "process" | "proxy" | "file" | "host" | "dns" | "flag";
 
 export interface FaultTarget {
   kind: TargetKind;

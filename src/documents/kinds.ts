@@ -3,8 +3,10 @@ import { checkTemplates, isTemplate } from "./analysis-template.js";
 import { foreignManifest, NATIVE_KINDS } from "./detect.js";
 import { type Diagnostic, formatPath, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
+import { flagFileKind } from "./flag-file.js";
 import { GOSSFILE, looksLikeGossfileTop } from "./gossfile-schema.js";
 import { readHeartbeat } from "./heartbeat.js";
+import { readRiskCatalog } from "./risk-catalog.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
 import { check, isRecord } from "./reporter.js";
@@ -111,6 +113,15 @@ const heartbeat = nativeKind(
   },
   (h) =>
     `valid withstand Heartbeat "${h.name}" (period ${Math.round(h.periodMs / 1000)}s, grace ${Math.round(h.graceMs / 1000)}s, severity ${h.severity})`,
+);
+
+const riskCatalog = nativeKind(
+  "RiskCatalog",
+  (doc) => {
+    const r = readRiskCatalog(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (c) => `valid withstand RiskCatalog "${c.name}" (${c.risks.length} risk${c.risks.length === 1 ? "" : "s"})`,
 );
 
 const isNativeRollout = native("Rollout");
@@ -251,10 +262,12 @@ export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
   loadTest,
   synthetic,
   heartbeat,
+  riskCatalog,
   rollout,
   analysisTemplates,
   openSlo,
   gossfile,
+  flagFileKind,
   foreign,
   chaosToolkit,
 ];

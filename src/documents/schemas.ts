@@ -1,3 +1,4 @@
+import { RISK_CATALOG_SPEC } from "./risk-catalog.js";
 import { z } from "zod";
 import { FAULT_KINDS } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
@@ -218,6 +219,7 @@ export const SCHEMAS = {
   OpenSLO: OPENSLO_FILE,
   Synthetic: nativeTop("Synthetic", SYNTHETIC_SPEC),
   Heartbeat: nativeTop("Heartbeat", HEARTBEAT_SPEC),
+  RiskCatalog: nativeTop("RiskCatalog", RISK_CATALOG_SPEC),
   AnalysisTemplate: analysisTemplate,
 } as const satisfies Record<string, z.ZodType>;
 

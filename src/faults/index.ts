@@ -3,6 +3,7 @@ import { clockSkew } from "./clock-skew.js";
 import { cpuStress } from "./cpu-stress.js";
 import { diskFill } from "./disk-fill.js";
 import { dns } from "./dns.js";
+import { flag } from "./flag.js";
 import { httpFault } from "./http-fault.js";
 import { memoryStress } from "./memory-stress.js";
 import { network } from "./network.js";
@@ -11,9 +12,18 @@ import { processPause } from "./process-pause.js";
 
 /** Every fault kind, by its `kind:` name. A new kind is one module in this folder and one line here. */
 export const FAULT_KINDS: ReadonlyMap<string, FaultKind> = new Map(
-  [processKill, processPause, network, httpFault, cpuStress, memoryStress, diskFill, clockSkew, dns].map(
-    (k) => [k.kind, k],
-  ),
+  [
+    processKill,
+    processPause,
+    network,
+    httpFault,
+    cpuStress,
+    memoryStress,
+    diskFill,
+    clockSkew,
+    dns,
+    flag,
+  ].map((k) => [k.kind, k]),
 );
 
 export function faultKind(name: string): FaultKind | undefined {

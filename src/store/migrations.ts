@@ -1,3 +1,5 @@
+import { SQLITE_FLAG_AUDIT } from "./flag-audit.js";
+
 /** Schema migrations, applied in order; PRAGMA user_version records how far a database got. */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE runs (
@@ -42,4 +44,6 @@ export const MIGRATIONS: readonly string[] = [
    DELETE FROM windows WHERE rowid NOT IN (SELECT MIN(rowid) FROM windows GROUP BY run_id, series, start_ms);
    DROP INDEX windows_run;
    CREATE UNIQUE INDEX windows_run ON windows(run_id, series, start_ms);`,
+  // The feature-flag audit log (#31).
+  SQLITE_FLAG_AUDIT,
 ];

@@ -5,6 +5,15 @@ import type { RunEvent } from "../core/events.js";
 import { EXIT } from "../core/exit-codes.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
+import {
+  type FlagChange,
+  type FlagChangeFilter,
+  type FlagChangeRow,
+  flagChangeOf,
+  flagChangeQuery,
+  flagChangeRow,
+  PG_FLAG_AUDIT,
+} from "./flag-audit.js";
 import { type RunRow, runDetail, runSummary } from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
 
@@ -77,6 +86,8 @@ export const PG_MIGRATIONS: readonly string[] = [
      WHERE a.id > b.id AND a.run_id = b.run_id AND a.series = b.series AND a.start_ms = b.start_ms;
    DROP INDEX windows_run;
    CREATE UNIQUE INDEX windows_run ON windows (run_id, series, start_ms);`,
+  // The feature-flag audit log (#31).
+  PG_FLAG_AUDIT,
 ];
 
 /** A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. */
@@ -622,6 +633,18 @@ export class PostgresStore implements Store {
       if (retry) clearTimeout(retry);
       await client?.end().catch(() => undefined);
     };
+  }
+
+  async recordFlagChange(change: FlagChange): Promise<void> {
+    await this.q(
+      "INSERT INTO flag_changes (ts, server, flag, actor, before, after, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      flagChangeRow(change),
+    );
+  }
+
+  async flagChanges(filter: FlagChangeFilter = {}): Promise<FlagChange[]> {
+    const q = flagChangeQuery(filter, (i) => `$${i}`);
+    return (await this.q<FlagChangeRow & pg.QueryResultRow>(q.sql, q.args)).rows.map(flagChangeOf);
   }
 
   async close(): Promise<void> {

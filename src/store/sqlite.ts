@@ -5,6 +5,14 @@ import Database from "better-sqlite3";
 import type { RunEvent } from "../core/events.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
+import {
+  type FlagChange,
+  type FlagChangeFilter,
+  type FlagChangeRow,
+  flagChangeOf,
+  flagChangeQuery,
+  flagChangeRow,
+} from "./flag-audit.js";
 import { MIGRATIONS } from "./migrations.js";
 import { type RunRow, runDetail, runSummary } from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
@@ -339,6 +347,19 @@ export class SqliteStore implements Store {
           ).all(series, fromMs, toMs)
     ) as { data: string }[];
     return rows.map((r) => JSON.parse(r.data) as StoredWindow);
+  }
+
+  async recordFlagChange(change: FlagChange): Promise<void> {
+    whileLocked(() =>
+      this.stmt(
+        "INSERT INTO flag_changes (ts, server, flag, actor, before, after, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(...flagChangeRow(change)),
+    );
+  }
+
+  async flagChanges(filter: FlagChangeFilter = {}): Promise<FlagChange[]> {
+    const q = flagChangeQuery(filter, () => "?");
+    return (this.stmt(q.sql).all(...q.args) as FlagChangeRow[]).map(flagChangeOf);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { RunEvent } from "../core/events.js";
 import type { RunStatus } from "../core/exit-codes.js";
 import type { Journal } from "../core/journal.js";
 import type { StoredWindow } from "../core/window.js";
+import type { FlagChange, FlagChangeFilter } from "./flag-audit.js";
 
 export interface RunEnd {
   status: RunStatus;
@@ -111,5 +112,9 @@ export interface Store {
   watch?(onChange: () => void): Promise<() => Promise<void>>;
   /** Windows of every run that fall within [fromMs, toMs); `series` "*" means all series. */
   windowsBetween(series: string, fromMs: number, toMs: number): Promise<StoredWindow[]>;
+  /** Appends one feature-flag change to the audit log (store/flag-audit.ts). */
+  recordFlagChange(change: FlagChange): Promise<void>;
+  /** Flag changes, newest first. */
+  flagChanges(filter?: FlagChangeFilter): Promise<FlagChange[]>;
   close(): Promise<void>;
 }

@@ -13,7 +13,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DnsApi } from "../../src/dns/api.js";
 import { DnsServer } from "../../src/dns/server.js";
+import { formatDiagnostic } from "../../src/documents/diagnostic.js";
+import { flagErrors, readFlagText } from "../../src/documents/flag-file.js";
 import { FAULT_KINDS } from "../../src/faults/index.js";
+import { FlagServer } from "../../src/flags/server.js";
 import { ProxyApi } from "../../src/proxy/api.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { json, startServer } from "../helpers/http-server.js";
@@ -144,7 +147,55 @@ async function dnsTarget(fault: Record<string, unknown>): Promise<Target> {
   };
 }
 
+/** A withstand flags server in this process, with a kill switch flag; the run gets its token by env. */
+async function flagTarget(fault: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "withstand-flags-"));
+  const file = join(dir, "flags.json");
+  const flags = {
+    recommendations: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on" },
+  };
+  writeFileSync(file, JSON.stringify({ flags }));
+  const token = "contract-token-0123456789";
+  env.WITHSTAND_FLAGS_TOKEN = token;
+  const server = new FlagServer({
+    files: [file],
+    host: "127.0.0.1",
+    port: 0,
+    tokens: [{ name: "runner", secret: token }],
+    corsOrigins: [],
+    read: (f, text) => {
+      const r = readFlagText(f, text);
+      return {
+        ...(r.flags ? { flags: r.flags } : {}),
+        problems: r.diagnostics.map(formatDiagnostic),
+        errors: flagErrors(r.diagnostics),
+      };
+    },
+    audit: async () => undefined,
+    log: () => undefined,
+  });
+  const url = await server.start();
+  return {
+    fault: { ...fault, server: url },
+    spec: {},
+    faulted: () => server.flags.effective("recommendations")?.defaultVariant === "off",
+    close: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const HARNESSES: Record<string, Harness> = {
+  flag: {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "flag", server: "http://127.0.0.1:1", flag: "x", varient: "off" },
+      key: "varient",
+      hint: "variant",
+    },
+    target: (env) => flagTarget({ kind: "flag", flag: "recommendations", variant: "off" }, env),
+  },
   dns: {
     revertible: true,
     misspelt: {

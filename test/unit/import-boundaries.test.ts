@@ -29,7 +29,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   // withstand's DNS server with toxics, and its HTTP API.
   dns: ["core", "safety"],
   faults: ["core", "platform", "proxy"],
-  documents: ["core", "faults", "probes", "safety"],
+  documents: ["core", "faults", "flags", "probes", "safety"],
+  // Feature flags (flagd definitions, the OFREP server, its audit log in the store).
+  flags: ["core", "safety", "store"],
   // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router.
   metrics: ["core"],
   slo: ["core", "documents", "metrics"],
@@ -54,6 +56,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "documents",
     "engine",
     "faults",
+    "flags",
     "load",
     "metrics",
     "proxy",

@@ -1,0 +1,68 @@
+/**
+ * Changes through the flag API: audited before they take effect (a change the store cannot record is
+ * not made), and a lease's undo restores only what the lease set and nobody changed since.
+ */
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { FlagControl } from "../../../src/flags/control.js";
+import { FlagSet } from "../../../src/flags/flagset.js";
+import type { FlagChange } from "../../../src/store/flag-audit.js";
+
+function flags(): FlagSet {
+  const set = new FlagSet();
+  set.load([
+    {
+      file: "f.json",
+      flags: {
+        metadata: {},
+        flags: {
+          k: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on" },
+        },
+      },
+    },
+  ]);
+  return set;
+}
+
+const variant = (set: FlagSet) => set.evaluate("k", {}).body.variant;
+const LEASE = "lease-abcdefghijklmnopqrstuvwxyz";
+
+it("does not make a change the audit log cannot record", async () => {
+  const set = flags();
+  const control = new FlagControl(set, "s", () => Promise.reject(new Error("store down")));
+  try {
+    await assert.rejects(control.change("k", { defaultVariant: "off" }, "ops"), /store down/);
+    assert.equal(variant(set), "on");
+    assert.equal(control.leasesOf("k").length, 0);
+  } finally {
+    control.close();
+  }
+});
+
+it("undoes a lease's change even when the audit log fails, and leaves a later change by someone else", async () => {
+  const set = flags();
+  const log: FlagChange[] = [];
+  let failing = false;
+  const control = new FlagControl(set, "s", async (c) => {
+    if (failing) throw new Error("store down");
+    log.push(c);
+  });
+  try {
+    await control.change("k", { defaultVariant: "off", lease: { id: LEASE, ms: 60_000 } }, "runner");
+    assert.equal(variant(set), "off");
+    failing = true;
+    assert.equal(await control.release(LEASE, "released"), true);
+    assert.equal(variant(set), "on", "undone although the audit failed");
+    failing = false;
+    await control.change("k", { state: "DISABLED", lease: { id: `${LEASE}2`, ms: 60_000 } }, "runner");
+    await control.change("k", { state: "ENABLED", reason: "ops overrode it" }, "ops");
+    await control.release(`${LEASE}2`, "expired");
+    assert.equal(set.effective("k")?.state, "ENABLED", "the later change by ops stays");
+    assert.deepEqual(
+      log.map((c) => `${c.actor}: ${c.reason}`),
+      ["runner: ", "runner: ", "ops: ops overrode it"],
+    );
+  } finally {
+    control.close();
+  }
+});
