@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { parseDuration } from "../core/duration.js";
 
 /** Schema pieces the fault kinds share, so every kind reads durations, counts and selectors alike. */
 
@@ -25,16 +24,8 @@ export function int(what: string, min = 0): z.ZodType<number> {
   });
 }
 
-/** A duration: seconds (Chaos Toolkit) or "250ms", "10s", "5m"; in milliseconds. */
-export const duration: z.ZodType<number> = z.unknown().transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms !== undefined) return ms;
-  ctx.addIssue({
-    code: "custom",
-    message: `got ${JSON.stringify(v)} (expected seconds or a duration such as "500ms", "10s", "5m")`,
-  });
-  return z.NEVER;
-});
+/** A duration in milliseconds: the project's one duration type (core/duration), at most 24 days. */
+export { duration, durationSchema } from "../core/duration.js";
 
 export const nonEmpty = (what: string): z.ZodType<string> =>
   z.unknown().transform((v, ctx) => {
