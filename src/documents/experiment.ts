@@ -349,7 +349,19 @@ function readRaw(
   const loc = `${src.file}:${line}:${col}`;
   let raw = item;
   let reporter = r;
-  if (isRecord(item) && typeof item.ref === "string" && item.type === undefined) {
+  // chaoslib treats any mapping with `ref` as a reference, whatever else it carries (Chaos Toolkit's
+  // docs write `{"type": "probe", "ref": "app-up"}`): the other keys are not read.
+  if (isRecord(item) && "ref" in item) {
+    if (typeof item.ref !== "string" || item.ref === "") {
+      r.error(["ref"], `got ${JSON.stringify(item.ref)} (expected the name of an earlier activity)`);
+      return [];
+    }
+    for (const key of Object.keys(item))
+      if (key !== "ref" && key !== "type") {
+        const message = `is not read on a reference (the activity named ${JSON.stringify(item.ref)} runs as defined)`;
+        if (native) r.error([key], `${message}; expected only ref`, true);
+        else r.warn([key], `${message}, ignored`, true);
+      }
     const target = defined.get(item.ref);
     if (!target) {
       r.error(
