@@ -60,7 +60,7 @@ export function readDurationValue(value: unknown, range: DurationRange = {}): Du
   if (ms > max)
     return {
       ok: false,
-      message: `${got} (expected at most ${formatDurationExact(max)}${max === MAX_DURATION_MS ? ", the longest duration withstand waits for" : ""})`,
+      message: `${got} (expected at most ${formatDurationExact(max)}${typeof value === "number" ? ` (${max / 1000} seconds)` : ""}${max === MAX_DURATION_MS ? ", the longest duration withstand waits for" : ""})`,
     };
   if (range.positive && ms <= 0)
     return { ok: false, message: `${got} (expected a duration above 0, such as "500ms", "10s", "5m")` };
