@@ -90,7 +90,7 @@ export function formatDurationExact(ms: number): string {
 }
 
 /** The JSON Schema of a duration field: a number of seconds, or a string of the forms above. */
-function durationJsonSchema(range: DurationRange, description: string | undefined): Record<string, unknown> {
+export function durationJsonSchema(range: DurationRange = {}, description?: string): Record<string, unknown> {
   const max = range.maxMs ?? MAX_DURATION_MS;
   return {
     anyOf: [

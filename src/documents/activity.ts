@@ -171,7 +171,8 @@ function parseProvider(
     r.error(["secrets"], "expected a list of secret scope names");
   const kind = typeof raw.type === "string" ? PROBE_KINDS.get(raw.type) : undefined;
   if (kind) {
-    const provider = kind.parse(raw, r) as ProviderSpec | undefined;
+    const provider = check(kind.schema, raw, [], r, { ctkKeys: true }) as ProviderSpec | undefined;
+    for (const w of kind.lint?.(raw) ?? []) r.warn(w.path, w.message);
     return provider ? { provider, secrets } : { secrets };
   }
   if (raw.type === "python")

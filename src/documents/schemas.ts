@@ -245,14 +245,14 @@ function faultKindSchema(kind: string, schema: z.ZodType): Json {
   return { ...s, properties, required };
 }
 
-/** Each provider kind as JSON Schema: its keys, any-valued (their meaning is Chaos Toolkit's). */
-function providerSchemas(): Json[] {
-  return [...PROBE_KINDS.values()].map((k) => ({
-    type: "object",
-    properties: Object.fromEntries(k.keys.map((key) => [key, key === "type" ? { const: k.type } : {}])),
-    required: ["type"],
-    additionalProperties: false,
-  }));
+/** Each provider kind as JSON Schema, from its one schema; a Chaos Toolkit file may carry other keys. */
+function providerSchemas(strict: boolean): Json[] {
+  return [...PROBE_KINDS.values()].map((k) => {
+    const s = z.toJSONSchema(k.schema, { io: "input", unrepresentable: "any", target: "draft-7" }) as Json;
+    delete s.$schema;
+    if (!strict) delete s.additionalProperties;
+    return s;
+  });
 }
 
 /** The JSON Schema (draft-07, which editors' YAML servers read) of a document kind. */
@@ -271,7 +271,8 @@ export function jsonSchemaOf(name: string): Json | undefined {
     definitions["withstand-fault"] = {
       anyOf: [...FAULT_KINDS].map(([k, v]) => faultKindSchema(k, v.schema)),
     };
-  if (definitions?.["withstand-provider"]) definitions["withstand-provider"] = { anyOf: providerSchemas() };
+  if (definitions?.["withstand-provider"])
+    definitions["withstand-provider"] = { anyOf: providerSchemas(name !== "chaostoolkit") };
   return { ...raw, title: entry.title };
 }
 
