@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type {
   ActivitySpec,
   FaultSpec,
@@ -10,27 +11,22 @@ import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import type { PureTolerance } from "../core/tolerance.js";
 import { FAULT_KINDS, faultKind } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
+import { activityFields } from "./experiment-schema.js";
 import { readLoadBody } from "./load-test.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
-import { readBool, readDuration, readNumber, readString } from "./values.js";
+import { readNumber, readString } from "./values.js";
 
-export const ACTIVITY_KEYS = [
-  "type",
-  "name",
-  "provider",
-  "fault",
-  "load",
-  "tolerance",
-  "pauses",
-  "background",
-  "save",
-  "controls",
-  "dry",
-  "timeout",
-  "ref",
-  "description",
-];
+/** An activity mapping: its own fields typed, `provider`, `fault`, `load` and `tolerance` read by their kinds. */
+const activitySchema = z.strictObject({
+  ...activityFields,
+  provider: z.unknown().optional(),
+  fault: z.unknown().optional(),
+  load: z.unknown().optional(),
+  tolerance: z.unknown().optional(),
+});
+export const ACTIVITY_KEYS = Object.keys(activitySchema.shape);
+
 export interface ActivityContext {
   /** Native documents opt in to method-probe tolerances and other stricter semantics. */
   native: boolean;
@@ -44,17 +40,14 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     r.error([], `got ${JSON.stringify(raw)} (expected an activity mapping with type, name and provider)`);
     return undefined;
   }
-  checkKeys(raw, ACTIVITY_KEYS, [], r);
+  const fields = check(activitySchema, raw, [], r, { ctkKeys: true });
   const type = raw.type;
-  if (type !== "probe" && type !== "action") {
-    r.error(
-      ["type"],
-      type === undefined
-        ? `is required (expected "probe" or "action")`
-        : `got ${JSON.stringify(type)} (expected "probe" or "action")`,
-    );
-  }
-  const name = readString(raw.name, ["name"], r, "a non-empty activity name");
+  const name =
+    typeof raw.name === "number"
+      ? String(raw.name)
+      : typeof raw.name === "string" && raw.name !== ""
+        ? raw.name
+        : undefined;
   checkControls(raw.controls, name ?? "?", r);
 
   const sources = ["provider", "fault", "load"].filter((k) => raw[k] !== undefined);
@@ -109,26 +102,13 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     );
   }
 
-  const pauses = { beforeMs: 0, afterMs: 0 };
-  if (raw.pauses !== undefined) {
-    if (!isRecord(raw.pauses)) r.error(["pauses"], "expected a mapping {before, after} in seconds");
-    else {
-      checkKeys(raw.pauses, ["before", "after"], ["pauses"], r);
-      if (raw.pauses.before !== undefined)
-        pauses.beforeMs = readDuration(raw.pauses.before, ["pauses", "before"], r) ?? 0;
-      if (raw.pauses.after !== undefined)
-        pauses.afterMs = readDuration(raw.pauses.after, ["pauses", "after"], r) ?? 0;
-    }
-  }
-  const background =
-    raw.background === undefined ? false : (readBool(raw.background, ["background"], r) ?? false);
-  let save: string | undefined;
-  if (raw.save !== undefined) {
-    save = readString(raw.save, ["save"], r, "a variable name");
-    if (save !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(save)) {
-      r.error(["save"], `got ${JSON.stringify(save)} (expected a variable name of letters, digits, _ . -)`);
-    }
-  }
+  // With `${var}` placeholders at validation time the fields are as written; the run reads them again.
+  const pauses =
+    fields?.pauses && typeof fields.pauses.beforeMs === "number"
+      ? fields.pauses
+      : { beforeMs: 0, afterMs: 0 };
+  const background = fields?.background === true;
+  const save = typeof fields?.save === "string" ? fields.save : undefined;
   if (type !== "probe" && type !== "action") return undefined;
   if (name === undefined) return undefined;
   return {

@@ -3,9 +3,8 @@ import { EXECUTORS } from "../core/load-plan.js";
 import { METRICS } from "../core/threshold.js";
 import { FAULT_KINDS } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
-import { ACTIVITY_KEYS } from "./activity.js";
 import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
-import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
+import { experimentBodySchema } from "./experiment-schema.js";
 import { HEARTBEAT_SPEC } from "./heartbeat.js";
 import { BODY_KEYS, REQUEST_KEYS } from "./load-test.js";
 import { OPENSLO_KINDS } from "./openslo.js";
@@ -45,47 +44,9 @@ const provider = z
   .looseObject({ type: z.enum([...PROBE_KINDS.keys()] as [string, ...string[]]) })
   .meta({ id: "withstand-provider" });
 
-function activity(strict: boolean): z.ZodType {
-  return z.union([
-    keyed(
-      ACTIVITY_KEYS,
-      {
-        type: z.enum(["probe", "action"]),
-        name: text,
-        provider,
-        fault,
-        pauses: z.strictObject({ before: durationish.optional(), after: durationish.optional() }),
-        background: z.union([z.boolean(), z.string()]),
-        save: text,
-        ref: text,
-        description: text,
-        controls: z.array(z.unknown()),
-      },
-      strict,
-    ),
-    text.meta({ description: "the name of an activity defined earlier (a reference)" }),
-  ]);
-}
-
-function experimentBody(strict: boolean): z.ZodObject {
-  const act = activity(strict);
-  return keyed(
-    strict ? [...CTK_TOP.filter((k) => k !== "version"), ...NATIVE_SPEC_EXTRA] : CTK_TOP,
-    {
-      title: text,
-      description: text,
-      tags: z.array(text),
-      "steady-state-hypothesis": keyed(HYPOTHESIS_KEYS, { title: text, probes: z.array(act) }, strict),
-      method: z.array(act),
-      rollbacks: z.array(act),
-      configuration: z.record(z.string(), z.unknown()),
-      secrets: z.record(z.string(), z.record(z.string(), z.unknown())),
-      controls: z.array(z.unknown()),
-      proxies: z.array(keyed(PROXY_KEYS, { name: text, listen: text, upstream: text })),
-    },
-    strict,
-  );
-}
+/** The experiment's parts come from its one schema (documents/experiment-schema). */
+const experimentBody = (native: boolean) =>
+  experimentBodySchema(native, { provider, fault, load: z.unknown() });
 
 const nativeTop = (kind: string, spec: z.ZodType) =>
   z.strictObject({
@@ -222,7 +183,13 @@ const openSlo = z.looseObject({
 /** Every document kind `withstand schema` knows, by the name it is asked for. */
 export const DOCUMENT_SCHEMAS: ReadonlyMap<string, { title: string; schema: z.ZodType }> = new Map([
   ["Experiment", { title: "withstand Experiment", schema: nativeTop("Experiment", experimentBody(true)) }],
-  ["chaostoolkit", { title: "Chaos Toolkit experiment", schema: experimentBody(false) }],
+  [
+    "chaostoolkit",
+    {
+      title: "Chaos Toolkit experiment (other keys allowed, as Chaos Toolkit ignores them)",
+      schema: experimentBody(false),
+    },
+  ],
   ["LoadTest", { title: "withstand LoadTest", schema: nativeTop("LoadTest", loadBody) }],
   ["Rollout", { title: "withstand Rollout", schema: nativeTop("Rollout", rolloutSpec) }],
   ["OpenSLO", { title: "OpenSLO v1 document (structure only)", schema: openSlo }],
@@ -255,6 +222,16 @@ function providerSchemas(strict: boolean): Json[] {
   });
 }
 
+/** Drops every `additionalProperties: false` (faults, substituted afterwards, stay strict). */
+function allowOtherKeys(node: unknown): void {
+  if (Array.isArray(node)) for (const n of node) allowOtherKeys(n);
+  else if (typeof node === "object" && node !== null) {
+    const o = node as Json;
+    if (o.additionalProperties === false) delete o.additionalProperties;
+    for (const v of Object.values(o)) allowOtherKeys(v);
+  }
+}
+
 /** The JSON Schema (draft-07, which editors' YAML servers read) of a document kind. */
 export function jsonSchemaOf(name: string): Json | undefined {
   const entry = DOCUMENT_SCHEMAS.get(name);
@@ -265,6 +242,8 @@ export function jsonSchemaOf(name: string): Json | undefined {
     target: "draft-7",
     reused: "inline",
   }) as Json;
+  // Chaos Toolkit ignores keys it does not know, and so does withstand in its files (with a warning).
+  if (name === "chaostoolkit") allowOtherKeys(raw);
   // The placeholders become one alternative per registered kind, each with its own keys.
   const definitions = raw.definitions as Json | undefined;
   if (definitions?.["withstand-fault"])
@@ -287,9 +266,7 @@ export function structureOf(kind: string, value: unknown): z.ZodType | undefined
       value.apiVersion !== "withstand/v1")
   )
     return undefined;
-  if (kind === "Experiment") {
-    const native = typeof value === "object" && value !== null && "apiVersion" in value;
-    return DOCUMENT_SCHEMAS.get(native ? "Experiment" : "chaostoolkit")?.schema;
-  }
+  // An experiment's reader checks it with the very schema `withstand schema` exports.
+  if (kind === "Experiment") return undefined;
   return DOCUMENT_SCHEMAS.get(kind)?.schema;
 }

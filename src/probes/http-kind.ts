@@ -56,7 +56,11 @@ const schema = z
     verify_tls: bool.optional(),
     expected_status: oneOrList(int("an HTTP status")).optional(),
     max_retries: int("a count").optional(),
-    secrets: z.array(z.string()).optional(),
+    // Read by the activity (the scopes whose secrets it may use).
+    secrets: z
+      .unknown()
+      .meta({ type: "array", items: { type: "string" } })
+      .optional(),
   })
   .transform(
     (p): HttpProviderSpec => ({

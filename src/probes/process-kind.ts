@@ -28,7 +28,11 @@ const schema = z
     path: nonEmpty("the program to run"),
     arguments: args.optional(),
     timeout: seconds("seconds").optional(),
-    secrets: z.array(z.string()).optional(),
+    // Read by the activity (the scopes whose secrets it may use).
+    secrets: z
+      .unknown()
+      .meta({ type: "array", items: { type: "string" } })
+      .optional(),
     clock: clock.optional(),
   })
   .transform(

@@ -47,7 +47,8 @@ describe("the one duration type", () => {
     });
     assert.deepEqual(readDurationValue(1e12), {
       ok: false,
-      message: "got 1000000000000 (expected at most 24d (2073600 seconds), the longest duration withstand waits for)",
+      message:
+        "got 1000000000000 (expected at most 24d (2073600 seconds), the longest duration withstand waits for)",
     });
     assert.deepEqual(readDurationValue("2h", { maxMs: 3_600_000 }), {
       ok: false,
