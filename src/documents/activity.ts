@@ -8,14 +8,18 @@ import type {
 } from "../core/experiment.js";
 import { suggest } from "../core/suggest.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
-import type { PureTolerance } from "../core/tolerance.js";
 import { FAULT_KINDS, faultKind } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
-import { activityFields } from "./experiment-schema.js";
+import {
+  activityFields,
+  jsonPathToleranceSchema,
+  rangeToleranceSchema,
+  regexToleranceSchema,
+} from "./experiment-schema.js";
 import { readLoadBody } from "./load-test.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
-import { readNumber, readString } from "./values.js";
+import { readString } from "./values.js";
 
 /** An activity mapping: its own fields typed, `provider`, `fault`, `load` and `tolerance` read by their kinds. */
 const activitySchema = z.strictObject({
@@ -225,48 +229,13 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
   }
   const path: Path = [];
   switch (raw.type) {
-    case "range": {
-      checkKeys(raw, ["type", "range", "target"], path, r);
-      const range = raw.range;
-      if (!Array.isArray(range) || range.length !== 2) {
-        r.error(["range"], "expected [min, max]");
-        return undefined;
-      }
-      const lo = readNumber(range[0], ["range", 0], r);
-      const hi = readNumber(range[1], ["range", 1], r);
-      if (lo !== undefined && hi !== undefined && lo > hi)
-        r.error(["range"], `min ${lo} is above max ${hi} (expected [min, max])`);
-      return {
-        type: "range",
-        range: [lo ?? 0, hi ?? 0],
-        target: optString(raw.target, r),
-      } satisfies PureTolerance;
-    }
-    case "regex": {
-      checkKeys(raw, ["type", "pattern", "target"], path, r);
-      const pattern = readString(raw.pattern, ["pattern"], r, "a regular expression");
-      if (pattern !== undefined) {
-        try {
-          new RegExp(pattern);
-        } catch (err) {
-          r.error(["pattern"], `invalid regular expression: ${(err as Error).message}`);
-        }
-      }
-      return { type: "regex", pattern: pattern ?? "", target: optString(raw.target, r) };
-    }
-    case "jsonpath": {
-      checkKeys(raw, ["type", "path", "expect", "count", "target"], path, r);
-      const p = readString(raw.path, ["path"], r, "a JSONPath such as $.items[*].status");
-      const count = raw.count === undefined ? undefined : readNumber(raw.count, ["count"], r, "a count");
-      const out: PureTolerance = {
-        type: "jsonpath",
-        path: p ?? "$",
-        count,
-        target: optString(raw.target, r),
-      };
-      if ("expect" in raw) out.expect = raw.expect;
-      return out;
-    }
+    // Unknown keys follow the file: ignored with a warning in Chaos Toolkit files, errors in native ones.
+    case "range":
+      return check(rangeToleranceSchema, raw, path, r, { ctkKeys: true });
+    case "regex":
+      return check(regexToleranceSchema, raw, path, r, { ctkKeys: true });
+    case "jsonpath":
+      return check(jsonPathToleranceSchema, raw, path, r, { ctkKeys: true });
     case "probe": {
       const probe = parseActivity({ ...raw, type: "probe", name: raw.name ?? "tolerance-probe" }, r, {
         ...ctx,
@@ -285,11 +254,6 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
       );
       return undefined;
   }
-}
-
-function optString(v: unknown, r: Reporter): string | undefined {
-  if (v === undefined) return undefined;
-  return readString(v, ["target"], r, "a field of the probe's output, e.g. status, body, stdout");
 }
 
 function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTolerance | undefined {

@@ -3,7 +3,17 @@ import { durationSchema } from "../core/duration.js";
 import { HYPOTHESIS_STRATEGIES, ROLLBACK_STRATEGIES, type RuntimeSpec } from "../core/experiment.js";
 import { type HostPort, parseHostPort } from "../core/host-port.js";
 import { isRecord } from "../core/reader.js";
-import { bool, duration, mapping, nonEmpty, oneOf, PLACEHOLDER_PATTERN, seconds } from "../core/values.js";
+import type { JsonPathTolerance, RangeTolerance, RegexTolerance } from "../core/tolerance.js";
+import {
+  bool,
+  duration,
+  mapping,
+  nonEmpty,
+  num,
+  oneOf,
+  PLACEHOLDER_PATTERN,
+  seconds,
+} from "../core/values.js";
 
 /**
  * The one schema of an experiment's parts (native `Experiment` and Chaos Toolkit files): the reader
@@ -264,17 +274,13 @@ export function experimentBodySchema(
       fault: kinds.fault.optional(),
       load: kinds.load.optional(),
       tolerance: z
-        .unknown()
-        .meta({
-          anyOf: [
-            { type: ["boolean", "number", "string", "array"] },
-            {
-              type: "object",
-              required: ["type"],
-              properties: { type: { enum: ["range", "regex", "jsonpath", "probe", "load"] } },
-            },
-          ],
-        })
+        .union([
+          z.unknown().meta({ type: ["boolean", "number", "string", "array"] }),
+          rangeToleranceSchema,
+          regexToleranceSchema,
+          jsonPathToleranceSchema,
+          z.looseObject({ type: z.enum(["probe", "load"]) }),
+        ])
         .optional(),
     }),
     z.string().meta({ description: "the name of an activity defined earlier (a reference)" }),
@@ -312,3 +318,65 @@ export function experimentBodySchema(
       })
     : z.strictObject({ ...shape, version: z.unknown().optional() });
 }
+
+const target = nonEmpty("a field of the probe's output, e.g. status, body, stdout").optional();
+const NUMBER_JSON = { anyOf: [{ type: "number" }, { type: "string", pattern: PLACEHOLDER_PATTERN }] };
+
+/** `{type: range, range: [min, max], target?}`: an inclusive range. */
+export const rangeToleranceSchema = z
+  .strictObject({
+    type: z.literal("range"),
+    range: z
+      .unknown()
+      .transform((v, ctx): [number, number] => {
+        if (!Array.isArray(v) || v.length !== 2) {
+          ctx.addIssue({ code: "custom", message: "expected [min, max]" });
+          return z.NEVER;
+        }
+        const bound = num("a number");
+        const [lo, hi] = v.map((x, i) => {
+          const r = bound.safeParse(x);
+          if (!r.success)
+            for (const issue of r.error.issues)
+              ctx.addIssue({ code: "custom", path: [i], message: issue.message });
+          return r.success ? r.data : undefined;
+        });
+        if (lo === undefined || hi === undefined) return z.NEVER;
+        if (lo > hi)
+          ctx.addIssue({ code: "custom", message: `min ${lo} is above max ${hi} (expected [min, max])` });
+        return [lo, hi];
+      })
+      .meta({ type: "array", items: NUMBER_JSON, minItems: 2, maxItems: 2 }),
+    target,
+  })
+  .transform((t): RangeTolerance => ({ type: "range", range: t.range, target: t.target }));
+
+/** `{type: regex, pattern, target?}`: a search in the output (stdout or body unless `target`). */
+export const regexToleranceSchema = z
+  .strictObject({
+    type: z.literal("regex"),
+    pattern: nonEmpty("a regular expression").superRefine((p, ctx) => {
+      try {
+        new RegExp(p);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `invalid regular expression: ${(err as Error).message}` });
+      }
+    }),
+    target,
+  })
+  .transform((t): RegexTolerance => ({ type: "regex", pattern: t.pattern, target: t.target }));
+
+/** `{type: jsonpath, path, expect?, count?, target?}`. */
+export const jsonPathToleranceSchema = z
+  .strictObject({
+    type: z.literal("jsonpath"),
+    path: nonEmpty("a JSONPath such as $.items[*].status"),
+    expect: z.unknown().optional(),
+    count: num("a count").optional(),
+    target,
+  })
+  .transform((t): JsonPathTolerance => {
+    const out: JsonPathTolerance = { type: "jsonpath", path: t.path, count: t.count, target: t.target };
+    if ("expect" in t) out.expect = t.expect;
+    return out;
+  });

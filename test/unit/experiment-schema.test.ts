@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parse } from "yaml";
+import { formatDiagnostic } from "../../src/documents/diagnostic.js";
+import { loadExperimentText } from "../../src/documents/experiment-file.js";
 import { checkDocument } from "../../src/documents/kinds.js";
 import { jsonSchemaOf } from "../../src/documents/schemas.js";
 import { runCli } from "../helpers/cli.js";
@@ -200,5 +202,47 @@ describe("the JSON Schema of experiments, checked by a real validator (ajv)", ()
       ],
     };
     assert.match(errors(ctk, bad).join("\n"), /\/pauses\/after must match pattern/);
+  });
+});
+
+describe("tolerances are read with their schema", () => {
+  const probe = (tolerance: unknown) =>
+    JSON.stringify(
+      {
+        title: "t",
+        description: "d",
+        "steady-state-hypothesis": {
+          title: "h",
+          probes: [{ type: "probe", name: "p", tolerance, provider: { type: "process", path: "true" } }],
+        },
+        method: [],
+      },
+      null,
+      1,
+    );
+  const lines = (text: string) => loadExperimentText("t.json", text).diagnostics.map(formatDiagnostic);
+
+  it("names each problem of a range, regex or jsonpath tolerance at its position", () => {
+    assert.deepEqual(lines(probe({ type: "range", range: [5, 1] })), [
+      "t.json:12:15: steady-state-hypothesis.probes[0].tolerance.range: min 5 is above max 1 (expected [min, max])",
+    ]);
+    assert.deepEqual(lines(probe({ type: "range", range: [0, "lots"] })), [
+      't.json:14:7: steady-state-hypothesis.probes[0].tolerance.range[1]: got "lots" (expected a number)',
+    ]);
+    assert.match(
+      lines(probe({ type: "regex", pattern: "(" })).join("\n"),
+      /tolerance\.pattern: invalid regular expression: /,
+    );
+    assert.deepEqual(lines(probe({ type: "jsonpath", path: "$.a", count: "x" })), [
+      't.json:13:15: steady-state-hypothesis.probes[0].tolerance.count: got "x" (expected a count)',
+    ]);
+  });
+
+  it("an unknown tolerance key is a warning in a Chaos Toolkit file (which ignores it)", () => {
+    const r = loadExperimentText("t.json", probe({ type: "regex", pattern: "ok", targett: "stdout" }));
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+      "t.json:13:6: warning: steady-state-hypothesis.probes[0].tolerance.targett: unknown key, ignored (did you mean target?)",
+    ]);
+    assert.deepEqual(r.spec?.hypothesis?.probes.length, 1);
   });
 });
