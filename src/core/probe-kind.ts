@@ -1,19 +1,19 @@
-import type { Reporter } from "./reader.js";
+import type { z } from "zod";
 
 /**
- * The interface every provider (probe) kind implements (probes/<kind>.ts) and the engine drives:
- * `validate`, `--dry-run` and the run all read the provider through `parse`. Provider mappings keep
- * Chaos Toolkit's semantics (an unknown key is a warning in a CTK file), so `parse` reports through
- * the document's sink rather than a strict schema.
+ * The interface every provider (probe) kind implements (probes/<kind>.ts) and the engine drives. A kind
+ * has ONE schema: `validate`, `--dry-run`, the run and `withstand schema` all read the provider mapping
+ * with it. Provider mappings keep Chaos Toolkit's semantics: in a Chaos Toolkit file an unknown key is
+ * ignored with a warning; in a native document it is an error.
  */
 export interface ProbeKind<P = unknown> {
   /** The `provider.type` value. */
   readonly type: string;
   readonly summary: string;
-  /** The provider mapping's keys (with `type`): what `withstand schema` offers editors. */
-  readonly keys: readonly string[];
-  /** Reads the provider mapping (its `type` already matched); undefined when it cannot run. */
-  parse(raw: Record<string, unknown>, r: Reporter): P | undefined;
+  /** The provider mapping (with `type`, a strict object) read into what `execute` takes. */
+  readonly schema: z.ZodType<P>;
+  /** Warnings about a mapping the schema accepts (a deprecated form): path within the provider, message. */
+  lint?(raw: Record<string, unknown>): { path: (string | number)[]; message: string }[];
   /** What would happen, touching nothing (`--dry-run`). */
   describe(provider: P): string;
   /** Runs it; throws ActivityFailure for a failed activity (timeout, refused, bad status). */

@@ -1,4 +1,4 @@
-import { parseDuration } from "./duration.js";
+import { type DurationRange, readDurationValue } from "./duration.js";
 import { suggest } from "./suggest.js";
 
 /**
@@ -82,7 +82,6 @@ export function readBool(v: unknown, path: Path, r: Reporter): boolean | undefin
   return undefined;
 }
 
-/** A duration: a number of seconds (CTK) or "250ms", "10s", "5m". Returns milliseconds. */
 /** A whole number >= min (a count, a limit); `fallback` when absent or wrong (the error is reported). */
 export function readCount(v: unknown, path: Path, r: Reporter, fallback: number, min = 0): number {
   if (v === undefined) return fallback;
@@ -95,10 +94,16 @@ export function readCount(v: unknown, path: Path, r: Reporter, fallback: number,
   return n;
 }
 
-export function readDuration(v: unknown, path: Path, r: Reporter): number | undefined {
-  const ms = parseDuration(v);
-  if (ms !== undefined) return ms;
+/** A duration (core/duration: seconds or "250ms", "10s", "5m", at most 24 days). Returns milliseconds. */
+export function readDuration(
+  v: unknown,
+  path: Path,
+  r: Reporter,
+  range: DurationRange = {},
+): number | undefined {
+  const read = readDurationValue(v, range);
+  if (read.ok) return read.ms;
   if (hasVar(v) && r.deferVars) return undefined;
-  r.error(path, `got ${JSON.stringify(v)} (expected seconds or a duration such as "500ms", "10s", "5m")`);
+  r.error(path, read.message);
   return undefined;
 }

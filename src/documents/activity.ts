@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type {
   ActivitySpec,
   FaultSpec,
@@ -7,30 +8,29 @@ import type {
 } from "../core/experiment.js";
 import { suggest } from "../core/suggest.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
-import type { PureTolerance } from "../core/tolerance.js";
 import { FAULT_KINDS, faultKind } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
+import {
+  activityFields,
+  jsonPathToleranceSchema,
+  rangeToleranceSchema,
+  regexToleranceSchema,
+} from "./experiment-schema.js";
 import { readLoadBody } from "./load-test.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import type { Path } from "./source.js";
-import { readBool, readDuration, readNumber, readString } from "./values.js";
+import { readString } from "./values.js";
 
-export const ACTIVITY_KEYS = [
-  "type",
-  "name",
-  "provider",
-  "fault",
-  "load",
-  "tolerance",
-  "pauses",
-  "background",
-  "save",
-  "controls",
-  "dry",
-  "timeout",
-  "ref",
-  "description",
-];
+/** An activity mapping: its own fields typed, `provider`, `fault`, `load` and `tolerance` read by their kinds. */
+const activitySchema = z.strictObject({
+  ...activityFields,
+  provider: z.unknown().optional(),
+  fault: z.unknown().optional(),
+  load: z.unknown().optional(),
+  tolerance: z.unknown().optional(),
+});
+export const ACTIVITY_KEYS = Object.keys(activitySchema.shape);
+
 export interface ActivityContext {
   /** Native documents opt in to method-probe tolerances and other stricter semantics. */
   native: boolean;
@@ -44,17 +44,14 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     r.error([], `got ${JSON.stringify(raw)} (expected an activity mapping with type, name and provider)`);
     return undefined;
   }
-  checkKeys(raw, ACTIVITY_KEYS, [], r);
+  const fields = check(activitySchema, raw, [], r, { ctkKeys: true });
   const type = raw.type;
-  if (type !== "probe" && type !== "action") {
-    r.error(
-      ["type"],
-      type === undefined
-        ? `is required (expected "probe" or "action")`
-        : `got ${JSON.stringify(type)} (expected "probe" or "action")`,
-    );
-  }
-  const name = readString(raw.name, ["name"], r, "a non-empty activity name");
+  const name =
+    typeof raw.name === "number"
+      ? String(raw.name)
+      : typeof raw.name === "string" && raw.name !== ""
+        ? raw.name
+        : undefined;
   checkControls(raw.controls, name ?? "?", r);
 
   const sources = ["provider", "fault", "load"].filter((k) => raw[k] !== undefined);
@@ -109,26 +106,13 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
     );
   }
 
-  const pauses = { beforeMs: 0, afterMs: 0 };
-  if (raw.pauses !== undefined) {
-    if (!isRecord(raw.pauses)) r.error(["pauses"], "expected a mapping {before, after} in seconds");
-    else {
-      checkKeys(raw.pauses, ["before", "after"], ["pauses"], r);
-      if (raw.pauses.before !== undefined)
-        pauses.beforeMs = readDuration(raw.pauses.before, ["pauses", "before"], r) ?? 0;
-      if (raw.pauses.after !== undefined)
-        pauses.afterMs = readDuration(raw.pauses.after, ["pauses", "after"], r) ?? 0;
-    }
-  }
-  const background =
-    raw.background === undefined ? false : (readBool(raw.background, ["background"], r) ?? false);
-  let save: string | undefined;
-  if (raw.save !== undefined) {
-    save = readString(raw.save, ["save"], r, "a variable name");
-    if (save !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(save)) {
-      r.error(["save"], `got ${JSON.stringify(save)} (expected a variable name of letters, digits, _ . -)`);
-    }
-  }
+  // With `${var}` placeholders at validation time the fields are as written; the run reads them again.
+  const pauses =
+    fields?.pauses && typeof fields.pauses.beforeMs === "number"
+      ? fields.pauses
+      : { beforeMs: 0, afterMs: 0 };
+  const background = fields?.background === true;
+  const save = typeof fields?.save === "string" ? fields.save : undefined;
   if (type !== "probe" && type !== "action") return undefined;
   if (name === undefined) return undefined;
   return {
@@ -171,7 +155,8 @@ function parseProvider(
     r.error(["secrets"], "expected a list of secret scope names");
   const kind = typeof raw.type === "string" ? PROBE_KINDS.get(raw.type) : undefined;
   if (kind) {
-    const provider = kind.parse(raw, r) as ProviderSpec | undefined;
+    const provider = check(kind.schema, raw, [], r, { ctkKeys: true }) as ProviderSpec | undefined;
+    for (const w of kind.lint?.(raw) ?? []) r.warn(w.path, w.message);
     return provider ? { provider, secrets } : { secrets };
   }
   if (raw.type === "python")
@@ -244,48 +229,13 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
   }
   const path: Path = [];
   switch (raw.type) {
-    case "range": {
-      checkKeys(raw, ["type", "range", "target"], path, r);
-      const range = raw.range;
-      if (!Array.isArray(range) || range.length !== 2) {
-        r.error(["range"], "expected [min, max]");
-        return undefined;
-      }
-      const lo = readNumber(range[0], ["range", 0], r);
-      const hi = readNumber(range[1], ["range", 1], r);
-      if (lo !== undefined && hi !== undefined && lo > hi)
-        r.error(["range"], `min ${lo} is above max ${hi} (expected [min, max])`);
-      return {
-        type: "range",
-        range: [lo ?? 0, hi ?? 0],
-        target: optString(raw.target, r),
-      } satisfies PureTolerance;
-    }
-    case "regex": {
-      checkKeys(raw, ["type", "pattern", "target"], path, r);
-      const pattern = readString(raw.pattern, ["pattern"], r, "a regular expression");
-      if (pattern !== undefined) {
-        try {
-          new RegExp(pattern);
-        } catch (err) {
-          r.error(["pattern"], `invalid regular expression: ${(err as Error).message}`);
-        }
-      }
-      return { type: "regex", pattern: pattern ?? "", target: optString(raw.target, r) };
-    }
-    case "jsonpath": {
-      checkKeys(raw, ["type", "path", "expect", "count", "target"], path, r);
-      const p = readString(raw.path, ["path"], r, "a JSONPath such as $.items[*].status");
-      const count = raw.count === undefined ? undefined : readNumber(raw.count, ["count"], r, "a count");
-      const out: PureTolerance = {
-        type: "jsonpath",
-        path: p ?? "$",
-        count,
-        target: optString(raw.target, r),
-      };
-      if ("expect" in raw) out.expect = raw.expect;
-      return out;
-    }
+    // Unknown keys follow the file: ignored with a warning in Chaos Toolkit files, errors in native ones.
+    case "range":
+      return check(rangeToleranceSchema, raw, path, r, { ctkKeys: true });
+    case "regex":
+      return check(regexToleranceSchema, raw, path, r, { ctkKeys: true });
+    case "jsonpath":
+      return check(jsonPathToleranceSchema, raw, path, r, { ctkKeys: true });
     case "probe": {
       const probe = parseActivity({ ...raw, type: "probe", name: raw.name ?? "tolerance-probe" }, r, {
         ...ctx,
@@ -304,11 +254,6 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
       );
       return undefined;
   }
-}
-
-function optString(v: unknown, r: Reporter): string | undefined {
-  if (v === undefined) return undefined;
-  return readString(v, ["target"], r, "a field of the probe's output, e.g. status, body, stdout");
 }
 
 function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTolerance | undefined {

@@ -1,62 +1,48 @@
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import {
-  type ExperimentSpec,
-  HYPOTHESIS_STRATEGIES,
-  type RawActivity,
-  ROLLBACK_STRATEGIES,
-  type RuntimeSpec,
-  type SloHypothesis,
-} from "../core/experiment.js";
-import { parseHostPort } from "../core/host-port.js";
+import type { ExperimentSpec, RawActivity, SloHypothesis } from "../core/experiment.js";
 import { parseActivity } from "./activity.js";
 import { detectKind } from "./detect.js";
 import type { Diagnostic } from "./diagnostic.js";
+import {
+  CTK_TOP,
+  configurationSchema,
+  dnsSchema,
+  NATIVE_SPEC_EXTRA,
+  proxySchema,
+  runtimeSchema,
+  secretsSchema,
+  sloHypothesisSchema,
+} from "./experiment-schema.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
-import { readBool, readDuration } from "./values.js";
 
-export const CTK_TOP = [
-  "title",
-  "description",
-  "tags",
-  "contributions",
-  "steady-state-hypothesis",
-  "method",
-  "rollbacks",
-  "configuration",
-  "secrets",
-  "controls",
-  "extensions",
-  "runtime",
-  "version",
-  "dry",
-];
 const NATIVE_TOP = ["apiVersion", "kind", "metadata", "spec"];
-export const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api", "dns"];
-export const PROXY_KEYS = ["name", "listen", "upstream", "enabled", "protocol", "toxics"];
+
+export { CTK_TOP, NATIVE_SPEC_EXTRA };
+export const PROXY_KEYS = Object.keys(proxySchema.shape);
 export const HYPOTHESIS_KEYS = ["title", "probes", "controls", "slo"];
 
-const envRef = z.looseObject({
-  type: z.literal("env"),
-  key: z.string().min(1),
-  default: z.unknown().optional(),
-  env_var_type: z.string().optional(),
-});
-const configValue = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.null(),
-  z.array(z.unknown()),
-  z.record(z.string(), z.unknown()),
-]);
 const contributions = z.record(z.string(), z.enum(["high", "medium", "low", "none"]));
 const tags = z.array(z.string().min(1, "expected a non-empty tag"));
 const extension = z.looseObject({ name: z.string().min(1) });
 const control = z.looseObject({
   name: z.string().min(1),
   provider: z.looseObject({ type: z.string() }).optional(),
+});
+const hypothesisShape = z.strictObject({
+  title: z.unknown().refine((v) => typeof v === "string", {
+    error: (i) =>
+      i.input === undefined
+        ? "is required (expected a string)"
+        : `got ${JSON.stringify(i.input)} (expected a string)`,
+  }),
+  probes: z
+    .unknown()
+    .refine((v) => Array.isArray(v), { error: "expected a list of probes" })
+    .optional(),
+  controls: z.unknown().optional(),
+  slo: z.unknown().optional(),
 });
 
 function reporterFor(
@@ -125,18 +111,9 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       r.error(["proxies"], "expected a list of {name, listen, upstream, protocol, toxics}");
     else
       body.proxies.forEach((p, i) => {
-        if (!isRecord(p)) {
-          r.error(["proxies", i], "expected {name, listen, upstream}");
-          return;
-        }
-        checkKeys(p, PROXY_KEYS, ["proxies", i], r);
-        if (typeof p.name !== "string" || p.name === "")
-          r.error(["proxies", i, "name"], "is required (expected a proxy name)");
-        if (typeof p.upstream !== "string" || (!/:\d+$/.test(p.upstream) && !/\$\{/.test(p.upstream)))
-          r.error(["proxies", i, "upstream"], "is required (expected host:port)");
-        if (p.listen !== undefined && typeof p.listen !== "string")
-          r.error(["proxies", i, "listen"], "expected host:port (port 0 picks a free one)");
-        proxies.push(p);
+        // The engine starts each proxy from the mapping as written.
+        if (check(proxySchema, p, ["proxies", i], r, { ctkKeys: true }) !== undefined && isRecord(p))
+          proxies.push(p);
       });
   }
   const proxyApi = native && body["proxy-api"] !== undefined ? String(body["proxy-api"]) : undefined;
@@ -151,7 +128,8 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       "cannot be combined with proxies (expected in-process proxies or a proxy API, not both)",
     );
 
-  const dns = native && body.dns !== undefined ? readDnsServer(body.dns, scoped(r, ["dns"])) : undefined;
+  const dns =
+    native && body.dns !== undefined ? check(dnsSchema, body.dns, ["dns"], r, { ctkKeys: true }) : undefined;
 
   const title = typeof body.title === "string" && body.title !== "" ? body.title : undefined;
   if (title === undefined)
@@ -167,41 +145,20 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   const configuration: Record<string, unknown> = {};
   if (body.configuration !== undefined) {
     if (!isRecord(body.configuration)) r.error(["configuration"], "expected a mapping of names to values");
-    else
-      for (const [key, value] of Object.entries(body.configuration)) {
-        if (isRecord(value) && "type" in value) {
-          if (value.type === "env") check(envRef, value, ["configuration", key], r);
-          else
-            r.error(
-              ["configuration", key, "type"],
-              `got ${JSON.stringify(value.type)} (expected env; dynamic probe configuration is not supported)`,
-            );
-        } else check(configValue, value, ["configuration", key], r);
-        configuration[key] = value;
-      }
+    else {
+      check(configurationSchema, body.configuration, ["configuration"], r);
+      Object.assign(configuration, body.configuration);
+    }
   }
   const secrets: Record<string, Record<string, unknown>> = {};
   if (body.secrets !== undefined) {
     if (!isRecord(body.secrets))
       r.error(["secrets"], "expected a mapping of scopes to {name: value or {type: env, key}}");
-    else
-      for (const [scope, values] of Object.entries(body.secrets)) {
-        if (!isRecord(values)) {
-          r.error(["secrets", scope], "expected a mapping of names to values");
-          continue;
-        }
-        for (const [key, value] of Object.entries(values)) {
-          if (isRecord(value)) {
-            if (value.type === "env") check(envRef, value, ["secrets", scope, key], r);
-            else
-              r.error(
-                ["secrets", scope, key, "type"],
-                `got ${JSON.stringify(value.type)} (expected env; vault secrets are not supported)`,
-              );
-          }
-        }
-        secrets[scope] = values;
-      }
+    else {
+      check(secretsSchema, body.secrets, ["secrets"], r);
+      for (const [scope, values] of Object.entries(body.secrets))
+        if (isRecord(values)) secrets[scope] = values;
+    }
   }
   for (const listKey of ["controls", "extensions"] as const) {
     const list = body[listKey];
@@ -229,7 +186,10 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
         );
     });
   }
-  const runtime = readRuntime(body.runtime, scoped(r, ["runtime"]));
+  const runtime =
+    body.runtime === undefined
+      ? {}
+      : (check(runtimeSchema, body.runtime, ["runtime"], r, { ctkKeys: true }) ?? {});
 
   const activitiesAt = (key: "method" | "rollbacks", role: "method" | "rollback"): RawActivity[] => {
     const list = body[key];
@@ -250,12 +210,9 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   if (ssh !== undefined) {
     if (!isRecord(ssh)) r.error(["steady-state-hypothesis"], "expected a mapping {title, probes}");
     else {
-      checkKeys(ssh, HYPOTHESIS_KEYS, ["steady-state-hypothesis"], r);
+      check(hypothesisShape, ssh, ["steady-state-hypothesis"], r, { ctkKeys: true });
       const sshTitle = typeof ssh.title === "string" ? ssh.title : "";
-      if (typeof ssh.title !== "string")
-        r.error(["steady-state-hypothesis", "title"], "is required (expected a string)");
       const probes = ssh.probes === undefined ? [] : ssh.probes;
-      if (!Array.isArray(probes)) r.error(["steady-state-hypothesis", "probes"], "expected a list of probes");
       const raws = Array.isArray(probes)
         ? probes.flatMap((p, i) =>
             readRaw(
@@ -272,36 +229,17 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       let slo: SloHypothesis | undefined;
       if (ssh.slo !== undefined) {
         const at: Path = ["steady-state-hypothesis", "slo"];
-        if (!native)
-          r.error(at, "an SLO hypothesis is a withstand extension (expected apiVersion: withstand/v1)");
-        else if (!isRecord(ssh.slo)) r.error(at, "expected {file, name, max-budget-burn}");
-        else {
-          checkKeys(ssh.slo, ["file", "name", "max-budget-burn"], at, r);
-          const file = typeof ssh.slo.file === "string" ? ssh.slo.file : undefined;
-          const name = typeof ssh.slo.name === "string" ? ssh.slo.name : undefined;
-          if (!file)
-            r.error(
-              [...at, "file"],
-              "is required (expected an OpenSLO v1 file, relative to this experiment)",
-            );
-          if (!name)
-            r.error([...at, "name"], "is required (expected the metadata.name of an SLO in that file)");
-          const raw = ssh.slo["max-budget-burn"] ?? "2%";
-          const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(String(raw));
-          const share = m ? Number(m[1]) / 100 : typeof raw === "number" ? raw : Number.NaN;
-          if (!(share > 0 && share <= 1))
-            r.error(
-              [...at, "max-budget-burn"],
-              `got ${JSON.stringify(raw)} (expected a share of the budget such as 2%)`,
-            );
+        const read = native
+          ? check(sloHypothesisSchema, ssh.slo, at, r, { ctkKeys: true })
+          : r.error(at, "an SLO hypothesis is a withstand extension (expected apiVersion: withstand/v1)");
+        if (read && typeof read.file === "string") {
           const { line, col } = positionOf(src, [...base, ...at]);
-          if (file && name && share > 0)
-            slo = {
-              file: resolve(dirname(src.file), file),
-              name,
-              maxBudgetBurn: share,
-              loc: `${src.file}:${line}:${col}`,
-            };
+          slo = {
+            file: resolve(dirname(src.file), read.file),
+            name: read.name,
+            maxBudgetBurn: read["max-budget-burn"] ?? 0.02,
+            loc: `${src.file}:${line}:${col}`,
+          };
         }
       }
       hypothesis = { title: sshTitle, probes: raws, slo };
@@ -349,7 +287,19 @@ function readRaw(
   const loc = `${src.file}:${line}:${col}`;
   let raw = item;
   let reporter = r;
-  if (isRecord(item) && typeof item.ref === "string" && item.type === undefined) {
+  // chaoslib treats any mapping with `ref` as a reference, whatever else it carries (Chaos Toolkit's
+  // docs write `{"type": "probe", "ref": "app-up"}`): the other keys are not read.
+  if (isRecord(item) && "ref" in item) {
+    if (typeof item.ref !== "string" || item.ref === "") {
+      r.error(["ref"], `got ${JSON.stringify(item.ref)} (expected the name of an earlier activity)`);
+      return [];
+    }
+    for (const key of Object.keys(item))
+      if (key !== "ref" && key !== "type") {
+        const message = `is not read on a reference (the activity named ${JSON.stringify(item.ref)} runs as defined)`;
+        if (native) r.error([key], `${message}; expected only ref`, true);
+        else r.warn([key], `${message}, ignored`, true);
+      }
     const target = defined.get(item.ref);
     if (!target) {
       r.error(
@@ -366,87 +316,4 @@ function readRaw(
   if (!activity || !isRecord(raw)) return [];
   if (!defined.has(activity.name)) defined.set(activity.name, raw);
   return [{ raw, loc }];
-}
-
-function readRuntime(raw: unknown, r: Reporter): RuntimeSpec {
-  if (raw === undefined) return {};
-  if (!isRecord(raw)) {
-    r.error([], "expected a mapping {rollbacks: {strategy}, hypothesis: {strategy, frequency, fail_fast}}");
-    return {};
-  }
-  checkKeys(raw, ["rollbacks", "hypothesis"], [], r);
-  const out: RuntimeSpec = {};
-  if (isRecord(raw.rollbacks)) {
-    checkKeys(raw.rollbacks, ["strategy"], ["rollbacks"], r);
-    const s = raw.rollbacks.strategy;
-    if (s !== undefined) {
-      if (ROLLBACK_STRATEGIES.includes(s as never))
-        out.rollbackStrategy = s as RuntimeSpec["rollbackStrategy"];
-      else
-        r.error(
-          ["rollbacks", "strategy"],
-          `got ${JSON.stringify(s)} (expected one of ${ROLLBACK_STRATEGIES.join(", ")})`,
-        );
-    }
-  }
-  if (isRecord(raw.hypothesis)) {
-    checkKeys(raw.hypothesis, ["strategy", "frequency", "fail_fast"], ["hypothesis"], r);
-    const s = raw.hypothesis.strategy;
-    if (s !== undefined) {
-      if (HYPOTHESIS_STRATEGIES.includes(s as never))
-        out.hypothesisStrategy = s as RuntimeSpec["hypothesisStrategy"];
-      else
-        r.error(
-          ["hypothesis", "strategy"],
-          `got ${JSON.stringify(s)} (expected one of ${HYPOTHESIS_STRATEGIES.join(", ")})`,
-        );
-    }
-    if (raw.hypothesis.frequency !== undefined)
-      out.hypothesisFrequencyMs = readDuration(raw.hypothesis.frequency, ["hypothesis", "frequency"], r);
-    if (raw.hypothesis.fail_fast !== undefined)
-      out.failFast = readBool(raw.hypothesis.fail_fast, ["hypothesis", "fail_fast"], r);
-  }
-  return out;
-}
-
-/** `dns: {listen, upstream, records}`: a withstand DNS server started inside the run for its dns faults. */
-function readDnsServer(raw: unknown, r: Reporter): ExperimentSpec["dns"] {
-  if (!isRecord(raw)) {
-    r.error([], "expected {listen: HOST:PORT, upstream: HOST:PORT|none, records: {NAME: ADDRESS}}");
-    return undefined;
-  }
-  checkKeys(raw, ["listen", "upstream", "records"], [], r);
-  const listen =
-    raw.listen === undefined
-      ? { host: "127.0.0.1", port: 5353 }
-      : typeof raw.listen === "string"
-        ? parseHostPort(raw.listen)
-        : undefined;
-  if (!listen)
-    r.error(["listen"], `got ${JSON.stringify(raw.listen)} (expected HOST:PORT, e.g. 127.0.0.1:5353)`);
-  const upstream =
-    raw.upstream === undefined
-      ? "system"
-      : raw.upstream === "none"
-        ? "none"
-        : typeof raw.upstream === "string"
-          ? parseHostPort(raw.upstream, 53)
-          : undefined;
-  if (!upstream)
-    r.error(
-      ["upstream"],
-      `got ${JSON.stringify(raw.upstream)} (expected HOST:PORT, or none to answer only the records)`,
-    );
-  const records: Record<string, string[]> = {};
-  if (raw.records !== undefined) {
-    if (!isRecord(raw.records)) r.error(["records"], "expected a mapping of names to addresses");
-    else
-      for (const [name, v] of Object.entries(raw.records)) {
-        const list = Array.isArray(v) ? v.map(String) : [String(v)];
-        if (list.some((a) => !/^[0-9a-f.:]+$/i.test(a)))
-          r.error(["records", name], `got ${JSON.stringify(v)} (expected an IP address or a list of them)`);
-        records[name] = list;
-      }
-  }
-  return listen && upstream ? { listen, upstream, records } : undefined;
 }

@@ -56,6 +56,17 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return actual;
 }
 
+/** A copy of `value` without the keys zod found unrecognised. */
+function withoutUnknownKeys(value: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
+  const copy = structuredClone(value);
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const target = valueAt(copy, issue.path);
+    if (isRecord(target)) for (const key of issue.keys) delete target[key];
+  }
+  return copy;
+}
+
 /**
  * Runs a zod schema and turns each issue into a diagnostic at its path: unknown keys are errors with
  * a did-you-mean, and at validation time a `${var}` placeholder stands for any value.
@@ -65,20 +76,31 @@ export function check<S extends z.ZodType>(
   value: unknown,
   path: Path,
   r: Reporter,
+  opts: { ctkKeys?: boolean } = {},
 ): z.infer<S> | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  // Chaos Toolkit's mappings (opts.ctkKeys, in a file that is not native): an unknown key is ignored,
+  // as Chaos Toolkit ignores it, with a warning; the value is read again without it.
+  const ignoreUnknown = opts.ctkKeys === true && !r.strict;
   let reported = 0;
+  let ignored = 0;
   for (const issue of result.error.issues) {
     const at = [...path, ...(issue.path as (string | number)[])];
     const actual = valueAt(value, issue.path);
     if (r.deferVars && hasVar(actual)) continue;
-    reported++;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, issue.path);
-      for (const key of issue.keys) r.error([...at, key], unknownKeyMessage(key, known), true);
+      for (const key of issue.keys) {
+        const message = unknownKeyMessage(key, known);
+        if (ignoreUnknown) r.warn([...at, key], message.replace("unknown key", "unknown key, ignored"), true);
+        else r.error([...at, key], message, true);
+      }
+      if (ignoreUnknown) ignored++;
+      else reported++;
       continue;
     }
+    reported++;
     let message = issue.message;
     if (issue.code === "invalid_type") {
       message =
@@ -104,6 +126,10 @@ export function check<S extends z.ZodType>(
       message = `got ${describe(actual)} (expected ${issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /i, "")})`;
     }
     r.error(at, message);
+  }
+  if (reported === 0 && ignored > 0) {
+    const retry = schema.safeParse(withoutUnknownKeys(value, result.error.issues));
+    if (retry.success) return retry.data;
   }
   // Every issue was a deferred ${var}: valid for now, checked again with real values at run time.
   return reported === 0 ? (value as z.infer<S>) : undefined;

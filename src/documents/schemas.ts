@@ -1,15 +1,14 @@
-import { RISK_CATALOG_SPEC } from "./risk-catalog.js";
 import { z } from "zod";
 import { FAULT_KINDS } from "../faults/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
-import { ACTIVITY_KEYS } from "./activity.js";
 import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
 import { durationField } from "./duration-field.js";
-import { CTK_TOP, HYPOTHESIS_KEYS, NATIVE_SPEC_EXTRA, PROXY_KEYS } from "./experiment.js";
+import { experimentBodySchema } from "./experiment-schema.js";
 import { count, intOrString, scalar, typed } from "./fields.js";
 import { HEARTBEAT_SPEC } from "./heartbeat.js";
 import { LOAD_BODY } from "./load-test.js";
 import { OPENSLO_FILE } from "./openslo-schema.js";
+import { RISK_CATALOG_SPEC } from "./risk-catalog.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
 import { SYNTHETIC_SPEC } from "./synthetic.js";
 
@@ -45,47 +44,9 @@ const provider = z
   .looseObject({ type: z.enum([...PROBE_KINDS.keys()] as [string, ...string[]]) })
   .meta({ id: "withstand-provider" });
 
-function activity(strict: boolean): z.ZodType {
-  return z.union([
-    keyed(
-      ACTIVITY_KEYS,
-      {
-        type: z.enum(["probe", "action"]),
-        name: text,
-        provider,
-        fault,
-        pauses: z.strictObject({ before: durationish.optional(), after: durationish.optional() }),
-        background: z.union([z.boolean(), z.string()]),
-        save: text,
-        ref: text,
-        description: text,
-        controls: z.array(z.unknown()),
-      },
-      strict,
-    ),
-    text.meta({ description: "the name of an activity defined earlier (a reference)" }),
-  ]);
-}
-
-function experimentBody(strict: boolean): z.ZodObject {
-  const act = activity(strict);
-  return keyed(
-    strict ? [...CTK_TOP.filter((k) => k !== "version"), ...NATIVE_SPEC_EXTRA] : CTK_TOP,
-    {
-      title: text,
-      description: text,
-      tags: z.array(text),
-      "steady-state-hypothesis": keyed(HYPOTHESIS_KEYS, { title: text, probes: z.array(act) }, strict),
-      method: z.array(act),
-      rollbacks: z.array(act),
-      configuration: z.record(z.string(), z.unknown()),
-      secrets: z.record(z.string(), z.record(z.string(), z.unknown())),
-      controls: z.array(z.unknown()),
-      proxies: z.array(keyed(PROXY_KEYS, { name: text, listen: text, upstream: text })),
-    },
-    strict,
-  );
-}
+/** The experiment's parts come from its one schema (documents/experiment-schema). */
+const experimentBody = (native: boolean) =>
+  experimentBodySchema(native, { provider, fault, load: z.unknown() });
 
 const nativeTop = (kind: string, spec: z.ZodType) =>
   z.strictObject({
@@ -234,30 +195,43 @@ function faultKindSchema(kind: string, schema: z.ZodType): Json {
   return { ...s, properties, required };
 }
 
-/** Each provider kind as JSON Schema: its keys, any-valued (their meaning is Chaos Toolkit's). */
-function providerSchemas(): Json[] {
-  return [...PROBE_KINDS.values()].map((k) => ({
-    type: "object",
-    properties: Object.fromEntries(k.keys.map((key) => [key, key === "type" ? { const: k.type } : {}])),
-    required: ["type"],
-    additionalProperties: false,
-  }));
+/** Each provider kind as JSON Schema, from its one schema; a Chaos Toolkit file may carry other keys. */
+function providerSchemas(strict: boolean): Json[] {
+  return [...PROBE_KINDS.values()].map((k) => {
+    const s = z.toJSONSchema(k.schema, { io: "input", unrepresentable: "any", target: "draft-7" }) as Json;
+    delete s.$schema;
+    if (!strict) delete s.additionalProperties;
+    return s;
+  });
+}
+
+/** Drops every `additionalProperties: false` (faults, substituted afterwards, stay strict). */
+function allowOtherKeys(node: unknown): void {
+  if (Array.isArray(node)) for (const n of node) allowOtherKeys(n);
+  else if (typeof node === "object" && node !== null) {
+    const o = node as Json;
+    if (o.additionalProperties === false) delete o.additionalProperties;
+    for (const v of Object.values(o)) allowOtherKeys(v);
+  }
 }
 
 /** The JSON Schema (draft-07, which editors' YAML servers read) of a document kind. */
-export function toJsonSchema(schema: z.ZodType, title: string): Json {
+export function toJsonSchema(schema: z.ZodType, title: string, name = ""): Json {
   const raw = z.toJSONSchema(schema, {
     io: "input",
     unrepresentable: "any",
     target: "draft-7",
     reused: "inline",
   }) as Json;
+  // Chaos Toolkit ignores keys it does not know, and so does withstand in its files (with a warning).
+  if (name === "chaostoolkit") allowOtherKeys(raw);
   // The placeholders become one alternative per registered kind, each with its own keys.
   const definitions = raw.definitions as Json | undefined;
   if (definitions?.["withstand-fault"])
     definitions["withstand-fault"] = {
       anyOf: [...FAULT_KINDS].map(([k, v]) => faultKindSchema(k, v.schema)),
     };
-  if (definitions?.["withstand-provider"]) definitions["withstand-provider"] = { anyOf: providerSchemas() };
+  if (definitions?.["withstand-provider"])
+    definitions["withstand-provider"] = { anyOf: providerSchemas(name !== "chaostoolkit") };
   return { ...raw, title };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatDurationExact, MAX_DURATION_MS } from "../core/duration.js";
 import type { ToxicBody } from "../core/experiment.js";
 import { unknownKeyMessage } from "../core/suggest.js";
 import { int, nonEmpty, num } from "./schema.js";
@@ -10,7 +11,19 @@ import { int, nonEmpty, num } from "./schema.js";
  * it. Here an unknown attribute is an error, and so is a missing one that would make the toxic do nothing.
  */
 type Attr = { schema: z.ZodType<unknown>; required?: true };
-const ms = (what: string): Attr => ({ schema: int(`${what} in milliseconds`) });
+/** Milliseconds, at most the project's longest duration (a larger one overflows the proxy's timers). */
+const ms = (what: string): Attr => ({ schema: bounded(`${what} in milliseconds`, MAX_DURATION_MS) });
+/** Microseconds (slicer's delay), with the same bound. */
+const us = (what: string): Attr => ({ schema: bounded(`${what} in microseconds`, MAX_DURATION_MS * 1000) });
+function bounded(what: string, max: number): z.ZodType<number> {
+  return int(what).superRefine((v, ctx) => {
+    if (v > max)
+      ctx.addIssue({
+        code: "custom",
+        message: `got ${v} (expected ${what}, at most ${max}: ${formatDurationExact(MAX_DURATION_MS)} is the longest duration withstand waits for)`,
+      });
+  });
+}
 const required = (a: Attr): Attr => ({ ...a, required: true });
 
 const HTTP_MATCH = z.strictObject({
@@ -32,7 +45,7 @@ export const TOXIC_ATTRIBUTES: Record<"network" | "http-fault", Record<string, R
     slicer: {
       average_size: required({ schema: int("bytes per slice", 1) }),
       size_variation: { schema: int("bytes of variation") },
-      delay: { schema: int("microseconds between slices") },
+      delay: us("the delay between slices"),
     },
     limit_data: { bytes: required({ schema: int("bytes before the connection is closed") }) },
     noop: {},

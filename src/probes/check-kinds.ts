@@ -1,9 +1,7 @@
+import { z } from "zod";
 import { ActivityFailure } from "../core/errors.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
-import { checkKeys, isRecord, type Reporter, readString } from "../core/reader.js";
-
-const GOSS_KEYS = ["type", "file", "vars"];
-const SYNTHETIC_KEYS = ["type", "file"];
+import { mapping, nonEmpty } from "../core/values.js";
 
 interface GossProvider {
   type: "goss";
@@ -16,13 +14,17 @@ interface SyntheticProvider {
   file: string;
 }
 
-function parseGoss(raw: Record<string, unknown>, r: Reporter): GossProvider | undefined {
-  checkKeys(raw, GOSS_KEYS, [], r);
-  const file = readString(raw.file, ["file"], r, "a Gossfile path");
-  if (raw.vars !== undefined && !isRecord(raw.vars))
-    r.error(["vars"], "expected a mapping of template variables");
-  return file === undefined ? undefined : { type: "goss", file, vars: isRecord(raw.vars) ? raw.vars : {} };
-}
+const gossSchema = z
+  .strictObject({
+    type: z.literal("goss"),
+    file: nonEmpty("a Gossfile path"),
+    vars: mapping("a mapping of template variables").optional(),
+  })
+  .transform((p): GossProvider => ({ type: "goss", file: p.file, vars: p.vars ?? {} }));
+
+const syntheticSchema = z
+  .strictObject({ type: z.literal("synthetic"), file: nonEmpty("a Synthetic file path") })
+  .transform((p): SyntheticProvider => ({ type: "synthetic", file: p.file }));
 
 /**
  * A Gossfile as a steady-state probe: `provider: {type: goss, file: goss.yaml}`. Its output lists
@@ -30,9 +32,8 @@ function parseGoss(raw: Record<string, unknown>, r: Reporter): GossProvider | un
  */
 export const gossProbe: ProbeKind = defineProbeKind<GossProvider>({
   type: "goss",
-  keys: GOSS_KEYS,
   summary: "a Gossfile's checks; output {ok, count, failed, skipped, failures}",
-  parse: parseGoss,
+  schema: gossSchema,
   describe: (p) => `would check the system against ${p.file}`,
   execute: (p, signal, services) => services.runGossfile(p.file, p.vars, signal),
   succeeded: (out) => (out as { ok?: boolean } | null)?.ok === true,
@@ -41,13 +42,8 @@ export const gossProbe: ProbeKind = defineProbeKind<GossProvider>({
 /** A synthetic transaction as a probe: `provider: {type: synthetic, file: place-order.yaml}`. */
 export const syntheticProbe: ProbeKind = defineProbeKind<SyntheticProvider>({
   type: "synthetic",
-  keys: SYNTHETIC_KEYS,
   summary: "a Synthetic transaction run once; output {ok, reason, durationMs, steps}",
-  parse(raw, r) {
-    checkKeys(raw, SYNTHETIC_KEYS, [], r);
-    const file = readString(raw.file, ["file"], r, "a Synthetic file path");
-    return file === undefined ? undefined : { type: "synthetic", file };
-  },
+  schema: syntheticSchema,
   describe: (p) => `would run the synthetic transaction ${p.file}`,
   async execute(p, signal, services) {
     const out = await services.runSynthetic(p.file, signal);

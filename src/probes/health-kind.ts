@@ -1,9 +1,8 @@
 import { request } from "undici";
+import { z } from "zod";
 import { ActivityFailure } from "../core/errors.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
-import { checkKeys, type Reporter, readNumber, readString } from "../core/reader.js";
-
-const HEALTH_KEYS = ["type", "url", "severity", "timeout"];
+import { httpUrl, int, seconds } from "../core/values.js";
 
 interface HealthProvider {
   type: "health";
@@ -21,18 +20,25 @@ interface FtCheck {
   checkOutput?: string;
 }
 
-function parse(raw: Record<string, unknown>, r: Reporter): HealthProvider | undefined {
-  checkKeys(raw, HEALTH_KEYS, [], r);
-  const url = readString(raw.url, ["url"], r, "an FT /__health URL");
-  if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url))
-    r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
-  const severity = raw.severity === undefined ? 1 : readNumber(raw.severity, ["severity"], r, "1, 2 or 3");
-  if (severity !== undefined && ![1, 2, 3].includes(severity))
-    r.error(["severity"], `got ${severity} (expected 1, 2 or 3)`);
-  const timeout = raw.timeout === undefined ? 10 : readNumber(raw.timeout, ["timeout"], r, "seconds");
-  if (url === undefined || severity === undefined || timeout === undefined) return undefined;
-  return { type: "health", url, severity: severity as 1 | 2 | 3, timeoutMs: timeout * 1000 };
-}
+const schema = z
+  .strictObject({
+    type: z.literal("health"),
+    url: httpUrl("an FT /__health URL"),
+    severity: int("1, 2 or 3", 1)
+      .superRefine((v, ctx) => {
+        if (v > 3) ctx.addIssue({ code: "custom", message: `got ${v} (expected 1, 2 or 3)` });
+      })
+      .optional(),
+    timeout: seconds("seconds").optional(),
+  })
+  .transform(
+    (p): HealthProvider => ({
+      type: "health",
+      url: p.url,
+      severity: (p.severity ?? 1) as 1 | 2 | 3,
+      timeoutMs: (p.timeout ?? 10) * 1000,
+    }),
+  );
 
 /**
  * An FT health endpoint as a probe: `provider: {type: health, url: .../__health, severity: 1}`. It
@@ -41,9 +47,8 @@ function parse(raw: Record<string, unknown>, r: Reporter): HealthProvider | unde
  */
 export const healthProbe: ProbeKind = defineProbeKind<HealthProvider>({
   type: "health",
-  keys: HEALTH_KEYS,
   summary: "an FT health-check endpoint; output {ok, severity, failing}",
-  parse,
+  schema,
   describe: (p) => `would read ${p.url} and fail on failing checks of severity ${p.severity} or worse`,
   async execute(p, signal) {
     let body: { ok?: boolean; severity?: number; checks?: FtCheck[] };

@@ -1,88 +1,90 @@
+import { z } from "zod";
+import { durationJsonSchema } from "../core/duration.js";
 import type { HttpProviderSpec } from "../core/experiment.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
-import { checkKeys, isRecord, type Reporter, readBool, readNumber, readString } from "../core/reader.js";
+import { bool, httpUrl, int, mapping, nonEmpty, oneOrList, seconds } from "../core/values.js";
 import { closeHttpAgents, runHttpProvider } from "./http.js";
 
-const HTTP_KEYS = [
-  "type",
-  "url",
-  "method",
-  "headers",
-  "arguments",
-  "timeout",
-  "verify_tls",
-  "expected_status",
-  "max_retries",
-  "secrets",
-];
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
+const method = nonEmpty("an HTTP method")
+  .superRefine((m, ctx) => {
+    if (!HTTP_METHODS.includes(m.toUpperCase()))
+      ctx.addIssue({
+        code: "custom",
+        message: `got ${JSON.stringify(m)} (expected one of ${HTTP_METHODS.join(", ")})`,
+      });
+  })
+  .transform((m) => m.toUpperCase());
+
+/** A number of seconds, or `[connect, read]` (requests' form). */
+const one = seconds("seconds");
+const timeout = z
+  .unknown()
+  .transform((v, ctx): number | [number, number] | undefined => {
+    const read = (x: unknown, path: number[]): number | undefined => {
+      const r = one.safeParse(x);
+      if (r.success) return r.data;
+      for (const issue of r.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path });
+      return undefined;
+    };
+    if (!Array.isArray(v)) return read(v, []);
+    if (v.length !== 2) {
+      ctx.addIssue({
+        code: "custom",
+        message: `got ${v.length} values (expected seconds, or [connect, read])`,
+      });
+      return undefined;
+    }
+    const connect = read(v[0], [0]);
+    const rd = read(v[1], [1]);
+    return connect === undefined || rd === undefined ? undefined : [connect, rd];
+  })
+  .meta({
+    anyOf: [durationJsonSchema(), { type: "array", items: durationJsonSchema(), minItems: 2, maxItems: 2 }],
+  });
+
 /** Chaos Toolkit's http provider, with its field names and semantics. */
-function parse(raw: Record<string, unknown>, r: Reporter): HttpProviderSpec | undefined {
-  checkKeys(raw, HTTP_KEYS, [], r);
-  const url = readString(raw.url, ["url"], r, "an http(s) URL");
-  if (url !== undefined && !/^https?:\/\//i.test(url) && !/^\$\{/.test(url))
-    r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// or https:// URL)`);
-  let method: string | undefined;
-  if (raw.method !== undefined) {
-    method = readString(raw.method, ["method"], r, "an HTTP method")?.toUpperCase();
-    if (method && !HTTP_METHODS.includes(method))
-      r.error(["method"], `got ${JSON.stringify(raw.method)} (expected one of ${HTTP_METHODS.join(", ")})`);
-  }
-  let headers: Record<string, string> | undefined;
-  if (raw.headers !== undefined) {
-    if (!isRecord(raw.headers)) r.error(["headers"], "expected a mapping of header names to values");
-    else
-      headers = Object.fromEntries(
-        Object.entries(raw.headers).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-      );
-  }
-  let timeout: number | readonly [number, number] | undefined;
-  if (raw.timeout !== undefined) {
-    if (Array.isArray(raw.timeout)) {
-      const [c, rd] = raw.timeout;
-      if (raw.timeout.length !== 2) r.error(["timeout"], "expected a number of seconds or [connect, read]");
-      const connect = readNumber(c, ["timeout", 0], r, "seconds");
-      const read = readNumber(rd, ["timeout", 1], r, "seconds");
-      if (connect !== undefined && read !== undefined) timeout = [connect, read];
-    } else timeout = readNumber(raw.timeout, ["timeout"], r, "seconds, or [connect, read]");
-  }
-  const verify = raw.verify_tls === undefined ? undefined : readBool(raw.verify_tls, ["verify_tls"], r);
-  let expected: number[] | undefined;
-  if (raw.expected_status !== undefined) {
-    const list = Array.isArray(raw.expected_status) ? raw.expected_status : [raw.expected_status];
-    expected = list.map(
-      (v, i) =>
-        readNumber(
-          v,
-          Array.isArray(raw.expected_status) ? ["expected_status", i] : ["expected_status"],
-          r,
-          "an HTTP status",
-        ) ?? 0,
-    );
-  }
-  const retries =
-    raw.max_retries === undefined ? undefined : readNumber(raw.max_retries, ["max_retries"], r, "a count");
-  if (url === undefined) return undefined;
-  return {
-    type: "http",
-    url,
-    method,
-    headers,
-    arguments: raw.arguments,
-    timeout,
-    verify_tls: verify,
-    expected_status: expected,
-    max_retries: retries,
-  };
-}
+const schema = z
+  .strictObject({
+    type: z.literal("http"),
+    url: httpUrl("an http(s) URL"),
+    method: method.optional(),
+    headers: mapping("a mapping of header names to values").optional(),
+    arguments: z.unknown().optional(),
+    timeout: timeout.optional(),
+    verify_tls: bool.optional(),
+    expected_status: oneOrList(int("an HTTP status")).optional(),
+    max_retries: int("a count").optional(),
+    // Read by the activity (the scopes whose secrets it may use).
+    secrets: z
+      .unknown()
+      .meta({ type: "array", items: { type: "string" } })
+      .optional(),
+  })
+  .transform(
+    (p): HttpProviderSpec => ({
+      type: "http",
+      url: p.url,
+      method: p.method,
+      headers:
+        p.headers &&
+        Object.fromEntries(
+          Object.entries(p.headers).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        ),
+      arguments: p.arguments,
+      timeout: p.timeout,
+      verify_tls: p.verify_tls,
+      expected_status: p.expected_status,
+      max_retries: p.max_retries,
+    }),
+  );
 
 /** An HTTP request (Chaos Toolkit's `http` provider): its output is {status, headers, body}. */
 export const httpProbe: ProbeKind = defineProbeKind<HttpProviderSpec>({
   type: "http",
-  keys: HTTP_KEYS,
   summary: "an HTTP request; output {status, headers, body}",
-  parse,
+  schema,
   describe: (p) => `would ${p.method ?? "GET"} ${p.url}`,
   execute: (p, signal) => runHttpProvider(p, signal),
   succeeded: (out) => ((out as { status?: number } | null)?.status ?? 600) < 400,

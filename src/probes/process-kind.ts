@@ -1,44 +1,65 @@
+import { z } from "zod";
 import type { ProcessProviderSpec } from "../core/experiment.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
-import { checkKeys, isRecord, type Reporter, readNumber, readString } from "../core/reader.js";
+import { isRecord } from "../core/reader.js";
+import { nonEmpty, seconds } from "../core/values.js";
 import { runProcessProvider } from "./process.js";
 
-const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets", "clock"];
+/** A string (run through a shell), a list (no shell), or CTK's deprecated mapping {"--flag": value}. */
+const args = z
+  .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
+    error: "expected a string (run through a shell) or a list (no shell)",
+  })
+  .transform((a): string | string[] => {
+    if (typeof a === "string") return a;
+    if (Array.isArray(a)) return a.map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
+    return Object.entries(a).flatMap(([k, v]) => (v === null || v === "" ? [k] : [k, String(v)]));
+  });
+
+const clock = nonEmpty("a clock name for clock-skew faults").superRefine((c, ctx) => {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c))
+    ctx.addIssue({ code: "custom", message: `got ${JSON.stringify(c)} (expected letters, digits, _ . -)` });
+});
 
 /** Chaos Toolkit's process provider, with its field names and semantics. */
-function parse(raw: Record<string, unknown>, r: Reporter): ProcessProviderSpec | undefined {
-  checkKeys(raw, PROCESS_KEYS, [], r);
-  const path = readString(raw.path, ["path"], r, "the program to run");
-  let args: string | string[] | undefined;
-  if (typeof raw.arguments === "string") args = raw.arguments;
-  else if (Array.isArray(raw.arguments))
-    args = raw.arguments.map((a) => (typeof a === "string" ? a : JSON.stringify(a)));
-  else if (isRecord(raw.arguments)) {
-    // CTK's deprecated dict form: {"--flag": value} becomes ["--flag", "value"].
-    r.warn(
-      ["arguments"],
-      "the mapping form of process arguments is deprecated in Chaos Toolkit (expected a string or a list)",
-    );
-    args = Object.entries(raw.arguments).flatMap(([k, v]) => (v === null || v === "" ? [k] : [k, String(v)]));
-  } else if (raw.arguments !== undefined)
-    r.error(["arguments"], "expected a string (run through a shell) or a list (no shell)");
-  const timeout = raw.timeout === undefined ? undefined : readNumber(raw.timeout, ["timeout"], r, "seconds");
-  let clock: string | undefined;
-  if (raw.clock !== undefined) {
-    clock = readString(raw.clock, ["clock"], r, "a clock name for clock-skew faults");
-    if (clock !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(clock))
-      r.error(["clock"], `got ${JSON.stringify(clock)} (expected letters, digits, _ . -)`);
-  }
-  if (path === undefined) return undefined;
-  return { type: "process", path, arguments: args, timeout, ...(clock ? { clock } : {}) };
-}
+const schema = z
+  .strictObject({
+    type: z.literal("process"),
+    path: nonEmpty("the program to run"),
+    arguments: args.optional(),
+    timeout: seconds("seconds").optional(),
+    // Read by the activity (the scopes whose secrets it may use).
+    secrets: z
+      .unknown()
+      .meta({ type: "array", items: { type: "string" } })
+      .optional(),
+    clock: clock.optional(),
+  })
+  .transform(
+    (p): ProcessProviderSpec => ({
+      type: "process",
+      path: p.path,
+      arguments: p.arguments,
+      timeout: p.timeout,
+      ...(p.clock ? { clock: p.clock } : {}),
+    }),
+  );
 
 /** A program run to completion (Chaos Toolkit's `process` provider): its output is {status, stdout, stderr}. */
 export const processProbe: ProbeKind = defineProbeKind<ProcessProviderSpec>({
   type: "process",
-  keys: PROCESS_KEYS,
   summary: "a program run to completion; output {status, stdout, stderr}",
-  parse,
+  schema,
+  lint: (raw) =>
+    isRecord(raw.arguments)
+      ? [
+          {
+            path: ["arguments"],
+            message:
+              "the mapping form of process arguments is deprecated in Chaos Toolkit (expected a string or a list)",
+          },
+        ]
+      : [],
   describe: (p) => `would run ${p.path}`,
   execute: (p, signal) => runProcessProvider(p, signal),
   succeeded: (out) => (out as { status?: number } | null)?.status === 0,

@@ -88,6 +88,54 @@ spec:
   });
 });
 
+describe("Chaos Toolkit references", () => {
+  const hypothesis = {
+    title: "h",
+    probes: [{ type: "probe", name: "app-up", tolerance: 0, provider: { type: "process", path: "true" } }],
+  };
+  it("reads a reference that also names its type, as chaoslib does with any mapping that has ref", () => {
+    const doc = {
+      title: "t",
+      description: "d",
+      "steady-state-hypothesis": hypothesis,
+      method: [{ type: "probe", ref: "app-up" }],
+      rollbacks: [{ type: "action", ref: "app-up" }],
+    };
+    const r = loadExperimentText("r.json", JSON.stringify(doc, null, 1));
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(
+      r.spec?.method.map((a) => a.raw),
+      [hypothesis.probes[0]],
+    );
+    assert.equal(r.spec?.rollbacks.length, 1);
+  });
+
+  it("says which keys of a reference are not read: a warning in Chaos Toolkit files, an error in native ones", () => {
+    const ctk = {
+      title: "t",
+      description: "d",
+      "steady-state-hypothesis": hypothesis,
+      method: [{ ref: "app-up", name: "again" }],
+    };
+    assert.deepEqual(lines(JSON.stringify(ctk), "c.json"), [
+      'c.json:1:200: warning: method[0].name: is not read on a reference (the activity named "app-up" runs as defined), ignored',
+    ]);
+    const native = `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: n}
+spec:
+  steady-state-hypothesis: {title: h, probes: [{type: probe, name: app-up, tolerance: 0, provider: {type: process, path: "true"}}]}
+  method:
+    - {ref: app-up, pauses: {after: 1}}
+    - {ref: ""}
+`;
+    assert.deepEqual(lines(native, "n.yaml"), [
+      'n.yaml:7:21: spec.method[0].pauses: is not read on a reference (the activity named "app-up" runs as defined); expected only ref',
+      'n.yaml:8:13: spec.method[1].ref: got "" (expected the name of an earlier activity)',
+    ]);
+  });
+});
+
 describe("spec parser robustness (property)", () => {
   const valid = JSON.parse(readFileSync(fixture("ctk", "unresponsive-service.json"), "utf8")) as unknown;
 
