@@ -31,6 +31,8 @@ export interface RunFacts {
   stopped?: "interrupted" | "halted" | "deadline" | undefined;
   usageError?: string | undefined;
   crash?: string | undefined;
+  /** A fault that stopped doing what it said before its revert (a stressor the OOM killer took). */
+  faultFailed?: string | undefined;
 }
 
 export interface Verdict {
@@ -77,6 +79,15 @@ export function decide(f: RunFacts): Verdict {
       reason: `unexpected error (a bug in withstand): ${f.crash}`,
       exitCode: EXIT_INTERNAL,
       ctkStatus: "aborted",
+    };
+  if (f.faultFailed !== undefined)
+    return {
+      status: "failed",
+      outcome: "failed",
+      deviated: false,
+      reason: `a fault did not do what it said, so the run proves nothing: ${f.faultFailed}`,
+      exitCode: EXIT.failed,
+      ctkStatus: "failed",
     };
   if (f.before && !f.before.met)
     return {

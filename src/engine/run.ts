@@ -171,6 +171,8 @@ export async function runExperiment(spec: ExperimentSpec, opts: RunOptions): Pro
   }
 
   const ended = Date.now();
+  const failures = registry.failures();
+  if (failures.length > 0) facts.faultFailed = failures.join("; ");
   const { status, deviated, outcome, reason, exitCode } = decide(facts);
   const usageError = facts.usageError;
   const journal: Journal = {
