@@ -62,7 +62,7 @@ export interface FaultHooks {
    * Undoes the fault inside this process (an in-process proxy, a file through its descriptor). When it
    * returns a sentence, that is how the fault was reverted and the recorded revert is not run.
    */
-  localRevert?: (() => Promise<string | void> | string | void) | undefined;
+  localRevert?: (() => unknown) | undefined;
   /**
    * Why the fault stopped doing what it said before it was reverted (its stressor was killed), if it
    * did; asked just before the revert. The run's verdict then says the fault did not hold.
