@@ -46,6 +46,8 @@ function parseFlags(tokens: readonly string[]): Parsed {
       } catch {
         parsed = value;
       }
+      // 1e309 is Infinity to YAML: keep what was typed, so an error can show it.
+      if (typeof parsed === "number" && !Number.isFinite(parsed)) parsed = value;
     }
     // Dotted names build mappings: --select.command orders is select: {command: orders}.
     const path = name.split(".");
@@ -84,6 +86,13 @@ function checkAttributes(kindName: string, attributes: Record<string, unknown>):
     return [`${at ? `--${at}` : kindName}: ${issue.message}`];
   });
   failUsage(`inject ${kindName}: ${problems.join("; ")}`);
+}
+
+/** A run-time error of the one fault, in flags: `inject disk-fill: fault.path: ...` -> `inject disk-fill: --path: ...`. */
+function asFlags(message: string, where: string): string {
+  return message.startsWith(`${where}: `)
+    ? message.replace(/^([^:]+: )fault\.([\w.-]+):/, "$1--$2:")
+    : message;
 }
 
 /**
@@ -131,6 +140,10 @@ export async function injectCommand(kindName: string, tokens: readonly string[])
     for (const d of read.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return EXIT.invalid;
   }
+  // The document is made up here: its positions mean nothing to the user, who typed flags. A fault
+  // names the attribute it refuses as fault.NAME, which is the flag --NAME.
+  const where = `inject ${kindName}`;
+  for (const activity of read.spec.method) activity.loc = where;
   const mode = outputMode({ json: own.json === true, quiet: own.quiet === true });
   if (durationMs === undefined && own["dry-run"] !== true && mode !== "json")
     process.stderr.write("holding the fault until Ctrl-C, `withstand halt` or --deadline\n");
@@ -148,6 +161,6 @@ export async function injectCommand(kindName: string, tokens: readonly string[])
     rollbackStrategy: undefined,
     inject: true,
   });
-  if (result.usageError) process.stderr.write(`withstand: ${result.usageError}\n`);
+  if (result.usageError) process.stderr.write(`withstand: ${asFlags(result.usageError, where)}\n`);
   return result.exitCode;
 }

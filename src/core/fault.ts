@@ -25,6 +25,8 @@ export interface FaultRecord {
   injected_at: string;
   reverted_at: string | null;
   revert: string;
+  /** Set when the fault stopped doing what it said before its revert (a stressor the OOM killer took). */
+  failed?: string;
 }
 
 /**
@@ -40,15 +42,32 @@ export interface RevertAction {
 export interface FaultRegistry {
   inject(
     fault: { kind: string; activity: string; targets: FaultTarget[]; revert: RevertAction },
-    apply: () => void | Promise<void>,
+    apply: (applying: AppliedFault) => void | Promise<void>,
     hooks?: FaultHooks,
   ): Promise<FaultRecord>;
   revertAfter(id: string, ms: number): void;
 }
 
+/** What `apply` may do to its own registration while it applies. */
+export interface AppliedFault {
+  /**
+   * Replaces the recorded revert (written to disk before it returns): a fault that learns what it
+   * made only while applying (the inode of a file it created) records it before doing more.
+   */
+  revise(revert: RevertAction): void;
+}
+
 export interface FaultHooks {
-  /** Undoes the fault inside this process (an in-process proxy); runs with the recorded revert. */
-  localRevert?: (() => Promise<void> | void) | undefined;
+  /**
+   * Undoes the fault inside this process (an in-process proxy, a file through its descriptor). When it
+   * returns a sentence, that is how the fault was reverted and the recorded revert is not run.
+   */
+  localRevert?: (() => unknown) | undefined;
+  /**
+   * Why the fault stopped doing what it said before it was reverted (its stressor was killed), if it
+   * did; asked just before the revert. The run's verdict then says the fault did not hold.
+   */
+  failure?: (() => string | undefined) | undefined;
   /** Renews whatever lease the fault holds elsewhere (a proxy API toxic), every second. */
   renew?: (() => Promise<void>) | undefined;
 }

@@ -14,6 +14,7 @@ export type Outcome =
   | "rolled-back"
   | "hypothesis-unmet-before-method"
   | "failed"
+  | "fault-failed"
   | "not-started"
   | "aborted"
   | "interrupted"
@@ -52,6 +53,8 @@ export const OUTCOMES: Readonly<Record<Outcome, OutcomeMeaning>> = {
   // Chaos Toolkit's journal: unmet before the method is failed, not deviated; an errored probe after it is both.
   "hypothesis-unmet-before-method": row("failed", false, EXIT.failed),
   failed: row("failed", true, EXIT.failed),
+  // A fault that did not do what it said (an OOM-killed stressor): the run proves nothing either way.
+  "fault-failed": row("failed", false, EXIT.failed),
   "not-started": row("failed", false, EXIT.invalid),
   invalid: row("failed", false, EXIT.invalid),
   crashed: row("failed", false, EXIT.internal),

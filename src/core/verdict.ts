@@ -33,6 +33,8 @@ export interface RunFacts {
   crash?: string | undefined;
   /** A dry run: nothing was probed, injected or waited for, so nothing held either. */
   dryRun?: boolean | undefined;
+  /** A fault that stopped doing what it said before its revert (a stressor the OOM killer took). */
+  faultFailed?: string | undefined;
 }
 
 export interface Verdict {
@@ -63,6 +65,8 @@ export function decide(f: RunFacts): Verdict {
   if (f.usageError !== undefined) return verdict("invalid", f.usageError, "aborted");
   if (f.crash !== undefined)
     return verdict("crashed", `unexpected error (a bug in withstand): ${f.crash}`, "aborted");
+  if (f.faultFailed !== undefined)
+    return verdict("fault-failed", `a fault did not do what it said, so the run proves nothing: ${f.faultFailed}`, "failed");
   if (f.before && !f.before.met)
     return verdict(
       "hypothesis-unmet-before-method",

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { parseDnsToxic } from "../core/dns-toxic.js";
 import { type Guard, guardFor, refuse } from "../safety/policy.js";
-import type { DnsServer } from "./server.js";
+import { type DnsServer, delayTooLong } from "./server.js";
 
 /**
  * The DNS server's toxics over HTTP, in the proxy API's style: GET /toxics, POST /toxics
@@ -41,6 +41,8 @@ export class DnsApi {
         const body = await this.body(req);
         const parsed = parseDnsToxic(body, `toxic-${randomBytes(3).toString("hex")}`);
         if (!parsed.ok) return this.send(res, 400, { error: parsed.error });
+        const tooLong = delayTooLong(parsed.toxic);
+        if (tooLong) return this.send(res, 400, { error: tooLong });
         const leaseMs = (body as { lease_ms?: unknown }).lease_ms;
         try {
           this.dns.addToxic(parsed.toxic, typeof leaseMs === "number" && leaseMs > 0 ? leaseMs : undefined);

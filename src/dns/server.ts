@@ -37,6 +37,19 @@ export function systemUpstream(): Upstream | undefined {
 
 type Decoded = ReturnType<typeof dnsPacket.decode>;
 
+/**
+ * The longest delay the server can hold an answer for: Node's timers hold at most 2^31-1 ms (about
+ * 24.8 days), and a longer one fires at once, so the answer would go out undelayed.
+ */
+export const MAX_DNS_DELAY_MS = 2_147_483_647;
+
+/** Why a toxic's delay cannot be held, or undefined. */
+export function delayTooLong(toxic: DnsToxic): string | undefined {
+  return toxic.delayMs !== undefined && toxic.delayMs > MAX_DNS_DELAY_MS
+    ? `delay_ms ${toxic.delayMs} is longer than the ${MAX_DNS_DELAY_MS} ms (about 24.8 days) withstand dns can hold an answer`
+    : undefined;
+}
+
 export class DnsServer {
   private readonly toxics = new Map<string, HeldToxic>();
   private readonly records = new Map<string, string[]>();
@@ -61,6 +74,8 @@ export class DnsServer {
   }
 
   addToxic(toxic: DnsToxic, leaseMs?: number): void {
+    const why = delayTooLong(toxic);
+    if (why) throw new Error(why);
     if (this.toxics.has(toxic.name)) throw new Error(`toxic ${toxic.name} already exists`);
     this.toxics.set(toxic.name, { toxic, ...(leaseMs ? { expiresAt: Date.now() + leaseMs } : {}) });
   }

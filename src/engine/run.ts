@@ -154,6 +154,8 @@ export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions):
   }
 
   const ended = Date.now();
+  const failures = registry.failures();
+  if (failures.length > 0) facts.faultFailed = failures.join("; ");
   const { status, deviated, outcome, reason, exitCode } = decide(facts);
   const usageError = facts.usageError;
   const journal: Journal = {

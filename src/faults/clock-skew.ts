@@ -4,6 +4,7 @@ import { ConfigError, TargetError } from "../core/errors.js";
 import type { FaultTarget } from "../core/fault.js";
 import {
   affected,
+  clockDir,
   clockFile,
   clockOf,
   clocks,
@@ -13,6 +14,7 @@ import {
   validClockName,
   writeOffset,
 } from "../platform/faketime.js";
+import { untrustedDir } from "../platform/state-dir.js";
 import { defineFaultKind } from "./define.js";
 import { selectionFields } from "./process-selection.js";
 import { duration } from "./schema.js";
@@ -50,6 +52,11 @@ function clocksOf(p: Params, loc: string): { names: string[]; targets: FaultTarg
   if ((p.clock === undefined) === (p.select === undefined))
     throw new ConfigError(
       `${loc}: clock-skew: expected exactly one of clock (a withstand exec --as name) or select ({pid}, {command}, {port})`,
+    );
+  const why = existsSync(clockDir()) ? untrustedDir(clockDir()) : undefined;
+  if (why)
+    throw new ConfigError(
+      `${loc}: clock-skew: the clock directory ${clockDir()} ${why}; refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)`,
     );
   if (p.clock !== undefined) {
     if (!validClockName(p.clock) || !existsSync(clockFile(p.clock))) {

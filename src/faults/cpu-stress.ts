@@ -21,7 +21,15 @@ const load = z.unknown().transform((v, ctx) => {
 const cores = z.unknown().transform((v, ctx) => {
   if (v === "all") return "all" as const;
   if (typeof v === "number" && Number.isInteger(v) && v >= 1) return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((c) => Number.isInteger(c) && c >= 0)) return v as number[];
+  if (Array.isArray(v) && v.length > 0 && v.every((c) => Number.isInteger(c) && c >= 0)) {
+    const twice = v.filter((c, i) => v.indexOf(c) !== i);
+    if (twice.length === 0) return v as number[];
+    ctx.addIssue({
+      code: "custom",
+      message: `got ${JSON.stringify(v)}: core ${[...new Set(twice)].join(", ")} listed more than once (expected each core once, e.g. [0, 1])`,
+    });
+    return z.NEVER;
+  }
   ctx.addIssue({
     code: "custom",
     message: `got ${JSON.stringify(v)} (expected a number of cores, all, or a list such as [0, 1])`,
@@ -49,7 +57,7 @@ function coresOf(p: Params, loc: string): number[] {
   const missing = chosen.filter((c) => c >= n);
   if (missing.length > 0)
     throw new ConfigError(
-      `${loc}: cpu-stress: core ${missing.join(", ")} does not exist (this machine has cores 0-${n - 1})`,
+      `${loc}: fault.cores: core ${missing.join(", ")} does not exist (this machine has cores 0-${n - 1})`,
     );
   return chosen;
 }

@@ -1,26 +1,28 @@
-import { execFile } from "node:child_process";
-import { closeSync, openSync, statfsSync, statSync, writeSync } from "node:fs";
+import { accessSync, type BigIntStats, constants, statfsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { FILL_PREFIX } from "../core/fault.js";
 import { bytesOf, formatBytes, parseSize, type Size } from "../core/size.js";
 import { defineFaultKind } from "./define.js";
+import { allocate, createFill, type FillFile, fillError, release } from "./fill-file.js";
 import { bool, duration, nonEmpty } from "./schema.js";
 
-const sizeOf = (what: string) =>
+/** A value as the user wrote it: JSON would show Infinity (from 1e309) as null. */
+const shown = (v: unknown) => (typeof v === "number" ? String(v) : JSON.stringify(v));
+
+const sizeOf = (what: string, percentOnly = false) =>
   z.unknown().transform((v, ctx) => {
     const s = parseSize(v);
-    if (s) return s;
-    ctx.addIssue({ code: "custom", message: `got ${JSON.stringify(v)} (expected ${what})` });
+    if (s && (!percentOnly || "percent" in s)) return s;
+    ctx.addIssue({ code: "custom", message: `got ${shown(v)} (expected ${what})` });
     return z.NEVER;
   });
 
 const schema = z
   .strictObject({
     path: nonEmpty("a directory on the file system to fill"),
-    fill: sizeOf('a percentage of the file system, e.g. "95%"').optional(),
+    fill: sizeOf('a percentage of the file system from 0% to 100%, e.g. "95%"', true).optional(),
     free: sizeOf('the space to leave free, e.g. "100MiB"').optional(),
     size: sizeOf('the size of the fill file, e.g. "1GiB"').optional(),
     force: bool.optional(),
@@ -34,34 +36,52 @@ const schema = z
           code: "custom",
           message: "expected exactly one of fill (e.g. 95%), free (e.g. 100MiB) or size (e.g. 1GiB)",
         });
-      if (p.fill && !("percent" in p.fill))
-        ctx.addIssue({ code: "custom", path: ["fill"], message: 'expected a percentage, e.g. "95%"' });
     },
     { when: () => true },
   );
 type Params = z.infer<typeof schema>;
 
 interface Plan {
-  file: string;
+  dir: string;
+  /** The device of the directory, which the fill file must land on. */
+  dev: bigint;
   bytes: number;
   /** Use of the file system after the fill, as `df` shows it: used / (used + available). */
   useAfter: number;
   freeAfter: number;
-  mount: string;
+}
+
+/** Why a directory to fill cannot be used, in the user's words (exit 2). */
+function unusable(err: unknown, dir: string): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return `${dir} does not exist (expected a directory on the file system to fill)`;
+    case "EACCES":
+      return `${dir} cannot be reached: permission denied on it or a directory above it (run as a user who may write there)`;
+    case "ENOTDIR":
+      return `${dir}: a part of the path is not a directory (expected a directory on the file system to fill)`;
+    case "ELOOP":
+      return `${dir}: too many levels of symbolic links`;
+    default:
+      return `${dir} cannot be used: ${(err as Error).message}`;
+  }
 }
 
 /** Where the fill file goes, how big it is, and what the file system looks like afterwards. */
 function planFill(p: Params, loc: string): Plan {
   const dir = resolve(p.path);
-  let st: ReturnType<typeof statSync>;
+  let st: BigIntStats;
   try {
-    st = statSync(dir);
-  } catch {
-    throw new ConfigError(
-      `${loc}: disk-fill: ${dir} does not exist (expected a directory on the file system to fill)`,
-    );
+    st = statSync(dir, { bigint: true });
+  } catch (err) {
+    throw new ConfigError(`${loc}: fault.path: ${unusable(err, dir)}`, { cause: err });
   }
-  if (!st.isDirectory()) throw new ConfigError(`${loc}: disk-fill: ${dir} is not a directory`);
+  if (!st.isDirectory()) throw new ConfigError(`${loc}: fault.path: ${dir} is not a directory`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw fillError(err, loc, dir);
+  }
   const fs = statfsSync(dir);
   const used = (fs.blocks - fs.bfree) * fs.bsize;
   const avail = fs.bavail * fs.bsize;
@@ -73,51 +93,26 @@ function planFill(p: Params, loc: string): Plan {
       ? avail - bytesOf(p.free, whole)
       : bytesOf(p.fill as Size, whole) - used;
   const bytes = Math.floor(wanted / fs.bsize) * fs.bsize;
+  const which = p.size ? "fault.size" : p.free ? "fault.free" : "fault.fill";
   if (bytes <= 0)
     throw new ConfigError(
-      `${loc}: disk-fill: ${dir} already has ${formatBytes(avail)} free of ${formatBytes(used + avail)} (${((used / (used + avail)) * 100).toFixed(1)}% used): nothing to fill`,
+      `${loc}: ${which}: ${dir} already has ${formatBytes(avail)} free of ${formatBytes(used + avail)} (${((used / (used + avail)) * 100).toFixed(1)}% used): nothing to fill`,
     );
   if (bytes > avail)
     throw new ConfigError(
-      `${loc}: disk-fill: ${formatBytes(bytes)} does not fit in the ${formatBytes(avail)} free on ${dir}`,
+      `${loc}: ${which}: ${formatBytes(bytes)} does not fit in the ${formatBytes(avail)} free on ${dir}`,
     );
   const useAfter = (used + bytes) / (used + avail);
-  const onRoot = statSync("/").dev === st.dev;
+  const onRoot = statSync("/", { bigint: true }).dev === st.dev;
   if (onRoot && p.force !== true)
     throw new ConfigError(
-      `${loc}: disk-fill: ${dir} is on the root file system: refused without force: true (a full root file system stops the machine itself)`,
+      `${loc}: fault.path: ${dir} is on the root file system: refused without force: true (a full root file system stops the machine itself)`,
     );
   if (useAfter > 0.99 && p.force !== true)
     throw new ConfigError(
-      `${loc}: disk-fill: filling ${dir} to ${(useAfter * 100).toFixed(1)}% (above 99%) is refused without force: true (expected fill <= 99% or free space left)`,
+      `${loc}: ${which}: filling ${dir} to ${(useAfter * 100).toFixed(1)}% (above 99%) is refused without force: true (expected fill <= 99% or free space left)`,
     );
-  return {
-    file: join(dir, `${FILL_PREFIX}${process.pid}-${Date.now()}`),
-    bytes,
-    useAfter,
-    freeAfter: avail - bytes,
-    mount: dir,
-  };
-}
-
-const execFileAsync = promisify(execFile);
-
-/** Allocates the file's blocks at once (fallocate), or writes zeros where the file system cannot. */
-async function allocate(file: string, bytes: number): Promise<void> {
-  try {
-    await execFileAsync("fallocate", ["-l", String(bytes), file]);
-    return;
-  } catch {
-    // No fallocate here (or the file system lacks it): write the blocks.
-  }
-  const fd = openSync(file, "w");
-  try {
-    const chunk = Buffer.alloc(1024 * 1024);
-    for (let left = bytes; left > 0; left -= chunk.length)
-      writeSync(fd, chunk, 0, Math.min(left, chunk.length));
-  } finally {
-    closeSync(fd);
-  }
+  return { dir, dev: st.dev, bytes, useAfter, freeAfter: avail - bytes };
 }
 
 /** Fills the file system holding `path` with one file withstand owns; the revert deletes that file. */
@@ -129,32 +124,47 @@ export const diskFill = defineFaultKind({
   describe: (p, ctx) => {
     const plan = planFill(p, ctx.loc);
     return {
-      text: `would write ${formatBytes(plan.bytes)} to ${plan.file}, leaving ${formatBytes(plan.freeAfter)} free (${(plan.useAfter * 100).toFixed(1)}% used)${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
-      targets: [{ kind: "file", id: plan.mount, label: formatBytes(plan.bytes) }],
+      text: `would write ${formatBytes(plan.bytes)} to a new file in ${plan.dir}, leaving ${formatBytes(plan.freeAfter)} free (${(plan.useAfter * 100).toFixed(1)}% used)${p.duration !== undefined ? ` for ${p.duration / 1000}s` : " until the end of the method"}`,
+      targets: [{ kind: "file", id: plan.dir, label: formatBytes(plan.bytes) }],
     };
   },
   async inject(p, ctx) {
     const plan = planFill(p, ctx.loc);
-    // Registered before the file exists, so a runner killed at any moment leaves a record that names
-    // it: the watchdog deletes the file if it was created, and finds nothing to do if not.
+    let file: FillFile | undefined;
+    // Registered before the file exists, naming no inode: a runner killed before the file is created
+    // leaves nothing to delete. Once created, the record is revised with the file's device and inode
+    // before a single block is allocated, so halt and the watchdog delete that inode and nothing else.
     const record = await ctx.registry.inject(
       {
         kind: "disk-fill",
         activity: ctx.activity,
-        targets: [{ kind: "file", id: plan.mount, label: `${formatBytes(plan.bytes)} in ${plan.file}` }],
-        revert: { type: "delete-file", path: plan.file, dev: statSync(plan.mount).dev },
+        targets: [{ kind: "file", id: plan.dir, label: `${formatBytes(plan.bytes)} in ${plan.dir}` }],
+        revert: { type: "delete-file", path: join(plan.dir, FILL_PREFIX), dev: String(plan.dev) },
       },
-      async () => {
-        // 'wx': a file of that name that is not ours is never reused or truncated.
-        closeSync(openSync(plan.file, "wx", 0o600));
-        await allocate(plan.file, plan.bytes);
+      async (applying) => {
+        file = createFill(plan.dir, plan.dev, ctx.loc);
+        applying.revise({
+          type: "delete-file",
+          path: file.path,
+          dev: String(file.dev),
+          ino: String(file.ino),
+        });
+        await allocate(file, plan.bytes, { dir: plan.dir, force: p.force === true, loc: ctx.loc });
+      },
+      {
+        localRevert: () => {
+          if (!file) return "no fill file had been created: nothing to delete";
+          const how = release(file);
+          file = undefined;
+          return how;
+        },
       },
     );
     if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
-    const after = statfsSync(plan.mount);
+    const after = statfsSync(plan.dir);
     return {
       fault: "disk-fill",
-      file: plan.file,
+      file: file?.path,
       bytes: plan.bytes,
       free_after: after.bavail * after.bsize,
       ...(p.duration !== undefined ? { revert_after_ms: p.duration } : {}),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { bytesOf, formatBytes, parseSize, type Size } from "../core/size.js";
+import { oomKills } from "../platform/processes.js";
 import { defineFaultKind } from "./define.js";
 import { duration } from "./schema.js";
 import { killStressors, startStressor } from "./stressor.js";
@@ -46,7 +47,23 @@ export const memoryStress = defineFaultKind({
   },
   async inject(p, ctx) {
     const bytes = target(p.size);
+    const oomBefore = oomKills();
     const stressor = await startStressor("memory", []);
+    let ended: { code: number | null; signal: NodeJS.Signals | null; oom: boolean } | undefined;
+    void stressor.exited.then(({ code, signal }) => {
+      const after = oomKills();
+      ended = { code, signal, oom: signal === "SIGKILL" && after !== undefined && after !== oomBefore };
+    });
+    // Asked before the revert stops the stressor: ended is set only if something else stopped it.
+    const failure = () => {
+      const reached = typeof stressor.latest.reached === "number" ? stressor.latest.reached : 0;
+      const of = `at ${formatBytes(reached)} of ${formatBytes(bytes)}`;
+      if (ended)
+        return `the fault did not hold its size: its stressor was killed ${of}${ended.oom ? " by the kernel's OOM killer" : ` (${ended.signal ?? `exit ${ended.code}`})`}`;
+      if (typeof stressor.latest.error === "string")
+        return `the fault did not hold its size: ${stressor.latest.error} (${of})`;
+      return undefined;
+    };
     const record = await ctx.registry
       .inject(
         {
@@ -56,6 +73,7 @@ export const memoryStress = defineFaultKind({
           revert: { type: "stop", targets: [{ pid: stressor.pid, starttime: stressor.starttime }] },
         },
         () => stressor.go({ bytes, rampMs: p.ramp ?? 0 }),
+        { failure },
       )
       .catch((err: unknown) => {
         killStressors([stressor]);

@@ -1,5 +1,16 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
 import { stateDir } from "./state-dir.js";
 
 /**
@@ -25,7 +36,8 @@ export function libfaketime(): string | undefined {
   return CANDIDATES.find((p) => existsSync(p));
 }
 
-export const clockDir = () => join(stateDir(), "clocks");
+/** Absolute, so a process on the clock finds its file whatever its working directory. */
+export const clockDir = () => resolve(stateDir(), "clocks");
 
 export function validClockName(name: string): boolean {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(name) && !name.startsWith(".");
@@ -44,9 +56,28 @@ export function clockEnv(name: string, lib: string, inherited: string | undefine
   };
 }
 
-/** Writes an offset libfaketime reads ("+2h", "-30d", "+0"). */
+/**
+ * Writes an offset libfaketime reads ("+2h", "-30d", "+0"), never through a symlink (O_NOFOLLOW) and
+ * only into a regular file of ours (checked on the descriptor written to).
+ */
 export function writeOffset(file: string, offset: string): void {
-  writeFileSync(file, `${offset}\n`, { mode: 0o600 });
+  const fd = openSync(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    0o600,
+  );
+  try {
+    const st = fstatSync(fd);
+    const me = typeof process.getuid === "function" ? process.getuid() : st.uid;
+    if (!st.isFile() || st.uid !== me || (st.mode & 0o022) !== 0)
+      throw new Error(
+        `${file} is not a clock file of this user's (a regular file only you can write): left alone`,
+      );
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${offset}\n`, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The clocks that exist (a `withstand exec --as NAME` created each). */
@@ -60,20 +91,26 @@ export function clocks(): string[] {
   }
 }
 
-/** Processes started on clock `name`, and whether libfaketime is really loaded in each. */
+/**
+ * Processes started on clock `name`, and whether libfaketime is really loaded in each. A clock is this
+ * user's and this state directory's: a process of another user, or one on a clock of the same name in
+ * another state directory, is on another clock.
+ */
 export function processesOn(name: string): { pid: number; affected: boolean }[] {
   return readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d) && clockOf(Number(d)) === name)
     .map((d) => ({ pid: Number(d), affected: affected(Number(d)) }));
 }
 
-/** The clock a process was started on (WITHSTAND_CLOCK in its environment), if any. */
+/** The clock of ours a process was started on (by WITHSTAND_CLOCK and its clock file), if any. */
 export function clockOf(pid: number): string | undefined {
   try {
-    const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
-      .split("\0")
-      .find((e) => e.startsWith("WITHSTAND_CLOCK="));
-    return entry?.slice("WITHSTAND_CLOCK=".length);
+    const me = typeof process.getuid === "function" ? process.getuid() : undefined;
+    if (me !== undefined && statSync(`/proc/${pid}`).uid !== me) return undefined;
+    const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const value = (key: string) => env.find((e) => e.startsWith(`${key}=`))?.slice(key.length + 1);
+    const name = value("WITHSTAND_CLOCK");
+    return name !== undefined && value("FAKETIME_TIMESTAMP_FILE") === clockFile(name) ? name : undefined;
   } catch {
     // Gone, or not ours to read.
     return undefined;

@@ -172,3 +172,13 @@ export function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/** How many processes the kernel's OOM killer has killed since boot (/proc/vmstat), if it says. */
+export function oomKills(): number | undefined {
+  try {
+    const m = /^oom_kill (\d+)$/m.exec(readFileSync("/proc/vmstat", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

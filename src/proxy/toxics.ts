@@ -53,6 +53,39 @@ const GO_TYPE_NAMES: Record<string, string> = {
   limit_data: "LimitDataToxic",
 };
 
+/**
+ * The longest wait a toxic may ask for: Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer
+ * one fires at once, over and over (TimeoutOverflowWarning). Toxiproxy takes any int64; withstand
+ * refuses more than it can hold with a 400 rather than doing something else than asked.
+ */
+export const MAX_TOXIC_MS = 2_147_483_647;
+
+/** Attributes that are waits, and the unit of each (slicer's delay is in microseconds). */
+const WAITS: Record<string, Record<string, number>> = {
+  latency: { latency: 1, jitter: 1 },
+  slow_close: { delay: 1 },
+  timeout: { timeout: 1 },
+  reset_peer: { timeout: 1 },
+  slicer: { delay: 1 / 1000 },
+  http_delay: { latency: 1 },
+};
+
+/** A 400 for a wait longer than a timer can hold (latency and jitter count together: they add up). */
+function checkWaits(type: string, attrs: Record<string, unknown>): void {
+  const units = WAITS[type];
+  if (!units) return;
+  let total = 0;
+  for (const [name, unit] of Object.entries(units)) {
+    const v = Number(attrs[name] ?? 0) * unit;
+    total += Math.max(0, v);
+  }
+  if (total > MAX_TOXIC_MS)
+    throw new ApiError(
+      400,
+      `bad request body: ${Object.keys(units).join(" + ")} of ${type} adds up to ${total} ms, longer than the ${MAX_TOXIC_MS} ms (about 24.8 days) withstand can hold`,
+    );
+}
+
 function describeJson(v: unknown): string {
   if (typeof v === "number") return `number ${v}`;
   if (typeof v === "string") return "string";
@@ -80,6 +113,7 @@ export function tcpAttributes(
     }
     out[name] = v;
   }
+  checkWaits(type, out);
   return out;
 }
 
@@ -103,6 +137,7 @@ export function httpAttributes(
     if (typeof latency !== "number" || latency < 0)
       throw new ApiError(400, "bad request body: latency must be a number of milliseconds >= 0");
     out.latency = latency;
+    checkWaits(type, out);
   }
   if (merged.match !== undefined && merged.match !== null) {
     const m = merged.match;

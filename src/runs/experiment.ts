@@ -93,6 +93,7 @@ export const EXPERIMENT_OUTCOMES = [
   "deviated",
   "hypothesis-unmet-before-method",
   "failed",
+  "fault-failed",
   "interrupted",
   "halted",
   "deadline",

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { EventBus } from "../core/events.js";
-import type { FaultHooks, FaultRegistry } from "../core/fault.js";
+import type { AppliedFault, FaultHooks, FaultRegistry } from "../core/fault.js";
 import { describeTarget, type FaultTarget } from "../core/fault.js";
 import type { FaultRecord } from "../core/journal.js";
 import { starttimeOf } from "../platform/processes.js";
@@ -81,7 +81,7 @@ export class SafetyRegistry implements FaultRegistry {
       targets: FaultTarget[];
       revert: RevertAction;
     },
-    apply: () => void | Promise<void>,
+    apply: (applying: AppliedFault) => void | Promise<void>,
     hooks: FaultHooks = {},
   ): Promise<FaultRecord> {
     this.open();
@@ -104,10 +104,17 @@ export class SafetyRegistry implements FaultRegistry {
       reverted_at: null,
       revert: "",
     };
+    const applying: AppliedFault = {
+      revise: (revert) => {
+        fault.revert = revert;
+        writeFault(this.root, fault);
+      },
+    };
     try {
-      await apply();
+      await apply(applying);
     } catch (err) {
-      await executeRevert(spec.revert);
+      // The revert as last revised: it names only what apply made before it failed.
+      await executeRevert(fault.revert);
       await hooks.localRevert?.();
       removeFault(this.root, fault);
       throw err;
@@ -155,12 +162,17 @@ export class SafetyRegistry implements FaultRegistry {
     this.held.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
     let how: string;
+    // Asked before the revert, which stops what the answer is about (a stressor).
+    const failed = entry.hooks.failure?.();
+    if (failed !== undefined) entry.record.failed = failed;
     try {
-      await entry.hooks.localRevert?.();
+      const local = await entry.hooks.localRevert?.();
       how =
-        entry.fault.revert.type === "none" && entry.hooks.localRevert
-          ? "reverted in-process"
-          : await executeRevert(entry.fault.revert);
+        typeof local === "string"
+          ? local
+          : entry.fault.revert.type === "none" && entry.hooks.localRevert
+            ? "reverted in-process"
+            : await executeRevert(entry.fault.revert);
     } catch (err) {
       // Reported on the fault's record; a revert never throws into the run (or out of a timer).
       how = `revert failed: ${(err as Error).message}`;
@@ -185,6 +197,13 @@ export class SafetyRegistry implements FaultRegistry {
 
   faultRecords(): FaultRecord[] {
     return this.records;
+  }
+
+  /** Faults that stopped doing what they said before their revert, as one sentence each. */
+  failures(): string[] {
+    return this.records.flatMap((r) =>
+      r.failed !== undefined ? [`${r.kind} (${r.activity}): ${r.failed}`] : [],
+    );
   }
 
   async close(): Promise<void> {

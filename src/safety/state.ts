@@ -1,6 +1,10 @@
 import {
+  closeSync,
+  constants,
+  fstatSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -13,7 +17,7 @@ import { join } from "node:path";
 import { WithstandError } from "../core/errors.js";
 import type { FaultTarget } from "../core/fault.js";
 import { sameProcess } from "../platform/processes.js";
-import { stateDir } from "../platform/state-dir.js";
+import { stateDir, untrustedAncestors, untrustedDir } from "../platform/state-dir.js";
 import type { RevertAction } from "./reverts/types.js";
 
 export type { RevertAction };
@@ -64,36 +68,63 @@ const uid = (): number | undefined => (typeof process.getuid === "function" ? pr
 
 /** Creates `dir` 0700 if missing; refuses one that is a symlink, someone else's, or writable by others. */
 export function ensurePrivateDir(dir: string): void {
+  // The ancestors first: a directory created under one that someone else controls is theirs to swap.
+  const above = untrustedAncestors(dir);
+  if (above) throw new UnsafeStateError(dir, above);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (st.isSymbolicLink()) throw new UnsafeStateError(dir, "is a symbolic link");
-  if (!st.isDirectory()) throw new UnsafeStateError(dir, "is not a directory");
-  const me = uid();
-  if (me !== undefined && st.uid !== me)
-    throw new UnsafeStateError(dir, `is owned by uid ${st.uid}, not ${me}`);
-  if ((st.mode & 0o022) !== 0)
-    throw new UnsafeStateError(dir, `is writable by others (mode ${(st.mode & 0o777).toString(8)})`);
+  const why = untrustedDir(dir);
+  if (why) throw new UnsafeStateError(dir, why);
 }
 
-/** A state file is trusted only if it is a regular file of ours that no one else can write. */
-function trusted(file: string): boolean {
+/**
+ * Reads a state file only if it is a regular file of ours that no one else can write. Node has no
+ * openat(2), so instead of resolving names relative to an open directory the file is opened with
+ * O_NOFOLLOW (a symlink in its place fails) and checked with fstat on the descriptor it is read from,
+ * while `dirs()` checks before each use that the directories are still the very ones (device and
+ * inode) that were checked when first used.
+ */
+function readTrusted(file: string): string | undefined {
+  let fd: number;
   try {
-    const st = lstatSync(file);
-    const me = uid();
-    return st.isFile() && (me === undefined || st.uid === me) && (st.mode & 0o022) === 0;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return false;
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    const me = uid();
+    if (!st.isFile() || (me !== undefined && st.uid !== me) || (st.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd, "utf8");
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
-const checked = new Set<string>();
+/** The device and inode of each checked state directory, by path. */
+const checked = new Map<string, string>();
+const identity = (dir: string): string | undefined => {
+  const st = lstatSync(dir, { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}` : undefined;
+};
 
+/** Checks the state directories once, then before every use that none was swapped since. */
 function dirs(root: string): { faults: string; runs: string } {
   const faults = join(root, "faults");
   const runs = join(root, "runs");
-  if (!checked.has(root)) {
-    for (const d of [root, faults, runs]) ensurePrivateDir(d);
-    checked.add(root);
+  for (const d of [root, faults, runs]) {
+    const known = checked.get(d);
+    const now = identity(d);
+    if (known !== undefined && now !== undefined && now !== known) {
+      checked.delete(d);
+      throw new UnsafeStateError(d, "was replaced by another directory while withstand used it");
+    }
+    if (known === undefined || now === undefined) {
+      // First use, or removed since (it is created again, and checked again).
+      ensurePrivateDir(d);
+      checked.set(d, identity(d) ?? "");
+    }
   }
   return { faults, runs };
 }
@@ -105,9 +136,10 @@ function writeAtomic(file: string, data: unknown): void {
 }
 
 function readJson<T>(file: string): T | undefined {
-  if (!trusted(file)) return undefined;
+  const text = readTrusted(file);
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    return JSON.parse(text) as T;
   } catch {
     return undefined;
   }

@@ -186,3 +186,31 @@ spec:
     assert.match(r.stderr, /bad-dns\.yaml:7:15: .*spec\.dns\.upstream.*expected HOST:PORT, or none/);
   });
 });
+
+describe("a DNS delay the server cannot hold", () => {
+  it("is refused (exit 2, naming the maximum), never reported as delayed and HELD", async () => {
+    const r = await runCli(
+      [
+        "inject",
+        "dns",
+        "--server",
+        apiUrl,
+        "--names",
+        "inventory.*",
+        "--answer",
+        "delay",
+        "--delay",
+        "30d",
+        "--duration",
+        "1s",
+      ],
+      { env },
+    );
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /delay_ms 2592000000 is longer than the 2147483647 ms \(about 24\.8 days\) withstand dns can hold/,
+    );
+    assert.doesNotMatch(r.stdout, /HELD/);
+  });
+});

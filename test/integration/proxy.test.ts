@@ -472,3 +472,36 @@ describe("HTTP faults on proxies with protocol http", () => {
     }
   });
 });
+
+describe("a toxic longer than a timer can hold", () => {
+  it("is refused with a Toxiproxy-style 400 (30 days, 1e12 ms, latency + jitter), while 24 days is taken", async () => {
+    const name = "huge-waits";
+    assert.equal(
+      (await call("POST", "/proxies", { name, listen: "127.0.0.1:0", upstream: "127.0.0.1:1" })).status,
+      201,
+    );
+    for (const attributes of [
+      { latency: 2_592_000_000 },
+      { latency: 1e12 },
+      { latency: 2_000_000_000, jitter: 200_000_000 },
+    ]) {
+      const r = await call("POST", `/proxies/${name}/toxics`, { type: "latency", attributes });
+      assert.equal(r.status, 400, JSON.stringify(attributes));
+      assert.match(
+        String(r.json?.error),
+        /^bad request body: latency \+ jitter of latency adds up to \d+ ms, longer than the 2147483647 ms/,
+      );
+    }
+    const slow = await call("POST", `/proxies/${name}/toxics`, {
+      type: "timeout",
+      attributes: { timeout: 1e12 },
+    });
+    assert.equal(slow.status, 400);
+    const ok = await call("POST", `/proxies/${name}/toxics`, {
+      type: "latency",
+      attributes: { latency: 24 * 86_400_000 },
+    });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await call("DELETE", `/proxies/${name}`)).status, 204);
+  });
+});

@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
-import { isolatedEnv } from "../helpers/paths.js";
+import { BIN, isolatedEnv } from "../helpers/paths.js";
 import { startVictim, stressorPids, until } from "../helpers/processes.js";
 
 const MiB = 1024 * 1024;
@@ -271,5 +279,69 @@ spec:
     await injected;
     await runCli(["rollout", "abort", "clocked"], { env });
     assert.equal((await done).code, 3);
+  });
+});
+
+/** A memory cgroup of the test's own (v1 or v2, whichever holds the memory controller here). */
+function memoryCgroup(limit: number): { procs: string; remove(): void } | undefined {
+  const name = `withstand-test-${process.pid}-${Date.now()}`;
+  for (const [root, file] of [
+    ["/sys/fs/cgroup/memory", "memory.limit_in_bytes"],
+    ["/sys/fs/cgroup", "memory.max"],
+  ] as const) {
+    try {
+      if (!readdirSync(root).includes(file)) continue;
+      const dir = join(root, name);
+      execFileSync("mkdir", [dir]);
+      writeFileSync(join(dir, file), String(limit));
+      return {
+        procs: join(dir, "cgroup.procs"),
+        remove: () => rmdirSync(dir),
+      };
+    } catch {
+      // Not this hierarchy.
+    }
+  }
+  return undefined;
+}
+
+describe("memory-stress the OOM killer stops", () => {
+  const cgroup = memoryCgroup(320 * MiB);
+  it("is not HELD: the run fails, saying the size reached and that the OOM killer stopped it", {
+    skip: !cgroup,
+  }, async () => {
+    const { env } = isolatedEnv();
+    // The runner and its stressor in a 320 MiB memory cgroup; the stressor asks for 1 GiB.
+    const runner = spawn(
+      "sh",
+      [
+        "-c",
+        `echo $$ > ${cgroup?.procs} && exec "$0" "$@"`,
+        BIN,
+        "inject",
+        "memory-stress",
+        "--size",
+        "1GiB",
+        "--duration",
+        "4s",
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      const r = await finished(runner);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(
+        r.stdout,
+        /did not hold its size: its stressor was killed at \d+(\.\d)?MiB of 1GiB by the kernel's OOM killer/,
+      );
+      assert.doesNotMatch(r.stdout, /HELD/);
+    } finally {
+      runner.kill("SIGKILL");
+      await until(() => runner.exitCode !== null || runner.signalCode !== null, 5000, "the runner to end");
+      await until(() => stressors("memory").length === 0, 5000, "the stressor to be gone");
+      // The runner's watchdog leaves the cgroup last, once it has seen the runner gone.
+      await until(() => readFileSync(cgroup?.procs ?? "", "utf8").trim() === "", 5000, "the cgroup to empty");
+      cgroup?.remove();
+    }
   });
 });

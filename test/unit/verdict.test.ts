@@ -91,6 +91,22 @@ describe("the experiment verdict (a pure table)", () => {
       { hasHypothesis: true, crash: "TypeError" },
       { status: "failed", outcome: "crashed", deviated: false, exitCode: 70, reason: /bug in withstand/ },
     ],
+    [
+      "a fault that did not hold (OOM-killed stressor) fails the run even when the steady state held",
+      {
+        hasHypothesis: true,
+        before: met,
+        after: met,
+        faultFailed: "memory-stress (m): killed at 80MiB of 512MiB",
+      },
+      {
+        status: "failed",
+        outcome: "fault-failed",
+        deviated: false,
+        exitCode: 1,
+        reason: /did not do what it said.*80MiB/,
+      },
+    ],
   ];
   for (const [name, facts, want] of rows)
     it(name, () => {

@@ -45,8 +45,10 @@ for (let rss = rssBytes(); rss < target; rss = rssBytes()) {
   }
   for (let i = 0; i < size; i += PAGE) chunk[i] = 1;
   held.push(chunk);
+  // Progress as it goes: if the OOM killer stops it, the runner knows how far it got.
+  report({ reached: rssBytes() });
   await new Promise((r) => setImmediate(r));
 }
-report({ reached: rssBytes(), chunks: held.length });
+report({ reached: rssBytes(), chunks: held.length, holding: true });
 // Hold until stopped (SIGTERM from the revert) or the runner goes away (the leash).
 setInterval(() => held.length, 60_000);

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { clockFile, validClockName, writeOffset } from "../../platform/faketime.js";
+import { clockDir, clockFile, validClockName, writeOffset } from "../../platform/faketime.js";
+import { untrustedDir } from "../../platform/state-dir.js";
 import type { RevertAction, RevertExecutor } from "./types.js";
 
 /**
@@ -11,6 +12,8 @@ export const clock: RevertExecutor = {
   accepts: (a: RevertAction) =>
     Array.isArray(a.clocks) && a.clocks.every((c) => typeof c === "string" && validClockName(c)),
   async run(a: RevertAction): Promise<string> {
+    const why = untrustedDir(clockDir());
+    if (why) return `the clock directory ${clockDir()} ${why}: left alone`;
     const done: string[] = [];
     for (const name of a.clocks as string[]) {
       const file = clockFile(name);
