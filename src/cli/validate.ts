@@ -1,4 +1,4 @@
-import { loadGossfiles, looksLikeGossfile, sniffTop } from "../checks/gossfile.js";
+import { loadGossfiles, looksLikeGossfile, readVars, sniffTop } from "../checks/gossfile.js";
 import { EXIT } from "../core/exit-codes.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { checkDocument } from "../documents/kinds.js";
@@ -13,7 +13,7 @@ interface Checked {
 }
 
 /** Validates any document withstand reads, choosing the reader by the document's content. */
-async function checkFile(file: string): Promise<Checked> {
+async function checkFile(file: string, vars: Record<string, unknown>): Promise<Checked> {
   let text: string;
   try {
     text = await readSource(file);
@@ -26,15 +26,16 @@ async function checkFile(file: string): Promise<Checked> {
       diagnostics: [unreadable(file, err, "an experiment file in YAML or JSON")],
     };
   }
-  if (looksLikeGossfile(sniffTop(text))) return checkGossfile(file, text);
+  if (looksLikeGossfile(sniffTop(text))) return checkGossfile(file, vars);
   return { file, ...checkDocument(file, text) };
 }
 
-/** A Gossfile is read as `withstand check` reads it (templates with no vars), without running anything. */
-function checkGossfile(file: string, text: string): Checked {
-  // Without --vars a templated Gossfile's ids are placeholders: their form is checked by `check`.
-  const templated = text.includes("{{");
-  const loaded = loadGossfiles([file], { vars: {}, env: process.env, checkIds: !templated });
+/**
+ * A Gossfile is read as `withstand check` reads it, without running anything: its templates are
+ * rendered with the same --vars and environment first, so validate and check agree.
+ */
+function checkGossfile(file: string, vars: Record<string, unknown>): Checked {
+  const loaded = loadGossfiles([file], { vars, env: process.env });
   const valid = !hasErrors(loaded.diagnostics);
   const types = new Set(loaded.entries.map((e) => e.kind.type));
   return {
@@ -47,10 +48,20 @@ function checkGossfile(file: string, text: string): Checked {
 }
 
 /** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */
-export async function validateCommand(files: string[], flags: { json?: boolean }): Promise<number> {
+export async function validateCommand(
+  files: string[],
+  flags: { json?: boolean; vars?: string; varsInline?: string },
+): Promise<number> {
+  let vars: Record<string, unknown>;
+  try {
+    vars = readVars(flags.vars ?? process.env.GOSS_VARS, flags.varsInline ?? process.env.GOSS_VARS_INLINE);
+  } catch (err) {
+    process.stderr.write(`withstand: --vars: ${(err as Error).message}\n`);
+    return EXIT.invalid;
+  }
   const report: Checked[] = [];
   for (const file of files) {
-    const c = await checkFile(file);
+    const c = await checkFile(file, vars);
     report.push(c);
     if (flags.json) continue;
     for (const d of c.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);

@@ -1,3 +1,4 @@
+import { compileGoRegExp, type GoRegExp, GoRegExpError } from "./go-regexp.js";
 import { satisfiesSemver, semverConstraint } from "./semver.js";
 
 /**
@@ -119,20 +120,14 @@ function result(
   };
 }
 
-// ---- regular expressions: Go's RE2 syntax, as far as JavaScript has it ----
+// ---- regular expressions: Go's RE2 syntax (core/go-regexp) ----
 
-export function goRegExp(source: string): RegExp {
-  let flags = "";
-  let body = source;
-  const inline = /^\(\?([imsU]+)\)/.exec(body);
-  if (inline) {
-    body = body.slice(inline[0].length);
-    for (const f of inline[1] ?? "") if (f !== "U" && !flags.includes(f)) flags += f;
-  }
+export function goRegExp(source: string): GoRegExp {
   try {
-    return new RegExp(body.replace(/\\z/g, "$").replace(/\\A/g, "^"), flags);
+    return compileGoRegExp(source);
   } catch (err) {
-    throw new MatcherSyntaxError(`invalid regular expression /${source}/: ${(err as Error).message}`);
+    if (err instanceof GoRegExpError) throw new MatcherSyntaxError(err.message);
+    throw err;
   }
 }
 
