@@ -17,6 +17,10 @@ export interface SyntheticFlags {
   format?: string;
 }
 
+function formatDelay(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
 /** Runs a synthetic once as a stored run of kind `synthetic`: its events, one window, its result. */
 export async function recordSyntheticRun(
   spec: SyntheticSpec,
@@ -37,7 +41,11 @@ export async function recordSyntheticRun(
       source: spec.source,
     });
     const stop = signal ? AbortSignal.any([signal, session.signal]) : session.signal;
-    const result = await runSynthetic(spec, stop);
+    const result = await runSynthetic(spec, stop, undefined, (n) =>
+      process.stderr.write(
+        `${spec.name}: attempt ${n.attempt} failed (${n.reason}); retry ${n.attempt} of ${n.of} in ${formatDelay(n.delayMs)} (${n.strategy} backoff)\n`,
+      ),
+    );
     session.window(syntheticSeries(spec.name), syntheticWindow(result));
     const interrupted = session.signal.aborted;
     const status = interrupted ? "interrupted" : result.ok ? "completed" : "failed";
