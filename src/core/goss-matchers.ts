@@ -24,6 +24,14 @@ export interface MatchResult {
   /** The transforms applied to the actual value before matching (to-string, to-numeric, to-array, gjson). */
   transforms: string[];
   missing?: unknown[];
+  /** The matcher could not be applied at all (Goss reports an Error, not an Expected/got). */
+  error?: string;
+}
+
+/** Gomega's refusal of a list matcher on an output read as a stream (a `matching` value `as-reader`). */
+function notAList(matcher: string, s: Stream): MatchResult {
+  const error = `${matcher} matcher expects an array/slice/map.  Got:\n    <string>: ${s.text.trimEnd().replace(/\n/g, "\n    ")}`;
+  return { ok: false, message: error, actual: s.text, expected: undefined, transforms: [], error };
 }
 
 export type Matcher = (actual: Actual) => MatchResult;
@@ -292,6 +300,7 @@ function matchDistinct(subs: readonly Matcher[], arr: readonly unknown[]): numbe
 /** contain-elements: every expected matcher matches an element of its own. */
 function containElements(subs: Matcher[], expected: unknown, transform = false): Matcher {
   return (actual) => {
+    if (actual instanceof Stream) return notAList("ContainElements", actual);
     const arr = transform ? toArray(actual) : Array.isArray(actual) ? actual : undefined;
     const transforms = transform && !Array.isArray(actual) ? ["to-array"] : [];
     if (!arr) return result(false, actual, "to contain elements (not a list)", expected, transforms);
@@ -299,13 +308,14 @@ function containElements(subs: Matcher[], expected: unknown, transform = false):
     const missing = assigned.flatMap((e, i) =>
       e === -1 ? [Array.isArray(expected) ? expected[i] : expected] : [],
     );
-    return result(missing.length === 0, arr, "to contain elements", expected, transforms, missing);
+    return result(missing.length === 0, arr, "to contain elements matching", expected, transforms, missing);
   };
 }
 
 /** consist-of: the elements are exactly the expected ones, in any order (one element per matcher). */
 function consistOf(subs: Matcher[], expected: unknown): Matcher {
   return (actual) => {
+    if (actual instanceof Stream) return notAList("ConsistOf", actual);
     const arr = toArray(actual);
     if (!arr) return result(false, actual, "to consist of (not a list)", expected);
     const assigned = matchDistinct(subs, arr);
@@ -412,6 +422,7 @@ export function compileMatcher(spec: unknown): Matcher {
       if (Array.isArray(value)) throw syntax(name, "matcher, string or numeric", value);
       const sub = compileMatcher(value);
       return (a) => {
+        if (a instanceof Stream) return notAList("ContainElement", a);
         const arr = toArray(a);
         const transforms = Array.isArray(a) ? [] : ["to-array"];
         if (!arr) return result(false, a, "to contain element matching (not a list)", value, transforms);
@@ -432,6 +443,7 @@ export function compileMatcher(spec: unknown): Matcher {
       const sub = compileMatcher(value);
       return (a) => {
         const r = sub(a);
+        if (r.error !== undefined) return r;
         return { ...r, ok: !r.ok, message: r.message.replace(/\n(to [^\n]*)\n/, "\nnot $1\n") };
       };
     }

@@ -132,6 +132,37 @@ describe("Gossfiles as Goss runs them", () => {
     assert.match(bad.stderr, /re-bad\.yaml:4:13: .*invalid regular expression \/\(\?=x\)\//);
   });
 
+  it("words results as Goss does: compact summary lines in JSON, an error for a list matcher on a reader", async () => {
+    const r = await check(
+      "reader.yaml",
+      "matching:\n  negated_reader:\n    as-reader: true\n    content: |\n      foo bar\n      moo cow\n    matches:\n      not: [foo]\n  n:\n    content: 3\n    matches: 4\n",
+      "-f",
+      "json",
+    );
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout) as {
+      results: {
+        "resource-id": string;
+        err: string | null;
+        "summary-line": string;
+        "summary-line-compact": string;
+      }[];
+    };
+    const byId = new Map(report.results.map((x) => [x["resource-id"], x]));
+    assert.equal(
+      byId.get("n")?.["summary-line-compact"],
+      "Matching: n: matches: Expected 3 to be numerically eq 4",
+    );
+    assert.match(
+      byId.get("negated_reader")?.err ?? "",
+      /^ContainElements matcher expects an array\/slice\/map/,
+    );
+    assert.equal(
+      byId.get("negated_reader")?.["summary-line"],
+      "Matching: negated_reader: matches:\nError\n    ContainElements matcher expects an array/slice/map.  Got:\n        <string>: foo bar\n        moo cow",
+    );
+  });
+
   it("validates a templated Gossfile rendered with --vars, as check reads it", async () => {
     writeFileSync(join(dir, "v-vars.yaml"), "param: kernel.ostype\n");
     writeFileSync(

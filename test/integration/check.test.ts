@@ -112,7 +112,8 @@ describe("withstand check", () => {
     const prom = await check("failing.yaml", "-f", "prometheus");
     assert.match(prom.stdout, /^goss_tests_outcomes_total\{type="command",outcome="fail"\} 1$/m);
     assert.match(prom.stdout, /^goss_tests_outcomes_total\{type="command",outcome="pass"\} 2$/m);
-    assert.match(prom.stdout, /^goss_tests_run_duration_seconds \d/m);
+    assert.match(prom.stdout, /^goss_tests_run_duration_milliseconds\{outcome="fail"\} \d/m);
+    assert.match(prom.stdout, /^goss_tests_run_outcomes_total\{outcome="fail"\} 1$/m);
 
     const doc = await check("goss.yaml", "--vars", "vars.yaml", "-f", "documentation");
     assert.match(
