@@ -320,7 +320,14 @@ function consistOf(subs: Matcher[], expected: unknown): Matcher {
     if (!arr) return result(false, actual, "to consist of (not a list)", expected);
     const assigned = matchDistinct(subs, arr);
     const ok = arr.length === subs.length && assigned.every((e) => e !== -1);
-    return result(ok, arr, "to consist of", expected);
+    if (ok) return result(ok, arr, "to consist of", expected);
+    // Gomega's ConsistOf names the expected elements left unmatched and the actual ones left over.
+    const missing = assigned.flatMap((e, i) =>
+      e === -1 ? [Array.isArray(expected) ? expected[i] : expected] : [],
+    );
+    const extra = arr.filter((_, i) => !assigned.includes(i));
+    const r = result(false, arr, "to consist of", expected, [], missing);
+    return extra.length ? { ...r, message: `${r.message}\nthe extra elements were\n${show(extra)}` } : r;
   };
 }
 

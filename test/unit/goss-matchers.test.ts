@@ -193,4 +193,20 @@ describe("Goss line patterns", () => {
         re,
       );
   });
+
+  it("word failures as Goss's golden outputs do: elements matching, missing and extra elements", () => {
+    const c = compileMatcher({ "consist-of": ["fox", { "have-prefix": "t" }, "box"] })(["foo", "bar", "moo"]);
+    assert.equal(
+      c.message,
+      'Expected\n    ["foo","bar","moo"]\nto consist of\n    ["fox",{"have-prefix":"t"},"box"]\nthe missing elements were\n    ["fox",{"have-prefix":"t"},"box"]\nthe extra elements were\n    ["foo","bar","moo"]',
+    );
+    const e = compileMatcher(["group1", "group4"])(["group1", "group2"]);
+    assert.match(e.message, /\nto contain elements matching\n/);
+    const reader = compileMatcher({ not: ["foo"] })(new Stream("foo bar\nmoo cow\n"));
+    assert.equal(reader.ok, false);
+    assert.match(
+      reader.error ?? "",
+      /^ContainElements matcher expects an array\/slice\/map\. {2}Got:\n {4}<string>: foo bar\n {4}moo cow$/,
+    );
+  });
 });
