@@ -7,7 +7,7 @@ APT_PACKAGES := python3 make g++ procps prometheus
 APT_TEST_PACKAGES := chromium libfaketime bind9-dnsutils postgresql openssl
 APT_BENCH_PACKAGES := wrk nginx-light haproxy stress-ng
 
-.PHONY: all deps build demo test lint bench clean
+.PHONY: all deps build demo test test-node lint bench clean
 
 all: build
 
@@ -37,6 +37,12 @@ test: build lint
 	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' -not -path '*/browser/*' | sort)
 	@# The browser tests run demo systems and Chromium: alone, so they never starve the latency-judged demo test.
 	node --test --test-concurrency=1 --test-timeout=300000 $$(find dist/test/browser -name '*.test.js' | sort)
+
+# The unit and e2e suites on another Node.js from the npm registry's `node` package, cached in
+# ~/.cache/withstand-node/VERSION with native modules rebuilt for it: `make test-node VERSION=24`.
+test-node: build
+	@test -n "$(VERSION)" || { echo "usage: make test-node VERSION=22|24"; exit 2; }
+	bash scripts/test-node.sh $(VERSION)
 
 bench: export BENCH_SUMMARY = $(CURDIR)/dist/bench-summary.jsonl
 bench: build

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -62,7 +63,13 @@ function settingOk(type: SettingType, v: unknown): boolean {
 /** The functions Goss adds to its templates that touch the system: the environment and files. */
 function templateFuncs(env: NodeJS.ProcessEnv, dir: string) {
   return {
-    getEnv: (...args: unknown[]) => env[String(args[0])] ?? (args.length > 1 ? String(args[1]) : ""),
+    getEnv: (...args: unknown[]) => env[String(args[0])] || (args.length > 1 ? String(args[1]) : ""),
+    // Sprig's.
+    sha1sum: (s: unknown) => createHash("sha1").update(String(s)).digest("hex"),
+    sha256sum: (s: unknown) => createHash("sha256").update(String(s)).digest("hex"),
+    env: (name: unknown) => env[String(name)] ?? "",
+    expandenv: (s: unknown) =>
+      String(s).replace(/\$(?:\{(\w+)\}|(\w+))/g, (_m, a?: string, b?: string) => env[a ?? b ?? ""] ?? ""),
     readFile: (path: unknown) =>
       readFileSync(isAbsolute(String(path)) ? String(path) : resolve(dir, String(path)), "utf8").trim(),
   };
@@ -137,16 +144,11 @@ class GossfileReader {
       });
       return;
     }
-    const parsed = parseSource(file, text, { uniqueKeys: false });
+    const parsed = parseSource(file, text, { uniqueKeys: false, merge: true });
     this.diagnostics.push(...parsed.diagnostics);
     const doc = parsed.docs[0];
-    if (!doc) {
-      if (!parsed.diagnostics.some((d) => d.severity === "error"))
-        this.diagnostics.push(
-          fileDiagnostic(file, "empty Gossfile (expected resource types such as file:, port:, command:)"),
-        );
-      return;
-    }
+    // An empty file adds no tests; only a total of none is an error (loadGossfiles).
+    if (!doc) return;
     if (!isRecord(doc.value)) {
       this.diagnostics.push(
         diagnosticAt(doc, [], "expected a mapping of resource types (file:, port:, command:, ...)"),
@@ -204,7 +206,9 @@ class GossfileReader {
       );
       return;
     }
-    for (const [pattern, attrs] of Object.entries(value)) {
+    // Goss merges includes in the sorted order of their keys (store.go mergeJSONData).
+    for (const pattern of Object.keys(value).sort()) {
+      const attrs = value[pattern];
       const a = isRecord(attrs) ? attrs : {};
       for (const key of Object.keys(a))
         if (!["file", "skip", "title", "meta"].includes(key))
@@ -217,6 +221,8 @@ class GossfileReader {
               true,
             ),
           );
+      // A skipped include is not read at all, as Goss skips it: its file need not even exist.
+      if (a.skip === true) continue;
       const target = typeof a.file === "string" ? a.file : pattern;
       const full = isAbsolute(target) ? target : resolve(dir, target);
       let files: string[];
@@ -228,8 +234,13 @@ class GossfileReader {
         );
         continue;
       }
-      if (files.length === 0 && /[*?[]/.test(full)) continue;
-      for (const f of files) this.read(f, depth + 1, skipAll || a.skip === true, seen);
+      if (files.length === 0) {
+        this.diagnostics.push(
+          diagnosticAt(doc, ["gossfile", pattern], `no matched files were found: ${full}`, "error", true),
+        );
+        continue;
+      }
+      for (const f of files) this.read(f, depth + 1, skipAll, seen);
     }
   }
 
@@ -255,6 +266,7 @@ class GossfileReader {
       for (const a of p.aliases ?? []) byName.set(a, p.name);
     }
     const known = [...COMMON, ...Object.keys(kind.settings), ...byName.keys()];
+    const required = kind.allOptional ? "" : (kind.properties[0]?.name ?? "");
     let ok = true;
     const settings: Record<string, unknown> = {};
     const tests: CheckTest[] = [];
@@ -290,6 +302,25 @@ class GossfileReader {
         continue;
       }
       const spec = kind.properties.find((p) => p.name === property);
+      // Goss's isSet: an empty property (`stdout:`) is no test, and neither is an empty list of
+      // patterns (`contents: []`, which `goss add` writes), which Goss warns about.
+      if (value === null && property !== required) continue;
+      if (
+        Array.isArray(value) &&
+        value.length === 0 &&
+        (spec?.stream === true || spec?.unsetWhenEmpty === true)
+      ) {
+        this.diagnostics.push(
+          diagnosticAt(
+            doc,
+            [...path, key],
+            `is an empty list, which asserts nothing and always passes (use "" to assert empty content, or remove it)`,
+            "warning",
+            true,
+          ),
+        );
+        continue;
+      }
       try {
         tests.push({ property, expected: value, matcher: compileAttribute(value, spec?.stream === true) });
       } catch (err) {
@@ -298,9 +329,8 @@ class GossfileReader {
         ok = false;
       }
     }
-    const required = kind.properties[0]?.name ?? "";
     const problems = [
-      ...([...byName].some(([k, v]) => v === required && k in attrs)
+      ...(required === "" || [...byName].some(([k, v]) => v === required && k in attrs)
         ? []
         : [`missing required attribute ${required}`]),
       ...(kind.requires && !(kind.requires in settings)
@@ -336,13 +366,22 @@ export function loadGossfiles(
 ): { entries: CheckEntry[]; diagnostics: Diagnostic[] } {
   const reader = new GossfileReader(opts);
   for (const f of files) reader.read(f, 0, false, new Set());
-  return { entries: [...reader.entries.values()], diagnostics: reader.diagnostics };
+  const entries = [...reader.entries.values()];
+  // Goss fails only when nothing at all is left to test (validate.go: "found 0 tests").
+  if (entries.length === 0 && !reader.diagnostics.some((d) => d.severity === "error"))
+    reader.diagnostics.push(
+      fileDiagnostic(
+        files.join(", "),
+        "found 0 tests (expected resource types such as file:, port:, command:, or an include that has some)",
+      ),
+    );
+  return { entries, diagnostics: reader.diagnostics };
 }
 
 /** `--vars FILE` and `--vars-inline TEXT` (YAML or JSON); inline values replace the file's. */
 export function readVars(file: string | undefined, inline: string | undefined): Record<string, unknown> {
   const parse = (text: string, what: string): Record<string, unknown> => {
-    const v = parseYaml(text, { logLevel: "error" }) as unknown;
+    const v = parseYaml(text, { logLevel: "error", merge: true }) as unknown;
     if (v === null || v === undefined) return {};
     if (!isRecord(v)) throw new Error(`${what}: expected a mapping of variables`);
     return v;

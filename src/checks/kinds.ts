@@ -14,6 +14,7 @@ import {
 } from "./resources/host.js";
 import { httpKind } from "./resources/http.js";
 import { portKind } from "./resources/port.js";
+import { serviceKind } from "./resources/service.js";
 
 /** Every Goss resource type withstand checks, by its Gossfile key; a new type is one module and one line here. */
 export const CHECK_KINDS: ReadonlyMap<string, CheckKind> = new Map(
@@ -31,13 +32,12 @@ export const CHECK_KINDS: ReadonlyMap<string, CheckKind> = new Map(
     packageKind,
     portKind,
     processKind,
+    serviceKind,
     userKind,
   ].map((k) => [k.type, k]),
 );
 
 /** Goss types withstand refuses, each with the reason the error gives. */
 export const UNSUPPORTED_TYPES: Readonly<Record<string, string>> = {
-  service:
-    "service checks need an init system's state (systemd, sysv, upstart); use a command check such as `systemctl is-active NAME`",
   registry: "the registry type is Windows-only",
 };

@@ -1,6 +1,7 @@
 import { parseDuration } from "../core/duration.js";
 import type { HeartbeatSpec } from "../documents/heartbeat.js";
 import type { SyntheticSpec } from "../documents/synthetic.js";
+import type { GossTally } from "./goss-tally.js";
 import type { CheckEntry } from "./gossfile.js";
 import { type Clock, Heartbeat, type MonitoredCheck, type Severity } from "./monitor.js";
 import { summaryLine } from "./outputs.js";
@@ -34,6 +35,7 @@ export function gossChecks(
   entries: readonly CheckEntry[],
   defaultIntervalMs: number,
   latest: Map<string, TestResult[]>,
+  tally?: GossTally,
 ): MonitoredCheck[] {
   const used = new Set<string>();
   return entries.map((e) => {
@@ -59,6 +61,7 @@ export function gossChecks(
         const started = performance.now();
         const results = await runChecks([e], { maxConcurrent: 1, signal });
         latest.set(id, results);
+        tally?.record(results, performance.now() - started);
         const failed = results.filter((r) => r.result === FAIL);
         return {
           ok: failed.length === 0,

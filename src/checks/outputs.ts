@@ -34,14 +34,31 @@ function shown(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
-/** One result as Goss words it: "Port: tcp:22: listening: matches expectation: true". */
-export function summaryLine(r: TestResult): string {
+/** Goss's indentLines: four spaces before each line of an error. */
+function indentLines(text: string): string {
+  return text
+    .replace(/\n+$/, "")
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
+}
+
+/**
+ * One result as Goss words it (outputs.go humanizeResult): "Port: tcp:22: listening: matches
+ * expectation: true"; a failure's lines joined by newlines, or in `compact` form by spaces.
+ */
+export function summaryLine(r: TestResult, compact = false): string {
+  const sep = compact ? " " : "\n";
   const head = `${r.resourceType}: ${r.resourceId}: ${r.property}`;
-  if (r.err !== null) return `${head}: Error: ${r.err}`;
   if (r.result === SKIP) return `${head}: skipped`;
+  if (r.err !== null)
+    return `${head}:${sep}Error${sep}${compact ? r.err.replace(/\s+/g, " ").trim() : indentLines(r.err)}`;
   if (r.result === SUCCESS) return `${head}: matches expectation: ${shown(r.expected)}`;
-  const chain = r.transforms.length ? `\n(transformed by: ${r.transforms.join(" -> ")})` : "";
-  return `${head}:\n${r.message}${chain}`;
+  const chain = r.transforms.length
+    ? `\nthe transform chain was\n    ${JSON.stringify(r.transforms.map((t) => ({ [t]: {} })))}`
+    : "";
+  const text = `${r.message}${chain}`;
+  return `${head}:${sep}${compact ? text.replace(/\n\s*/g, " ") : text}`;
 }
 
 function paint(r: TestResult, text: string, color: boolean): string {
@@ -135,6 +152,7 @@ export function jsonReport(results: readonly TestResult[], o: OutputOptions) {
       "end-time": r.endTime,
       duration: r.durationNs,
       "summary-line": summaryLine(r),
+      "summary-line-compact": summaryLine(r, true),
     })),
     summary: {
       "test-count": count,
@@ -191,26 +209,48 @@ function nagios(results: readonly TestResult[], o: OutputOptions): string {
 
 const OUTCOMES = ["pass", "fail", "skip", "unknown"] as const;
 
-function prometheus(results: readonly TestResult[], o: OutputOptions): string {
-  const outcomes = new Map<string, { n: number; seconds: number }>();
+/** Goss's overall outcome of a run (outputs/prometheus.go): fail over pass over skip; unknown when empty. */
+export function runOutcome(results: readonly TestResult[]): string {
+  let overall = "unknown";
+  let first = true;
   for (const r of results) {
-    const key = `type="${r.resourceType.toLowerCase()}",outcome="${OUTCOMES[r.result]}"`;
-    const slot = outcomes.get(key) ?? { n: 0, seconds: 0 };
+    const o = OUTCOMES[r.result];
+    const change =
+      overall === "skip" || (overall === "pass" && o !== "skip") || (overall === "unknown" && o === "fail");
+    if (first || (overall !== "fail" && change)) {
+      overall = o;
+      first = false;
+    }
+  }
+  return overall;
+}
+
+/** Goss's prometheus format: its counters for one run, with Goss's names, labels and units. */
+function prometheus(results: readonly TestResult[], o: OutputOptions): string {
+  const outcomes = new Map<string, { n: number; ms: number }>();
+  const verbose = o.options.includes("verbose");
+  for (const r of results) {
+    const key = `type="${r.resourceType.toLowerCase()}",outcome="${OUTCOMES[r.result]}"${verbose ? `,resource_id="${r.resourceId.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"` : ""}`;
+    const slot = outcomes.get(key) ?? { n: 0, ms: 0 };
     slot.n++;
-    slot.seconds += r.durationNs / 1e9;
+    slot.ms += Math.floor(r.durationNs / 1e6);
     outcomes.set(key, slot);
   }
   const keys = [...outcomes.keys()].sort();
+  const overall = runOutcome(results);
   return [
-    "# HELP goss_tests_outcomes_duration_seconds The duration of tests from this run. Note; tests run concurrently.",
-    "# TYPE goss_tests_outcomes_duration_seconds counter",
-    ...keys.map((k) => `goss_tests_outcomes_duration_seconds{${k}} ${outcomes.get(k)?.seconds ?? 0}`),
+    "# HELP goss_tests_outcomes_duration_milliseconds The duration of tests from this run. Note; tests run concurrently.",
+    "# TYPE goss_tests_outcomes_duration_milliseconds counter",
+    ...keys.map((k) => `goss_tests_outcomes_duration_milliseconds{${k}} ${outcomes.get(k)?.ms ?? 0}`),
     "# HELP goss_tests_outcomes_total The number of test-outcomes from this run.",
     "# TYPE goss_tests_outcomes_total counter",
     ...keys.map((k) => `goss_tests_outcomes_total{${k}} ${outcomes.get(k)?.n ?? 0}`),
-    "# HELP goss_tests_run_duration_seconds The end-to-end duration of this run.",
-    "# TYPE goss_tests_run_duration_seconds counter",
-    `goss_tests_run_duration_seconds ${o.durationMs / 1000}`,
+    "# HELP goss_tests_run_duration_milliseconds The end-to-end duration of this run.",
+    "# TYPE goss_tests_run_duration_milliseconds counter",
+    `goss_tests_run_duration_milliseconds{outcome="${overall}"} ${Math.floor(o.durationMs)}`,
+    "# HELP goss_tests_run_outcomes_total The outcomes of this run as a whole.",
+    "# TYPE goss_tests_run_outcomes_total counter",
+    `goss_tests_run_outcomes_total{outcome="${overall}"} 1`,
     "",
   ].join("\n");
 }

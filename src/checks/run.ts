@@ -109,6 +109,22 @@ async function runEntry(entry: CheckEntry, signal: AbortSignal): Promise<TestRes
       continue;
     }
     const r = t.matcher(streams.has(t.property) && typeof value === "string" ? new Stream(value) : value);
+    if (r.error !== undefined) {
+      results.push(
+        finish({
+          successful: false,
+          skipped: false,
+          property: t.property,
+          result: FAIL,
+          err: r.error,
+          expected: t.expected,
+          actual: null,
+          message: r.error,
+          transforms: [],
+        }),
+      );
+      continue;
+    }
     results.push(
       finish({
         successful: r.ok,

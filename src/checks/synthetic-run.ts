@@ -1,3 +1,4 @@
+import { lookup } from "node:dns/promises";
 import { Agent, request } from "undici";
 import { parseDuration } from "../core/duration.js";
 import {
@@ -81,6 +82,16 @@ function headerMap(raw: Record<string, string | string[] | undefined>): Record<s
   return out;
 }
 
+/** The address a URL's host resolves to, as Gatus looks it up for [IP]; undefined when it does not resolve. */
+async function resolvedIp(url: string): Promise<string | undefined> {
+  try {
+    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
+    return (await lookup(host)).address;
+  } catch {
+    return undefined;
+  }
+}
+
 async function runStep(
   s: SyntheticStep,
   spec: SyntheticSpec,
@@ -126,6 +137,8 @@ async function runStep(
       body: text,
       responseTimeMs: performance.now() - started,
       connected: true,
+      // Gatus's [IP]: the address the request's host resolves to (its first, as Gatus takes it).
+      ...(s.conditions.some((c) => c.text.includes("[IP]")) ? { ip: await resolvedIp(url) } : {}),
     };
   } catch (err) {
     const e = err as Error;
@@ -203,6 +216,16 @@ async function attempt(spec: SyntheticSpec, signal: AbortSignal): Promise<StepRe
   return results;
 }
 
+/** Said before waiting out a backoff, so a run that retries is never minutes of silence. */
+export interface RetryNotice {
+  /** The attempt that failed (1-based) and the number of retries allowed. */
+  attempt: number;
+  of: number;
+  delayMs: number;
+  strategy: string;
+  reason: string;
+}
+
 /** Checkly's backoff before retry n (1-based). */
 export function backoffMs(
   type: NonNullable<SyntheticSpec["retry"]>["type"],
@@ -237,6 +260,7 @@ export async function runSynthetic(
   spec: SyntheticSpec,
   signal: AbortSignal,
   wait: (ms: number, signal: AbortSignal) => Promise<void> = sleep,
+  onRetry?: (retry: RetryNotice) => void,
 ): Promise<SyntheticResult> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
@@ -253,6 +277,15 @@ export async function runSynthetic(
     if (r.onlyOn === "NETWORK_ERROR" && !failed.some((s) => s.networkError)) break;
     const delay = backoffMs(r.type, r.baseBackoffSeconds, attempts);
     if (performance.now() - started + delay > r.maxDurationSeconds * 1000) break;
+    onRetry?.({
+      attempt: attempts,
+      of: maxRetries(spec),
+      delayMs: delay,
+      strategy: r.type,
+      reason: failed[0]
+        ? `step ${failed[0].name}: ${failed[0].failures[0] ?? "failed"}`
+        : "passed, but shouldFail",
+    });
     await wait(delay, signal);
   }
   const failed = steps.find((s) => s.status === "failed");

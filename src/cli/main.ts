@@ -72,6 +72,8 @@ Exit codes: 0 held, 1 deviated/unmet/failed, 2 invalid input, 3 aborted, interru
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--json", "print a JSON report")
+    .option("--vars <file>", "variables for Gossfile templates, as `check` takes them [$GOSS_VARS]")
+    .option("--vars-inline <text>", "variables that replace --vars ones [$GOSS_VARS_INLINE]")
     .addHelpText(
       "after",
       "\nExamples:\n  withstand validate experiment.json other.yaml\n  withstand validate rollout.yaml --template success-rate.yaml\n\nExit codes: 0 valid, 2 invalid.",

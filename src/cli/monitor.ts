@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { request } from "undici";
 import { Alerter, type AlertMessage } from "../checks/alerts.js";
+import { GossTally } from "../checks/goss-tally.js";
 import { loadGossfiles, readVars, sniffTop } from "../checks/gossfile.js";
 import {
   type Heartbeat,
@@ -148,6 +149,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
 
   const diagnostics: Diagnostic[] = [];
   const latest = new Map<string, TestResult[]>();
+  const gossTally = new GossTally();
   const heartbeats = new Map<string, Heartbeat>();
   const checks: MonitoredCheck[] = [];
   // Each file is read once to tell its kind.
@@ -162,7 +164,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     }
     const loaded = loadGossfiles(gossFiles, { vars, env: process.env });
     diagnostics.push(...loaded.diagnostics);
-    checks.push(...gossChecks(loaded.entries, intervalMs, latest));
+    checks.push(...gossChecks(loaded.entries, intervalMs, latest, gossTally));
   }
   const runSynthetic = async (spec: SyntheticSpec, signal: AbortSignal) =>
     (await recordSyntheticRun(spec, flags.store, signal)).result;
@@ -229,6 +231,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     monitor,
     heartbeats,
     gossResults: latest,
+    gossTally,
   });
   healthUrl = `${server.url}/__health`;
   monitor.start();

@@ -18,13 +18,22 @@ export interface SyntheticFlags {
   format?: string;
 }
 
+function formatDelay(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
 /** Runs a synthetic once as a stored run of kind `synthetic`: its events, one window, its result. */
 export async function recordSyntheticRun(
   spec: SyntheticSpec,
   store: string | undefined,
   signal?: AbortSignal,
 ): Promise<{ result: SyntheticResult; runId: string; exitCode: number }> {
-  const record = await runLifecycle(syntheticKind, spec, { store, signals: signal === undefined, signal });
+  const record = await runLifecycle(syntheticKind, spec, {
+    store,
+    signals: signal === undefined,
+    signal,
+    listeners: [(e) => e.type === "warning" && process.stderr.write(`${e.message}\n`)],
+  });
   return { result: resultOf<SyntheticResult>(record), runId: record.runId, exitCode: reportRecord(record) };
 }
 

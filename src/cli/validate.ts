@@ -1,4 +1,4 @@
-import { loadGossfiles, looksLikeGossfile, sniffTop } from "../checks/gossfile.js";
+import { loadGossfiles, looksLikeGossfile, readVars, sniffTop } from "../checks/gossfile.js";
 import { EXIT } from "../core/exit-codes.js";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { checkParsed } from "../documents/kinds.js";
@@ -29,11 +29,12 @@ async function readFile(file: string, expected: string): Promise<Read> {
   return { file, gossfile: false, parsed: parseSource(file, text) };
 }
 
-/** A Gossfile is read as `withstand check` reads it (templates with no vars), without running anything. */
-function checkGossfile(file: string, text: string): Checked {
-  // Without --vars a templated Gossfile's ids are placeholders: their form is checked by `check`.
-  const templated = text.includes("{{");
-  const loaded = loadGossfiles([file], { vars: {}, env: process.env, checkIds: !templated });
+/**
+ * A Gossfile is read as `withstand check` reads it, without running anything: its templates are
+ * rendered with the same --vars and environment first, so validate and check agree.
+ */
+function checkGossfile(file: string, vars: Record<string, unknown>): Checked {
+  const loaded = loadGossfiles([file], { vars, env: process.env });
   const valid = !hasErrors(loaded.diagnostics);
   const types = new Set(loaded.entries.map((e) => e.kind.type));
   return {
@@ -51,7 +52,11 @@ const docsOf = (r: Read): SourceDoc[] => ("parsed" in r ? r.parsed.docs : []);
  * Checks every file with the reader of its kind; the files are read together, so a Rollout finds the
  * AnalysisTemplates and an SLO the SLI or DataSource of another file given (or of a --template file).
  */
-async function checkFiles(files: readonly string[], templateFiles: readonly string[]): Promise<Checked[]> {
+async function checkFiles(
+  files: readonly string[],
+  templateFiles: readonly string[],
+  vars: Record<string, unknown>,
+): Promise<Checked[]> {
   const read = await Promise.all(files.map((f) => readFile(f, "an experiment file in YAML or JSON")));
   const templates = await Promise.all(templateFiles.map((f) => readFile(f, "an AnalysisTemplate file")));
   const out: Checked[] = [];
@@ -67,7 +72,7 @@ async function checkFiles(files: readonly string[], templateFiles: readonly stri
       return;
     }
     if (r.gossfile) {
-      out.push(checkGossfile(r.file, r.text));
+      out.push(checkGossfile(r.file, vars));
       return;
     }
     const others = [...read.filter((_, j) => j !== i).flatMap(docsOf), ...context];
@@ -91,9 +96,16 @@ function dedupe(report: Checked[]): void {
 /** `withstand validate FILE...`: every diagnostic of every file; exit 2 when any file has an error. */
 export async function validateCommand(
   files: string[],
-  flags: { json?: boolean; template?: string[] },
+  flags: { json?: boolean; template?: string[]; vars?: string; varsInline?: string },
 ): Promise<number> {
-  const report = await checkFiles(files, flags.template ?? []);
+  let vars: Record<string, unknown>;
+  try {
+    vars = readVars(flags.vars ?? process.env.GOSS_VARS, flags.varsInline ?? process.env.GOSS_VARS_INLINE);
+  } catch (err) {
+    process.stderr.write(`withstand: --vars: ${(err as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const report = await checkFiles(files, flags.template ?? [], vars);
   dedupe(report);
   if (!flags.json)
     for (const c of report) {

@@ -11,6 +11,8 @@ export interface PropertySpec {
   name: string;
   /** An output read whole: a list of expectations is line patterns, a string is the whole text. */
   stream?: boolean;
+  /** An empty list is no test, as for streams (Goss's isSet: http `headers`). */
+  unsetWhenEmpty?: boolean;
   /** Older names Goss still reads (file `contains` for `contents`). */
   aliases?: readonly string[];
 }
@@ -37,6 +39,8 @@ export interface CheckKind {
    * `listening`, ...): when it fails, Goss skips the others, and so does withstand.
    */
   readonly gate?: string;
+  /** Whether every property may be left out (Goss's `service`); otherwise the first one is required. */
+  readonly allOptional?: boolean;
   /** A setting that must be given, when the id cannot stand for it. */
   readonly requires?: string;
   /** Checks an entry's id (and settings) before anything runs; returns a problem or undefined. */

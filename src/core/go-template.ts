@@ -1,3 +1,6 @@
+import { compileGoRegExp } from "./go-regexp.js";
+import { SPRIG } from "./sprig.js";
+
 /**
  * The part of Go's text/template (and of the Sprig functions Goss adds) that Gossfiles use: `{{.Env.X}}`,
  * `{{.Vars.a.b}}`, pipelines, `if`/`else if`/`else`, `range` (with `$i, $v :=`), `with`, variables,
@@ -422,23 +425,37 @@ const BUILTINS: Record<string, TemplateFunc> = {
   int: (v) => Math.trunc(Number(v)) || 0,
   add: (...xs) => xs.reduce<number>((a, b) => a + Number(b), 0),
   sub: (a, b) => Number(a) - Number(b),
-  regexMatch: (re, s) => new RegExp(String(re)).test(String(s)),
+  // Goss's own (template.go), over Sprig's of the same name; Go's RE2 syntax.
+  regexMatch: (re, s) => compileGoRegExp(String(re)).test(String(s)),
   findStringSubmatch: (re, s) => {
-    const m = new RegExp(String(re)).exec(String(s));
-    return m ? [...m].map((x) => x ?? "") : [];
+    // A map of named groups when the pattern names any, else of the groups by their number as text.
+    const r = compileGoRegExp(String(re));
+    const m = r.exec(String(s)) ?? [];
+    const named = Object.entries(r.names).filter(([, i]) => i < m.length);
+    return Object.fromEntries(
+      named.length > 0 ? named.map(([n, i]) => [n, m[i]]) : m.map((x, i) => [String(i), x]),
+    );
   },
   toJson: (v) => JSON.stringify(v),
+  ...SPRIG,
 };
 
 type Scope = Map<string, unknown>;
 
-function field(base: unknown, path: string[]): unknown {
+/**
+ * A chain of field names on a value, as Goss executes templates (`missingkey=error`): a key a map does
+ * not have is an error, never `<no value>`, and so is a field of nothing.
+ */
+function field(base: unknown, path: string[], at: string, line: number): unknown {
   let cur = base;
   for (const name of path) {
-    if (cur === null || cur === undefined) return undefined;
+    if (cur === null || cur === undefined)
+      throw new TemplateError(`executing at <${at}>: nil pointer evaluating interface {}.${name}`, line);
     if (typeof cur !== "object" || Array.isArray(cur))
-      throw new Error(`can't evaluate field ${name} in ${show(cur)}`);
-    cur = Object.hasOwn(cur, name) ? (cur as Record<string, unknown>)[name] : undefined;
+      throw new TemplateError(`executing at <${at}>: can't evaluate field ${name} in ${show(cur)}`, line);
+    if (!Object.hasOwn(cur, name))
+      throw new TemplateError(`executing at <${at}>: map has no entry for key ${JSON.stringify(name)}`, line);
+    cur = (cur as Record<string, unknown>)[name];
   }
   return cur;
 }
@@ -459,9 +476,19 @@ class Evaluator {
       case "lit":
         return e.v;
       case "field":
-        return field(e.base ? this.expr(e.base, dot, scopes, line, []) : dot, e.path);
+        return field(
+          e.base ? this.expr(e.base, dot, scopes, line, []) : dot,
+          e.path,
+          `${e.base ? "(...)" : ""}.${e.path.join(".")}`,
+          line,
+        );
       case "var":
-        return field(e.name === "$" ? this.root : this.lookup(scopes, e.name, line), e.path);
+        return field(
+          e.name === "$" ? this.root : this.lookup(scopes, e.name, line),
+          e.path,
+          [e.name, ...e.path].join("."),
+          line,
+        );
       case "pipe":
         return this.pipeline(e.cmds, dot, scopes, line);
       case "call": {
@@ -481,12 +508,42 @@ class Evaluator {
     }
   }
 
+  /**
+   * Go (since 1.18) evaluates `and`/`or` arguments only until the result is known: `and .A .A.B` does
+   * not evaluate `.A.B` when `.A` is empty, so it is not an error there.
+   */
+  private shortCircuit(
+    fn: "and" | "or",
+    args: Expr[],
+    piped: unknown[],
+    dot: unknown,
+    scopes: Scope[],
+    line: number,
+  ): unknown {
+    if (args.length + piped.length === 0) throw new TemplateError(`${fn}: wrong number of args`, line);
+    let v: unknown;
+    for (const a of args) {
+      v = this.expr(a, dot, scopes, line, []);
+      if (truthy(v) !== (fn === "and")) return v;
+    }
+    return piped.length > 0 ? piped[0] : v;
+  }
+
   private pipeline(cmds: Expr[][], dot: unknown, scopes: Scope[], line: number): unknown {
     let prev: unknown[] = [];
     let value: unknown;
     for (const cmd of cmds) {
       const [head, ...rest] = cmd;
       if (!head) throw new TemplateError("empty command", line);
+      if (
+        head.k === "call" &&
+        (head.fn === "and" || head.fn === "or") &&
+        !Object.hasOwn(this.funcs, head.fn)
+      ) {
+        value = this.shortCircuit(head.fn, rest, prev, dot, scopes, line);
+        prev = [value];
+        continue;
+      }
       const args = [...rest.map((a) => this.expr(a, dot, scopes, line, [])), ...prev];
       if (head.k === "call") value = this.expr(head, dot, scopes, line, args);
       else if (args.length > 0) throw new TemplateError("can't give arguments to a non-function", line);

@@ -1,3 +1,4 @@
+import { compileGoRegExp, type GoRegExp, GoRegExpError } from "./go-regexp.js";
 import { satisfiesSemver, semverConstraint } from "./semver.js";
 
 /**
@@ -23,6 +24,14 @@ export interface MatchResult {
   /** The transforms applied to the actual value before matching (to-string, to-numeric, to-array, gjson). */
   transforms: string[];
   missing?: unknown[];
+  /** The matcher could not be applied at all (Goss reports an Error, not an Expected/got). */
+  error?: string;
+}
+
+/** Gomega's refusal of a list matcher on an output read as a stream (a `matching` value `as-reader`). */
+function notAList(matcher: string, s: Stream): MatchResult {
+  const error = `${matcher} matcher expects an array/slice/map.  Got:\n    <string>: ${s.text.trimEnd().replace(/\n/g, "\n    ")}`;
+  return { ok: false, message: error, actual: s.text, expected: undefined, transforms: [], error };
 }
 
 export type Matcher = (actual: Actual) => MatchResult;
@@ -119,20 +128,14 @@ function result(
   };
 }
 
-// ---- regular expressions: Go's RE2 syntax, as far as JavaScript has it ----
+// ---- regular expressions: Go's RE2 syntax (core/go-regexp) ----
 
-export function goRegExp(source: string): RegExp {
-  let flags = "";
-  let body = source;
-  const inline = /^\(\?([imsU]+)\)/.exec(body);
-  if (inline) {
-    body = body.slice(inline[0].length);
-    for (const f of inline[1] ?? "") if (f !== "U" && !flags.includes(f)) flags += f;
-  }
+export function goRegExp(source: string): GoRegExp {
   try {
-    return new RegExp(body.replace(/\\z/g, "$").replace(/\\A/g, "^"), flags);
+    return compileGoRegExp(source);
   } catch (err) {
-    throw new MatcherSyntaxError(`invalid regular expression /${source}/: ${(err as Error).message}`);
+    if (err instanceof GoRegExpError) throw new MatcherSyntaxError(err.message);
+    throw err;
   }
 }
 
@@ -297,6 +300,7 @@ function matchDistinct(subs: readonly Matcher[], arr: readonly unknown[]): numbe
 /** contain-elements: every expected matcher matches an element of its own. */
 function containElements(subs: Matcher[], expected: unknown, transform = false): Matcher {
   return (actual) => {
+    if (actual instanceof Stream) return notAList("ContainElements", actual);
     const arr = transform ? toArray(actual) : Array.isArray(actual) ? actual : undefined;
     const transforms = transform && !Array.isArray(actual) ? ["to-array"] : [];
     if (!arr) return result(false, actual, "to contain elements (not a list)", expected, transforms);
@@ -304,18 +308,26 @@ function containElements(subs: Matcher[], expected: unknown, transform = false):
     const missing = assigned.flatMap((e, i) =>
       e === -1 ? [Array.isArray(expected) ? expected[i] : expected] : [],
     );
-    return result(missing.length === 0, arr, "to contain elements", expected, transforms, missing);
+    return result(missing.length === 0, arr, "to contain elements matching", expected, transforms, missing);
   };
 }
 
 /** consist-of: the elements are exactly the expected ones, in any order (one element per matcher). */
 function consistOf(subs: Matcher[], expected: unknown): Matcher {
   return (actual) => {
+    if (actual instanceof Stream) return notAList("ConsistOf", actual);
     const arr = toArray(actual);
     if (!arr) return result(false, actual, "to consist of (not a list)", expected);
     const assigned = matchDistinct(subs, arr);
     const ok = arr.length === subs.length && assigned.every((e) => e !== -1);
-    return result(ok, arr, "to consist of", expected);
+    if (ok) return result(ok, arr, "to consist of", expected);
+    // Gomega's ConsistOf names the expected elements left unmatched and the actual ones left over.
+    const missing = assigned.flatMap((e, i) =>
+      e === -1 ? [Array.isArray(expected) ? expected[i] : expected] : [],
+    );
+    const extra = arr.filter((_, i) => !assigned.includes(i));
+    const r = result(false, arr, "to consist of", expected, [], missing);
+    return extra.length ? { ...r, message: `${r.message}\nthe extra elements were\n${show(extra)}` } : r;
   };
 }
 
@@ -417,6 +429,7 @@ export function compileMatcher(spec: unknown): Matcher {
       if (Array.isArray(value)) throw syntax(name, "matcher, string or numeric", value);
       const sub = compileMatcher(value);
       return (a) => {
+        if (a instanceof Stream) return notAList("ContainElement", a);
         const arr = toArray(a);
         const transforms = Array.isArray(a) ? [] : ["to-array"];
         if (!arr) return result(false, a, "to contain element matching (not a list)", value, transforms);
@@ -437,6 +450,7 @@ export function compileMatcher(spec: unknown): Matcher {
       const sub = compileMatcher(value);
       return (a) => {
         const r = sub(a);
+        if (r.error !== undefined) return r;
         return { ...r, ok: !r.ok, message: r.message.replace(/\n(to [^\n]*)\n/, "\nnot $1\n") };
       };
     }

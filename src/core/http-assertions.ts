@@ -200,9 +200,7 @@ export function parseGatusCondition(condition: string): GatusCondition {
         const bad = UNSUPPORTED.find((p) => side.includes(p));
         if (bad) throw new AssertionSyntaxError(`${condition}: ${bad} is not supported by withstand`);
       }
-      if (/\bpat\(/.test(left) || /\bany\(/.test(left))
-        throw new AssertionSyntaxError(`${condition}: pat() and any() go on the right-hand side`);
-      if ((/^pat\(/.test(right) || /^any\(/.test(right)) && op !== "==" && op !== "!=")
+      if ([left, right].some((x) => /^(pat|any)\(.*\)$/.test(x)) && op !== "==" && op !== "!=")
         throw new AssertionSyntaxError(`${condition}: pat() and any() only work with == and !=`);
       return { text: condition, left, op, right };
     }
@@ -227,20 +225,51 @@ function bodyPath(body: string, path: string): { found: boolean; value: unknown 
   return { found: true, value: cur };
 }
 
+/** Go's `%v` of a JSON number (a float64): shortest digits, exponent form from 1e+06 up and below 1e-04. */
+function goNumber(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "NaN" : n > 0 ? "+Inf" : "-Inf";
+  if (n === 0) return "0";
+  const [mantissa = "", exp = "0"] = n.toExponential().split("e");
+  const x = Number(exp);
+  if (x < -4 || x >= 6) return `${mantissa}e${x < 0 ? "-" : "+"}${String(Math.abs(x)).padStart(2, "0")}`;
+  return String(n);
+}
+
+/** The length Gatus's len() gives a value found in the body: elements, bytes of text, of JSON or of `%v`. */
+function goLength(v: unknown): number | undefined {
+  if (Array.isArray(v)) return v.length;
+  if (typeof v === "string") return Buffer.byteLength(v);
+  if (typeof v === "number") return goNumber(v).length;
+  if (typeof v === "boolean") return String(v).length;
+  if (v && typeof v === "object") return Buffer.byteLength(JSON.stringify(v));
+  return undefined;
+}
+
 /** A side of a condition resolved against the response: placeholders become values, functions apply. */
 function resolveSide(side: string, r: ObservedResponse): { found: boolean; value: unknown } {
   const fn = /^(len|has)\((.*)\)$/.exec(side);
   if (fn) {
-    const inner = resolveSide(fn[2] ?? "", r);
-    if (fn[1] === "has") return { found: true, value: inner.found };
-    const v = inner.value;
-    const len = Array.isArray(v)
-      ? v.length
-      : typeof v === "string"
-        ? v.length
-        : v && typeof v === "object"
-          ? JSON.stringify(v).length
-          : undefined;
+    const innerText = fn[2] ?? "";
+    if (innerText === "[BODY]") {
+      // Gatus: has([BODY]) is a non-blank body; len([BODY]) counts a JSON array's elements, else bytes.
+      const raw = r.body;
+      if (fn[1] === "has") return { found: true, value: raw.trim().length > 0 };
+      if (raw.startsWith("[") && raw.endsWith("]")) {
+        const parsed = parseJson(raw);
+        if (parsed.ok && Array.isArray(parsed.value)) return { found: true, value: parsed.value.length };
+        return { found: true, value: Buffer.byteLength(raw.trim()) };
+      }
+      return { found: true, value: Buffer.byteLength(raw) };
+    }
+    const inner = resolveSide(innerText, r);
+    if (fn[1] === "has")
+      return {
+        found: true,
+        value: innerText.startsWith("[BODY]")
+          ? inner.found && inner.value !== null
+          : inner.found && text(inner.value) !== "",
+      };
+    const len = inner.value === null ? undefined : goLength(inner.value);
     return { found: inner.found && len !== undefined, value: len };
   }
   if (side === "[STATUS]") return { found: true, value: r.status };
@@ -270,11 +299,15 @@ export function checkGatusCondition(c: GatusCondition, r: ObservedResponse): str
     if (base.startsWith("[") && !PLACEHOLDERS.some((p) => base.startsWith(p)))
       return `${c.text}: unknown placeholder ${base.replace(/\).*$/, "")}`;
   }
-  const left = resolveSide(c.left, r);
+  // pat() and any() may stand on either side of == and != (Gatus's isEqual); the other side is the value.
+  const fnLeft = /^(pat|any)\(.*\)$/.test(c.left) && !/^(pat|any)\(.*\)$/.test(c.right);
+  const valueSide = fnLeft ? c.right : c.left;
+  const fnSide = fnLeft ? c.left : c.right;
+  const left = resolveSide(valueSide, r);
   const l = text(left.value);
   let ok: boolean;
-  const pat = /^pat\((.*)\)$/.exec(c.right);
-  const any = /^any\((.*)\)$/.exec(c.right);
+  const pat = /^pat\((.*)\)$/.exec(fnSide);
+  const any = /^any\((.*)\)$/.exec(fnSide);
   if (pat) ok = left.found && globMatch(pat[1] ?? "", l);
   else if (any)
     ok =
@@ -296,7 +329,7 @@ export function checkGatusCondition(c: GatusCondition, r: ObservedResponse): str
   }
   if (c.op === "!=" && (pat || any)) ok = left.found && !ok;
   if (ok) return undefined;
-  return `${c.text}: ${c.left} is ${left.found ? l : "missing"}`;
+  return `${c.text}: ${valueSide} is ${left.found ? l : "missing"}`;
 }
 
 /**

@@ -38,7 +38,7 @@ export type { Path };
 export function parseSource(
   file: string,
   text: string,
-  opts: { uniqueKeys?: boolean } = {},
+  opts: { uniqueKeys?: boolean; merge?: boolean } = {},
 ): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {
   const lines = new Lines(text);
   const diagnostics: Diagnostic[] = [];
@@ -53,6 +53,8 @@ export function parseSource(
       prettyErrors: false,
       // Goss reads a repeated key as the last one wins; withstand's own documents refuse it.
       uniqueKeys: opts.uniqueKeys ?? true,
+      // YAML 1.1 merge keys (`<<: *anchor`), which Goss's YAML library resolves.
+      merge: opts.merge ?? false,
       // The parser's own warnings (a complex key stringified) go to process warnings, i.e. raw stderr.
       logLevel: "error",
     }) as Document.Parsed[];

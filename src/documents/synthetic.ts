@@ -68,6 +68,8 @@ const retry = z
     maxRetries: z.number().int().min(1).max(10).default(2),
     maxDurationSeconds: z.number().min(0).max(600).default(600),
     onlyOn: z.enum(["NETWORK_ERROR"]).optional(),
+    // Checkly retries in the same region or another; withstand runs from one place, so always the same.
+    sameRegion: z.boolean().optional(),
   })
   .strict();
 
@@ -85,6 +87,8 @@ export const SYNTHETIC_SPEC = z
     degradedResponseTime: z.number().min(0).max(30_000).default(10_000),
     maxResponseTime: z.number().min(0).max(30_000).default(20_000),
     retry: retry.optional(),
+    /** Checkly's name for retry (its constructs and API). */
+    retryStrategy: retry.optional(),
     shouldFail: z.boolean().default(false),
     heartbeat: z.object({ within: duration }).strict().optional(),
     variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
@@ -162,6 +166,14 @@ export function readSynthetic(src: SourceDoc): { spec?: SyntheticSpec; diagnosti
     if (names.has(s.name)) r.error(["spec", "steps", i, "name"], `a step named ${s.name} comes earlier`);
     names.add(s.name);
   }
+  if (spec.retry && spec.retryStrategy)
+    r.error(["spec", "retryStrategy"], "give either retry or retryStrategy (Checkly's name for it)");
+  const retryGiven = spec.retry ?? spec.retryStrategy;
+  if (retryGiven?.sameRegion === false)
+    r.warn(
+      ["spec", spec.retry ? "retry" : "retryStrategy", "sameRegion"],
+      "withstand runs from a single region: retries run from the same place as the first attempt",
+    );
   if (hasErrors(diagnostics)) return { diagnostics };
   return {
     spec: {
@@ -174,7 +186,7 @@ export function readSynthetic(src: SourceDoc): { spec?: SyntheticSpec; diagnosti
       panicGuide: spec.panicGuide,
       degradedResponseTimeMs: degradedMs,
       maxResponseTimeMs: spec.maxResponseTime,
-      retry: spec.retry,
+      retry: retryGiven,
       shouldFail: spec.shouldFail,
       heartbeatMs: spec.heartbeat ? durationMs(spec.heartbeat.within) : undefined,
       variables: Object.fromEntries(Object.entries(spec.variables).map(([k, v]) => [k, String(v)])),

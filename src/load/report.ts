@@ -4,8 +4,26 @@ import { tagKey } from "../core/tags.js";
 import type { ThresholdResult } from "../core/threshold.js";
 import { subWindow, summarize, type Window } from "../core/window.js";
 
-/** The summary data k6 hands to handleSummary(data): per metric its type, values and thresholds {ok}. */
+/** k6's summaryTrendStats default: the trend columns its end-of-test summary (textSummary) prints. */
+export const SUMMARY_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)"] as const;
+
+/** A group as handleSummary(data) gives it: its sub-groups and checks as lists (k6's lib/models). */
+export interface SummaryGroup {
+  name: string;
+  path: string;
+  id: string;
+  groups: SummaryGroup[];
+  checks: { name: string; path: string; id: string; passes: number; fails: number }[];
+}
+
+/**
+ * The summary data k6 hands to handleSummary(data): the root group, the options the summary is
+ * printed with, the run's state, and per metric its type, values and thresholds {ok}; so k6's summary
+ * library (`textSummary(data)`) renders it as it renders k6's own.
+ */
 export interface SummaryJson {
+  root_group: SummaryGroup;
+  options: { summaryTrendStats: string[]; summaryTimeUnit: string; noColor: boolean };
   metrics: Record<
     string,
     {
@@ -15,7 +33,7 @@ export interface SummaryJson {
       thresholds?: Record<string, { ok: boolean }>;
     }
   >;
-  state: { testRunDurationMs: number };
+  state: { isStdOutTTY: boolean; isStdErrTTY: boolean; testRunDurationMs: number };
   withstand: {
     name: string;
     executor: string;
@@ -73,6 +91,9 @@ export function summaryJson(
     subs[t.submetric] = { ...values, ...byMetric(t.submetric) };
   }
   return {
+    // withstand's requests are not grouped and have no k6 checks: the root group is empty.
+    root_group: { name: "", path: "", id: ROOT_GROUP_ID, groups: [], checks: [] },
+    options: { summaryTrendStats: [...SUMMARY_TREND_STATS], summaryTimeUnit: "", noColor: false },
     metrics: {
       http_reqs: { type: "counter", contains: "default", values: counter(s.count), ...byMetric("http_reqs") },
       iterations: {
@@ -102,7 +123,11 @@ export function summaryJson(
       },
       ...subs,
     },
-    state: { testRunDurationMs: Math.round(s.durationMs) },
+    state: {
+      isStdOutTTY: process.stdout.isTTY === true,
+      isStdErrTTY: process.stderr.isTTY === true,
+      testRunDurationMs: Math.round(s.durationMs),
+    },
     withstand: {
       name: plan.name,
       executor: plan.executor.type,

@@ -3,6 +3,10 @@ import type { SyntheticSpec } from "../documents/synthetic.js";
 import { defineRunKind } from "../engine/run-kind.js";
 import type { RunDetail } from "../store/store.js";
 
+function formatDelay(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
 /** One check per step, with the step's first failure. */
 function stepChecks(run: RunDetail) {
   const steps = (
@@ -32,7 +36,15 @@ export const syntheticKind = defineRunKind<SyntheticSpec, Record<string, never>>
       import("../checks/synthetic-run.js"),
       import("../checks/synthetic-record.js"),
     ]);
-    const result = await runSynthetic(spec, scope.signal);
+    // A backoff between attempts can last minutes: say so, so the terminal is never silent that long.
+    const result = await runSynthetic(spec, scope.signal, undefined, (n) =>
+      scope.emit({
+        type: "warning",
+        runId: scope.runId,
+        ts: new Date().toISOString(),
+        message: `${spec.name}: attempt ${n.attempt} failed (${n.reason}); retry ${n.attempt} of ${n.of} in ${formatDelay(n.delayMs)} (${n.strategy} backoff)`,
+      }),
+    );
     scope.window(syntheticSeries(spec.name), syntheticWindow(result));
     const stopped = scope.signal.aborted;
     return {

@@ -28,6 +28,8 @@ export interface HealthServerOptions {
   monitor: Monitor;
   heartbeats: ReadonlyMap<string, Heartbeat>;
   gossResults: ReadonlyMap<string, TestResult[]>;
+  /** goss serve's counters, summed over the monitor's Goss runs. */
+  gossTally?: { text(): string };
 }
 
 /** An acknowledgement is a note, not a document. */
@@ -174,10 +176,22 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Runn
         format === "json"
           ? `${JSON.stringify(jsonReport(results, { color: false, options: [], durationMs: 0 }))}\n`
           : render(format, results, { color: false, options: [], durationMs: 0 }).text;
-      return send(res, failed ? 503 : 200, out, format === "json" ? "application/json" : "text/plain");
+      // Goss serve's content types: JSON and Prometheus by their common names, the rest as vnd.goss-FORMAT.
+      const type =
+        format === "json"
+          ? "application/json"
+          : format === "prometheus"
+            ? "text/plain; version=0.0.4"
+            : `application/vnd.goss-${format}`;
+      return send(res, failed ? 503 : 200, out, type);
     }
     if (req.method === "GET" && path === "/metrics")
-      return send(res, 200, await metrics(opts), "text/plain; version=0.0.4");
+      return send(
+        res,
+        200,
+        (await metrics(opts)) + (opts.gossTally?.text() ?? ""),
+        "text/plain; version=0.0.4",
+      );
     const beat = /^\/heartbeat\/([a-z0-9-]+)$/.exec(path);
     if (beat && (req.method === "GET" || req.method === "POST")) {
       const b = opts.heartbeats.get(beat[1] ?? "");

@@ -66,6 +66,31 @@ describe("withstand load", () => {
     const data = JSON.parse(readFileSync(join(dir, "summary-data.json"), "utf8"));
     assert.equal(data.metrics.http_req_failed.values.rate, 0.02);
     assert.deepEqual(data.metrics.http_req_failed.thresholds, { "rate<0.05": { ok: true } });
+    // What k6's summary library (textSummary(data)) reads: the root group's groups and checks as lists,
+    // the options' trend columns (each present on every trend metric), each metric's type and unit.
+    assert.deepEqual(data.root_group, {
+      name: "",
+      path: "",
+      id: "d41d8cd98f00b204e9800998ecf8427e",
+      groups: [],
+      checks: [],
+    });
+    assert.deepEqual(data.options, {
+      summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)"],
+      summaryTimeUnit: "",
+      noColor: false,
+    });
+    assert.equal(data.state.isStdOutTTY, false);
+    assert.equal(typeof data.state.testRunDurationMs, "number");
+    for (const [name, m] of Object.entries(
+      data.metrics as Record<string, { type: string; contains: string; values: Record<string, number> }>,
+    )) {
+      assert.ok(["counter", "gauge", "rate", "trend"].includes(m.type), name);
+      assert.ok(["default", "time", "data"].includes(m.contains), name);
+      if (m.type === "trend")
+        for (const stat of data.options.summaryTrendStats)
+          assert.equal(typeof m.values[stat], "number", `${name} ${stat}`);
+    }
     const lines = readFileSync(ndjson, "utf8")
       .trim()
       .split("\n")

@@ -213,6 +213,14 @@ describe("withstand monitor", () => {
     const metrics = await (await fetch(`${monitorUrl}/metrics`)).text();
     assert.match(metrics, /^probe_success\{check="place-order",kind="synthetic",severity="1"\} 1$/m);
     assert.match(metrics, /^probe_duration_seconds\{check="file-etc-passwd",kind="goss",severity="3"\} /m);
+    // goss serve's own counters, so its scrapers keep working.
+    assert.match(metrics, /^goss_tests_outcomes_total\{type="file",outcome="pass"\} [1-9]\d*$/m);
+    assert.match(metrics, /^goss_tests_run_outcomes_total\{outcome="pass"\} [1-9]\d*$/m);
+    const rspec = await fetch(`${monitorUrl}/__goss`, {
+      headers: { accept: "application/vnd.goss-rspecish" },
+    });
+    assert.match(rspec.headers.get("content-type") ?? "", /^application\/vnd\.goss-rspecish/);
+    assert.match(await rspec.text(), /Count: \d+, Failed: 0/);
     const ping = await fetch(`${monitorUrl}/heartbeat/nightly-backup`, { method: "GET" });
     assert.equal(ping.status, 200);
     assert.equal((await fetch(`${monitorUrl}/heartbeat/nope`)).status, 404);

@@ -97,6 +97,16 @@ describe("withstand synthetic", () => {
     assert.equal((JSON.parse(json.stdout) as { steps: unknown[] }).steps.length, 3);
   });
 
+  it("resolves [IP] to the address of the request's host, as Gatus does", async () => {
+    placeFailures = 0;
+    const r = await runCli(["synthetic", synthetic("ip", "", "[IP] == 127.0.0.1")], { env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const wrong = await runCli(["synthetic", synthetic("ip-wrong", "", "[IP] == pat(10.*)")], { env });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stdout, /\[IP\] is 127\.0\.0\.1/);
+    cancelled.splice(0);
+  });
+
   it("still runs the clean-up step after a failure, and fails with the first reason", async () => {
     placeFailures = 0;
     const r = await runCli(["synthetic", synthetic("wrong-status", "", "[STATUS] == 200")], { env });
@@ -121,6 +131,28 @@ describe("withstand synthetic", () => {
     assert.equal(r.code, 0, r.stdout);
     const body = JSON.parse(r.stdout) as { ok: boolean; attempts: number };
     assert.equal(body.attempts, 3);
+    // Each backoff is announced on the terminal before it is waited out.
+    assert.match(
+      r.stderr,
+      /retried: attempt 1 failed \(step place: \[STATUS\] == 201: \[STATUS\] is 503\); retry 1 of 3 in 0\.05s \(FIXED backoff\)\n/,
+    );
+    assert.match(r.stderr, /retry 2 of 3 in 0\.05s/);
+    // Checkly's own name for the strategy, with sameRegion: one region here, and it says so.
+    placeFailures = 1;
+    const checkly = await runCli(
+      [
+        "synthetic",
+        synthetic(
+          "checkly-retry",
+          "  retryStrategy: {type: FIXED, baseBackoffSeconds: 0.01, maxRetries: 1, sameRegion: false}\n",
+        ),
+        "--json",
+      ],
+      { env },
+    );
+    assert.equal(checkly.code, 0, checkly.stdout + checkly.stderr);
+    assert.equal((JSON.parse(checkly.stdout) as { attempts: number }).attempts, 2);
+    assert.match(checkly.stderr, /checkly-retry\.yaml:\d+:\d+: warning: .*single region/);
     placeFailures = 5;
     const giveUp = await runCli(
       [

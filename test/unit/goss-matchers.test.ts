@@ -176,4 +176,37 @@ describe("Goss line patterns", () => {
     assert.ok(compileAttribute("hi\n", true)(new Stream("hi\n")).ok);
     assert.ok(compileAttribute({ lt: 5 }, true)(new Stream("3\n")).ok);
   });
+
+  it("read regular expressions as Go's RE2 does, and refuse what RE2 refuses, naming the pattern", () => {
+    assert.ok(ok({ "match-regexp": "^[[:alpha:]]+$" }, "abc"), "POSIX class");
+    assert.ok(!ok({ "match-regexp": "^[[:alpha:]]+$" }, "ab1"));
+    assert.ok(ok({ "match-regexp": "^\\Qa.b\\E$" }, "a.b"), "\\Q..\\E quotes");
+    assert.ok(!ok({ "match-regexp": "^\\Qa.b\\E$" }, "axb"));
+    assert.ok(ok({ "match-regexp": "a(?i)BC" }, "abc"), "a flag group mid-pattern");
+    assert.ok(ok({ "match-regexp": "^\\pL+\\z" }, "été"), "\\pL and \\z");
+    assert.ok(ok({ "match-regexp": "(?s)a.b" }, "a\nb"));
+    assert.ok(matchPatterns("x\n123\n", ["/^[[:digit:]]{3}$/"]).ok, "a line pattern");
+    for (const re of ["(?=a)", "(a)\\1", "a++"])
+      assert.throws(
+        () => compileMatcher({ "match-regexp": re }),
+        (e: Error) => e instanceof MatcherSyntaxError && e.message.includes(`/${re}/`),
+        re,
+      );
+  });
+
+  it("word failures as Goss's golden outputs do: elements matching, missing and extra elements", () => {
+    const c = compileMatcher({ "consist-of": ["fox", { "have-prefix": "t" }, "box"] })(["foo", "bar", "moo"]);
+    assert.equal(
+      c.message,
+      'Expected\n    ["foo","bar","moo"]\nto consist of\n    ["fox",{"have-prefix":"t"},"box"]\nthe missing elements were\n    ["fox",{"have-prefix":"t"},"box"]\nthe extra elements were\n    ["foo","bar","moo"]',
+    );
+    const e = compileMatcher(["group1", "group4"])(["group1", "group2"]);
+    assert.match(e.message, /\nto contain elements matching\n/);
+    const reader = compileMatcher({ not: ["foo"] })(new Stream("foo bar\nmoo cow\n"));
+    assert.equal(reader.ok, false);
+    assert.match(
+      reader.error ?? "",
+      /^ContainElements matcher expects an array\/slice\/map\. {2}Got:\n {4}<string>: foo bar\n {4}moo cow$/,
+    );
+  });
 });

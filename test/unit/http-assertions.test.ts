@@ -42,6 +42,23 @@ describe("Gatus conditions", () => {
     assert.ok(gatus("[BODY].order.id == [BODY].order.id"));
   });
 
+  it("len() counts a JSON array body's elements and a number's text; any()/pat() go on either side", () => {
+    const list = response({ body: JSON.stringify([{ id: 1 }, { id: 2 }, { id: 3 }]) });
+    assert.ok(gatus("len([BODY]) == 3", list), "an array body: its element count");
+    assert.ok(gatus("len([BODY]) == 5", response({ body: "hello" })), "a text body: its bytes");
+    assert.ok(gatus("len([BODY].order.id) == 2"), "a number: the length of its text, 42");
+    assert.ok(gatus("len([BODY].n) == 5", response({ body: '{"n": 1000000}' })), "Go prints 1e+06");
+    assert.ok(gatus("len([BODY].s) == 5", response({ body: '{"s": "é€"}' })), "bytes, as Go's len");
+    assert.ok(gatus("has([BODY]) == true"));
+    assert.ok(gatus("any(200, 201) == [STATUS]"));
+    assert.ok(!gatus("any(500, 503) == [STATUS]"));
+    assert.ok(gatus("pat(U*) == [BODY].status"));
+    assert.ok(gatus("pat(D*) != [BODY].status"));
+    assert.ok(gatus("[IP] == 127.0.0.1", response({ ip: "127.0.0.1" })));
+    assert.ok(gatus("[IP] == pat(127.*)", response({ ip: "127.0.0.1" })));
+    assert.throws(() => parseGatusCondition("any(200) < [STATUS]"), /only work with == and !=/);
+  });
+
   it("numeric comparisons agree with arithmetic for any status", () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 599 }), fc.integer({ min: 100, max: 599 }), (s, t) => {

@@ -73,7 +73,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 /** Packages core may use: side-effect free (kubernetes-types: type declarations only). */
-const CORE_PACKAGES = new Set(["hdr-histogram-js", "jsonpath-plus", "kubernetes-types", "zod"]);
+const CORE_PACKAGES = new Set(["hdr-histogram-js", "jsonpath-plus", "kubernetes-types", "re2js", "zod"]);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -7,11 +7,17 @@ import { debPackages, processNames } from "../system.js";
 export const kernelParamKind: CheckKind = {
   type: "kernel-param",
   title: "KernelParam",
-  settings: {},
+  // `name` replaces the id as the parameter's name (resource/kernel_param.go GetName).
+  settings: { name: "string" },
   properties: [{ name: "value" }],
-  checkId: (id) =>
-    /^[A-Za-z0-9_.\-/]+$/.test(id) && !id.includes("..") ? undefined : `${id}: not a kernel parameter name`,
-  async observe(id) {
+  checkId: (id, settings) => {
+    const name = String(settings.name ?? id);
+    return /^[A-Za-z0-9_.\-/]+$/.test(name) && !name.includes("..")
+      ? undefined
+      : `${name}: not a kernel parameter name`;
+  },
+  async observe(idOrName, settings) {
+    const id = String(settings.name ?? idOrName);
     const path = `/proc/sys/${id.replace(/\./g, "/")}`;
     const value = await readFile(path, "utf8").catch(() => new Error(`no kernel parameter ${id} (${path})`));
     return { value: value instanceof Error ? value : value.trim().replace(/\s+/g, "\t") };

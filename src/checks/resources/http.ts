@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Agent, ProxyAgent, request } from "undici";
 import type { CheckKind } from "../../core/check-kind.js";
+import { VERSION } from "../../core/version.js";
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** What Goss sends (system/http.go: "goss/" and its version), with withstand's version. */
+export const USER_AGENT = `goss/${VERSION}`;
 const MAX_REDIRECTS = 10;
 
 /** Go's canonical header names, as Goss prints them: "content-type" → "Content-Type". */
@@ -68,7 +71,13 @@ export const httpKind: CheckKind = {
     "key-file": "string",
     proxy: "string",
   },
-  properties: [{ name: "status" }, { name: "headers", aliases: ["header"] }, { name: "body", stream: true }],
+  properties: [
+    { name: "status" },
+    { name: "headers", aliases: ["header"], unsetWhenEmpty: true },
+    { name: "body", stream: true },
+  ],
+  // Goss's shouldSkip: when status fails or errors, headers and body are skipped, not failed.
+  gate: "status",
   checkId(id, settings) {
     try {
       const u = new URL(String(settings.url ?? id));
@@ -82,6 +91,9 @@ export const httpKind: CheckKind = {
   async observe(id, settings, _wanted, ctx) {
     const timeoutMs = typeof settings.timeout === "number" ? settings.timeout : DEFAULT_TIMEOUT_MS;
     const headers = requestHeaders(settings["request-headers"]);
+    // Goss sends `User-Agent: goss/<version>` unless the entry sets one; withstand sends its own version.
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "user-agent"))
+      headers["User-Agent"] = USER_AGENT;
     if (typeof settings.username === "string" && settings.username)
       headers.Authorization = `Basic ${Buffer.from(`${settings.username}:${String(settings.password ?? "")}`).toString("base64")}`;
     const dispatcher = dispatcherFor(settings, timeoutMs);
