@@ -7,6 +7,7 @@ import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { type RunRow, runDetail, runSummary } from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
+import { parseStoreLocation, redactStoreUrl, scrubStoreSecrets } from "./url.js";
 
 /**
  * The PostgreSQL store, for many runners and one dashboard: `--store postgres://user@host:port/db`
@@ -110,19 +111,14 @@ function transient(err: unknown): boolean {
   );
 }
 
-/** A store URL as shown in messages: never its password. */
-export function redactPgUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
+/** A store URL as shown in messages: never its password (store/url.ts is the one place that parses). */
+export const redactPgUrl = redactStoreUrl;
 
 /** The connection string without withstand's own `schema` parameter, and that schema. */
 export function parsePgUrl(url: string): { connectionString: string; schema: string | undefined } {
-  const u = new URL(url);
-  const schema = u.searchParams.get("schema") ?? undefined;
-  u.searchParams.delete("schema");
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/i.test(schema))
-    throw new Error(`schema ${JSON.stringify(schema)}: expected letters, digits and _`);
-  return { connectionString: u.toString(), schema };
+  const loc = parseStoreLocation(url);
+  if (loc.kind !== "postgres") throw new Error("expected a postgres:// URL");
+  return { connectionString: loc.connectionString, schema: loc.schema };
 }
 
 /** The tail cursor: every transaction below this id has finished, so rows before it never appear later. */
@@ -140,10 +136,17 @@ export class PostgresStore implements Store {
   private readonly connectionString: string;
   private readonly schema: string | undefined;
 
+  /** The store's URL as shown to people: without its password. */
+  readonly url: string;
+  /** Hides the URL's password from a driver's message. */
+  private readonly scrub: (text: string) => string;
+
   constructor(
-    readonly url: string,
+    url: string,
     private readonly options: { migrate: boolean } = { migrate: true },
   ) {
+    this.url = redactStoreUrl(url);
+    this.scrub = (text) => scrubStoreSecrets(text, url);
     const { connectionString, schema } = parsePgUrl(url);
     this.connectionString = connectionString;
     this.schema = schema;
@@ -160,8 +163,10 @@ export class PostgresStore implements Store {
   }
 
   private async init(schema: string | undefined): Promise<void> {
+    // Only a store that may migrate creates anything: `store status` opens it with migrate: false.
+    if (!this.options.migrate) return;
     if (schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    if (this.options.migrate) await this.migrate();
+    await this.migrate();
   }
 
   /** The applied migration version and the latest this withstand knows. */
@@ -255,7 +260,7 @@ export class PostgresStore implements Store {
       e.code === "EHOSTUNREACH"
         ? `cannot reach the PostgreSQL store: ${e.message}`
         : `PostgreSQL store: ${e.message}`;
-    return new WithstandError("WS_STORE", `--store ${redactPgUrl(this.url)}: ${what}`, EXIT.invalid, {
+    return new WithstandError("WS_STORE", `--store ${this.url}: ${this.scrub(what)}`, EXIT.invalid, {
       cause: err,
     });
   }

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { WithstandError } from "../core/errors.js";
 import type { RunEvent } from "../core/events.js";
+import { EXIT } from "../core/exit-codes.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -67,7 +69,17 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  constructor(readonly path: string) {
+  /** `migrate: false` only reads (`store status`): it never creates the file, its folder or its tables. */
+  constructor(
+    readonly path: string,
+    options: { migrate: boolean } = { migrate: true },
+  ) {
+    if (!options.migrate && !existsSync(path))
+      throw new WithstandError(
+        "WS_STORE",
+        `--store ${path}: no store there yet (a run creates it)`,
+        EXIT.invalid,
+      );
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     // First, so that every later statement (switching to WAL included) waits for other writers.
@@ -77,8 +89,8 @@ export class SqliteStore implements Store {
     whileLocked(() => this.db.pragma("journal_mode = WAL"));
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    whileLocked(() => this.migrate());
-    this.markInterrupted();
+    if (options.migrate) whileLocked(() => this.migrate());
+    if (this.db.pragma("user_version", { simple: true }) === MIGRATIONS.length) this.markInterrupted();
   }
 
   /**
