@@ -42,4 +42,6 @@ export const MIGRATIONS: readonly string[] = [
    DELETE FROM windows WHERE rowid NOT IN (SELECT MIN(rowid) FROM windows GROUP BY run_id, series, start_ms);
    DROP INDEX windows_run;
    CREATE UNIQUE INDEX windows_run ON windows(run_id, series, start_ms);`,
+  // The runner's last heartbeat (ms), renewed every second: an interrupted run ended no earlier (#25).
+  `ALTER TABLE runs ADD COLUMN seen_at INTEGER;`,
 ];

@@ -5,7 +5,16 @@ import type { RunEvent } from "../core/events.js";
 import { EXIT } from "../core/exit-codes.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
-import { type RunRow, runDetail, runSummary } from "./rows.js";
+import {
+  interruptedEnd,
+  likeContaining,
+  likeStartingWith,
+  pageOf,
+  type RunRow,
+  runDetail,
+  runSummary,
+  storable,
+} from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
 import { parseStoreLocation, redactStoreUrl, scrubStoreSecrets } from "./url.js";
 
@@ -80,9 +89,12 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX windows_run ON windows (run_id, series, start_ms);`,
 ];
 
-/** A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. */
+/**
+ * A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. The
+ * last renewal is also the runner's last sign of life: an interrupted run ended no earlier.
+ */
 export const LEASE_MS = 10_000;
-const LEASE_RENEW_MS = 3000;
+const LEASE_RENEW_MS = 1000;
 /** The advisory lock key migrations take ("withstand" in ASCII, folded to 32 bits). */
 const MIGRATION_LOCK = 0x77697468;
 
@@ -303,12 +315,23 @@ export class PostgresStore implements Store {
         : !sameProcess({ pid: row.runner_pid, starttime: Number(row.runner_starttime) });
     });
     if (gone.length === 0) return;
-    await this.q(
-      `UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3,
-         ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at)
-       WHERE id = ANY($1) AND status = 'running'`,
-      [gone.map((g) => g.id)],
-    );
+    for (const g of gone) {
+      const signs = (
+        await this.q<{ ts: string | null; w: string | null; started_at: string; lease_until: string | null }>(
+          `SELECT (SELECT MAX(ts) FROM events WHERE run_id = $1) AS ts,
+                  (SELECT MAX(end_ms) FROM windows WHERE run_id = $1) AS w, started_at, lease_until
+             FROM runs WHERE id = $1`,
+          [g.id],
+        )
+      ).rows[0];
+      if (!signs) continue;
+      const renewed = signs.lease_until === null ? null : Number(signs.lease_until) - LEASE_MS;
+      await this.q(
+        `UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = $2
+         WHERE id = $1 AND status = 'running'`,
+        [g.id, interruptedEnd(signs.started_at, [signs.ts, signs.w, renewed])],
+      );
+    }
   }
 
   async beginRun(run: RunStart): Promise<void> {
@@ -316,16 +339,16 @@ export class PostgresStore implements Store {
       `INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, lease_until, group_name)
        VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10)`,
       [
-        run.id,
-        run.kind,
-        run.title,
-        run.source,
+        storable(run.id),
+        storable(run.kind),
+        storable(run.title),
+        storable(run.source),
         run.startedAt,
         process.pid,
         hostname(),
         starttimeOf(process.pid) ?? null,
         Date.now() + LEASE_MS,
-        run.group ?? null,
+        run.group === undefined ? null : storable(run.group),
       ],
     );
     this.seq.set(run.id, 0);
@@ -392,15 +415,17 @@ export class PostgresStore implements Store {
       args.push(v);
       return `$${args.length}`;
     };
-    if (filter.status) where.push(`status = ${arg(filter.status)}`);
-    if (filter.outcome) where.push(`outcome = ${arg(filter.outcome)}`);
-    if (filter.idPrefix)
-      where.push(`id LIKE ${arg(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
-    if (filter.kind) where.push(`kind = ${arg(filter.kind)}`);
-    if (filter.group) where.push(`group_name = ${arg(filter.group)}`);
+    if (filter.status) where.push(`status = ${arg(storable(filter.status))}`);
+    if (filter.outcome) where.push(`outcome = ${arg(storable(filter.outcome))}`);
+    if (filter.idPrefix) where.push(`id LIKE ${arg(likeStartingWith(filter.idPrefix))} ESCAPE '\\'`);
+    if (filter.kind) where.push(`kind = ${arg(storable(filter.kind))}`);
+    if (filter.group) where.push(`group_name = ${arg(storable(filter.group))}`);
     if (filter.search) {
-      const like = arg(`%${filter.search.replace(/[%_\\]/g, "")}%`);
-      where.push(`(id LIKE ${like} OR title LIKE ${like} OR source LIKE ${like})`);
+      // ILIKE: a search ignores case, as SQLite's LIKE does.
+      const like = arg(likeContaining(filter.search));
+      where.push(
+        `(id ILIKE ${like} ESCAPE '\\' OR title ILIKE ${like} ESCAPE '\\' OR source ILIKE ${like} ESCAPE '\\')`,
+      );
     }
     return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
   }
@@ -410,7 +435,7 @@ export class PostgresStore implements Store {
     const { sql, args } = this.where(filter);
     const rows = await this.q<RunRow>(
       `SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
-      [...args, filter.limit ?? 50, filter.offset ?? 0],
+      [...args, pageOf(filter).limit, pageOf(filter).offset],
     );
     return rows.rows.map(runSummary);
   }
@@ -494,11 +519,11 @@ export class PostgresStore implements Store {
     const rows = (
       await this.q<RunRow>(
         // The exact id first: "run-1" must not be lost behind "run-10" and "run-11", started later.
-        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ORDER BY (id = $1) DESC, started_at DESC LIMIT 2",
-        [idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ESCAPE '\\' ORDER BY (id = $1) DESC, started_at DESC LIMIT 2",
+        [storable(idOrPrefix), likeStartingWith(idOrPrefix)],
       )
     ).rows;
-    const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
+    const row = rows.find((r) => r.id === storable(idOrPrefix)) ?? (rows.length === 1 ? rows[0] : undefined);
     if (!row) return undefined;
     const events = (
       await this.q<{ data: string }>("SELECT data FROM events WHERE run_id = $1 ORDER BY seq", [row.id])
@@ -525,10 +550,10 @@ export class PostgresStore implements Store {
         `INSERT INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal, group_name)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 'imported', $12, $13) ON CONFLICT (id) DO NOTHING`,
         [
-          run.id,
-          run.kind,
-          run.title,
-          run.source,
+          storable(run.id),
+          storable(run.kind),
+          storable(run.title),
+          storable(run.source),
           run.status,
           run.deviated,
           run.outcome,
