@@ -186,3 +186,45 @@ spec:
     assert.match(r.stderr, /bad-dns\.yaml:7:15: .*spec\.dns\.upstream.*expected HOST:PORT, or none/);
   });
 });
+
+describe("the DNS server's HTTP API speaks one naming and refuses what it cannot do", () => {
+  const post = (body: unknown) =>
+    fetch(`${apiUrl}/toxics`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Record<string, unknown>,
+    }));
+
+  it("a negative delay_ms is refused as negative, not as missing", async () => {
+    const r = await post({ names: "api-neg.*", answer: "delay", delay_ms: -5 });
+    assert.equal(r.status, 400);
+    assert.match(String(r.body.error), /delay_ms: expected milliseconds >= 0, got -5/);
+  });
+
+  it("a lease_ms that is not a positive number is refused, not silently dropped", async () => {
+    for (const lease_ms of [-1, 0, "5000"]) {
+      const r = await post({ names: "api-lease.*", answer: "nxdomain", lease_ms });
+      assert.equal(r.status, 400, JSON.stringify(lease_ms));
+      assert.match(String(r.body.error), /lease_ms: expected milliseconds > 0/);
+    }
+    const list = (await (await fetch(`${apiUrl}/toxics`)).json()) as unknown[];
+    assert.equal(list.length, 0, "no toxic was added without its lease");
+  });
+
+  it("responses say delay_ms and lease_ms, as requests do", async () => {
+    const r = await post({
+      name: "api-names",
+      names: "api-names.*",
+      answer: "delay",
+      delay_ms: 50,
+      lease_ms: 60_000,
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.delay_ms, 50);
+    assert.equal(r.body.lease_ms, 60_000);
+    assert.equal("delayMs" in r.body, false);
+    const list = (await (await fetch(`${apiUrl}/toxics`)).json()) as Record<string, unknown>[];
+    assert.equal(list[0]?.delay_ms, 50);
+    assert.equal(list[0] && "delayMs" in list[0], false);
+    assert.equal((await fetch(`${apiUrl}/toxics/api-names`, { method: "DELETE" })).status, 204);
+  });
+});
