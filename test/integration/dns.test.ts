@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import dnsPacket from "dns-packet";
 import { DnsServer } from "../../src/dns/server.js";
 import { freePort } from "../../src/proxy/listen.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
@@ -226,5 +227,63 @@ describe("the DNS server's HTTP API speaks one naming and refuses what it cannot
     assert.equal(list[0]?.delay_ms, 50);
     assert.equal(list[0] && "delayMs" in list[0], false);
     assert.equal((await fetch(`${apiUrl}/toxics/api-names`, { method: "DELETE" })).status, 204);
+  });
+});
+
+describe("withstand dns behaves as a DNS server should", () => {
+  /** One raw UDP message to the server; resolves with its answer, or undefined after `waitMs`. */
+  async function udp(msg: Buffer, waitMs = 1500): Promise<Buffer | undefined> {
+    const { createSocket } = await import("node:dgram");
+    const sock = createSocket("udp4");
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sock.close();
+        resolve(undefined);
+      }, waitMs);
+      sock.on("message", (m) => {
+        clearTimeout(timer);
+        sock.close();
+        resolve(m);
+      });
+      sock.send(msg, dnsPort, "127.0.0.1");
+    });
+  }
+  const query = (opcode: number, qr = false) => {
+    const q = dnsPacket.encode({
+      id: 4242,
+      type: "query",
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: "A", name: "inventory.demo" }],
+    });
+    q.writeUInt16BE((q.readUInt16BE(2) & ~0x7800) | (opcode << 11) | (qr ? 0x8000 : 0), 2);
+    return q;
+  };
+
+  it("answers a plain query, drops a packet that is itself a response (QR=1)", async () => {
+    assert.ok(await udp(query(0)), "a query is answered");
+    assert.equal(await udp(query(0, true)), undefined, "a response is never answered");
+  });
+
+  it("refuses UPDATE and answers NOTIFY with NOTIMP, keeping the opcode", async () => {
+    const update = await udp(query(5));
+    assert.ok(update);
+    assert.equal(update.readUInt16BE(2) & 0xf, 5, "UPDATE: REFUSED");
+    assert.equal((update.readUInt16BE(2) >> 11) & 0xf, 5);
+    const notify = await udp(query(4));
+    assert.ok(notify);
+    assert.equal(notify.readUInt16BE(2) & 0xf, 4, "NOTIFY: NOTIMP");
+  });
+
+  it("warns of an open resolver when it forwards off loopback", async () => {
+    const api = await freePort();
+    const child = startCli(
+      ["dns", "--listen", "0.0.0.0:0", "--api", `127.0.0.1:${api}`, "--upstream", "127.0.0.1:53"],
+      { env },
+    );
+    const done = finished(child);
+    await waitForOutput(child, "withstand dns on udp+tcp");
+    child.kill("SIGTERM");
+    const r = await done;
+    assert.match(r.stderr, /an open resolver/);
   });
 });
