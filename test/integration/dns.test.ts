@@ -274,6 +274,20 @@ describe("withstand dns behaves as a DNS server should", () => {
     assert.equal(notify.readUInt16BE(2) & 0xf, 4, "NOTIFY: NOTIMP");
   });
 
+  it("closes a TCP connection that sends nothing, or half a message, after its idle timeout", async () => {
+    const { connect } = await import("node:net");
+    const closed = (half: boolean) =>
+      new Promise<boolean>((resolve, reject) => {
+        const sock = connect(dnsPort, "127.0.0.1", () => {
+          if (half) sock.write(Buffer.from([0, 40, 1, 2, 3]));
+        });
+        sock.on("error", reject);
+        sock.on("close", () => resolve(true));
+        sock.resume();
+      });
+    assert.deepEqual(await Promise.all([closed(false), closed(true)]), [true, true]);
+  });
+
   it("warns of an open resolver when it forwards off loopback", async () => {
     const api = await freePort();
     const child = startCli(
