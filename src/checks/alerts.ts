@@ -32,6 +32,15 @@ export interface AlertMessage {
   healthUrl: string;
 }
 
+/** What an alert carries of a check's output: an alert is a line for a person, not a log. */
+export const MAX_ALERT_OUTPUT = 4096;
+
+function clip(text: string): string {
+  return text.length <= MAX_ALERT_OUTPUT
+    ? text
+    : `${text.slice(0, MAX_ALERT_OUTPUT)}… [truncated: ${text.length - MAX_ALERT_OUTPUT} more characters on the health page]`;
+}
+
 export interface AlerterOptions {
   system: { code: string; name: string };
   healthUrl: string;
@@ -75,7 +84,7 @@ export class Alerter {
         businessImpact: c.businessImpact,
         technicalSummary: c.technicalSummary,
         panicGuide: c.panicGuide,
-        checkOutput: s.output,
+        checkOutput: clip(s.output),
         lastUpdated: s.lastUpdated === undefined ? null : new Date(s.lastUpdated).toISOString(),
       },
       startsAt: new Date(o.since).toISOString(),

@@ -8,6 +8,7 @@ import { compileAttribute, type Matcher, MatcherSyntaxError } from "../core/goss
 import { isRecord } from "../core/reader.js";
 import { suggest } from "../core/suggest.js";
 import { type Diagnostic, fileDiagnostic } from "../documents/diagnostic.js";
+import { checkDepth, maxDocumentBytes } from "../documents/limits.js";
 import { diagnosticAt, parseSource, positionOf, type SourceDoc } from "../documents/source.js";
 import { CHECK_KINDS, UNSUPPORTED_TYPES } from "./kinds.js";
 
@@ -397,8 +398,13 @@ export function readVars(file: string | undefined, inline: string | undefined): 
  * so a templated Gossfile still parses; undefined when it does not.
  */
 export function sniffTop(text: string): unknown {
+  // The parser takes quadratic time on deep unclosed collections (1 MB of `[` took 22 s): such text is
+  // no Gossfile, and the document reader refuses it with its position.
+  if (Buffer.byteLength(text, "utf8") > maxDocumentBytes() || checkDepth("", text)) return undefined;
   try {
     return parseYaml(text.replace(/\{\{[^}]*\}\}/g, "x"), {
+      // Pretty errors quote each error's whole line: quadratic on a long line full of errors.
+      prettyErrors: false,
       uniqueKeys: false,
       logLevel: "error",
     }) as unknown;

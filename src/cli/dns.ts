@@ -58,6 +58,11 @@ export async function dnsCommand(flags: DnsFlags): Promise<number> {
     await server.close();
     failUsage(`--api ${flags.api}: ${(err as Error).message}`);
   }
+  // Off loopback with forwarding, anyone who reaches the port can resolve through us (and reflect).
+  if (upstream && !isLoopbackHost(listen.host))
+    process.stderr.write(
+      `withstand dns: warning: --listen ${flags.listen} forwards to ${upstream.host}:${upstream.port} for anyone who reaches it: an open resolver (listen on 127.0.0.1, firewall the port, or pass --upstream none)\n`,
+    );
   process.stdout.write(
     `withstand dns on udp+tcp ${bound.host}:${bound.port}, toxics API http://${apiAddress}, upstream ${upstream ? `${upstream.host}:${upstream.port}` : "none"}\n`,
   );

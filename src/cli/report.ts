@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../report/report.js";
 import { openStore } from "../store/open.js";
-import { storePath } from "../store/sqlite.js";
+import { describeStoreLocation } from "../store/url.js";
 import { failUsage } from "./fail.js";
 
 export async function reportCommand(
@@ -15,7 +15,8 @@ export async function reportCommand(
   const store = openStore(flags.store);
   const run = await store.getRun(runId);
   await store.close();
-  if (!run) failUsage(`run ${runId}: no such run in ${storePath(flags.store)} (see \`withstand runs\`)`);
+  if (!run)
+    failUsage(`run ${runId}: no such run in ${describeStoreLocation(flags.store)} (see \`withstand runs\`)`);
   const text = renderReport(run, format);
   if (flags.out) {
     writeFileSync(flags.out, text);

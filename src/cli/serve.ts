@@ -4,7 +4,7 @@ import { loadOpenSloFile } from "../documents/openslo.js";
 import { isLoopbackHost, weakToken } from "../safety/policy.js";
 import { startServer } from "../server/server.js";
 import { openStore } from "../store/open.js";
-import { storePath } from "../store/sqlite.js";
+import { describeStoreLocation } from "../store/url.js";
 import { failUsage } from "./fail.js";
 
 export async function serveCommand(flags: {
@@ -58,7 +58,9 @@ export async function serveCommand(flags: {
         : `cannot listen on ${host}:${port}: ${(err as Error).message}`,
     );
   }
-  process.stdout.write(`withstand dashboard on ${running.url}/  (store ${storePath(flags.store)})\n`);
+  process.stdout.write(
+    `withstand dashboard on ${running.url}/  (store ${describeStoreLocation(flags.store)})\n`,
+  );
   if (!isLoopbackHost(host)) process.stdout.write(`  open ${running.url}/#token=<your token>\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

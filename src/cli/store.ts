@@ -1,12 +1,15 @@
+import { existsSync } from "node:fs";
 import { EXIT } from "../core/exit-codes.js";
+import { MIGRATIONS } from "../store/migrations.js";
 import { openStore } from "../store/open.js";
-import { PostgresStore, redactPgUrl } from "../store/postgres.js";
+import { PostgresStore } from "../store/postgres.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
+import { describeStoreLocation, parseStoreLocation } from "../store/url.js";
 import { failUsage } from "./fail.js";
 
 function describeStore(store: Store): string {
-  if (store instanceof PostgresStore) return `PostgreSQL ${redactPgUrl(store.url)}`;
+  if (store instanceof PostgresStore) return `PostgreSQL ${store.url}`;
   if (store instanceof SqliteStore) return `SQLite ${store.path}`;
   return "store";
 }
@@ -17,13 +20,27 @@ async function versionOf(store: Store): Promise<{ applied: number; latest: numbe
   return { applied: 0, latest: 0 };
 }
 
-/** `withstand store status`: which store, its schema version, and how many runs it holds. */
+/**
+ * `withstand store status`: which store, its schema version, and how many runs it holds. It only reads:
+ * a store that does not exist yet is not created, and a schema that is missing or behind is not migrated.
+ */
 export async function storeStatusCommand(flags: { store?: string; json?: boolean }): Promise<number> {
-  const store = openStore(flags.store);
+  const loc = parseStoreLocation(flags.store);
+  if (loc.kind === "sqlite" && !existsSync(loc.path)) {
+    const name = describeStoreLocation(flags.store);
+    if (flags.json)
+      process.stdout.write(
+        `${JSON.stringify({ store: name, applied: 0, latest: MIGRATIONS.length, runs: 0, running: 0 })}\n`,
+      );
+    else process.stdout.write(`${name}: no store yet (a run creates it), 0 runs\n`);
+    return EXIT.ok;
+  }
+  const store = openStore(flags.store, { migrate: false });
   try {
     const v = await versionOf(store);
-    const runs = await store.countRuns();
-    const running = await store.countRuns({ status: "running" });
+    // Before the first migration there are no tables to count in.
+    const runs = v.applied > 0 ? await store.countRuns() : 0;
+    const running = v.applied > 0 ? await store.countRuns({ status: "running" }) : 0;
     if (flags.json)
       process.stdout.write(`${JSON.stringify({ store: describeStore(store), ...v, runs, running })}\n`);
     else

@@ -35,7 +35,13 @@ export function matchToxic(toxics: Iterable<DnsToxic>, qname: string): DnsToxic 
 
 export type ToxicParse = { ok: true; toxic: DnsToxic } | { ok: false; error: string };
 
-/** A toxic as the DNS server's API takes it: {name?, names, answer, delay_ms?, address?, ttl?}. */
+/** A toxic as the DNS server's API shows it: the same snake_case fields it takes. */
+export function dnsToxicJson(toxic: DnsToxic): Record<string, unknown> {
+  const { delayMs, ...rest } = toxic;
+  return { ...rest, ...(delayMs !== undefined ? { delay_ms: delayMs } : {}) };
+}
+
+/** A toxic as the DNS server's API takes it: {name?, names, answer, delay_ms?, address?, ttl?, lease_ms?}. */
 export function parseDnsToxic(body: unknown, fallbackName: string): ToxicParse {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     return { ok: false, error: "expected a JSON object {names, answer}" };
@@ -54,8 +60,9 @@ export function parseDnsToxic(body: unknown, fallbackName: string): ToxicParse {
     answer: b.answer as DnsAnswer,
   };
   if (toxic.answer === "delay") {
-    if (typeof b.delay_ms !== "number" || b.delay_ms < 0)
-      return { ok: false, error: "delay_ms is required for answer delay" };
+    if (b.delay_ms === undefined) return { ok: false, error: "delay_ms is required for answer delay" };
+    if (typeof b.delay_ms !== "number" || !Number.isFinite(b.delay_ms) || b.delay_ms < 0)
+      return { ok: false, error: `delay_ms: expected milliseconds >= 0, got ${JSON.stringify(b.delay_ms)}` };
     toxic.delayMs = b.delay_ms;
   }
   if (toxic.answer === "address") {
@@ -63,6 +70,11 @@ export function parseDnsToxic(body: unknown, fallbackName: string): ToxicParse {
       return { ok: false, error: "address is required for answer address (an IPv4 or IPv6 address)" };
     toxic.address = b.address;
   }
+  if (
+    b.lease_ms !== undefined &&
+    (typeof b.lease_ms !== "number" || !Number.isFinite(b.lease_ms) || b.lease_ms <= 0)
+  )
+    return { ok: false, error: `lease_ms: expected milliseconds > 0, got ${JSON.stringify(b.lease_ms)}` };
   if (b.ttl !== undefined) {
     if (typeof b.ttl !== "number" || b.ttl < 0) return { ok: false, error: "ttl: expected seconds >= 0" };
     toxic.ttl = b.ttl;

@@ -66,7 +66,11 @@ export function decide(f: RunFacts): Verdict {
   if (f.crash !== undefined)
     return verdict("crashed", `unexpected error (a bug in withstand): ${f.crash}`, "aborted");
   if (f.faultFailed !== undefined)
-    return verdict("fault-failed", `a fault did not do what it said, so the run proves nothing: ${f.faultFailed}`, "failed");
+    return verdict(
+      "fault-failed",
+      `a fault did not do what it said, so the run proves nothing: ${f.faultFailed}`,
+      "failed",
+    );
   if (f.before && !f.before.met)
     return verdict(
       "hypothesis-unmet-before-method",

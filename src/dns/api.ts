@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { parseDnsToxic } from "../core/dns-toxic.js";
+import { dnsToxicJson, parseDnsToxic } from "../core/dns-toxic.js";
 import { type Guard, guardFor, refuse } from "../safety/policy.js";
 import { type DnsServer, delayTooLong } from "./server.js";
 
@@ -36,20 +36,29 @@ export class DnsApi {
     const lease = /^\/toxics\/([^/]+)\/lease$/.exec(path);
     const one = /^\/toxics\/([^/]+)$/.exec(path);
     try {
-      if (path === "/toxics" && req.method === "GET") return this.send(res, 200, this.dns.listToxics());
+      if (path === "/toxics" && req.method === "GET")
+        return this.send(
+          res,
+          200,
+          this.dns.listToxics().map((t) => dnsToxicJson(t)),
+        );
       if (path === "/toxics" && req.method === "POST") {
         const body = await this.body(req);
         const parsed = parseDnsToxic(body, `toxic-${randomBytes(3).toString("hex")}`);
         if (!parsed.ok) return this.send(res, 400, { error: parsed.error });
         const tooLong = delayTooLong(parsed.toxic);
         if (tooLong) return this.send(res, 400, { error: tooLong });
-        const leaseMs = (body as { lease_ms?: unknown }).lease_ms;
+        // parseDnsToxic refused a lease_ms that is not a positive number.
+        const leaseMs = (body as { lease_ms?: number }).lease_ms;
         try {
-          this.dns.addToxic(parsed.toxic, typeof leaseMs === "number" && leaseMs > 0 ? leaseMs : undefined);
+          this.dns.addToxic(parsed.toxic, leaseMs);
         } catch (err) {
           return this.send(res, 409, { error: (err as Error).message });
         }
-        return this.send(res, 200, parsed.toxic);
+        return this.send(res, 200, {
+          ...dnsToxicJson(parsed.toxic),
+          ...(leaseMs !== undefined ? { lease_ms: leaseMs } : {}),
+        });
       }
       if (lease && req.method === "POST") {
         const ms = Number(((await this.body(req)) as { lease_ms?: unknown } | undefined)?.lease_ms);

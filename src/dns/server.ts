@@ -13,7 +13,12 @@ export interface Upstream {
   port: number;
 }
 
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+/** RFC 1035 / 1996 / 2136 opcodes: only QUERY is served; NOTIFY and UPDATE are refused as a resolver does. */
+const OPCODE = { QUERY: 0, NOTIFY: 4, UPDATE: 5 } as const;
+/** A TCP client that sends nothing for this long is dropped; at most this many are served at once. */
+export const TCP_IDLE_MS = 10_000;
+export const TCP_MAX_CONNECTIONS = 128;
 const FORWARD_TIMEOUT_MS = 3000;
 
 interface HeldToxic {
@@ -108,6 +113,8 @@ export class DnsServer {
       });
       if (bound instanceof Error) throw bound;
       const tcp = createServer((socket) => this.serveTcp(socket));
+      // Idle or half-sent connections must not pile up (each holds a file descriptor).
+      tcp.maxConnections = TCP_MAX_CONNECTIONS;
       const ok = await new Promise<boolean | Error>((resolve) => {
         tcp.once("error", (err: NodeJS.ErrnoException) =>
           resolve(err.code === "EADDRINUSE" && port === 0 ? false : err),
@@ -137,6 +144,7 @@ export class DnsServer {
   }
 
   private serveTcp(socket: Socket): void {
+    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     let pending = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
@@ -165,7 +173,13 @@ export class DnsServer {
     } catch {
       return undefined;
     }
+    const flags = msg.length >= 4 ? msg.readUInt16BE(2) : 0;
+    // A response is never answered (QR=1): answering responses makes reflection loops.
+    if (flags & 0x8000) return undefined;
     this.counts.queries++;
+    const opcode = (flags >> 11) & 0xf;
+    if (opcode !== OPCODE.QUERY)
+      return reply(query, opcode === OPCODE.UPDATE ? RCODE.REFUSED : RCODE.NOTIMP, [], opcode << 11);
     const q = query.questions?.[0];
     if (!q) return reply(query, RCODE.SERVFAIL);
     this.expire();

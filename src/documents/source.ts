@@ -34,6 +34,9 @@ import type { Path } from "../core/reader.js";
 
 export type { Path };
 
+/** How many syntax errors of one file are shown. */
+const MAX_SYNTAX_ERRORS = 50;
+
 /** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). */
 export function parseSource(
   file: string,
@@ -63,10 +66,18 @@ export function parseSource(
     return { docs, diagnostics };
   }
   if (!Array.isArray(parsed)) parsed = [parsed];
+  // The parser can report one error twice at one place (nested unclosed `[`): each is said once, and a
+  // garbled file says its first MAX_SYNTAX_ERRORS, not a million lines.
+  const said = new Set<string>();
+  let syntaxErrors = 0;
   for (const doc of parsed) {
     for (const e of doc.errors) {
       const pos = lines.pos(e.pos[0]);
       const message = e.message.split("\n")[0] ?? e.message;
+      const key = `${pos.line}:${pos.col}:${message}`;
+      if (said.has(key)) continue;
+      said.add(key);
+      if (++syntaxErrors > MAX_SYNTAX_ERRORS) continue;
       diagnostics.push({
         file,
         line: pos.line,
@@ -98,6 +109,13 @@ export function parseSource(
     if (value === null || value === undefined) continue;
     docs.push({ file, doc, lines, value });
   }
+  if (syntaxErrors > MAX_SYNTAX_ERRORS)
+    diagnostics.push(
+      fileDiagnostic(
+        file,
+        `${syntaxErrors - MAX_SYNTAX_ERRORS} more syntax errors not shown (fix the ones above first)`,
+      ),
+    );
   return { docs, diagnostics };
 }
 

@@ -25,11 +25,23 @@ export function sameToken(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A --token that is too short to protect anything: the message for the flag, or undefined when fine. */
+/** How many different characters a token needs: "aaaaaaaaaaaaaaaa" is 16 characters and one guess. */
+const MIN_TOKEN_DISTINCT = 6;
+
+/**
+ * A --token that is too weak to protect anything: the message for the flag, or undefined when fine.
+ * Too short, holding white space (a token cut or padded by a shell), or made of too few different
+ * characters (16 times the same one) is refused.
+ */
 export function weakToken(token: string | undefined): string | undefined {
-  return token !== undefined && token.length < MIN_TOKEN_LENGTH
-    ? `--token: expected at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 16\`)`
-    : undefined;
+  if (token === undefined) return undefined;
+  const hint = "(e.g. `openssl rand -hex 16`)";
+  if (token.length < MIN_TOKEN_LENGTH)
+    return `--token: expected at least ${MIN_TOKEN_LENGTH} characters ${hint}`;
+  if (/[\s\p{Cc}]/u.test(token)) return `--token: expected no spaces or control characters ${hint}`;
+  if (new Set(token).size < MIN_TOKEN_DISTINCT)
+    return `--token: expected a random token, got one of ${new Set(token).size} different characters ${hint}`;
+  return undefined;
 }
 
 export interface Guard {

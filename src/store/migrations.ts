@@ -46,4 +46,6 @@ export const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX windows_run ON windows(run_id, series, start_ms);`,
   // The feature-flag audit log (#31).
   SQLITE_FLAG_AUDIT,
+  // The runner's last heartbeat (ms), renewed every second: an interrupted run ended no earlier (#25).
+  `ALTER TABLE runs ADD COLUMN seen_at INTEGER;`,
 ];

@@ -14,8 +14,18 @@ import {
   flagChangeRow,
   PG_FLAG_AUDIT,
 } from "./flag-audit.js";
-import { type RunRow, runDetail, runSummary } from "./rows.js";
+import {
+  interruptedEnd,
+  likeContaining,
+  likeStartingWith,
+  pageOf,
+  type RunRow,
+  runDetail,
+  runSummary,
+  storable,
+} from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
+import { parseStoreLocation, redactStoreUrl, scrubStoreSecrets } from "./url.js";
 
 /**
  * The PostgreSQL store, for many runners and one dashboard: `--store postgres://user@host:port/db`
@@ -90,9 +100,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   PG_FLAG_AUDIT,
 ];
 
-/** A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. */
+/**
+ * A run's lease: renewed every LEASE_RENEW_MS while it runs; expired after LEASE_MS without renewal. The
+ * last renewal is also the runner's last sign of life: an interrupted run ended no earlier.
+ */
 export const LEASE_MS = 10_000;
-const LEASE_RENEW_MS = 3000;
+const LEASE_RENEW_MS = 1000;
 /** The advisory lock key migrations take ("withstand" in ASCII, folded to 32 bits). */
 const MIGRATION_LOCK = 0x77697468;
 
@@ -121,19 +134,14 @@ function transient(err: unknown): boolean {
   );
 }
 
-/** A store URL as shown in messages: never its password. */
-export function redactPgUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
-}
+/** A store URL as shown in messages: never its password (store/url.ts is the one place that parses). */
+export const redactPgUrl = redactStoreUrl;
 
 /** The connection string without withstand's own `schema` parameter, and that schema. */
 export function parsePgUrl(url: string): { connectionString: string; schema: string | undefined } {
-  const u = new URL(url);
-  const schema = u.searchParams.get("schema") ?? undefined;
-  u.searchParams.delete("schema");
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/i.test(schema))
-    throw new Error(`schema ${JSON.stringify(schema)}: expected letters, digits and _`);
-  return { connectionString: u.toString(), schema };
+  const loc = parseStoreLocation(url);
+  if (loc.kind !== "postgres") throw new Error("expected a postgres:// URL");
+  return { connectionString: loc.connectionString, schema: loc.schema };
 }
 
 /** The tail cursor: every transaction below this id has finished, so rows before it never appear later. */
@@ -151,10 +159,17 @@ export class PostgresStore implements Store {
   private readonly connectionString: string;
   private readonly schema: string | undefined;
 
+  /** The store's URL as shown to people: without its password. */
+  readonly url: string;
+  /** Hides the URL's password from a driver's message. */
+  private readonly scrub: (text: string) => string;
+
   constructor(
-    readonly url: string,
+    url: string,
     private readonly options: { migrate: boolean } = { migrate: true },
   ) {
+    this.url = redactStoreUrl(url);
+    this.scrub = (text) => scrubStoreSecrets(text, url);
     const { connectionString, schema } = parsePgUrl(url);
     this.connectionString = connectionString;
     this.schema = schema;
@@ -171,8 +186,10 @@ export class PostgresStore implements Store {
   }
 
   private async init(schema: string | undefined): Promise<void> {
+    // Only a store that may migrate creates anything: `store status` opens it with migrate: false.
+    if (!this.options.migrate) return;
     if (schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    if (this.options.migrate) await this.migrate();
+    await this.migrate();
   }
 
   /** The applied migration version and the latest this withstand knows. */
@@ -266,7 +283,7 @@ export class PostgresStore implements Store {
       e.code === "EHOSTUNREACH"
         ? `cannot reach the PostgreSQL store: ${e.message}`
         : `PostgreSQL store: ${e.message}`;
-    return new WithstandError("WS_STORE", `--store ${redactPgUrl(this.url)}: ${what}`, EXIT.invalid, {
+    return new WithstandError("WS_STORE", `--store ${this.url}: ${this.scrub(what)}`, EXIT.invalid, {
       cause: err,
     });
   }
@@ -309,12 +326,23 @@ export class PostgresStore implements Store {
         : !sameProcess({ pid: row.runner_pid, starttime: Number(row.runner_starttime) });
     });
     if (gone.length === 0) return;
-    await this.q(
-      `UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3,
-         ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at)
-       WHERE id = ANY($1) AND status = 'running'`,
-      [gone.map((g) => g.id)],
-    );
+    for (const g of gone) {
+      const signs = (
+        await this.q<{ ts: string | null; w: string | null; started_at: string; lease_until: string | null }>(
+          `SELECT (SELECT MAX(ts) FROM events WHERE run_id = $1) AS ts,
+                  (SELECT MAX(end_ms) FROM windows WHERE run_id = $1) AS w, started_at, lease_until
+             FROM runs WHERE id = $1`,
+          [g.id],
+        )
+      ).rows[0];
+      if (!signs) continue;
+      const renewed = signs.lease_until === null ? null : Number(signs.lease_until) - LEASE_MS;
+      await this.q(
+        `UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = $2
+         WHERE id = $1 AND status = 'running'`,
+        [g.id, interruptedEnd(signs.started_at, [signs.ts, signs.w, renewed])],
+      );
+    }
   }
 
   async beginRun(run: RunStart): Promise<void> {
@@ -322,16 +350,16 @@ export class PostgresStore implements Store {
       `INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, lease_until, group_name)
        VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10)`,
       [
-        run.id,
-        run.kind,
-        run.title,
-        run.source,
+        storable(run.id),
+        storable(run.kind),
+        storable(run.title),
+        storable(run.source),
         run.startedAt,
         process.pid,
         hostname(),
         starttimeOf(process.pid) ?? null,
         Date.now() + LEASE_MS,
-        run.group ?? null,
+        run.group === undefined ? null : storable(run.group),
       ],
     );
     this.seq.set(run.id, 0);
@@ -398,15 +426,17 @@ export class PostgresStore implements Store {
       args.push(v);
       return `$${args.length}`;
     };
-    if (filter.status) where.push(`status = ${arg(filter.status)}`);
-    if (filter.outcome) where.push(`outcome = ${arg(filter.outcome)}`);
-    if (filter.idPrefix)
-      where.push(`id LIKE ${arg(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
-    if (filter.kind) where.push(`kind = ${arg(filter.kind)}`);
-    if (filter.group) where.push(`group_name = ${arg(filter.group)}`);
+    if (filter.status) where.push(`status = ${arg(storable(filter.status))}`);
+    if (filter.outcome) where.push(`outcome = ${arg(storable(filter.outcome))}`);
+    if (filter.idPrefix) where.push(`id LIKE ${arg(likeStartingWith(filter.idPrefix))} ESCAPE '\\'`);
+    if (filter.kind) where.push(`kind = ${arg(storable(filter.kind))}`);
+    if (filter.group) where.push(`group_name = ${arg(storable(filter.group))}`);
     if (filter.search) {
-      const like = arg(`%${filter.search.replace(/[%_\\]/g, "")}%`);
-      where.push(`(id LIKE ${like} OR title LIKE ${like} OR source LIKE ${like})`);
+      // ILIKE: a search ignores case, as SQLite's LIKE does.
+      const like = arg(likeContaining(filter.search));
+      where.push(
+        `(id ILIKE ${like} ESCAPE '\\' OR title ILIKE ${like} ESCAPE '\\' OR source ILIKE ${like} ESCAPE '\\')`,
+      );
     }
     return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
   }
@@ -416,7 +446,7 @@ export class PostgresStore implements Store {
     const { sql, args } = this.where(filter);
     const rows = await this.q<RunRow>(
       `SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
-      [...args, filter.limit ?? 50, filter.offset ?? 0],
+      [...args, pageOf(filter).limit, pageOf(filter).offset],
     );
     return rows.rows.map(runSummary);
   }
@@ -500,11 +530,11 @@ export class PostgresStore implements Store {
     const rows = (
       await this.q<RunRow>(
         // The exact id first: "run-1" must not be lost behind "run-10" and "run-11", started later.
-        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ORDER BY (id = $1) DESC, started_at DESC LIMIT 2",
-        [idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        "SELECT * FROM runs WHERE id = $1 OR id LIKE $2 ESCAPE '\\' ORDER BY (id = $1) DESC, started_at DESC LIMIT 2",
+        [storable(idOrPrefix), likeStartingWith(idOrPrefix)],
       )
     ).rows;
-    const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
+    const row = rows.find((r) => r.id === storable(idOrPrefix)) ?? (rows.length === 1 ? rows[0] : undefined);
     if (!row) return undefined;
     const events = (
       await this.q<{ data: string }>("SELECT data FROM events WHERE run_id = $1 ORDER BY seq", [row.id])
@@ -531,10 +561,10 @@ export class PostgresStore implements Store {
         `INSERT INTO runs (id, kind, title, source, status, deviated, outcome, exit_code, started_at, ended_at, duration_ms, runner_pid, runner_host, journal, group_name)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 'imported', $12, $13) ON CONFLICT (id) DO NOTHING`,
         [
-          run.id,
-          run.kind,
-          run.title,
-          run.source,
+          storable(run.id),
+          storable(run.kind),
+          storable(run.title),
+          storable(run.source),
           run.status,
           run.deviated,
           run.outcome,

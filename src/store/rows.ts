@@ -55,3 +55,47 @@ export function runDetail(
     windows: windows.map((w) => ({ ...(JSON.parse(w.data) as StoredWindow), series: w.series })),
   };
 }
+
+/**
+ * One rule for both adapters. Neither keeps a NUL character in a text column (PostgreSQL cannot): it
+ * becomes U+FFFD on the way in, in what is stored and in what is searched for alike.
+ */
+export function storable(text: string): string {
+  return text.includes("\0") ? text.replace(/\0/g, "\uFFFD") : text;
+}
+
+/** A `LIKE ... ESCAPE '\'` pattern matching `text` anywhere, its `%`, `_` and `\` taken literally. */
+export function likeContaining(text: string): string {
+  return `%${storable(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A `LIKE ... ESCAPE '\'` pattern matching what starts with `text`. */
+export function likeStartingWith(text: string): string {
+  return `${storable(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A page of runs: a limit or offset that is negative or not a whole number is the default. */
+export function pageOf(filter: { limit?: number | undefined; offset?: number | undefined }): {
+  limit: number;
+  offset: number;
+} {
+  const whole = (n: number | undefined): n is number => n !== undefined && Number.isSafeInteger(n) && n >= 0;
+  return { limit: whole(filter.limit) ? filter.limit : 50, offset: whole(filter.offset) ? filter.offset : 0 };
+}
+
+/**
+ * When an interrupted run ended, as well as anyone can tell: its last sign of life, the latest of its
+ * last event, the end of its last window and its runner's last heartbeat (never before its start).
+ */
+export function interruptedEnd(
+  startedAt: string,
+  signs: readonly (string | number | null | undefined)[],
+): string {
+  let latest = Date.parse(startedAt);
+  for (const s of signs) {
+    if (s === null || s === undefined) continue;
+    const ms = typeof s === "number" ? s : /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+    if (Number.isFinite(ms) && ms > latest) latest = ms;
+  }
+  return Number.isFinite(latest) ? new Date(latest).toISOString() : startedAt;
+}

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { WithstandError } from "../core/errors.js";
 import type { RunEvent } from "../core/events.js";
+import { EXIT } from "../core/exit-codes.js";
 import type { StoredWindow } from "../core/window.js";
 import { isAlive, sameProcess, starttimeOf } from "../platform/processes.js";
 import {
@@ -14,7 +16,16 @@ import {
   flagChangeRow,
 } from "./flag-audit.js";
 import { MIGRATIONS } from "./migrations.js";
-import { type RunRow, runDetail, runSummary } from "./rows.js";
+import {
+  interruptedEnd,
+  likeContaining,
+  likeStartingWith,
+  pageOf,
+  type RunRow,
+  runDetail,
+  runSummary,
+  storable,
+} from "./rows.js";
 import type { RunDetail, RunEnd, RunFilter, RunStart, RunSummary, Store, StoreTail } from "./store.js";
 
 /**
@@ -75,7 +86,17 @@ export class SqliteStore implements Store {
     return s;
   }
 
-  constructor(readonly path: string) {
+  /** `migrate: false` only reads (`store status`): it never creates the file, its folder or its tables. */
+  constructor(
+    readonly path: string,
+    options: { migrate: boolean } = { migrate: true },
+  ) {
+    if (!options.migrate && !existsSync(path))
+      throw new WithstandError(
+        "WS_STORE",
+        `--store ${path}: no store there yet (a run creates it)`,
+        EXIT.invalid,
+      );
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     // First, so that every later statement (switching to WAL included) waits for other writers.
@@ -85,8 +106,8 @@ export class SqliteStore implements Store {
     whileLocked(() => this.db.pragma("journal_mode = WAL"));
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    whileLocked(() => this.migrate());
-    this.markInterrupted();
+    if (options.migrate) whileLocked(() => this.migrate());
+    if (this.db.pragma("user_version", { simple: true }) === MIGRATIONS.length) this.markInterrupted();
   }
 
   /**
@@ -108,6 +129,24 @@ export class SqliteStore implements Store {
   }
 
   private reconciledAt = 0;
+  /** The runs this process is writing, and the timer that records every second that it still is. */
+  private readonly running = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+
+  private heartbeat(): void {
+    if (this.heartbeatTimer) return;
+    this.heartbeatTimer = setInterval(() => {
+      if (this.running.size === 0) return;
+      const now = Date.now();
+      try {
+        for (const id of this.running)
+          this.stmt("UPDATE runs SET seen_at = ? WHERE id = ? AND status = 'running'").run(now, id);
+      } catch {
+        // A busy or closed database: the next beat tries again; a heartbeat is only a hint.
+      }
+    }, 1000);
+    this.heartbeatTimer.unref();
+  }
 
   /**
    * A run left `running` by a runner that no longer exists was killed: record it as interrupted.
@@ -125,7 +164,10 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return;
     const host = hostname();
     const update = this.stmt(
-      "UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = COALESCE((SELECT MAX(ts) FROM events WHERE run_id = runs.id), started_at) WHERE id = ? AND status = 'running'",
+      "UPDATE runs SET status = 'interrupted', outcome = 'interrupted', exit_code = 3, ended_at = ? WHERE id = ? AND status = 'running'",
+    );
+    const signs = this.stmt(
+      "SELECT (SELECT MAX(ts) FROM events WHERE run_id = runs.id) AS ts, (SELECT MAX(end_ms) FROM windows WHERE run_id = runs.id) AS w, started_at, seen_at FROM runs WHERE id = ?",
     );
     for (const row of rows) {
       if (row.runner_host !== host) continue;
@@ -133,27 +175,35 @@ export class SqliteStore implements Store {
         row.runner_starttime === null
           ? isAlive(row.runner_pid)
           : sameProcess({ pid: row.runner_pid, starttime: Number(row.runner_starttime) });
-      if (!alive) update.run(row.id);
+      if (alive) continue;
+      // It ended at its last sign of life: its last event, window or heartbeat.
+      const last = signs.get(row.id) as
+        | { ts: string | null; w: number | null; started_at: string; seen_at: number | null }
+        | undefined;
+      if (last) update.run(interruptedEnd(last.started_at, [last.ts, last.w, last.seen_at]), row.id);
     }
   }
 
   async beginRun(run: RunStart): Promise<void> {
     this.db
       .prepare(
-        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, group_name) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+        "INSERT INTO runs (id, kind, title, source, status, started_at, runner_pid, runner_host, runner_starttime, group_name, seen_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
       )
       .run(
-        run.id,
-        run.kind,
-        run.title,
-        run.source,
+        storable(run.id),
+        storable(run.kind),
+        storable(run.title),
+        storable(run.source),
         run.startedAt,
         process.pid,
         hostname(),
         starttimeOf(process.pid) ?? null,
-        run.group ?? null,
+        run.group === undefined ? null : storable(run.group),
+        Date.now(),
       );
     this.seq.set(run.id, 0);
+    this.running.add(run.id);
+    this.heartbeat();
   }
 
   async appendEvent(event: RunEvent): Promise<void> {
@@ -175,6 +225,7 @@ export class SqliteStore implements Store {
   }
 
   async finishRun(runId: string, end: RunEnd): Promise<void> {
+    this.running.delete(runId);
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -198,27 +249,27 @@ export class SqliteStore implements Store {
     const args: unknown[] = [];
     if (filter.status) {
       where.push("status = ?");
-      args.push(filter.status);
+      args.push(storable(filter.status));
     }
     if (filter.outcome) {
       where.push("outcome = ?");
-      args.push(filter.outcome);
+      args.push(storable(filter.outcome));
     }
     if (filter.idPrefix) {
       where.push("id LIKE ? ESCAPE '\\'");
-      args.push(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      args.push(likeStartingWith(filter.idPrefix));
     }
     if (filter.kind) {
       where.push("kind = ?");
-      args.push(filter.kind);
+      args.push(storable(filter.kind));
     }
     if (filter.group) {
       where.push("group_name = ?");
-      args.push(filter.group);
+      args.push(storable(filter.group));
     }
     if (filter.search) {
-      where.push("(id LIKE ? OR title LIKE ? OR source LIKE ?)");
-      const like = `%${filter.search.replace(/[%_]/g, "")}%`;
+      where.push("(id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')");
+      const like = likeContaining(filter.search);
       args.push(like, like, like);
     }
     return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
@@ -230,7 +281,7 @@ export class SqliteStore implements Store {
     return (
       this.db
         .prepare(`SELECT * FROM runs ${sql} ORDER BY started_at DESC LIMIT ? OFFSET ?`)
-        .all(...args, filter.limit ?? 50, filter.offset ?? 0) as RunRow[]
+        .all(...args, pageOf(filter).limit, pageOf(filter).offset) as RunRow[]
     ).map(runSummary);
   }
 
@@ -275,8 +326,8 @@ export class SqliteStore implements Store {
       .prepare(
         "SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY (id = ?) DESC, started_at DESC LIMIT 2",
       )
-      .all(idOrPrefix, `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, idOrPrefix) as RunRow[];
-    const row = rows.find((r) => r.id === idOrPrefix) ?? (rows.length === 1 ? rows[0] : undefined);
+      .all(storable(idOrPrefix), likeStartingWith(idOrPrefix), storable(idOrPrefix)) as RunRow[];
+    const row = rows.find((r) => r.id === storable(idOrPrefix)) ?? (rows.length === 1 ? rows[0] : undefined);
     if (!row) return undefined;
     const events = this.db.prepare("SELECT data FROM events WHERE run_id = ? ORDER BY seq").all(row.id) as {
       data: string;
@@ -363,6 +414,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
     this.db.close();
   }
 }

@@ -288,6 +288,111 @@ setInterval(() => {}, 1000);`,
       }
     });
 
+    it("pages with a negative or fractional limit or offset as with none", async () => {
+      const store = openStore(adapter.location());
+      try {
+        for (let i = 0; i < 3; i++) await begin(store, `page-${i}`);
+        const all = (await store.listRuns()).map((r) => r.id);
+        assert.equal(all.length, 3);
+        for (const page of [{ limit: -1 }, { limit: 1.5 }, { offset: -5 }, { limit: Number.NaN }])
+          assert.deepEqual(
+            (await store.listRuns(page)).map((r) => r.id),
+            all,
+            JSON.stringify(page),
+          );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("searches for %, _ and \\ literally, and ignores case", async () => {
+      const store = openStore(adapter.location());
+      try {
+        for (const [id, title] of [
+          ["s-percent", "100% done"],
+          ["s-under", "snake_case"],
+          ["s-back", "C:\\temp"],
+          ["s-plain", "Plain Title"],
+        ] as const)
+          await store.beginRun({
+            id,
+            kind: "experiment",
+            title,
+            source: "src.yaml",
+            startedAt: new Date().toISOString(),
+          });
+        const found = async (search: string) => (await store.listRuns({ search })).map((r) => r.id).sort();
+        assert.deepEqual(await found("%"), ["s-percent"]);
+        assert.deepEqual(await found("_"), ["s-under"]);
+        assert.deepEqual(await found("\\"), ["s-back"]);
+        assert.deepEqual(await found("plain title"), ["s-plain"]);
+        assert.equal(await store.countRuns({ search: "%" }), 1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("keeps a NUL in a title as U+FFFD, and finds it by a search holding a NUL", async () => {
+      const store = openStore(adapter.location());
+      try {
+        await store.beginRun({
+          id: "nul",
+          kind: "experiment",
+          title: "a\0b",
+          source: "s\0",
+          startedAt: new Date().toISOString(),
+        });
+        const run = await store.getRun("nul");
+        assert.equal(run?.title, "a\uFFFDb");
+        assert.equal(run?.source, "s\uFFFD");
+        assert.deepEqual(
+          (await store.listRuns({ search: "\0" })).map((r) => r.id),
+          ["nul"],
+        );
+        assert.equal(await store.countRuns({ search: "a\0b" }), 1);
+        assert.equal(await store.getRun("nu\0"), undefined);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("ends an interrupted run at its runner's last sign of life, not at its last event", async () => {
+      const location = adapter.location();
+      const store = openStore(location);
+      try {
+        // The runner records one event at its start, then lives on, silent, for 2.5 s before it is killed.
+        const child = inChild(
+          location,
+          `const startedAt = new Date().toISOString();
+await store.beginRun({ id: "quiet", kind: "experiment", title: "t", source: "s", startedAt });
+await store.appendEvent({ type: "warning", runId: "quiet", ts: new Date().toISOString(), message: "first" });
+console.log("begun");
+setTimeout(() => console.log("silent"), 2500);
+setInterval(() => {}, 1000);`,
+        );
+        let out = "";
+        await new Promise<void>((resolve) =>
+          child.stdout?.on("data", (d: Buffer) => {
+            out += d.toString();
+            if (out.includes("silent")) resolve();
+          }),
+        );
+        child.kill("SIGKILL");
+        await new Promise((r) => child.on("close", r));
+        await until(
+          async () => (await store.getRun("quiet"))?.status === "interrupted",
+          15_000,
+          "interrupted",
+        );
+        const run = await store.getRun("quiet");
+        const ran = Date.parse(run?.endedAt ?? "") - Date.parse(run?.startedAt ?? "");
+        // Its heartbeat (every second) said it was alive for most of the 2.5 s.
+        assert.ok(ran >= 1000, `ended ${ran} ms after its start, though its runner lived 2.5 s`);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("takes concurrent writers in separate processes without losing or reordering a row", async () => {
       const location = adapter.location();
       const writers = 4;

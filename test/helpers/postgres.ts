@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../src/proxy/listen.js";
@@ -37,7 +37,11 @@ function binDir(): string {
 
 let schemas = 0;
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * `password`: the server asks for it (scram-sha-256) and `url` carries it; otherwise it trusts every
+ * local connection.
+ */
+export async function startPostgres(opts: { password?: string } = {}): Promise<TestPostgres> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), "withstand-pg-"));
   const data = join(dir, "data");
@@ -55,11 +59,20 @@ export async function startPostgres(): Promise<TestPostgres> {
     chownSync(dir, uid, gid);
     chmodSync(dir, 0o700);
   }
-  run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  const auth = ["-A", "trust"];
+  if (opts.password !== undefined) {
+    const pwfile = join(dir, "pwfile");
+    writeFileSync(pwfile, `${opts.password}\n`, { mode: 0o600 });
+    if (asRoot)
+      chownSync(pwfile, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()), -1);
+    auth.splice(0, 2, "-A", "scram-sha-256", `--pwfile=${pwfile}`);
+  }
+  run("initdb", ["-D", data, ...auth, "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "-o", options, "start"]);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const userinfo = opts.password === undefined ? "postgres" : `postgres:${encodeURIComponent(opts.password)}`;
+  const url = `postgres://${userinfo}@127.0.0.1:${port}/postgres`;
   return {
     url,
     freshStore: () => `${url}?schema=t${process.pid}_${++schemas}`,

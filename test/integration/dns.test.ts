@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import dnsPacket from "dns-packet";
 import { DnsServer } from "../../src/dns/server.js";
 import { freePort } from "../../src/proxy/listen.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
@@ -212,5 +213,119 @@ describe("a DNS delay the server cannot hold", () => {
       /delay_ms 2592000000 is longer than the 2147483647 ms \(about 24\.8 days\) withstand dns can hold/,
     );
     assert.doesNotMatch(r.stdout, /HELD/);
+  });
+});
+
+describe("the DNS server's HTTP API speaks one naming and refuses what it cannot do", () => {
+  const post = (body: unknown) =>
+    fetch(`${apiUrl}/toxics`, { method: "POST", body: JSON.stringify(body) }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Record<string, unknown>,
+    }));
+
+  it("a negative delay_ms is refused as negative, not as missing", async () => {
+    const r = await post({ names: "api-neg.*", answer: "delay", delay_ms: -5 });
+    assert.equal(r.status, 400);
+    assert.match(String(r.body.error), /delay_ms: expected milliseconds >= 0, got -5/);
+  });
+
+  it("a lease_ms that is not a positive number is refused, not silently dropped", async () => {
+    for (const lease_ms of [-1, 0, "5000"]) {
+      const r = await post({ names: "api-lease.*", answer: "nxdomain", lease_ms });
+      assert.equal(r.status, 400, JSON.stringify(lease_ms));
+      assert.match(String(r.body.error), /lease_ms: expected milliseconds > 0/);
+    }
+    const list = (await (await fetch(`${apiUrl}/toxics`)).json()) as unknown[];
+    assert.equal(list.length, 0, "no toxic was added without its lease");
+  });
+
+  it("responses say delay_ms and lease_ms, as requests do", async () => {
+    const r = await post({
+      name: "api-names",
+      names: "api-names.*",
+      answer: "delay",
+      delay_ms: 50,
+      lease_ms: 60_000,
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.delay_ms, 50);
+    assert.equal(r.body.lease_ms, 60_000);
+    assert.equal("delayMs" in r.body, false);
+    const list = (await (await fetch(`${apiUrl}/toxics`)).json()) as Record<string, unknown>[];
+    assert.equal(list[0]?.delay_ms, 50);
+    assert.equal(list[0] && "delayMs" in list[0], false);
+    assert.equal((await fetch(`${apiUrl}/toxics/api-names`, { method: "DELETE" })).status, 204);
+  });
+});
+
+describe("withstand dns behaves as a DNS server should", () => {
+  /** One raw UDP message to the server; resolves with its answer, or undefined after `waitMs`. */
+  async function udp(msg: Buffer, waitMs = 1500): Promise<Buffer | undefined> {
+    const { createSocket } = await import("node:dgram");
+    const sock = createSocket("udp4");
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sock.close();
+        resolve(undefined);
+      }, waitMs);
+      sock.on("message", (m) => {
+        clearTimeout(timer);
+        sock.close();
+        resolve(m);
+      });
+      sock.send(msg, dnsPort, "127.0.0.1");
+    });
+  }
+  const query = (opcode: number, qr = false) => {
+    const q = dnsPacket.encode({
+      id: 4242,
+      type: "query",
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: "A", name: "inventory.demo" }],
+    });
+    q.writeUInt16BE((q.readUInt16BE(2) & ~0x7800) | (opcode << 11) | (qr ? 0x8000 : 0), 2);
+    return q;
+  };
+
+  it("answers a plain query, drops a packet that is itself a response (QR=1)", async () => {
+    assert.ok(await udp(query(0)), "a query is answered");
+    assert.equal(await udp(query(0, true)), undefined, "a response is never answered");
+  });
+
+  it("refuses UPDATE and answers NOTIFY with NOTIMP, keeping the opcode", async () => {
+    const update = await udp(query(5));
+    assert.ok(update);
+    assert.equal(update.readUInt16BE(2) & 0xf, 5, "UPDATE: REFUSED");
+    assert.equal((update.readUInt16BE(2) >> 11) & 0xf, 5);
+    const notify = await udp(query(4));
+    assert.ok(notify);
+    assert.equal(notify.readUInt16BE(2) & 0xf, 4, "NOTIFY: NOTIMP");
+  });
+
+  it("closes a TCP connection that sends nothing, or half a message, after its idle timeout", async () => {
+    const { connect } = await import("node:net");
+    const closed = (half: boolean) =>
+      new Promise<boolean>((resolve, reject) => {
+        const sock = connect(dnsPort, "127.0.0.1", () => {
+          if (half) sock.write(Buffer.from([0, 40, 1, 2, 3]));
+        });
+        sock.on("error", reject);
+        sock.on("close", () => resolve(true));
+        sock.resume();
+      });
+    assert.deepEqual(await Promise.all([closed(false), closed(true)]), [true, true]);
+  });
+
+  it("warns of an open resolver when it forwards off loopback", async () => {
+    const api = await freePort();
+    const child = startCli(
+      ["dns", "--listen", "0.0.0.0:0", "--api", `127.0.0.1:${api}`, "--upstream", "127.0.0.1:53"],
+      { env },
+    );
+    const done = finished(child);
+    await waitForOutput(child, "withstand dns on udp+tcp");
+    child.kill("SIGTERM");
+    const r = await done;
+    assert.match(r.stderr, /an open resolver/);
   });
 });

@@ -267,6 +267,16 @@ describe("the proxy API's guard (the same as serve's)", () => {
     const short = await runCli(["proxy", "--host", "0.0.0.0", "--port", "0", "--token", "x"], { env });
     assert.equal(short.code, 2);
     assert.match(short.stderr, /--token: expected at least 16 characters/);
+    // 16 characters, but one guess: the same character, or spaces.
+    for (const [weak, said] of [
+      ["a".repeat(16), /--token: expected a random token, got one of 1 different characters/],
+      [" ".repeat(16), /--token: expected no spaces or control characters/],
+      ["abababababababab", /--token: expected a random token, got one of 2 different characters/],
+    ] as const) {
+      const r = await runCli(["proxy", "--host", "0.0.0.0", "--port", "0", "--token", weak], { env });
+      assert.equal(r.code, 2, JSON.stringify(weak));
+      assert.match(r.stderr, said);
+    }
     const none = await runCli(["proxy", "--host", "0.0.0.0", "--port", "0"], { env });
     assert.equal(none.code, 2);
     assert.match(

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Alerter, type AlertMessage } from "../../src/checks/alerts.js";
+import { Alerter, type AlertMessage, MAX_ALERT_OUTPUT } from "../../src/checks/alerts.js";
 import {
   aggregate,
   type CheckOutcome,
@@ -111,6 +111,21 @@ describe("monitor", () => {
       sent.map((m) => m.status),
       ["firing", "resolved"],
     );
+    await monitor.stop();
+  });
+
+  it("an alert carries at most MAX_ALERT_OUTPUT characters of a check's output, and says it cut the rest", async () => {
+    const clock = new FakeClock();
+    const huge = "x".repeat(5 * 1024 * 1024);
+    const run = async () => ({ ok: false, output: huge, durationMs: 5 });
+    const { monitor, sent } = setup([check("noisy", 1, 10_000, run)], clock);
+    monitor.start();
+    await clock.advance(1000);
+    assert.equal(sent.length, 1);
+    const out = sent[0]?.check.checkOutput ?? "";
+    assert.ok(out.length < MAX_ALERT_OUTPUT + 200, `${out.length} characters`);
+    assert.match(out, /truncated: \d+ more characters on the health page/);
+    assert.ok(JSON.stringify(sent[0]).length < 10_000);
     await monitor.stop();
   });
 

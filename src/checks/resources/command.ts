@@ -2,6 +2,34 @@ import { spawn } from "node:child_process";
 import type { CheckKind } from "../../core/check-kind.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * What a check keeps of each of a command's streams: a command printing 600 MB must not exhaust the
+ * runner (V8's string limit crashed `check`; 100 MB took a monitor to 1.2 GB). The rest is read and
+ * dropped, and the kept text ends with a line that says how much was left out.
+ */
+export const MAX_COMMAND_OUTPUT = 1024 * 1024;
+
+/** Collects a stream's first MAX_COMMAND_OUTPUT characters and counts the rest. */
+function capped(): { add(d: string): void; text(): string } {
+  const parts: string[] = [];
+  let kept = 0;
+  let total = 0;
+  return {
+    add(d) {
+      total += d.length;
+      if (kept >= MAX_COMMAND_OUTPUT) return;
+      const part = d.length <= MAX_COMMAND_OUTPUT - kept ? d : d.slice(0, MAX_COMMAND_OUTPUT - kept);
+      parts.push(part);
+      kept += part.length;
+    },
+    text() {
+      const head = parts.join("");
+      return total > kept
+        ? `${head}\n[withstand: output truncated: kept the first ${kept} of ${total} characters]\n`
+        : head;
+    },
+  };
+}
 
 export const commandKind: CheckKind = {
   type: "command",
@@ -18,14 +46,10 @@ export const commandKind: CheckKind = {
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-      });
+      const stdout = capped();
+      const stderr = capped();
+      child.stdout.setEncoding("utf8").on("data", (d: string) => stdout.add(d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => stderr.add(d));
       const kill = () => {
         try {
           if (child.pid) process.kill(-child.pid, "SIGKILL");
@@ -47,7 +71,11 @@ export const commandKind: CheckKind = {
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         ctx.signal.removeEventListener("abort", onAbort);
-        done({ "exit-status": code ?? (signal ? 128 + 9 : -1), stdout, stderr });
+        done({
+          "exit-status": code ?? (signal ? 128 + 9 : -1),
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+        });
       });
     });
   },
