@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { parseDuration } from "../core/duration.js";
+import { formatError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { suggest } from "../core/suggest.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
@@ -147,6 +148,7 @@ export async function injectCommand(kindName: string, tokens: readonly string[])
     failFast: undefined,
     rollbackStrategy: undefined,
   });
-  if (result.usageError) process.stderr.write(`withstand: ${result.usageError}\n`);
+  if (result.usageError)
+    process.stderr.write(`${formatError(result.usageCode ?? "WS_CONFIG", result.usageError)}\n`);
   return result.exitCode;
 }

@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import pc from "picocolors";
 import { parseDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
@@ -24,6 +23,7 @@ import { checkGroupName, joinGroup } from "./load-group.js";
 import { writeSummaryFiles } from "./load-summary.js";
 import { outputMode } from "./output.js";
 import { storeExit } from "./store-failures.js";
+import { writeOutput } from "./write-output.js";
 
 function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);
@@ -249,9 +249,6 @@ async function loadInSession(
   const failed = outcome.thresholds.some((t) => !t.ok) || outcome.abortedBy !== undefined;
   const exitCode: ExitCode = outcome.interrupted ? EXIT.aborted : failed ? EXIT.failed : EXIT.ok;
   const summary = summaryJson(plan, outcome.total, outcome.thresholds, outcome.sent, outcome.abortedBy);
-  writeSummaryFiles(flags, summary);
-  if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
-  if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
   const tookMs = Date.now() - started;
   const status = outcome.interrupted ? "interrupted" : failed ? "failed" : "completed";
   const outcomeName = outcome.interrupted ? "interrupted" : failed ? "thresholds-failed" : "passed";
@@ -270,6 +267,10 @@ async function loadInSession(
     durationMs: tookMs,
     result: summary,
   });
+  // The run is recorded first: a file that cannot be written is a usage error about that flag, not a lost run.
+  writeSummaryFiles(flags, summary);
+  if (ndjsonFile) writeOutput("--out", ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
+  if (hdrLog && flags.hdrLog) writeOutput("--hdr-log", flags.hdrLog, hdrLog.text());
   if (mode === "tty" || mode === "plain")
     process.stdout.write(
       `\n${summaryText(outcome.total, outcome.thresholds, outcome.abortedBy)}\n${gateNote(plan)}  run ${runId}: ${reason} (exit ${exitCode})\n`,

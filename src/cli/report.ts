@@ -15,7 +15,11 @@ export async function reportCommand(
   const store = openStore(flags.store);
   const run = await store.getRun(runId);
   await store.close();
-  if (!run) failUsage(`run ${runId}: no such run in ${storePath(flags.store)} (see \`withstand runs\`)`);
+  if (!run)
+    failUsage(
+      `run ${runId}: no such run in ${storePath(flags.store)} (see \`withstand runs\`)`,
+      "WS_RUN_NOT_FOUND",
+    );
   const text = renderReport(run, format);
   if (flags.out) {
     writeFileSync(flags.out, text);

@@ -146,7 +146,7 @@ export async function rolloutSession(
     await control.start();
   } catch (err) {
     // Nothing was recorded yet: no store row, no runner entry.
-    failUsage(`${spec.file}: ${(err as Error).message}`);
+    failUsage(`${spec.file}: ${(err as Error).message}`, "WS_ROLLOUT_CONFLICT");
   }
   await s.begin({ kind: "rollout", title: `rollout ${spec.name}`, source: spec.file });
   try {
@@ -244,8 +244,11 @@ function pickRollout(name: string | undefined): string {
   if (name) return name;
   const active = activeRollouts();
   if (active.length === 1 && active[0]) return active[0].name;
-  if (active.length === 0) failUsage("no rollout is running on this machine");
-  failUsage(`several rollouts are running (${active.map((a) => a.name).join(", ")}): name one`);
+  if (active.length === 0) failUsage("no rollout is running on this machine", "WS_ROLLOUT_CONFLICT");
+  failUsage(
+    `several rollouts are running (${active.map((a) => a.name).join(", ")}): name one`,
+    "WS_ROLLOUT_CONFLICT",
+  );
 }
 
 async function controlCommand(

@@ -1,9 +1,9 @@
-import { writeFileSync } from "node:fs";
 import type { ExperimentSpec } from "../core/experiment.js";
 import { type RunOptions, type RunResult, runExperiment } from "../engine/run.js";
 import { RunSession } from "../engine/session.js";
 import { type OutputMode, printSummary, RunRenderer } from "./output.js";
 import { storeExit } from "./store-failures.js";
+import { writeOutput } from "./write-output.js";
 
 export { newRunId } from "../engine/session.js";
 
@@ -42,7 +42,8 @@ export async function runSession(spec: ExperimentSpec, opts: SessionOptions): Pr
       durationMs: j.duration * 1000,
       result: j,
     });
-    if (opts.journalPath) writeFileSync(opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
+    if (opts.journalPath)
+      writeOutput("--journal-path", opts.journalPath, `${JSON.stringify(result.journal, null, 2)}\n`);
     printSummary(result.journal, opts.mode, spec.title, !opts.dryRun);
     for (const err of session.bus.failures)
       process.stderr.write(`withstand: a listener failed: ${err.message}\n`);

@@ -62,9 +62,6 @@ export async function sloStatusCommand(
       const source = sourceFor(slo, reader);
       for (const objective of slo.objectives) out.push(await objectiveStatus(slo, objective, source, at));
     }
-  } catch (err) {
-    if (err instanceof SourceError) failUsage(err.message);
-    throw err;
   } finally {
     await store.close();
   }

@@ -1,3 +1,4 @@
+import { WithstandError } from "./errors.js";
 /**
  * The part of Go's text/template (and of the Sprig functions Goss adds) that Gossfiles use: `{{.Env.X}}`,
  * `{{.Vars.a.b}}`, pipelines, `if`/`else if`/`else`, `range` (with `$i, $v :=`), `with`, variables,
@@ -5,12 +6,13 @@
  * an empty string. Pure: functions that read files or the environment are passed in.
  */
 
-export class TemplateError extends Error {
+export class TemplateError extends WithstandError {
   constructor(
     message: string,
     readonly line: number,
   ) {
-    super(`template line ${line}: ${message}`);
+    super("WS_TEMPLATE", `template line ${line}: ${message}`);
+    this.name = "TemplateError";
   }
 }
 

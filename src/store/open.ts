@@ -1,4 +1,5 @@
 import { WithstandError } from "../core/errors.js";
+import { EXIT } from "../core/exit-codes.js";
 import { PostgresStore, redactPgUrl } from "./postgres.js";
 import { SqliteStore, storePath } from "./sqlite.js";
 import type { Store } from "./store.js";
@@ -22,6 +23,8 @@ export function openStore(pathOrUrl?: string): Store {
       throw new WithstandError(
         "WS_STORE_URL",
         `--store ${redactPgUrl(given ?? "")}: ${(err as Error).message}`,
+        EXIT.invalid,
+        { cause: err },
       );
     }
   }

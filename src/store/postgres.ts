@@ -248,16 +248,20 @@ export class PostgresStore implements Store {
   private failure(err: unknown): Error {
     if (err instanceof WithstandError) return err;
     const e = err as NodeJS.ErrnoException & { code?: string };
-    const what =
+    const unreachable =
       e.code === "ECONNREFUSED" ||
       e.code === "ENOTFOUND" ||
       e.code === "ETIMEDOUT" ||
-      e.code === "EHOSTUNREACH"
-        ? `cannot reach the PostgreSQL store: ${e.message}`
-        : `PostgreSQL store: ${e.message}`;
-    return new WithstandError("WS_STORE", `--store ${redactPgUrl(this.url)}: ${what}`, EXIT.invalid, {
-      cause: err,
-    });
+      e.code === "EHOSTUNREACH";
+    const what = unreachable
+      ? `cannot reach the PostgreSQL store: ${e.message}`
+      : `PostgreSQL store: ${e.message}`;
+    return new WithstandError(
+      unreachable ? "WS_STORE_UNREACHABLE" : "WS_STORE",
+      `--store ${redactPgUrl(this.url)}: ${what}`,
+      EXIT.invalid,
+      { cause: err },
+    );
   }
 
   /** Keeps the leases of the runs this process writes; a SIGKILLed runner's leases simply run out. */

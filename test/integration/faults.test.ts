@@ -235,7 +235,7 @@ describe("process faults on real processes", () => {
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
-      /^withstand: .*none\.json:\d+:\d+: fault\.select: command "no-such-process-xyz" matched no process/m,
+      /^withstand: error WS_TARGET_NO_MATCH: .*none\.json:\d+:\d+: fault\.select: command "no-such-process-xyz" matched no process/m,
     );
   });
 });

@@ -235,7 +235,7 @@ describe("the kill switch never hits the wrong process", () => {
     assert.equal(open.code, 2);
     assert.equal(
       open.stderr,
-      `withstand: ${state}: is writable by others (mode 777); refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)\n`,
+      `withstand: error WS_UNSAFE_STATE_DIR: ${state}: is writable by others (mode 777); refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)\n`,
     );
     const link = join(dir, "link");
     symlinkSync(state, link);
