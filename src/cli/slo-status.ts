@@ -1,6 +1,5 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
-import { SourceError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFiles } from "../documents/openslo.js";
