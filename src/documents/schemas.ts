@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { EXECUTORS } from "../core/load-plan.js";
 import { METRICS } from "../core/threshold.js";
-import { FAULT_KINDS } from "../faults/index.js";
+import { FAULT_SCHEMAS as FAULT_KINDS } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ACTIVITY_KEYS } from "./activity.js";
 import { ARGO_METRIC_KEYS, isTemplate, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";

@@ -2,44 +2,11 @@ import { execFile } from "node:child_process";
 import { closeSync, openSync, statfsSync, statSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { FILL_PREFIX } from "../core/fault.js";
-import { bytesOf, formatBytes, parseSize, type Size } from "../core/size.js";
+import { bytesOf, formatBytes, type Size } from "../core/size.js";
 import { defineFaultKind } from "./define.js";
-import { bool, duration, nonEmpty } from "./schema.js";
-
-const sizeOf = (what: string) =>
-  z.unknown().transform((v, ctx) => {
-    const s = parseSize(v);
-    if (s) return s;
-    ctx.addIssue({ code: "custom", message: `got ${JSON.stringify(v)} (expected ${what})` });
-    return z.NEVER;
-  });
-
-const schema = z
-  .strictObject({
-    path: nonEmpty("a directory on the file system to fill"),
-    fill: sizeOf('a percentage of the file system, e.g. "95%"').optional(),
-    free: sizeOf('the space to leave free, e.g. "100MiB"').optional(),
-    size: sizeOf('the size of the fill file, e.g. "1GiB"').optional(),
-    force: bool.optional(),
-    duration: duration.optional(),
-  })
-  .superRefine(
-    (p, ctx) => {
-      const given = [p.fill, p.free, p.size].filter((x) => x !== undefined).length;
-      if (given !== 1)
-        ctx.addIssue({
-          code: "custom",
-          message: "expected exactly one of fill (e.g. 95%), free (e.g. 100MiB) or size (e.g. 1GiB)",
-        });
-      if (p.fill && !("percent" in p.fill))
-        ctx.addIssue({ code: "custom", path: ["fill"], message: 'expected a percentage, e.g. "95%"' });
-    },
-    { when: () => true },
-  );
-type Params = z.infer<typeof schema>;
+import { type Params, schema } from "./schemas/disk-fill.js";
 
 interface Plan {
   file: string;

@@ -1,7 +1,15 @@
 import type { HttpProviderSpec } from "../core/experiment.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
+
+// The HTTP client (undici's pools) is loaded when a probe first runs: validating a document that names
+// an http provider loads none of it.
+let loaded: Promise<typeof import("./http.js")> | undefined;
+const client = () => {
+  loaded ??= import("./http.js");
+  return loaded;
+};
+
 import { checkKeys, isRecord, type Reporter, readBool, readNumber, readString } from "../core/reader.js";
-import { closeHttpAgents, runHttpProvider } from "./http.js";
 
 const HTTP_KEYS = [
   "type",
@@ -84,7 +92,9 @@ export const httpProbe: ProbeKind = defineProbeKind<HttpProviderSpec>({
   summary: "an HTTP request; output {status, headers, body}",
   parse,
   describe: (p) => `would ${p.method ?? "GET"} ${p.url}`,
-  execute: (p, signal) => runHttpProvider(p, signal),
+  execute: async (p, signal) => (await client()).runHttpProvider(p, signal),
   succeeded: (out) => ((out as { status?: number } | null)?.status ?? 600) < 400,
-  close: closeHttpAgents,
+  close: async () => {
+    if (loaded !== undefined) await (await loaded).closeHttpAgents();
+  },
 });

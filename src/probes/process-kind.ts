@@ -1,7 +1,6 @@
 import type { ProcessProviderSpec } from "../core/experiment.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
 import { checkKeys, isRecord, type Reporter, readNumber, readString } from "../core/reader.js";
-import { runProcessProvider } from "./process.js";
 
 const PROCESS_KEYS = ["type", "path", "arguments", "timeout", "secrets", "clock"];
 
@@ -40,6 +39,7 @@ export const processProbe: ProbeKind = defineProbeKind<ProcessProviderSpec>({
   summary: "a program run to completion; output {status, stdout, stderr}",
   parse,
   describe: (p) => `would run ${p.path}`,
-  execute: (p, signal) => runProcessProvider(p, signal),
+  // Loaded when a probe first runs (it reaches the clocks in the state directory): validating loads none of it.
+  execute: async (p, signal) => (await import("./process.js")).runProcessProvider(p, signal),
   succeeded: (out) => (out as { status?: number } | null)?.status === 0,
 });
