@@ -34,15 +34,14 @@ lint: deps
 
 # A store and safety-state directory of this `make test`'s own, for any test that does not make one:
 # two `make test` runs on one machine (two clones, two users) never see each other's runs or faults.
-test: export WITHSTAND_STATE_DIR = $(TEST_HOME)/state
-test: export WITHSTAND_STORE = $(TEST_HOME)/store.db
-test: TEST_HOME := $(shell mktemp -d -t withstand-make-test-XXXXXX)
 test: build lint
 	@bash scripts/apt-ensure.sh $(APT_TEST_PACKAGES)
-	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' -not -path '*/browser/*' | sort)
 	@# The browser tests run demo systems and Chromium: alone, so they never starve the latency-judged demo test.
-	node --test --test-concurrency=1 --test-timeout=300000 $$(find dist/test/browser -name '*.test.js' | sort)
-	rm -rf $(TEST_HOME)
+	home=$$(mktemp -d -t withstand-make-test-XXXXXX) && \
+	export WITHSTAND_STATE_DIR=$$home/state WITHSTAND_STORE=$$home/store.db && \
+	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' -not -path '*/browser/*' | sort) && \
+	node --test --test-concurrency=1 --test-timeout=300000 $$(find dist/test/browser -name '*.test.js' | sort); \
+	status=$$?; rm -rf "$$home"; exit $$status
 
 bench: export BENCH_SUMMARY = $(CURDIR)/dist/bench-summary.jsonl
 bench: build
