@@ -18,7 +18,18 @@ export function track<C extends ChildProcess>(child: C): C {
 }
 
 // Only under the test runner (bench scripts import the helpers too and have no root test).
-if (process.env.NODE_TEST_CONTEXT !== undefined)
+if (process.env.NODE_TEST_CONTEXT !== undefined) {
   after(async () => {
     await Promise.all([...running].map((c) => stopChild(c, 5000)));
   });
+  // A file that times out is ended by the runner with SIGTERM, and no `after` hook runs then: its
+  // children get SIGTERM too (a withstand runner reverts its faults and exits), never orphaned.
+  const stopAll = () => {
+    for (const c of running) c.kill("SIGTERM");
+  };
+  process.once("exit", stopAll);
+  process.once("SIGTERM", () => {
+    stopAll();
+    process.exit(143);
+  });
+}
