@@ -32,11 +32,16 @@ demo: build
 lint: deps
 	npx biome check .
 
+# A store and safety-state directory of this `make test`'s own, for any test that does not make one:
+# two `make test` runs on one machine (two clones, two users) never see each other's runs or faults.
 test: build lint
 	@bash scripts/apt-ensure.sh $(APT_TEST_PACKAGES)
-	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' -not -path '*/browser/*' | sort)
 	@# The browser tests run demo systems and Chromium: alone, so they never starve the latency-judged demo test.
-	node --test --test-concurrency=1 --test-timeout=300000 $$(find dist/test/browser -name '*.test.js' | sort)
+	home=$$(mktemp -d -t withstand-make-test-XXXXXX) && \
+	export WITHSTAND_STATE_DIR=$$home/state WITHSTAND_STORE=$$home/store.db && \
+	node --test --test-concurrency=2 --test-timeout=180000 $$(find dist/test -name '*.test.js' -not -path '*/browser/*' | sort) && \
+	node --test --test-concurrency=1 --test-timeout=300000 $$(find dist/test/browser -name '*.test.js' | sort); \
+	status=$$?; rm -rf "$$home"; exit $$status
 
 # The unit and e2e suites on another Node.js from the npm registry's `node` package, cached in
 # ~/.cache/withstand-node/VERSION with native modules rebuilt for it: `make test-node VERSION=24`.

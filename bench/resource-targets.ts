@@ -60,8 +60,8 @@ export async function resourceTargets(name: string, clock: string): Promise<Reso
     dnsUrl,
     clock,
     active: {
-      cpu: () => stressorPids("cpu").length > 0,
-      memory: () => stressorPids("memory").length > 0,
+      cpu: () => stressorPids("cpu", String(env.WITHSTAND_STATE_DIR)).length > 0,
+      memory: () => stressorPids("memory", String(env.WITHSTAND_STATE_DIR)).length > 0,
       // Anything on the tmpfs counts: a fill file, or an empty one a killed runner left.
       disk: () => readdirSync(fs).length > 0,
       clock: () => readFileSync(clockFile, "utf8").trim() !== "+0",

@@ -48,7 +48,7 @@ export async function dnsCommand(flags: DnsFlags): Promise<number> {
   try {
     bound = await server.listen(listen.host, listen.port);
   } catch (err) {
-    failUsage(`--listen ${flags.listen}: ${(err as Error).message}`);
+    failUsage(`--listen ${flags.listen}: ${(err as Error).message}`, "WS_PORT_IN_USE");
   }
   const http = new DnsApi(server);
   let apiAddress: string;
@@ -56,7 +56,7 @@ export async function dnsCommand(flags: DnsFlags): Promise<number> {
     apiAddress = await http.listen(api.host, api.port, flags.token);
   } catch (err) {
     await server.close();
-    failUsage(`--api ${flags.api}: ${(err as Error).message}`);
+    failUsage(`--api ${flags.api}: ${(err as Error).message}`, "WS_PORT_IN_USE");
   }
   // Off loopback with forwarding, anyone who reaches the port can resolve through us (and reflect).
   if (upstream && !isLoopbackHost(listen.host))

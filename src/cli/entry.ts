@@ -1,6 +1,5 @@
 /** The executable's entry point. The kill switch skips the CLI framework: `withstand halt` must act within milliseconds. */
-import { WithstandError } from "../core/errors.js";
-import { EXIT_INTERNAL } from "../core/exit-codes.js";
+import { reportError } from "./fail.js";
 import { guardOutput } from "./streams.js";
 
 const args = process.argv.slice(2);
@@ -20,15 +19,13 @@ async function start(): Promise<void> {
   await main(process.argv);
 }
 
+// Every error, a usage error included, arrives here only after the command's `finally` blocks (its
+// sessions' teardowns) have run; then it is printed once, with its code, and the process exits.
 start().catch((err: unknown) => {
-  if (err instanceof WithstandError) {
-    process.stderr.write(`withstand: ${err.message}\n`);
-    process.exit(err.exitCode);
-  }
-  // Not one of ours: a bug in withstand. 70 (EX_SOFTWARE), never 1, which means "your system deviated".
-  process.stderr.write(
-    `withstand: internal error: this is a bug in withstand, please report it\n${(err as Error)?.stack ?? String(err)}\n`,
-  );
-  // Exit even if a child's pipe or a timer would keep the loop alive: a crashed command must not hang.
-  process.exit(EXIT_INTERNAL);
+  // `--` ends the options: a `--json` after it belongs to a child command (`withstand exec -- ...`).
+  const end = args.indexOf("--");
+  const json = (end < 0 ? args : args.slice(0, end)).includes("--json");
+  const code = reportError(err, json);
+  // Exit even if a child's pipe or a timer would keep the loop alive: a failed command must not hang.
+  process.exit(code);
 });

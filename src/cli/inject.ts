@@ -1,5 +1,6 @@
 import { parse } from "yaml";
 import { parseDuration } from "../core/duration.js";
+import { formatError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { suggest } from "../core/suggest.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
@@ -161,6 +162,7 @@ export async function injectCommand(kindName: string, tokens: readonly string[])
     rollbackStrategy: undefined,
     inject: true,
   });
-  if (result.usageError) process.stderr.write(`withstand: ${asFlags(result.usageError, where)}\n`);
+  if (result.usageError)
+    process.stderr.write(`${formatError("WS_CONFIG", asFlags(result.usageError, where))}\n`);
   return result.exitCode;
 }

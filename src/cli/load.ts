@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import pc from "picocolors";
 import { parseDuration } from "../core/duration.js";
 import type { Listener } from "../core/events.js";
@@ -28,6 +27,7 @@ import { checkGroupName, joinGroup } from "./load-group.js";
 import { writeSummaryFiles } from "./load-summary.js";
 import { outputMode } from "./output.js";
 import { reportRecord, resultOf } from "./store-failures.js";
+import { writeOutput } from "./write-output.js";
 
 function quickPlan(url: string, flags: LoadFlags): LoadPlan {
   if (!/^https?:\/\//.test(url)) failUsage(`${url}: expected an http:// or https:// URL or a LoadTest file`);
@@ -229,8 +229,8 @@ async function loadRun(
     },
   );
   writeSummaryFiles(flags, resultOf<ReturnType<typeof summaryJson>>(record));
-  if (ndjsonFile) writeFileSync(ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
-  if (hdrLog && flags.hdrLog) writeFileSync(flags.hdrLog, hdrLog.text());
+  if (ndjsonFile) writeOutput("--out", ndjsonFile, ndjson.length ? `${ndjson.join("\n")}\n` : "");
+  if (hdrLog && flags.hdrLog) writeOutput("--hdr-log", flags.hdrLog, hdrLog.text());
   if (last && (mode === "tty" || mode === "plain"))
     process.stdout.write(
       `\n${summaryText(last.total, last.thresholds, last.abortedBy)}\n${gateNote(plan)}  run ${record.runId}: ${record.reason} (exit ${meaningOf(record.outcome).exitCode})\n`,

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { UsageError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { VERSION } from "../core/version.js";
 import { RUN_KINDS } from "../runs/index.js";
@@ -14,7 +15,8 @@ function buildProgram(): Command {
     )
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
-    .configureOutput({ outputError: (str, write) => write(`withstand: ${str.replace(/^error: /, "")}`) })
+    // Parse errors are thrown as UsageErrors (below) and printed, with their code, by the entry point.
+    .configureOutput({ outputError: () => undefined })
     .exitOverride()
     .enablePositionalOptions();
 
@@ -729,11 +731,16 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse problem is a usage error (exit 2).
-      process.exitCode =
-        err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0
-          ? EXIT.ok
-          : EXIT.invalid;
-      return;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) {
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      // Help shown because no command was given: it is already on stderr, and it is the whole message.
+      if (err.code === "commander.help") {
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      throw new UsageError(err.message.replace(/^error: /, ""), { cause: err });
     }
     throw err;
   }

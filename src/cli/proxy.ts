@@ -36,6 +36,7 @@ export async function proxyCommand(flags: {
   } catch (err) {
     failUsage(
       `--port ${port}: cannot listen on ${flags.host}:${port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      "WS_PORT_IN_USE",
     );
   }
   if (config !== undefined) {

@@ -16,7 +16,10 @@ export async function reportCommand(
   const run = await store.getRun(runId);
   await store.close();
   if (!run)
-    failUsage(`run ${runId}: no such run in ${describeStoreLocation(flags.store)} (see \`withstand runs\`)`);
+    failUsage(
+      `run ${runId}: no such run in ${describeStoreLocation(flags.store)} (see \`withstand runs\`)`,
+      "WS_RUN_NOT_FOUND",
+    );
   const text = renderReport(run, format);
   if (flags.out) {
     writeFileSync(flags.out, text);

@@ -185,8 +185,11 @@ function pickRollout(name: string | undefined): string {
   if (name) return name;
   const active = activeRollouts();
   if (active.length === 1 && active[0]) return active[0].name;
-  if (active.length === 0) failUsage("no rollout is running on this machine");
-  failUsage(`several rollouts are running (${active.map((a) => a.name).join(", ")}): name one`);
+  if (active.length === 0) failUsage("no rollout is running on this machine", "WS_ROLLOUT_CONFLICT");
+  failUsage(
+    `several rollouts are running (${active.map((a) => a.name).join(", ")}): name one`,
+    "WS_ROLLOUT_CONFLICT",
+  );
 }
 
 async function controlCommand(

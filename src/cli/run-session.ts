@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import type { ExperimentSpec } from "../core/experiment.js";
 import type { Journal } from "../core/journal.js";
 import { runLifecycle } from "../engine/lifecycle.js";
@@ -8,6 +7,7 @@ import { injectKind } from "../runs/inject.js";
 import { SERVICES } from "../services/index.js";
 import { type OutputMode, printSummary, RunRenderer } from "./output.js";
 import { reportRecord } from "./store-failures.js";
+import { writeOutput } from "./write-output.js";
 
 export { newRunId } from "../engine/session.js";
 
@@ -41,7 +41,7 @@ export async function runSession(
   });
   const journal = record.result as Journal | undefined;
   if (journal) {
-    if (journalPath) writeFileSync(journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+    if (journalPath) writeOutput("--journal-path", journalPath, `${JSON.stringify(journal, null, 2)}\n`);
     printSummary(journal, mode, spec.title, !dryRun);
   }
   const usageError = record.usageError ?? (journal ? undefined : record.reason);

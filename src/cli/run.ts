@@ -1,4 +1,5 @@
 import { parseDuration } from "../core/duration.js";
+import { formatError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import {
   HYPOTHESIS_STRATEGIES,
@@ -90,6 +91,6 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     failFast: flags.failFast,
     rollbackStrategy: flags.rollbackStrategy as RollbackStrategy | undefined,
   });
-  if (result.usageError) process.stderr.write(`withstand: ${result.usageError}\n`);
+  if (result.usageError) process.stderr.write(`${formatError("WS_CONFIG", result.usageError)}\n`);
   return result.exitCode;
 }

@@ -80,6 +80,7 @@ export async function runsShowCommand(
         matches.length > 1
           ? `runs show ${id}: the prefix matches ${matches.length >= 10 ? "10 or more" : matches.length} runs (expected one): ${matches.map((m) => `${m.id} (${m.title})`).join(", ")}`
           : `runs show ${id}: no run with that id or unique prefix (see \`withstand runs\`)`,
+        "WS_RUN_NOT_FOUND",
       );
     }
     if (flags.json) {

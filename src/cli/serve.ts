@@ -56,6 +56,7 @@ export async function serveCommand(flags: {
       code === "EADDRINUSE"
         ? `--port ${port}: already in use (pick another, or 0 for a free one)`
         : `cannot listen on ${host}:${port}: ${(err as Error).message}`,
+      "WS_PORT_IN_USE",
     );
   }
   process.stdout.write(

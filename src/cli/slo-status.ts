@@ -1,6 +1,5 @@
 import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
-import { SourceError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFiles } from "../documents/openslo.js";
@@ -62,9 +61,6 @@ export async function sloStatusCommand(
       const source = sourceFor(slo, reader);
       for (const objective of slo.objectives) out.push(await objectiveStatus(slo, objective, source, at));
     }
-  } catch (err) {
-    if (err instanceof SourceError) failUsage(err.message);
-    throw err;
   } finally {
     await store.close();
   }

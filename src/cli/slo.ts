@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { EXIT } from "../core/exit-codes.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFiles } from "../documents/openslo.js";
-import { generateRules, RulesError, rulesYaml } from "../slo/rules.js";
+import { generateRules, rulesYaml } from "../slo/rules.js";
 
 /** `withstand slo rules FILE [-o OUT]`: Prometheus recording and multiwindow burn-rate alerting rules. */
 export async function sloRulesCommand(files: string[], flags: { output?: string }): Promise<number> {
@@ -10,18 +10,11 @@ export async function sloRulesCommand(files: string[], flags: { output?: string 
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (hasErrors(loaded.diagnostics)) return EXIT.invalid;
   const groups = [];
-  try {
-    for (const slo of loaded.slos) {
-      const { groups: g, warnings } = generateRules(slo);
-      for (const w of warnings) process.stderr.write(`${slo.loc}: warning: ${slo.name}: ${w}\n`);
-      groups.push(...g);
-    }
-  } catch (err) {
-    if (err instanceof RulesError) {
-      process.stderr.write(`${err.message}\n`);
-      return EXIT.invalid;
-    }
-    throw err;
+  // A RulesError (WS_SLO_RULES) reaches the entry point, which prints it with its code and exits 2.
+  for (const slo of loaded.slos) {
+    const { groups: g, warnings } = generateRules(slo);
+    for (const w of warnings) process.stderr.write(`${slo.loc}: warning: ${slo.name}: ${w}\n`);
+    groups.push(...g);
   }
   const text = rulesYaml(groups);
   if (flags.output) {

@@ -1,6 +1,6 @@
 import { loadGossfiles, looksLikeGossfile, readVars, sniffTop } from "../checks/gossfile.js";
 import { EXIT } from "../core/exit-codes.js";
-import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
+import { type Diagnostic, diagnosticCode, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { checkParsed } from "../documents/kinds.js";
 import { parseSource, readSource, type SourceDoc, unreadable } from "../documents/source.js";
 
@@ -115,7 +115,13 @@ export async function validateCommand(
   const failed = report.some((c) => !c.valid);
   if (flags.json)
     process.stdout.write(
-      `${JSON.stringify({ ok: !failed, files: report.map(({ summary: _s, ...rest }) => rest) })}\n`,
+      `${JSON.stringify({
+        ok: !failed,
+        files: report.map(({ summary: _s, diagnostics, ...rest }) => ({
+          ...rest,
+          diagnostics: diagnostics.map((d) => ({ ...d, code: diagnosticCode(d) })),
+        })),
+      })}\n`,
     );
   return failed ? EXIT.invalid : EXIT.ok;
 }

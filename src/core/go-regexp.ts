@@ -1,4 +1,6 @@
 import { RE2JS } from "re2js";
+import { WithstandError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
 
 /**
  * A regular expression as Go's `regexp` package reads it (RE2 syntax: `\Q…\E`, `[[:alpha:]]`, `(?i)`,
@@ -17,7 +19,12 @@ export interface GoRegExp {
   execAt(s: string, from: number): [number, number] | null;
 }
 
-export class GoRegExpError extends Error {}
+export class GoRegExpError extends WithstandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WS_REGEXP", message, EXIT.invalid, options);
+    this.name = "GoRegExpError";
+  }
+}
 
 export function compileGoRegExp(source: string): GoRegExp {
   let re: RE2JS;

@@ -1,3 +1,4 @@
+import { WithstandError } from "./errors.js";
 import { compileGoRegExp } from "./go-regexp.js";
 import { SPRIG } from "./sprig.js";
 
@@ -8,12 +9,13 @@ import { SPRIG } from "./sprig.js";
  * an empty string. Pure: functions that read files or the environment are passed in.
  */
 
-export class TemplateError extends Error {
+export class TemplateError extends WithstandError {
   constructor(
     message: string,
     readonly line: number,
   ) {
-    super(`template line ${line}: ${message}`);
+    super("WS_TEMPLATE", `template line ${line}: ${message}`);
+    this.name = "TemplateError";
   }
 }
 

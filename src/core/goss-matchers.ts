@@ -1,3 +1,4 @@
+import { WithstandError } from "./errors.js";
 import { compileGoRegExp, type GoRegExp, GoRegExpError } from "./go-regexp.js";
 import { satisfiesSemver, semverConstraint } from "./semver.js";
 
@@ -36,7 +37,13 @@ function notAList(matcher: string, s: Stream): MatchResult {
 
 export type Matcher = (actual: Actual) => MatchResult;
 
-export class MatcherSyntaxError extends Error {}
+/** A Goss matcher that cannot be parsed. */
+export class MatcherSyntaxError extends WithstandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WS_GOSS_MATCHER", message, 2, options);
+    this.name = "MatcherSyntaxError";
+  }
+}
 
 const MATCHERS = [
   "equal",

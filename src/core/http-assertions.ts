@@ -1,4 +1,5 @@
 import { JSONPath } from "jsonpath-plus";
+import { WithstandError } from "./errors.js";
 
 /**
  * The two ways users write HTTP assertions today, evaluated against one response: Checkly's
@@ -17,7 +18,13 @@ export interface ObservedResponse {
   ip?: string | undefined;
 }
 
-export class AssertionSyntaxError extends Error {}
+/** A Checkly or Gatus assertion that cannot be parsed. */
+export class AssertionSyntaxError extends WithstandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WS_HTTP_ASSERTION", message, 2, options);
+    this.name = "AssertionSyntaxError";
+  }
+}
 
 // ---------------- Checkly ----------------
 

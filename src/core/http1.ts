@@ -1,3 +1,4 @@
+import { WithstandError } from "./errors.js";
 /**
  * HTTP/1.1 message framing (RFC 9112), as much as a reverse proxy needs to route a message and find its
  * end without re-encoding it: the start line and header fields, how the body is delimited, and a
@@ -9,13 +10,14 @@
 /** A head larger than this is refused (431 from a client, 502 from an upstream). */
 export const MAX_HEAD_BYTES = 64 * 1024;
 
-export class FramingError extends Error {
+export class FramingError extends WithstandError {
   constructor(
     message: string,
     /** The status a proxy answers a client with: 400, 431 or 501. */
     readonly status: 400 | 431 | 501 = 400,
   ) {
-    super(message);
+    super("WS_HTTP_FRAMING", message);
+    this.name = "FramingError";
   }
 }
 

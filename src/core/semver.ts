@@ -1,3 +1,5 @@
+import { WithstandError } from "./errors.js";
+
 /**
  * Semantic versions and the constraint syntax Goss's `semver-constraint` takes (blang/semver ranges):
  * `">1.0.0 <2.0.0 !=1.5.0"` (space: and), `"<1.0.0 || >=2.0.0"` (or), `1.x` wildcards; versions are read
@@ -8,7 +10,13 @@ interface Version {
   pre: string[];
 }
 
-export class SemverError extends Error {}
+/** A version or range that is not semantic versioning. */
+export class SemverError extends WithstandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WS_SEMVER", message, 2, options);
+    this.name = "SemverError";
+  }
+}
 
 function parseVersion(text: string): Version {
   const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text.trim());

@@ -1,3 +1,4 @@
+import { type ErrorCode, WithstandError } from "../core/errors.js";
 /** One diagnostic per problem; specs collect them all instead of stopping at the first. */
 export type Severity = "error" | "warning";
 
@@ -9,6 +10,22 @@ export interface Diagnostic {
   path: string;
   message: string;
   severity: Severity;
+  /** Set where a reader knows it; otherwise `diagnosticCode` tells it from the message. */
+  code?: ErrorCode;
+}
+
+/**
+ * The stable code of a diagnostic (in `validate --json`): the reader's own if it set one, else told
+ * from the shape every reader's messages share (one place, so readers need not pass codes around).
+ */
+export function diagnosticCode(d: Diagnostic): ErrorCode {
+  if (d.code !== undefined) return d.code;
+  if (d.message.startsWith("cannot read")) return "WS_DOC_UNREADABLE";
+  if (d.message.startsWith("syntax error")) return "WS_DOC_SYNTAX";
+  if (d.message.startsWith("unknown key")) return "WS_DOC_UNKNOWN_KEY";
+  if (/\bis required\b|^missing\b/.test(d.message)) return "WS_DOC_MISSING";
+  if (/^got .*\(expected /.test(d.message)) return "WS_DOC_TYPE";
+  return "WS_DOC_VALUE";
 }
 
 /** Control characters from a document (a key with ESC or CR) are shown escaped, never sent to the terminal. */
@@ -44,12 +61,12 @@ export function formatPath(path: readonly (string | number)[]): string {
 }
 
 /** A user-facing error that carries diagnostics; the CLI prints them and exits 2. */
-export class SpecError extends Error {
+export class SpecError extends WithstandError {
   constructor(
     readonly diagnostics: Diagnostic[],
     options?: { cause?: unknown },
   ) {
-    super(diagnostics.map(formatDiagnostic).join("\n"), options);
+    super("WS_DOC_INVALID", diagnostics.map(formatDiagnostic).join("\n"), 2, options);
     this.name = "SpecError";
   }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FAULT_KINDS } from "../faults/index.js";
+import { FAULT_SCHEMAS as FAULT_KINDS } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
 import { durationField } from "./duration-field.js";

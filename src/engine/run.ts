@@ -1,7 +1,7 @@
 import { hostname, platform, release } from "node:os";
-import { TargetError, WithstandError } from "../core/errors.js";
+import { type ErrorCode, TargetError, WithstandError } from "../core/errors.js";
 import type { EventBus } from "../core/events.js";
-import type { ExitCode } from "../core/exit-codes.js";
+import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import type { ExperimentSpec, HypothesisStrategy, RollbackStrategy } from "../core/experiment.js";
 import type { ActivityRun, Journal, SteadyState } from "../core/journal.js";
 import { redact } from "../core/redact.js";
@@ -46,9 +46,16 @@ export interface RunResult {
   exitCode: ExitCode;
   /** Set when the run stopped on bad input (a selector that matched nothing, a missing variable). */
   usageError?: string;
+  /** The code of that bad input (WS_TARGET_NO_MATCH, WS_CONFIG, ...), printed with it. */
+  usageCode?: ErrorCode;
 }
 
-class MethodStop extends Error {}
+/** Thrown to leave the method when the run is stopped; never reaches the user. */
+class MethodStop extends WithstandError {
+  constructor() {
+    super("WS_METHOD_STOPPED", "the method was stopped", EXIT.aborted);
+  }
+}
 
 function toExperimentEcho(spec: ExperimentSpec): Record<string, unknown> {
   return spec.raw;
@@ -78,6 +85,7 @@ export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions):
   const rollbackRuns: ActivityRun[] = [];
   // What happened; the verdict is decided from it once, by a pure function (core/verdict.ts).
   const facts: RunFacts = { hasHypothesis: spec.hypothesis !== undefined, failFast, dryRun: opts.dryRun };
+  let usageCode: ErrorCode | undefined;
   const phases = PHASES[strategy];
   let secretValues: string[] = [];
 
@@ -144,6 +152,7 @@ export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions):
     if (err instanceof MethodStop || opts.signal.aborted) facts.stopped = stopReason();
     else if (err instanceof TargetError) facts.usageError = `${err.loc}: ${err.message}`;
     else if (err instanceof WithstandError) facts.usageError = err.message;
+    if (facts.usageError !== undefined && err instanceof WithstandError) usageCode = err.code;
     else facts.crash = (err as Error).stack ?? String(err);
     if (playsRollbacks(rollbackStrategy, decide(facts)))
       await rollbacks(spec, minimalContext(spec, opts, registry, secretValues), opts, rollbackRuns);
@@ -181,7 +190,7 @@ export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions):
     },
   };
   return usageError !== undefined
-    ? { journal, exitCode, usageError: redact(usageError, secretValues) }
+    ? { journal, exitCode, usageError: redact(usageError, secretValues), usageCode: usageCode ?? "WS_CONFIG" }
     : { journal, exitCode };
 }
 

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { z } from "zod";
 import { ConfigError, TargetError } from "../core/errors.js";
 import type { FaultTarget } from "../core/fault.js";
 import {
@@ -16,29 +15,8 @@ import {
 } from "../platform/faketime.js";
 import { untrustedDir } from "../platform/state-dir.js";
 import { defineFaultKind } from "./define.js";
-import { selectionFields } from "./process-selection.js";
-import { duration } from "./schema.js";
+import { type Params, schema } from "./schemas/clock-skew.js";
 import { resolveTargets } from "./targets.js";
-
-/** libfaketime's relative offsets: +2h, -30d, +90 (seconds), +1.5y. */
-const offset = z.unknown().transform((v, ctx) => {
-  const text = typeof v === "number" ? (v >= 0 ? `+${v}` : String(v)) : v;
-  if (typeof text === "string" && /^[+-]\d+(\.\d+)?[smhdy]?$/.test(text.trim())) return text.trim();
-  ctx.addIssue({
-    code: "custom",
-    message: `got ${JSON.stringify(v)} (expected an offset such as "+2h", "-30d", "+90s" or "+1y")`,
-  });
-  return z.NEVER;
-});
-
-const schema = z.strictObject({
-  offset,
-  /** A clock name (`withstand exec --as NAME`), or processes whose clock to move. */
-  clock: z.string().optional(),
-  select: selectionFields.select.optional(),
-  duration: duration.optional(),
-});
-type Params = z.infer<typeof schema>;
 
 /**
  * The clocks a fault moves, refusing what it would not reach: a process not started through

@@ -1,14 +1,6 @@
-import { z } from "zod";
 import { defineFaultKind } from "./define.js";
 import { addToxic } from "./proxy-fault.js";
-import { duration, nonEmpty } from "./schema.js";
-import { toxicSchema } from "./toxic-schema.js";
-
-const schema = z.strictObject({
-  proxy: nonEmpty("the name of a proxy (from proxies: or the proxy API)"),
-  toxic: toxicSchema("http-fault"),
-  duration: duration.optional(),
-});
+import { schema } from "./schemas/http-fault.js";
 
 /** An HTTP toxic (abort with a status, or delay) on an HTTP proxy's requests; removed like the network toxics. */
 export const httpFault = defineFaultKind({

@@ -1,22 +1,9 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
-import { bytesOf, formatBytes, parseSize, type Size } from "../core/size.js";
+import { bytesOf, formatBytes, type Size } from "../core/size.js";
 import { oomKills } from "../platform/processes.js";
 import { defineFaultKind } from "./define.js";
-import { duration } from "./schema.js";
+import { schema } from "./schemas/memory-stress.js";
 import { killStressors, startStressor } from "./stressor.js";
-
-const size = z.unknown().transform((v, ctx) => {
-  const s = parseSize(v);
-  if (s && ("percent" in s ? s.percent > 0 : s.bytes > 0)) return s;
-  ctx.addIssue({
-    code: "custom",
-    message: `got ${JSON.stringify(v)} (expected a size such as "512MiB", "2GiB" or "30%" of the machine's memory)`,
-  });
-  return z.NEVER;
-});
-
-const schema = z.strictObject({ size, ramp: duration.optional(), duration: duration.optional() });
 
 /** MemTotal and MemAvailable from /proc/meminfo, in bytes. */
 function meminfo(): { total: number; available: number } {

@@ -1,34 +1,8 @@
-import { z } from "zod";
 import { processTarget } from "../core/fault.js";
 import { defineFaultKind } from "./define.js";
-import { checkSelection, describeProcessFault, selectionFields, selectionOf } from "./process-selection.js";
+import { describeProcessFault, selectionOf } from "./process-selection.js";
+import { schema } from "./schemas/process-kill.js";
 import { resolveTargets } from "./targets.js";
-
-const SIGNALS = [
-  "SIGKILL",
-  "SIGTERM",
-  "SIGINT",
-  "SIGQUIT",
-  "SIGHUP",
-  "SIGUSR1",
-  "SIGUSR2",
-  "SIGABRT",
-] as const;
-
-const signal = z.unknown().transform((v, ctx) => {
-  const text = String(v ?? "SIGKILL").toUpperCase();
-  const name = text.startsWith("SIG") ? text : `SIG${text}`;
-  if ((SIGNALS as readonly string[]).includes(name)) return name as NodeJS.Signals;
-  ctx.addIssue({
-    code: "custom",
-    message: `got ${JSON.stringify(v)} (expected one of ${SIGNALS.join(", ")})`,
-  });
-  return z.NEVER;
-});
-
-const schema = z
-  .strictObject({ ...selectionFields, signal: signal.optional() })
-  .superRefine(checkSelection, { when: () => true });
 
 /** Kills processes with a signal (SIGKILL by default). Nothing to revert: a supervisor must bring them back. */
 export const processKill = defineFaultKind({

@@ -1,13 +1,8 @@
-import { z } from "zod";
 import { processTarget } from "../core/fault.js";
 import { defineFaultKind } from "./define.js";
-import { checkSelection, describeProcessFault, selectionFields, selectionOf } from "./process-selection.js";
-import { duration } from "./schema.js";
+import { describeProcessFault, selectionOf } from "./process-selection.js";
+import { schema } from "./schemas/process-pause.js";
 import { resolveTargets } from "./targets.js";
-
-const schema = z
-  .strictObject({ ...selectionFields, duration: duration.optional() })
-  .superRefine(checkSelection, { when: () => true });
 
 /** Freezes processes with SIGSTOP; reverted with SIGCONT after `duration`, at the end of the method, or on any stop. */
 export const processPause = defineFaultKind({

@@ -1,4 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
+import { WithstandError } from "../core/errors.js";
+import { EXIT } from "../core/exit-codes.js";
 import type { FlagChange } from "../store/flag-audit.js";
 import { applyOverride, type FlagOverride, type FlagSet, snapshot, weightsOf } from "./flagset.js";
 
@@ -26,12 +28,13 @@ interface Lease {
   expiresAt: number;
 }
 
-export class ChangeError extends Error {
+export class ChangeError extends WithstandError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super("WS_FLAG_CHANGE", message, EXIT.invalid);
+    this.name = "ChangeError";
   }
 }
 

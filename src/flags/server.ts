@@ -3,6 +3,8 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
+import { WithstandError } from "../core/errors.js";
+import { EXIT } from "../core/exit-codes.js";
 import { allowedHost, type Guard, guardFor, sameToken } from "../safety/policy.js";
 import type { FlagChange } from "../store/flag-audit.js";
 import { type Change, ChangeError, FlagControl, LEASE_ID } from "./control.js";
@@ -42,9 +44,10 @@ export interface FlagServerOptions {
   log: (line: string) => void;
 }
 
-export class FlagFileError extends Error {
+export class FlagFileError extends WithstandError {
   constructor(readonly problems: string[]) {
-    super(problems.join("\n"));
+    super("WS_FLAG_FILE", problems.join("\n"), EXIT.invalid);
+    this.name = "FlagFileError";
   }
 }
 

@@ -15,11 +15,12 @@ const withSli = () => [...METRIC_PROVIDERS.values()].filter((p) => p.sli).map((p
 /** The SLI source of an SLO, from the provider its metric source names. */
 export function sourceFor(slo: Slo, windows: WindowReader): SliSource {
   const s = slo.indicator.ratio?.total ?? slo.indicator.threshold;
-  if (!s) throw new SourceError(`${slo.loc}: ${slo.name}: no metric source`);
+  if (!s) throw new SourceError(`${slo.loc}: ${slo.name}: no metric source`, { why: "missing" });
   const provider = METRIC_PROVIDERS.get(s.type);
   if (!provider?.sli)
     throw new SourceError(
       `${slo.loc}: ${slo.name}: unsupported metric source type ${s.type} (expected ${withSli().join(" or ")})`,
+      { why: "missing" },
     );
   return provider.sli(slo, s, { windows });
 }

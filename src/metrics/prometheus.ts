@@ -22,6 +22,7 @@ export class PrometheusSource implements SliSource {
     if (!ratio)
       throw new SourceError(
         `${this.slo.loc}: ${this.slo.name}: Prometheus status needs a ratioMetric indicator`,
+        { why: "missing" },
       );
     const w = promDuration(Math.max(1000, Math.round((toMs - fromMs) / 1000) * 1000));
     const errorRatio = await this.scalar(errorRatioExpr(this.slo, w), toMs);
@@ -74,7 +75,7 @@ async function promCall(
       ...(opts.headers ? { headers: opts.headers } : {}),
     });
   } catch (err) {
-    throw new SourceError(`Prometheus ${baseUrl} unreachable: ${(err as Error).message}`);
+    throw new SourceError(`Prometheus ${baseUrl} unreachable: ${(err as Error).message}`, { cause: err });
   }
   const body = (await res.json().catch(() => ({}))) as {
     status?: string;
@@ -144,6 +145,7 @@ export const prometheusProvider: MetricProvider = {
     if (!source.url)
       throw new SourceError(
         `${slo.loc}: ${slo.name}: a prometheus source needs a DataSource with connectionDetails.url`,
+        { why: "missing" },
       );
     return new PrometheusSource(source.url, slo);
   },

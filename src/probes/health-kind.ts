@@ -1,4 +1,3 @@
-import { request } from "undici";
 import { z } from "zod";
 import { ActivityFailure } from "../core/errors.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
@@ -53,6 +52,8 @@ export const healthProbe: ProbeKind = defineProbeKind<HealthProvider>({
   async execute(p, signal) {
     let body: { ok?: boolean; severity?: number; checks?: FtCheck[] };
     try {
+      // The HTTP client is loaded when the probe runs, not when a document naming it is validated.
+      const { request } = await import("undici");
       const res = await request(p.url, {
         headers: { accept: "application/json" },
         signal: AbortSignal.any([signal, AbortSignal.timeout(p.timeoutMs)]),

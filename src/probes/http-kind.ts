@@ -3,7 +3,14 @@ import { durationJsonSchema } from "../core/duration.js";
 import type { HttpProviderSpec } from "../core/experiment.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
 import { bool, httpUrl, int, mapping, nonEmpty, oneOrList, seconds } from "../core/values.js";
-import { closeHttpAgents, runHttpProvider } from "./http.js";
+
+// The HTTP client (undici's pools) is loaded when a probe first runs: validating a document that names
+// an http provider loads none of it.
+let loaded: Promise<typeof import("./http.js")> | undefined;
+const client = () => {
+  loaded ??= import("./http.js");
+  return loaded;
+};
 
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -86,7 +93,9 @@ export const httpProbe: ProbeKind = defineProbeKind<HttpProviderSpec>({
   summary: "an HTTP request; output {status, headers, body}",
   schema,
   describe: (p) => `would ${p.method ?? "GET"} ${p.url}`,
-  execute: (p, signal) => runHttpProvider(p, signal),
+  execute: async (p, signal) => (await client()).runHttpProvider(p, signal),
   succeeded: (out) => ((out as { status?: number } | null)?.status ?? 600) < 400,
-  close: closeHttpAgents,
+  close: async () => {
+    if (loaded !== undefined) await (await loaded).closeHttpAgents();
+  },
 });

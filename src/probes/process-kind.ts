@@ -3,7 +3,6 @@ import type { ProcessProviderSpec } from "../core/experiment.js";
 import { defineProbeKind, type ProbeKind } from "../core/probe-kind.js";
 import { isRecord } from "../core/reader.js";
 import { nonEmpty, seconds } from "../core/values.js";
-import { runProcessProvider } from "./process.js";
 
 /** A string (run through a shell), a list (no shell), or CTK's deprecated mapping {"--flag": value}. */
 const args = z
@@ -61,6 +60,7 @@ export const processProbe: ProbeKind = defineProbeKind<ProcessProviderSpec>({
         ]
       : [],
   describe: (p) => `would run ${p.path}`,
-  execute: (p, signal) => runProcessProvider(p, signal),
+  // Loaded when a probe first runs (it reaches the clocks in the state directory): validating loads none of it.
+  execute: async (p, signal) => (await import("./process.js")).runProcessProvider(p, signal),
   succeeded: (out) => (out as { status?: number } | null)?.status === 0,
 });

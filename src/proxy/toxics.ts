@@ -1,3 +1,4 @@
+import { WithstandError } from "../core/errors.js";
 /**
  * Toxic definitions with Toxiproxy's names, attributes and defaults, plus withstand's HTTP toxics.
  * Pure validation: the proxy and the API both use it.
@@ -34,12 +35,14 @@ export interface ToxicSpec {
   attributes: Record<string, unknown>;
 }
 
-export class ApiError extends Error {
+/** A Toxiproxy API request that is refused; `status` is the HTTP status the API answers with. */
+export class ApiError extends WithstandError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super("WS_PROXY_API", message);
+    this.name = "ApiError";
   }
 }
 

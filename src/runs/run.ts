@@ -52,7 +52,7 @@ async function kindOf(file: string): Promise<RunKind> {
   if (!kind) {
     const known = [...RUN_KINDS.values()].flatMap((k) => k.documentKinds);
     throw new WithstandError(
-      "WS_INVALID",
+      "WS_DOC_INVALID",
       `${file}: ${detected.kind === "unknown" ? detected.reason : `kind ${name} is not a run`} (expected a document of kind ${known.join(", ")})`,
       EXIT.invalid,
     );
@@ -74,7 +74,11 @@ export async function run(
   const options = opts.options ?? {};
   const loaded = kind.load ? await kind.load(file, options) : { diagnostics: [] };
   if (!loaded.spec || hasErrors(loaded.diagnostics))
-    throw new WithstandError("WS_INVALID", loaded.diagnostics.map(formatDiagnostic).join("\n"), EXIT.invalid);
+    throw new WithstandError(
+      "WS_DOC_INVALID",
+      loaded.diagnostics.map(formatDiagnostic).join("\n"),
+      EXIT.invalid,
+    );
   return runLifecycle(kind, loaded.spec, {
     store: opts.store,
     dryRun: opts.dryRun,

@@ -1,3 +1,4 @@
+import { WithstandError } from "../core/errors.js";
 import type { SloHypothesis } from "../core/experiment.js";
 import type { Counts, SliSource, WindowReader } from "../core/metric-provider.js";
 import { burnRate, burnRatePairs, errorBudget } from "../core/slo.js";
@@ -7,7 +8,13 @@ import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFile } from "../documents/openslo.js";
 import { sourceFor } from "../metrics/index.js";
 
-export class SloHypothesisError extends Error {}
+/** An SLO used as a steady-state probe that cannot be evaluated: exit 2. */
+export class SloHypothesisError extends WithstandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WS_SLO_HYPOTHESIS", message, 2, options);
+    this.name = "SloHypothesisError";
+  }
+}
 
 export interface SloVerdict {
   met: boolean;

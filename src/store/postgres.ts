@@ -276,16 +276,20 @@ export class PostgresStore implements Store {
   private failure(err: unknown): Error {
     if (err instanceof WithstandError) return err;
     const e = err as NodeJS.ErrnoException & { code?: string };
-    const what =
+    const unreachable =
       e.code === "ECONNREFUSED" ||
       e.code === "ENOTFOUND" ||
       e.code === "ETIMEDOUT" ||
-      e.code === "EHOSTUNREACH"
-        ? `cannot reach the PostgreSQL store: ${e.message}`
-        : `PostgreSQL store: ${e.message}`;
-    return new WithstandError("WS_STORE", `--store ${this.url}: ${this.scrub(what)}`, EXIT.invalid, {
-      cause: err,
-    });
+      e.code === "EHOSTUNREACH";
+    const what = unreachable
+      ? `cannot reach the PostgreSQL store: ${e.message}`
+      : `PostgreSQL store: ${e.message}`;
+    return new WithstandError(
+      unreachable ? "WS_STORE_UNREACHABLE" : "WS_STORE",
+      `--store ${this.url}: ${this.scrub(what)}`,
+      EXIT.invalid,
+      { cause: err },
+    );
   }
 
   /** Keeps the leases of the runs this process writes; a SIGKILLed runner's leases simply run out. */

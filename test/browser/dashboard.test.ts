@@ -7,7 +7,7 @@ import { launchChromium, SHOTS } from "../helpers/browser.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
 import { pauseExperiment } from "../helpers/experiments.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
-import { startVictim, stateOf, until } from "../helpers/processes.js";
+import { startVictim, stateOf, stopChild, until } from "../helpers/processes.js";
 import { startServe } from "../helpers/serve.js";
 
 /**
@@ -128,11 +128,13 @@ describe("the dashboard", () => {
     assert.deepEqual([...themes].sort(), ["dark", "light"]);
   });
 
-  it("halts a live fault with the kill switch: the paused process resumes and the page shows it reverted", async () => {
+  it("halts a live fault with the kill switch: the paused process resumes and the page shows it reverted", async (t) => {
     const victim = startVictim("withstand-dashboard-victim");
+    t.after(() => stopChild(victim));
     const pid = victim.pid ?? 0;
     const file = pauseExperiment(dir, "pause", pid, "60s", "pause a worker for a minute");
     const run = startCli(["run", file], { env });
+    t.after(() => stopChild(run));
     const runDone = finished(run);
     try {
       await until(() => stateOf(pid) === "T", 10_000, "the victim to be paused");

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { DnsApi } from "../../src/dns/api.js";
 import { DnsServer } from "../../src/dns/server.js";
 import { formatDiagnostic } from "../../src/documents/diagnostic.js";
@@ -21,7 +21,7 @@ import { ProxyApi } from "../../src/proxy/api.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { json, startServer } from "../helpers/http-server.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { startVictim, stateOf, stressorPids, until } from "../helpers/processes.js";
+import { startVictim, stateOf, stopChild, stressorPids, until } from "../helpers/processes.js";
 
 interface Target {
   /** The fault mapping (with kind) aimed at this target. */
@@ -86,13 +86,17 @@ function processTarget(fault: Record<string, unknown>, faulted: (pid: number) =>
   });
 }
 
-const stressorRunning = (name: string) => stressorPids(name).length > 0;
-
-function stressorTarget(name: string, fault: Record<string, unknown>): Promise<Target> {
+/** A stressor of this test's own runs (its state directory), never one of another run on the machine. */
+function stressorTarget(
+  name: string,
+  fault: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<Target> {
+  const state = String(env.WITHSTAND_STATE_DIR);
   return Promise.resolve({
     fault,
     spec: {},
-    faulted: () => stressorRunning(name),
+    faulted: () => stressorPids(name, state).length > 0,
     close: async () => undefined,
   });
 }
@@ -124,9 +128,7 @@ function clockTarget(fault: Record<string, unknown>, env: NodeJS.ProcessEnv): Pr
     fault: { ...fault, clock: name },
     spec: {},
     faulted: () => readFileSync(file, "utf8").trim() !== "+0",
-    close: async () => {
-      exec.kill("SIGTERM");
-    },
+    close: () => stopChild(exec),
   }));
 }
 
@@ -213,12 +215,12 @@ const HARNESSES: Record<string, Harness> = {
   "cpu-stress": {
     revertible: true,
     misspelt: { fault: { kind: "cpu-stress", load: "50%", coers: 1 }, key: "coers", hint: "cores" },
-    target: () => stressorTarget("cpu", { kind: "cpu-stress", load: "20%", cores: [0] }),
+    target: (env) => stressorTarget("cpu", { kind: "cpu-stress", load: "20%", cores: [0] }, env),
   },
   "memory-stress": {
     revertible: true,
     misspelt: { fault: { kind: "memory-stress", size: "64MiB", rmap: "1s" }, key: "rmap", hint: "ramp" },
-    target: () => stressorTarget("memory", { kind: "memory-stress", size: "96MiB" }),
+    target: (env) => stressorTarget("memory", { kind: "memory-stress", size: "96MiB" }, env),
   },
   "disk-fill": {
     revertible: true,
@@ -314,6 +316,7 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
   describe(`fault kind ${kind}`, () => {
     /** Starts a run with the fault and resolves once the fault is really in place. */
     async function injected(
+      tc: TestContext,
       t: Target,
       dir: string,
       env: NodeJS.ProcessEnv,
@@ -322,6 +325,8 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
       hold = false,
     ) {
       const runner = startCli(["run", experiment(dir, name, fault, t.spec, hold), "--json"], { env });
+      // Stopped even when an assertion fails: a held run would otherwise keep its fault for 30 s.
+      tc.after(() => stopChild(runner));
       const done = finished(runner);
       await waitForOutput(runner, '"type":"fault-injected"');
       await until(() => t.faulted(), 3000, `the ${kind} fault to be applied`);
@@ -361,12 +366,12 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
       }
     });
 
-    it("is applied, then reverted at its duration, leaving nothing behind", async () => {
+    it("is applied, then reverted at its duration, leaving nothing behind", async (tc) => {
       const { dir, env } = isolatedEnv();
       const t = await h.target(env);
       try {
         const fault = h.revertible ? { ...t.fault, duration: "300ms" } : t.fault;
-        const { done } = await injected(t, dir, env, "timed", fault);
+        const { done } = await injected(tc, t, dir, env, "timed", fault);
         const r = await done;
         assert.equal(r.code, 0, r.stderr);
         if (h.revertible) assert.equal(t.faulted(), false, "reverted at the end of its duration");
@@ -379,11 +384,11 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
 
     if (!h.revertible) return;
 
-    it("withstand halt reverts it and stops the run (exit 3)", async () => {
+    it("withstand halt reverts it and stops the run (exit 3)", async (tc) => {
       const { dir, env } = isolatedEnv();
       const t = await h.target(env);
       try {
-        const { done } = await injected(t, dir, env, "halted", t.fault, true);
+        const { done } = await injected(tc, t, dir, env, "halted", t.fault, true);
         const halt = await runCli(["halt"], { env });
         assert.equal(halt.code, 0, halt.stderr);
         assert.equal(t.faulted(), false, "reverted by halt before it answers");
@@ -394,11 +399,11 @@ for (const [kind, h] of Object.entries(HARNESSES)) {
       }
     });
 
-    it("is reverted by the watchdog when the runner is SIGKILLed", async () => {
+    it("is reverted by the watchdog when the runner is SIGKILLed", async (tc) => {
       const { dir, env } = isolatedEnv();
       const t = await h.target(env);
       try {
-        const { runner, done } = await injected(t, dir, env, "killed", t.fault, true);
+        const { runner, done } = await injected(tc, t, dir, env, "killed", t.fault, true);
         runner.kill("SIGKILL");
         await done;
         await until(() => !t.faulted(), 6000, `the ${kind} fault to be reverted by the watchdog`);

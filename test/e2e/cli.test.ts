@@ -58,7 +58,7 @@ describe("withstand CLI", () => {
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
-      /^withstand: --store postgres:\/\/team:\*\*\*@127\.0\.0\.1:1\/withstand: cannot reach the PostgreSQL store: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
+      /^withstand: error WS_STORE_UNREACHABLE: --store postgres:\/\/team:\*\*\*@127\.0\.0\.1:1\/withstand: cannot reach the PostgreSQL store: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
     );
     assert.equal(existsSync(join(dir, "postgres:")), false);
     const other = await runCli(["runs", "--store", "mysql://x/y"], { env, cwd: dir });
@@ -97,7 +97,7 @@ spec:
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
-      /withstand: .*leaky\.yaml:\d+:\d+: fault\.select: command "\*\*\*" matched no process/,
+      /withstand: error WS_TARGET_NO_MATCH: .*leaky\.yaml:\d+:\d+: fault\.select: command "\*\*\*" matched no process/,
     );
     const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout).runs;
     const shown = await runCli(["runs", "show", runs[0].id, "--json"], { env });
@@ -215,7 +215,7 @@ method:
     const { env } = isolatedEnv();
     const r = await runCli(["runs"], { env: { ...env, WITHSTAND_TEST_CRASH: "1" } });
     assert.equal(r.code, 70, r.stderr);
-    assert.match(r.stderr, /^withstand: internal error: this is a bug in withstand/);
+    assert.match(r.stderr, /^withstand: internal error WS_INTERNAL: this is a bug in withstand/);
   });
 
   it("validate: exit 0 for valid files and 2 with file:line:col for invalid ones", async () => {
@@ -246,16 +246,16 @@ method:
   it("rejects unknown flags and bad flag values with exit 2 and the flag's name", async () => {
     const unknown = await runCli(["run", "--no-such-flag", "x.yaml"], { env });
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.stderr, "withstand: unknown option '--no-such-flag'\n");
+    assert.equal(unknown.stderr, "withstand: error WS_USAGE: unknown option '--no-such-flag'\n");
     const strategy = await runCli(["run", experiment(), "--rollback-strategy", "sometimes"], { env });
     assert.equal(strategy.code, 2);
     assert.equal(
       strategy.stderr,
-      "withstand: --rollback-strategy sometimes: expected one of default, always, never, deviated\n",
+      "withstand: error WS_USAGE: --rollback-strategy sometimes: expected one of default, always, never, deviated\n",
     );
     const v = await runCli(["run", experiment(), "--var", "port:int=abc"], { env });
     assert.equal(v.code, 2);
-    assert.equal(v.stderr, 'withstand: --var port:int=abc: "abc" is not an integer\n');
+    assert.equal(v.stderr, 'withstand: error WS_USAGE: --var port:int=abc: "abc" is not an integer\n');
     const noCommand = await runCli(["explode"], { env });
     assert.equal(noCommand.code, 2);
   });
@@ -314,7 +314,7 @@ method:
     assert.equal(none.code, 2);
     assert.equal(
       none.stderr,
-      "withstand: runs show no-such-run: no run with that id or unique prefix (see `withstand runs`)\n",
+      "withstand: error WS_RUN_NOT_FOUND: runs show no-such-run: no run with that id or unique prefix (see `withstand runs`)\n",
     );
   });
 

@@ -177,13 +177,13 @@ describe("withstand load", () => {
     assert.equal(r.code, 2);
     assert.equal(
       r.stderr,
-      "withstand: http://example.com/: not a loopback address; pass --allow-remote to load another host\n",
+      "withstand: error WS_USAGE: http://example.com/: not a loopback address; pass --allow-remote to load another host\n",
     );
     const bad = await runCli(["load", `${target.url}/`, "--rate", "fast"], { env });
     assert.equal(bad.code, 2);
     assert.equal(
       bad.stderr,
-      "withstand: --rate fast: expected requests per second such as 1000/s, 600/m or 50\n",
+      "withstand: error WS_USAGE: --rate fast: expected requests per second such as 1000/s, 600/m or 50\n",
     );
   });
 

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { isAlive } from "../../src/platform/processes.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { isolatedEnv, ROOT } from "../helpers/paths.js";
+import { stopChild } from "../helpers/processes.js";
 
 const target = join(ROOT, "dist", "test", "helpers", "target-server.js");
 const cmd = (...extra: string[]) => JSON.stringify([process.execPath, target, "--port", "${port}", ...extra]);
@@ -30,7 +31,7 @@ ${steps}`,
 }
 
 describe("withstand rollout", () => {
-  it("rolls a canary that fails 5% of requests back at its first analyses, stops it, and stores the decision", async () => {
+  it("rolls a canary that fails 5% of requests back at its first analyses, stops it, and stores the decision", async (t) => {
     const { dir, env } = isolatedEnv();
     const file = rolloutFile(
       dir,
@@ -51,11 +52,13 @@ describe("withstand rollout", () => {
 `,
     );
     const rollout = startCli(["rollout", file], { env });
+    t.after(() => stopChild(rollout));
     const done = finished(rollout);
     const out = await waitForOutput(rollout, /router on (http:\/\/[\d.:]+)/);
     const url = /router on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
     const canaryPid = Number(/start canary: process (\d+)/.exec(out)?.[1]);
     const load = startCli(["load", `${url}/`, "--rate", "300/s", "--duration", "30s", "--quiet"], { env });
+    t.after(() => stopChild(load));
     const loadDone = finished(load);
     const r = await done;
     load.kill("SIGINT");
@@ -103,7 +106,7 @@ describe("withstand rollout", () => {
     assert.equal(detail.result.analyses[0]?.measurements.at(-1)?.judgement.verdict, "Fail");
   });
 
-  it("pauses until `rollout promote`, reports `rollout status`, and exits 3 on `rollout abort`", async () => {
+  it("pauses until `rollout promote`, reports `rollout status`, and exits 3 on `rollout abort`", async (t) => {
     const { dir, env } = isolatedEnv();
     const file = rolloutFile(
       dir,
@@ -124,6 +127,7 @@ describe("withstand rollout", () => {
       ),
     );
     const rollout = startCli(["rollout", file], { env });
+    t.after(() => stopChild(rollout));
     const done = finished(rollout);
     const out = await waitForOutput(rollout, /paused.*step 2/);
     // The rollout's state in Prometheus format, valid for promtool.

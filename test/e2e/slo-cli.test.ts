@@ -69,9 +69,15 @@ describe("withstand slo over withstand's own windows", () => {
       { env },
     );
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "withstand: --at yesterday-ish: expected a time such as 2026-11-22T10:00:00Z\n");
+    assert.equal(
+      r.stderr,
+      "withstand: error WS_USAGE: --at yesterday-ish: expected a time such as 2026-11-22T10:00:00Z\n",
+    );
     const bad = await runCli(["slo", "rules", fixture("slo", "withstand-windows.yaml")], { env });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /rules need a prometheus metric source, got withstand/);
+    assert.match(
+      bad.stderr,
+      /^withstand: error WS_SLO_RULES: .*rules need a prometheus metric source, got withstand/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { track } from "./children.js";
 import { BIN, ROOT } from "./paths.js";
 
 export interface CliResult {
@@ -20,11 +21,13 @@ export function startCli(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: boolean } = {},
 ): ChildProcess {
-  return spawn(BIN, args, {
-    cwd: opts.cwd ?? ROOT,
-    env: opts.env ?? process.env,
-    stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-  });
+  return track(
+    spawn(BIN, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+      stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+    }),
+  );
 }
 
 export function finished(child: ChildProcess): Promise<CliResult> {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { DnsServer } from "../../src/dns/server.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
 import { isolatedEnv } from "../helpers/paths.js";
+import { stopChild } from "../helpers/processes.js";
 
 const { dir, env } = isolatedEnv();
 const dns = new DnsServer(undefined);
@@ -126,7 +127,7 @@ describe("withstand check", () => {
     assert.match(rspec.stdout, /the missing elements were/);
   });
 
-  it("reads GOSS_* variables and standard input", async () => {
+  it("reads GOSS_* variables and standard input", async (t) => {
     const viaEnv = await runCli(["check"], {
       env: { ...checkEnv(), GOSS_FILE: join(dir, "conf.d", "a.yaml"), GOSS_FMT: "tap" },
     });
@@ -136,19 +137,21 @@ describe("withstand check", () => {
       /^1\.\.1\nok 1 - KernelParam: kernel\.ostype: value: matches expectation: "Linux"/,
     );
     const stdin = startCli(["check", "-", "-f", "tap"], { env: checkEnv(), stdin: true });
+    t.after(() => stopChild(stdin));
     stdin.stdin?.end("matching:\n  n:\n    content: 3\n    matches: {gt: 2}\n");
     const r = await finished(stdin);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /ok 1 - Matching: n: matches: matches expectation/);
   });
 
-  it("retries until the system is ready (--retry-timeout, --sleep)", async () => {
+  it("retries until the system is ready (--retry-timeout, --sleep)", async (t) => {
     const flag = join(dir, "ready.flag");
     writeFileSync(join(dir, "wait.yaml"), `file:\n  ${flag}:\n    exists: true\n`);
     const child = startCli(["check", "wait.yaml", "--retry-timeout", "20s", "--sleep", "100ms"], {
       env: checkEnv(),
       cwd: dir,
     });
+    t.after(() => stopChild(child));
     // The first failed attempt says it will retry; the service comes up then.
     await new Promise<void>((done) => {
       child.stderr?.on("data", (d: Buffer) => {

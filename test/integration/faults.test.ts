@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { listFaults } from "../../src/safety/state.js";
 import { runCli } from "../helpers/cli.js";
 import { writeExperiment } from "../helpers/experiments.js";
 import { startServer } from "../helpers/http-server.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { exited, startVictim, stateOf, until } from "../helpers/processes.js";
+import { childrenOf, exited, startVictim, stateOf, until } from "../helpers/processes.js";
 
 const { dir, env } = isolatedEnv();
 const victims: ReturnType<typeof startVictim>[] = [];
@@ -142,8 +142,8 @@ describe("process faults on real processes", () => {
   });
 
   it("never selects kernel threads: a selector that matches only them matched no process (exit 2)", async (t) => {
-    const kernelThreads = readdirSync("/proc").filter((p) => {
-      if (!/^\d+$/.test(p)) return false;
+    // Kernel threads are kthreadd's (pid 2) children: its own list, not a scan of every process.
+    const kernelThreads = childrenOf(2).filter((p) => {
       try {
         const flags = Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[6]);
         return (flags & 0x00200000) !== 0 && readFileSync(`/proc/${p}/comm`, "utf8").startsWith("kworker");
@@ -235,7 +235,7 @@ describe("process faults on real processes", () => {
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
-      /^withstand: .*none\.json:\d+:\d+: fault\.select: command "no-such-process-xyz" matched no process/m,
+      /^withstand: error WS_TARGET_NO_MATCH: .*none\.json:\d+:\d+: fault\.select: command "no-such-process-xyz" matched no process/m,
     );
   });
 });

@@ -98,8 +98,9 @@ describe("load generator against real servers", () => {
   });
 });
 
-it("tells the truth under a stall: a 1 s server pause shows in p99 (no coordinated omission)", async () => {
+it("tells the truth under a stall: a 1 s server pause shows in p99 (no coordinated omission)", async (t) => {
   const stalling = await startTarget(["--stall-at", "1500", "--stall-for", "1000"]);
+  t.after(() => stalling.stop());
   try {
     const out = await runLoad(
       plan(`${stalling.url}/`, { executor: { type: "constant-arrival-rate", rate: 200, durationMs: 4000 } }),

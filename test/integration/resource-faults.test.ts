@@ -14,11 +14,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { BIN, isolatedEnv } from "../helpers/paths.js";
-import { startVictim, stressorPids, until } from "../helpers/processes.js";
+import { startVictim, stopChild, stressorPids, until } from "../helpers/processes.js";
 
 const MiB = 1024 * 1024;
 
-const stressors = stressorPids;
+/** This test's own stressors: the ones its runs (with this state directory) started. */
+const stressors = (name: string, env: NodeJS.ProcessEnv) =>
+  stressorPids(name, String(env.WITHSTAND_STATE_DIR));
 
 function rssOf(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
@@ -43,12 +45,14 @@ const freeBytes = () => {
 const fillFiles = () => readdirSync(fs).filter((f) => f.startsWith(".withstand-fill-"));
 
 describe("withstand inject with resource faults", () => {
-  it("memory-stress holds its size resident (RSS within 2%), and Ctrl-C stops it (exit 3)", async () => {
+  it("memory-stress holds its size resident (RSS within 2%), and Ctrl-C stops it (exit 3)", async (t) => {
     const { env } = isolatedEnv();
     const runner = startCli(["inject", "memory-stress", "--size", "160MiB", "--json"], { env });
+    // Held until Ctrl-C: stopped here even when an assertion below fails, so 160 MiB never outlives the test.
+    t.after(() => stopChild(runner));
     const done = finished(runner);
     await waitForOutput(runner, '"type":"fault-injected"');
-    const [pid] = stressors("memory");
+    const [pid] = stressors("memory", env);
     assert.ok(pid, "a memory stressor runs");
     const target = 160 * MiB;
     await until(() => rssOf(pid) >= target * 0.98, 20_000, "the stressor to reach its size");
@@ -57,10 +61,10 @@ describe("withstand inject with resource faults", () => {
     assert.equal(readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim(), "1000");
     runner.kill("SIGINT");
     assert.equal((await done).code, 3);
-    await until(() => stressors("memory").length === 0, 1000, "the stressor to be gone");
+    await until(() => stressors("memory", env).length === 0, 1000, "the stressor to be gone");
   });
 
-  it("disk-fill leaves the free space asked for (within 1 MiB) and deletes its file at the duration", async () => {
+  it("disk-fill leaves the free space asked for (within 1 MiB) and deletes its file at the duration", async (t) => {
     const { env } = isolatedEnv();
     const runner = startCli(
       ["inject", "disk-fill", "--path", fs, "--free", "8MiB", "--duration", "3s", "--json"],
@@ -68,6 +72,7 @@ describe("withstand inject with resource faults", () => {
         env,
       },
     );
+    t.after(() => stopChild(runner));
     const done = finished(runner);
     await waitForOutput(runner, '"type":"fault-injected"');
     await until(() => fillFiles().length === 1, 2000, "the fill file");
@@ -77,9 +82,10 @@ describe("withstand inject with resource faults", () => {
     assert.deepEqual(fillFiles(), []);
   });
 
-  it("disk-fill is deleted by halt, and by the watchdog after the runner's SIGKILL", async () => {
+  it("disk-fill is deleted by halt, and by the watchdog after the runner's SIGKILL", async (t) => {
     const { env } = isolatedEnv();
     const halted = startCli(["inject", "disk-fill", "--path", fs, "--fill", "50%", "--json"], { env });
+    t.after(() => stopChild(halted));
     const halting = finished(halted);
     await waitForOutput(halted, '"type":"fault-injected"');
     assert.equal(fillFiles().length, 1);
@@ -88,6 +94,7 @@ describe("withstand inject with resource faults", () => {
     assert.equal((await halting).code, 3);
 
     const killed = startCli(["inject", "disk-fill", "--path", fs, "--size", "4MiB", "--json"], { env });
+    t.after(() => stopChild(killed));
     const gone = finished(killed);
     await waitForOutput(killed, '"type":"fault-injected"');
     killed.kill("SIGKILL");
@@ -105,7 +112,7 @@ describe("withstand inject with resource faults", () => {
     assert.deepEqual(fillFiles(), []);
   });
 
-  it("leaves nothing when its runner is SIGKILLed at random moments (stressors and fill files)", async () => {
+  it("leaves nothing when its runner is SIGKILLed at random moments (stressors and fill files)", async (t) => {
     const { env } = isolatedEnv();
     const cases: string[][] = [
       ["cpu-stress", "--load", "20%", "--cores", "[0]"],
@@ -115,13 +122,17 @@ describe("withstand inject with resource faults", () => {
     for (const args of cases)
       for (let i = 0; i < 3; i++) {
         const runner = startCli(["inject", ...args, "--json"], { env });
+        t.after(() => stopChild(runner));
         const done = finished(runner);
         // Before, around and after the injection: a moment from 0 to 1.2 s after the start.
         await new Promise((r) => setTimeout(r, Math.random() * 1200));
         runner.kill("SIGKILL");
         await done;
         await until(
-          () => stressors("cpu").length === 0 && stressors("memory").length === 0 && fillFiles().length === 0,
+          () =>
+            stressors("cpu", env).length === 0 &&
+            stressors("memory", env).length === 0 &&
+            fillFiles().length === 0,
           5000,
           `nothing left of ${args[0]} after SIGKILL`,
         );
@@ -130,7 +141,7 @@ describe("withstand inject with resource faults", () => {
 });
 
 describe("clock-skew through withstand exec (libfaketime)", () => {
-  it("a Node server's Date.now() moves by the offset within 1 s of injection and back within 1 s of revert", async () => {
+  it("a Node server's Date.now() moves by the offset within 1 s of injection and back within 1 s of revert", async (t) => {
     const { env } = isolatedEnv();
     const server = startCli(
       [
@@ -144,10 +155,12 @@ describe("clock-skew through withstand exec (libfaketime)", () => {
       ],
       { env },
     );
+    t.after(() => stopChild(server));
     const port = Number((await waitForOutput(server, /\d+\n/)).trim());
     const skew = async () => Number(await (await fetch(`http://127.0.0.1:${port}/`)).text()) - Date.now();
     assert.ok(Math.abs(await skew()) < 1000, "no skew before the fault");
     const runner = startCli(["inject", "clock-skew", "--clock", "web", "--offset", "+2h", "--json"], { env });
+    t.after(() => stopChild(runner));
     const done = finished(runner);
     await waitForOutput(runner, '"type":"fault-injected"');
     const TWO_HOURS = 7_200_000;
@@ -163,7 +176,7 @@ describe("clock-skew through withstand exec (libfaketime)", () => {
     server.kill("SIGTERM");
   });
 
-  it("openssl verify of a certificate fails under +2y, as it will when the certificate expires", async () => {
+  it("openssl verify of a certificate fails under +2y, as it will when the certificate expires", async (t) => {
     const { dir, env } = isolatedEnv();
     const key = join(dir, "k.pem");
     const cert = join(dir, "c.pem");
@@ -195,8 +208,10 @@ describe("clock-skew through withstand exec (libfaketime)", () => {
       ["exec", "--as", "tls", "--", process.execPath, "-e", "setInterval(()=>{},1000)"],
       { env },
     );
+    t.after(() => stopChild(holder));
     await until(() => readdirSync(join(dir, "state", "clocks")).includes("tls.rc"), 5000, "the clock file");
     const runner = startCli(["inject", "clock-skew", "--clock", "tls", "--offset", "+2y", "--json"], { env });
+    t.after(() => stopChild(runner));
     const done = finished(runner);
     await waitForOutput(runner, '"type":"fault-injected"');
     const skewed = await verify();
@@ -226,9 +241,10 @@ spec:
     holder.kill("SIGTERM");
   });
 
-  it("refuses a process that was not started through withstand, naming what to do (exit 2)", async () => {
+  it("refuses a process that was not started through withstand, naming what to do (exit 2)", async (t) => {
     const { env } = isolatedEnv();
     const victim = startVictim("withstand-clock-victim");
+    t.after(() => stopChild(victim));
     const r = await runCli(
       ["inject", "clock-skew", "--select.pid", String(victim.pid), "--offset", "+1h", "--duration", "1s"],
       { env },
@@ -240,7 +256,7 @@ spec:
 });
 
 describe("clock-skew on a rollout's version", () => {
-  it("a version started with clock: NAME has its wall clock moved, the other version not", async () => {
+  it("a version started with clock: NAME has its wall clock moved, the other version not", async (t) => {
     const { dir, env } = isolatedEnv();
     const server = `require('http').createServer((q,s)=>s.end(String(Date.now()))).listen(Number(process.env.PORT),'127.0.0.1')`;
     const file = join(dir, "clocked.yaml");
@@ -259,6 +275,7 @@ spec:
 `,
     );
     const rollout = startCli(["rollout", file], { env });
+    t.after(() => stopChild(rollout));
     const done = finished(rollout);
     const out = await waitForOutput(rollout, /router on (http:\/\/[\d.:]+)/);
     const url = /router on (http:\/\/[\d.:]+)/.exec(out)?.[1] as string;
@@ -266,6 +283,7 @@ spec:
       ["inject", "clock-skew", "--clock", "clocked-canary", "--offset", "+2h", "--json"],
       { env },
     );
+    t.after(() => stopChild(runner));
     const injected = finished(runner);
     await waitForOutput(runner, '"type":"fault-injected"');
     const skew: Record<string, number> = {};
@@ -338,7 +356,7 @@ describe("memory-stress the OOM killer stops", () => {
     } finally {
       runner.kill("SIGKILL");
       await until(() => runner.exitCode !== null || runner.signalCode !== null, 5000, "the runner to end");
-      await until(() => stressors("memory").length === 0, 5000, "the stressor to be gone");
+      await until(() => stressors("memory", env).length === 0, 5000, "the stressor to be gone");
       // The runner's watchdog leaves the cgroup last, once it has seen the runner gone.
       await until(() => readFileSync(cgroup?.procs ?? "", "utf8").trim() === "", 5000, "the cgroup to empty");
       cgroup?.remove();

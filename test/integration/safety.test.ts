@@ -235,7 +235,7 @@ describe("the kill switch never hits the wrong process", () => {
     assert.equal(open.code, 2);
     assert.equal(
       open.stderr,
-      `withstand: ${state}: is writable by others (mode 777); refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)\n`,
+      `withstand: error WS_UNSAFE_STATE_DIR: ${state}: is writable by others (mode 777); refusing to use it (expected a directory owned by you with mode 0700; remove it or set WITHSTAND_STATE_DIR)\n`,
     );
     const link = join(dir, "link");
     symlinkSync(state, link);
@@ -301,8 +301,9 @@ describe("a zombie runner is a dead runner", () => {
       ],
       { env, stdio: ["ignore", "pipe", "inherit"] },
     );
+    let runnerPid = 0;
     try {
-      const runnerPid = await new Promise<number>((resolve) =>
+      runnerPid = await new Promise<number>((resolve) =>
         parent.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))),
       );
       await until(() => stateOf(pid) === "T", 10_000, "the victim to be paused");
@@ -311,6 +312,9 @@ describe("a zombie runner is a dead runner", () => {
       // Well inside the 5 s lease the old liveness check (kill(pid, 0) succeeds on a zombie) waited for.
       await until(() => stateOf(pid) !== "T", 2500, "the watchdog to resume the victim");
     } finally {
+      // The runner too, should the test fail before it was killed: its parent never reaps or stops it.
+      if (runnerPid > 0 && stateOf(runnerPid) !== undefined && stateOf(runnerPid) !== "Z")
+        process.kill(runnerPid, "SIGKILL");
       parent.kill("SIGKILL");
     }
   });

@@ -8,7 +8,7 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 import { finished, runCli, startCli } from "../helpers/cli.js";
 import { pauseExperiment } from "../helpers/experiments.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { startVictim, stateOf, until } from "../helpers/processes.js";
+import { startVictim, stateOf, stopChild, until } from "../helpers/processes.js";
 import { startServe } from "../helpers/serve.js";
 
 const { dir, env } = isolatedEnv();
@@ -256,8 +256,9 @@ describe("withstand serve: the API", () => {
     }
   });
 
-  it("streams a run started by `withstand run` in another process as server-sent events", async () => {
+  it("streams a run started by `withstand run` in another process as server-sent events", async (t) => {
     const victim = startVictim("withstand-sse-victim");
+    t.after(() => stopChild(victim));
     const pid = victim.pid ?? 0;
     const file = pauseExperiment(dir, "sse", pid, "500ms", "sse pause");
     const seen: string[] = [];

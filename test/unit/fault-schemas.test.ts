@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { FAULT_KINDS } from "../../src/faults/index.js";
+import { FAULT_SCHEMAS } from "../../src/faults/schemas/index.js";
 import { TOXIC_ATTRIBUTES, toxicSchema } from "../../src/faults/toxic-schema.js";
 import { HTTP_TOXICS, TCP_TOXICS } from "../../src/proxy/toxics.js";
 
@@ -53,5 +55,15 @@ describe("toxic schemas of the network and http-fault kinds", () => {
       proto.error?.issues.map((i) => i.path),
       [["attributes", "__proto__"]],
     );
+  });
+});
+
+describe("the fault kinds' schemas, apart from their execution", () => {
+  it("list every registered fault kind, each with the very schema the kind runs with (one schema)", () => {
+    assert.deepEqual([...FAULT_SCHEMAS.keys()].sort(), [...FAULT_KINDS.keys()].sort());
+    for (const [name, kind] of FAULT_KINDS) {
+      assert.equal(FAULT_SCHEMAS.get(name)?.kind, kind.kind);
+      assert.equal(FAULT_SCHEMAS.get(name)?.schema, kind.schema, `${name}: the same schema object`);
+    }
   });
 });
