@@ -34,6 +34,8 @@ export type Outcome =
   | "synthetic-failed"
   | "promoted"
   | "rolled-back"
+  | "verified"
+  | "contract-broken"
   | "not-started";
 
 export interface Journal {

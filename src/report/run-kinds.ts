@@ -117,8 +117,37 @@ const synthetic: RunKind = {
   },
 };
 
+/** A pact verification: one check per interaction, with its first mismatch. */
+const pact: RunKind = {
+  kind: "pact",
+  checks(run) {
+    const results = (
+      run.result as {
+        results?: {
+          consumer: string;
+          description: string;
+          status: string;
+          error?: string;
+          mismatches: { path: string; mismatch: string }[];
+          durationMs: number;
+        }[];
+      } | null
+    )?.results;
+    return (results ?? []).map((r) => {
+      const first = r.mismatches[0];
+      return {
+        suite: r.consumer,
+        name: r.description,
+        ok: r.status === "verified" || r.status === "not-http" || r.status === "pending",
+        message: r.error ?? (first ? `${first.path} ${first.mismatch}`.trim() : r.status),
+        seconds: r.durationMs / 1000,
+      };
+    });
+  },
+};
+
 export const RUN_KINDS: ReadonlyMap<string, RunKind> = new Map(
-  [experiment, load, rollout, synthetic].map((k) => [k.kind, k]),
+  [experiment, load, rollout, synthetic, pact].map((k) => [k.kind, k]),
 );
 
 /** The pass/fail checks of a run, whatever its kind: hypothesis probes, thresholds, analyses. */

@@ -29,6 +29,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   dns: ["core", "safety"],
   faults: ["core", "platform", "proxy"],
   documents: ["core", "faults", "probes", "safety"],
+  // The Pact verifier: pact files are read with the documents layer's positions.
+  pact: ["core", "documents"],
   // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router.
   metrics: ["core"],
   slo: ["core", "documents", "metrics"],
@@ -63,6 +65,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "faults",
     "load",
     "metrics",
+    "pact",
     "proxy",
     "report",
     "rollout",
