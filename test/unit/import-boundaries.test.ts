@@ -43,6 +43,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "documents",
     "faults",
     "load",
+    "pact",
     "probes",
     "proxy",
     "safety",
