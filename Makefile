@@ -58,6 +58,7 @@ bench: build
 	node dist/bench/pg-scale.js
 	node dist/bench/checks.js
 	node dist/bench/router-haproxy.js
+	node dist/bench/pact.js
 	@node dist/bench/summary.js
 
 clean:
