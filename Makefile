@@ -70,6 +70,7 @@ bench: build
 	node dist/bench/checks.js
 	node dist/bench/router-haproxy.js
 	node dist/bench/flags.js
+	node dist/bench/pact.js
 	@node dist/bench/summary.js
 
 clean:

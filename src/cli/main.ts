@@ -697,6 +697,37 @@ Examples:
     });
 
   program
+    .command("pact")
+    .description("contract tests: verify a provider against its consumers' pacts (Pact specification v1-v4)")
+    .command("verify")
+    .description("replay each interaction of the pacts against the provider and match the answers")
+    .argument("<pact...>", "pact files (JSON) or http(s) URLs")
+    .option("--provider-base-url <url>", "the provider's base URL")
+    .option("--state-change-url <url>", "POST {state, params, action} here before each interaction")
+    .option("--state-change-teardown", "also POST action: teardown after each interaction")
+    .option(
+      "--state-command <cmd>",
+      "run this shell command for each state (PACT_STATE, PACT_STATE_PARAMS, PACT_STATE_ACTION)",
+    )
+    .option("--consumer <name>", "only pacts of this consumer")
+    .option("--interaction <description>", "only interactions with this description")
+    .option("--state <name>", "only interactions in this provider state")
+    .option("--header <header...>", 'extra request header "Name: value" (repeatable)')
+    .option("--timeout <duration>", "per request (default 30s)")
+    .option("--junit <file>", "also write JUnit XML here")
+    .option("--json", "print the results as JSON")
+    .option("--quiet", "print nothing; the exit code says it all")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 every interaction verified, 1 a contract broken, 2 bad input.\n\nExamples:\n  withstand pact verify pacts/web-orders.json --provider-base-url http://127.0.0.1:8080\n  withstand pact verify pacts/*.json --provider-base-url http://127.0.0.1:8080 --state-change-url http://127.0.0.1:8080/_pact/state --junit pact.xml",
+    )
+    .action(async (files: string[], flags) => {
+      const { pactVerifyCommand } = await import("./pact.js");
+      process.exitCode = await pactVerifyCommand(files, flags);
+    });
+
+  program
     .command("demo")
     .description(
       "start the bundled demo system, kill a replica under traffic, and show a robust and a fragile verdict",

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   WS_SEMVER: "a semantic version or range cannot be parsed",
   WS_REGEXP: "a Go (RE2) regular expression cannot be compiled (a Gossfile matcher or template)",
   WS_FLAG_FILE: "a flag file served by withstand flags serve has errors (the last good definitions stay)",
+  WS_PACT_FILE: "a pact file cannot be read (not a pact, a matching rule or path that cannot be parsed)",
+  WS_PACT_STATE: "a provider state could not be set up or torn down (--state-change-url, --state-command)",
   WS_FLAG_CHANGE: "a flag change was refused (unknown flag or variant, bad weights, a missing token)",
   WS_HTTP_FRAMING: "an HTTP/1.1 message seen by the proxy is malformed",
   WS_PROXY_API: "a Toxiproxy API request was refused (unknown proxy, bad toxic, ...)",

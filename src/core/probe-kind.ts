@@ -40,6 +40,21 @@ export interface ProbeServices {
     file: string,
     signal: AbortSignal,
   ): Promise<{ ok: boolean; reason: string; durationMs: number; steps: unknown[] }>;
+  /** Verifies a provider against pact files (not recorded as a run of its own). */
+  verifyPacts(
+    files: readonly string[],
+    providerBaseUrl: string,
+    filters: { consumer?: string | undefined; stateChangeUrl?: string | undefined },
+    signal: AbortSignal,
+  ): Promise<PactProbeOutput>;
+}
+
+/** What a pact probe outputs: the verdict and every broken interaction with its first mismatches. */
+export interface PactProbeOutput {
+  ok: boolean;
+  verified: number;
+  failed: number;
+  broken: { consumer: string; interaction: string; mismatches: string[] }[];
 }
 
 /** Lets a module declare its kind with its own provider type and register it beside the others. */

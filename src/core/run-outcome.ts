@@ -8,10 +8,12 @@ export type Outcome =
   | "held"
   | "passed"
   | "promoted"
+  | "verified"
   | "deviated"
   | "thresholds-failed"
   | "synthetic-failed"
   | "rolled-back"
+  | "contract-broken"
   | "hypothesis-unmet-before-method"
   | "failed"
   | "fault-failed"
@@ -46,10 +48,12 @@ export const OUTCOMES: Readonly<Record<Outcome, OutcomeMeaning>> = {
   held: row("completed", false, EXIT.ok),
   passed: row("completed", false, EXIT.ok),
   promoted: row("completed", false, EXIT.ok),
+  verified: row("completed", false, EXIT.ok),
   deviated: row("completed", true, EXIT.failed),
   "thresholds-failed": row("completed", true, EXIT.failed),
   "synthetic-failed": row("completed", true, EXIT.failed),
   "rolled-back": row("completed", true, EXIT.failed),
+  "contract-broken": row("completed", true, EXIT.failed),
   // Chaos Toolkit's journal: unmet before the method is failed, not deviated; an errored probe after it is both.
   "hypothesis-unmet-before-method": row("failed", false, EXIT.failed),
   failed: row("failed", true, EXIT.failed),

@@ -2,6 +2,7 @@ import type { RunKind } from "../engine/run-kind.js";
 import { experimentKind } from "./experiment.js";
 import { injectKind } from "./inject.js";
 import { loadKind } from "./load.js";
+import { pactKind } from "./pact.js";
 import { rolloutKind } from "./rollout.js";
 import { syntheticKind } from "./synthetic.js";
 
@@ -11,7 +12,7 @@ import { syntheticKind } from "./synthetic.js";
  * is one module here and one line.
  */
 export const RUN_KINDS: ReadonlyMap<string, RunKind> = new Map(
-  [experimentKind, loadKind, rolloutKind, syntheticKind, injectKind].map((k) => [k.name, k]),
+  [experimentKind, loadKind, rolloutKind, syntheticKind, injectKind, pactKind].map((k) => [k.name, k]),
 );
 
 /** The kind that runs a document of this `kind:` (or `chaostoolkit`). */

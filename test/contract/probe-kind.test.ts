@@ -70,6 +70,18 @@ function syntheticFile(name: string, url: string): string {
   );
   return `${name}.synthetic.yaml`;
 }
+function pactFile(name: string, path: string): string {
+  const pact = {
+    consumer: { name: "c" },
+    provider: { name: "p" },
+    metadata: { pactSpecification: { version: "3.0.0" } },
+    interactions: [
+      { description: name, request: { method: "GET", path }, response: { status: 200, body: { ok: true } } },
+    ],
+  };
+  writeFileSync(join(dir, `${name}.pact.json`), JSON.stringify(pact));
+  return `${name}.pact.json`;
+}
 after(() => server.close());
 
 interface Harness {
@@ -105,6 +117,15 @@ const HARNESSES: Record<string, Harness> = {
       provider: { type: "health", url: "http://127.0.0.1:1/", severty: 1 },
       key: "severty",
       hint: "severity",
+    },
+  },
+  pact: {
+    ok: () => ({ type: "pact", pact: pactFile("ok", "/health"), provider: server.url }),
+    failing: () => ({ type: "pact", pact: pactFile("bad", "/bad"), provider: server.url }),
+    misspelt: {
+      provider: { type: "pact", pact: "p.json", provder: "http://127.0.0.1:1" },
+      key: "provder",
+      hint: "provider",
     },
   },
   process: {

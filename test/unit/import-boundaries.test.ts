@@ -33,14 +33,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   documents: ["core", "faults", "flags", "probes", "safety"],
   // Feature flags (flagd definitions, the OFREP server, its audit log in the store).
   flags: ["core", "safety", "store"],
+  // The Pact verifier: pact files are read with the documents layer's positions.
+  pact: ["core", "documents"],
   // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router.
   metrics: ["core"],
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety"],
   // The engine gives probe kinds the Goss and synthetic runners (engine/probe-services.ts).
-  engine: ["checks", "core", "documents", "faults", "load", "probes", "safety", "slo", "store"],
+  engine: ["checks", "core", "documents", "faults", "load", "pact", "probes", "safety", "slo", "store"],
   // Run kinds (engine/run-kind.ts) and their registry: each wraps the folder that executes it.
-  runs: ["checks", "core", "documents", "engine", "load", "rollout", "services", "store"],
+  runs: ["checks", "core", "documents", "engine", "load", "pact", "rollout", "services", "store"],
   // Run-scoped services (engine/service.ts) and their registry: fault proxies, the DNS server.
   services: ["core", "dns", "engine", "faults", "proxy"],
   // The monitor's health endpoints serve the checks' cached state.
@@ -59,6 +61,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "flags",
     "load",
     "metrics",
+    "pact",
     "proxy",
     "report",
     "rollout",
@@ -113,6 +116,7 @@ const DOCUMENTS_MAY_LOAD: readonly string[] = [
   "probes/health-kind.ts",
   "probes/http-kind.ts",
   "probes/index.ts",
+  "probes/pact-kind.ts",
   "probes/process-kind.ts",
   // isLoopbackHost: a LoadTest's targets are checked while validating (node:crypto, nothing else).
   "safety/policy.ts",

@@ -1,0 +1,72 @@
+import { request } from "undici";
+import { type Pact, PactFileError, readPact } from "../core/pact/pact-file.js";
+import { type Diagnostic, fileDiagnostic } from "../documents/diagnostic.js";
+import { diagnosticAt, parseSource, readSource, unreadable } from "../documents/source.js";
+
+export interface LoadedPact {
+  source: string;
+  pact: Pact;
+}
+
+const MAX_PACT_BYTES = 64 * 1024 * 1024;
+
+async function fetchText(url: string, signal?: AbortSignal): Promise<string> {
+  const res = await request(url, {
+    headers: { accept: "application/hal+json, application/json" },
+    signal,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
+  if (res.statusCode >= 300) {
+    await res.body.dump();
+    throw new Error(`HTTP ${res.statusCode}`);
+  }
+  const text = await res.body.text();
+  if (text.length > MAX_PACT_BYTES) throw new Error(`larger than ${MAX_PACT_BYTES} bytes`);
+  return text;
+}
+
+/**
+ * Reads pact files from paths or http(s) URLs (a Pact Broker's pact URL works: its `_links` are
+ * ignored). Every problem comes back as a diagnostic at file:line:col; nothing is thrown for bad input.
+ */
+export async function loadPacts(
+  sources: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ pacts: LoadedPact[]; diagnostics: Diagnostic[] }> {
+  const pacts: LoadedPact[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const source of sources) {
+    let text: string;
+    try {
+      text = /^https?:\/\//i.test(source) ? await fetchText(source, signal) : await readSource(source);
+    } catch (err) {
+      diagnostics.push(
+        /^https?:\/\//i.test(source)
+          ? fileDiagnostic(
+              source,
+              `cannot fetch the pact: ${(err as Error).message} (expected a pact file's URL)`,
+            )
+          : unreadable(source, err, "a pact file (JSON)"),
+      );
+      continue;
+    }
+    const parsed = parseSource(source, text);
+    if (parsed.diagnostics.some((d) => d.severity === "error")) {
+      diagnostics.push(...parsed.diagnostics);
+      continue;
+    }
+    const doc = parsed.docs[0];
+    if (!doc) {
+      diagnostics.push(fileDiagnostic(source, "the file is empty (expected a pact file)"));
+      continue;
+    }
+    try {
+      pacts.push({ source, pact: readPact(doc.value) });
+    } catch (err) {
+      if (!(err instanceof PactFileError)) throw err;
+      diagnostics.push(diagnosticAt(doc, [...err.path], err.message));
+    }
+  }
+  return { pacts, diagnostics };
+}

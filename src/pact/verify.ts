@@ -1,0 +1,239 @@
+import { request } from "undici";
+import { fillExpression, type GeneratorContext, generate, generateBody } from "../core/pact/generators.js";
+import type { Mismatch } from "../core/pact/json.js";
+import type { PactInteraction, PactRequest } from "../core/pact/pact-file.js";
+import { matchResponse } from "../core/pact/response.js";
+import type { LoadedPact } from "./load.js";
+import { changeStates, StateChangeError, type StateHandler } from "./states.js";
+import { compareXml } from "./xml.js";
+
+export interface VerifyOptions {
+  providerBaseUrl: string;
+  states: StateHandler;
+  /** Only pacts of this consumer, interactions with this description or provider state. */
+  consumer?: string | undefined;
+  interaction?: string | undefined;
+  state?: string | undefined;
+  /** Extra headers sent with every request (e.g. authorisation the pact leaves out). */
+  headers?: Record<string, string> | undefined;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called as each interaction is verified (progress on long runs). */
+  onResult?: (r: InteractionResult) => void;
+}
+
+export type InteractionStatus = "verified" | "failed" | "error" | "not-http" | "pending";
+
+export interface InteractionResult {
+  source: string;
+  consumer: string;
+  provider: string;
+  specification: string;
+  description: string;
+  states: string[];
+  status: InteractionStatus;
+  mismatches: Mismatch[];
+  /** What went wrong outside matching: a state change, a refused connection, a timeout. */
+  error?: string;
+  request: { method: string; url: string };
+  durationMs: number;
+}
+
+function stateMatches(i: PactInteraction, state: string | undefined): boolean {
+  return state === undefined || i.states.some((s) => s.name === state);
+}
+
+/** The interactions a filter keeps, with their pact. */
+export function selectInteractions(
+  pacts: readonly LoadedPact[],
+  o: Pick<VerifyOptions, "consumer" | "interaction" | "state">,
+) {
+  return pacts.flatMap((p) =>
+    o.consumer !== undefined && p.pact.consumer !== o.consumer
+      ? []
+      : p.pact.interactions
+          .filter(
+            (i) =>
+              (o.interaction === undefined || i.description === o.interaction) && stateMatches(i, o.state),
+          )
+          .map((i) => ({ loaded: p, interaction: i })),
+  );
+}
+
+function applyRequestGenerators(
+  req: PactRequest,
+  generators: Record<string, unknown>,
+  ctx: GeneratorContext,
+): PactRequest {
+  const out = { ...req, query: [...req.query], headers: [...req.headers] };
+  const g = (x: unknown) => (typeof x === "object" && x !== null ? (x as Record<string, unknown>) : {});
+  const path = g(generators.path);
+  if (typeof path.type === "string") {
+    const v =
+      path.type === "ProviderState" && typeof path.expression === "string"
+        ? fillExpression(path.expression, ctx.stateValues)
+        : generate(path as { type: string }, req.path, ctx);
+    if (v !== undefined) out.path = String(v);
+  }
+  for (const [name, raw] of Object.entries(g(generators.query))) {
+    out.query = out.query.map(([k, v]) => {
+      if (k !== name) return [k, v];
+      const nv = generate(g(raw) as { type: string }, v, ctx);
+      return [k, nv === undefined ? v : String(nv)];
+    });
+  }
+  for (const [name, raw] of Object.entries(g(generators.header))) {
+    out.headers = out.headers.map(([k, v]) => {
+      if (k.toLowerCase() !== name.toLowerCase()) return [k, v];
+      const nv = generate(g(raw) as { type: string }, v, ctx);
+      return [k, nv === undefined ? v : String(nv)];
+    });
+  }
+  if (out.body !== undefined && typeof out.body !== "string")
+    out.body = generateBody(out.body, g(generators.body), ctx);
+  return out;
+}
+
+function urlOf(base: string, req: PactRequest): string {
+  const u = new URL(base);
+  const prefix = u.pathname.replace(/\/$/, "");
+  const path = req.path.startsWith("/") ? req.path : `/${req.path}`;
+  // the pact's path is sent as the consumer wrote it; only characters a URL cannot hold are encoded
+  u.pathname = prefix + encodeURI(decodeURI(path.replace(/%(?![0-9A-Fa-f]{2})/g, "%25")));
+  const q = new URLSearchParams(req.query);
+  u.search = req.query.length > 0 ? q.toString() : "";
+  return u.toString();
+}
+
+function bodyOf(req: PactRequest): string | undefined {
+  if (req.body === undefined) return undefined;
+  if (typeof req.body === "string") return req.body;
+  return JSON.stringify(req.body);
+}
+
+async function replay(i: PactInteraction, o: VerifyOptions, values: Record<string, unknown>) {
+  const ctx: GeneratorContext = { random: Math.random, now: () => new Date(), stateValues: values };
+  const req = applyRequestGenerators(i.request, i.requestGenerators, ctx);
+  const url = urlOf(o.providerBaseUrl, req);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of req.headers) headers[k] = v;
+  const body = bodyOf(req);
+  if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === "content-type"))
+    headers["content-type"] = typeof req.body === "string" ? "text/plain" : "application/json";
+  Object.assign(headers, o.headers ?? {});
+  const timeout = o.timeoutMs ?? 30_000;
+  const res = await request(url, {
+    method: req.method as "GET",
+    headers,
+    body: body ?? null,
+    ...(o.signal ? { signal: o.signal } : {}),
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
+  const text = await res.body.text();
+  const actualHeaders: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers))
+    if (v !== undefined) actualHeaders[k] = Array.isArray(v) ? v.join(", ") : v;
+  // ProviderState generators on the response: the expected value is the state's
+  let expected = i.response;
+  const gens = i.response.generators;
+  const bodyGens = gens.body as Record<string, unknown> | undefined;
+  if (bodyGens && expected.body.kind === "present" && typeof expected.body.value !== "string") {
+    const stateOnly = Object.fromEntries(
+      Object.entries(bodyGens).filter(([, g]) => (g as { type?: string }).type === "ProviderState"),
+    );
+    expected = {
+      ...expected,
+      body: { kind: "present", value: generateBody(expected.body.value, stateOnly, ctx) },
+    };
+  }
+  const mismatches = matchResponse(
+    expected,
+    { status: res.statusCode, headers: actualHeaders, body: text },
+    compareXml,
+  );
+  return { url, method: req.method, mismatches };
+}
+
+/** Verifies every selected interaction against the provider, in order, each with its provider states. */
+export async function verifyPacts(
+  pacts: readonly LoadedPact[],
+  o: VerifyOptions,
+): Promise<InteractionResult[]> {
+  const results: InteractionResult[] = [];
+  for (const { loaded, interaction: i } of selectInteractions(pacts, o)) {
+    if (o.signal?.aborted) break;
+    const started = performance.now();
+    const base = {
+      source: loaded.source,
+      consumer: loaded.pact.consumer,
+      provider: loaded.pact.provider,
+      specification: loaded.pact.specification,
+      description: i.description,
+      states: i.states.map((s) => s.name),
+      request: { method: i.request.method, url: urlOf(o.providerBaseUrl, i.request) },
+    };
+    let result: InteractionResult;
+    if (i.message) {
+      result = {
+        ...base,
+        status: "not-http",
+        mismatches: [],
+        error: `a ${i.message} interaction is not verified over HTTP: verify it with your message provider's own test (withstand verifies HTTP interactions)`,
+        durationMs: 0,
+      };
+    } else {
+      try {
+        const values = await changeStates(o.states, i.states, "setup", o.signal);
+        try {
+          const r = await replay(i, o, values);
+          const failed = r.mismatches.length > 0;
+          result = {
+            ...base,
+            request: { method: r.method, url: r.url },
+            status: failed ? (i.pending ? "pending" : "failed") : "verified",
+            mismatches: r.mismatches,
+            durationMs: performance.now() - started,
+          };
+        } finally {
+          await changeStates(o.states, i.states, "teardown", o.signal);
+        }
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        const why =
+          err instanceof StateChangeError
+            ? e.message
+            : `request failed: ${e.code ? `${e.code} ` : ""}${e.message}`;
+        result = {
+          ...base,
+          status: i.pending ? "pending" : "error",
+          mismatches: [],
+          error: why,
+          durationMs: performance.now() - started,
+        };
+      }
+    }
+    results.push(result);
+    o.onResult?.(result);
+  }
+  return results;
+}
+
+/** 0 when every HTTP interaction was verified (pending ones never fail the build), 1 otherwise. */
+export function verdictOf(results: readonly InteractionResult[]): {
+  ok: boolean;
+  verified: number;
+  failed: number;
+  pending: number;
+  skipped: number;
+} {
+  const count = (s: InteractionStatus) => results.filter((r) => r.status === s).length;
+  const failed = count("failed") + count("error");
+  return {
+    ok: failed === 0,
+    verified: count("verified"),
+    failed,
+    pending: count("pending"),
+    skipped: count("not-http"),
+  };
+}
