@@ -3,6 +3,7 @@ import { checkTemplates, isTemplate } from "./analysis-template.js";
 import { foreignManifest, NATIVE_KINDS } from "./detect.js";
 import { type Diagnostic, formatPath, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
+import { readGameDay } from "./gameday.js";
 import { GOSSFILE, looksLikeGossfileTop } from "./gossfile-schema.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { readLoadTest } from "./load-test-file.js";
@@ -111,6 +112,16 @@ const heartbeat = nativeKind(
   },
   (h) =>
     `valid withstand Heartbeat "${h.name}" (period ${Math.round(h.periodMs / 1000)}s, grace ${Math.round(h.graceMs / 1000)}s, severity ${h.severity})`,
+);
+
+const gameDay = nativeKind(
+  "GameDay",
+  (doc) => {
+    const r = readGameDay(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (g) =>
+    `valid withstand GameDay "${g.title}" (${g.steps.length} steps, ${g.stopConditions.length} stop conditions, every ${g.intervalMs / 1000}s)`,
 );
 
 const isNativeRollout = native("Rollout");
@@ -251,6 +262,7 @@ export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
   loadTest,
   synthetic,
   heartbeat,
+  gameDay,
   rollout,
   analysisTemplates,
   openSlo,

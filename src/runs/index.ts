@@ -1,5 +1,6 @@
 import type { RunKind } from "../engine/run-kind.js";
 import { experimentKind } from "./experiment.js";
+import { gameDayKind } from "./gameday.js";
 import { injectKind } from "./inject.js";
 import { loadKind } from "./load.js";
 import { rolloutKind } from "./rollout.js";
@@ -11,7 +12,7 @@ import { syntheticKind } from "./synthetic.js";
  * is one module here and one line.
  */
 export const RUN_KINDS: ReadonlyMap<string, RunKind> = new Map(
-  [experimentKind, loadKind, rolloutKind, syntheticKind, injectKind].map((k) => [k.name, k]),
+  [experimentKind, loadKind, rolloutKind, syntheticKind, injectKind, gameDayKind].map((k) => [k.name, k]),
 );
 
 /** The kind that runs a document of this `kind:` (or `chaostoolkit`). */

@@ -21,6 +21,8 @@ export interface RunDocumentOptions {
   /** Abort it to stop the run (its reason "interrupted", "halted" or "deadline"): faults revert at once. */
   signal?: AbortSignal | undefined;
   deadlineMs?: number | undefined;
+  /** The run's id (default: a new one); a game day names its steps' runs before they start. */
+  runId?: string | undefined;
   /** Take SIGINT, SIGTERM and SIGUSR1 (`withstand halt`) as the CLI does. */
   signals?: boolean | undefined;
   /** Every event of the run, from `run-started` to `run-finished`. */
@@ -80,6 +82,7 @@ export async function run(
     dryRun: opts.dryRun,
     signal: opts.signal,
     deadlineMs: opts.deadlineMs,
+    runId: opts.runId,
     signals: opts.signals,
     listeners: opts.onEvent ? [opts.onEvent] : [],
     services: SERVICES,

@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
+import { isolatedEnv } from "../helpers/paths.js";
+import { startTarget, stateOf, until } from "../helpers/processes.js";
+
+const INTERVAL_MS = 1000;
+const stops: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const s of stops) await s().catch(() => undefined);
+});
+
+async function target() {
+  const t = await startTarget();
+  const pid = t.child.pid ?? 0;
+  stops.push(async () => {
+    try {
+      process.kill(pid, "SIGCONT");
+    } catch {}
+    await t.stop();
+  });
+  return { ...t, pid };
+}
+
+/**
+ * Three steps against a real server: a short experiment that holds, an experiment that pauses the
+ * server for a minute (the stop condition, an HTTP probe with a short timeout, trips), and a third that
+ * must never start.
+ */
+function writeGameDay(dir: string, url: string, pid: number, holdS = 60): string {
+  writeFileSync(
+    join(dir, "warmup.yaml"),
+    `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: warm-up}
+spec:
+  title: warm up
+  method:
+    - type: probe
+      name: answers
+      provider: {type: http, url: "${url}/"}
+`,
+  );
+  writeFileSync(
+    join(dir, "freeze.yaml"),
+    `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: freeze}
+spec:
+  title: freeze the server
+  method:
+    - type: action
+      name: freeze
+      fault: {kind: process-pause, select: {pid: ${pid}}, duration: ${holdS}s}
+`,
+  );
+  writeFileSync(
+    join(dir, "never.yaml"),
+    `apiVersion: withstand/v1
+kind: Experiment
+metadata: {name: never}
+spec:
+  title: must never start
+  method:
+    - type: action
+      name: mark
+      provider: {type: process, path: touch, arguments: ["${join(dir, "third-step-ran")}"]}
+`,
+  );
+  const file = join(dir, "gameday.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: withstand/v1
+kind: GameDay
+metadata: {name: orders}
+spec:
+  title: Orders game day
+  announcedFor: 2026-12-07T14:00:00Z
+  participants: {owner: ana, coordinator: bo, reporter: cy, observers: [dee]}
+  hypothesis: orders keep answering while the server is frozen
+  steady-state-hypothesis:
+    title: the server answers
+    probes:
+      - type: probe
+        name: up-before
+        provider: {type: http, url: "${url}/", timeout: 2}
+        tolerance: 200
+  steps:
+    - file: warmup.yaml
+    - name: freeze
+      file: freeze.yaml
+    - file: never.yaml
+  rollbackPlan: SIGCONT the server by hand (kill -CONT)
+  stopConditions:
+    - type: probe
+      name: orders-answer
+      provider: {type: http, url: "${url}/", timeout: 0.3}
+      tolerance: 200
+  interval: ${INTERVAL_MS}ms
+`,
+  );
+  return file;
+}
+
+interface Ev {
+  type: string;
+  ts: string;
+  [k: string]: unknown;
+}
+
+describe("withstand gameday", () => {
+  it("validate reads a GameDay and names a bad step at file:line:col", async () => {
+    const { dir, env } = isolatedEnv();
+    const t = await target();
+    const file = writeGameDay(dir, t.url, t.pid);
+    const ok = await runCli(["validate", file], { env });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /valid withstand GameDay "Orders game day" \(3 steps, 1 stop conditions/);
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(
+      bad,
+      `apiVersion: withstand/v1
+kind: GameDay
+spec:
+  title: x
+  steps:
+    - file: missing.yaml
+  stopConditions:
+    - {prometheus: "http://127.0.0.1:9", expr: "up == 0"}
+  interval: soon
+`,
+    );
+    const r = await runCli(["validate", bad], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stdout + r.stderr, /bad\.yaml:9:\d+: spec\.interval/);
+    const dry = await runCli(["gameday", file, "--dry-run"], { env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /2\. freeze/);
+    assert.match(dry.stdout, /orders-answer: probe http .*trips when it fails/);
+  });
+
+  it("the second step trips a stop condition: reverted within one interval, the third never starts, all on the timeline", async () => {
+    const { dir, env } = isolatedEnv();
+    const t = await target();
+    const file = writeGameDay(dir, t.url, t.pid);
+    const runner = startCli(["gameday", file], { env });
+    const done = finished(runner);
+    await waitForOutput(runner, /fault process-pause injected/);
+    const note = await runCli(
+      ["gameday", "note", "the dashboard went red", "--author", "dee", "--kind", "good"],
+      {
+        env,
+      },
+    );
+    assert.equal(note.code, 0, note.stderr);
+    const r = await done;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /STOP CONDITION orders-answer tripped/);
+    assert.match(r.stdout, /^STOPPED: /m);
+    // The server runs again long before the fault's 60 s duration: the stop reverted it.
+    assert.notEqual(stateOf(t.pid), "T");
+    assert.equal(existsSync(join(dir, "third-step-ran")), false, "the third step ran");
+
+    const runs = JSON.parse((await runCli(["runs", "--json"], { env })).stdout) as {
+      runs: { id: string; kind: string; outcome: string }[];
+    };
+    const gd = runs.runs.find((x) => x.kind === "gameday");
+    assert.ok(gd);
+    assert.equal(gd.outcome, "stopped");
+    // Two steps ran, each its own run; the third was never started.
+    assert.equal(runs.runs.filter((x) => x.kind === "experiment").length, 2);
+    const shown = JSON.parse((await runCli(["runs", "show", gd.id, "--json"], { env })).stdout) as {
+      events: Ev[];
+      result: { tripped: { revertedMs: number; allReverted: boolean }; steps: { outcome: string }[] };
+    };
+    const types = shown.events.map((e) => e.type);
+    for (const type of [
+      "step-started",
+      "step-finished",
+      "fault-injected",
+      "fault-reverted",
+      "stop-condition-tripped",
+      "stop-reverted",
+      "note",
+    ])
+      assert.ok(types.includes(type), `no ${type} on the timeline: ${types.join(",")}`);
+    assert.equal(shown.events.filter((e) => e.type === "step-started").length, 2);
+    const noteEv = shown.events.find((e) => e.type === "note");
+    assert.equal(noteEv?.author, "dee");
+    assert.equal(noteEv?.tag, "good");
+    const tripped = shown.result.tripped;
+    assert.ok(tripped.allReverted);
+    // Measured, not asserted in absolute terms: within one evaluation interval.
+    assert.ok(tripped.revertedMs <= INTERVAL_MS, `reverted ${tripped.revertedMs} ms after the trip`);
+    assert.deepEqual(
+      shown.result.steps.map((s) => s.outcome),
+      ["held", "halted", "not-started"],
+    );
+
+    const times = await runCli(["gameday", "times", "Orders game day", "--json"], { env });
+    assert.equal(times.code, 0, times.stderr);
+    const tj = JSON.parse(times.stdout) as { runs: number; faults: number; detect: { samples: number } };
+    assert.equal(tj.runs, 1);
+    assert.equal(tj.faults, 1);
+    assert.equal(tj.detect.samples, 1);
+  });
+
+  it("a SIGKILLed game day leaves nothing: the watchdog resumes the paused server", async () => {
+    const { dir, env } = isolatedEnv();
+    const t = await target();
+    const file = writeGameDay(dir, t.url, t.pid);
+    // No stop condition can trip here: the fault is held until the runner dies.
+    writeFileSync(
+      file,
+      (await import("node:fs"))
+        .readFileSync(file, "utf8")
+        .replace(/ {2}stopConditions:[\s\S]*?interval/, "  interval"),
+    );
+    const runner = startCli(["gameday", file], { env });
+    const done = finished(runner);
+    await waitForOutput(runner, /fault process-pause injected/);
+    await until(() => stateOf(t.pid) === "T", 2000, "the server to be stopped");
+    runner.kill("SIGKILL");
+    await done;
+    await until(() => stateOf(t.pid) !== "T", 5000, "the watchdog to resume the server");
+    const state = join(dir, "state");
+    await until(
+      () =>
+        !existsSync(state) ||
+        readdirSync(state, { recursive: true }).filter((f) => String(f).endsWith(".json")).length === 0,
+      5000,
+      "the safety state to be empty",
+    );
+    const halt = await runCli(["halt"], { env });
+    assert.match(halt.stdout, /no active faults or runs/);
+  });
+});
