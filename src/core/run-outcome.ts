@@ -58,9 +58,9 @@ export const OUTCOMES: Readonly<Record<Outcome, OutcomeMeaning>> = {
   crashed: row("failed", false, EXIT.internal),
   aborted: row("aborted", false, EXIT.aborted),
   halted: row("aborted", false, EXIT.aborted),
-  // A game day's stop condition tripped: everything was reverted on purpose because the system was
-  // hurting, so it is an abort (exit 3) that also counts as a deviation.
-  stopped: row("aborted", true, EXIT.aborted),
+  // A game day's stop condition tripped and everything was reverted on purpose: an abort, exit 3, like
+  // `withstand halt` (the lever is the same); what tripped is in the run's events and reason.
+  stopped: row("aborted", false, EXIT.aborted),
   deadline: row("aborted", false, EXIT.aborted),
   interrupted: row("interrupted", false, EXIT.aborted),
 };
