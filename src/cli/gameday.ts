@@ -9,6 +9,7 @@ import { runLifecycle } from "../engine/lifecycle.js";
 import { postNote } from "../engine/notes.js";
 import type { Evaluation } from "../engine/stop-conditions.js";
 import { sourceFor, storeReader } from "../metrics/index.js";
+import { actionsText } from "../report/gameday.js";
 import { describeGameDay, type GameDayOptions, type GameDayResult, gameDayKind } from "../runs/gameday.js";
 import { run } from "../runs/run.js";
 import { SERVICES } from "../services/index.js";
@@ -25,6 +26,7 @@ export interface GameDayFlags {
   author?: string;
   run?: string;
   kind?: string;
+  format?: string;
 }
 
 /** An SLO file's page alerts, judged from the store's windows (as `slo status` does), now. */
@@ -147,7 +149,8 @@ async function note(words: string[], flags: GameDayFlags): Promise<number> {
     const author = flags.author ?? process.env.USER ?? "observer";
     const ts = new Date().toISOString();
     // The runner is the run's one writer: it records the note on the timeline with this time.
-    postNote(runId, { ts, text, author, ...(tag ? { tag } : {}) });
+    if (!(await postNote(runId, { ts, text, author, ...(tag ? { tag } : {}) })))
+      failUsage(`gameday note: game day ${runId} is no longer running (its runner did not take the note)`);
     process.stdout.write(`noted on ${runId} at ${ts}\n`);
     return EXIT.ok;
   } finally {
@@ -209,9 +212,27 @@ async function times(words: string[], flags: GameDayFlags): Promise<number> {
   }
 }
 
-/** `withstand gameday FILE | note TEXT | times TITLE`. */
+/** `withstand gameday actions RUN`: the action items noted during a game day, as a checklist or JSON. */
+async function actions(rest: string[], flags: GameDayFlags): Promise<number> {
+  const [id, extra] = rest;
+  if (!id || extra !== undefined) failUsage("gameday actions: expected one game day run id");
+  const format = flags.format ?? "md";
+  if (format !== "md" && format !== "json") failUsage(`--format ${format}: expected md or json`);
+  const store = openStore(flags.store);
+  try {
+    const r = await store.getRun(id);
+    if (r?.kind !== "gameday") failUsage(`gameday actions: ${id} is not a game day run in the store`);
+    process.stdout.write(actionsText(r, format));
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `withstand gameday FILE | note TEXT | times TITLE | actions RUN`. */
 export async function gameDayCommand(target: string, rest: string[], flags: GameDayFlags): Promise<number> {
   if (target === "note") return note(rest, flags);
+  if (target === "actions") return actions(rest, flags);
   if (target === "times") return times(rest, flags);
   if (rest.length > 0) failUsage(`gameday: unexpected argument ${rest[0]} (expected one GameDay file)`);
   return runGameDay(target, flags);

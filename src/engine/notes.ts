@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sleep } from "../core/sleep.js";
 import { stateDir } from "../safety/state.js";
@@ -19,13 +19,27 @@ export function inboxOf(runId: string, root = stateDir()): string {
   return join(root, "notes", runId.replace(/[^A-Za-z0-9-]/g, "_"));
 }
 
-/** Drops a note in a running game day's inbox (written whole, then renamed: never read half-written). */
-export function postNote(runId: string, note: Note): void {
+/**
+ * Drops a note in a running game day's inbox (written whole, then renamed: never read half-written) and
+ * waits until the runner has taken it. False when no runner took it (the game day ended): it is removed.
+ */
+export async function postNote(runId: string, note: Note, waitMs = 3000): Promise<boolean> {
   const dir = inboxOf(runId);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(dir)) return false;
   const name = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  writeFileSync(join(dir, `${name}.tmp`), JSON.stringify(note), { mode: 0o600 });
-  renameSync(join(dir, `${name}.tmp`), join(dir, `${name}.json`));
+  const file = join(dir, `${name}.json`);
+  try {
+    writeFileSync(join(dir, `${name}.tmp`), JSON.stringify(note), { mode: 0o600 });
+    renameSync(join(dir, `${name}.tmp`), file);
+  } catch {
+    return false;
+  }
+  const deadline = Date.now() + waitMs;
+  const never = new AbortController().signal;
+  while (existsSync(file) && Date.now() < deadline) await sleep(50, never);
+  if (!existsSync(file)) return true;
+  rmSync(file, { force: true });
+  return false;
 }
 
 function drain(dir: string, onNote: (note: Note) => void): void {

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
+import { INTERVAL_MS, writeGameDay } from "../helpers/gameday.js";
 import { isolatedEnv } from "../helpers/paths.js";
 import { startTarget, stateOf, until } from "../helpers/processes.js";
 
-const INTERVAL_MS = 1000;
 const stops: (() => Promise<void>)[] = [];
 after(async () => {
   for (const s of stops) await s().catch(() => undefined);
@@ -22,86 +22,6 @@ async function target() {
     await t.stop();
   });
   return { ...t, pid };
-}
-
-/**
- * Three steps against a real server: a short experiment that holds, an experiment that pauses the
- * server for a minute (the stop condition, an HTTP probe with a short timeout, trips), and a third that
- * must never start.
- */
-function writeGameDay(dir: string, url: string, pid: number, holdS = 60): string {
-  writeFileSync(
-    join(dir, "warmup.yaml"),
-    `apiVersion: withstand/v1
-kind: Experiment
-metadata: {name: warm-up}
-spec:
-  title: warm up
-  method:
-    - type: probe
-      name: answers
-      provider: {type: http, url: "${url}/"}
-`,
-  );
-  writeFileSync(
-    join(dir, "freeze.yaml"),
-    `apiVersion: withstand/v1
-kind: Experiment
-metadata: {name: freeze}
-spec:
-  title: freeze the server
-  method:
-    - type: action
-      name: freeze
-      fault: {kind: process-pause, select: {pid: ${pid}}, duration: ${holdS}s}
-`,
-  );
-  writeFileSync(
-    join(dir, "never.yaml"),
-    `apiVersion: withstand/v1
-kind: Experiment
-metadata: {name: never}
-spec:
-  title: must never start
-  method:
-    - type: action
-      name: mark
-      provider: {type: process, path: touch, arguments: ["${join(dir, "third-step-ran")}"]}
-`,
-  );
-  const file = join(dir, "gameday.yaml");
-  writeFileSync(
-    file,
-    `apiVersion: withstand/v1
-kind: GameDay
-metadata: {name: orders}
-spec:
-  title: Orders game day
-  announcedFor: 2026-12-07T14:00:00Z
-  participants: {owner: ana, coordinator: bo, reporter: cy, observers: [dee]}
-  hypothesis: orders keep answering while the server is frozen
-  steady-state-hypothesis:
-    title: the server answers
-    probes:
-      - type: probe
-        name: up-before
-        provider: {type: http, url: "${url}/", timeout: 2}
-        tolerance: 200
-  steps:
-    - file: warmup.yaml
-    - name: freeze
-      file: freeze.yaml
-    - file: never.yaml
-  rollbackPlan: SIGCONT the server by hand (kill -CONT)
-  stopConditions:
-    - type: probe
-      name: orders-answer
-      provider: {type: http, url: "${url}/", timeout: 0.3}
-      tolerance: 200
-  interval: ${INTERVAL_MS}ms
-`,
-  );
-  return file;
 }
 
 interface Ev {
@@ -147,7 +67,8 @@ spec:
     const file = writeGameDay(dir, t.url, t.pid);
     const runner = startCli(["gameday", file], { env });
     const done = finished(runner);
-    await waitForOutput(runner, /fault process-pause injected/);
+    // Notes are taken while step 1 waits for the test's go.
+    await waitForOutput(runner, /step 1\/3/);
     const note = await runCli(
       ["gameday", "note", "the dashboard went red", "--author", "dee", "--kind", "good"],
       {
@@ -155,6 +76,12 @@ spec:
       },
     );
     assert.equal(note.code, 0, note.stderr);
+    const action = await runCli(
+      ["gameday", "note", "page on frozen orders sooner", "--kind", "action", "--author", "ana"],
+      { env },
+    );
+    assert.equal(action.code, 0, action.stderr);
+    writeFileSync(join(dir, "go"), "");
     const r = await done;
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /STOP CONDITION orders-answer tripped/);
@@ -199,6 +126,32 @@ spec:
       ["held", "halted", "not-started"],
     );
 
+    const md = await runCli(["report", gd.id, "--format", "md"], { env });
+    assert.equal(md.code, 0, md.stderr);
+    for (const text of [
+      "# Game day: Orders game day",
+      "| owner | ana |",
+      "fault process-pause injected by freeze",
+      "fault process-pause reverted",
+      "stop condition orders-answer tripped",
+      `everything reverted **${tripped.revertedMs} ms** later`,
+      "note by dee [good]: the dashboard went red",
+      "- the dashboard went red (dee)",
+      "- [ ] page on frozen orders sooner (ana",
+      "| 3 | never.yaml | - | not-started |",
+    ])
+      assert.ok(md.stdout.includes(text), `the report lacks ${JSON.stringify(text)}:\n${md.stdout}`);
+    // Every fault's detect time is in the report.
+    assert.match(md.stdout, /\| process-pause \| freeze \| [^|]+ \| \d+ ms \|/);
+    const actions = await runCli(["gameday", "actions", gd.id, "--format", "json"], { env });
+    assert.deepEqual(
+      (JSON.parse(actions.stdout) as { items: { title: string; author: string }[] }).items.map((i) => [
+        i.title,
+        i.author,
+      ]),
+      [["page on frozen orders sooner", "ana"]],
+    );
+
     const times = await runCli(["gameday", "times", "Orders game day", "--json"], { env });
     assert.equal(times.code, 0, times.stderr);
     const tj = JSON.parse(times.stdout) as { runs: number; faults: number; detect: { samples: number } };
@@ -218,6 +171,7 @@ spec:
         .readFileSync(file, "utf8")
         .replace(/ {2}stopConditions:[\s\S]*?interval/, "  interval"),
     );
+    writeFileSync(join(dir, "go"), "");
     const runner = startCli(["gameday", file], { env });
     const done = finished(runner);
     await waitForOutput(runner, /fault process-pause injected/);
