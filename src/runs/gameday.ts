@@ -195,6 +195,9 @@ async function execute(
     },
   });
 
+  // A step stopped by a tripped condition says so (its own run records the stop as a halt: the same lever).
+  const stepReason = (reason: string) =>
+    trip ? `stopped by stop condition ${(trip as Trip).condition} (its run: ${reason})` : reason;
   let deviated = false;
   let tripChild: RunEvent[] | undefined;
   try {
@@ -247,7 +250,7 @@ async function execute(
         name: step.name,
         childRunId,
         outcome: record.outcome,
-        reason: record.reason,
+        reason: stepReason(record.reason),
       });
       base.steps.push({
         step: i + 1,
@@ -255,7 +258,7 @@ async function execute(
         source: stepSource(step),
         childRunId,
         outcome: record.outcome,
-        reason: record.reason,
+        reason: stepReason(record.reason),
         times: faultTimes(timeline.filter((e) => e.ts >= (childEvents[0]?.ts ?? ""))),
       });
     }
