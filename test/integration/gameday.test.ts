@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
@@ -189,5 +189,27 @@ spec:
     );
     const halt = await runCli(["halt"], { env });
     assert.match(halt.stdout, /no active faults or runs/);
+  });
+
+  it("withstand halt stops a game day like any run: the fault reverts, later steps never start, exit 3", async () => {
+    const { dir, env } = isolatedEnv();
+    const t = await target();
+    const file = writeGameDay(dir, t.url, t.pid);
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(/ {2}stopConditions:[\s\S]*?interval/, "  interval"),
+    );
+    writeFileSync(join(dir, "go"), "");
+    const runner = startCli(["gameday", file], { env });
+    const done = finished(runner);
+    await waitForOutput(runner, /fault process-pause injected/);
+    await until(() => stateOf(t.pid) === "T", 2000, "the server to be stopped");
+    const halt = await runCli(["halt"], { env });
+    assert.equal(halt.code, 0, halt.stdout + halt.stderr);
+    const r = await done;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /^HALTED: /m);
+    await until(() => stateOf(t.pid) !== "T", 2000, "the server to resume");
+    assert.equal(existsSync(join(dir, "third-step-ran")), false, "the third step ran");
   });
 });
