@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { freePort } from "../../src/proxy/listen.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { INTERVAL_MS, writeGameDay } from "../helpers/gameday.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { startTarget, stateOf, until } from "../helpers/processes.js";
+import { exited, startTarget, stateOf, until } from "../helpers/processes.js";
 
 const stops: (() => Promise<void>)[] = [];
 after(async () => {
@@ -211,5 +213,43 @@ spec:
     assert.match(r.stdout, /^HALTED: /m);
     await until(() => stateOf(t.pid) !== "T", 2000, "the server to resume");
     assert.equal(existsSync(join(dir, "third-step-ran")), false, "the third step ran");
+  });
+
+  it("a Prometheus expression with a result trips (a real Prometheus): the step stops, the next never starts", async () => {
+    const { dir, env } = isolatedEnv();
+    const t = await target();
+    const port = await freePort();
+    const promUrl = `http://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, "prometheus.yml"),
+      `global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ["127.0.0.1:${port}"]}]\n`,
+    );
+    const prometheus = spawn(
+      "prometheus",
+      [
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "tsdb")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: "ignore" },
+    );
+    stops.push(async () => {
+      prometheus.kill("SIGTERM");
+      await exited(prometheus);
+    });
+    const file = writeGameDay(dir, t.url, t.pid);
+    // Step 1 waits for a go that never comes; Prometheus scraping itself makes the expression non-empty.
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        /( {2}stopConditions:\n)[\s\S]*?( {2}interval)/,
+        `$1    - {name: self-up, prometheus: "${promUrl}", expr: 'up{job="self"} == 1'}\n$2`,
+      ),
+    );
+    const r = await runCli(["gameday", file], { env });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /STOP CONDITION self-up tripped: \[\{"metric":\{"__name__":"up"/);
+    assert.match(r.stdout, /step 1 warmup\.yaml: halted/);
+    assert.doesNotMatch(r.stdout, /step 2\/3/);
   });
 });
