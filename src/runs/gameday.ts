@@ -6,11 +6,11 @@ import type { GameDaySpec, GameDayStep } from "../documents/gameday.js";
 import type { RunRecord } from "../engine/lifecycle.js";
 import { type Check, defineRunKind, type KindResult, type RunScope } from "../engine/run-kind.js";
 import type { SloPageCheck, Trip } from "../engine/stop-conditions.js";
-import type { RunDetail } from "../store/store.js";
+import type { RunDetail, Store } from "../store/store.js";
 
 /** What a game day asks of `run` (runs/run.ts) for each step. */
 export interface StepRunOptions {
-  store?: string | undefined;
+  store?: string | Store | false | undefined;
   signal?: AbortSignal | undefined;
   runId?: string | undefined;
   onEvent?: Listener | undefined;
@@ -18,7 +18,7 @@ export interface StepRunOptions {
 
 export interface GameDayOptions {
   /** Where the steps' runs are recorded (the game day's own store). */
-  store: string;
+  store: string | Store | false;
   /** Judges an SLO's page alert (the CLI wires the metric sources in). */
   sloPage: SloPageCheck;
   /**

@@ -73,7 +73,9 @@ export async function run(
 ): Promise<RunRecord> {
   const file = fileOf(document);
   const kind = await kindOf(file);
-  const options = opts.options ?? {};
+  // A game day runs its steps through this same function, into the same store (runs/gameday.ts).
+  const options =
+    kind.name === "gameday" ? { runStep: run, store: opts.store, ...opts.options } : (opts.options ?? {});
   const loaded = kind.load ? await kind.load(file, options) : { diagnostics: [] };
   if (!loaded.spec || hasErrors(loaded.diagnostics))
     throw new WithstandError("WS_INVALID", loaded.diagnostics.map(formatDiagnostic).join("\n"), EXIT.invalid);
