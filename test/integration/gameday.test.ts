@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { freePort } from "../../src/proxy/listen.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { INTERVAL_MS, writeGameDay } from "../helpers/gameday.js";
-import { isolatedEnv } from "../helpers/paths.js";
+import { fixture, isolatedEnv } from "../helpers/paths.js";
 import { exited, startTarget, stateOf, until } from "../helpers/processes.js";
 
 const stops: (() => Promise<void>)[] = [];
@@ -251,5 +251,41 @@ spec:
     assert.match(r.stdout, /STOP CONDITION self-up tripped: \[\{"metric":\{"__name__":"up"/);
     assert.match(r.stdout, /step 1 warmup\.yaml: halted/);
     assert.doesNotMatch(r.stdout, /step 2\/3/);
+  });
+
+  it("an SLO's burn-rate page alert trips on the load a step records: the load stops long before its duration", async () => {
+    const { dir, env } = isolatedEnv();
+    const t = await startTarget(["--fail-every", "2"]);
+    stops.push(() => t.stop());
+    writeFileSync(
+      join(dir, "load.yaml"),
+      `apiVersion: withstand/v1\nkind: LoadTest\nmetadata: {name: half-failing}\nspec:\n  url: ${t.url}/\n  rate: 50/s\n  duration: 60s\n`,
+    );
+    writeFileSync(join(dir, "never.yaml"), readFileSync(join(dir, "load.yaml"), "utf8"));
+    const file = join(dir, "gameday.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: withstand/v1
+kind: GameDay
+spec:
+  title: budget burn
+  steps:
+    - file: load.yaml
+    - {name: never, file: never.yaml}
+  stopConditions:
+    - {name: orders-page, slo: ${fixture("slo", "withstand-windows.yaml")}, alert: page}
+  interval: 1s
+`,
+    );
+    const r = await runCli(["gameday", file], { env });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /STOP CONDITION orders-page tripped: load-availability: burn \d+/);
+    assert.doesNotMatch(r.stdout, /step 2\/2/);
+    const runs = JSON.parse((await runCli(["runs", "--json", "--kind", "load"], { env })).stdout) as {
+      runs: { outcome: string; durationMs: number }[];
+    };
+    assert.equal(runs.runs.length, 1);
+    assert.equal(runs.runs[0]?.outcome, "halted");
+    assert.ok((runs.runs[0]?.durationMs ?? 0) < 60_000, "the load ran its whole duration");
   });
 });
