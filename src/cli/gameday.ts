@@ -56,6 +56,37 @@ function sloPage(storePath: string | undefined): GameDayOptions["sloPage"] {
   };
 }
 
+/** The error budget each SLO file's objectives lost during the game day: its bad events over the budget of its period. */
+function sloBudget(storePath: string | undefined): GameDayOptions["sloBudget"] {
+  return async (file, fromMs, toMs) => {
+    const loaded = await loadOpenSloFiles([file]);
+    if (hasErrors(loaded.diagnostics)) return [];
+    const store = openStore(storePath);
+    try {
+      const reader = storeReader((series, from, to) => store.windowsBetween(series, from, to));
+      const out: { slo: string; objective: string; consumed: number; badEvents: number }[] = [];
+      for (const slo of loaded.slos) {
+        const source = sourceFor(slo, reader);
+        for (const objective of slo.objectives) {
+          const during = await source.counts(objective, fromMs, toMs);
+          const period = await source.counts(objective, toMs - slo.periodMs, toMs);
+          const budget = (1 - objective.target) * period.total;
+          const bad = during.total - during.good;
+          out.push({
+            slo: slo.name,
+            objective: objective.displayName ?? "",
+            consumed: budget > 0 ? bad / budget : bad > 0 ? 1 : 0,
+            badEvents: bad,
+          });
+        }
+      }
+      return out;
+    } finally {
+      await store.close();
+    }
+  };
+}
+
 function line(e: RunEvent): string | undefined {
   const t = e.ts.slice(11, 23);
   switch (e.type) {
@@ -111,7 +142,12 @@ async function runGameDay(file: string, flags: GameDayFlags): Promise<number> {
       },
     ],
     services: SERVICES,
-    options: { store: flags.store, sloPage: sloPage(flags.store), runStep: run },
+    options: {
+      store: flags.store,
+      sloPage: sloPage(flags.store),
+      sloBudget: sloBudget(flags.store),
+      runStep: run,
+    },
   });
   if (!flags.json)
     process.stdout.write(`${record.outcome.toUpperCase()}: ${record.reason} (run ${record.runId})\n`);

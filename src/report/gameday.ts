@@ -122,6 +122,10 @@ Evaluated every ${((r?.intervalMs ?? 0) / 1000).toFixed(1)} s: ${(r?.stopConditi
 
 ${r?.tripped ? `**${r.tripped.condition} tripped** at ${r.tripped.ts} (value: ${r.tripped.value}); everything reverted **${ms(r.tripped.revertedMs)}** later${r.tripped.allReverted ? "" : " (NOT every fault was reverted)"}.` : "No stop condition tripped."}
 
+## Error budget consumed
+
+${r?.budgets?.length ? `| SLO | objective | budget consumed | bad events |\n|---|---|---|---|\n${r.budgets.map((b) => `| ${b.slo} | ${b.objective} | ${(b.consumed * 100).toFixed(2)} % | ${b.badEvents} |`).join("\n")}` : "(no SLO given in the stop conditions)"}
+
 ## Detect and recover
 
 | fault | activity | injected | time to detect | time to recover |

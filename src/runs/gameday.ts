@@ -21,11 +21,22 @@ export interface GameDayOptions {
   store: string | Store | false;
   /** Judges an SLO's page alert (the CLI wires the metric sources in). */
   sloPage: SloPageCheck;
+  /** The error budget an SLO file's objectives lost between two times (the CLI wires the metric sources in). */
+  sloBudget: (file: string, fromMs: number, toMs: number) => Promise<BudgetUse[]>;
   /**
    * Runs one step as its own recorded run: `run` of runs/run.ts, handed in by the caller (the run kind
    * registry lists this kind, so it cannot import the registry back).
    */
   runStep: (document: string | Record<string, unknown>, opts: StepRunOptions) => Promise<RunRecord>;
+}
+
+/** How much of an objective's error budget (of its whole period) the game day consumed. */
+export interface BudgetUse {
+  slo: string;
+  objective: string;
+  /** The share of the period's budget: 0.02 is 2 %. */
+  consumed: number;
+  badEvents: number;
 }
 
 /** One step as it ran: its own run, and how it ended. */
@@ -51,6 +62,7 @@ export interface GameDayResult {
   steps: StepResult[];
   hypothesisBefore?: boolean | undefined;
   hypothesisAfter?: boolean | undefined;
+  budgets?: BudgetUse[] | undefined;
   tripped?: (Trip & { revertedMs?: number | undefined; allReverted: boolean }) | undefined;
 }
 
@@ -287,6 +299,13 @@ async function execute(
       condition: t.condition,
       revertedMs: revertedMs ?? -1,
     });
+  }
+  const sloFiles = [...new Set(spec.stopConditions.flatMap((c) => (c.kind === "slo" ? [c.file] : [])))];
+  if (options.sloBudget && sloFiles.length > 0) {
+    const budget = options.sloBudget;
+    base.budgets = (
+      await Promise.all(sloFiles.map((f) => budget(f, started, Date.now()).catch(() => [])))
+    ).flat();
   }
   if (probes.length > 0 && !scope.signal.aborted) {
     base.hypothesisAfter = await checkProbes(probes, "hypothesis-after", spec, scope);

@@ -287,5 +287,11 @@ spec:
     assert.equal(runs.runs.length, 1);
     assert.equal(runs.runs[0]?.outcome, "halted");
     assert.ok((runs.runs[0]?.durationMs ?? 0) < 60_000, "the load ran its whole duration");
+    const id = /\(run ([\w-]+)\)\n$/.exec(r.stdout)?.[1] ?? "";
+    const md = await runCli(["report", id, "--format", "md"], { env });
+    // Half the requests failed against a 99 % objective: the game day burnt budget, and the report says how much.
+    const row = /\| load-availability \| availability \| ([\d.]+) % \| (\d+) \|/.exec(md.stdout);
+    assert.ok(row, md.stdout);
+    assert.ok(Number(row[1]) > 0 && Number(row[2]) > 0, row[0]);
   });
 });
