@@ -211,6 +211,11 @@ spec:
     const r = await done;
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /^HALTED: /m);
+    // A note after the end is refused, never silently lost.
+    const id = /\(run ([\w-]+)\)\n$/.exec(r.stdout)?.[1] ?? "";
+    const late = await runCli(["gameday", "note", "too late", "--run", id], { env });
+    assert.equal(late.code, 2, late.stdout + late.stderr);
+    assert.match(late.stderr, /has ended \(aborted\); notes are taken while it runs/);
     await until(() => stateOf(t.pid) !== "T", 2000, "the server to resume");
     assert.equal(existsSync(join(dir, "third-step-ran")), false, "the third step ran");
   });
