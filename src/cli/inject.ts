@@ -163,6 +163,8 @@ export async function injectCommand(kindName: string, tokens: readonly string[])
     inject: true,
   });
   if (result.usageError)
-    process.stderr.write(`${formatError("WS_CONFIG", asFlags(result.usageError, where))}\n`);
+    process.stderr.write(
+      `${formatError(result.usageCode ?? "WS_CONFIG", asFlags(result.usageError, where))}\n`,
+    );
   return result.exitCode;
 }

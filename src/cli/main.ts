@@ -283,6 +283,46 @@ Exit codes: 0 passed, 1 failed, 2 invalid document, 3 interrupted.`,
     });
 
   program
+    .command("gameday")
+    .description(
+      "run a game day (kind: GameDay): its steps as runs under stop conditions; add observer notes; times over runs",
+    )
+    .argument("<file>", "a GameDay file; or `note` TEXT, `times` TITLE, `actions` RUN")
+    .argument(
+      "[more...]",
+      "with `note`: the text; with `times`: the game day's title; with `actions`: the run id",
+    )
+    .option("--dry-run", "print the plan and what each stop condition would watch; touch nothing")
+    .option("--deadline <duration>", "stop the game day (and revert everything) after this long")
+    .option("--author <name>", "with `note`: who observed it (default $USER)")
+    .option(
+      "--kind <tag>",
+      "with `note`: good | bad | lucky | action (the report's sections and action items)",
+    )
+    .option("--run <id>", "with `note`: the game day run (default: the one running)")
+    .option("--format <format>", "with `actions`: md (a checklist, default) or json")
+    .option("--json", "print an NDJSON event stream (or JSON times)")
+    .option("--store <path>", "run store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand gameday orders-gameday.yaml --dry-run
+  withstand gameday orders-gameday.yaml
+  withstand gameday note "the pager fired 40 s after the kill" --author ana --kind good
+  withstand gameday times "Orders game day"
+  withstand gameday actions RUN --format json
+  withstand report RUN --format html --out postmortem.html
+  withstand halt                      # the same lever as a stop condition
+
+Exit codes: 0 held, 1 deviated, 2 invalid, 3 stopped by a stop condition, halted or interrupted.`,
+    )
+    .action(async (target: string, more: string[], flags) => {
+      const { gameDayCommand } = await import("./gameday.js");
+      process.exitCode = await gameDayCommand(target, more, flags);
+    });
+
+  program
     .command("monitor")
     .description(
       "run checks, synthetics and heartbeats on their schedules; serve /__health, /__gtg, /__goss, /metrics; alert a webhook",

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../core/errors.js";
 import type { ExperimentSpec } from "../core/experiment.js";
 import type { Journal } from "../core/journal.js";
 import { runLifecycle } from "../engine/lifecycle.js";
@@ -27,7 +28,12 @@ export interface SessionOptions extends Omit<RunOptions, "runId" | "bus" | "sign
 export async function runSession(
   spec: ExperimentSpec,
   opts: SessionOptions,
-): Promise<{ exitCode: number; usageError?: string | undefined; journal?: Journal | undefined }> {
+): Promise<{
+  exitCode: number;
+  usageError?: string | undefined;
+  usageCode?: ErrorCode | undefined;
+  journal?: Journal | undefined;
+}> {
   const { store, journalPath, deadlineMs, mode, inject, dryRun, ...options } = opts;
   const renderer = new RunRenderer(mode, !dryRun);
   const record = await runLifecycle(inject ? injectKind : experimentKind, spec, {
@@ -45,5 +51,5 @@ export async function runSession(
     printSummary(journal, mode, spec.title, !dryRun);
   }
   const usageError = record.usageError ?? (journal ? undefined : record.reason);
-  return { exitCode: reportRecord(record), usageError, journal };
+  return { exitCode: reportRecord(record), usageError, usageCode: record.usageCode, journal };
 }

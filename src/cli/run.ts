@@ -91,6 +91,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     failFast: flags.failFast,
     rollbackStrategy: flags.rollbackStrategy as RollbackStrategy | undefined,
   });
-  if (result.usageError) process.stderr.write(`${formatError("WS_CONFIG", result.usageError)}\n`);
+  if (result.usageError)
+    process.stderr.write(`${formatError(result.usageCode ?? "WS_CONFIG", result.usageError)}\n`);
   return result.exitCode;
 }

@@ -64,6 +64,22 @@ export type RunEvent = Base &
     | { type: "rollout-analysis"; step: number; analysis: string; phase: string; reason: string }
     | { type: "rollout-paused"; reason: string }
     | { type: "rollout-resumed"; by: string }
+    /** A game day's step began as its own run (`childRunId`), or ended with that run's outcome. */
+    | { type: "step-started"; step: number; of: number; name: string; source: string; childRunId: string }
+    | {
+        type: "step-finished";
+        step: number;
+        name: string;
+        childRunId: string;
+        outcome: string;
+        reason: string;
+      }
+    /** A game day's stop condition tripped: which one, what it saw. */
+    | { type: "stop-condition-tripped"; condition: string; value: string }
+    /** Everything the game day had started was reverted after a stop condition tripped, this long after it. */
+    | { type: "stop-reverted"; condition: string; revertedMs: number }
+    /** An observer's timestamped note (`withstand gameday note`). */
+    | { type: "note"; text: string; author: string; tag?: "good" | "bad" | "lucky" | "action" | undefined }
     | {
         type: "rollout-finished";
         decision: "promoted" | "rolled-back" | "aborted" | "not-started";

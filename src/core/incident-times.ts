@@ -16,6 +16,8 @@ export interface FaultTimes {
 function failed(e: RunEvent): boolean {
   if (e.type === "hypothesis-checked") return !e.met;
   if (e.type === "activity-finished") return e.toleranceMet === false;
+  // A game day's stop condition tripping is a detection.
+  if (e.type === "stop-condition-tripped") return true;
   return false;
 }
 

@@ -19,6 +19,7 @@ export type Outcome =
   | "fault-failed"
   | "not-started"
   | "aborted"
+  | "stopped"
   | "interrupted"
   | "halted"
   | "deadline"
@@ -64,6 +65,9 @@ export const OUTCOMES: Readonly<Record<Outcome, OutcomeMeaning>> = {
   crashed: row("failed", false, EXIT.internal),
   aborted: row("aborted", false, EXIT.aborted),
   halted: row("aborted", false, EXIT.aborted),
+  // A game day's stop condition tripped and everything was reverted on purpose: an abort, exit 3, like
+  // `withstand halt` (the lever is the same); what tripped is in the run's events and reason.
+  stopped: row("aborted", false, EXIT.aborted),
   deadline: row("aborted", false, EXIT.aborted),
   interrupted: row("interrupted", false, EXIT.aborted),
 };

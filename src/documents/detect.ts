@@ -18,6 +18,7 @@ export const NATIVE_KINDS: Readonly<Record<string, string>> = {
   Rollout: "withstand rollout FILE",
   Synthetic: "withstand synthetic FILE",
   Heartbeat: "withstand monitor FILE",
+  GameDay: "withstand gameday FILE",
 };
 
 export const ARGO_TEMPLATE_KINDS = ["AnalysisTemplate", "ClusterAnalysisTemplate"];

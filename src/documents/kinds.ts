@@ -4,6 +4,7 @@ import { foreignManifest, NATIVE_KINDS } from "./detect.js";
 import { type Diagnostic, formatPath, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
 import { flagFileKind } from "./flag-file.js";
+import { readGameDay } from "./gameday.js";
 import { GOSSFILE, looksLikeGossfileTop } from "./gossfile-schema.js";
 import { readHeartbeat } from "./heartbeat.js";
 import { readLoadTest } from "./load-test-file.js";
@@ -122,6 +123,16 @@ const riskCatalog = nativeKind(
     return { value: r.spec, diagnostics: r.diagnostics };
   },
   (c) => `valid withstand RiskCatalog "${c.name}" (${c.risks.length} risk${c.risks.length === 1 ? "" : "s"})`,
+);
+
+const gameDay = nativeKind(
+  "GameDay",
+  (doc) => {
+    const r = readGameDay(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (g) =>
+    `valid withstand GameDay "${g.title}" (${g.steps.length} steps, ${g.stopConditions.length} stop conditions, every ${g.intervalMs / 1000}s)`,
 );
 
 const isNativeRollout = native("Rollout");
@@ -263,6 +274,7 @@ export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
   synthetic,
   heartbeat,
   riskCatalog,
+  gameDay,
   rollout,
   analysisTemplates,
   openSlo,

@@ -115,7 +115,11 @@ export function check<S extends z.ZodType>(
           ? `is required (expected ${expected})`
           : `got ${describe(actual)} (expected ${expected})`;
     } else if (issue.code === "invalid_union") {
-      message = `got ${describe(actual)} (${issue.message.replace(/^Invalid input:?\s*/i, "expected ") || "unexpected shape"})`;
+      // A branch's own message (a custom check) says what was expected; zod's says only "Invalid input".
+      const branches = (issue as { errors?: { code: string; message: string }[][] }).errors ?? [];
+      const custom = branches.flat().find((e) => e.code === "custom" && e.message);
+      const zodSays = issue.message.replace(/^Invalid input:?\s*/i, "").trim();
+      message = custom?.message ?? `got ${describe(actual)} (${zodSays ? `expected ${zodSays}` : "unexpected shape"})`;
     } else if (issue.code === "invalid_format") {
       // A schema's own message says what was expected; zod's default names the pattern.
       const pattern = (issue as { pattern?: string }).pattern;

@@ -171,6 +171,40 @@ const analysisTemplate = z.strictObject({
   }),
 });
 
+/** A game day's probe: an experiment's probe, as in its steady-state hypothesis. */
+const gameDayProbe = (experimentBody(true).shape.method as z.ZodArray<z.ZodType>).element;
+/** What a game day watches: any probe, an SLO's burn-rate page alert, or a Prometheus expression. */
+const stopCondition = z.union([
+  gameDayProbe,
+  z.strictObject({ name: text.optional(), slo: text, alert: z.literal("page").optional() }),
+  z.strictObject({ name: text.optional(), prometheus: text, expr: text }),
+]);
+const gameDayStep = z.union([
+  z.strictObject({ name: text.optional(), file: text }),
+  z.strictObject({ name: text.optional(), experiment: experimentBody(true) }),
+]);
+/** `kind: GameDay`: roles, hypotheses, steps run as runs, and the stop conditions that halt them all. */
+export const GAMEDAY_SPEC = z.strictObject({
+  title: text,
+  announcedFor: text.optional(),
+  participants: z
+    .strictObject({
+      owner: text,
+      coordinator: text.optional(),
+      reporter: text.optional(),
+      observers: z.array(text).optional(),
+    })
+    .optional(),
+  hypothesis: text.optional(),
+  "steady-state-hypothesis": z
+    .strictObject({ title: text, probes: z.array(gameDayProbe).optional() })
+    .optional(),
+  steps: z.array(gameDayStep).min(1),
+  rollbackPlan: text.optional(),
+  stopConditions: z.array(stopCondition).optional(),
+  interval: durationField.optional(),
+});
+
 /** The structure of each document kind; the registry (`kinds.ts`) pairs each with its reader. */
 export const SCHEMAS = {
   Experiment: nativeTop("Experiment", experimentBody(true)),
@@ -182,6 +216,7 @@ export const SCHEMAS = {
   Heartbeat: nativeTop("Heartbeat", HEARTBEAT_SPEC),
   RiskCatalog: nativeTop("RiskCatalog", RISK_CATALOG_SPEC),
   AnalysisTemplate: analysisTemplate,
+  GameDay: nativeTop("GameDay", GAMEDAY_SPEC),
 } as const satisfies Record<string, z.ZodType>;
 
 type Json = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { WithstandError } from "../core/errors.js";
+import { type ErrorCode, WithstandError } from "../core/errors.js";
 import type { EventBus, Listener } from "../core/events.js";
 import type { RunStatus } from "../core/exit-codes.js";
 import { EXIT } from "../core/exit-codes.js";
@@ -41,6 +41,7 @@ export interface RunRecord {
   durationMs: number;
   result: unknown;
   usageError?: string | undefined;
+  usageCode?: ErrorCode | undefined;
   /** Listeners that threw (a broken renderer never breaks a run). */
   listenerFailures: string[];
   /** Set when the record is incomplete: why, and the local journal that holds what the store missed. */
@@ -167,7 +168,7 @@ function failed(err: unknown, session: RunSession): KindResult {
     return { outcome: why, reason: `stopped: ${why}` };
   }
   if (err instanceof WithstandError && err.exitCode === EXIT.invalid)
-    return { outcome: "invalid", reason: err.message, usageError: err.message };
+    return { outcome: "invalid", reason: err.message, usageError: err.message, usageCode: err.code };
   return {
     outcome: "crashed",
     reason: `unexpected error (a bug in withstand): ${(err as Error)?.stack ?? String(err)}`,
@@ -200,6 +201,7 @@ async function conclude(
     result: r.result,
     exitCode: written.complete ? m.exitCode : EXIT_RECORD_INCOMPLETE,
     ...(r.usageError !== undefined ? { usageError: r.usageError } : {}),
+    ...(r.usageCode !== undefined ? { usageCode: r.usageCode } : {}),
     ...(written.complete ? {} : { incomplete: { failures: written.failures, journal: written.journal } }),
   };
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../core/errors.js";
 import type { EventBus, RunEvent } from "../core/events.js";
 import type { Outcome } from "../core/run-outcome.js";
 import type { ServiceLookup } from "../core/service.js";
@@ -56,6 +57,8 @@ export interface KindResult {
   durationMs?: number | undefined;
   /** Set for an `invalid` outcome: bad input found while running (a selector that matched nothing). */
   usageError?: string | undefined;
+  /** The error code of that bad input (WS_TARGET_NO_MATCH, WS_CONFIG, ...). */
+  usageCode?: ErrorCode | undefined;
 }
 
 /**

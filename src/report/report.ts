@@ -2,6 +2,7 @@ import type { RunEvent } from "../core/events.js";
 import { escapeXml, lineChart } from "../core/svg-chart.js";
 import { type Timeline, timelineOf } from "../core/timeline.js";
 import type { RunDetail } from "../store/store.js";
+import { gameDayHtml, gameDayMarkdown } from "./gameday.js";
 import { checksOf, reasonOf } from "./run-kinds.js";
 
 export { checksOf, reasonOf };
@@ -227,6 +228,9 @@ ${
 }
 
 export function renderReport(run: RunDetail, format: ReportFormat): string {
+  // A game day's report is its postmortem: roles, steps, stop conditions, times, notes, action items.
+  if (run.kind === "gameday" && (format === "md" || format === "html"))
+    return format === "md" ? gameDayMarkdown(run) : gameDayHtml(run);
   switch (format) {
     case "md":
       return markdownReport(run);

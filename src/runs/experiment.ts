@@ -85,6 +85,7 @@ export async function executeInScope(
     result: r.journal,
     durationMs: r.journal.duration * 1000,
     usageError: r.usageError,
+    usageCode: r.usageCode,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { RunKind } from "../engine/run-kind.js";
 import { experimentKind } from "./experiment.js";
+import { gameDayKind } from "./gameday.js";
 import { injectKind } from "./inject.js";
 import { loadKind } from "./load.js";
 import { pactKind } from "./pact.js";
@@ -12,7 +13,10 @@ import { syntheticKind } from "./synthetic.js";
  * is one module here and one line.
  */
 export const RUN_KINDS: ReadonlyMap<string, RunKind> = new Map(
-  [experimentKind, loadKind, rolloutKind, syntheticKind, injectKind, pactKind].map((k) => [k.name, k]),
+  [experimentKind, loadKind, rolloutKind, syntheticKind, injectKind, pactKind, gameDayKind].map((k) => [
+    k.name,
+    k,
+  ]),
 );
 
 /** The kind that runs a document of this `kind:` (or `chaostoolkit`). */

@@ -21,6 +21,8 @@ export interface RunDocumentOptions {
   /** Abort it to stop the run (its reason "interrupted", "halted" or "deadline"): faults revert at once. */
   signal?: AbortSignal | undefined;
   deadlineMs?: number | undefined;
+  /** The run's id (default: a new one); a game day names its steps' runs before they start. */
+  runId?: string | undefined;
   /** Take SIGINT, SIGTERM and SIGUSR1 (`withstand halt`) as the CLI does. */
   signals?: boolean | undefined;
   /** Every event of the run, from `run-started` to `run-finished`. */
@@ -71,7 +73,9 @@ export async function run(
 ): Promise<RunRecord> {
   const file = fileOf(document);
   const kind = await kindOf(file);
-  const options = opts.options ?? {};
+  // A game day runs its steps through this same function, into the same store (runs/gameday.ts).
+  const options =
+    kind.name === "gameday" ? { runStep: run, store: opts.store, ...opts.options } : (opts.options ?? {});
   const loaded = kind.load ? await kind.load(file, options) : { diagnostics: [] };
   if (!loaded.spec || hasErrors(loaded.diagnostics))
     throw new WithstandError(
@@ -84,6 +88,7 @@ export async function run(
     dryRun: opts.dryRun,
     signal: opts.signal,
     deadlineMs: opts.deadlineMs,
+    runId: opts.runId,
     signals: opts.signals,
     listeners: opts.onEvent ? [opts.onEvent] : [],
     services: SERVICES,

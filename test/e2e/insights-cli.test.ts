@@ -65,7 +65,7 @@ describe("withstand risk", () => {
     );
     const r = await runCli(["risk", file], { env });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), `${file}:10:12: spec.risks[0].tdd: unknown key (did you mean ttd?)`);
+    assert.equal(r.stderr.trim(), `${file}:10:7: spec.risks[0].tdd: unknown key (did you mean ttd?)`);
     writeFileSync(
       file,
       "apiVersion: withstand/v1\nkind: RiskCatalog\nmetadata: {name: x}\nspec:\n  risks:\n    - name: a\n      ttd: 1m\n      ttr: 2m\n      impact: 5%\n",

@@ -1,0 +1,171 @@
+import type { EventBus, Phase } from "../core/events.js";
+import type { RawActivity } from "../core/experiment.js";
+import { NO_SERVICES } from "../core/service.js";
+import { sleep } from "../core/sleep.js";
+import { SafetyRegistry } from "../safety/registry.js";
+import { stateDir } from "../safety/state.js";
+import { runActivity } from "./activity.js";
+import type { RunContext } from "./context.js";
+import { dirOf, probeServices } from "./probe-services.js";
+
+/** A stop condition as the watcher evaluates it (documents/gameday.ts reads them). */
+export type WatchedCondition =
+  | { kind: "probe"; name: string; probe: RawActivity }
+  | { kind: "slo"; name: string; file: string; alert: "page" }
+  | { kind: "prometheus"; name: string; url: string; expr: string };
+
+/** One evaluation of one condition: tripped or not, and what it saw. */
+export interface Evaluation {
+  tripped: boolean;
+  value: string;
+}
+
+/** An SLO's page alert, judged by whoever can read its SLI source (the CLI wires metrics/ in). */
+export type SloPageCheck = (file: string, signal: AbortSignal) => Promise<Evaluation>;
+
+export interface Trip {
+  condition: string;
+  value: string;
+  ts: string;
+}
+
+export interface WatchOptions {
+  runId: string;
+  bus: EventBus;
+  /** The game day's file: probe paths (Gossfiles, synthetics) resolve from its directory. */
+  file: string;
+  intervalMs: number;
+  signal: AbortSignal;
+  sloPage?: SloPageCheck | undefined;
+  /** Called once, on the first condition that trips. */
+  onTrip(trip: Trip): void;
+}
+
+/** What probes need of a run, outside an experiment: they inject nothing, so the registry is never opened. */
+function probeContext(runId: string, bus: EventBus, file: string): RunContext {
+  return {
+    runId,
+    bus,
+    registry: new SafetyRegistry(stateDir(), runId, bus, "game day probes"),
+    native: true,
+    dryRun: false,
+    allowRemote: false,
+    configuration: {},
+    secrets: {},
+    secretValues: [],
+    saved: {},
+    loads: new Map(),
+    probes: probeServices(dirOf(file)),
+    services: NO_SERVICES,
+  };
+}
+
+/** What `--dry-run` says a condition watches. */
+export function describeCondition(c: WatchedCondition): string {
+  if (c.kind === "probe") {
+    const p = c.probe.raw.provider as Record<string, unknown> | undefined;
+    const what = p
+      ? `${String(p.type)} ${String(p.url ?? p.path ?? p.file ?? p.command ?? "")}`.trim()
+      : "probe";
+    return `${c.name}: probe ${what}; trips when it fails or its tolerance is not met`;
+  }
+  if (c.kind === "slo") return `${c.name}: the burn-rate page alert of ${c.file}; trips when it fires`;
+  return `${c.name}: ${c.expr} at ${c.url}; trips when the result is not empty`;
+}
+
+async function prometheusEval(url: string, expr: string, signal: AbortSignal): Promise<Evaluation> {
+  const u = new URL("/api/v1/query", url);
+  u.searchParams.set("query", expr);
+  const res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+  const body = (await res.json()) as { status?: string; error?: string; data?: { result?: unknown } };
+  if (!res.ok || body.status !== "success")
+    throw new Error(`prometheus ${u.host}: ${body.error ?? `HTTP ${res.status}`}`);
+  const result = body.data?.result;
+  const empty = Array.isArray(result) ? result.length === 0 : result === undefined || result === null;
+  return { tripped: !empty, value: JSON.stringify(result).slice(0, 300) };
+}
+
+/**
+ * Evaluates a game day's stop conditions every interval until `signal` aborts or one trips. Probes run
+ * as hypothesis probes (their `activity-finished` events land on the run's timeline, so they are its
+ * detectors); an SLO page alert and a Prometheus expression are judged here. A condition that cannot be
+ * evaluated (Prometheus unreachable) is a warning, not a trip.
+ */
+export async function watchStopConditions(
+  conditions: readonly WatchedCondition[],
+  opts: WatchOptions,
+): Promise<void> {
+  if (conditions.length === 0) return;
+  const ctx = probeContext(opts.runId, opts.bus, opts.file);
+  const phase: Phase = "hypothesis-during";
+  const evaluate = async (c: WatchedCondition): Promise<Evaluation> => {
+    if (c.kind === "probe") {
+      const { run } = await runActivity(c.probe, phase, "hypothesis", ctx, opts.signal);
+      const tripped = run.status === "failed" || run.tolerance_met === false;
+      const value =
+        run.status === "failed" ? (run.exception ?? ["failed"]).join(" ") : JSON.stringify(run.output);
+      return { tripped, value: (value ?? "null").slice(0, 300) };
+    }
+    if (c.kind === "prometheus") return prometheusEval(c.url, c.expr, opts.signal);
+    if (!opts.sloPage) throw new Error(`${c.name}: no SLO source is available to judge the page alert`);
+    return opts.sloPage(c.file, opts.signal);
+  };
+  let tripped = false;
+  while (!opts.signal.aborted && !tripped) {
+    const next = Date.now() + opts.intervalMs;
+    await Promise.all(
+      conditions.map(async (c) => {
+        let e: Evaluation;
+        try {
+          e = await evaluate(c);
+        } catch (err) {
+          if (opts.signal.aborted) return;
+          opts.bus.emit({
+            type: "warning",
+            runId: opts.runId,
+            ts: new Date().toISOString(),
+            message: `stop condition ${c.name} could not be evaluated: ${(err as Error).message}`,
+          });
+          return;
+        }
+        if (!e.tripped || tripped || opts.signal.aborted) return;
+        tripped = true;
+        opts.onTrip({ condition: c.name, value: e.value, ts: new Date().toISOString() });
+      }),
+    );
+    if (!tripped) await sleep(next - Date.now(), opts.signal);
+  }
+}
+
+/** Checks a steady state's probes once (before or after a game day's steps); emits `hypothesis-checked`. */
+export async function checkSteadyState(
+  probes: readonly RawActivity[],
+  opts: {
+    runId: string;
+    bus: EventBus;
+    file: string;
+    phase: "hypothesis-before" | "hypothesis-after";
+    title: string;
+    signal: AbortSignal;
+  },
+): Promise<boolean> {
+  const ctx = probeContext(opts.runId, opts.bus, opts.file);
+  let met = true;
+  for (const p of probes) {
+    if (opts.signal.aborted) break;
+    const { run } = await runActivity(p, opts.phase, "hypothesis", ctx, opts.signal);
+    if (run.status === "failed" || run.tolerance_met === false) {
+      met = false;
+      break;
+    }
+  }
+  opts.bus.emit({
+    type: "hypothesis-checked",
+    runId: opts.runId,
+    ts: new Date().toISOString(),
+    phase: opts.phase,
+    met,
+    title: opts.title,
+  });
+  return met;
+}
