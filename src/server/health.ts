@@ -10,7 +10,7 @@ import {
 import { escapeXml, FORMATS, type Format, jsonReport, render } from "../checks/outputs.js";
 import type { TestResult } from "../checks/run.js";
 import { listenOn } from "../proxy/listen.js";
-import { guardFor, loopbackHosts, refuse } from "../safety/policy.js";
+import { bearer, guardFor, loopbackHosts, refuse, sameToken } from "../safety/policy.js";
 
 /**
  * `withstand monitor`'s endpoints, all answered from cached results (a request never runs a check):
@@ -195,6 +195,12 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Runn
     const beat = /^\/heartbeat\/([a-z0-9-]+)$/.exec(path);
     if (beat && (req.method === "GET" || req.method === "POST")) {
       const b = opts.heartbeats.get(beat[1] ?? "");
+      // A ping keeps a job looking alive: with a token, a GET needs it too, so a cross-site image
+      // request (which cannot send Authorization) cannot keep a dead job green.
+      if (opts.token !== undefined && !sameToken(bearer(req), opts.token))
+        return json(res, 401, {
+          error: "a heartbeat ping needs Authorization: Bearer <token> (the monitor has --token)",
+        });
       if (!b) return json(res, 404, { error: `no heartbeat named ${beat[1]}` });
       b.ping();
       req.resume();
