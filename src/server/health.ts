@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Gauge, Registry } from "prom-client";
+import type { AlertQueueStatus } from "../checks/alert-queue.js";
 import {
   aggregate,
   type CheckState,
@@ -30,6 +31,31 @@ export interface HealthServerOptions {
   gossResults: ReadonlyMap<string, TestResult[]>;
   /** goss serve's counters, summed over the monitor's Goss runs. */
   gossTally?: { text(): string };
+  /** The webhook's undelivered alerts, shown as a check of their own. */
+  alerts?: () => AlertQueueStatus;
+}
+
+/** The outbox as an FT check (only the standard's fields): failing, severity 2, while alerts wait for the webhook. */
+function alertsCheck(status: AlertQueueStatus) {
+  const ok = status.undelivered === 0;
+  const parts = ok
+    ? ["every alert delivered"]
+    : [
+        `${status.undelivered} alert${status.undelivered === 1 ? "" : "s"} not delivered to the webhook yet (oldest queued ${status.oldest}); retrying with backoff`,
+        ...(status.lastError ? [`last error: ${status.lastError}`] : []),
+      ];
+  if (status.dropped > 0) parts.push(`${status.dropped} dropped (the queue keeps the newest 1000)`);
+  return {
+    id: "webhook-alerts",
+    name: "Webhook alerts are delivered",
+    ok,
+    severity: 2 as const,
+    businessImpact: "Nobody is told when a check fails",
+    technicalSummary: "Alerts wait in a queue (kept across restarts) until the --webhook receiver takes them",
+    panicGuide: "Check that the --webhook receiver is up and answers 2xx",
+    checkOutput: parts.join("; "),
+    lastUpdated: new Date().toISOString(),
+  };
 }
 
 /** An acknowledgement is a note, not a document. */
@@ -67,17 +93,20 @@ function ftCheck(c: MonitoredCheck, s: CheckState | undefined) {
 }
 
 export function ftHealth(
-  opts: Pick<HealthServerOptions, "system" | "monitor">,
+  opts: Pick<HealthServerOptions, "system" | "monitor" | "alerts">,
   states: ReadonlyMap<string, CheckState> = opts.monitor.views(),
 ) {
   const checks = opts.monitor.checks;
-  const { ok, severity } = aggregate(checks, states);
+  const agg = aggregate(checks, states);
+  const outbox = opts.alerts ? alertsCheck(opts.alerts()) : undefined;
+  const ok = agg.ok && (outbox?.ok ?? true);
+  const severity = outbox && !outbox.ok ? Math.min(agg.severity ?? 3, outbox.severity) : agg.severity;
   return {
     schemaVersion: 1,
     systemCode: opts.system.code,
     name: opts.system.name,
     description: opts.system.description,
-    checks: checks.map((c) => ftCheck(c, states.get(c.id))),
+    checks: [...checks.map((c) => ftCheck(c, states.get(c.id))), ...(outbox ? [outbox] : [])],
     ok,
     ...(severity !== undefined ? { severity } : {}),
   };
