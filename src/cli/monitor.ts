@@ -22,8 +22,8 @@ import { type Diagnostic, formatDiagnostic, hasErrors } from "../documents/diagn
 import { readHeartbeat } from "../documents/heartbeat.js";
 import { parseSource } from "../documents/source.js";
 import { readSynthetic, type SyntheticSpec } from "../documents/synthetic.js";
-import { stateDir } from "../platform/state-dir.js";
 import { isLoopbackHost, weakToken } from "../safety/policy.js";
+import { stateDir } from "../safety/state.js";
 import { startHealthServer } from "../server/health.js";
 import { failUsage } from "./fail.js";
 import { recordSyntheticRun } from "./synthetic.js";
