@@ -341,6 +341,10 @@ Exit codes: 0 held, 1 deviated, 2 invalid, 3 stopped by a stop condition, halted
     .option("--alert-severity <n>", "alert for checks of this severity or worse (default 1: only critical)")
     .option("--failure-threshold <n>", "failed runs in a row before an alert (default 1)")
     .option("--repeat <duration>", "remind while a check keeps failing (default: never)")
+    .option(
+      "--alert-retry-max <duration>",
+      "longest wait between tries of an undelivered webhook alert (default 5m)",
+    )
     .option("--vars <file>", "variables for Gossfile templates")
     .option("--vars-inline <text>", "variables for Gossfile templates")
     .option("--store <path>", "run store (synthetic runs are recorded)")

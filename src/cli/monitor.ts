@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { request } from "undici";
+import { AlertQueue } from "../checks/alert-queue.js";
 import { Alerter, type AlertMessage } from "../checks/alerts.js";
 import { GossTally } from "../checks/goss-tally.js";
 import { loadGossfiles, readVars, sniffTop } from "../checks/gossfile.js";
@@ -21,6 +23,7 @@ import { readHeartbeat } from "../documents/heartbeat.js";
 import { parseSource } from "../documents/source.js";
 import { readSynthetic, type SyntheticSpec } from "../documents/synthetic.js";
 import { isLoopbackHost, weakToken } from "../safety/policy.js";
+import { stateDir } from "../safety/state.js";
 import { startHealthServer } from "../server/health.js";
 import { failUsage } from "./fail.js";
 import { recordSyntheticRun } from "./synthetic.js";
@@ -36,6 +39,7 @@ export interface MonitorFlags {
   alertSeverity?: string;
   failureThreshold?: string;
   repeat?: string;
+  alertRetryMax?: string;
   vars?: string;
   varsInline?: string;
   store?: string;
@@ -66,29 +70,16 @@ function readNative<T>(
   return { spec: r.spec, diagnostics: [...parsed.diagnostics, ...r.diagnostics] };
 }
 
-/** Posts an alert, retrying a few times with backoff; a receiver that stays down is reported, not fatal. */
+/** Posts an alert once; throws unless the receiver took it (2xx). The queue retries. */
 async function deliver(url: string, message: AlertMessage): Promise<void> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const res = await request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "withstand-monitor" },
-        body: JSON.stringify(message),
-        signal: AbortSignal.timeout(5000),
-      });
-      await res.body.dump();
-      if (res.statusCode < 300) return;
-      throw new Error(`HTTP ${res.statusCode}`);
-    } catch (err) {
-      if (attempt === 3) {
-        process.stderr.write(
-          `withstand monitor: webhook ${url}: ${message.status} ${message.check.id} not delivered: ${(err as Error).message}\n`,
-        );
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
+  const res = await request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "withstand-monitor" },
+    body: JSON.stringify(message),
+    signal: AbortSignal.timeout(5000),
+  });
+  await res.body.dump();
+  if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
 }
 
 function hostPort(listen: string): { host: string; port: number } {
@@ -144,6 +135,9 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     failUsage(`--failure-threshold ${flags.failureThreshold}: expected a whole number of at least 1`);
   const repeatMs = flags.repeat === undefined ? 0 : parseDuration(flags.repeat);
   if (repeatMs === undefined) failUsage(`--repeat ${flags.repeat}: expected a duration such as 30m, or 0`);
+  const retryMaxMs = parseDuration(flags.alertRetryMax ?? "5m");
+  if (!retryMaxMs || retryMaxMs < 1000 || retryMaxMs > 86_400_000)
+    failUsage(`--alert-retry-max ${flags.alertRetryMax}: expected a duration from 1s to 24h, such as 5m`);
   if (flags.webhook !== undefined && !/^https?:\/\//.test(flags.webhook))
     failUsage(`--webhook ${flags.webhook}: expected an http:// or https:// URL`);
 
@@ -201,7 +195,20 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     description: flags.description ?? `Checks from ${files.join(", ")}`,
   };
   let healthUrl = "";
-  const alerter = flags.webhook
+  const webhook = flags.webhook;
+  // Undelivered alerts wait in the state directory, per system code, so a restart resends them.
+  const outbox = webhook
+    ? new AlertQueue({
+        file: join(stateDir(), "monitor", `alerts-${system.code.replace(/[^A-Za-z0-9_-]/g, "_")}.json`),
+        maxBackoffMs: retryMaxMs,
+        deliver: (m) => deliver(webhook, m),
+        onError: (m, err, wait) =>
+          process.stderr.write(
+            `withstand monitor: webhook ${webhook}: ${m.status} ${m.check.id} not delivered: ${err.message}; retrying in ${Math.ceil(wait / 1000)}s\n`,
+          ),
+      })
+    : undefined;
+  const alerter = outbox
     ? new Alerter({
         system: { code: system.code, name: system.name },
         get healthUrl() {
@@ -214,7 +221,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
           process.stderr.write(
             `withstand monitor: alert ${m.status} ${m.check.id}: ${m.check.checkOutput}\n`,
           );
-          void deliver(flags.webhook as string, m);
+          outbox?.enqueue(m);
         },
       })
     : undefined;
@@ -232,8 +239,10 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     heartbeats,
     gossResults: latest,
     gossTally,
+    ...(outbox ? { alerts: () => outbox.status() } : {}),
   });
   healthUrl = `${server.url}/__health`;
+  outbox?.start();
   monitor.start();
   process.stdout.write(
     `withstand monitor: ${checks.length} checks (${checks.filter((c) => c.kind === "goss").length} Goss, ${checks.filter((c) => c.kind === "synthetic").length} synthetic, ${checks.filter((c) => c.kind === "heartbeat").length} heartbeat) on ${server.url}\n  ${server.url}/__health  ${server.url}/__gtg  ${server.url}/__goss  ${server.url}/metrics\n`,
@@ -242,6 +251,7 @@ export async function monitorCommand(files: string[], flags: MonitorFlags): Prom
     process.once("SIGINT", () => done());
     process.once("SIGTERM", () => done());
   });
+  outbox?.stop();
   await monitor.stop();
   await server.close();
   return EXIT.ok;

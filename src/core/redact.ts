@@ -1,16 +1,33 @@
 /**
  * Redaction of secret values from everything that leaves the process (journal, store, events, reports,
- * stderr). A secret comes back in many encodings: as written, URL-encoded in a query, form-encoded in
- * a body, JSON-escaped inside a string, and base64-encoded inside HTTP basic auth (where it is only
+ * stderr). A secret comes back in many encodings: as written, URL-encoded (encodeURIComponent, encodeURI
+ * and the URL parser's own form for user info, path, query and fragment), form-encoded (`+` for spaces), JSON-escaped inside a string, and base64-encoded inside HTTP basic auth (where it is only
  * part of the encoded `user:password`). Each of these is replaced.
  */
 const MIN_LENGTH = 3;
+
+/** The forms the WHATWG URL parser gives a value in each component (each has its own encode set). */
+function urlForms(secret: string): string[] {
+  const url = new URL("http://h/");
+  url.username = secret;
+  url.password = secret;
+  const forms = [url.username, url.password];
+  url.pathname = `/${secret}`;
+  forms.push(url.pathname.slice(1));
+  url.search = `?${secret}`;
+  forms.push(url.search.slice(1));
+  url.hash = `#${secret}`;
+  forms.push(url.hash.slice(1));
+  return forms;
+}
 
 function variants(secret: string): string[] {
   const out = new Set([
     secret,
     encodeURIComponent(secret),
+    encodeURI(secret),
     new URLSearchParams({ x: secret }).toString().slice(2),
+    ...urlForms(secret),
   ]);
   out.add(JSON.stringify(secret).slice(1, -1));
   out.add(Buffer.from(secret, "utf8").toString("base64").replace(/=+$/, ""));

@@ -63,3 +63,54 @@ export function unresolvedNames(value: unknown, scopes: readonly Scope[]): strin
   walk(value);
   return [...missing];
 }
+
+/** Where a `${name}` sits inside a URL template, which decides how its value is encoded. */
+type UrlPart = "before-authority" | "userinfo" | "host" | "path" | "query";
+
+function urlPartAt(template: string, index: number): UrlPart {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(template);
+  if (!scheme || index < scheme[0].length) return "before-authority";
+  const start = scheme[0].length;
+  // Placeholders are masked so that their names never count as delimiters.
+  const masked = template.replace(PART, (m) => "x".repeat(m.length));
+  const rest = masked.slice(start);
+  const authorityEnd = start + (/[/?#]/.exec(rest)?.index ?? rest.length);
+  if (index >= authorityEnd) {
+    const queryStart = masked.slice(authorityEnd).search(/[?#]/);
+    return queryStart >= 0 && index > authorityEnd + queryStart ? "query" : "path";
+  }
+  const at = template.lastIndexOf("@", authorityEnd - 1);
+  return at >= start && index < at ? "userinfo" : "host";
+}
+
+/**
+ * Substitutes into a URL template with each value encoded for the component it lands in: a value in
+ * the user info, query or fragment is percent-encoded as a URI component (so `@ / : ? # % & +` in a
+ * secret stay inside it and never spill into the host name or another parameter); in the path only `/`
+ * is kept; a value that makes up the start of the URL or the host is put in as it is
+ * (`${base_url}/health`).
+ */
+export function substituteUrl(template: string, scopes: readonly Scope[]): unknown {
+  if (WHOLE.test(template)) return substitute(template, scopes);
+  // Left to right: the part a placeholder lands in is read from the URL as expanded so far, so
+  // `${base}/x?t=${token}` knows the token is in the query.
+  let out = "";
+  let last = 0;
+  for (const m of template.matchAll(PART)) {
+    const name = m[1] ?? "";
+    const index = m.index;
+    out += template.slice(last, index);
+    last = index + m[0].length;
+    const hit = lookup(name, scopes);
+    if (!hit.found) {
+      out += m[0];
+      continue;
+    }
+    const text = typeof hit.value === "string" ? hit.value : JSON.stringify(hit.value);
+    const part = urlPartAt(out + template.slice(index), out.length);
+    if (part === "userinfo" || part === "query") out += encodeURIComponent(text);
+    else if (part === "path") out += encodeURIComponent(text).replaceAll("%2F", "/");
+    else out += text;
+  }
+  return out + template.slice(last);
+}

@@ -5,7 +5,7 @@ import { describeTarget } from "../core/fault.js";
 import type { ActivityRun } from "../core/journal.js";
 import type { ProbeKind } from "../core/probe-kind.js";
 import { redact } from "../core/redact.js";
-import { substitute } from "../core/substitute.js";
+import { type Scope, substitute, substituteUrl } from "../core/substitute.js";
 import { evaluateThreshold, parseThreshold } from "../core/threshold.js";
 import { checkTolerance, type PureTolerance, type ToleranceResult } from "../core/tolerance.js";
 import { mergeWindows, summarize, toStored, type Window } from "../core/window.js";
@@ -24,13 +24,24 @@ export interface ActivityResult {
   toleranceChecked: boolean;
 }
 
+/** An HTTP provider's URL gets each value encoded for the URL component it lands in (see substituteUrl). */
+function withUrlsSubstituted(raw: unknown, scopes: readonly Scope[]): unknown {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const provider = (raw as Record<string, unknown>).provider;
+  if (!provider || typeof provider !== "object" || Array.isArray(provider)) return raw;
+  const p = provider as Record<string, unknown>;
+  if (p.type !== "http" || typeof p.url !== "string") return raw;
+  return { ...raw, provider: { ...p, url: substituteUrl(p.url, scopes) } };
+}
+
 /** Substitutes variables into the activity as written, then validates it again with real values. */
 export function materialise(
   raw: RawActivity,
   ctx: RunContext,
   role: "hypothesis" | "method" | "rollback",
 ): ActivitySpec {
-  const value = substitute(raw.raw, [ctx.saved, ctx.configuration, ctx.secrets]) as Record<string, unknown>;
+  const scopes: Scope[] = [ctx.saved, ctx.configuration, ctx.secrets];
+  const value = substitute(withUrlsSubstituted(raw.raw, scopes), scopes) as Record<string, unknown>;
   const errors: string[] = [];
   const spec = parseActivity(
     value,

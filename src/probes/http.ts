@@ -38,12 +38,35 @@ function isJsonType(contentType: string | undefined): boolean {
   return media === "application/json" || media.endsWith("+json");
 }
 
-function buildRequest(spec: HttpProviderSpec): {
+/**
+ * User info in the URL becomes HTTP basic auth (as requests and curl do) and is taken out of the URL,
+ * so it never reaches a request line, an error message or a log. An Authorization header wins.
+ */
+function withoutUserInfo(spec: HttpProviderSpec): HttpProviderSpec {
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return spec;
+  }
+  if (url.username === "" && url.password === "") return spec;
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  url.username = "";
+  url.password = "";
+  const headers: Record<string, string> = { ...(spec.headers ?? {}) };
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === "authorization"))
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+  return { ...spec, url: url.toString(), headers };
+}
+
+function buildRequest(given: HttpProviderSpec): {
   url: string;
   method: string;
   headers: Record<string, string>;
   body?: string;
 } {
+  const spec = withoutUserInfo(given);
   const method = (spec.method ?? "GET").toUpperCase();
   const headers: Record<string, string> = { ...(spec.headers ?? {}) };
   const args = spec.arguments;

@@ -54,7 +54,7 @@ export interface Guard {
   tokenForMutations: boolean;
 }
 
-function bearer(req: IncomingMessage): string | undefined {
+export function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (h?.startsWith("Bearer ")) return h.slice(7).trim();
   const alt = req.headers["x-withstand-token"];

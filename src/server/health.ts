@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Gauge, Registry } from "prom-client";
+import type { AlertQueueStatus } from "../checks/alert-queue.js";
 import {
   aggregate,
   type CheckState,
@@ -10,7 +11,7 @@ import {
 import { escapeXml, FORMATS, type Format, jsonReport, render } from "../checks/outputs.js";
 import type { TestResult } from "../checks/run.js";
 import { listenOn } from "../proxy/listen.js";
-import { guardFor, loopbackHosts, refuse } from "../safety/policy.js";
+import { bearer, guardFor, loopbackHosts, refuse, sameToken } from "../safety/policy.js";
 
 /**
  * `withstand monitor`'s endpoints, all answered from cached results (a request never runs a check):
@@ -30,6 +31,31 @@ export interface HealthServerOptions {
   gossResults: ReadonlyMap<string, TestResult[]>;
   /** goss serve's counters, summed over the monitor's Goss runs. */
   gossTally?: { text(): string };
+  /** The webhook's undelivered alerts, shown as a check of their own. */
+  alerts?: () => AlertQueueStatus;
+}
+
+/** The outbox as an FT check (only the standard's fields): failing, severity 2, while alerts wait for the webhook. */
+function alertsCheck(status: AlertQueueStatus) {
+  const ok = status.undelivered === 0;
+  const parts = ok
+    ? ["every alert delivered"]
+    : [
+        `${status.undelivered} alert${status.undelivered === 1 ? "" : "s"} not delivered to the webhook yet (oldest queued ${status.oldest}); retrying with backoff`,
+        ...(status.lastError ? [`last error: ${status.lastError}`] : []),
+      ];
+  if (status.dropped > 0) parts.push(`${status.dropped} dropped (the queue keeps the newest 1000)`);
+  return {
+    id: "webhook-alerts",
+    name: "Webhook alerts are delivered",
+    ok,
+    severity: 2 as const,
+    businessImpact: "Nobody is told when a check fails",
+    technicalSummary: "Alerts wait in a queue (kept across restarts) until the --webhook receiver takes them",
+    panicGuide: "Check that the --webhook receiver is up and answers 2xx",
+    checkOutput: parts.join("; "),
+    lastUpdated: new Date().toISOString(),
+  };
 }
 
 /** An acknowledgement is a note, not a document. */
@@ -67,17 +93,20 @@ function ftCheck(c: MonitoredCheck, s: CheckState | undefined) {
 }
 
 export function ftHealth(
-  opts: Pick<HealthServerOptions, "system" | "monitor">,
+  opts: Pick<HealthServerOptions, "system" | "monitor" | "alerts">,
   states: ReadonlyMap<string, CheckState> = opts.monitor.views(),
 ) {
   const checks = opts.monitor.checks;
-  const { ok, severity } = aggregate(checks, states);
+  const agg = aggregate(checks, states);
+  const outbox = opts.alerts ? alertsCheck(opts.alerts()) : undefined;
+  const ok = agg.ok && (outbox?.ok ?? true);
+  const severity = outbox && !outbox.ok ? Math.min(agg.severity ?? 3, outbox.severity) : agg.severity;
   return {
     schemaVersion: 1,
     systemCode: opts.system.code,
     name: opts.system.name,
     description: opts.system.description,
-    checks: checks.map((c) => ftCheck(c, states.get(c.id))),
+    checks: [...checks.map((c) => ftCheck(c, states.get(c.id))), ...(outbox ? [outbox] : [])],
     ok,
     ...(severity !== undefined ? { severity } : {}),
   };
@@ -195,6 +224,12 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Runn
     const beat = /^\/heartbeat\/([a-z0-9-]+)$/.exec(path);
     if (beat && (req.method === "GET" || req.method === "POST")) {
       const b = opts.heartbeats.get(beat[1] ?? "");
+      // A ping keeps a job looking alive: with a token, a GET needs it too, so a cross-site image
+      // request (which cannot send Authorization) cannot keep a dead job green.
+      if (opts.token !== undefined && !sameToken(bearer(req), opts.token))
+        return json(res, 401, {
+          error: "a heartbeat ping needs Authorization: Bearer <token> (the monitor has --token)",
+        });
       if (!b) return json(res, 404, { error: `no heartbeat named ${beat[1]}` });
       b.ping();
       req.resume();

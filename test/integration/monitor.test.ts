@@ -221,9 +221,22 @@ describe("withstand monitor", () => {
     });
     assert.match(rspec.headers.get("content-type") ?? "", /^application\/vnd\.goss-rspecish/);
     assert.match(await rspec.text(), /Count: \d+, Failed: 0/);
-    const ping = await fetch(`${monitorUrl}/heartbeat/nightly-backup`, { method: "GET" });
+    const auth = { authorization: "Bearer a-token-of-sixteen-plus" };
+    const beatsBefore = (await (await fetch(`${monitorUrl}/api/checks`)).json()) as {
+      heartbeats: { name: string; deadline: string }[];
+    };
+    // A cross-site <img src> is a GET without the token: it must not keep a dead job looking alive.
+    for (const method of ["GET", "POST"]) {
+      const bare = await fetch(`${monitorUrl}/heartbeat/nightly-backup`, { method });
+      assert.equal(bare.status, 401, `${method} ping without the token`);
+    }
+    const beatsAfter = (await (await fetch(`${monitorUrl}/api/checks`)).json()) as typeof beatsBefore;
+    assert.deepEqual(beatsAfter.heartbeats, beatsBefore.heartbeats, "a refused ping moved the deadline");
+    const ping = await fetch(`${monitorUrl}/heartbeat/nightly-backup`, { method: "GET", headers: auth });
     assert.equal(ping.status, 200);
-    assert.equal((await fetch(`${monitorUrl}/heartbeat/nope`)).status, 404);
+    const post = await fetch(`${monitorUrl}/heartbeat/nightly-backup`, { method: "POST", headers: auth });
+    assert.equal(post.status, 200);
+    assert.equal((await fetch(`${monitorUrl}/heartbeat/nope`, { headers: auth })).status, 404);
     const refused = await fetch(`${monitorUrl}/api/checks/place-order/ack`, { method: "POST", body: "{}" });
     assert.equal(refused.status, 401, "acknowledging changes things: the token is required");
     const acked = await runCli(

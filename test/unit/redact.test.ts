@@ -5,6 +5,19 @@ import { redact } from "../../src/core/redact.js";
 
 describe("secret redaction", () => {
   const secret = "p@ss w/rd&x=1";
+  it("replaces a secret in the forms encodeURI and the URL parser give it (user info, path, query, fragment)", () => {
+    const s = "p@ss/w:rd?x#y%z+q w[1]";
+    const url = new URL("http://h/");
+    url.username = s;
+    url.password = s;
+    url.pathname = `/${s}`;
+    url.search = `?t=${s}`;
+    url.hash = `#${s}`;
+    const text = `${url.toString()} ${encodeURI(s)}`;
+    const out = redact(text, [s]);
+    assert.ok(!out.includes("ss/w") && !out.includes("%25z"), out);
+    assert.equal(out, redact(out, [s]));
+  });
   it("replaces a secret as written, URL-encoded, form-encoded and JSON-escaped", () => {
     const out = redact(
       {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { substitute, unresolvedNames } from "../../src/core/substitute.js";
+import { substitute, substituteUrl, unresolvedNames } from "../../src/core/substitute.js";
 
 describe("substitution", () => {
   const scopes = [
@@ -42,5 +42,19 @@ describe("substitution", () => {
         if (!text.includes("${")) assert.deepEqual(out, v);
       }),
     );
+  });
+
+  it("encodes a value for the URL component it lands in, so a secret never spills into the host", () => {
+    const sc = [{ base: "http://127.0.0.1:8080", host: "127.0.0.1", tok: "a@b/c:d?e#f%g+h i" }];
+    const enc = encodeURIComponent("a@b/c:d?e#f%g+h i");
+    assert.equal(substituteUrl("${base}/x?t=${tok}", sc), `http://127.0.0.1:8080/x?t=${enc}`);
+    const basic = new URL(String(substituteUrl("http://bob:${tok}@${host}:8080/p", sc)));
+    assert.equal(basic.hostname, "127.0.0.1");
+    assert.equal(decodeURIComponent(basic.password), "a@b/c:d?e#f%g+h i");
+    assert.equal(
+      substituteUrl("http://${host}/a/${tok}", sc),
+      `http://127.0.0.1/a/${enc.replaceAll("%2F", "/")}`,
+    );
+    assert.equal(substituteUrl("${base}", sc), "http://127.0.0.1:8080");
   });
 });
