@@ -143,7 +143,7 @@ describe("withstand serve: the API", () => {
     };
     assert.deepEqual(
       r.kinds.map((k) => k.name),
-      ["experiment", "load", "rollout", "synthetic", "inject"],
+      ["experiment", "load", "rollout", "synthetic", "inject", "pact", "gameday"],
     );
     assert.ok(r.kinds.every((k) => k.label.length > 0));
   });
