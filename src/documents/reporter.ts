@@ -119,7 +119,9 @@ export function check<S extends z.ZodType>(
       const branches = (issue as { errors?: { code: string; message: string }[][] }).errors ?? [];
       const custom = branches.flat().find((e) => e.code === "custom" && e.message);
       const zodSays = issue.message.replace(/^Invalid input:?\s*/i, "").trim();
-      message = custom?.message ?? `got ${describe(actual)} (${zodSays ? `expected ${zodSays}` : "unexpected shape"})`;
+      message =
+        custom?.message ??
+        `got ${describe(actual)} (${zodSays ? `expected ${zodSays}` : "unexpected shape"})`;
     } else if (issue.code === "invalid_format") {
       // A schema's own message says what was expected; zod's default names the pattern.
       const pattern = (issue as { pattern?: string }).pattern;
