@@ -53,7 +53,9 @@ export function runProcessProvider(spec: ProcessProviderSpec, signal: AbortSigna
             }, spec.timeout * 1000)
           : undefined;
       const onAbort = () => child.kill("SIGKILL");
-      signal.addEventListener("abort", onAbort, { once: true });
+      // A stop that came before the program started (while its module loaded) still ends it.
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
       child.on("error", (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
