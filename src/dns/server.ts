@@ -60,6 +60,8 @@ export class DnsServer {
   private readonly records = new Map<string, string[]>();
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
+  /** Open TCP clients: closing the server ends them, so a stop never waits on an idle client. */
+  private readonly tcpClients = new Set<Socket>();
   /** Queries answered, by what answered them: for `withstand dns`'s log and tests. */
   readonly counts = { queries: 0, toxic: 0, record: 0, forwarded: 0 };
 
@@ -140,10 +142,13 @@ export class DnsServer {
 
   async close(): Promise<void> {
     await new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r()));
+    for (const c of this.tcpClients) c.destroy();
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
   }
 
   private serveTcp(socket: Socket): void {
+    this.tcpClients.add(socket);
+    socket.once("close", () => this.tcpClients.delete(socket));
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     let pending = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {

@@ -18,6 +18,7 @@ const real = new DnsServer(undefined);
 let dnsPort = 0;
 let apiUrl = "";
 let server: ReturnType<typeof startCli>;
+let serverDone: ReturnType<typeof finished>;
 
 before(async () => {
   real.addRecord("inventory.demo", ["10.1.1.1"]);
@@ -37,11 +38,13 @@ before(async () => {
     ],
     { env },
   );
+  // Followed from the start: an exit before the teardown is still seen.
+  serverDone = finished(server);
   await waitForOutput(server, "withstand dns on udp+tcp");
 });
 after(async () => {
   server.kill("SIGTERM");
-  await finished(server);
+  await serverDone;
   await real.close();
 });
 
