@@ -58,33 +58,27 @@ function parse(text: string): Element {
  */
 export function compareXml(expectedText: string, actualText: string, rules: RuleCategory): Mismatch[] {
   const out: Mismatch[] = [];
+  // A body that does not parse is one mismatch naming which side it was.
+  const unparsed = (side: string, err: unknown): Mismatch[] => [
+    {
+      type: "body",
+      path: "$",
+      expected: expectedText,
+      actual: actualText,
+      mismatch: `Failed to parse the ${side} body: '${(err as Error).message}'`,
+    },
+  ];
   let expected: Element;
   let actual: Element;
   try {
     expected = parse(expectedText);
   } catch (err) {
-    return [
-      {
-        type: "body",
-        path: "$",
-        expected: expectedText,
-        actual: actualText,
-        mismatch: `Failed to parse the expected body: '${(err as Error).message}'`,
-      },
-    ];
+    return unparsed("expected", err);
   }
   try {
     actual = parse(actualText);
   } catch (err) {
-    return [
-      {
-        type: "body",
-        path: "$",
-        expected: expectedText,
-        actual: actualText,
-        mismatch: `Failed to parse the actual body: '${(err as Error).message}'`,
-      },
-    ];
+    return unparsed("actual", err);
   }
   const add = (path: readonly string[], e: unknown, a: unknown, mismatch: string) =>
     out.push({ type: "body", path: pathText(path), expected: e, actual: a, mismatch });
