@@ -9,7 +9,13 @@ import { isRecord } from "../core/reader.js";
 import { suggest } from "../core/suggest.js";
 import { type Diagnostic, fileDiagnostic } from "../documents/diagnostic.js";
 import { checkDepth, maxDocumentBytes } from "../documents/limits.js";
-import { diagnosticAt, parseSource, positionOf, type SourceDoc } from "../documents/source.js";
+import {
+  composeBounded,
+  diagnosticAt,
+  parseSource,
+  positionOf,
+  type SourceDoc,
+} from "../documents/source.js";
 import { CHECK_KINDS, UNSUPPORTED_TYPES } from "./kinds.js";
 
 /** One test of an entry: a property and what it must match. */
@@ -402,12 +408,14 @@ export function sniffTop(text: string): unknown {
   // no Gossfile, and the document reader refuses it with its position.
   if (Buffer.byteLength(text, "utf8") > maxDocumentBytes() || checkDepth("", text)) return undefined;
   try {
-    return parseYaml(text.replace(/\{\{[^}]*\}\}/g, "x"), {
-      // Pretty errors quote each error's whole line: quadratic on a long line full of errors.
+    const { docs, stoppedEarly } = composeBounded(text.replace(/\{\{[^}]*\}\}/g, "x"), {
       prettyErrors: false,
       uniqueKeys: false,
       logLevel: "error",
-    }) as unknown;
+    });
+    const doc = docs[0];
+    if (stoppedEarly || !doc || doc.errors.length > 0) return undefined;
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
   } catch {
     return undefined;
   }

@@ -66,6 +66,19 @@ async function runEntry(entry: CheckEntry, signal: AbortSignal): Promise<TestRes
       message: "skipped",
       transforms: [],
     });
+  // A property that could not be observed or matched: failed, with why as both the error and the message.
+  const errored = (property: string, expected: unknown, err: string): TestResult =>
+    finish({
+      successful: false,
+      skipped: false,
+      property,
+      result: FAIL,
+      err,
+      expected,
+      actual: null,
+      message: err,
+      transforms: [],
+    });
   if (entry.skip) return entry.tests.map((t) => skipped(t.property, t.expected));
   let observed: Record<string, unknown>;
   try {
@@ -92,37 +105,13 @@ async function runEntry(entry: CheckEntry, signal: AbortSignal): Promise<TestRes
     const value = observed[t.property];
     if (value instanceof Error || value === undefined) {
       const message = value instanceof Error ? value.message : `${t.property} could not be observed`;
-      results.push(
-        finish({
-          successful: false,
-          skipped: false,
-          property: t.property,
-          result: FAIL,
-          err: message,
-          expected: t.expected,
-          actual: null,
-          message,
-          transforms: [],
-        }),
-      );
+      results.push(errored(t.property, t.expected, message));
       if (t.property === entry.kind.gate) gateFailed = true;
       continue;
     }
     const r = t.matcher(streams.has(t.property) && typeof value === "string" ? new Stream(value) : value);
     if (r.error !== undefined) {
-      results.push(
-        finish({
-          successful: false,
-          skipped: false,
-          property: t.property,
-          result: FAIL,
-          err: r.error,
-          expected: t.expected,
-          actual: null,
-          message: r.error,
-          transforms: [],
-        }),
-      );
+      results.push(errored(t.property, t.expected, r.error));
       continue;
     }
     results.push(

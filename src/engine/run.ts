@@ -93,21 +93,7 @@ export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions):
   try {
     const resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
     secretValues = resolved.secretValues;
-    const ctx: RunContext = {
-      runId: opts.runId,
-      bus,
-      registry,
-      native: spec.flavour === "native",
-      dryRun: opts.dryRun ?? false,
-      allowRemote: opts.allowRemote ?? false,
-      configuration: resolved.configuration,
-      secrets: resolved.secrets,
-      secretValues,
-      saved: {},
-      loads: new Map(),
-      probes: probeServices(dirOf(spec.file)),
-      services: opts.services ?? NO_SERVICES,
-    };
+    const ctx = contextOf(spec, opts, registry, resolved);
 
     // 1. The hypothesis checker: the SLO probe (judged over the method's window) and the probes.
     const checker = await HypothesisChecker.open(spec, ctx);
@@ -215,6 +201,20 @@ function minimalContext(
   } catch {
     // Configuration could not be resolved: rollbacks run with what they have.
   }
+  return contextOf(spec, opts, registry, { ...resolved, secretValues });
+}
+
+/** The context activities run in: the same for the method and for rollbacks after a failed start. */
+function contextOf(
+  spec: ExperimentSpec,
+  opts: RunOptions,
+  registry: SafetyRegistry,
+  resolved: {
+    configuration: Record<string, unknown>;
+    secrets: Record<string, unknown>;
+    secretValues: string[];
+  },
+): RunContext {
   return {
     runId: opts.runId,
     bus: opts.bus,
@@ -224,7 +224,7 @@ function minimalContext(
     allowRemote: opts.allowRemote ?? false,
     configuration: resolved.configuration,
     secrets: resolved.secrets,
-    secretValues,
+    secretValues: resolved.secretValues,
     saved: {},
     loads: new Map(),
     probes: probeServices(dirOf(spec.file)),

@@ -24,20 +24,9 @@ export interface FlagChangeFilter {
   limit?: number | undefined;
 }
 
-export const SQLITE_FLAG_AUDIT = `CREATE TABLE flag_changes (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     ts TEXT NOT NULL,
-     server TEXT NOT NULL,
-     flag TEXT NOT NULL,
-     actor TEXT NOT NULL,
-     before TEXT,
-     after TEXT,
-     reason TEXT NOT NULL
-   );
-   CREATE INDEX flag_changes_flag ON flag_changes(flag, id);`;
-
-export const PG_FLAG_AUDIT = `CREATE TABLE flag_changes (
-     id BIGSERIAL PRIMARY KEY,
+/** The audit table in each dialect: they differ only in how the id counts up. */
+const flagAuditTable = (id: string) => `CREATE TABLE flag_changes (
+     id ${id},
      ts TEXT NOT NULL,
      server TEXT NOT NULL,
      flag TEXT NOT NULL,
@@ -47,6 +36,9 @@ export const PG_FLAG_AUDIT = `CREATE TABLE flag_changes (
      reason TEXT NOT NULL
    );
    CREATE INDEX flag_changes_flag ON flag_changes (flag, id);`;
+
+export const SQLITE_FLAG_AUDIT = flagAuditTable("INTEGER PRIMARY KEY AUTOINCREMENT");
+export const PG_FLAG_AUDIT = flagAuditTable("BIGSERIAL PRIMARY KEY");
 
 export interface FlagChangeRow {
   ts: string;

@@ -319,6 +319,28 @@ describe("withstand dns behaves as a DNS server should", () => {
     assert.deepEqual(await Promise.all([closed(false), closed(true)]), [true, true]);
   });
 
+  it("holds at most 128 TCP clients: the 129th is closed at once while the others stay open, UDP still answers", async () => {
+    const { connect } = await import("node:net");
+    const open = (): Promise<import("node:net").Socket> =>
+      new Promise((resolve, reject) => {
+        const sock = connect(dnsPort, "127.0.0.1", () => resolve(sock));
+        sock.on("error", reject);
+        sock.resume();
+      });
+    const held = await Promise.all(Array.from({ length: 128 }, open));
+    let closedEarly = 0;
+    for (const s of held) s.on("close", () => closedEarly++);
+    try {
+      const extra = await open();
+      await new Promise((resolve) => extra.on("close", resolve));
+      // The first 128 would close first (they are older) if only the idle timeout ended connections.
+      assert.equal(closedEarly, 0, "the 128 held connections are still open when the 129th is refused");
+      assert.ok(await udp(query(0)), "UDP is still answered");
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  });
+
   it("warns of an open resolver when it forwards off loopback", async () => {
     const api = await freePort();
     const child = startCli(

@@ -44,8 +44,10 @@ spec:
   return file;
 }
 
-async function pausedRun(extra: string[] = []) {
-  const { dir, env } = isolatedEnv();
+async function pausedRun(extra: string[] = [], moreEnv: Record<string, string> = {}) {
+  const isolated = isolatedEnv();
+  const dir = isolated.dir;
+  const env = { ...isolated.env, ...moreEnv };
   const victim = startVictim("withstand-safety-victim");
   victims.push(victim);
   const pid = victim.pid ?? 0;
@@ -75,6 +77,17 @@ describe("every fault reverts on every exit path", () => {
     assert.match(r.stdout, /HALTED halted by withstand halt/);
     const again = await runCli(["halt"], { env });
     assert.equal(again.stdout, "withstand halt: no active faults or runs on this machine\n");
+  });
+
+  it("a crash on a stop path prints its stack and exits 70 (never 1), and the paused process is resumed", async () => {
+    const { pid, runner, result } = await pausedRun([], { WITHSTAND_TEST_CRASH: "stop-path" });
+    runner.kill("SIGTERM");
+    const r = await result;
+    assert.equal(r.code, 70, r.stderr);
+    assert.match(r.stderr, /internal error WS_INTERNAL: this is a bug in withstand/);
+    assert.match(r.stderr, /TypeError: crash in a stop path requested by WITHSTAND_TEST_CRASH\n\s+at /);
+    // Reverted by the run itself or, if the crash came first, by its watchdog.
+    await until(() => stateOf(pid) !== "T", 5000, "the victim to resume");
   });
 
   it("Ctrl-C (SIGINT) interrupts, reverts, and records the run as interrupted", async () => {
