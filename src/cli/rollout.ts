@@ -92,11 +92,17 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
       }
     },
     traffic: (s) =>
-      out(
-        c.dim(
-          `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors${s.baseline ? ` · baseline ${s.baseline.requests} req ${pct(s.baseline.errors, s.baseline.requests)} errors` : ""} · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
-        ),
-      ),
+      s.flag
+        ? out(
+            c.dim(
+              `  flag ${s.flag.key}: ${s.flag.variant} ${s.weight}%, ${s.flag.baseline} ${100 - s.weight}%`,
+            ),
+          )
+        : out(
+            c.dim(
+              `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors${s.baseline ? ` · baseline ${s.baseline.requests} req ${pct(s.baseline.errors, s.baseline.requests)} errors` : ""} · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
+            ),
+          ),
   };
 }
 
@@ -126,7 +132,11 @@ export async function rolloutSession(
       (e) => {
         if (e.type === "run-started" && shown)
           process.stdout.write(
-            `${c.bold("withstand")} rollout ${c.dim(e.runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
+            `${c.bold("withstand")} rollout ${c.dim(e.runId)}: ${spec.name} (${spec.steps.length} steps)\n${
+              spec.flag
+                ? `  flag ${spec.flag.key} on ${spec.flag.server}: variant ${spec.flag.variant} · control: withstand rollout status|promote|abort ${spec.name}\n`
+                : ""
+            }`,
           );
       },
     ],
