@@ -55,7 +55,9 @@ describe("a flag rollout document", () => {
     assert.equal(spec, undefined);
     const lines = diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`);
     assert.ok(
-      lines.some((l) => /^5:\d+ spec\.flag\.server: got the string "127\.0\.0\.1:8016" \(expected http:\/\/HOST:PORT/.test(l)),
+      lines.some((l) =>
+        /^5:\d+ spec\.flag\.server: got the string "127\.0\.0\.1:8016" \(expected http:\/\/HOST:PORT/.test(l),
+      ),
       lines.join("\n"),
     );
     assert.ok(
