@@ -794,6 +794,7 @@ Examples:
         "disk-fragile",
         "rollout-bad",
         "rollout-good",
+        "flags",
       ]),
     )
     .option("--json", "print NDJSON events")
