@@ -18,7 +18,7 @@ import { runSession } from "./run-session.js";
 
 const example = (name: string) => fileURLToPath(new URL(`../../../examples/demo/${name}`, import.meta.url));
 export const DEMO_FLAGS = {
-  file: example("flags.json"),
+  file: fileURLToPath(new URL("../../../examples/flags/demo-flags.json", import.meta.url)),
   bad: example("flag-rollout-buggy-pricing.yaml"),
   good: example("flag-rollout-new-pricing.yaml"),
   killSwitch: example("recommendations-off.yaml"),
