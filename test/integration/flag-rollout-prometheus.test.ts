@@ -62,9 +62,10 @@ before(async () => {
   app = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://app");
     if (url.pathname === "/metrics") {
-      registry
-        .metrics()
-        .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
+      registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     variantOf(url.searchParams.get("user") ?? "").then(
