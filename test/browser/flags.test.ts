@@ -81,6 +81,24 @@ describe("the Flags page", () => {
     await page.screenshot({ path: join(SHOTS, "flags.png"), fullPage: true });
   });
 
+  it("switches a flag's default variant after a confirmation, and a cancelled switch changes nothing", async () => {
+    const variant = async () =>
+      (await ofrep(flags.url, "/ofrep/v1/evaluate/flags/static-bool", { context: {} })).body?.variant;
+    const row = page.locator("[data-flag=static-bool]");
+    await row.locator("[data-switch=static-bool]").selectOption("off");
+    await page.locator("dialog.confirm >> text=Cancel").last().click();
+    assert.equal(await variant(), "on", "cancelled: nothing switched");
+    await row.locator("[data-switch=static-bool]").selectOption("off");
+    await page.locator("[data-testid=flip-reason]").fill("dark launch over");
+    await page.locator("[data-testid=confirm-flip]").click();
+    await until(
+      async () => (await row.locator("[data-testid=flag-default]").innerText()) === "off",
+      10_000,
+      "the default variant to show off",
+    );
+    assert.equal(await variant(), "off");
+  });
+
   it("refuses a switch without the dashboard's token", async () => {
     const res = await fetch(`${serve.url}/api/flags/switch`, {
       method: "POST",
