@@ -95,7 +95,7 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
       s.flag
         ? out(
             c.dim(
-              `  flag ${s.flag.key}: ${s.flag.variant} ${s.weight}%, ${s.flag.baseline} ${100 - s.weight}%`,
+              `  flag ${s.flag.key}: ${s.flag.variant} ${s.weight}%, ${s.flag.baseline || "the rest"} ${100 - s.weight}%`,
             ),
           )
         : out(
@@ -173,7 +173,11 @@ function printDecision(
   view: ReturnType<typeof renderer>,
 ): void {
   const c = mode === "tty" ? pc : pc.createColors(false);
-  if (result.decision === "not-started") process.stderr.write(`withstand: ${spec.file}: ${result.reason}\n`);
+  if (result.decision === "not-started")
+    process.stderr.write(
+      // A reason that already names its place (file:line:col) is not prefixed with the file again.
+      `withstand: ${result.reason.startsWith(`${spec.file}:`) ? "" : `${spec.file}: `}${result.reason}\n`,
+    );
   if (mode === "quiet") process.stdout.write(`${result.decision}\n`);
   else if (mode !== "json") {
     view.traffic(result.status);

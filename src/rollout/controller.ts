@@ -178,14 +178,14 @@ export class RolloutController {
       steps: this.spec.steps.map(describeStep),
       weight: this.flag ? this.flag.weight : this.router.canaryWeight,
       router: this.router.address,
-      ...(this.spec.flag && this.flag
+      ...(this.spec.flag
         ? {
             flag: {
               server: this.spec.flag.server,
               key: this.spec.flag.key,
               variant: this.spec.flag.variant,
-              baseline: this.flag.baseline,
-              flips: this.flag.flips,
+              baseline: this.flag?.baseline ?? this.spec.flag.baseline ?? "",
+              flips: this.flag?.flips ?? [],
             },
           }
         : {}),

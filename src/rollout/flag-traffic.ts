@@ -106,9 +106,9 @@ export class FlagTraffic {
       throw new Error(
         `${target.loc}: flag.token: is required (or WITHSTAND_FLAGS_TOKEN in the runner's environment): setting a flag's weights needs a token of the flag server`,
       );
-    const listing = (await probe.call(`${target.server}/api/flags`, "GET")) as
-      | { flags?: Listed[] }
-      | undefined;
+    const listing = (await probe.call(`${target.server}/api/flags`, "GET").catch((err: unknown) => {
+      throw new Error(`${target.loc}: flag.server: ${(err as Error).message}`, { cause: err });
+    })) as { flags?: Listed[] } | undefined;
     const flags = listing?.flags ?? [];
     const flag = flags.find((f) => f.key === target.key);
     if (!flag)

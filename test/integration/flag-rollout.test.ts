@@ -6,6 +6,7 @@
  * in the run record.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { type FlagRolloutRig, share, startFlagRolloutRig, USERS } from "../helpers/flag-rollout.js";
@@ -98,5 +99,26 @@ ${rig.analysis}    - setWeight: 100
       new: 0,
       broken: 20,
     });
+  });
+
+  it("does not start when the flag cannot be rolled out, and says where and why (exit 2)", async () => {
+    const missing = rig.rolloutFile("missing", "new", "    - setWeight: 10\n").replace(/\.yaml$/, "");
+    writeFileSync(
+      `${missing}.yaml`,
+      readFileSync(`${missing}.yaml`, "utf8").replace("key: new-pricing", "key: nope"),
+    );
+    const r = await runCli(["rollout", `${missing}.yaml`], { env: rig.env });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /^withstand: \S+missing\.yaml:5:9: flag\.key: no flag "nope" on http:\S+ \(expected one of new-pricing\)$/m,
+    );
+    const wrong = rig.rolloutFile("wrong", "blue", "    - setWeight: 10\n");
+    const w = await runCli(["rollout", wrong], { env: rig.env });
+    assert.equal(w.code, 2);
+    assert.match(
+      w.stderr,
+      /wrong\.yaml:5:9: flag\.variant: "blue" is not a bucket of new-pricing's fractional \(expected one of old, new, broken\)/,
+    );
   });
 });
