@@ -540,6 +540,11 @@ Examples:
     .option("--slo <file>", "an OpenSLO file whose SLOs the SLO page shows; repeatable", collect)
     .option("--monitor <url>", "a withstand monitor whose checks the Checks page shows; repeatable", collect)
     .option("--monitor-token <token>", "the monitors' --token, for acknowledgements from the dashboard")
+    .option("--flags <url>", "a withstand flags server whose flags the Flags page shows; repeatable", collect)
+    .option(
+      "--flags-token <token>",
+      "a token of the flag servers, for switches from the dashboard (or WITHSTAND_FLAGS_TOKEN)",
+    )
     .option("--store <path>", "run store")
     .addHelpText(
       "after",
@@ -548,6 +553,7 @@ Examples:
   withstand serve                          # http://127.0.0.1:7070
   withstand serve --monitor http://127.0.0.1:8099 --monitor-token "$TOKEN"
   withstand serve --slo examples/demo/slo.yaml
+  withstand serve --flags http://127.0.0.1:8016 --flags-token "$WITHSTAND_FLAGS_TOKEN"
   withstand serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"`,
     )
     .action(async (flags) => {
@@ -788,6 +794,7 @@ Examples:
         "disk-fragile",
         "rollout-bad",
         "rollout-good",
+        "flags",
       ]),
     )
     .option("--json", "print NDJSON events")

@@ -92,11 +92,17 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
       }
     },
     traffic: (s) =>
-      out(
-        c.dim(
-          `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors${s.baseline ? ` · baseline ${s.baseline.requests} req ${pct(s.baseline.errors, s.baseline.requests)} errors` : ""} · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
-        ),
-      ),
+      s.flag
+        ? out(
+            c.dim(
+              `  flag ${s.flag.key}: ${s.flag.variant} ${s.weight}%, ${s.flag.baseline || "the rest"} ${100 - s.weight}%`,
+            ),
+          )
+        : out(
+            c.dim(
+              `  traffic: stable ${s.stable.requests} req ${pct(s.stable.errors, s.stable.requests)} errors${s.baseline ? ` · baseline ${s.baseline.requests} req ${pct(s.baseline.errors, s.baseline.requests)} errors` : ""} · canary ${s.canary.requests} req ${pct(s.canary.errors, s.canary.requests)} errors · weight ${s.weight}%`,
+            ),
+          ),
   };
 }
 
@@ -126,7 +132,11 @@ export async function rolloutSession(
       (e) => {
         if (e.type === "run-started" && shown)
           process.stdout.write(
-            `${c.bold("withstand")} rollout ${c.dim(e.runId)}: ${spec.name} (${spec.steps.length} steps)\n`,
+            `${c.bold("withstand")} rollout ${c.dim(e.runId)}: ${spec.name} (${spec.steps.length} steps)\n${
+              spec.flag
+                ? `  flag ${spec.flag.key} on ${spec.flag.server}: variant ${spec.flag.variant} · control: withstand rollout status|promote|abort ${spec.name}\n`
+                : ""
+            }`,
           );
       },
     ],
@@ -163,7 +173,11 @@ function printDecision(
   view: ReturnType<typeof renderer>,
 ): void {
   const c = mode === "tty" ? pc : pc.createColors(false);
-  if (result.decision === "not-started") process.stderr.write(`withstand: ${spec.file}: ${result.reason}\n`);
+  if (result.decision === "not-started")
+    process.stderr.write(
+      // A reason that already names its place (file:line:col) is not prefixed with the file again.
+      `withstand: ${result.reason.startsWith(`${spec.file}:`) ? "" : `${spec.file}: `}${result.reason}\n`,
+    );
   if (mode === "quiet") process.stdout.write(`${result.decision}\n`);
   else if (mode !== "json") {
     view.traffic(result.status);

@@ -15,6 +15,8 @@ export async function serveCommand(flags: {
   store?: string;
   monitor?: string[];
   monitorToken?: string;
+  flags?: string[];
+  flagsToken?: string;
 }): Promise<ExitCode> {
   const host = flags.host ?? "127.0.0.1";
   const port = flags.port === undefined ? 7070 : Number(flags.port);
@@ -27,6 +29,9 @@ export async function serveCommand(flags: {
   for (const m of flags.monitor ?? [])
     if (!/^https?:\/\/[^/]+\/?$/.test(m))
       failUsage(`--monitor ${m}: expected a monitor's base URL such as http://127.0.0.1:8099`);
+  for (const f of flags.flags ?? [])
+    if (!/^https?:\/\/[^/]+\/?$/.test(f))
+      failUsage(`--flags ${f}: expected a flag server's base URL such as http://127.0.0.1:8016`);
   // A missing or invalid --slo file is a usage error now, not an empty SLO page later.
   for (const file of flags.slo ?? []) {
     const loaded = await loadOpenSloFile(file);
@@ -47,6 +52,10 @@ export async function serveCommand(flags: {
       monitors: (flags.monitor ?? []).map((url) => ({
         url: url.replace(/\/$/, ""),
         token: flags.monitorToken,
+      })),
+      flagServers: (flags.flags ?? []).map((url) => ({
+        url: url.replace(/\/$/, ""),
+        token: flags.flagsToken ?? process.env.WITHSTAND_FLAGS_TOKEN,
       })),
     });
   } catch (err) {

@@ -35,6 +35,11 @@ export interface PointsQuery {
   version: string;
   fromMs: number;
   toMs: number;
+  /**
+   * A flag rollout's users of this version's variant (targeting keys): a synthetic provider makes
+   * one request as each, `{{targetingKey}}` in its query (URL) replaced by the key.
+   */
+  subjects?: readonly string[] | undefined;
 }
 
 /** What an instant or range query asks of a provider. */

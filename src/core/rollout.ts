@@ -37,6 +37,10 @@ export interface RolloutMetric extends MetricConfig {
   measure?: RouterMeasure;
   /** A PromQL query run once per version with {{version}} substituted; every returned sample is a point. */
   query?: string;
+  /** A synthetic metric's request, `{{targetingKey}}` and `{{variant}}` substituted per variant. */
+  url?: string;
+  /** A synthetic metric's requests per variant and measurement (each as a different targeting key). */
+  requests?: number;
   prometheus?: string;
 }
 
@@ -81,9 +85,46 @@ export type Step =
   /** Several analyses run side by side (an Argo analysis of several templates and metrics). */
   | { kind: "analysis"; analyses: AnalysisSpec[]; loc: string };
 
+/**
+ * A flag rollout's canary: a variant of a flag on a withstand flags server instead of a version behind
+ * the router. `setWeight: N` gives `variant` N% of the flag's fractional and `baseline` the rest.
+ */
+export interface FlagTarget {
+  /** The flag server (`withstand flags serve`), http://HOST:PORT. */
+  server: string;
+  key: string;
+  variant: string;
+  /** The variant the rest of the evaluations get (default: the flag's default variant). */
+  baseline?: string | undefined;
+  /** A token of the flag server; WITHSTAND_FLAGS_TOKEN when left out. */
+  token?: string | undefined;
+  /** Where `spec.flag` sits in the document, for messages. */
+  loc: string;
+}
+
+/**
+ * The fractional weights of a flag rollout at `weight` percent: the variant gets `weight`, the
+ * baseline the rest, every other bucket 0 (weights in percent, so shares are exact).
+ */
+export function flagWeights(
+  buckets: readonly string[],
+  variant: string,
+  baseline: string,
+  weight: number,
+): Record<string, number> {
+  const w = Math.max(0, Math.min(100, Math.round(weight)));
+  const out: Record<string, number> = {};
+  for (const b of buckets) out[b] = 0;
+  out[baseline] = 100 - w;
+  out[variant] = w;
+  return out;
+}
+
 export interface RolloutSpec {
   name: string;
   file: string;
+  /** A flag rollout: the canary is a flag variant (no router, no stable/canary versions). */
+  flag?: FlagTarget;
   listen: { host: string; port: number };
   stable: UpstreamSpec;
   canary: UpstreamSpec;

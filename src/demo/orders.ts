@@ -8,6 +8,9 @@
  * robust replica keeps its last good address when resolution fails, the fragile one fails with it.
  * With DEMO_LOG_DIR it appends an access log line per request: the robust replica drops lines it cannot
  * write (a full disk), the fragile one crashes.
+ * With DEMO_FLAGS (a flag server's URL) it evaluates two flags per GET /orders?user=ID over OFREP, the
+ * user as the targeting key: `new-pricing` (old, new, or new-buggy: a pricing bug that answers 500) and
+ * the `recommendations` kill switch (off: the answer leaves recommendations out and is still served).
  */
 
 import { Resolver } from "node:dns/promises";
@@ -104,6 +107,35 @@ async function stock(): Promise<unknown> {
 }
 
 let testOrders = 0;
+const flagServer = process.env.DEMO_FLAGS;
+
+/** One flag's value for a user, through the flag server's OFREP API; `fallback` if it has none. */
+async function flag(key: string, user: string, fallback: string): Promise<string> {
+  if (!flagServer) return fallback;
+  try {
+    const res = await fetch(`${flagServer}/ofrep/v1/evaluate/flags/${key}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ context: { targetingKey: user } }),
+      signal: AbortSignal.timeout(500),
+    });
+    const body = (await res.json()) as { value?: unknown };
+    return typeof body.value === "string" ? body.value : fallback;
+  } catch {
+    // The flag server is down: the code's default, as an OpenFeature client does.
+    return fallback;
+  }
+}
+
+/** What a user's order page shows besides the orders: the pricing and recommendations flags decide. */
+async function flagged(user: string): Promise<{ pricing: string; recommendations?: string[] } | "bug"> {
+  const [pricing, recommendations] = await Promise.all([
+    flag("new-pricing", user, "old"),
+    flag("recommendations", user, "on"),
+  ]);
+  if (pricing === "new-buggy") return "bug";
+  return { pricing, ...(recommendations === "on" ? { recommendations: ["widget-7", "widget-9"] } : {}) };
+}
 
 const server = createServer((req, res) => {
   if (req.url === "/health") {
@@ -146,10 +178,16 @@ const server = createServer((req, res) => {
       res.end(JSON.stringify({ error: "v2 bug: order lookup failed", replica }));
       return;
     }
-    stock().then(
-      (s) => {
+    const user = new URL(req.url, "http://orders").searchParams.get("user") ?? "anonymous";
+    Promise.all([stock(), flagged(user)]).then(
+      ([s, f]) => {
+        if (f === "bug") {
+          res.writeHead(500, { "content-type": "application/json", "x-replica": replica });
+          res.end(JSON.stringify({ error: "new pricing bug: price is NaN", replica }));
+          return;
+        }
         res.writeHead(200, { "content-type": "application/json", "x-replica": replica });
-        res.end(JSON.stringify({ replica, orders: ORDERS, stock: s }));
+        res.end(JSON.stringify({ replica, orders: ORDERS, stock: s, ...(flagServer ? f : {}) }));
       },
       (err: Error) => {
         res.writeHead(503, { "content-type": "application/json", "x-replica": replica });

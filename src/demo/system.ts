@@ -24,10 +24,14 @@ interface Ready {
   logDir?: string;
 }
 
-export async function startDemoSystem(opts: { fragile?: boolean } = {}): Promise<DemoSystem> {
+export async function startDemoSystem(
+  opts: { fragile?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<DemoSystem> {
   const script = fileURLToPath(new URL("./supervisor.js", import.meta.url));
   const supervisor = spawn(process.execPath, [script, ...(opts.fragile ? ["--fragile"] : [])], {
     stdio: ["ignore", "pipe", "pipe"],
+    // The orders replicas inherit it through the supervisor (DEMO_FLAGS: the flag demo's flag server).
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
   let stderr = "";
   supervisor.stderr?.on("data", (d: Buffer) => {

@@ -1,10 +1,18 @@
 import { dirname, resolve } from "node:path";
 import { parseCondition } from "../core/condition.js";
 import type { Direction, NoDataPolicy } from "../core/judge.js";
-import type { AnalysisSpec, RolloutMetric, RolloutSpec, Step, UpstreamSpec } from "../core/rollout.js";
+import type {
+  AnalysisSpec,
+  FlagTarget,
+  RolloutMetric,
+  RolloutSpec,
+  Step,
+  UpstreamSpec,
+} from "../core/rollout.js";
 import { type AnalysisTemplateDoc, collectTemplates, resolveTemplates } from "./analysis-template.js";
 import { type Diagnostic, fileDiagnostic, hasErrors } from "./diagnostic.js";
-import { checkKeys, isRecord, openNative, type Reporter, scoped } from "./reporter.js";
+import { check, checkKeys, isRecord, openNative, type Reporter, scoped } from "./reporter.js";
+import { FLAG_ROLLOUT } from "./rollout-flag.js";
 import { parseSource, positionOf, readSource, type SourceDoc, unreadable } from "./source.js";
 import { readBool, readCount, readDuration, readNumber, readString } from "./values.js";
 
@@ -19,6 +27,7 @@ export const SPEC_KEYS = [
   "prometheus",
   "drainTimeout",
   "metrics",
+  "flag",
 ];
 export const UPSTREAM_KEYS = ["url", "command", "env", "cwd", "label", "clock", "readyTimeout"];
 export const ANALYSIS_KEYS = [
@@ -57,7 +66,12 @@ export const METRIC_KEYS = [
   "minPoints",
   "noData",
   "group",
+  "url",
+  "requests",
 ];
+
+/** A synthetic metric (a flag rollout's): this many requests per variant and measurement by default. */
+export const SYNTHETIC_REQUESTS = 20;
 
 /**
  * Router latency is judged for practical significance by default: the canary must be at least 10%
@@ -148,14 +162,25 @@ function readUpstream(v: unknown, r: Reporter, baseDir: string): UpstreamSpec {
   return out;
 }
 
-function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): RolloutMetric | undefined {
+function readMetric(
+  v: unknown,
+  r: Reporter,
+  prometheus: string | undefined,
+  flag: boolean,
+): RolloutMetric | undefined {
   if (!isRecord(v)) {
-    r.error([], "expected a metric {name, source: router|prometheus, measure or query, direction}");
+    r.error([], "expected a metric {name, source: router|prometheus|synthetic, measure or query, direction}");
     return undefined;
   }
   checkKeys(v, METRIC_KEYS, [], r);
   const name = readString(v.name, ["name"], r, "a metric name");
-  const source = oneOf(v.source, ["router", "prometheus"] as const, ["source"], r, "router");
+  const source = oneOf(
+    v.source,
+    ["router", "prometheus", "synthetic"] as const,
+    ["source"],
+    r,
+    flag ? "synthetic" : "router",
+  );
   const m: RolloutMetric = {
     name: name ?? "metric",
     source,
@@ -167,16 +192,44 @@ function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): Ro
       "increase",
     ),
   };
-  if (source === "router") {
+  if (source === "router" && flag)
+    r.error(
+      ["source"],
+      "a flag rollout has no router (expected source: synthetic, or prometheus with {{variant}} in the query)",
+    );
+  if (source === "synthetic" && !flag)
+    r.error(["source"], "synthetic metrics judge flag variants (expected spec.flag, or source: router)");
+  if (source === "router" || source === "synthetic") {
     if (v.measure === undefined)
-      r.error(["measure"], "is required for source: router (expected error-rate or latency)");
+      r.error(["measure"], `is required for source: ${source} (expected error-rate or latency)`);
     m.measure = oneOf(v.measure, ["error-rate", "latency"] as const, ["measure"], r, "error-rate");
-  } else {
+  }
+  if (source === "synthetic") {
+    const url = readString(v.url, ["url"], r, "an http:// URL with {{targetingKey}}");
+    if (url !== undefined && !/^https?:\/\/[^/]+/.test(url))
+      r.error(["url"], `got ${JSON.stringify(url)} (expected an http:// URL)`);
+    else if (url !== undefined) {
+      m.url = url;
+      if (!url.includes("{{targetingKey}}") && !url.includes("{{variant}}"))
+        r.warn(["url"], "has no {{targetingKey}}: every variant's requests would be the same");
+    }
+    m.requests =
+      v.requests === undefined
+        ? SYNTHETIC_REQUESTS
+        : readCount(v.requests, ["requests"], r, SYNTHETIC_REQUESTS, 1);
+    if (m.requests > 1000) r.error(["requests"], `got ${m.requests} (expected at most 1000)`);
+  } else if (v.url !== undefined || v.requests !== undefined)
+    r.error([v.url !== undefined ? "url" : "requests"], "is for source: synthetic only");
+  if (source === "prometheus") {
     const q = readString(v.query, ["query"], r, "a PromQL query with {{version}}");
     if (q !== undefined) {
       m.query = q;
-      if (!q.includes("{{version}}") && !q.includes("{{ version }}"))
-        r.warn(["query"], "has no {{version}}: stable and canary would get the same numbers");
+      const marks = flag ? ["{{variant}}", "{{ variant }}"] : ["{{version}}", "{{ version }}"];
+      if (!marks.some((x) => q.includes(x)))
+        r.warn(
+          ["query"],
+          `has no ${marks[0]}: ${flag ? "both variants" : "stable and canary"} would get the same numbers`,
+        );
     }
     const url =
       v.prometheus === undefined
@@ -220,6 +273,7 @@ function readMetric(v: unknown, r: Reporter, prometheus: string | undefined): Ro
     else if (n !== undefined) r.error(["minPoints"], `got ${n} (expected a whole number >= 1)`);
   }
   if (m.source === "router") m.minPoints ??= ROUTER_MIN_POINTS;
+  if (m.source === "synthetic") m.minPoints ??= Math.min(m.requests ?? SYNTHETIC_REQUESTS, 10);
   if (m.source === "router" && m.measure === "latency")
     for (const [k, d] of Object.entries(LATENCY_DEFAULTS) as [keyof typeof LATENCY_DEFAULTS, number][])
       m[k] ??= d;
@@ -232,6 +286,7 @@ function readAnalysis(
   r: Reporter,
   loc: string,
   prometheus: string | undefined,
+  flag: boolean,
 ): AnalysisSpec | undefined {
   if (!isRecord(v)) {
     r.error([], "expected {interval, count, judge: {metrics: [...]}}");
@@ -251,7 +306,9 @@ function readAnalysis(
     );
     return undefined;
   }
-  const metrics = rawMetrics.flatMap((m, i) => readMetric(m, scoped(r, [...metricsAt, i]), prometheus) ?? []);
+  const metrics = rawMetrics.flatMap(
+    (m, i) => readMetric(m, scoped(r, [...metricsAt, i]), prometheus, flag) ?? [],
+  );
   const names = new Set<string>();
   metrics.forEach((m, i) => {
     if (names.has(m.name)) r.error([...metricsAt, i, "name"], `duplicate metric name ${m.name}`);
@@ -335,6 +392,8 @@ function readAnalysis(
 interface TemplateContext {
   templates: ReadonlyMap<string, AnalysisTemplateDoc>;
   sink: Diagnostic[];
+  /** A flag rollout (spec.flag): no router metrics, synthetic ones allowed. */
+  flag: boolean;
 }
 
 /**
@@ -349,12 +408,12 @@ function readAnalyses(
   ctx: TemplateContext,
 ): AnalysisSpec[] {
   if (!isRecord(v) || v.templates === undefined) {
-    const a = readAnalysis(v, r, loc, prometheus);
+    const a = readAnalysis(v, r, loc, prometheus, ctx.flag);
     return a ? [a] : [];
   }
   const out = resolveTemplates(v, r, ctx.templates, ctx.sink);
   if (v.judge !== undefined || v.metrics !== undefined) {
-    const a = readAnalysis(v, r, loc, prometheus);
+    const a = readAnalysis(v, r, loc, prometheus, ctx.flag);
     if (a) out.unshift(a);
   } else checkKeys(v, ["templates", "args", "startingStep", "dryRun", "measurementRetention"], [], r);
   if (v.dryRun !== undefined) r.error(["dryRun"], "is not supported yet (every metric decides)");
@@ -400,6 +459,24 @@ function readStep(
   return undefined;
 }
 
+/** `spec.flag` through its one schema; the router's keys have no meaning beside it. */
+function readFlagTarget(spec: Record<string, unknown>, r: Reporter, loc: string): FlagTarget | undefined {
+  for (const k of ["listen", "stable", "canary", "baseline", "stickiness"])
+    if (spec[k] !== undefined)
+      r.error(
+        [k],
+        "is for a rollout of versions behind the router; a flag rollout (spec.flag) routes nothing (expected it left out)",
+      );
+  const p = check(FLAG_ROLLOUT, spec.flag, ["flag"], r);
+  if (!p) return undefined;
+  if (p.baseline === p.variant)
+    r.error(
+      ["flag", "baseline"],
+      `got ${JSON.stringify(p.baseline)} (expected a variant other than ${p.variant})`,
+    );
+  return { ...p, server: p.server.replace(/\/$/, ""), loc };
+}
+
 /** Reads a `kind: Rollout` document, with every problem at its file:line:col. */
 export function readRollout(
   src: SourceDoc,
@@ -407,7 +484,8 @@ export function readRollout(
 ): { spec?: RolloutSpec; diagnostics: Diagnostic[] } {
   const { r, diagnostics, top } = openNative(src, "Rollout");
   if (!top) return { diagnostics };
-  const ctx: TemplateContext = { templates, sink: diagnostics };
+  const flagMode = isRecord(top.spec) && top.spec.flag !== undefined;
+  const ctx: TemplateContext = { templates, sink: diagnostics, flag: flagMode };
   const name = isRecord(top.metadata) && typeof top.metadata.name === "string" ? top.metadata.name : "";
   if (!name) r.error(["metadata", "name"], "is required (expected a name for the rollout)");
   if (!isRecord(top.spec)) {
@@ -448,20 +526,24 @@ export function readRollout(
     });
   // Commands run in the document's directory, so a document works from any working directory.
   const baseDir = dirname(resolve(src.file));
+  const flag = flagMode ? readFlagTarget(spec, sr, loc(["flag"])) : undefined;
+  // A flag rollout has no versions to run: its canary is a variant the flag server hands out.
+  const none: UpstreamSpec = { readyTimeoutMs: 0 };
   const out: RolloutSpec = {
     name,
     file: src.file,
     listen: readListen(spec.listen, sr),
-    stable: readUpstream(spec.stable, scoped(sr, ["stable"]), baseDir),
-    canary: readUpstream(spec.canary, scoped(sr, ["canary"]), baseDir),
+    stable: flagMode ? none : readUpstream(spec.stable, scoped(sr, ["stable"]), baseDir),
+    canary: flagMode ? none : readUpstream(spec.canary, scoped(sr, ["canary"]), baseDir),
     steps,
     drainTimeoutMs:
       spec.drainTimeout === undefined
         ? 10_000
         : (readDuration(spec.drainTimeout, ["drainTimeout"], sr) ?? 10_000),
   };
+  if (flag) out.flag = flag;
   if (stickiness.header || stickiness.cookie) out.stickiness = stickiness;
-  if (spec.baseline !== undefined)
+  if (spec.baseline !== undefined && !flagMode)
     out.baseline = readUpstream(spec.baseline, scoped(sr, ["baseline"]), baseDir);
   if (spec.metrics !== undefined) out.metrics = readListen(spec.metrics, sr, "metrics");
   if (spec.analysis !== undefined) {

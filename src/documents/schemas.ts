@@ -10,6 +10,7 @@ import { LOAD_BODY } from "./load-test.js";
 import { OPENSLO_FILE } from "./openslo-schema.js";
 import { RISK_CATALOG_SPEC } from "./risk-catalog.js";
 import { ANALYSIS_KEYS, JUDGE_KEYS, METRIC_KEYS, SPEC_KEYS, UPSTREAM_KEYS } from "./rollout.js";
+import { FLAG_ROLLOUT } from "./rollout-flag.js";
 import { SYNTHETIC_SPEC } from "./synthetic.js";
 
 /**
@@ -60,7 +61,7 @@ const ratio = z.number().min(0);
 
 const judgeMetric = typed(METRIC_KEYS, {
   name: text,
-  source: z.enum(["router", "prometheus"]),
+  source: z.enum(["router", "prometheus", "synthetic"]),
   measure: z.enum(["error-rate", "latency"]),
   query: text,
   prometheus: text,
@@ -78,6 +79,8 @@ const judgeMetric = typed(METRIC_KEYS, {
   minPoints: count,
   noData: z.enum(["inconclusive", "fail", "pass"]),
   group: text,
+  url: text,
+  requests: count,
 });
 const templateRef = z.strictObject({ templateName: text, clusterScope: z.boolean().optional() });
 const argoArg = z.strictObject({
@@ -133,6 +136,7 @@ const rolloutSpec = typed(SPEC_KEYS, {
   prometheus: text,
   drainTimeout: durationField,
   metrics: listen,
+  flag: FLAG_ROLLOUT,
 });
 
 const argoMetric = typed(ARGO_METRIC_KEYS, {

@@ -99,7 +99,9 @@ export class FlagControl {
           400,
           `lease.ms: expected a whole number of milliseconds from 100 to ${MAX_LEASE_MS}`,
         );
-      if (this.leases.has(c.lease.id)) throw new ChangeError(409, "lease.id: already in use");
+      const held = this.leases.get(c.lease.id);
+      // The holder of a lease may move what it set (a flag rollout's next step); another flag may not.
+      if (held && held.key !== key) throw new ChangeError(409, "lease.id: already in use");
     }
   }
 
@@ -113,10 +115,21 @@ export class FlagControl {
     if (c.weights !== undefined) set.weights = { ...prior.weights, ...c.weights };
     const reason = c.reason ?? "";
     if (c.lease) {
-      const previous: FlagOverride = {};
+      // A lease moved again keeps what it restores for the fields it already held: its undo goes back
+      // to the state before its first change, not to its own previous step.
+      const held = this.leases.get(c.lease.id);
+      const previous: FlagOverride = { ...held?.previous };
       for (const f of FIELDS)
-        if (f in set && prior[f] !== undefined) Object.assign(previous, { [f]: prior[f] });
-      this.leases.set(c.lease.id, { key, actor, reason, set, previous, expiresAt: this.now() + c.lease.ms });
+        if (f in set && !(held && f in held.set) && prior[f] !== undefined)
+          Object.assign(previous, { [f]: prior[f] });
+      this.leases.set(c.lease.id, {
+        key,
+        actor,
+        reason,
+        set: { ...held?.set, ...set },
+        previous,
+        expiresAt: this.now() + c.lease.ms,
+      });
     }
     return this.apply(key, { ...prior, ...set }, actor, reason);
   }

@@ -3,11 +3,12 @@ import type { MetricProvider, SliSource, WindowReader } from "../core/metric-pro
 import type { Slo } from "../core/slo-model.js";
 import { prometheusProvider } from "./prometheus.js";
 import { routerProvider } from "./router.js";
+import { syntheticProvider } from "./synthetic.js";
 import { windowsProvider } from "./windows.js";
 
 /** Every metric provider, by type. A new one (Datadog, CloudWatch) is one module here and one line. */
 export const METRIC_PROVIDERS: ReadonlyMap<string, MetricProvider> = new Map(
-  [windowsProvider, prometheusProvider, routerProvider].map((p) => [p.type, p]),
+  [windowsProvider, prometheusProvider, routerProvider, syntheticProvider].map((p) => [p.type, p]),
 );
 
 const withSli = () => [...METRIC_PROVIDERS.values()].filter((p) => p.sli).map((p) => p.type);

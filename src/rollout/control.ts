@@ -22,6 +22,14 @@ export interface RolloutStatus {
   stable: { url: string; requests: number; errors: number };
   canary: { url: string; requests: number; errors: number };
   baseline?: { url: string; requests: number; errors: number };
+  /** A flag rollout: its flag, variants, and every change it made to the flag's weights. */
+  flag?: {
+    server: string;
+    key: string;
+    variant: string;
+    baseline: string;
+    flips: { ts: string; weight: number; weights: Record<string, number>; reason: string; leased: boolean }[];
+  };
   analyses: {
     name: string;
     step: number;

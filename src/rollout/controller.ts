@@ -6,6 +6,7 @@ import {
   analysisName,
   analysisPhase,
   describeStep,
+  type FlagTarget,
   type Measurement,
   type RolloutSpec,
   VERSIONS,
@@ -18,6 +19,7 @@ import { Router } from "../proxy/router.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import type { RolloutStatus } from "./control.js";
+import { FlagTraffic } from "./flag-traffic.js";
 import { measure } from "./measure.js";
 import { RolloutMetrics } from "./metrics.js";
 import { type RunningUpstream, startUpstream } from "./upstream.js";
@@ -79,6 +81,10 @@ export class RolloutController {
   /** What `{{version}}` becomes for each version in Prometheus queries (each upstream's `label`). */
   private readonly labels: Partial<Record<Version, string>> = {};
   private metrics: RolloutMetrics | undefined;
+  /** A flag rollout's traffic (spec.flag): the variant's share on the flag server, instead of the router. */
+  private flag: FlagTraffic | undefined;
+  /** Flag changes in order: each waits for the one before, and the run's end waits for all. */
+  private flagOps: Promise<void> = Promise.resolve();
   /** Where the Prometheus metrics are served, when spec.metrics asks for them. */
   metricsAddress = "";
 
@@ -124,9 +130,40 @@ export class RolloutController {
     return new Date().toISOString();
   }
 
-  private setWeight(weight: number, reason: string): void {
-    this.router.setWeight(weight);
-    this.emit({ type: "rollout-weight", runId: this.opts.runId, ts: this.now(), weight, reason });
+  /**
+   * Moves the canary's share: at once on the router; on a flag server, queued behind the previous
+   * change (the returned promise settles when this one is made). `lasting` marks a decision (or the
+   * start), made outside the run's lease so it stays.
+   */
+  private setWeight(weight: number, reason: string, lasting = false): Promise<void> {
+    const flag = this.flag;
+    if (!flag) {
+      this.router.setWeight(weight);
+      this.emit({ type: "rollout-weight", runId: this.opts.runId, ts: this.now(), weight, reason });
+      return Promise.resolve();
+    }
+    const op = this.flagOps.then(async () => {
+      await (lasting ? flag.lasting(weight, reason) : flag.step(weight, reason));
+      const shares = Object.entries(flag.weightsAt(weight))
+        .map(([v, w]) => `${v} ${w}%`)
+        .join(", ");
+      this.emit({
+        type: "rollout-weight",
+        runId: this.opts.runId,
+        ts: this.now(),
+        weight,
+        reason: `${reason} (flag ${this.spec.flag?.key}: ${shares})`,
+      });
+    });
+    this.flagOps = op.catch((err: unknown) => {
+      this.emit({
+        type: "warning",
+        runId: this.opts.runId,
+        ts: this.now(),
+        message: `flag ${this.spec.flag?.key}: cannot set ${weight}%: ${(err as Error).message}`,
+      });
+    });
+    return op;
   }
 
   status(): RolloutStatus {
@@ -139,8 +176,19 @@ export class RolloutController {
       message: this.message,
       step: this.step,
       steps: this.spec.steps.map(describeStep),
-      weight: this.router.canaryWeight,
+      weight: this.flag ? this.flag.weight : this.router.canaryWeight,
       router: this.router.address,
+      ...(this.spec.flag
+        ? {
+            flag: {
+              server: this.spec.flag.server,
+              key: this.spec.flag.key,
+              variant: this.spec.flag.variant,
+              baseline: this.flag?.baseline ?? this.spec.flag.baseline ?? "",
+              flips: this.flag?.flips ?? [],
+            },
+          }
+        : {}),
       stable: { url: this.urls.stable, requests: s.stable.total, errors: s.stable.errors },
       canary: { url: this.urls.canary, requests: s.canary.total, errors: s.canary.errors },
       ...(this.spec.baseline
@@ -191,7 +239,10 @@ export class RolloutController {
   abort(reason: string, decision: Decision = "aborted"): string {
     if (this.decision) return `rollout already ${this.decision.decision}`;
     this.decision = { decision, reason };
-    this.setWeight(0, `${decision === "aborted" ? "aborted" : "rolled back"}: ${reason}`);
+    // On a flag server the change is queued (run() waits for it); its failure is a warning on the run.
+    this.setWeight(0, `${decision === "aborted" ? "aborted" : "rolled back"}: ${reason}`, true).catch(
+      () => undefined,
+    );
     this.phase = decision === "aborted" ? "Aborted" : "RolledBack";
     this.message = reason;
     this.ended.abort();
@@ -279,7 +330,15 @@ export class RolloutController {
       await sleep(interval, signal);
       if (signal.aborted) break;
       const to = Date.now();
-      const m = await measure(a, this.router, record.measurements.length, from, to, this.labels);
+      const m = await measure(
+        a,
+        this.router,
+        record.measurements.length,
+        from,
+        to,
+        this.labels,
+        this.subjects,
+      );
       from = to;
       if (this.decision) break;
       record.measurements.push(m);
@@ -357,6 +416,62 @@ export class RolloutController {
     }
   }
 
+  /** Starts the versions withstand runs, and the router (and its metrics) in front of them. */
+  private async startVersions(): Promise<void> {
+    for (const v of ["stable", "baseline", "canary"] as const) {
+      const spec = this.spec[v];
+      if (!spec) continue;
+      const up = await startUpstream(v, spec, this.registry);
+      this.upstreams.push(up);
+      this.urls[v] = up.url;
+    }
+    this.router.setUpstreams(
+      this.urls.stable,
+      this.urls.canary,
+      this.spec.baseline ? this.urls.baseline : undefined,
+    );
+    const { host, port } = this.spec.listen;
+    const address = await this.router.listen(host, port).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(
+        err.code === "EADDRINUSE"
+          ? `spec.listen ${host}:${port}: address already in use (pick another port, or 0 for a free one)`
+          : `spec.listen ${host}:${port}: ${err.message}`,
+      );
+    });
+    await this.startMetrics();
+    this.opts.onListening?.(address);
+  }
+
+  /** The rollout's Prometheus metrics, when spec.metrics asks for them. */
+  private async startMetrics(): Promise<void> {
+    if (this.spec.metrics) {
+      const { host: mh, port: mp } = this.spec.metrics;
+      const m = new RolloutMetrics(() => this.status());
+      this.metricsAddress = await m.listen(mh, mp).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(
+          `spec.metrics ${mh}:${mp}: ${err.code === "EADDRINUSE" ? "address already in use" : err.message}`,
+        );
+      });
+      this.metrics = m;
+    }
+  }
+
+  /** A flag rollout: checks the flag on its server and starts it at 0%. */
+  private async openFlag(target: FlagTarget): Promise<void> {
+    this.flag = await FlagTraffic.open(target, this.registry, this.spec.name);
+    this.labels.stable = this.flag.baseline;
+    this.labels.canary = target.variant;
+    await this.startMetrics();
+  }
+
+  /** A synthetic metric's users: targeting keys the flag server evaluates to the version's variant. */
+  private readonly subjects = (version: Version, n: number): Promise<string[]> => {
+    const flag = this.flag;
+    const variant = this.labels[version];
+    if (!flag || variant === undefined) return Promise.resolve([]);
+    return flag.keysFor(variant, n);
+  };
+
   async run(): Promise<RolloutResult> {
     const t0 = performance.now();
     // The runner's entry (pid and start time) lets `withstand halt` stop this rollout; close() removes it.
@@ -365,37 +480,8 @@ export class RolloutController {
     const backgroundStop = new AbortController();
     try {
       try {
-        for (const v of ["stable", "baseline", "canary"] as const) {
-          const spec = this.spec[v];
-          if (!spec) continue;
-          const up = await startUpstream(v, spec, this.registry);
-          this.upstreams.push(up);
-          this.urls[v] = up.url;
-        }
-        this.router.setUpstreams(
-          this.urls.stable,
-          this.urls.canary,
-          this.spec.baseline ? this.urls.baseline : undefined,
-        );
-        const { host, port } = this.spec.listen;
-        const address = await this.router.listen(host, port).catch((err: NodeJS.ErrnoException) => {
-          throw new Error(
-            err.code === "EADDRINUSE"
-              ? `spec.listen ${host}:${port}: address already in use (pick another port, or 0 for a free one)`
-              : `spec.listen ${host}:${port}: ${err.message}`,
-          );
-        });
-        if (this.spec.metrics) {
-          const { host: mh, port: mp } = this.spec.metrics;
-          const m = new RolloutMetrics(() => this.status());
-          this.metricsAddress = await m.listen(mh, mp).catch((err: NodeJS.ErrnoException) => {
-            throw new Error(
-              `spec.metrics ${mh}:${mp}: ${err.code === "EADDRINUSE" ? "address already in use" : err.message}`,
-            );
-          });
-          this.metrics = m;
-        }
-        this.opts.onListening?.(address);
+        if (this.spec.flag) await this.openFlag(this.spec.flag);
+        else await this.startVersions();
       } catch (err) {
         this.decision = { decision: "not-started", reason: (err as Error).message };
         this.phase = "Aborted";
@@ -403,7 +489,7 @@ export class RolloutController {
       }
       if (!this.decision) {
         this.phase = "Progressing";
-        this.setWeight(0, "start");
+        if (!this.flag) void this.setWeight(0, "start");
       }
       const steps = this.spec.steps;
       for (let i = 0; i < steps.length && !this.decision && !this.promoteFull; i++) {
@@ -437,7 +523,7 @@ export class RolloutController {
           of: steps.length,
           description: describeStep(step),
         });
-        if (step.kind === "setWeight") this.setWeight(step.weight, `step ${i + 1}`);
+        if (step.kind === "setWeight") await this.setWeight(step.weight, `step ${i + 1}`);
         else if (step.kind === "pause")
           await this.waitForResume(
             step.durationMs === undefined
@@ -456,7 +542,7 @@ export class RolloutController {
           decision: "promoted",
           reason: this.promoteFull ? "promoted by the user (--full)" : "every step passed",
         };
-        this.setWeight(100, "promoted");
+        await this.setWeight(100, "promoted", true);
         this.phase = "Promoted";
         this.message = this.decision.reason;
       }
@@ -465,6 +551,9 @@ export class RolloutController {
     } finally {
       backgroundStop.abort();
       await background;
+      // A flag rollout's decision is made on the flag server before anything else ends.
+      await this.flagOps;
+      await this.flag?.release(`rollout ${this.decision?.decision ?? "ended"}`);
       // The versions that leave with the decision: the canary on a rollback, the baseline either way.
       // Their traffic is already 0; what they still serve drains before they stop.
       const leaving: Version[] =

@@ -11,7 +11,18 @@ import {
 import { METRIC_PROVIDERS } from "../metrics/index.js";
 import type { Router } from "../proxy/router.js";
 
-/** One metric's points for one version over [fromMs, toMs): per request from the router, per step from Prometheus. */
+/** A flag rollout's synthetic users: up to `n` targeting keys that get the version's variant. */
+export type Subjects = (version: Version, n: number) => Promise<string[]>;
+
+/** `{{version}}` and `{{variant}}` (a flag rollout's name for it), spaced or not, replaced by `label`. */
+export function fillVersion(text: string, label: string): string {
+  return text.replace(/\{\{ ?(?:version|variant) ?\}\}/g, label);
+}
+
+/**
+ * One metric's points for one version over [fromMs, toMs): per request from the router, per step
+ * from Prometheus, per synthetic request (as each of the variant's users) for a flag rollout.
+ */
 export async function pointsOf(
   metric: RolloutMetric,
   version: Version,
@@ -19,14 +30,26 @@ export async function pointsOf(
   fromMs: number,
   toMs: number,
   labels?: Partial<Record<Version, string>>,
+  subjects?: Subjects,
 ): Promise<number[]> {
   const provider = METRIC_PROVIDERS.get(metric.source);
   if (!provider?.points)
     throw new Error(`metric ${metric.name}: source ${metric.source} cannot judge a canary`);
   const label = labels?.[version] ?? version;
-  const query = metric.query?.replaceAll("{{version}}", label).replaceAll("{{ version }}", label);
+  const template = metric.source === "synthetic" ? metric.url : metric.query;
+  const query = template === undefined ? undefined : fillVersion(template, label);
+  const users =
+    metric.source === "synthetic" && subjects ? await subjects(version, metric.requests ?? 20) : undefined;
   return provider.points(
-    { query, measure: metric.measure, address: metric.prometheus, version, fromMs, toMs },
+    {
+      query,
+      measure: metric.measure,
+      address: metric.prometheus,
+      version,
+      fromMs,
+      toMs,
+      ...(users ? { subjects: users } : {}),
+    },
     { router },
   );
 }
@@ -41,8 +64,9 @@ export async function measure(
   index: number,
   fromMs: number,
   toMs: number,
-  /** Per-version values of `{{version}}` (each upstream's `label`). */
+  /** Per-version values of `{{version}}` (each upstream's `label`, a flag rollout's variants). */
   labels?: Partial<Record<Version, string>>,
+  subjects?: Subjects,
 ): Promise<Measurement> {
   const startedAt = new Date().toISOString();
   try {
@@ -55,8 +79,8 @@ export async function measure(
     const values: Measurement["values"] = {};
     for (const metric of spec.metrics) {
       const [baseline, canary] = await Promise.all([
-        pointsOf(metric, router.hasBaseline ? "baseline" : "stable", router, fromMs, toMs, labels),
-        pointsOf(metric, "canary", router, fromMs, toMs, labels),
+        pointsOf(metric, router.hasBaseline ? "baseline" : "stable", router, fromMs, toMs, labels, subjects),
+        pointsOf(metric, "canary", router, fromMs, toMs, labels, subjects),
       ]);
       const v = classifyMetric(metric, baseline, canary, spec.confidence);
       verdicts.push(v);

@@ -15,6 +15,7 @@ import { listFaults, liveRuns, stateDir } from "../safety/state.js";
 import { groupView } from "../store/group.js";
 import type { RunFilter, Store, StoredStatus } from "../store/store.js";
 import { acknowledge, checksView, type MonitorLink } from "./checks-view.js";
+import { type FlagServerLink, flagsView, switchFlag } from "./flags-view.js";
 import { MAX_ACK_BODY } from "./health.js";
 import { sloViews } from "./slo-view.js";
 
@@ -41,6 +42,8 @@ export interface ServeOptions {
   store: Store;
   /** Monitors whose checks the Checks page shows (`serve --monitor URL`). */
   monitors?: readonly MonitorLink[];
+  /** Flag servers the Flags page shows and switches (`serve --flags URL`). */
+  flagServers?: readonly FlagServerLink[];
   webDir?: string;
 }
 
@@ -229,6 +232,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return send(res, 400, { error: "expected a JSON body {monitor, id, note}" });
       }
       const r = await acknowledge(opts.monitors ?? [], body);
+      return send(res, r.status, r.body);
+    }
+    if (req.method === "GET" && path === "/api/flags")
+      return send(res, 200, await flagsView(opts.store, opts.flagServers ?? []));
+    if (req.method === "POST" && path === "/api/flags/switch") {
+      let raw = "";
+      for await (const chunk of req) {
+        raw += String(chunk);
+        if (raw.length > MAX_ACK_BODY) return send(res, 413, { error: "a flag switch is a short request" });
+      }
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : {};
+      } catch {
+        body = undefined;
+      }
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        return send(res, 400, { error: "expected a JSON body {server, flag, variant or state, reason}" });
+      const r = await switchFlag(opts.flagServers ?? [], body as Record<string, unknown>);
       return send(res, r.status, r.body);
     }
     if (req.method === "GET" && path === "/api/rollouts")

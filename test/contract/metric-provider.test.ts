@@ -170,6 +170,32 @@ const HARNESSES: Record<string, () => Promise<void>> = {
     assert.deepEqual(range?.[0]?.points, [[to, 1]]);
   },
 
+  async synthetic() {
+    // An application that fails for some users (as a broken flag variant would) and not for others.
+    const app = await startServer((r, res) => {
+      const user = new URL(r.url, "http://x").searchParams.get("user") ?? "";
+      res.statusCode = user.startsWith("bad") ? 500 : 200;
+      res.end(user);
+    });
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    cleanups.push(() => app.close());
+    const provider = METRIC_PROVIDERS.get("synthetic");
+    assert.ok(provider?.points);
+    const q = (url: string, subjects: string[], measure: "error-rate" | "latency") =>
+      provider.points?.({ version: "canary", query: url, subjects, measure, fromMs: 0, toMs: 1 }, {}) ??
+      Promise.resolve([]);
+    const url = `${app.url}/checkout?user={{targetingKey}}`;
+    assert.deepEqual(await q(url, ["good-1", "good-2", "good-3"], "error-rate"), [0, 0, 0]);
+    assert.deepEqual(await q(url, ["bad-1", "bad-2"], "error-rate"), [1, 1]);
+    const latency = await q(url, ["good-1", "bad-1"], "latency");
+    assert.ok(latency.length === 2 && latency.every((ms) => ms > 0));
+    // No answer at all is an error, with no latency to judge; no users, no points (NO DATA).
+    assert.deepEqual(await q(`${closed.url}/?u={{targetingKey}}`, ["a"], "error-rate"), [1]);
+    assert.deepEqual(await q(`${closed.url}/?u={{targetingKey}}`, ["a"], "latency"), []);
+    assert.deepEqual(await q(url, [], "error-rate"), []);
+  },
+
   async prometheus() {
     const registry = new Registry();
     const requests = new Counter({

@@ -4,6 +4,7 @@ import { getJson, subscribe } from "./api";
 import { ActiveRollouts } from "./components/ActiveRollouts";
 import { KillSwitch } from "./components/KillSwitch";
 import { Checks } from "./pages/Checks";
+import { Flags } from "./pages/Flags";
 import { Health } from "./pages/Health";
 import { RunDetail } from "./pages/RunDetail";
 import { RunList } from "./pages/RunList";
@@ -51,6 +52,7 @@ function App() {
     ["/rollouts", "Rollouts"],
     ["/slo", "SLOs"],
     ["/checks", "Checks"],
+    ["/flags", "Flags"],
     ["/health", "Health"],
   ] as const;
   return (
@@ -100,6 +102,8 @@ function App() {
           <Slo />
         ) : route === "/checks" ? (
           <Checks />
+        ) : route === "/flags" ? (
+          <Flags />
         ) : route === "/health" ? (
           <Health health={health} />
         ) : (

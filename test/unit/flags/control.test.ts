@@ -66,3 +66,42 @@ it("undoes a lease's change even when the audit log fails, and leaves a later ch
     control.close();
   }
 });
+
+it("moves a lease's change step by step, and its undo goes back to before its first step", async () => {
+  const set = new FlagSet();
+  set.load([
+    {
+      file: "f.json",
+      flags: {
+        metadata: {},
+        flags: {
+          p: {
+            state: "ENABLED",
+            variants: { on: true, off: false },
+            defaultVariant: "off",
+            targeting: {
+              fractional: [
+                ["on", 0],
+                ["off", 100],
+              ],
+            },
+          },
+          q: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on" },
+        },
+      },
+    },
+  ]);
+  const control = new FlagControl(set, "s", async () => undefined);
+  try {
+    const lease = { id: LEASE, ms: 60_000 };
+    await control.change("p", { weights: { on: 10, off: 90 }, lease }, "rollout");
+    await control.change("p", { weights: { on: 50, off: 50 }, lease }, "rollout");
+    assert.deepEqual(set.overrides.get("p")?.weights, { on: 50, off: 50 });
+    assert.equal(control.leasesOf("p").length, 1, "one lease, moved");
+    await assert.rejects(control.change("q", { defaultVariant: "off", lease }, "other"), /already in use/);
+    assert.equal(await control.release(LEASE, "expired"), true);
+    assert.equal(set.overrides.get("p"), undefined, "back to the file's 0%, not to the 10% step");
+  } finally {
+    control.close();
+  }
+});
