@@ -66,11 +66,18 @@ async function execute(
   prepared?: unknown,
 ): Promise<KindResult> {
   const { controller, control } = prepared as Prepared;
-  // Ctrl-C, SIGTERM and `withstand halt` abort the rollout: the weight drops to 0 at once.
+  // Ctrl-C, SIGTERM, `withstand halt` and a game day's tripped stop condition (the same lever) abort the
+  // rollout: the weight drops to 0 at once.
   scope.signal.addEventListener(
     "abort",
     () =>
-      controller.abort(scope.signal.reason === "halted" ? "halted (withstand halt)" : "interrupted (Ctrl-C)"),
+      controller.abort(
+        scope.signal.reason === "halted"
+          ? "halted (withstand halt, or a game day's stop condition)"
+          : scope.signal.reason === "deadline"
+            ? "deadline reached"
+            : "interrupted (Ctrl-C)",
+      ),
     { once: true },
   );
   const ticker = setInterval(() => {
