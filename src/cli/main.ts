@@ -802,6 +802,7 @@ Examples:
         "disk-fragile",
         "rollout-bad",
         "rollout-good",
+        "gameday",
       ]),
     )
     .option("--json", "print NDJSON events")

@@ -84,6 +84,20 @@ describe("game day flag flips", () => {
     assert.match(r.stdout, /"type":"stop-condition-tripped"[^\n]*"condition":"shop-healthy"/);
     assert.match(r.stdout, /"type":"fault-reverted"[^\n]*"kind":"flag"/);
     assert.doesNotMatch(r.stdout, /"type":"step-started"[^\n]*"step":2/);
+    // The step's run ends only once its flip is undone, and the measured time covers that revert.
+    const events = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { type: string; ts: string; [k: string]: unknown });
+    const trip = events.find((e) => e.type === "stop-condition-tripped");
+    const undone = events.findIndex((e) => e.type === "fault-reverted" && e.kind === "flag");
+    const stepEnd = events.findIndex((e) => e.type === "step-finished" && e.step === 1);
+    assert.ok(undone >= 0 && undone < stepEnd, "the step finished before its flip was undone");
+    const reverted = events.find((e) => e.type === "stop-reverted");
+    assert.ok(
+      Number(reverted?.revertedMs) >= Date.parse(events[undone]?.ts ?? "") - Date.parse(trip?.ts ?? ""),
+      `stop-to-reverted ${String(reverted?.revertedMs)} ms is shorter than the flip's revert`,
+    );
     // Undone when the run ended, not later by a lease running out.
     assert.equal(await variant(), "on");
   });
