@@ -68,18 +68,17 @@ async function execute(
   const { controller, control } = prepared as Prepared;
   // Ctrl-C, SIGTERM, `withstand halt` and a game day's tripped stop condition (the same lever) abort the
   // rollout: the weight drops to 0 at once.
-  scope.signal.addEventListener(
-    "abort",
-    () =>
-      controller.abort(
-        scope.signal.reason === "halted"
-          ? "halted (withstand halt, or a game day's stop condition)"
-          : scope.signal.reason === "deadline"
-            ? "deadline reached"
-            : "interrupted (Ctrl-C)",
-      ),
-    { once: true },
-  );
+  const stop = () =>
+    controller.abort(
+      scope.signal.reason === "halted"
+        ? "halted (withstand halt, or a game day's stop condition)"
+        : scope.signal.reason === "deadline"
+          ? "deadline reached"
+          : "interrupted (Ctrl-C)",
+    );
+  // A stop that came before the rollout began (while a game day's step was starting) aborts it at once.
+  if (scope.signal.aborted) stop();
+  else scope.signal.addEventListener("abort", stop, { once: true });
   const ticker = setInterval(() => {
     control.write();
     options.onTraffic?.(controller.status());
