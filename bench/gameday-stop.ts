@@ -37,8 +37,13 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A server that answers every path with one metric, so Prometheus can scrape it too. */
+const METRICS_SERVER =
+  "require('http').createServer((q,s)=>s.end('bench_up 1\\n')).listen(0,'127.0.0.1',function(){console.log('port '+this.address().port)})";
+
 async function startTarget(args: string[] = []): Promise<{ url: string; pid: number; port: number }> {
-  const child = spawn(process.execPath, [TARGET, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const argv = args[0] === "--metrics" ? ["-e", METRICS_SERVER] : [TARGET, ...args];
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   const port = await new Promise<number>((resolve) =>
     child.stdout?.once("data", (d: Buffer) => resolve(Number(/port (\d+)/.exec(d.toString())?.[1]))),
@@ -210,11 +215,15 @@ spec:
     }
   };
   await measure("Prometheus expression", async () => {
-    const t = await startTarget();
+    const t = await startTarget(["--metrics"]);
     writeFileSync(targetsFile, JSON.stringify([{ targets: [`127.0.0.1:${t.port}`] }]));
     // Prometheus has no push notification for "scraped": poll until it sees this server up.
-    for (let i = 0; i < 200 && (await query(`up{instance="127.0.0.1:${t.port}"} == 1`)).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    let seen = false;
+    for (let i = 0; i < 200 && !seen; i++) {
+      seen = (await query(`up{instance="127.0.0.1:${t.port}"} == 1`)).length > 0;
+      if (!seen) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!seen) throw new Error("Prometheus never scraped the server");
     return {
       file: gameDay(
         pauseStep(t.pid),
