@@ -64,7 +64,7 @@ describe("planned chaos left out of the error budget", () => {
     writeFileSync(rules, rulesYaml(groups));
     const check = execFileSync("promtool", ["check", "rules", rules], { encoding: "utf8" });
     assert.match(check, /SUCCESS: \d+ rules found/);
-    // 100 requests a minute for 300 minutes; 1 error a minute, 31 during the planned window.
+    // 100 requests a minute for 150 minutes; 1 error a minute, 31 during the planned window.
     const tests = join(dir, "tests.yaml");
     const labels = `{sloth_id="shop-checkout", sloth_service="shop", sloth_slo="checkout", sloth_window="1d"}`;
     const meta = `{sloth_id="shop-checkout", sloth_service="shop", sloth_slo="checkout"}`;
@@ -77,26 +77,26 @@ describe("planned chaos left out of the error budget", () => {
           {
             interval: "1m",
             input_series: [
-              { series: "req_total", values: "0+100x300" },
-              { series: "req_errors_total", values: "0+1x60 91+31x19 681+1x219" },
+              { series: "req_total", values: "0+100x150" },
+              { series: "req_errors_total", values: "0+1x60 91+31x19 681+1x69" },
             ],
             promql_expr_test: [
               {
                 // Without the window: 1 error in 100.
                 expr: "round(slo:sli_error:ratio_rate1d * 1e6)",
-                eval_time: "300m",
+                eval_time: "150m",
                 exp_samples: [{ labels, value: 10000 }],
               },
               {
-                // With it: (300 + 20 * 30) errors in 30000 requests.
+                // With it: (150 + 20 * 30) errors in 15000 requests.
                 expr: "round(slo:sli_error_with_planned:ratio_rate1d * 1e6)",
-                eval_time: "300m",
-                exp_samples: [{ labels, value: 30000 }],
+                eval_time: "150m",
+                exp_samples: [{ labels, value: 50000 }],
               },
               {
                 // The budget rules downstream read the SLI without the window: 1x burn, none left.
                 expr: "round(slo:period_burn_rate:ratio * 1000)",
-                eval_time: "300m",
+                eval_time: "150m",
                 exp_samples: [{ labels, value: 1000 }],
               },
               {
@@ -179,7 +179,7 @@ describe("planned chaos left out of the error budget", () => {
       async () => (await query("count_over_time(req_total[1m])")) === 3,
     );
 
-    // A game day holds a fault for 3 s (it pauses a sleeping process); the service fails meanwhile.
+    // A game day holds a fault for 2 s (it pauses a sleeping process); the service fails meanwhile.
     const victim = spawn("sleep", ["600"], { stdio: "ignore" });
     stops.push(async () => {
       victim.kill("SIGKILL");
@@ -198,7 +198,7 @@ spec:
         method:
           - type: action
             name: pause
-            fault: {kind: process-pause, select: {pid: ${victim.pid}}, duration: 3s}
+            fault: {kind: process-pause, select: {pid: ${victim.pid}}, duration: 2s}
 `,
     );
     const runner = startCli(["gameday", file, "--json"], { env });
@@ -235,7 +235,7 @@ spec:
       without = (await query("slo:sli_error:ratio_rate1h")) ?? Number.NaN;
       return !Number.isNaN(withPlanned) && !Number.isNaN(without);
     });
-    // 3 s of failures in well over 10 s of traffic, against (nearly) none outside the window.
+    // 2 s of failures in well over 10 s of traffic, against (nearly) none outside the window.
     assert.ok(withPlanned > 0.05, `the SLI with the chaos in it: ${withPlanned}`);
     assert.ok(without < withPlanned / 5, `without the window ${without}, with it ${withPlanned}`);
 
