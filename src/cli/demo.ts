@@ -11,6 +11,7 @@ import { loadRolloutFile } from "../documents/rollout.js";
 import { runLoad } from "../load/coordinator.js";
 import { DEMO_GOSSFILE, demoGossCheck, startDemoSynthetic } from "./demo-checks.js";
 import { demoFlags, type FlagDemoResult } from "./demo-flags.js";
+import { type DemoGameDayResult, demoGameDay } from "./demo-gameday.js";
 import { outputMode, verdictLine } from "./output.js";
 import { rolloutSession } from "./rollout.js";
 import { runSession } from "./run-session.js";
@@ -173,7 +174,7 @@ const SCENARIOS: Scenario[] = [
  */
 export async function demoCommand(flags: {
   store?: string;
-  only?: Scenario["name"] | RolloutScenario["name"] | "flags";
+  only?: Scenario["name"] | RolloutScenario["name"] | "flags" | "gameday";
   json?: boolean;
 }): Promise<number> {
   const specs = new Map<string, ExperimentSpec>();
@@ -267,28 +268,45 @@ export async function demoCommand(flags: {
     if (!r) return EXIT.invalid;
     flagged = r;
   }
+  // Last, a short game day: its second step trips the stop condition (src/cli/demo-gameday.ts).
+  let gameDay: DemoGameDayResult | undefined;
+  const withGameDay = !flags.only || flags.only === "gameday";
+  if (withGameDay) {
+    say(pc.bold("\n▶ demo: game day on the robust system, three steps under one stop condition"));
+    gameDay = await demoGameDay(flags, say);
+  }
   say(pc.bold("\nDemo verdicts"));
   for (const r of results) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
   for (const r of rolled) say(`  ${r.scenario.name.padEnd(12)} ${r.line}`);
   for (const r of flagged) say(`  ${r.name.padEnd(12)} ${r.line}`);
   if (gossLine) say(`  ${"checks".padEnd(12)} ${gossLine}`);
   if (syntheticLine) say(`  ${"synthetic".padEnd(12)} ${syntheticLine}`);
+  if (gameDay) say(`  ${"gameday".padEnd(12)} ${gameDay.line}`);
   const asExpected =
     gossOk &&
     results.length + skipped.size === scenarios.length &&
     results.every((r) => r.outcome === r.scenario.expect) &&
     rolled.length === rollouts.length &&
     rolled.every((r) => r.outcome === r.scenario.expect) &&
-    flagged.every((r) => r.outcome === r.expect);
+    flagged.every((r) => r.outcome === r.expect) &&
+    (!withGameDay || gameDay?.outcome === "stopped");
   say(
     asExpected
       ? `\nThe robust system withstood a replica kill, a slow dependency, a DNS outage and a full disk; the fragile one withstood none of the kill, the DNS outage or the full disk. The bad canary was rolled back and the good one promoted. Inspect a run with \`withstand runs show ${results[0]?.runId ?? rolled[0]?.runId ?? "ID"}\`, or see them all with \`withstand serve\`.`
       : "\nThe demo did not come out as expected (see the verdicts above).",
   );
   if (mode === "json") {
-    const summary = [...results, ...rolled]
-      .map((r) => ({ scenario: r.scenario.name as string, outcome: r.outcome, runId: r.runId }))
-      .concat(flagged.map((r) => ({ scenario: r.name, outcome: r.outcome, runId: r.runId })));
+    const summary = [
+      ...[...results, ...rolled].map((r) => ({
+        scenario: r.scenario.name,
+        outcome: r.outcome,
+        runId: r.runId,
+      })),
+      ...(gameDay
+        ? [{ scenario: "gameday", outcome: gameDay.outcome, runId: gameDay.runId, reports: gameDay.reports }]
+        : []),
+      ...flagged.map((r) => ({ scenario: r.name, outcome: r.outcome, runId: r.runId })),
+    ];
     process.stdout.write(`${JSON.stringify({ type: "demo-finished", results: summary, asExpected })}\n`);
   }
   return asExpected ? EXIT.ok : EXIT.failed;

@@ -30,7 +30,7 @@ export interface GameDayFlags {
 }
 
 /** An SLO file's page alerts, judged from the store's windows (as `slo status` does), now. */
-function sloPage(storePath: string | undefined): GameDayOptions["sloPage"] {
+export function sloPage(storePath: string | undefined): GameDayOptions["sloPage"] {
   return async (file): Promise<Evaluation> => {
     const loaded = await loadOpenSloFiles([file]);
     if (hasErrors(loaded.diagnostics)) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("; "));
@@ -57,7 +57,7 @@ function sloPage(storePath: string | undefined): GameDayOptions["sloPage"] {
 }
 
 /** The error budget each SLO file's objectives lost during the game day: its bad events over the budget of its period. */
-function sloBudget(storePath: string | undefined): GameDayOptions["sloBudget"] {
+export function sloBudget(storePath: string | undefined): GameDayOptions["sloBudget"] {
   return async (file, fromMs, toMs) => {
     const loaded = await loadOpenSloFiles([file]);
     if (hasErrors(loaded.diagnostics)) return [];
@@ -87,7 +87,7 @@ function sloBudget(storePath: string | undefined): GameDayOptions["sloBudget"] {
   };
 }
 
-function line(e: RunEvent): string | undefined {
+export function line(e: RunEvent): string | undefined {
   const t = e.ts.slice(11, 23);
   switch (e.type) {
     case "step-started":

@@ -571,9 +571,13 @@ Examples:
     .option("--at <time>", "evaluate at this time instead of now (ISO 8601)")
     .option("--json", "print JSON")
     .option("--store <path>", "run store (for SLIs over withstand's own windows)")
+    .option(
+      "--exclude-runs <runs>",
+      "also show the budget with these runs' fault windows left out: run ids, kind=KIND, or planned (every game day), comma-separated",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  withstand slo status slo.yaml\n  withstand slo status slo.yaml --at 2026-11-22T10:00:00Z --json",
+      "\nExamples:\n  withstand slo status slo.yaml\n  withstand slo status slo.yaml --at 2026-11-22T10:00:00Z --json\n  withstand slo status slo.yaml --exclude-runs planned",
     )
     .action(async (files: string[], flags) => {
       const { sloStatusCommand } = await import("./slo-status.js");
@@ -601,9 +605,19 @@ Examples:
       "OpenSLO v1 YAML (multi-document; SLO, SLI, DataSource, AlertPolicy, AlertCondition, ...); references are resolved across the files",
     )
     .option("-o, --output <file>", "write the rules to this file instead of stdout")
+    .option(
+      "--exclude-runs <runs>",
+      "leave these runs' fault windows out of the error budget: run ids, kind=KIND, or planned (every game day), comma-separated",
+    )
+    .option(
+      "--planned-step <duration>",
+      "resolution of the left-out windows (steps that overlap one are left out)",
+      "1m",
+    )
+    .option("--store <path>", "run store the runs are read from")
     .addHelpText(
       "after",
-      "\nExamples:\n  withstand slo rules slo.yaml -o rules.yaml && promtool check rules rules.yaml",
+      "\nExamples:\n  withstand slo rules slo.yaml -o rules.yaml && promtool check rules rules.yaml\n  withstand slo rules slo.yaml --exclude-runs planned -o rules.yaml",
     )
     .action(async (files: string[], flags) => {
       const { sloRulesCommand } = await import("./slo.js");
@@ -795,6 +809,7 @@ Examples:
         "rollout-bad",
         "rollout-good",
         "flags",
+        "gameday",
       ]),
     )
     .option("--json", "print NDJSON events")

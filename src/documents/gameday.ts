@@ -113,6 +113,9 @@ export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: 
     const name = isRecord(c) && typeof c.name === "string" ? c.name : `condition ${i + 1}`;
     return probe ? [{ kind: "probe", name, probe }] : [];
   });
+  // An inline experiment runs as its own document, so it keeps its text as written (the schema's
+  // output has durations in milliseconds under other keys, which the document's reader refuses).
+  const rawSteps = isRecord(top.spec) && Array.isArray(top.spec.steps) ? (top.spec.steps as unknown[]) : [];
   const steps: GameDayStep[] = spec.steps.map((s, i) => {
     if ("file" in s) {
       const file = isAbsolute(s.file) ? s.file : resolve(dir, s.file);
@@ -120,7 +123,9 @@ export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: 
       return { name: s.name ?? s.file, file };
     }
     const title = typeof s.experiment.title === "string" ? s.experiment.title : `step ${i + 1}`;
-    return { name: s.name ?? title, experiment: s.experiment as Record<string, unknown> };
+    const raw = rawSteps[i];
+    const experiment = isRecord(raw) && isRecord(raw.experiment) ? raw.experiment : s.experiment;
+    return { name: s.name ?? title, experiment: experiment as Record<string, unknown> };
   });
   const interval = spec.interval === undefined ? 5000 : durationMs(spec.interval);
   if (interval <= 0) r.error(["spec", "interval"], "must be more than 0 (the evaluation interval)");

@@ -91,6 +91,9 @@ export async function executeExperiment(spec: ExperimentSpec, opts: RunOptions):
 
   const stopReason = (): StopReason => (opts.signal.reason as StopReason) ?? "interrupted";
   try {
+    // Stopped before it began (a game day's stop condition tripped while this step was loading): the
+    // listener above never fires for a signal already aborted, so nothing may be injected at all.
+    if (opts.signal.aborted) throw new MethodStop();
     const resolved = resolveConfiguration(spec, opts.overrides ?? { configuration: {}, secrets: {} });
     secretValues = resolved.secretValues;
     const ctx = contextOf(spec, opts, registry, resolved);

@@ -66,13 +66,19 @@ async function execute(
   prepared?: unknown,
 ): Promise<KindResult> {
   const { controller, control } = prepared as Prepared;
-  // Ctrl-C, SIGTERM and `withstand halt` abort the rollout: the weight drops to 0 at once.
-  scope.signal.addEventListener(
-    "abort",
-    () =>
-      controller.abort(scope.signal.reason === "halted" ? "halted (withstand halt)" : "interrupted (Ctrl-C)"),
-    { once: true },
-  );
+  // Ctrl-C, SIGTERM, `withstand halt` and a game day's tripped stop condition (the same lever) abort the
+  // rollout: the weight drops to 0 at once.
+  const stop = () =>
+    controller.abort(
+      scope.signal.reason === "halted"
+        ? "halted (withstand halt, or a game day's stop condition)"
+        : scope.signal.reason === "deadline"
+          ? "deadline reached"
+          : "interrupted (Ctrl-C)",
+    );
+  // A stop that came before the rollout began (while a game day's step was starting) aborts it at once.
+  if (scope.signal.aborted) stop();
+  else scope.signal.addEventListener("abort", stop, { once: true });
   const ticker = setInterval(() => {
     control.write();
     options.onTraffic?.(controller.status());

@@ -37,6 +37,8 @@ interface Held {
  */
 export class SafetyRegistry implements FaultRegistry {
   private readonly held = new Map<string, Held>();
+  /** Reverts under way: a fault leaves `held` when its revert starts, and stays here until it ends. */
+  private readonly reverting = new Set<Promise<void>>();
   private readonly records: FaultRecord[] = [];
   private watchdogStarted = false;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -160,6 +162,18 @@ export class SafetyRegistry implements FaultRegistry {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
+    // In flight until it ends: revertAll (a run's end) waits for it too, so a run that was stopped
+    // (its revert started by the stop) never finishes before its faults are undone.
+    const undoing = this.undo(entry, reason);
+    this.reverting.add(undoing);
+    try {
+      await undoing;
+    } finally {
+      this.reverting.delete(undoing);
+    }
+  }
+
+  private async undo(entry: Held, reason: string): Promise<void> {
     if (entry.timer) clearTimeout(entry.timer);
     let how: string;
     // Asked before the revert, which stops what the answer is about (a stressor).
@@ -188,7 +202,7 @@ export class SafetyRegistry implements FaultRegistry {
   }
 
   async revertAll(reason: string): Promise<void> {
-    await Promise.all([...this.held.keys()].map((id) => this.revert(id, reason)));
+    await Promise.all([...[...this.held.keys()].map((id) => this.revert(id, reason)), ...this.reverting]);
   }
 
   get active(): number {

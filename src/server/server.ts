@@ -17,6 +17,7 @@ import type { RunFilter, Store, StoredStatus } from "../store/store.js";
 import { acknowledge, checksView, type MonitorLink } from "./checks-view.js";
 import { type FlagServerLink, flagsView, switchFlag } from "./flags-view.js";
 import { MAX_ACK_BODY } from "./health.js";
+import { postRunNote } from "./notes.js";
 import { sloViews } from "./slo-view.js";
 
 export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
@@ -184,6 +185,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       });
       res.end(renderReport(run, format));
       return;
+    }
+    const notes = /^\/api\/runs\/([^/]+)\/notes$/.exec(path);
+    if (req.method === "POST" && notes) {
+      let raw = "";
+      for await (const chunk of req) {
+        raw += String(chunk);
+        if (raw.length > MAX_ACK_BODY) return send(res, 413, { error: "a note is a short text" });
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        return send(res, 400, { error: "expected a JSON body {author, text, kind}" });
+      }
+      const r = await postRunNote(opts.store, decodeURIComponent(notes[1] ?? ""), body);
+      return send(res, r.status, r.body);
     }
     const one = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (req.method === "GET" && one) {

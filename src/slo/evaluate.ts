@@ -1,4 +1,5 @@
 import type { Counts, SliSource } from "../core/metric-provider.js";
+import { gapsBetween, type PlannedWindow } from "../core/planned.js";
 import { goodInWindow } from "../core/sli.js";
 import type { BudgetStatus } from "../core/slo.js";
 import {
@@ -109,3 +110,40 @@ export async function objectiveStatus(
 }
 
 /** Good events in a window of withstand's own measurements: not failed, and within the latency threshold if any. */
+
+/**
+ * The error budget of one objective at `at` with planned chaos left out: the SLI counted over the parts
+ * of the period outside the windows (whole slices for sliced methods), so the windows' events, good or
+ * bad, are in neither the budget nor its use.
+ */
+export async function budgetExcluding(
+  slo: Slo,
+  objective: Objective,
+  source: SliSource,
+  at: number,
+  windows: readonly PlannedWindow[],
+): Promise<BudgetStatus> {
+  const from = at - slo.periodMs;
+  if (slo.budgetingMethod === "Occurrences" || !source.slices) {
+    let good = 0;
+    let total = 0;
+    for (const g of gapsBetween(windows, from, at)) {
+      const c = await source.counts(objective, g.start, g.end);
+      good += c.good;
+      total += c.total;
+    }
+    return occurrencesStatus(good, total, objective.target);
+  }
+  const sliceMs = objective.timeSliceWindowMs ?? 60_000;
+  const slices = [];
+  for (const g of gapsBetween(windows, from, at, sliceMs))
+    slices.push(...(await source.slices(objective, g.start, g.end, sliceMs)));
+  return timeslicesStatus(
+    slices,
+    objective.target,
+    sliceMs,
+    slo.periodMs,
+    slo.budgetingMethod,
+    objective.timeSliceTarget ?? 1,
+  );
+}

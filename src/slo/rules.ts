@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { RulesError } from "../core/errors.js";
+import { type PlannedWindow, plannedMaskExpr } from "../core/planned.js";
 import { errorRatioExpr, windowQuery } from "../core/promql.js";
 import { burnRatePairs, canEverFire, promDuration } from "../core/slo.js";
 import type { Slo } from "../core/slo-model.js";
@@ -8,6 +9,7 @@ export { errorRatioExpr, windowQuery };
 
 export interface RuleGroup {
   name: string;
+  interval?: string;
   rules: Record<string, unknown>[];
 }
 
@@ -25,7 +27,10 @@ const alertName = (name: string) =>
  * sloth_id/sloth_service/sloth_slo/sloth_window. The period window is a ratio of counts, not Sloth's
  * mean of 5-minute ratios, so spiky traffic does not bias it.
  */
-export function generateRules(slo: Slo): { groups: RuleGroup[]; warnings: string[] } {
+export function generateRules(
+  slo: Slo,
+  opts: { planned?: PlannedRules | undefined } = {},
+): { groups: RuleGroup[]; warnings: string[] } {
   if (slo.objectives.length === 0) throw new RulesError(`${slo.loc}: SLO ${slo.name}: no objective`);
   // Every objective gets its own rules (an SLO may promise 99% and 99.9%); one objective keeps Sloth's id.
   const all = slo.objectives.map((objective, i) =>
@@ -35,6 +40,7 @@ export function generateRules(slo: Slo): { groups: RuleGroup[]; warnings: string
       slo.objectives.length === 1
         ? `${slo.service}-${slo.name}`
         : `${slo.service}-${slo.name}-${slugOf(objective.displayName ?? String(i + 1))}`,
+      opts.planned,
     ),
   );
   return { groups: all.flatMap((r) => r.groups), warnings: all.flatMap((r) => r.warnings) };
@@ -50,6 +56,7 @@ function rulesForObjective(
   slo: Slo,
   objective: Slo["objectives"][number],
   id: string,
+  planned?: PlannedRules,
 ): { groups: RuleGroup[]; warnings: string[] } {
   const base = { sloth_id: id, sloth_service: slo.service, sloth_slo: slo.name, ...slo.labels };
   const budget = 1 - objective.target;
@@ -70,11 +77,13 @@ function rulesForObjective(
     name: `sloth-slo-sli-recordings-${id}`,
     // A sliced SLI only changes once per slice; evaluating it more often re-reads the same slices.
     ...(sliced ? { interval: promDuration(Math.max(60_000, objective.timeSliceWindowMs ?? 60_000)) } : {}),
-    rules: sorted.map((w) => ({
-      record: `slo:sli_error:ratio_rate${w}`,
-      expr: `${sliErrorExpr(slo, objective, w, toMs(w))}\n`,
-      labels: { ...base, sloth_window: w },
-    })),
+    rules: sorted
+      .filter((w) => !planned || w !== period)
+      .map((w) => ({
+        record: `slo:sli_error:ratio_rate${w}`,
+        expr: `${sliErrorExpr(slo, objective, w, toMs(w))}\n`,
+        labels: { ...base, sloth_window: w },
+      })),
   };
   const sel = `{sloth_id="${id}", sloth_service="${slo.service}", sloth_slo="${slo.name}"}`;
   const meta: RuleGroup = {
@@ -152,7 +161,78 @@ function rulesForObjective(
       }
     }
   }
-  return { groups: [sli, meta, { name: `sloth-slo-alerts-${id}`, rules: alerts }], warnings };
+  const groups = [sli, meta, { name: `sloth-slo-alerts-${id}`, rules: alerts }];
+  if (planned) groups.splice(1, 0, plannedGroup(slo, objective, id, base, period, planned));
+  return { groups, warnings };
+}
+
+/** Planned chaos to leave out of the error budget (`slo rules --exclude-runs`). */
+export interface PlannedRules {
+  windows: readonly PlannedWindow[];
+  /** The resolution of the exclusion: steps of this length that overlap a window are left out. */
+  stepMs: number;
+}
+
+/**
+ * The budget's SLI (the period window) without the planned windows: the SLI's counts per step, the
+ * steps that overlap planned chaos dropped (`unless on()` the mask), summed over the period by a
+ * subquery, so it is right over any history the TSDB holds. Occurrences: bad (or total - good) over
+ * total, summed; sliced methods: the mean over the slices that do not overlap. The burn-rate alerts keep
+ * every window as it was (chaos is real to users, and detecting it is what a game day measures); the
+ * SLI with the chaos in it stays as `slo:sli_error_with_planned:ratio_rate<period>`.
+ */
+function plannedGroup(
+  slo: Slo,
+  objective: Slo["objectives"][number],
+  id: string,
+  base: Record<string, string>,
+  period: string,
+  planned: PlannedRules,
+): RuleGroup {
+  const sliced = slo.budgetingMethod !== "Occurrences";
+  const stepMs = sliced ? (objective.timeSliceWindowMs ?? 60_000) : planned.stepMs;
+  const step = promDuration(stepMs);
+  const mask = plannedMaskExpr(planned.windows, stepMs);
+  let expr: string;
+  if (sliced) {
+    const perSlice = errorRatioExpr(slo, step);
+    const allowed = Number((1 - (objective.timeSliceTarget ?? 1)).toFixed(12));
+    const value = slo.budgetingMethod === "Timeslices" ? `(${perSlice}) > bool ${allowed}` : perSlice;
+    expr = `avg_over_time((\n(${value})\nunless on() (${mask})\n)[${period}:${step}])`;
+  } else {
+    const ratio = slo.indicator.ratio;
+    // errorRatioExpr refuses indicators rules cannot be made from (it throws a RulesError).
+    errorRatioExpr(slo, step);
+    if (!ratio) throw new RulesError(`${slo.loc}: SLO ${slo.name}: rules need a ratioMetric indicator`);
+    const summed = (source: Parameters<typeof windowQuery>[0]) =>
+      `sum_over_time((\n(${windowQuery(source, step, ratio.counter)})\nunless on() (${mask})\n)[${period}:${step}])`;
+    expr = ratio.bad
+      ? `${summed(ratio.bad)}\n/\n${summed(ratio.total)}`
+      : `1 - (\n${summed(ratio.good as Parameters<typeof windowQuery>[0])}\n/\n${summed(ratio.total)}\n)`;
+  }
+  const periodMs = slo.periodMs;
+  return {
+    name: `withstand-slo-planned-chaos-${id}`,
+    interval: promDuration(Math.max(stepMs, 1000)),
+    rules: [
+      {
+        record: `slo:sli_error:ratio_rate${period}`,
+        expr: `${expr}\n`,
+        labels: { ...base, sloth_window: period },
+      },
+      {
+        record: `slo:sli_error_with_planned:ratio_rate${period}`,
+        expr: `${sliErrorExpr(slo, objective, period, periodMs)}\n`,
+        labels: { ...base, sloth_window: period },
+      },
+      {
+        // 1 while the evaluation time is in planned chaos (for graphs and silences); no sample otherwise.
+        record: "withstand_planned_chaos",
+        expr: `vector(1) and on() (${mask})`,
+        labels: base,
+      },
+    ],
+  };
 }
 
 /**
@@ -172,6 +252,7 @@ export function sliErrorExpr(slo: Slo, objective: Slo["objectives"][number], w: 
   return wMs <= sliceMs ? value : `avg_over_time((\n${value}\n)[${w}:${slice}])`;
 }
 
-export function rulesYaml(groups: RuleGroup[]): string {
-  return `# Generated by withstand from OpenSLO. Recording names follow Sloth; long windows are ratios of counts.\n${stringify({ groups }, { lineWidth: 0 })}`;
+export function rulesYaml(groups: RuleGroup[], notes: readonly string[] = []): string {
+  const head = notes.map((n) => `# ${n}\n`).join("");
+  return `# Generated by withstand from OpenSLO. Recording names follow Sloth; long windows are ratios of counts.\n${head}${stringify({ groups }, { lineWidth: 0 })}`;
 }

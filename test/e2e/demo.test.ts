@@ -52,9 +52,14 @@ it("withstand demo: the robust system holds a kill, a slow dependency, a DNS out
     runs: { outcome: string; kind: string }[];
   };
   assert.ok(runs.runs.some((x) => x.kind === "synthetic"));
+  // Last, the game day (test/e2e/demo-gameday.test.ts): its two steps' runs, then its own.
+  assert.match(r.stdout, /\n {2}gameday\s+STOPPED: stop condition orders-answer tripped in step 2/);
   assert.deepEqual(
     runs.runs.filter((x) => x.kind !== "synthetic").map((x) => x.outcome),
     [
+      "halted",
+      "held",
+      "stopped",
       ...["held", "promoted", "rolled-back"], // the flag demo: kill switch, good and buggy pricing
       ...["promoted", "rolled-back", "deviated", "held", "deviated", "held", "held", "deviated", "held"],
     ],

@@ -78,6 +78,24 @@ spec:
     assert.equal(r.spec?.steps[0]?.name, "inline");
     assert.deepEqual(r.spec?.participants?.observers, ["bo"]);
 
+    // An inline step keeps its text as written: it is read again as its own Experiment document.
+    const paused = readGameDay(
+      parseSource(
+        "/tmp/gd.yaml",
+        text.replace(
+          "experiment: {title: inline, method: []}",
+          "experiment: {title: inline, method: [{type: probe, name: p, pauses: {before: 20}, provider: {type: http, url: 'http://127.0.0.1:1/'}}]}",
+        ),
+      ).docs[0] as never,
+    );
+    assert.deepEqual(paused.diagnostics, []);
+    assert.deepEqual(
+      (paused.spec?.steps[0]?.experiment?.method as { pauses: unknown }[] | undefined)?.[0]?.pauses,
+      {
+        before: 20,
+      },
+    );
+
     const bad = readGameDay(
       parseSource("/tmp/bad.yaml", text.replace("tolerance: 200", "tolerance: 200\n      bogus: 1"))
         .docs[0] as never,

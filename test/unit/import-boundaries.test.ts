@@ -45,8 +45,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   runs: ["checks", "core", "documents", "engine", "load", "pact", "rollout", "services", "store"],
   // Run-scoped services (engine/service.ts) and their registry: fault proxies, the DNS server.
   services: ["core", "dns", "engine", "faults", "proxy"],
-  // The monitor's health endpoints serve the checks' cached state.
-  server: ["checks", "core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
+  // The monitor's health endpoints serve the checks' cached state; the note box hands notes to a game
+  // day's runner through its inbox (engine/notes.ts).
+  server: [
+    "checks",
+    "core",
+    "documents",
+    "engine",
+    "metrics",
+    "proxy",
+    "report",
+    "rollout",
+    "safety",
+    "slo",
+    "store",
+  ],
   // Goss resource types (checks/resources) observe the system (/proc through platform); Gossfiles are read with the documents layer's positions.
   checks: ["core", "documents", "platform"],
   // The thin CLI wires everything; nothing imports it.

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { getJson, subscribe } from "../api";
 import { Badge } from "../components/Badge";
 import { Chart, type ChartSeries } from "../components/Chart";
+import { GameDayNote } from "../components/GameDayNote";
 import { GroupPanel } from "../components/GroupPanel";
 import { duration, when } from "../format";
 import type { RunDetail as Detail, MetricVerdict, Point, RunEvent } from "../types";
@@ -55,6 +56,16 @@ function eventLine(e: RunEvent): { text: string; tone: string } | undefined {
       return { text: `finished: ${s("decision") || s("outcome")} — ${s("reason")}`, tone: "" };
     case "warning":
       return { text: `warning: ${s("message")}`, tone: "warn" };
+    case "note":
+      return { text: `note by ${s("author")}${e.tag ? ` [${s("tag")}]` : ""}: ${s("text")}`, tone: "" };
+    case "step-started":
+      return { text: `step ${s("step")}/${s("of")} ${s("name")} started`, tone: "" };
+    case "step-finished":
+      return { text: `step ${s("step")} ${s("name")}: ${s("outcome")} — ${s("reason")}`, tone: "" };
+    case "stop-condition-tripped":
+      return { text: `stop condition ${s("condition")} tripped: ${s("value")}`, tone: "bad" };
+    case "stop-reverted":
+      return { text: `everything reverted ${s("revertedMs")} ms after the trip`, tone: "good" };
     default:
       return undefined;
   }
@@ -133,6 +144,7 @@ export function RunDetail({ id }: { id: string }) {
         </p>
         {reason && <p class="reason">{reason}</p>}
         {run.group && <GroupPanel group={run.group} />}
+        {run.kind === "gameday" && run.status === "running" && <GameDayNote runId={run.id} />}
         <p class="reports">
           Report:{" "}
           {(["html", "md", "junit", "json"] as const).map((f) => (
