@@ -7,6 +7,7 @@ import {
   analysisPhase,
   describeStep,
   type Measurement,
+  measuresAtOnce,
   type RolloutSpec,
   VERSIONS,
   type Version,
@@ -275,11 +276,23 @@ export class RolloutController {
     await sleep(a.initialDelayMs, signal);
     const interval = a.intervalMs ?? 10_000;
     let from = Date.now();
+    // A check of the version itself (a pact gate) is taken at once, then every interval.
+    let wait = measuresAtOnce(a) ? 0 : interval;
     while (!signal.aborted) {
-      await sleep(interval, signal);
+      await sleep(wait, signal);
+      wait = interval;
       if (signal.aborted) break;
       const to = Date.now();
-      const m = await measure(a, this.router, record.measurements.length, from, to, this.labels);
+      const m = await measure(
+        a,
+        this.router,
+        record.measurements.length,
+        from,
+        to,
+        this.labels,
+        this.urls,
+        signal,
+      );
       from = to;
       if (this.decision) break;
       record.measurements.push(m);
@@ -295,6 +308,7 @@ export class RolloutController {
         reason: m.reason,
         ...(m.judgement ? { score: m.judgement.score, verdict: m.judgement.verdict } : {}),
         metrics: m.judgement?.metrics ?? [],
+        ...(m.contract ? { contract: m.contract } : {}),
       });
       const p = analysisPhase(a, record.measurements, untilStopped);
       record.phase = p.phase;
