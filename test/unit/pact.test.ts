@@ -232,6 +232,16 @@ describe("pact response matching", () => {
   it("checks number kinds, null, boolean, include and dates", () => {
     assert.equal(applyMatcher({ match: "integer" }, 1, 3), undefined);
     assert.ok(applyMatcher({ match: "integer" }, 1, 3.5));
+    // As pact_matching: a string that parses as an unsigned integer passes; others are named so.
+    assert.equal(applyMatcher({ match: "integer" }, 1, "42"), undefined);
+    assert.equal(
+      applyMatcher({ match: "integer" }, 1, "-5"),
+      "Expected '-5' (String) to be an integer number",
+    );
+    assert.equal(
+      applyMatcher({ match: "integer" }, 1, "4x"),
+      "Expected '4x' (String) to be an integer number",
+    );
     assert.equal(applyMatcher({ match: "decimal" }, 1.5, 2.25), undefined);
     assert.equal(applyMatcher({ match: "number" }, 1, 2.25), undefined);
     assert.ok(applyMatcher({ match: "number" }, 1, "x"));
