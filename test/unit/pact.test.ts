@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { formatDate, generateBody } from "../../src/core/pact/generators.js";
+import { asDataType, formatDate, generateBody } from "../../src/core/pact/generators.js";
 import { JsonComparison } from "../../src/core/pact/json.js";
 import { applyMatcher, dateFormatRegex } from "../../src/core/pact/matchers.js";
 import { readPact } from "../../src/core/pact/pact-file.js";
@@ -356,6 +356,15 @@ describe("pact files", () => {
 });
 
 describe("pact generators", () => {
+  it("a ProviderState value takes the dataType Pact JS recorded", () => {
+    assert.equal(asDataType("42", "INTEGER"), 42);
+    assert.equal(asDataType("4.5", "DECIMAL"), 4.5);
+    assert.equal(asDataType("true", "BOOLEAN"), true);
+    assert.equal(asDataType(7, "STRING"), "7");
+    assert.equal(asDataType("x7", "INTEGER"), "x7", "a value that does not convert is kept");
+    assert.equal(asDataType("42", "RAW"), "42");
+  });
+
   const ctx = {
     random: () => 0.5,
     now: () => new Date("2024-03-04T05:06:07.089Z"),
