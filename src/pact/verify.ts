@@ -180,7 +180,7 @@ export async function verifyPacts(
         ...base,
         status: "not-http",
         mismatches: [],
-        error: `a ${i.message} interaction is not verified over HTTP: verify it with your message provider's own test (withstand verifies HTTP interactions)`,
+        error: `${/^[AEIOU]/i.test(i.message) ? "an" : "a"} ${i.message} interaction is not verified over HTTP: verify it with your message provider's own test (withstand verifies HTTP interactions)`,
         durationMs: 0,
       };
     } else {

@@ -124,7 +124,13 @@ describe("pacts from the field", () => {
       "an alligator-born event",
       "an alligator-born event",
     ]);
-    for (const x of out.results.filter((y) => y.status === "not-http"))
+    const messages = out.results.filter((y) => y.status === "not-http");
+    assert.deepEqual(messages.map((x) => x.error?.split(" is ")[0]).sort(), [
+      "a Synchronous/Messages interaction",
+      "an Asynchronous/Messages interaction",
+      "an Asynchronous/Messages interaction",
+    ]);
+    for (const x of messages)
       assert.match(
         x.error ?? "",
         /is not verified over HTTP: verify it with your message provider's own test/,
