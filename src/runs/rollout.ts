@@ -108,6 +108,24 @@ async function checkPacts(
     ...spec.steps.flatMap((s) => (s.kind === "analysis" ? s.analyses : [])),
     ...(spec.background?.analyses ?? []),
   ];
+  // A gate on the baseline needs one: said at the metric, not found at the first measurement.
+  const noBaseline: Diagnostic[] = spec.baseline
+    ? []
+    : analyses.flatMap((a) => {
+        if (a.provider?.type !== "pact" || a.provider.version !== "baseline") return [];
+        const m = /^(.*):(\d+):(\d+)$/.exec(a.loc);
+        return [
+          {
+            file: m?.[1] ?? spec.file,
+            line: Number(m?.[2] ?? 1),
+            col: Number(m?.[3] ?? 1),
+            path: "provider.pact.version",
+            message: `verifies the baseline, and the rollout has none (expected spec.baseline, or version: canary)`,
+            severity: "error" as const,
+          },
+        ];
+      });
+  if (noBaseline.length > 0) return { diagnostics: [...diagnostics, ...noBaseline] };
   const local = [
     ...new Set(
       analyses.flatMap((a) =>

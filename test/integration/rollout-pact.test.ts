@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
@@ -158,5 +158,20 @@ describe("a pact gate in a rollout", () => {
     const r = await runCli(["rollout", file], { env });
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /checkout-orders\.json:\d+:\d+/);
+    // A gate on a baseline the rollout does not have is named at its metric.
+    writeFileSync(join(dir, "pacts", "checkout-orders.json"), JSON.stringify(pact));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "stateChangeUrl: /_pact/state",
+        "stateChangeUrl: /_pact/state\n          version: baseline",
+      ),
+    );
+    const b = await runCli(["rollout", file], { env });
+    assert.equal(b.code, 2, b.stdout + b.stderr);
+    assert.match(
+      b.stderr,
+      /bad-input\.yaml:6:7: provider\.pact\.version: verifies the baseline, and the rollout has none/,
+    );
   });
 });
