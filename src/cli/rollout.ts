@@ -81,6 +81,12 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
             if (i.error) out(`          ${i.error}`);
             for (const m of i.mismatches)
               out(`          ${m.type}${m.path ? ` ${m.path}` : ""}: ${m.mismatch}`);
+            if (i.mismatchesOmitted)
+              out(
+                c.dim(
+                  `          ... ${i.mismatchesOmitted} more mismatches (withstand pact verify lists them all)`,
+                ),
+              );
           }
           break;
         }

@@ -65,11 +65,13 @@ export interface ContractInteraction {
   error?: string;
   request: { method: string; url: string };
   mismatches: Mismatch[];
+  /** Mismatches left out of `mismatches` to keep the record small. */
+  mismatchesOmitted?: number;
 }
 
 /** Limits that keep a measurement's record small with thousands of interactions. */
-const MAX_INTERACTIONS = 200;
-const MAX_MISMATCHES = 20;
+export const MAX_INTERACTIONS = 100;
+export const MAX_MISMATCHES = 10;
 
 /** Every interaction in order, broken ones first, capped; long values cut. */
 export function contractCheck(
@@ -93,6 +95,9 @@ export function contractCheck(
       actual: cut(m.actual),
       mismatch: m.mismatch.length > 500 ? `${m.mismatch.slice(0, 497)}...` : m.mismatch,
     })),
+    ...(r.mismatches.length > MAX_MISMATCHES
+      ? { mismatchesOmitted: r.mismatches.length - MAX_MISMATCHES }
+      : {}),
   }));
   return {
     version,
@@ -110,8 +115,8 @@ export function contractCheck(
 function cut(v: unknown): unknown {
   if (v === undefined || v === null || typeof v === "number" || typeof v === "boolean") return v;
   const text = typeof v === "string" ? v : JSON.stringify(v);
-  if (text.length <= 300) return v;
-  return `${text.slice(0, 297)}...`;
+  if (text.length <= 200) return v;
+  return `${text.slice(0, 197)}...`;
 }
 
 /** The result the conditions see: `result.failed`, `result.verified`, ... */

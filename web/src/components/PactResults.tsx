@@ -43,6 +43,11 @@ export function PactInteractions({ interactions }: { interactions: readonly Cont
                       </div>
                     </li>
                   ))}
+                  {i.mismatchesOmitted ? (
+                    <li class="muted">
+                      {i.mismatchesOmitted} more mismatches (withstand pact verify lists them all)
+                    </li>
+                  ) : null}
                 </ul>
               )}
             </td>
