@@ -5,11 +5,10 @@ import type { RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
-import { loadRolloutFile } from "../documents/rollout.js";
 import { runLifecycle } from "../engine/lifecycle.js";
 import { activeRollouts, type RolloutStatus, sendControl } from "../rollout/control.js";
 import type { RolloutResult } from "../rollout/controller.js";
-import { type RolloutOptions, rolloutKind } from "../runs/rollout.js";
+import { loadRollout, type RolloutOptions, rolloutKind } from "../runs/rollout.js";
 import { failUsage } from "./fail.js";
 import { type OutputMode, outputMode } from "./output.js";
 import { reportRecord, resultOf } from "./store-failures.js";
@@ -73,6 +72,22 @@ function renderer(mode: OutputMode): { onEvent: (e: RunEvent) => void; traffic: 
             );
           }
           if (e.phase !== "Successful") out(`      ${c.dim(e.reason)}`);
+          // A pact gate: every broken interaction with its mismatches, in Pact's words.
+          for (const i of e.contract?.interactions ?? []) {
+            if (i.status !== "failed" && i.status !== "error") continue;
+            out(
+              `      ${c.red("✗")} ${i.consumer}: ${i.description} ${c.dim(`(${i.request.method} ${i.request.url})`)}`,
+            );
+            if (i.error) out(`          ${i.error}`);
+            for (const m of i.mismatches)
+              out(`          ${m.type}${m.path ? ` ${m.path}` : ""}: ${m.mismatch}`);
+            if (i.mismatchesOmitted)
+              out(
+                c.dim(
+                  `          ... ${i.mismatchesOmitted} more mismatches (withstand pact verify lists them all)`,
+                ),
+              );
+          }
           break;
         }
         case "rollout-paused":
@@ -189,7 +204,7 @@ function printDecision(
 }
 
 async function runRollout(file: string, flags: RolloutFlags): Promise<ExitCode> {
-  const { spec, diagnostics } = await loadRolloutFile(file, flags.template ?? []);
+  const { spec, diagnostics } = await loadRollout(file, flags.template ?? []);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!spec || hasErrors(diagnostics)) return EXIT.invalid;
   return (await rolloutSession(spec, flags)).exitCode;

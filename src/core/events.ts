@@ -2,6 +2,7 @@ import type { ExitCode, RunStatus } from "./exit-codes.js";
 import type { Outcome } from "./journal.js";
 import type { MetricVerdict } from "./judge.js";
 import type { ThresholdSpec } from "./load-plan.js";
+import type { ContractCheck } from "./pact/gate.js";
 import type { StoredWindow } from "./window.js";
 
 /** Typed run events. The engine emits them; the CLI, the store and the server subscribe. */
@@ -60,6 +61,8 @@ export type RunEvent = Base &
         score?: number;
         verdict?: string;
         metrics: MetricVerdict[];
+        /** A pact gate's verification: counts, and each broken interaction with its mismatches. */
+        contract?: ContractCheck;
       }
     | { type: "rollout-analysis"; step: number; analysis: string; phase: string; reason: string }
     | { type: "rollout-paused"; reason: string }

@@ -1,3 +1,4 @@
+import type { ContractCheck, PactGate } from "./pact/gate.js";
 import type { Slice } from "./slo.js";
 import type { MetricSource, Objective, Slo } from "./slo-model.js";
 import type { Window } from "./window.js";
@@ -68,6 +69,19 @@ export interface MetricContext {
   windows?: WindowReader | undefined;
 }
 
+/** A check of one running version (a rollout's contract gate): where it answers, and what to check. */
+export interface VersionCheckQuery {
+  version: string;
+  url: string;
+  provider: PactGate;
+}
+
+/** What a check found: the `result` the conditions see, and the verification for the record. */
+export interface VersionCheckResult {
+  result: Record<string, number>;
+  contract: ContractCheck;
+}
+
 export interface MetricProvider {
   /** The `type` of an OpenSLO DataSource / metricSource, or a rollout metric's `source`. */
   readonly type: string;
@@ -88,4 +102,6 @@ export interface MetricProvider {
     q: MetricQuery & { fromMs: number; toMs: number; stepMs: number },
     ctx: MetricContext,
   ): Promise<Series[]>;
+  /** A check of one version itself, at its address, rather than of the traffic it served (pact). */
+  check?(q: VersionCheckQuery, signal?: AbortSignal): Promise<VersionCheckResult>;
 }

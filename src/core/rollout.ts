@@ -1,5 +1,6 @@
 import { type Env, parseCondition } from "./condition.js";
 import type { Judgement, MetricConfig } from "./judge.js";
+import type { ContractCheck, PactGate } from "./pact/gate.js";
 
 /** The model of a `kind: Rollout` document and the pure rules of its analysis runs (Argo's semantics). */
 export type Version = "stable" | "canary" | "baseline";
@@ -64,7 +65,7 @@ export interface AnalysisSpec {
    * An Argo metric: the conditions judge the `result` of one query (Argo's semantics), instead of a
    * judge comparing the canary with the baseline. `metrics` is then empty.
    */
-  provider?: QueryProvider;
+  provider?: QueryProvider | PactGate;
   intervalMs?: number;
   count?: number;
   initialDelayMs: number;
@@ -139,6 +140,17 @@ export interface RolloutSpec {
   drainTimeoutMs: number;
 }
 
+/** What an Argo metric's conditions see as `result`. */
+export type MetricResult = number | number[] | Record<string, number>;
+
+/**
+ * A check of the version itself (a contract verification) rather than of its traffic over a window:
+ * its first measurement is taken at once, as Argo takes every first measurement.
+ */
+export function measuresAtOnce(a: Pick<AnalysisSpec, "provider">): boolean {
+  return a.provider?.type === "pact";
+}
+
 export type MeasurementPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
 
 export interface Measurement {
@@ -148,8 +160,10 @@ export interface Measurement {
   phase: MeasurementPhase;
   reason: string;
   judgement?: Judgement;
-  /** An Argo metric's query result as its conditions saw it: a vector's values, or a scalar. */
-  result?: number | number[];
+  /** An Argo metric's query result as its conditions saw it: a vector's values, a scalar, or counts (pact). */
+  result?: MetricResult;
+  /** A pact gate's verification: each interaction that broke the contract, with its mismatches. */
+  contract?: ContractCheck;
   /** Per metric: the canary and baseline means and their ratio, as the conditions see them. */
   values: Record<string, { canary: number; baseline: number; ratio: number; classification: string }>;
 }
@@ -186,7 +200,7 @@ export function measurementPhase(
  */
 export function resultPhase(
   spec: Pick<AnalysisSpec, "successCondition" | "failureCondition">,
-  result: number | number[],
+  result: MetricResult,
 ): { phase: MeasurementPhase; reason: string } {
   const shown = `result ${JSON.stringify(result)}`;
   return conditionsPhase(spec, { result }, shown, { phase: "Successful", reason: `${shown}, no condition` });

@@ -1,8 +1,10 @@
+import { dirname, isAbsolute, resolve } from "node:path";
 import { parseCondition } from "../core/condition.js";
+import { PACT_DEFAULT_CONDITION, type PactGate, pactGateSchema } from "../core/pact/gate.js";
 import type { AnalysisSpec, QueryProvider } from "../core/rollout.js";
 import { suggest } from "../core/suggest.js";
 import type { Diagnostic } from "./diagnostic.js";
-import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
+import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
 import { readCount, readDuration, readNumber, readString } from "./values.js";
 
@@ -241,8 +243,33 @@ function readPrometheus(raw: unknown, r: Reporter, timeoutFallbackMs: number): Q
   return address === undefined || query === undefined ? undefined : provider;
 }
 
+/**
+ * `provider.pact`: the version (the canary by default) verified against its consumers' pacts. Pact
+ * files and directories are relative to the template's file.
+ */
+function readPact(raw: unknown, r: Reporter, file: string): PactGate | undefined {
+  const p = check(pactGateSchema, raw, [], r);
+  if (!p) return undefined;
+  const dir = dirname(resolve(file));
+  return {
+    type: "pact",
+    pacts: p.pacts.map((x) => (/^https?:\/\//i.test(x) || isAbsolute(x) ? x : resolve(dir, x))),
+    version: p.version ?? "canary",
+    ...(p.stateChangeUrl !== undefined ? { stateChangeUrl: p.stateChangeUrl } : {}),
+    stateChangeTeardown: p.stateChangeTeardown ?? false,
+    ...(p.consumer !== undefined ? { consumer: p.consumer } : {}),
+    headers: Object.fromEntries((p.headers ?? []).map((h) => [h.key, h.value])),
+    timeoutMs: (p.timeout ?? 30) * 1000,
+  };
+}
+
 /** One Argo metric, its args already substituted, as a judge-less analysis of its own. */
-function readArgoMetric(raw: Record<string, unknown>, r: Reporter, loc: string): AnalysisSpec | undefined {
+function readArgoMetric(
+  raw: Record<string, unknown>,
+  r: Reporter,
+  loc: string,
+  file: string,
+): AnalysisSpec | undefined {
   checkKeys(raw, ARGO_METRIC_KEYS, [], r);
   const name = readString(raw.name, ["name"], r, "the metric's name");
   const providers = isRecord(raw.provider) ? Object.keys(raw.provider) : [];
@@ -251,18 +278,22 @@ function readArgoMetric(raw: Record<string, unknown>, r: Reporter, loc: string):
     return undefined;
   }
   const kind = providers[0] as string;
-  if (kind !== "prometheus") {
+  if (kind !== "prometheus" && kind !== "pact") {
     const known = ARGO_PROVIDERS.includes(kind);
+    const hint = suggest(kind, [...ARGO_PROVIDERS, "pact"]);
     r.error(
       ["provider", kind],
       known
-        ? `Argo's ${kind} provider is not supported by withstand (expected prometheus)`
-        : `unknown provider${suggest(kind, ARGO_PROVIDERS) ? ` (did you mean ${suggest(kind, ARGO_PROVIDERS)}?)` : ""} (expected prometheus)`,
+        ? `Argo's ${kind} provider is not supported by withstand (expected prometheus or pact)`
+        : `unknown provider${hint ? ` (did you mean ${hint}?)` : ""} (expected prometheus or pact)`,
       true,
     );
     return undefined;
   }
-  const provider = readPrometheus(raw.provider.prometheus, scoped(r, ["provider", "prometheus"]), 10_000);
+  const provider =
+    kind === "pact"
+      ? readPact(raw.provider.pact, scoped(r, ["provider", "pact"]), file)
+      : readPrometheus(raw.provider.prometheus, scoped(r, ["provider", "prometheus"]), 10_000);
   const a: AnalysisSpec = {
     loc,
     ...(name !== undefined ? { name } : {}),
@@ -291,6 +322,9 @@ function readArgoMetric(raw: Record<string, unknown>, r: Reporter, loc: string):
   }
   if (!provider || name === undefined) return undefined;
   a.provider = provider;
+  // A pact metric without a condition fails when any interaction broke the contract.
+  if (provider.type === "pact" && a.successCondition === undefined && a.failureCondition === undefined)
+    a.successCondition = PACT_DEFAULT_CONDITION;
   return a;
 }
 
@@ -407,7 +441,7 @@ export function resolveTemplates(
           if (!defaults.values.has(k) && !defaults.refused.has(k) && !given.refused.has(k))
             mr.error([], `uses {{args.${k}}}, which template ${t.name} does not declare in spec.args`);
         const p = positionOf(t.doc, [...t.base, "spec", "metrics", j]);
-        const a = readArgoMetric(filled, mr, `${t.doc.file}:${p.line}:${p.col}`);
+        const a = readArgoMetric(filled, mr, `${t.doc.file}:${p.line}:${p.col}`, t.doc.file);
         if (!a?.name) return;
         if (names.has(a.name)) mr.error(["name"], `duplicate metric name ${a.name} in this analysis`);
         names.add(a.name);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pactGateSchema } from "../core/pact/gate.js";
 import { FAULT_SCHEMAS as FAULT_KINDS } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
@@ -150,6 +151,8 @@ const argoMetric = typed(ARGO_METRIC_KEYS, {
   inconclusiveLimit: intOrString,
   consecutiveErrorLimit: intOrString,
   provider: z.strictObject({
+    // withstand's own provider: the canary verified against its consumers' pacts.
+    pact: pactGateSchema.optional(),
     prometheus: typed(PROMETHEUS_KEYS, {
       address: text,
       query: text,
@@ -159,7 +162,7 @@ const argoMetric = typed(ARGO_METRIC_KEYS, {
       rangeQuery: z.strictObject({ start: text, end: text.optional(), step: durationField.optional() }),
       authentication: z.record(z.string(), z.record(z.string(), z.unknown())),
       caCert: z.record(z.string(), z.unknown()),
-    }),
+    }).optional(),
   }),
 });
 const analysisTemplate = z.strictObject({

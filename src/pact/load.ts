@@ -1,3 +1,5 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { request } from "undici";
 import { type Pact, PactFileError, readPact } from "../core/pact/pact-file.js";
 import { type Diagnostic, fileDiagnostic } from "../documents/diagnostic.js";
@@ -27,7 +29,36 @@ async function fetchText(url: string, signal?: AbortSignal): Promise<string> {
 }
 
 /**
- * Reads pact files from paths or http(s) URLs (a Pact Broker's pact URL works: its `_links` are
+ * A directory stands for the pact files in it (`*.json`, by name: Pact JS's `pacts/`, a broker's
+ * download); files and URLs stand for themselves. A directory without one is reported.
+ */
+async function expandSources(sources: readonly string[], diagnostics: Diagnostic[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const source of sources) {
+    if (/^https?:\/\//i.test(source)) {
+      out.push(source);
+      continue;
+    }
+    const isDir = await stat(source).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) {
+      out.push(source);
+      continue;
+    }
+    const files = (await readdir(source)).filter((f) => f.toLowerCase().endsWith(".json")).sort();
+    if (files.length === 0)
+      diagnostics.push(
+        fileDiagnostic(source, "the directory holds no pact file (expected *.json pact files)"),
+      );
+    out.push(...files.map((f) => join(source, f)));
+  }
+  return out;
+}
+
+/**
+ * Reads pact files from paths, directories of pact files or http(s) URLs (a Pact Broker's pact URL works: its `_links` are
  * ignored). Every problem comes back as a diagnostic at file:line:col; nothing is thrown for bad input.
  */
 export async function loadPacts(
@@ -36,7 +67,7 @@ export async function loadPacts(
 ): Promise<{ pacts: LoadedPact[]; diagnostics: Diagnostic[] }> {
   const pacts: LoadedPact[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const source of sources) {
+  for (const source of await expandSources(sources, diagnostics)) {
     let text: string;
     try {
       text = /^https?:\/\//i.test(source) ? await fetchText(source, signal) : await readSource(source);

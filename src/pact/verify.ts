@@ -106,7 +106,8 @@ function urlOf(base: string, req: PactRequest): string {
 }
 
 function bodyOf(req: PactRequest): string | undefined {
-  if (req.body === undefined) return undefined;
+  // pact-jvm records a request without a body as {"content": ""}: nothing to send.
+  if (req.body === undefined || req.body === "") return undefined;
   if (typeof req.body === "string") return req.body;
   return JSON.stringify(req.body);
 }
@@ -179,7 +180,7 @@ export async function verifyPacts(
         ...base,
         status: "not-http",
         mismatches: [],
-        error: `a ${i.message} interaction is not verified over HTTP: verify it with your message provider's own test (withstand verifies HTTP interactions)`,
+        error: `${/^[AEIOU]/i.test(i.message) ? "an" : "a"} ${i.message} interaction is not verified over HTTP: verify it with your message provider's own test (withstand verifies HTTP interactions)`,
         durationMs: 0,
       };
     } else {

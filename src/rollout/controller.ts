@@ -8,6 +8,7 @@ import {
   describeStep,
   type FlagTarget,
   type Measurement,
+  measuresAtOnce,
   type RolloutSpec,
   VERSIONS,
   type Version,
@@ -326,8 +327,11 @@ export class RolloutController {
     await sleep(a.initialDelayMs, signal);
     const interval = a.intervalMs ?? 10_000;
     let from = Date.now();
+    // A check of the version itself (a pact gate) is taken at once, then every interval.
+    let wait = measuresAtOnce(a) ? 0 : interval;
     while (!signal.aborted) {
-      await sleep(interval, signal);
+      await sleep(wait, signal);
+      wait = interval;
       if (signal.aborted) break;
       const to = Date.now();
       const m = await measure(
@@ -338,6 +342,8 @@ export class RolloutController {
         to,
         this.labels,
         this.subjects,
+        this.urls,
+        signal,
       );
       from = to;
       if (this.decision) break;
@@ -354,6 +360,7 @@ export class RolloutController {
         reason: m.reason,
         ...(m.judgement ? { score: m.judgement.score, verdict: m.judgement.verdict } : {}),
         metrics: m.judgement?.metrics ?? [],
+        ...(m.contract ? { contract: m.contract } : {}),
       });
       const p = analysisPhase(a, record.measurements, untilStopped);
       record.phase = p.phase;

@@ -1,4 +1,5 @@
 import { classifyMetric, score } from "../core/judge.js";
+import { describeContract, type PactGate } from "../core/pact/gate.js";
 import {
   type AnalysisSpec,
   type Measurement,
@@ -67,9 +68,27 @@ export async function measure(
   /** Per-version values of `{{version}}` (each upstream's `label`, a flag rollout's variants). */
   labels?: Partial<Record<Version, string>>,
   subjects?: Subjects,
+  /** Where each version answers, for a check of the version itself (a pact gate). */
+  urls?: Partial<Record<Version, string>>,
+  signal?: AbortSignal,
 ): Promise<Measurement> {
   const startedAt = new Date().toISOString();
   try {
+    if (spec.provider?.type === "pact") {
+      const { result, contract } = await checkVersion(spec.provider, urls ?? {}, signal);
+      const { phase, reason } = resultPhase(spec, result);
+      return {
+        index,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        phase,
+        // The counts in words, with the first broken interaction, instead of the result's JSON.
+        reason: reason.replace(`result ${JSON.stringify(result)}`, describeContract(contract)),
+        result,
+        contract,
+        values: {},
+      };
+    }
     if (spec.provider) {
       const result = await queryResult(spec.provider, toMs);
       const { phase, reason } = resultPhase(spec, result);
@@ -105,6 +124,15 @@ export async function measure(
       values: {},
     };
   }
+}
+
+/** A pact gate: the version it names verified against its consumers' pacts, at its address. */
+async function checkVersion(p: PactGate, urls: Partial<Record<Version, string>>, signal?: AbortSignal) {
+  const provider = METRIC_PROVIDERS.get(p.type);
+  if (!provider?.check) throw new Error(`provider ${p.type} checks no version`);
+  const url = urls[p.version];
+  if (!url) throw new Error(`pact: the rollout has no ${p.version} to verify`);
+  return provider.check({ version: p.version, url, provider: p }, signal);
 }
 
 /**

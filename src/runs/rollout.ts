@@ -1,6 +1,7 @@
 import { WithstandError } from "../core/errors.js";
 import { EXIT } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
+import { type Diagnostic, hasErrors } from "../documents/diagnostic.js";
 import { defineRunKind, type KindResult, type RunScope } from "../engine/run-kind.js";
 import type { ControlServer, RolloutStatus } from "../rollout/control.js";
 import type { RolloutController, RolloutResult } from "../rollout/controller.js";
@@ -101,20 +102,99 @@ async function execute(
   };
 }
 
-function analysisChecks(run: RunDetail) {
-  return run.events.flatMap((e) =>
-    e.type === "rollout-measurement"
-      ? [
+/**
+ * The pact files a rollout's contract gates read (local ones) are read before anything starts: a
+ * missing or broken pact is bad input (exit 2), not a canary's failure.
+ */
+async function checkPacts(
+  spec: RolloutSpec,
+  diagnostics: Diagnostic[],
+): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
+  const analyses = [
+    ...spec.steps.flatMap((s) => (s.kind === "analysis" ? s.analyses : [])),
+    ...(spec.background?.analyses ?? []),
+  ];
+  // A gate on the baseline needs one: said at the metric, not found at the first measurement.
+  const noBaseline: Diagnostic[] = spec.baseline
+    ? []
+    : analyses.flatMap((a) => {
+        if (a.provider?.type !== "pact" || a.provider.version !== "baseline") return [];
+        const m = /^(.*):(\d+):(\d+)$/.exec(a.loc);
+        return [
           {
-            suite: e.step < 0 ? "background analysis" : `step ${e.step + 1} analysis`,
-            name: `measurement ${e.index + 1}`,
-            ok: e.phase === "Successful",
-            message: e.reason,
-            seconds: 0,
+            file: m?.[1] ?? spec.file,
+            line: Number(m?.[2] ?? 1),
+            col: Number(m?.[3] ?? 1),
+            path: "provider.pact.version",
+            message: `verifies the baseline, and the rollout has none (expected spec.baseline, or version: canary)`,
+            severity: "error" as const,
           },
-        ]
-      : [],
-  );
+        ];
+      });
+  if (noBaseline.length > 0) return { diagnostics: [...diagnostics, ...noBaseline] };
+  const local = [
+    ...new Set(
+      analyses.flatMap((a) =>
+        a.provider?.type === "pact" ? a.provider.pacts.filter((p) => !/^https?:\/\//i.test(p)) : [],
+      ),
+    ),
+  ];
+  if (local.length === 0) return { spec, diagnostics };
+  const { loadPacts } = await import("../pact/load.js");
+  const found = (await loadPacts(local)).diagnostics;
+  return hasErrors(found) ? { diagnostics: [...diagnostics, ...found] } : { spec, diagnostics };
+}
+
+/** A Rollout file with its AnalysisTemplates, and the pact files its contract gates read. */
+export async function loadRollout(
+  file: string,
+  templates: readonly string[],
+): Promise<{ spec?: RolloutSpec; diagnostics: Diagnostic[] }> {
+  const read = await (await import("../documents/rollout.js")).loadRolloutFile(file, templates);
+  return read.spec ? checkPacts(read.spec, read.diagnostics) : read;
+}
+
+function analysisChecks(run: RunDetail) {
+  return run.events.flatMap((e) => {
+    if (e.type !== "rollout-measurement") return [];
+    const suite = e.step < 0 ? "background analysis" : `step ${e.step + 1} analysis`;
+    const own = {
+      suite,
+      name: `measurement ${e.index + 1}`,
+      ok: e.phase === "Successful",
+      message: e.reason,
+      seconds: 0,
+    };
+    // A pact gate: one check per broken interaction, with its mismatches (path, expected, actual).
+    const broken = (e.contract?.interactions ?? []).filter(
+      (i) => i.status === "failed" || i.status === "error",
+    );
+    return [
+      own,
+      ...broken.map((i) => ({
+        suite: `${suite}: ${e.analysis} (pact, ${e.contract?.version ?? "canary"})`,
+        name: `${i.consumer}: ${i.description}`,
+        ok: false,
+        message:
+          i.error ??
+          i.mismatches
+            .map(
+              (m) =>
+                `${m.type}${m.path ? ` ${m.path}` : ""}: ${m.mismatch} (expected ${shown(m.expected)}, actual ${shown(m.actual)})`,
+            )
+            .join("; "),
+        seconds: 0,
+      })),
+    ];
+  });
+}
+
+function shown(v: unknown): string {
+  return v === undefined
+    ? "nothing"
+    : typeof v === "string"
+      ? JSON.stringify(v)
+      : (JSON.stringify(v) ?? String(v));
 }
 
 /** A canary rollout (`kind: Rollout`): router, steps, analyses, automatic rollback. */
@@ -123,8 +203,13 @@ export const rolloutKind = defineRunKind<RolloutSpec, RolloutOptions>({
   documentKinds: ["Rollout"],
   outcomes: ["promoted", "rolled-back", "aborted", "not-started", "invalid", "crashed"],
   dryRuns: false,
-  load: async (file, options) =>
-    (await import("../documents/rollout.js")).loadRolloutFile(file, options.templates ?? []),
+  load: async (file, options) => {
+    const read = await (await import("../documents/rollout.js")).loadRolloutFile(
+      file,
+      options.templates ?? [],
+    );
+    return read.spec ? checkPacts(read.spec, read.diagnostics) : read;
+  },
   header: (spec) => ({ title: `rollout ${spec.name}`, source: spec.file }),
   prepare,
   execute,

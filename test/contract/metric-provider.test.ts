@@ -289,6 +289,62 @@ const HARNESSES: Record<string, () => Promise<void>> = {
     assert.deepEqual(range?.map((x) => x.labels.code).sort(), ["200", "500"]);
     assert.ok(range?.every((x) => x.points.length >= 2 && x.points.every(([t, v]) => t <= now && v > 0)));
   },
+  async pact() {
+    // A version checked at its address: the pact's interaction replayed after its provider state.
+    const provider = METRIC_PROVIDERS.get("pact");
+    assert.ok(provider?.check);
+    let broken = false;
+    const server = await startServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/_pact/state") return res.end(JSON.stringify({ id: 3 }));
+      res.end(JSON.stringify(broken ? { id: "three" } : { id: 3 }));
+    });
+    cleanups.push(() => server.close());
+    const file = join(dir, "pact.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        consumer: { name: "c" },
+        provider: { name: "p" },
+        metadata: { pactSpecification: { version: "3.0.0" } },
+        interactions: [
+          {
+            description: "an item",
+            providerStates: [{ name: "an item exists", params: { id: 3 } }],
+            request: { method: "GET", path: "/items/3" },
+            response: {
+              status: 200,
+              body: { id: 1 },
+              matchingRules: { body: { "$.id": { matchers: [{ match: "integer" }] } } },
+            },
+          },
+        ],
+      }),
+    );
+    const gate = {
+      type: "pact" as const,
+      pacts: [file],
+      version: "canary" as const,
+      stateChangeUrl: "/_pact/state",
+      stateChangeTeardown: false,
+      headers: {},
+      timeoutMs: 5000,
+    };
+    const good = await provider.check({ version: "canary", url: server.url, provider: gate });
+    assert.deepEqual(good.result, { verified: 1, failed: 0, pending: 0, skipped: 0, total: 1 });
+    assert.equal(server.seen[0]?.url, "/_pact/state", "the state is set up first, on the version");
+    broken = true;
+    const bad = await provider.check({ version: "canary", url: server.url, provider: gate });
+    assert.equal(bad.result.failed, 1);
+    assert.deepEqual(
+      bad.contract.interactions[0]?.mismatches.map((m) => [m.path, m.expected, m.actual]),
+      [["$.id", 1, "three"]],
+    );
+    await assert.rejects(
+      provider.check({ version: "canary", url: server.url, provider: { ...gate, consumer: "nobody" } }),
+      /no interaction to verify/,
+    );
+  },
 };
 
 it("every registered metric provider has a contract harness", () => {

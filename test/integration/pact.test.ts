@@ -151,7 +151,7 @@ describe("withstand pact verify", () => {
     assert.match(r.stdout, /Verifying a pact between web and alligators \(pact specification 3\.0\.0/);
     assert.match(r.stdout, /GET http:\/\/127\.0\.0\.1:\d+\/alligators\/42/);
     assert.match(r.stdout, /4 interactions: 3 verified, 0 failed, 1 not HTTP \(skipped\)/);
-    assert.match(r.stdout, /a Asynchronous\/Messages interaction is not verified over HTTP/);
+    assert.match(r.stdout, /an Asynchronous\/Messages interaction is not verified over HTTP/);
     const states = provider.seen.filter((s) => s.url === "/_pact/state").map((s) => JSON.parse(s.body));
     assert.deepEqual(states.at(-1), {
       state: "an alligator exists",

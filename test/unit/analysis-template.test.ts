@@ -123,6 +123,7 @@ describe("Argo AnalysisTemplates in a Rollout", () => {
     assert.equal(a?.intervalMs, 300_000);
     assert.equal(a?.failureLimit, 3);
     assert.equal(a?.successCondition, "result[0] >= 0.95");
+    assert.ok(a?.provider?.type === "prometheus");
     assert.equal(a?.provider?.address, "http://127.0.0.1:9090");
     assert.equal(a?.provider?.timeoutMs, 40_000);
     assert.deepEqual(a?.provider?.headers, { "X-Scope-OrgID": "tenant_a" });
@@ -186,6 +187,82 @@ describe("Argo AnalysisTemplates in a Rollout", () => {
     const d = checked.diagnostics.find((x) => x.message.includes("datadog provider is not supported"));
     assert.ok(d, JSON.stringify(checked.diagnostics));
     assert.equal(d.line, 17);
+  });
+
+  it("a pact provider verifies the canary against pacts beside the template, failing on any broken interaction", async () => {
+    const pactTemplate = `apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: contracts}
+spec:
+  metrics:
+  - name: consumer-pacts
+    provider:
+      pact:
+        pacts: [./pacts, https://broker.example/pacts/provider/orders/consumer/web/latest]
+        stateChangeUrl: /_pact/state
+        headers: [{key: Authorization, value: Bearer x}]
+        timeout: 5
+  - name: stable-pacts
+    successCondition: result.failed <= 1
+    provider:
+      pact: {pacts: ./one.json, version: stable}
+`;
+    const dir = tempFiles({
+      "r.yaml": `${pactTemplate}---\n${rolloutWith("      templates: [{templateName: contracts}]")}`,
+    });
+    const { spec, diagnostics } = await loadRolloutFile(join(dir, "r.yaml"));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error"),
+      [],
+    );
+    const step = spec?.steps[1];
+    assert.ok(step?.kind === "analysis");
+    const [canary, stable] = step.analyses;
+    assert.deepEqual(canary?.provider, {
+      type: "pact",
+      pacts: [join(dir, "pacts"), "https://broker.example/pacts/provider/orders/consumer/web/latest"],
+      version: "canary",
+      stateChangeUrl: "/_pact/state",
+      stateChangeTeardown: false,
+      headers: { Authorization: "Bearer x" },
+      timeoutMs: 5000,
+    });
+    assert.equal(canary?.successCondition, "result.failed == 0", "without a condition, any break fails");
+    assert.equal(stable?.successCondition, "result.failed <= 1");
+    assert.ok(stable?.provider?.type === "pact" && stable.provider.version === "stable");
+    assert.deepEqual(stable.provider.pacts, [join(dir, "one.json")]);
+    const broken = { verified: 2, failed: 1, pending: 0, skipped: 0, total: 3 };
+    assert.equal(resultPhase({ successCondition: "result.failed == 0" }, broken).phase, "Failed");
+    assert.equal(
+      resultPhase({ successCondition: "result.failed == 0" }, { ...broken, failed: 0 }).phase,
+      "Successful",
+    );
+  });
+
+  it("a misspelt pact setting or a missing pact list is named at its line", () => {
+    const text = `apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: contracts}
+spec:
+  metrics:
+  - name: consumer-pacts
+    provider:
+      pact:
+        stateChangeURL: /_pact/state
+---
+${rolloutWith("      templates: [{templateName: contracts}]")}`;
+    const checked = checkDocument("r.yaml", text);
+    assert.equal(checked.valid, false);
+    const typo = checked.diagnostics.find((d) => d.path.endsWith("stateChangeURL"));
+    assert.ok(typo, JSON.stringify(checked.diagnostics));
+    assert.equal(typo.line, 9);
+    assert.match(typo.message, /stateChangeUrl/);
+    const missing = checked.diagnostics.find((d) => d.path.endsWith("pact.pacts"));
+    assert.ok(missing, JSON.stringify(checked.diagnostics));
+    assert.match(
+      missing.message,
+      /is required \(expected a pact file, a directory of pact files, or a pact's URL\)/,
+    );
   });
 
   it("withstand validate reads a template file alone and a Rollout with its templates", async () => {

@@ -35,8 +35,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   flags: ["core", "safety", "store"],
   // The Pact verifier: pact files are read with the documents layer's positions.
   pact: ["core", "documents"],
-  // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router.
-  metrics: ["core"],
+  // Metric providers (Argo's metricproviders/): withstand windows, Prometheus, the router, pact (a
+  // version verified against its consumers' pacts; pact files are read with the documents layer).
+  metrics: ["core", "documents", "pact"],
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety"],
   // The engine gives probe kinds the Goss and synthetic runners (engine/probe-services.ts).

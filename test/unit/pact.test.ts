@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { formatDate, generateBody } from "../../src/core/pact/generators.js";
+import { asDataType, formatDate, generateBody } from "../../src/core/pact/generators.js";
 import { JsonComparison } from "../../src/core/pact/json.js";
 import { applyMatcher, dateFormatRegex } from "../../src/core/pact/matchers.js";
 import { readPact } from "../../src/core/pact/pact-file.js";
@@ -232,6 +232,16 @@ describe("pact response matching", () => {
   it("checks number kinds, null, boolean, include and dates", () => {
     assert.equal(applyMatcher({ match: "integer" }, 1, 3), undefined);
     assert.ok(applyMatcher({ match: "integer" }, 1, 3.5));
+    // As pact_matching: a string that parses as an unsigned integer passes; others are named so.
+    assert.equal(applyMatcher({ match: "integer" }, 1, "42"), undefined);
+    assert.equal(
+      applyMatcher({ match: "integer" }, 1, "-5"),
+      "Expected '-5' (String) to be an integer number",
+    );
+    assert.equal(
+      applyMatcher({ match: "integer" }, 1, "4x"),
+      "Expected '4x' (String) to be an integer number",
+    );
     assert.equal(applyMatcher({ match: "decimal" }, 1.5, 2.25), undefined);
     assert.equal(applyMatcher({ match: "number" }, 1, 2.25), undefined);
     assert.ok(applyMatcher({ match: "number" }, 1, "x"));
@@ -346,6 +356,15 @@ describe("pact files", () => {
 });
 
 describe("pact generators", () => {
+  it("a ProviderState value takes the dataType Pact JS recorded", () => {
+    assert.equal(asDataType("42", "INTEGER"), 42);
+    assert.equal(asDataType("4.5", "DECIMAL"), 4.5);
+    assert.equal(asDataType("true", "BOOLEAN"), true);
+    assert.equal(asDataType(7, "STRING"), "7");
+    assert.equal(asDataType("x7", "INTEGER"), "x7", "a value that does not convert is kept");
+    assert.equal(asDataType("42", "RAW"), "42");
+  });
+
   const ctx = {
     random: () => 0.5,
     now: () => new Date("2024-03-04T05:06:07.089Z"),

@@ -1,6 +1,7 @@
 /** The shapes of withstand's JSON API (see src/server/server.ts), as the dashboard reads them. */
 // The server's own types, so the dashboard and the API cannot drift apart.
 export type { MetricVerdict } from "../../src/core/judge.js";
+export type { ContractCheck, ContractInteraction } from "../../src/core/pact/gate.js";
 export type { FaultSpan as Span, Instant, Point, Timeline } from "../../src/core/timeline.js";
 export type { RunSummary } from "../../src/store/store.js";
 

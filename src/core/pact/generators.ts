@@ -76,6 +76,31 @@ export function fillExpression(expression: string, values: Record<string, unknow
   });
 }
 
+/**
+ * Pact JS's `fromProviderState` records the type the value must have (`dataType`): a state change
+ * that answers `"42"` gives 42 for an INTEGER. A value that does not convert is kept as it is.
+ */
+export function asDataType(v: unknown, dataType: unknown): unknown {
+  const text = typeof v === "string" ? v.trim() : undefined;
+  switch (dataType) {
+    case "STRING":
+      return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+    case "INTEGER": {
+      const n = text !== undefined && /^[-+]?\d+$/.test(text) ? Number(text) : v;
+      return typeof n === "number" ? Math.trunc(n) : n;
+    }
+    case "DECIMAL":
+    case "FLOAT": {
+      const n = text !== undefined && text !== "" && !Number.isNaN(Number(text)) ? Number(text) : v;
+      return n;
+    }
+    case "BOOLEAN":
+      return text === "true" ? true : text === "false" ? false : v;
+    default:
+      return v;
+  }
+}
+
 /** The value a generator makes; `undefined` keeps the example (a generator it cannot run here). */
 export function generate(g: Generator, example: unknown, ctx: GeneratorContext): unknown {
   const r = ctx.random;
@@ -112,7 +137,7 @@ export function generate(g: Generator, example: unknown, ctx: GeneratorContext):
       return formatDate(ctx.now(), typeof g.format === "string" ? g.format : "yyyy-MM-dd'T'HH:mm:ss");
     case "ProviderState": {
       const v = typeof g.expression === "string" ? fillExpression(g.expression, ctx.stateValues) : undefined;
-      return v === undefined ? example : v;
+      return v === undefined ? example : asDataType(v, g.dataType);
     }
     default:
       // Regex and MockServerURL keep the consumer's example, which already fits them

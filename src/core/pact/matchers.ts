@@ -204,9 +204,10 @@ export function applyMatcher(m: Matcher, expected: unknown, actual: unknown): st
       return text?.includes(value) ? undefined : `Expected ${show(actual)} to include '${value}'`;
     }
     case "integer": {
-      const ok =
-        (typeof actual === "number" && Number.isInteger(actual)) ||
-        (typeof actual === "string" && /^-?\d+$/.test(actual));
+      // pact_matching: a string passes when it parses as an unsigned integer (Rust's u64 parse).
+      if (typeof actual === "string")
+        return /^\+?\d+$/.test(actual) ? undefined : `Expected '${actual}' (String) to be an integer number`;
+      const ok = typeof actual === "number" && Number.isInteger(actual);
       return ok ? undefined : `Expected ${show(actual)} (${typeName(actual)}) to be an integer`;
     }
     case "decimal": {

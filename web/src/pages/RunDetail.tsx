@@ -4,8 +4,9 @@ import { Badge } from "../components/Badge";
 import { Chart, type ChartSeries } from "../components/Chart";
 import { GameDayNote } from "../components/GameDayNote";
 import { GroupPanel } from "../components/GroupPanel";
+import { PactGate, PactRun } from "../components/PactResults";
 import { duration, when } from "../format";
-import type { RunDetail as Detail, MetricVerdict, Point, RunEvent } from "../types";
+import type { ContractCheck, RunDetail as Detail, MetricVerdict, Point, RunEvent } from "../types";
 
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"];
 
@@ -241,6 +242,7 @@ export function RunDetail({ id }: { id: string }) {
           </ol>
         </div>
       </div>
+      {run.kind === "pact" && <PactRun result={run.result} />}
       {measurements.length > 0 && (
         <div>
           <h3>Analyses</h3>
@@ -270,6 +272,7 @@ export function RunDetail({ id }: { id: string }) {
                 </tbody>
               </table>
               <p class="muted small">{String(m.reason)}</p>
+              {m.contract ? <PactGate contract={m.contract as ContractCheck} /> : null}
             </div>
           ))}
         </div>
