@@ -9,7 +9,10 @@ import { windowsProvider } from "./windows.js";
 
 /** Every metric provider, by type. A new one (Datadog, CloudWatch) is one module here and one line. */
 export const METRIC_PROVIDERS: ReadonlyMap<string, MetricProvider> = new Map(
-  [windowsProvider, prometheusProvider, routerProvider, syntheticProvider, pactProvider].map((p) => [p.type, p]),
+  [windowsProvider, prometheusProvider, routerProvider, syntheticProvider, pactProvider].map((p) => [
+    p.type,
+    p,
+  ]),
 );
 
 const withSli = () => [...METRIC_PROVIDERS.values()].filter((p) => p.sli).map((p) => p.type);
