@@ -175,7 +175,9 @@ export function detect(
     return medianCont(guesses) ?? undefined;
   };
   const out: Evaluation[] = [];
-  let held = 0;
+  // `for` as Prometheus holds it: pending from the first breach, firing once `for` has passed since it
+  // (so with `for` shorter than a step, the second breaching step fires, as in Prometheus).
+  let since: number | undefined;
   let rFilled = 0;
   // The residual enters the week's stddev clipped to the band of the step before, so an anomaly does
   // not widen the band that should catch the next one (winsorising).
@@ -200,18 +202,18 @@ export function detect(
       alert: false,
     };
     if (prediction === undefined) {
-      held = 0;
+      since = undefined;
       out.push({ ...base, skipped: "warming up: not enough history" });
       continue;
     }
     if (cfg.model === "weekly-average") {
       const breach = value > prediction && value >= cfg.floor;
-      held = breach ? held + stepMs : 0;
+      since = breach ? (since ?? p.t) : undefined;
       out.push({
         ...base,
         upper: back(prediction),
         breach,
-        alert: breach && held > cfg.forMs,
+        alert: breach && p.t - (since ?? p.t) >= cfg.forMs,
         score: value / (prediction / cfg.ratio),
       });
       continue;
@@ -232,15 +234,14 @@ export function detect(
       skipped === undefined &&
       sd > 0 &&
       ((cfg.direction !== "down" && score > cfg.k) || (cfg.direction !== "up" && score < -cfg.k));
-    held = breach ? held + stepMs : 0;
-    // `for: 5m` as Prometheus holds it: pending at the first breach, firing once it has held 5 minutes.
+    since = breach ? (since ?? p.t) : undefined;
     out.push({
       ...base,
       lower: back(lower),
       upper: back(upper),
       score,
       breach,
-      alert: breach && held > cfg.forMs,
+      alert: breach && p.t - (since ?? p.t) >= cfg.forMs,
       skipped,
     });
   }

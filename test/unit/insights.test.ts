@@ -323,6 +323,18 @@ describe("anomaly detection", () => {
       /^value [\d.]+ against a prediction of [\d.]+ \(band [-\d.]+\.\.[\d.]+, [\d.]+σ\) at 2026-/,
     );
   });
+  it("holds `for` as Prometheus does: a `for` shorter than a step still pends the first breaching step", () => {
+    const { start, points } = traffic(4);
+    const evals = detect(points, STEP, { ...DEFAULT_ANOMALY, forMs: 4 * 60_000 }).filter(
+      (e) => e.t >= start + 21 * DAY,
+    );
+    const firsts = anomalies(evals).map((a) => evals.findIndex((e) => e.t === a.start));
+    assert.ok(firsts.length > 0);
+    for (const i of firsts) {
+      assert.equal(evals[i - 1]?.breach, true);
+      assert.equal(evals[i - 1]?.alert, false);
+    }
+  });
   it("does not judge a series with less than a week of history, nor one below the floor", () => {
     const flat = Array.from({ length: 5000 }, (_, i) => ({ t: i * STEP, v: 0.01 }));
     const evals = detect(flat, STEP);
