@@ -272,3 +272,60 @@ export function explain(e: Evaluation, unit = ""): string {
   const f = (x: number | undefined) => (x === undefined ? "?" : `${Number(x.toPrecision(4))}${unit}`);
   return `value ${f(e.value)} against a prediction of ${f(e.prediction)} (band ${f(e.lower)}..${f(e.upper)}, ${e.score === undefined ? "" : `${e.score.toFixed(1)}σ`}) at ${new Date(e.t).toISOString()}`;
 }
+
+/**
+ * The detector as a judge (a steady-state tolerance, a rollout analysis metric, a game-day stop
+ * condition): a Prometheus range query over `historyMs` up to now, one point a `stepMs`, judged at its
+ * latest step. One shape for all three (documents/anomaly-check.ts reads it).
+ */
+export interface AnomalyCheck {
+  prometheus: string;
+  query: string;
+  stepMs: number;
+  historyMs: number;
+  config: AnomalyConfig;
+}
+
+/** The options a user sets, over the defaults or the weekly-average preset. */
+export interface AnomalyOptions {
+  preset?: "seasonal" | "weekly-average" | undefined;
+  k?: number | undefined;
+  forMs?: number | undefined;
+  direction?: AnomalyConfig["direction"] | undefined;
+  floor?: number | undefined;
+  transform?: AnomalyConfig["transform"] | undefined;
+}
+
+export function anomalyConfig(o: AnomalyOptions): AnomalyConfig {
+  const base: AnomalyConfig =
+    o.preset === "weekly-average" ? { ...DEFAULT_ANOMALY, ...WEEKLY_AVERAGE_PRESET } : { ...DEFAULT_ANOMALY };
+  return {
+    ...base,
+    k: o.k ?? base.k,
+    forMs: o.forMs ?? base.forMs,
+    direction: o.direction ?? base.direction,
+    floor: o.floor ?? base.floor,
+    transform: o.transform ?? base.transform,
+  };
+}
+
+export interface AnomalyVerdict {
+  /** The latest step alerts (its breach has held `for`). */
+  anomalous: boolean;
+  /** Why, in one sentence: the explanation, or why the series was not judged. */
+  reason: string;
+  latest?: Evaluation | undefined;
+}
+
+/** Judges a series at its latest point: anomalous only when the detector alerts there. */
+export function judgeLatest(series: readonly Point[], stepMs: number, cfg: AnomalyConfig): AnomalyVerdict {
+  const latest = detect(series, stepMs, cfg).at(-1);
+  if (!latest) return { anomalous: false, reason: "not judged: the query returned no points" };
+  if (latest.skipped) return { anomalous: false, reason: `not judged: ${latest.skipped}`, latest };
+  const what = latest.alert
+    ? "anomalous"
+    : latest.breach
+      ? "outside its band, not yet for long enough"
+      : "normal";
+  return { anomalous: latest.alert, reason: `${what}: ${explain(latest)}`, latest };
+}

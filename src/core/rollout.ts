@@ -1,3 +1,4 @@
+import type { AnomalyCheck } from "./anomaly.js";
 import { type Env, parseCondition } from "./condition.js";
 import type { Judgement, MetricConfig } from "./judge.js";
 
@@ -42,13 +43,15 @@ export interface RolloutMetric extends MetricConfig {
 
 /** Where an Argo metric's `result` comes from (AnalysisTemplate `provider.prometheus`). */
 export interface QueryProvider {
-  type: "prometheus";
+  /** `anomaly`: the anomaly detector over the Prometheus query (result 1 when anomalous, else 0). */
+  type: "prometheus" | "anomaly";
   address: string;
   query: string;
   headers: Record<string, string>;
   timeoutMs: number;
   /** Argo's rangeQuery: from `lookbackMs` before now to now, every `stepS` seconds. */
   range?: { lookbackMs: number; stepS: number };
+  anomaly?: Omit<AnomalyCheck, "prometheus" | "query"> | undefined;
 }
 
 export interface AnalysisSpec {

@@ -1,8 +1,9 @@
 import { parseCondition } from "../core/condition.js";
 import type { AnalysisSpec, QueryProvider } from "../core/rollout.js";
 import { suggest } from "../core/suggest.js";
+import { ANOMALY_CHECK, anomalyCheckOf } from "./anomaly-check.js";
 import type { Diagnostic } from "./diagnostic.js";
-import { checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
+import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
 import { readCount, readDuration, readNumber, readString } from "./values.js";
 
@@ -241,28 +242,42 @@ function readPrometheus(raw: unknown, r: Reporter, timeoutFallbackMs: number): Q
   return address === undefined || query === undefined ? undefined : provider;
 }
 
+/** withstand's own provider: `{anomaly: {prometheus, query, ...}}`, the anomaly detector's verdict (1 or 0). */
+function readAnomaly(raw: unknown, r: Reporter): QueryProvider | undefined {
+  const v = check(ANOMALY_CHECK, raw, [], r);
+  if (!v) return undefined;
+  const { prometheus, query, ...anomaly } = anomalyCheckOf(v);
+  return { type: "anomaly", address: prometheus, query, headers: {}, timeoutMs: 30_000, anomaly };
+}
+
 /** One Argo metric, its args already substituted, as a judge-less analysis of its own. */
 function readArgoMetric(raw: Record<string, unknown>, r: Reporter, loc: string): AnalysisSpec | undefined {
   checkKeys(raw, ARGO_METRIC_KEYS, [], r);
   const name = readString(raw.name, ["name"], r, "the metric's name");
   const providers = isRecord(raw.provider) ? Object.keys(raw.provider) : [];
   if (!isRecord(raw.provider) || providers.length !== 1) {
-    r.error(["provider"], "is required (expected exactly one provider, e.g. {prometheus: {address, query}})");
+    r.error(
+      ["provider"],
+      "is required (expected exactly one provider, e.g. {prometheus: {address, query}} or {anomaly: {prometheus, query}})",
+    );
     return undefined;
   }
   const kind = providers[0] as string;
-  if (kind !== "prometheus") {
+  if (kind !== "prometheus" && kind !== "anomaly") {
     const known = ARGO_PROVIDERS.includes(kind);
     r.error(
       ["provider", kind],
       known
-        ? `Argo's ${kind} provider is not supported by withstand (expected prometheus)`
-        : `unknown provider${suggest(kind, ARGO_PROVIDERS) ? ` (did you mean ${suggest(kind, ARGO_PROVIDERS)}?)` : ""} (expected prometheus)`,
+        ? `Argo's ${kind} provider is not supported by withstand (expected prometheus or anomaly)`
+        : `unknown provider${suggest(kind, ARGO_PROVIDERS) ? ` (did you mean ${suggest(kind, ARGO_PROVIDERS)}?)` : ""} (expected prometheus or anomaly)`,
       true,
     );
     return undefined;
   }
-  const provider = readPrometheus(raw.provider.prometheus, scoped(r, ["provider", "prometheus"]), 10_000);
+  const provider =
+    kind === "anomaly"
+      ? readAnomaly(raw.provider.anomaly, scoped(r, ["provider", "anomaly"]))
+      : readPrometheus(raw.provider.prometheus, scoped(r, ["provider", "prometheus"]), 10_000);
   const a: AnalysisSpec = {
     loc,
     ...(name !== undefined ? { name } : {}),

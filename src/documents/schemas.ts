@@ -2,6 +2,7 @@ import { z } from "zod";
 import { FAULT_SCHEMAS as FAULT_KINDS } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
+import { ANOMALY_CHECK } from "./anomaly-check.js";
 import { durationField } from "./duration-field.js";
 import { experimentBodySchema } from "./experiment-schema.js";
 import { count, intOrString, scalar, typed } from "./fields.js";
@@ -146,6 +147,7 @@ const argoMetric = typed(ARGO_METRIC_KEYS, {
   inconclusiveLimit: intOrString,
   consecutiveErrorLimit: intOrString,
   provider: z.strictObject({
+    anomaly: ANOMALY_CHECK.optional(),
     prometheus: typed(PROMETHEUS_KEYS, {
       address: text,
       query: text,
@@ -155,7 +157,7 @@ const argoMetric = typed(ARGO_METRIC_KEYS, {
       rangeQuery: z.strictObject({ start: text, end: text.optional(), step: durationField.optional() }),
       authentication: z.record(z.string(), z.record(z.string(), z.unknown())),
       caCert: z.record(z.string(), z.unknown()),
-    }),
+    }).optional(),
   }),
 });
 const analysisTemplate = z.strictObject({
@@ -178,6 +180,7 @@ const stopCondition = z.union([
   gameDayProbe,
   z.strictObject({ name: text.optional(), slo: text, alert: z.literal("page").optional() }),
   z.strictObject({ name: text.optional(), prometheus: text, expr: text }),
+  z.strictObject({ name: text.optional(), anomaly: ANOMALY_CHECK }),
 ]);
 const gameDayStep = z.union([
   z.strictObject({ name: text.optional(), file: text }),
