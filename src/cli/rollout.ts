@@ -7,6 +7,7 @@ import type { RolloutSpec } from "../core/rollout.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadRolloutFile } from "../documents/rollout.js";
 import { runLifecycle } from "../engine/lifecycle.js";
+import { gitCommit, gitHead } from "../platform/git.js";
 import { activeRollouts, type RolloutStatus, sendControl } from "../rollout/control.js";
 import type { RolloutResult } from "../rollout/controller.js";
 import { type RolloutOptions, rolloutKind } from "../runs/rollout.js";
@@ -23,6 +24,46 @@ export interface RolloutFlags {
   reason?: string;
   /** Files of Argo AnalysisTemplates the analyses name. */
   template?: string[];
+  /** The change deployed, for DORA's lead time (else the document's, else git's HEAD). */
+  commitTime?: string;
+  revision?: string;
+  /** The repository whose git log gives commit times (the current directory by default). */
+  repo?: string;
+}
+
+/**
+ * The change a rollout deploys: `--commit-time` (with `--revision`), else `--revision` or the document's
+ * revision looked up in git, else the document's commit time, else the HEAD of the repository it runs
+ * in (none outside one).
+ */
+async function withChange(spec: RolloutSpec, flags: RolloutFlags): Promise<RolloutSpec> {
+  const repo = flags.repo ?? process.cwd();
+  if (flags.commitTime !== undefined) {
+    if (Number.isNaN(Date.parse(flags.commitTime)))
+      failUsage(`--commit-time ${flags.commitTime}: expected a time such as 2026-12-07T14:00:00Z`);
+    const revision = flags.revision ?? spec.change?.revision;
+    return {
+      ...spec,
+      change: { revision, commitTime: new Date(flags.commitTime).toISOString(), from: "flag" },
+    };
+  }
+  const revision = flags.revision ?? (spec.change?.commitTime ? undefined : spec.change?.revision);
+  if (revision !== undefined) {
+    const commit = await gitCommit(repo, revision).catch((err: Error) =>
+      failUsage(
+        `${flags.revision !== undefined ? "--revision" : `${spec.file}: metadata.revision`} ${revision}: ${err.message}`,
+      ),
+    );
+    return { ...spec, change: { ...commit, from: "git" } };
+  }
+  if (spec.change) return spec;
+  if (flags.repo !== undefined) {
+    const head = await gitHead(repo);
+    if (!head) failUsage(`--repo ${repo}: not a git repository`);
+    return { ...spec, change: { ...head, from: "git" } };
+  }
+  const head = await gitHead(repo);
+  return head ? { ...spec, change: { ...head, from: "git" } } : spec;
 }
 
 const ACTIONS = ["status", "promote", "abort"];
@@ -113,6 +154,7 @@ export async function rolloutSession(
   flags: RolloutFlags,
   hooks: SessionHooks = {},
 ): Promise<RolloutResult & { runId: string }> {
+  spec = await withChange(spec, flags);
   const mode = outputMode(flags);
   const view = renderer(mode);
   const c = mode === "tty" ? pc : pc.createColors(false);

@@ -13,6 +13,13 @@ export interface DeploymentRecord {
   outcome: "deployed" | "failed";
   /** When the change was committed (metadata.commitTime, --commit-time or git); absent: no lead time. */
   commitTime?: string | undefined;
+  /** The deployed revision, when known: git gives the commit times of the changes it shipped. */
+  revision?: string | undefined;
+  /**
+   * Every change the deployment shipped (git log PREVIOUS..REVISION), each its own lead time as in
+   * fourkeys' changes table; replaces `commitTime` when present.
+   */
+  commitTimes?: readonly string[] | undefined;
 }
 
 /** fourkeys divides failures by deployments (#351 asks for all attempts); we default to attempts. */
@@ -141,9 +148,11 @@ export function dora(records: readonly DeploymentRecord[], o: DoraOptions): Dora
   const deployed = inWindow.filter((r) => r.outcome === "deployed");
   const failed = inWindow.filter((r) => r.outcome === "failed");
 
-  const leads = deployed
-    .filter((r) => r.commitTime !== undefined)
-    .map((r) => (Date.parse(r.endedAt) - Date.parse(r.commitTime as string)) / 60_000);
+  const leads = deployed.flatMap((r) =>
+    (r.commitTimes ?? (r.commitTime !== undefined ? [r.commitTime] : [])).map(
+      (c) => (Date.parse(r.endedAt) - Date.parse(c)) / 60_000,
+    ),
+  );
   const positive = leads.filter((m) => m > 0);
   const leadMedian = medianCont(positive);
 

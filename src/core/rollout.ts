@@ -95,6 +95,16 @@ export interface RolloutSpec {
   stickiness?: { header?: string; cookie?: string };
   steps: Step[];
   background?: { analyses: AnalysisSpec[]; startingStep: number };
+  /**
+   * The change this rollout deploys, for DORA's lead time: its revision and commit time, from the
+   * document (`metadata.revision`, `metadata.commitTime` or their `withstand.dev/` annotations), the
+   * CLI's flags, or git.
+   */
+  change?: {
+    revision?: string | undefined;
+    commitTime?: string | undefined;
+    from: "document" | "flag" | "git";
+  };
   /** Where to serve the rollout's Prometheus metrics (`spec.metrics`), if anywhere. */
   metrics?: { host: string; port: number };
   /** How long a rollback waits for requests already on the canary before stopping it. */

@@ -35,6 +35,7 @@ const durationish = z
 const metadata = z.looseObject({
   name: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
 });
 
 /** A fault mapping: its `kind` picks one registered fault kind, whose own schema completes it. */

@@ -75,6 +75,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     "load",
     "metrics",
     "pact",
+    // git's commit times for DORA's lead time (platform/git.ts)
+    "platform",
     "proxy",
     "report",
     "rollout",
