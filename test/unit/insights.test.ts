@@ -21,6 +21,7 @@ import { faultTimes } from "../../src/core/incident-times.js";
 import {
   badMinutesPerYear,
   distribution,
+  measuredTimes,
   rankRisks,
   whatIf,
   yearlyBudgetMinutes,
@@ -82,6 +83,60 @@ describe("risk catalogue", () => {
     const d = distribution([4, 1, 3, 2, 100]);
     assert.deepEqual({ ...d, p90: d?.p90.toFixed(1) }, { median: 3, p90: "61.6", worst: 100 });
     assert.equal(distribution([]), undefined);
+  });
+});
+
+describe("a risk's measured times from the runs it cites", () => {
+  const ts = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const run = (id: string, detect: number | undefined) => ({
+    id,
+    kind: "gameday",
+    title: "gd",
+    startedAt: ts(0),
+    events: [
+      {
+        runId: id,
+        ts: ts(0),
+        type: "fault-injected",
+        faultId: "p",
+        kind: "process-pause",
+        activity: "freeze",
+        targets: [],
+      },
+      {
+        runId: id,
+        ts: ts(1),
+        type: "fault-injected",
+        faultId: "l",
+        kind: "latency",
+        activity: "slow",
+        targets: [],
+      },
+      ...(detect === undefined
+        ? []
+        : [{ runId: id, ts: ts(detect), type: "stop-condition-tripped", condition: "c", value: "v" }]),
+    ] as Parameters<typeof faultTimes>[0],
+  });
+  it("takes only the cited fault's injections, counts the undetected ones, and cites only runs that injected it", () => {
+    const m = measuredTimes([run("a", 120), run("b", undefined)], "process-pause");
+    assert.deepEqual(m.ttd, {
+      kind: "measured",
+      median: 2,
+      worst: 2,
+      runs: 2,
+      oldest: ts(0),
+      newest: ts(0),
+      undetected: 1,
+    });
+    assert.equal(m.ttr, undefined, "nothing was reverted: no time to recover, the guess stays");
+    assert.deepEqual(
+      m.cites.map((c) => c.runId),
+      ["a", "b"],
+    );
+    assert.deepEqual(measuredTimes([run("a", 120)], "disk-fill").cites, []);
+    // without a filter every injection counts: the latency fault was detected 119 s after it began
+    const all = measuredTimes([run("a", 120)]);
+    assert.equal(all.ttd?.kind === "measured" ? all.ttd.median : undefined, (2 + 119 / 60) / 2);
   });
 });
 
