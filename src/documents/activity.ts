@@ -225,7 +225,7 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
   if (!isRecord(raw)) {
     r.error(
       [],
-      `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})`,
+      `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load|anomaly})`,
     );
     return undefined;
   }
