@@ -53,13 +53,21 @@ async function withGitChanges(records: DeploymentRecord[], repo: string): Promis
 }
 
 function render(r: DoraReport): string {
-  const h = (x: number | null, unit: string) => (x === null ? "no data" : `${x.toFixed(1)} ${unit}`);
+  // Hours as the unit that reads: 45 min, 5.2 h, 3.1 d.
+  const h = (x: number | null) =>
+    x === null
+      ? "no data"
+      : x < 1
+        ? `${(x * 60).toFixed(1)} min`
+        : x < 48
+          ? `${x.toFixed(1)} h`
+          : `${(x / 24).toFixed(1)} d`;
   return `${[
     `DORA four keys, ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)} (${r.deployments} deployments, ${r.failures} failed)`,
     `  deployment frequency      ${r.deploymentFrequency.bucket} (median ${r.deploymentFrequency.perWeekMedianDays} deploy days a week; ${r.deploymentFrequency.weeksWithDeploy} of ${r.deploymentFrequency.weeks} weeks had one)`,
-    `  lead time for changes     ${h(r.leadTime.medianMinutes === null ? null : r.leadTime.medianMinutes / 60, "h")} median${r.leadTime.bucket ? ` (${r.leadTime.bucket})` : ""}; ${r.leadTime.changes} changes with a commit time${r.leadTime.dropped ? `, ${r.leadTime.dropped} ≤ 0 dropped as fourkeys does` : ""}`,
+    `  lead time for changes     ${h(r.leadTime.medianMinutes === null ? null : r.leadTime.medianMinutes / 60)} median${r.leadTime.bucket ? ` (${r.leadTime.bucket})` : ""}; ${r.leadTime.changes} changes with a commit time${r.leadTime.dropped ? `, ${r.leadTime.dropped} ≤ 0 dropped as fourkeys does` : ""}`,
     `  change failure rate       ${r.changeFailureRate.rate === null ? "no data" : `${(r.changeFailureRate.rate * 100).toFixed(1)}%`}${r.changeFailureRate.bucket ? ` (${r.changeFailureRate.bucket})` : ""}; failures / ${r.changeFailureRate.denominator === "attempts" ? "all attempts (promoted + failed)" : "successful deployments (fourkeys)"}`,
-    `  failed deployment recovery ${h(r.recoveryTime.medianHours, "h")} median${r.recoveryTime.bucket ? ` (${r.recoveryTime.bucket})` : ""}; from the failed deployment's ${r.recoveryTime.start === "deploy" ? "start (fourkeys)" : "rollback"} to the next good one, ${r.recoveryTime.recoveries} recoveries`,
+    `  failed deployment recovery ${h(r.recoveryTime.medianHours)} median${r.recoveryTime.bucket ? ` (${r.recoveryTime.bucket})` : ""}; from the failed deployment's ${r.recoveryTime.start === "deploy" ? "start (fourkeys)" : "rollback"} to the next good one, ${r.recoveryTime.recoveries} recoveries`,
   ].join("\n")}\n`;
 }
 

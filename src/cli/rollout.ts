@@ -49,12 +49,16 @@ async function withChange(spec: RolloutSpec, flags: RolloutFlags): Promise<Rollo
   }
   const revision = flags.revision ?? (spec.change?.commitTime ? undefined : spec.change?.revision);
   if (revision !== undefined) {
-    const commit = await gitCommit(repo, revision).catch((err: Error) =>
-      failUsage(
-        `${flags.revision !== undefined ? "--revision" : `${spec.file}: metadata.revision`} ${revision}: ${err.message}`,
-      ),
-    );
-    return { ...spec, change: { ...commit, from: "git" } };
+    try {
+      return { ...spec, change: { ...(await gitCommit(repo, revision)), from: "git" } };
+    } catch (err) {
+      if (flags.revision !== undefined) failUsage(`--revision ${revision}: ${(err as Error).message}`);
+      // The document's revision is kept: `withstand dora --repo` can look it up later.
+      process.stderr.write(
+        `withstand: ${spec.file}: metadata.revision ${revision}: no commit time here (${(err as Error).message}); recorded without one, withstand dora --repo finds it\n`,
+      );
+      return spec;
+    }
   }
   if (spec.change) return spec;
   if (flags.repo !== undefined) {

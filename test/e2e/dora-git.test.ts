@@ -147,6 +147,17 @@ spec:
       assert.equal(byDoc.code, 0, byDoc.stderr);
       const fromDoc = await last();
       assert.deepEqual([fromDoc.commitTime, fromDoc.commitFrom], ["2026-12-02T10:00:00.000Z", "document"]);
+      // A document's revision outside its repository is recorded as it is: dora --repo finds its time.
+      doc(`, revision: ${revs.c4}`);
+      const elsewhere = await runCli(["rollout", file, "--quiet", "--store", store2], { env, cwd: dir });
+      assert.equal(elsewhere.code, 0, elsewhere.stderr);
+      assert.match(elsewhere.stderr, /metadata\.revision [0-9a-f]+: no commit time here/);
+      const kept = await last();
+      assert.deepEqual([kept.revision, kept.commitTime, kept.commitFrom], [revs.c4, undefined, "document"]);
+      const dora = JSON.parse(
+        (await runCli(["dora", "--store", store2, "--repo", repo, "--json"], { env })).stdout,
+      ) as { leadTime: { changes: number } };
+      assert.equal(dora.leadTime.changes, 4, "three commit times recorded, and c3..c4 looked up in the repository");
       doc(", commitTime: yesterday");
       const bad = await runCli(["rollout", file, "--quiet", "--store", store2], { env });
       assert.equal(bad.code, 2);
