@@ -157,7 +157,11 @@ spec:
       const dora = JSON.parse(
         (await runCli(["dora", "--store", store2, "--repo", repo, "--json"], { env })).stdout,
       ) as { leadTime: { changes: number } };
-      assert.equal(dora.leadTime.changes, 4, "three commit times recorded, and c3..c4 looked up in the repository");
+      assert.equal(
+        dora.leadTime.changes,
+        4,
+        "three commit times recorded, and c3..c4 looked up in the repository",
+      );
       doc(", commitTime: yesterday");
       const bad = await runCli(["rollout", file, "--quiet", "--store", store2], { env });
       assert.equal(bad.code, 2);
