@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -7,18 +7,18 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { DEFAULT_ANOMALY, detect, type Evaluation, type Point } from "../../src/core/anomaly.js";
 import { seeded } from "../../src/core/stats.js";
-import { freePort } from "../../src/proxy/listen.js";
+import { backfilledPrometheus, diurnal } from "../helpers/anomaly-series.js";
 import { runCli } from "../helpers/cli.js";
 import { isolatedEnv } from "../helpers/paths.js";
-import { exited } from "../helpers/processes.js";
 
 /**
  * The generated anomaly rules against the in-process detector, on a series neither was tuned on: five
  * weeks and three days of ten-minute traffic with two daily peaks, quiet weekends and noise, and 3×
  * spikes in the last three days. The step is longer than `for: 5m`, so a breach only pends at its first
- * step and fires at its second, in both. Prometheus' own rule engine (`promtool test rules`, which evaluates every rule in order at every
- * step, as a server does) must fire the alert at exactly the steps the detector alerts, and at no other;
- * a real Prometheus backfilled with the same series must load the rules and evaluate them without error.
+ * step and fires at its second, in both. Prometheus' own rule engine (`promtool test rules`, which
+ * evaluates every rule in order at every step, as a server does) must fire the alert at exactly the
+ * steps the detector alerts, and at no other; a real Prometheus backfilled with the same series must
+ * load the rules and evaluate them without error.
  */
 const execFileP = promisify(execFile);
 const { dir, env } = isolatedEnv();
@@ -28,28 +28,18 @@ const STEPS = ((5 * 7 + 3) * DAY) / STEP;
 /** From here every prediction uses all three earlier weeks and every band a full week of residuals. */
 const JUDGED_FROM = 5 * 7 * DAY;
 
-function series(): { values: number[]; spikes: number[] } {
-  const r = seeded(20261207);
-  const gauss = () => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
-  const spikes = [0, 1, 2].map(
-    (d) => JUDGED_FROM + d * DAY + Math.floor(((2 + r() * 20) * 3_600_000) / STEP) * STEP,
-  );
-  const values: number[] = [];
-  for (let i = 0; i < STEPS; i++) {
-    const t = i * STEP;
-    const h = (t % DAY) / 3_600_000;
-    // a morning and an evening peak; weekends (days 5 and 6 of each week) at 60%
-    const shape = 20 + 60 * Math.exp(-(((h - 10) / 2.5) ** 2)) + 45 * Math.exp(-(((h - 20) / 2) ** 2));
-    const weekend = Math.floor(t / DAY) % 7 >= 5 ? 0.6 : 1;
-    const mean = shape * weekend;
-    let v = Math.max(0, mean + gauss() * Math.sqrt(mean));
-    if (spikes.some((s) => t >= s && t < s + 30 * 60_000)) v *= 3;
-    values.push(Number(v.toFixed(3)));
-  }
-  return { values, spikes };
-}
+/** Three 3× spikes of 30 minutes, one a day in the judged days, at hours drawn from a fixed seed. */
+const draw = seeded(20261207);
+const spikes = [0, 1, 2].map(
+  (d) => JUDGED_FROM + d * DAY + Math.floor(((2 + draw() * 20) * 3_600_000) / STEP) * STEP,
+);
+const values = diurnal(
+  20261207,
+  STEPS,
+  STEP,
+  spikes.map((s): [number, number] => [s, 30 * 60_000]),
+);
 
-const { values, spikes } = series();
 const evals: Evaluation[] = detect(
   values.map((v, i): Point => ({ t: i * STEP, v })),
   STEP,
@@ -57,7 +47,7 @@ const evals: Evaluation[] = detect(
 );
 const judged = evals.filter((e) => e.t >= JUDGED_FROM);
 const rulesFile = join(dir, "anomaly.rules.yml");
-let prometheus: ChildProcess | undefined;
+let prom: Awaited<ReturnType<typeof backfilledPrometheus>> | undefined;
 let promUrl = "";
 
 before(async () => {
@@ -66,21 +56,6 @@ before(async () => {
     { env },
   );
   assert.equal(gen.code, 0, gen.stderr);
-  // The real server starts now and loads its blocks while promtool runs.
-  // The series ends this minute, within the lookback of the server's first evaluation.
-  const end = Math.floor(Date.now() / 60_000) * 60_000;
-  const start = end - (STEPS - 1) * STEP;
-  const om = `# TYPE rps gauge\n${values.map((v, i) => `rps ${v} ${(start + i * STEP) / 1000}`).join("\n")}\n# EOF\n`;
-  writeFileSync(join(dir, "rps.om"), om);
-  execFileSync("promtool", [
-    "tsdb",
-    "create-blocks-from",
-    "openmetrics",
-    "--max-block-duration=960h", // one block, not one every two hours
-    "-q",
-    join(dir, "rps.om"),
-    join(dir, "tsdb"),
-  ]);
   // The same rules evaluated every 5 s, so the server's first evaluation comes within seconds.
   const liveRules = join(dir, "live.rules.yml");
   const live = await runCli(
@@ -88,27 +63,19 @@ before(async () => {
     { env },
   );
   assert.equal(live.code, 0, live.stderr);
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  writeFileSync(
-    join(dir, "prometheus.yml"),
+  // The series ends this minute, within the lookback of the server's first evaluation.
+  prom = await backfilledPrometheus(
+    dir,
+    { rps: values },
+    STEP,
+    Math.floor(Date.now() / 60_000) * 60_000,
     `global: {evaluation_interval: 5s}\nrule_files: [${JSON.stringify(liveRules)}]\n`,
   );
-  prometheus = spawn(
-    "prometheus",
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "tsdb")}`,
-      "--storage.tsdb.retention.time=90d",
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: "ignore" },
-  );
+  promUrl = prom.url;
 });
 
 after(async () => {
-  prometheus?.kill("SIGTERM");
-  if (prometheus) await exited(prometheus);
+  await prom?.stop();
 });
 
 describe("generated anomaly rules fire where the detector alerts", () => {
