@@ -11,6 +11,7 @@ import {
 import {
   type DeploymentRecord,
   dora,
+  doraDistributions,
   failureBucket,
   frequency,
   leadTimeBucket,
@@ -230,6 +231,53 @@ describe("DORA as fourkeys computes it", () => {
     assert.equal(failureBucket(0.1501), "16-45%");
     assert.equal(failureBucket(0.4599), "16-45%");
     assert.equal(failureBucket(0.46), "46-60%");
+  });
+  it("splits the window into Monday weeks for the dashboard, each key from the same events as dora()", () => {
+    const from = new Date(Date.UTC(2026, 0, 5)); // a Monday
+    const to = new Date(Date.UTC(2026, 0, 19)); // two weeks
+    const iso = (d: number, h = 0) => new Date(Date.UTC(2026, 0, d, h)).toISOString();
+    const records: DeploymentRecord[] = [
+      // Sunday 23:00 is the first week; Monday 00:00 the second
+      {
+        id: "a",
+        title: "s",
+        startedAt: iso(11, 22),
+        endedAt: iso(11, 23),
+        outcome: "deployed",
+        commitTime: iso(11, 13),
+      },
+      { id: "b", title: "s", startedAt: iso(12, 0), endedAt: iso(12, 1), outcome: "failed" },
+      {
+        id: "c",
+        title: "s",
+        startedAt: iso(13),
+        endedAt: iso(13, 1),
+        outcome: "deployed",
+        commitTimes: [iso(12, 1), iso(13, 2)],
+      },
+    ];
+    const o = { from, to, denominator: "attempts" as const, recoveryStart: "deploy" as const };
+    const d = doraDistributions(records, o);
+    assert.deepEqual(
+      d.weeks.map((w) => [
+        w.week,
+        w.deployments,
+        w.failures,
+        w.failureRate,
+        w.leadMedianMinutes,
+        w.recoveryMedianHours,
+      ]),
+      [
+        ["2026-01-05", 1, 0, 0, 600, null],
+        // c's second commit is after it deployed: dropped, as fourkeys drops lead times ≤ 0
+        ["2026-01-12", 1, 1, 0.5, 24 * 60, 25],
+      ],
+    );
+    assert.deepEqual(d.leadMinutes, { n: 2, min: 600, median: 1020, p90: 1356, max: 1440 });
+    assert.deepEqual(d.deploymentsPerWeek, { n: 2, min: 1, median: 1, p90: 1, max: 1 });
+    const report = dora(records, o);
+    assert.equal(report.leadTime.medianMinutes, d.leadMinutes?.median);
+    assert.equal(report.recoveryTime.medianHours, d.recoveryHours?.median);
   });
   it("takes PERCENTILE_CONT medians", () => {
     assert.equal(medianCont([1, 2, 3, 10]), 2.5);
