@@ -84,6 +84,7 @@ metadata: {name: traffic-anomaly}
 spec:
   metrics:
   - name: traffic-anomaly
+    interval: 300ms
     count: 1
     successCondition: result == 0
     failureLimit: 0
