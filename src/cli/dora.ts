@@ -7,8 +7,9 @@ import {
 } from "../core/dora.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { parseLongDuration } from "../documents/risk-catalog.js";
+import { gitCommit, gitCommitTimes } from "../platform/git.js";
+import { deploymentRecords } from "../report/dora.js";
 import { openStore } from "../store/open.js";
-import type { RunSummary, Store } from "../store/store.js";
 import { failUsage } from "./fail.js";
 
 export interface DoraFlags {
@@ -18,62 +19,55 @@ export interface DoraFlags {
   service?: string;
   json?: boolean;
   store?: string;
+  /** A git repository: recorded revisions give the commit times of every change deployed. */
+  repo?: string;
 }
 
-const DEPLOYED = new Set(["promoted"]);
-const FAILED = new Set(["rolled-back", "aborted"]);
-
-function commitTimeOf(result: unknown): string | undefined {
-  const r = result as { commitTime?: unknown; metadata?: { commitTime?: unknown } } | null;
-  const t = r?.commitTime ?? r?.metadata?.commitTime;
-  return typeof t === "string" && !Number.isNaN(Date.parse(t)) ? t : undefined;
-}
-
-/** Every finished rollout (and flag rollout) in the window as a deployment or a failed one. */
-async function deployments(
-  store: Store,
-  since: Date,
-  service: string | undefined,
-): Promise<DeploymentRecord[]> {
+/**
+ * With a repository: every deployment that recorded its revision gets the commit times of the changes it
+ * shipped, `git log PREVIOUS..REVISION` where PREVIOUS is the revision of the service's previous good
+ * deployment (its own commit alone for the first), as fourkeys counts each change of a push.
+ */
+async function withGitChanges(records: DeploymentRecord[], repo: string): Promise<DeploymentRecord[]> {
+  const sorted = [...records].sort((a, b) => Date.parse(a.endedAt) - Date.parse(b.endedAt));
+  const previous = new Map<string, string>();
   const out: DeploymentRecord[] = [];
-  for (const kind of ["rollout", "flag-rollout"]) {
-    let offset = 0;
-    for (;;) {
-      const page: RunSummary[] = await store.listRuns({ kind, limit: 500, offset });
-      for (const s of page) {
-        if (!s.endedAt || Date.parse(s.endedAt) < since.getTime()) continue;
-        if (service !== undefined && s.title !== service) continue;
-        const outcome = DEPLOYED.has(s.outcome ?? "")
-          ? "deployed"
-          : FAILED.has(s.outcome ?? "")
-            ? "failed"
-            : undefined;
-        if (!outcome) continue;
-        const detail = await store.getRun(s.id);
-        out.push({
-          id: s.id,
-          title: s.title,
-          startedAt: s.startedAt,
-          endedAt: s.endedAt,
-          outcome,
-          commitTime: commitTimeOf(detail?.result),
-        });
-      }
-      if (page.length < 500 || page.some((s) => Date.parse(s.startedAt) < since.getTime())) break;
-      offset += page.length;
+  for (const r of sorted) {
+    if (r.revision === undefined) {
+      out.push(r);
+      continue;
     }
+    const prev = previous.get(r.title);
+    let commitTimes: string[];
+    try {
+      commitTimes = prev
+        ? await gitCommitTimes(repo, `${prev}..${r.revision}`)
+        : [(await gitCommit(repo, r.revision)).commitTime];
+    } catch (err) {
+      return failUsage(`--repo ${repo}: rollout ${r.id}: ${(err as Error).message}`);
+    }
+    out.push({ ...r, commitTimes });
+    if (r.outcome === "deployed") previous.set(r.title, r.revision);
   }
   return out;
 }
 
 function render(r: DoraReport): string {
-  const h = (x: number | null, unit: string) => (x === null ? "no data" : `${x.toFixed(1)} ${unit}`);
+  // Hours as the unit that reads: 45 min, 5.2 h, 3.1 d.
+  const h = (x: number | null) =>
+    x === null
+      ? "no data"
+      : x < 1
+        ? `${(x * 60).toFixed(1)} min`
+        : x < 48
+          ? `${x.toFixed(1)} h`
+          : `${(x / 24).toFixed(1)} d`;
   return `${[
     `DORA four keys, ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)} (${r.deployments} deployments, ${r.failures} failed)`,
     `  deployment frequency      ${r.deploymentFrequency.bucket} (median ${r.deploymentFrequency.perWeekMedianDays} deploy days a week; ${r.deploymentFrequency.weeksWithDeploy} of ${r.deploymentFrequency.weeks} weeks had one)`,
-    `  lead time for changes     ${h(r.leadTime.medianMinutes === null ? null : r.leadTime.medianMinutes / 60, "h")} median${r.leadTime.bucket ? ` (${r.leadTime.bucket})` : ""}; ${r.leadTime.changes} changes with a commit time${r.leadTime.dropped ? `, ${r.leadTime.dropped} ≤ 0 dropped as fourkeys does` : ""}`,
+    `  lead time for changes     ${h(r.leadTime.medianMinutes === null ? null : r.leadTime.medianMinutes / 60)} median${r.leadTime.bucket ? ` (${r.leadTime.bucket})` : ""}; ${r.leadTime.changes} changes with a commit time${r.leadTime.dropped ? `, ${r.leadTime.dropped} ≤ 0 dropped as fourkeys does` : ""}`,
     `  change failure rate       ${r.changeFailureRate.rate === null ? "no data" : `${(r.changeFailureRate.rate * 100).toFixed(1)}%`}${r.changeFailureRate.bucket ? ` (${r.changeFailureRate.bucket})` : ""}; failures / ${r.changeFailureRate.denominator === "attempts" ? "all attempts (promoted + failed)" : "successful deployments (fourkeys)"}`,
-    `  failed deployment recovery ${h(r.recoveryTime.medianHours, "h")} median${r.recoveryTime.bucket ? ` (${r.recoveryTime.bucket})` : ""}; from the failed deployment's ${r.recoveryTime.start === "deploy" ? "start (fourkeys)" : "rollback"} to the next good one, ${r.recoveryTime.recoveries} recoveries`,
+    `  failed deployment recovery ${h(r.recoveryTime.medianHours)} median${r.recoveryTime.bucket ? ` (${r.recoveryTime.bucket})` : ""}; from the failed deployment's ${r.recoveryTime.start === "deploy" ? "start (fourkeys)" : "rollback"} to the next good one, ${r.recoveryTime.recoveries} recoveries`,
   ].join("\n")}\n`;
 }
 
@@ -92,7 +86,8 @@ export async function doraCommand(flags: DoraFlags): Promise<ExitCode> {
   const from = new Date(to.getTime() - (sinceMs as number));
   const store = openStore(flags.store);
   try {
-    const report = dora(await deployments(store, from, flags.service), {
+    const records = await deploymentRecords(store, from, flags.service);
+    const report = dora(flags.repo ? await withGitChanges(records, flags.repo) : records, {
       from,
       to,
       denominator,

@@ -486,6 +486,9 @@ Examples:
       "an Argo AnalysisTemplate file the analyses name (repeatable; templates in the Rollout file itself are read too)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option("--commit-time <time>", "when the deployed change was committed, for DORA's lead time")
+    .option("--revision <rev>", "the deployed revision: its commit time comes from git (--repo)")
+    .option("--repo <dir>", "the git repository of the deployed revision (default: the current directory)")
     .option("--json", "print NDJSON events (status: JSON)")
     .option("--quiet", "print only the decision")
     .option("--store <path>", "run store")
@@ -694,11 +697,15 @@ Examples:
       "recovery from the failed deployment's start (deploy, fourkeys) or its rollback",
     )
     .option("--service <title>", "only rollouts with this title")
+    .option(
+      "--repo <dir>",
+      "a git repository: each recorded revision's lead time counts every change it shipped (git log PREV..REV)",
+    )
     .option("--json", "print JSON")
     .option("--store <path>", "run store")
     .addHelpText(
       "after",
-      "\nExamples:\n  withstand dora\n  withstand dora --since 30d --denominator deployments --json",
+      "\nExamples:\n  withstand dora\n  withstand dora --since 30d --denominator deployments --json\n  withstand dora --repo . --service orders",
     )
     .action(async (flags) => {
       const { doraCommand } = await import("./dora.js");

@@ -1,9 +1,9 @@
 import { formatDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
-import { faultTimes } from "../core/incident-times.js";
 import {
-  distribution,
+  type CitedRun,
   type Mitigation,
+  measuredTimes,
   type Provenance,
   type RiskFigure,
   type RiskInput,
@@ -40,52 +40,31 @@ function parseMitigation(text: string): { risk: string; label: string; m: Mitiga
   return { risk, label: `${kind}:${value}`, m: { kind: kind as "detect" | "repair", minutes: ms / 60_000 } };
 }
 
-/** The detect and repair times the cited runs measured, as distributions with their dates. */
-async function measured(
-  store: Store,
-  r: RiskSpec,
-): Promise<{ ttd?: Provenance; ttr?: Provenance; ttdMin?: number; ttrMin?: number }> {
-  if (!r.evidence) return {};
-  const runs = [
-    ...(await Promise.all(r.evidence.runs.map((id) => store.getRun(id)))),
-    ...(r.evidence.title
-      ? await Promise.all(
-          (await store.listRuns({ search: r.evidence.title, limit: 200 }))
-            .filter((s) => s.title === r.evidence?.title)
-            .map((s) => store.getRun(s.id)),
-        )
-      : []),
+/** The runs a risk cites: by id, every run of a title, every run of a game day (by its title). */
+async function citedRuns(store: Store, r: RiskSpec): Promise<CitedRun[]> {
+  if (!r.evidence) return [];
+  const ev = r.evidence;
+  const byTitle = async (title: string, kind?: string) =>
+    Promise.all(
+      (await store.listRuns({ search: title, limit: 500, ...(kind ? { kind } : {}) }))
+        .filter((s) => s.title === title)
+        .map((s) => store.getRun(s.id)),
+    );
+  const found = [
+    ...(await Promise.all(
+      ev.runs.map(async (id) => {
+        const run = await store.getRun(id);
+        if (!run) failUsage(`${r.name}: evidence.runs: no stored run ${id} (withstand runs lists them)`);
+        return run;
+      }),
+    )),
+    ...(ev.title ? await byTitle(ev.title) : []),
+    ...(await Promise.all(ev.gamedays.map((t) => byTitle(t, "gameday")))).flat(),
   ].filter((x) => x !== undefined);
-  const ttd: number[] = [];
-  const ttr: number[] = [];
-  const dates: string[] = [];
-  for (const run of runs) {
-    for (const f of faultTimes(run.events)) {
-      if (f.detectMs !== undefined) ttd.push(f.detectMs / 60_000);
-      if (f.recoverMs !== undefined) ttr.push(f.recoverMs / 60_000);
-      dates.push(f.injectedAt);
-    }
-  }
-  dates.sort();
-  const prov = (xs: number[]): Provenance | undefined => {
-    const d = distribution(xs);
-    return d
-      ? {
-          kind: "measured",
-          median: d.median,
-          worst: d.worst,
-          runs: runs.length,
-          oldest: dates[0] ?? "",
-          newest: dates.at(-1) ?? "",
-        }
-      : undefined;
-  };
-  const out: { ttd?: Provenance; ttr?: Provenance; ttdMin?: number; ttrMin?: number } = {};
-  const pd = prov(ttd);
-  const pr = prov(ttr);
-  if (pd?.kind === "measured") Object.assign(out, { ttd: pd, ttdMin: pd.median });
-  if (pr?.kind === "measured") Object.assign(out, { ttr: pr, ttrMin: pr.median });
-  return out;
+  const seen = new Set<string>();
+  return found
+    .filter((x) => !seen.has(x.id) && seen.add(x.id))
+    .map((x) => ({ id: x.id, kind: x.kind, title: x.title, startedAt: x.startedAt, events: x.events }));
 }
 
 const minutes = (m: number) => formatDuration(m * 60_000);
@@ -94,7 +73,8 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function figureOf(p: Provenance | undefined, value: number, now: number): string {
   if (!p || p.kind === "guess") return `${minutes(value)} (guess)`;
   const days = Math.round((now - Date.parse(p.newest)) / 86_400_000);
-  return `${minutes(p.median)} median, ${minutes(p.worst)} worst (measured in ${p.runs} run${p.runs === 1 ? "" : "s"}, newest ${days} d old)`;
+  const missed = p.undetected ? `; ${p.undetected} never detected, so a lower bound` : "";
+  return `${minutes(p.median)} median, ${minutes(p.worst)} worst (measured in ${p.runs} run${p.runs === 1 ? "" : "s"}, newest ${days} d old${missed})`;
 }
 
 function markdown(name: string, figures: RiskFigure[], whatIfs: WhatIf[], limit: number): string {
@@ -104,15 +84,31 @@ function markdown(name: string, figures: RiskFigure[], whatIfs: WhatIf[], limit:
   const lines = [
     `# Risk catalogue: ${name}`,
     "",
-    `| rank | risk | time to detect | time to repair | impact | every | bad minutes/year | ${slos.map((s) => `share of ${s}`).join(" | ")} |`,
+    `| rank | risk | time to detect | time to repair | impact | every | bad minutes/year |${slos.map((s) => ` share of ${s} |`).join("")}`,
     `|---|---|---|---|---|---|---|${slos.map(() => "---").join("|")}${slos.length ? "|" : ""}`,
     ...figures.map(
       (f) =>
-        `| ${f.rank} | ${f.name} | ${figureOf(f.ttdFrom, f.ttdMin, now)} | ${figureOf(f.ttrFrom, f.ttrMin, now)} | ${pct(f.impact)} | ${f.tbfDays.toFixed(1)} d | ${f.badMinutesPerYear.toFixed(1)} | ${f.shares.map((s) => `${pct(s.share)}${s.overLimit ? " ⚠" : ""}`).join(" | ")} |`,
+        `| ${f.rank} | ${f.name} | ${figureOf(f.ttdFrom, f.ttdMin, now)} | ${figureOf(f.ttrFrom, f.ttrMin, now)} | ${pct(f.impact)} | ${f.tbfDays.toFixed(1)} d | ${f.badMinutesPerYear.toFixed(1)} |${f.shares.map((s) => ` ${pct(s.share)}${s.overLimit ? " ⚠" : ""} |`).join("")}`,
     ),
     "",
     `⚠ marks a risk above ${pct(limit)} of a yearly error budget.`,
   ];
+  const cited = figures.filter((f) => f.cites !== undefined);
+  if (cited.length) {
+    lines.push("", "## Evidence", "");
+    for (const f of cited) {
+      if (!f.cites?.length) {
+        lines.push(`- **${f.name}** cites runs, but none injected its fault: its times are guesses`);
+        continue;
+      }
+      lines.push(`- **${f.name}** is priced by:`);
+      for (const c of f.cites)
+        for (const x of c.faults)
+          lines.push(
+            `  - ${c.kind} "${c.title}" (${c.runId}, ${c.startedAt.slice(0, 16).replace("T", " ")}): ${x.kind} ${x.activity}: detected in ${x.detectMin === undefined ? "never" : minutes(x.detectMin)}, recovered in ${x.recoverMin === undefined ? "n/a" : minutes(x.recoverMin)}`,
+          );
+    }
+  }
   if (whatIfs.length) {
     lines.push(
       "",
@@ -155,16 +151,17 @@ export async function riskCommand(file: string, flags: RiskFlags): Promise<ExitC
   try {
     inputs = await Promise.all(
       spec.risks.map(async (r) => {
-        const m = store ? await measured(store, r) : {};
+        const m = store ? measuredTimes(await citedRuns(store, r), r.evidence?.fault) : { cites: [] };
         return {
           name: r.name,
           description: r.description,
-          ttdMin: m.ttdMin ?? r.ttdMs / 60_000,
-          ttrMin: m.ttrMin ?? r.ttrMs / 60_000,
+          ttdMin: m.ttd?.kind === "measured" ? m.ttd.median : r.ttdMs / 60_000,
+          ttrMin: m.ttr?.kind === "measured" ? m.ttr.median : r.ttrMs / 60_000,
           impact: r.impact,
           tbfDays: r.tbfMs / 86_400_000,
           ttdFrom: m.ttd ?? { kind: "guess" },
           ttrFrom: m.ttr ?? { kind: "guess" },
+          ...(r.evidence ? { cites: m.cites } : {}),
         };
       }),
     );

@@ -6,6 +6,7 @@ import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { runLifecycle } from "../engine/lifecycle.js";
+import { gitCommit, gitHead } from "../platform/git.js";
 import { activeRollouts, type RolloutStatus, sendControl } from "../rollout/control.js";
 import type { RolloutResult } from "../rollout/controller.js";
 import { loadRollout, type RolloutOptions, rolloutKind } from "../runs/rollout.js";
@@ -22,6 +23,50 @@ export interface RolloutFlags {
   reason?: string;
   /** Files of Argo AnalysisTemplates the analyses name. */
   template?: string[];
+  /** The change deployed, for DORA's lead time (else the document's, else git's HEAD). */
+  commitTime?: string;
+  revision?: string;
+  /** The repository whose git log gives commit times (the current directory by default). */
+  repo?: string;
+}
+
+/**
+ * The change a rollout deploys: `--commit-time` (with `--revision`), else `--revision` or the document's
+ * revision looked up in git, else the document's commit time, else the HEAD of the repository it runs
+ * in (none outside one).
+ */
+async function withChange(spec: RolloutSpec, flags: RolloutFlags): Promise<RolloutSpec> {
+  const repo = flags.repo ?? process.cwd();
+  if (flags.commitTime !== undefined) {
+    if (Number.isNaN(Date.parse(flags.commitTime)))
+      failUsage(`--commit-time ${flags.commitTime}: expected a time such as 2026-12-07T14:00:00Z`);
+    const revision = flags.revision ?? spec.change?.revision;
+    return {
+      ...spec,
+      change: { revision, commitTime: new Date(flags.commitTime).toISOString(), from: "flag" },
+    };
+  }
+  const revision = flags.revision ?? (spec.change?.commitTime ? undefined : spec.change?.revision);
+  if (revision !== undefined) {
+    try {
+      return { ...spec, change: { ...(await gitCommit(repo, revision)), from: "git" } };
+    } catch (err) {
+      if (flags.revision !== undefined) failUsage(`--revision ${revision}: ${(err as Error).message}`);
+      // The document's revision is kept: `withstand dora --repo` can look it up later.
+      process.stderr.write(
+        `withstand: ${spec.file}: metadata.revision ${revision}: no commit time here (${(err as Error).message}); recorded without one, withstand dora --repo finds it\n`,
+      );
+      return spec;
+    }
+  }
+  if (spec.change) return spec;
+  if (flags.repo !== undefined) {
+    const head = await gitHead(repo);
+    if (!head) failUsage(`--repo ${repo}: not a git repository`);
+    return { ...spec, change: { ...head, from: "git" } };
+  }
+  const head = await gitHead(repo);
+  return head ? { ...spec, change: { ...head, from: "git" } } : spec;
 }
 
 const ACTIONS = ["status", "promote", "abort"];
@@ -134,6 +179,7 @@ export async function rolloutSession(
   flags: RolloutFlags,
   hooks: SessionHooks = {},
 ): Promise<RolloutResult & { runId: string }> {
+  spec = await withChange(spec, flags);
   const mode = outputMode(flags);
   const view = renderer(mode);
   const c = mode === "tty" ? pc : pc.createColors(false);

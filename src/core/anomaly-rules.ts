@@ -1,4 +1,4 @@
-import type { AnomalyConfig } from "./anomaly.js";
+import { type AnomalyConfig, WEEK_MS } from "./anomaly.js";
 
 /**
  * The detector as Prometheus recording and alerting rules (GitLab's layout): the transformed value, its
@@ -23,23 +23,46 @@ function promDuration(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
+/**
+ * A range selector one millisecond short of `ms`, compound (`6d23h59m59s999ms`): Prometheus 2 closes a
+ * range at both ends and Prometheus 3 only at the end, so a sample exactly `ms` old (as every recorded
+ * sample is, evaluations being aligned) would count in one and not the other. One millisecond short,
+ * both read (t − ms, t], as the detector does.
+ */
+export function promRange(ms: number): string {
+  let rest = ms - 1;
+  let out = "";
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return `[${out || "0ms"}]`;
+}
+
 export function anomalyRules(s: AnomalyRuleSpec): string {
   const n = s.name.replace(/[^a-zA-Z0-9_]/g, "_");
   const c = s.config;
   const m = (what: string) => `withstand_anomaly:${what}:${n}`;
   const value = c.transform === "sqrt" ? `sqrt(${s.expr})` : `(${s.expr})`;
   const back = (x: string) => (c.transform === "sqrt" ? `(${x}) ^ 2` : x);
-  const smoothed = c.smoothMs > 0 ? `avg_over_time(${m("value")}[${promDuration(c.smoothMs)}])` : m("value");
+  const smoothed = c.smoothMs > 0 ? `avg_over_time(${m("value")}${promRange(c.smoothMs)})` : m("value");
   const weeks = [1, 2, 3].map(
     (k) =>
-      `label_replace(avg_over_time(${m("value")}[1h] offset ${k * 10080 - 30}m) + ${m("avg_1w")} - ${m("avg_1w")} offset ${k}w, "p", "${k}w", "", "")`,
+      `label_replace(avg_over_time(${m("value")}${promRange(3_600_000)} offset ${k * 10080 - 30}m) + ${m("avg_1w")} - ${m("avg_1w")} offset ${k}w, "p", "${k}w", "", "")`,
   );
   const labels = { severity: "ticket", ...s.labels };
   const bound = `${c.k} * ${m("stddev_1w")} offset ${s.intervalS}s`;
   const rules: string[] = [
     rule("record", m("value"), value),
     rule("record", m("smoothed"), smoothed),
-    rule("record", m("avg_1w"), `avg_over_time(${m("value")}[1w])`),
+    rule("record", m("avg_1w"), `avg_over_time(${m("value")}${promRange(WEEK_MS)})`),
   ];
   if (c.model === "weekly-average") {
     rules.push(
@@ -61,7 +84,7 @@ export function anomalyRules(s: AnomalyRuleSpec): string {
         m("residual"),
         `((((${m("residual_raw")} <= ${bound}) or ${bound} or ${m("residual_raw")}) >= -${bound}) or -(${bound}) or ${m("residual_raw")})`,
       ),
-      rule("record", m("stddev_1w"), `stddev_over_time(${m("residual")}[1w])`),
+      rule("record", m("stddev_1w"), `stddev_over_time(${m("residual")}${promRange(WEEK_MS)})`),
       rule("record", m("score"), `${m("residual_raw")} / ${m("stddev_1w")}`),
       rule("record", m("upper"), back(`${m("prediction")} + ${c.k} * ${m("stddev_1w")}`)),
       rule("record", m("lower"), back(`clamp_min(${m("prediction")} - ${c.k} * ${m("stddev_1w")}, 0)`)),

@@ -175,7 +175,9 @@ export function detect(
     return medianCont(guesses) ?? undefined;
   };
   const out: Evaluation[] = [];
-  let held = 0;
+  // `for` as Prometheus holds it: pending from the first breach, firing once `for` has passed since it
+  // (so with `for` shorter than a step, the second breaching step fires, as in Prometheus).
+  let since: number | undefined;
   let rFilled = 0;
   // The residual enters the week's stddev clipped to the band of the step before, so an anomaly does
   // not widen the band that should catch the next one (winsorising).
@@ -200,18 +202,18 @@ export function detect(
       alert: false,
     };
     if (prediction === undefined) {
-      held = 0;
+      since = undefined;
       out.push({ ...base, skipped: "warming up: not enough history" });
       continue;
     }
     if (cfg.model === "weekly-average") {
       const breach = value > prediction && value >= cfg.floor;
-      held = breach ? held + stepMs : 0;
+      since = breach ? (since ?? p.t) : undefined;
       out.push({
         ...base,
         upper: back(prediction),
         breach,
-        alert: breach && held > cfg.forMs,
+        alert: breach && p.t - (since ?? p.t) >= cfg.forMs,
         score: value / (prediction / cfg.ratio),
       });
       continue;
@@ -232,15 +234,14 @@ export function detect(
       skipped === undefined &&
       sd > 0 &&
       ((cfg.direction !== "down" && score > cfg.k) || (cfg.direction !== "up" && score < -cfg.k));
-    held = breach ? held + stepMs : 0;
-    // `for: 5m` as Prometheus holds it: pending at the first breach, firing once it has held 5 minutes.
+    since = breach ? (since ?? p.t) : undefined;
     out.push({
       ...base,
       lower: back(lower),
       upper: back(upper),
       score,
       breach,
-      alert: breach && held > cfg.forMs,
+      alert: breach && p.t - (since ?? p.t) >= cfg.forMs,
       skipped,
     });
   }
@@ -270,4 +271,61 @@ export function anomalies(evals: readonly Evaluation[]): { start: number; end: n
 export function explain(e: Evaluation, unit = ""): string {
   const f = (x: number | undefined) => (x === undefined ? "?" : `${Number(x.toPrecision(4))}${unit}`);
   return `value ${f(e.value)} against a prediction of ${f(e.prediction)} (band ${f(e.lower)}..${f(e.upper)}, ${e.score === undefined ? "" : `${e.score.toFixed(1)}σ`}) at ${new Date(e.t).toISOString()}`;
+}
+
+/**
+ * The detector as a judge (a steady-state tolerance, a rollout analysis metric, a game-day stop
+ * condition): a Prometheus range query over `historyMs` up to now, one point a `stepMs`, judged at its
+ * latest step. One shape for all three (documents/anomaly-check.ts reads it).
+ */
+export interface AnomalyCheck {
+  prometheus: string;
+  query: string;
+  stepMs: number;
+  historyMs: number;
+  config: AnomalyConfig;
+}
+
+/** The options a user sets, over the defaults or the weekly-average preset. */
+export interface AnomalyOptions {
+  preset?: "seasonal" | "weekly-average" | undefined;
+  k?: number | undefined;
+  forMs?: number | undefined;
+  direction?: AnomalyConfig["direction"] | undefined;
+  floor?: number | undefined;
+  transform?: AnomalyConfig["transform"] | undefined;
+}
+
+export function anomalyConfig(o: AnomalyOptions): AnomalyConfig {
+  const base: AnomalyConfig =
+    o.preset === "weekly-average" ? { ...DEFAULT_ANOMALY, ...WEEKLY_AVERAGE_PRESET } : { ...DEFAULT_ANOMALY };
+  return {
+    ...base,
+    k: o.k ?? base.k,
+    forMs: o.forMs ?? base.forMs,
+    direction: o.direction ?? base.direction,
+    floor: o.floor ?? base.floor,
+    transform: o.transform ?? base.transform,
+  };
+}
+
+export interface AnomalyVerdict {
+  /** The latest step alerts (its breach has held `for`). */
+  anomalous: boolean;
+  /** Why, in one sentence: the explanation, or why the series was not judged. */
+  reason: string;
+  latest?: Evaluation | undefined;
+}
+
+/** Judges a series at its latest point: anomalous only when the detector alerts there. */
+export function judgeLatest(series: readonly Point[], stepMs: number, cfg: AnomalyConfig): AnomalyVerdict {
+  const latest = detect(series, stepMs, cfg).at(-1);
+  if (!latest) return { anomalous: false, reason: "not judged: the query returned no points" };
+  if (latest.skipped) return { anomalous: false, reason: `not judged: ${latest.skipped}`, latest };
+  const what = latest.alert
+    ? "anomalous"
+    : latest.breach
+      ? "outside its band, not yet for long enough"
+      : "normal";
+  return { anomalous: latest.alert, reason: `${what}: ${explain(latest)}`, latest };
 }

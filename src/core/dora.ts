@@ -13,6 +13,13 @@ export interface DeploymentRecord {
   outcome: "deployed" | "failed";
   /** When the change was committed (metadata.commitTime, --commit-time or git); absent: no lead time. */
   commitTime?: string | undefined;
+  /** The deployed revision, when known: git gives the commit times of the changes it shipped. */
+  revision?: string | undefined;
+  /**
+   * Every change the deployment shipped (git log PREVIOUS..REVISION), each its own lead time as in
+   * fourkeys' changes table; replaces `commitTime` when present.
+   */
+  commitTimes?: readonly string[] | undefined;
 }
 
 /** fourkeys divides failures by deployments (#351 asks for all attempts); we default to attempts. */
@@ -141,9 +148,11 @@ export function dora(records: readonly DeploymentRecord[], o: DoraOptions): Dora
   const deployed = inWindow.filter((r) => r.outcome === "deployed");
   const failed = inWindow.filter((r) => r.outcome === "failed");
 
-  const leads = deployed
-    .filter((r) => r.commitTime !== undefined)
-    .map((r) => (Date.parse(r.endedAt) - Date.parse(r.commitTime as string)) / 60_000);
+  const leads = deployed.flatMap((r) =>
+    (r.commitTimes ?? (r.commitTime !== undefined ? [r.commitTime] : [])).map(
+      (c) => (Date.parse(r.endedAt) - Date.parse(c)) / 60_000,
+    ),
+  );
   const positive = leads.filter((m) => m > 0);
   const leadMedian = medianCont(positive);
 
@@ -186,5 +195,107 @@ export function dora(records: readonly DeploymentRecord[], o: DoraOptions): Dora
       recoveries: recoveries.length,
       start: o.recoveryStart,
     },
+  };
+}
+
+/** One week of the window (Monday-based, UTC), for the dashboard's distributions. */
+export interface DoraWeek {
+  /** The Monday the week starts, YYYY-MM-DD. */
+  week: string;
+  deployments: number;
+  failures: number;
+  failureRate: number | null;
+  leadMedianMinutes: number | null;
+  recoveryMedianHours: number | null;
+}
+
+export interface Spread {
+  n: number;
+  min: number;
+  median: number;
+  p90: number;
+  max: number;
+}
+
+/** PERCENTILE_CONT at q: the spread of a key over the window. */
+export function spread(xs: readonly number[]): Spread | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const pos = (s.length - 1) * q;
+    const lo = s[Math.floor(pos)] as number;
+    return lo + ((s[Math.ceil(pos)] as number) - lo) * (pos - Math.floor(pos));
+  };
+  return { n: s.length, min: s[0] as number, median: at(0.5), p90: at(0.9), max: s.at(-1) as number };
+}
+
+export interface DoraDistributions {
+  weeks: DoraWeek[];
+  deploymentsPerWeek: Spread | null;
+  leadMinutes: Spread | null;
+  recoveryHours: Spread | null;
+}
+
+/**
+ * The four keys week by week and their spreads over the window: what the medians of `dora()` summarise,
+ * from the same events under the same options (lead times ≤ 0 dropped, recovery to the next good deploy).
+ */
+export function doraDistributions(records: readonly DeploymentRecord[], o: DoraOptions): DoraDistributions {
+  const inWindow = records
+    .filter((r) => {
+      const t = Date.parse(r.endedAt);
+      return t >= o.from.getTime() && t < o.to.getTime();
+    })
+    .sort((a, b) => Date.parse(a.endedAt) - Date.parse(b.endedAt));
+  const deployed = inWindow.filter((r) => r.outcome === "deployed");
+  const weeks = new Map<
+    number,
+    { deployed: number; failed: number; leads: number[]; recoveries: number[] }
+  >();
+  const first = weekOf(o.from.getTime());
+  const last = weekOf(o.to.getTime() - 1);
+  for (let w = first; w <= last; w++) weeks.set(w, { deployed: 0, failed: 0, leads: [], recoveries: [] });
+  const allLeads: number[] = [];
+  const allRecoveries: number[] = [];
+  for (const r of inWindow) {
+    const end = Date.parse(r.endedAt);
+    const w = weeks.get(weekOf(end));
+    if (!w) continue;
+    if (r.outcome === "deployed") {
+      w.deployed++;
+      for (const c of r.commitTimes ?? (r.commitTime !== undefined ? [r.commitTime] : [])) {
+        const m = (end - Date.parse(c)) / 60_000;
+        if (m > 0) {
+          w.leads.push(m);
+          allLeads.push(m);
+        }
+      }
+    } else {
+      w.failed++;
+      const start = Date.parse(o.recoveryStart === "deploy" ? r.startedAt : r.endedAt);
+      const next = deployed.find((d) => Date.parse(d.endedAt) > end);
+      if (next) {
+        const h = (Date.parse(next.endedAt) - start) / 3_600_000;
+        w.recoveries.push(h);
+        allRecoveries.push(h);
+      }
+    }
+  }
+  const out: DoraWeek[] = [...weeks.entries()].map(([w, b]) => {
+    const denominator = o.denominator === "attempts" ? b.deployed + b.failed : b.deployed;
+    return {
+      week: new Date((w * 7 - 3) * DAY).toISOString().slice(0, 10),
+      deployments: b.deployed,
+      failures: b.failed,
+      failureRate: denominator > 0 ? b.failed / denominator : null,
+      leadMedianMinutes: medianCont(b.leads),
+      recoveryMedianHours: medianCont(b.recoveries),
+    };
+  });
+  return {
+    weeks: out,
+    deploymentsPerWeek: spread(out.map((w) => w.deployments)),
+    leadMinutes: spread(allLeads),
+    recoveryHours: spread(allRecoveries),
   };
 }

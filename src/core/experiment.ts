@@ -1,3 +1,4 @@
+import type { AnomalyCheck } from "./anomaly.js";
 import type { HostPort } from "./host-port.js";
 import type { LoadPlan } from "./load-plan.js";
 import type { MetricName } from "./threshold.js";
@@ -63,7 +64,13 @@ export interface ProbeTolerance {
   activity: ActivitySpec;
 }
 
-export type ToleranceSpec = PureTolerance | LoadTolerance | ProbeTolerance;
+/** `{type: anomaly, prometheus, query, ...}`: met unless the detector alerts at the series' latest step. */
+export interface AnomalyTolerance {
+  type: "anomaly";
+  check: AnomalyCheck;
+}
+
+export type ToleranceSpec = PureTolerance | LoadTolerance | ProbeTolerance | AnomalyTolerance;
 
 export interface ActivitySpec {
   type: "probe" | "action";

@@ -1,3 +1,4 @@
+import type { AnomalyCheck } from "./anomaly.js";
 import type { ContractCheck, PactGate } from "./pact/gate.js";
 import type { Slice } from "./slo.js";
 import type { MetricSource, Objective, Slo } from "./slo-model.js";
@@ -55,6 +56,8 @@ export interface MetricQuery {
   version?: string | undefined;
   headers?: Record<string, string> | undefined;
   timeoutMs?: number | undefined;
+  /** The anomaly provider's detector, history and step (`query` and `address` are its Prometheus'). */
+  anomaly?: Omit<AnomalyCheck, "prometheus" | "query"> | undefined;
 }
 
 /** One series of a range query: its labels and its [time ms, value] points, oldest first. */

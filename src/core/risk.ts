@@ -1,3 +1,6 @@
+import type { RunEvent } from "./events.js";
+import { faultTimes } from "./incident-times.js";
+
 /**
  * Quantitative risk analysis (Google CRE's "Know thy enemy" risk catalogue): each risk costs
  * `(TTD + TTR) × impact × 365.25 d / TBF` bad minutes a year, compared with an SLO's yearly error budget
@@ -9,7 +12,25 @@ export const MINUTES_PER_YEAR = 365.25 * 24 * 60;
 /** Where a figure came from: the catalogue's guess, or measured in stored runs. */
 export type Provenance =
   | { kind: "guess" }
-  | { kind: "measured"; median: number; worst: number; runs: number; newest: string; oldest: string };
+  | {
+      kind: "measured";
+      median: number;
+      worst: number;
+      runs: number;
+      newest: string;
+      oldest: string;
+      /** Injections no check ever noticed: the measured time to detect is then a lower bound. */
+      undetected?: number | undefined;
+    };
+
+/** A stored run a risk cites, and what each of its injections measured (minutes). */
+export interface Citation {
+  runId: string;
+  kind: string;
+  title: string;
+  startedAt: string;
+  faults: { kind: string; activity: string; injectedAt: string; detectMin?: number; recoverMin?: number }[];
+}
 
 export interface RiskInput {
   name: string;
@@ -21,6 +42,8 @@ export interface RiskInput {
   tbfDays: number;
   ttdFrom?: Provenance | undefined;
   ttrFrom?: Provenance | undefined;
+  /** The runs (game days, experiments) whose measured times price it. */
+  cites?: Citation[] | undefined;
 }
 
 export interface BudgetShare {
@@ -122,4 +145,76 @@ export function distribution(
     return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo);
   };
   return { median: at(0.5), p90: at(0.9), worst: s[s.length - 1] as number };
+}
+
+/** A run as a risk reads it: who it was and its events (the store's RunDetail has both). */
+export interface CitedRun {
+  id: string;
+  kind: string;
+  title: string;
+  startedAt: string;
+  events: readonly RunEvent[];
+}
+
+/**
+ * What cited runs measured for a risk: every injection (of the given fault kind or activity, when
+ * `fault` is set) with its time to detect and to recover from the run's events, and the median and
+ * worst of each, dated, to replace the catalogue's guesses. Runs without a matching injection are not
+ * cited: they measured nothing about this risk.
+ */
+export function measuredTimes(
+  runs: readonly CitedRun[],
+  fault?: string | undefined,
+): { ttd?: Provenance; ttr?: Provenance; cites: Citation[] } {
+  const cites: Citation[] = [];
+  const ttd: number[] = [];
+  const ttr: number[] = [];
+  const dates: string[] = [];
+  let undetected = 0;
+  for (const run of runs) {
+    const faults = faultTimes(run.events).filter(
+      (f) => fault === undefined || f.kind === fault || f.activity === fault,
+    );
+    if (faults.length === 0) continue;
+    cites.push({
+      runId: run.id,
+      kind: run.kind,
+      title: run.title,
+      startedAt: run.startedAt,
+      faults: faults.map((f) => ({
+        kind: f.kind,
+        activity: f.activity,
+        injectedAt: f.injectedAt,
+        ...(f.detectMs !== undefined ? { detectMin: f.detectMs / 60_000 } : {}),
+        ...(f.recoverMs !== undefined ? { recoverMin: f.recoverMs / 60_000 } : {}),
+      })),
+    });
+    for (const f of faults) {
+      dates.push(f.injectedAt);
+      if (f.detectMs !== undefined) ttd.push(f.detectMs / 60_000);
+      else undetected++;
+      if (f.recoverMs !== undefined) ttr.push(f.recoverMs / 60_000);
+    }
+  }
+  dates.sort();
+  const prov = (xs: number[], extra: { undetected?: number }): Provenance | undefined => {
+    const d = distribution(xs);
+    return d
+      ? {
+          kind: "measured",
+          median: d.median,
+          worst: d.worst,
+          runs: cites.length,
+          oldest: dates[0] ?? "",
+          newest: dates.at(-1) ?? "",
+          ...extra,
+        }
+      : undefined;
+  };
+  const out: { ttd?: Provenance; ttr?: Provenance; cites: Citation[] } = { cites };
+  const d = prov(ttd, { undetected });
+  const r = prov(ttr, {});
+  if (d) out.ttd = d;
+  if (r) out.ttr = r;
+  return out;
 }

@@ -1,3 +1,4 @@
+import type { AnomalyCheck } from "./anomaly.js";
 import { type Env, parseCondition } from "./condition.js";
 import type { Judgement, MetricConfig } from "./judge.js";
 import type { ContractCheck, PactGate } from "./pact/gate.js";
@@ -47,13 +48,15 @@ export interface RolloutMetric extends MetricConfig {
 
 /** Where an Argo metric's `result` comes from (AnalysisTemplate `provider.prometheus`). */
 export interface QueryProvider {
-  type: "prometheus";
+  /** `anomaly`: the anomaly detector over the Prometheus query (result 1 when anomalous, else 0). */
+  type: "prometheus" | "anomaly";
   address: string;
   query: string;
   headers: Record<string, string>;
   timeoutMs: number;
   /** Argo's rangeQuery: from `lookbackMs` before now to now, every `stepS` seconds. */
   range?: { lookbackMs: number; stepS: number };
+  anomaly?: Omit<AnomalyCheck, "prometheus" | "query"> | undefined;
 }
 
 export interface AnalysisSpec {
@@ -134,6 +137,16 @@ export interface RolloutSpec {
   stickiness?: { header?: string; cookie?: string };
   steps: Step[];
   background?: { analyses: AnalysisSpec[]; startingStep: number };
+  /**
+   * The change this rollout deploys, for DORA's lead time: its revision and commit time, from the
+   * document (`metadata.revision`, `metadata.commitTime` or their `withstand.dev/` annotations), the
+   * CLI's flags, or git.
+   */
+  change?: {
+    revision?: string | undefined;
+    commitTime?: string | undefined;
+    from: "document" | "flag" | "git";
+  };
   /** Where to serve the rollout's Prometheus metrics (`spec.metrics`), if anywhere. */
   metrics?: { host: string; port: number };
   /** How long a rollback waits for requests already on the canary before stopping it. */

@@ -11,6 +11,7 @@ import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
 import type { PureTolerance } from "../core/tolerance.js";
 import { FAULT_SCHEMAS as FAULT_KINDS, faultSchema as faultKind } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
+import { ANOMALY_TOLERANCE, anomalyCheckOf } from "./anomaly-check.js";
 import {
   activityFields,
   jsonPathToleranceSchema,
@@ -93,7 +94,7 @@ export function parseActivity(raw: unknown, r: Reporter, ctx: ActivityContext): 
   } else if (ctx.role === "hypothesis") {
     r.error(
       ["tolerance"],
-      "is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})",
+      "is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load|anomaly})",
     );
   }
   if (
@@ -224,7 +225,7 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
   if (!isRecord(raw)) {
     r.error(
       [],
-      `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})`,
+      `got ${JSON.stringify(raw)} (expected a literal, a list, or {type: range|regex|jsonpath|probe|load|anomaly})`,
     );
     return undefined;
   }
@@ -246,12 +247,18 @@ export function parseTolerance(raw: unknown, r: Reporter, ctx: ActivityContext):
     }
     case "load":
       return parseLoadTolerance(raw, r);
+    case "anomaly": {
+      const v = check(ANOMALY_TOLERANCE, raw, path, r);
+      if (!v) return undefined;
+      const { type: _type, ...fields } = v;
+      return { type: "anomaly", check: anomalyCheckOf(fields) };
+    }
     default:
       r.error(
         ["type"],
         raw.type === undefined
-          ? "is required (expected range, regex, jsonpath, probe or load)"
-          : `got ${JSON.stringify(raw.type)} (expected range, regex, jsonpath, probe or load)`,
+          ? "is required (expected range, regex, jsonpath, probe, load or anomaly)"
+          : `got ${JSON.stringify(raw.type)} (expected range, regex, jsonpath, probe, load or anomaly)`,
       );
       return undefined;
   }

@@ -3,6 +3,7 @@ import { parseCondition } from "../core/condition.js";
 import { PACT_DEFAULT_CONDITION, type PactGate, pactGateSchema } from "../core/pact/gate.js";
 import type { AnalysisSpec, QueryProvider } from "../core/rollout.js";
 import { suggest } from "../core/suggest.js";
+import { ANOMALY_CHECK, anomalyCheckOf } from "./anomaly-check.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
 import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
@@ -263,6 +264,14 @@ function readPact(raw: unknown, r: Reporter, file: string): PactGate | undefined
   };
 }
 
+/** withstand's own provider: `{anomaly: {prometheus, query, ...}}`, the anomaly detector's verdict (1 or 0). */
+function readAnomaly(raw: unknown, r: Reporter): QueryProvider | undefined {
+  const v = check(ANOMALY_CHECK, raw, [], r);
+  if (!v) return undefined;
+  const { prometheus, query, ...anomaly } = anomalyCheckOf(v);
+  return { type: "anomaly", address: prometheus, query, headers: {}, timeoutMs: 30_000, anomaly };
+}
+
 /** One Argo metric, its args already substituted, as a judge-less analysis of its own. */
 function readArgoMetric(
   raw: Record<string, unknown>,
@@ -274,18 +283,21 @@ function readArgoMetric(
   const name = readString(raw.name, ["name"], r, "the metric's name");
   const providers = isRecord(raw.provider) ? Object.keys(raw.provider) : [];
   if (!isRecord(raw.provider) || providers.length !== 1) {
-    r.error(["provider"], "is required (expected exactly one provider, e.g. {prometheus: {address, query}})");
+    r.error(
+      ["provider"],
+      "is required (expected exactly one provider, e.g. {prometheus: {address, query}} or {anomaly: {prometheus, query}})",
+    );
     return undefined;
   }
   const kind = providers[0] as string;
-  if (kind !== "prometheus" && kind !== "pact") {
+  if (kind !== "prometheus" && kind !== "pact" && kind !== "anomaly") {
     const known = ARGO_PROVIDERS.includes(kind);
-    const hint = suggest(kind, [...ARGO_PROVIDERS, "pact"]);
+    const hint = suggest(kind, [...ARGO_PROVIDERS, "pact", "anomaly"]);
     r.error(
       ["provider", kind],
       known
-        ? `Argo's ${kind} provider is not supported by withstand (expected prometheus or pact)`
-        : `unknown provider${hint ? ` (did you mean ${hint}?)` : ""} (expected prometheus or pact)`,
+        ? `Argo's ${kind} provider is not supported by withstand (expected prometheus, pact or anomaly)`
+        : `unknown provider${hint ? ` (did you mean ${hint}?)` : ""} (expected prometheus, pact or anomaly)`,
       true,
     );
     return undefined;
@@ -293,7 +305,9 @@ function readArgoMetric(
   const provider =
     kind === "pact"
       ? readPact(raw.provider.pact, scoped(r, ["provider", "pact"]), file)
-      : readPrometheus(raw.provider.prometheus, scoped(r, ["provider", "prometheus"]), 10_000);
+      : kind === "anomaly"
+        ? readAnomaly(raw.provider.anomaly, scoped(r, ["provider", "anomaly"]))
+        : readPrometheus(raw.provider.prometheus, scoped(r, ["provider", "prometheus"]), 10_000);
   const a: AnalysisSpec = {
     loc,
     ...(name !== undefined ? { name } : {}),

@@ -14,6 +14,7 @@ import {
   PLACEHOLDER_PATTERN,
   seconds,
 } from "../core/values.js";
+import { ANOMALY_TOLERANCE } from "./anomaly-check.js";
 
 /**
  * The one schema of an experiment's parts (native `Experiment` and Chaos Toolkit files): the reader
@@ -280,6 +281,7 @@ export function experimentBodySchema(
           regexToleranceSchema,
           jsonPathToleranceSchema,
           z.looseObject({ type: z.enum(["probe", "load"]) }),
+          ANOMALY_TOLERANCE,
         ])
         .optional(),
     }),

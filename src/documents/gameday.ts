@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import type { AnomalyCheck } from "../core/anomaly.js";
 import type { RawActivity } from "../core/experiment.js";
 import { parseActivity } from "./activity.js";
+import { type AnomalyCheckInput, anomalyCheckOf } from "./anomaly-check.js";
 import { detectKind } from "./detect.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { hasErrors } from "./diagnostic.js";
@@ -14,7 +16,8 @@ import { loadFirstDocument, type Path, parseSource, positionOf, type SourceDoc }
 export type StopCondition =
   | { kind: "probe"; name: string; probe: RawActivity }
   | { kind: "slo"; name: string; file: string; alert: "page" }
-  | { kind: "prometheus"; name: string; url: string; expr: string };
+  | { kind: "prometheus"; name: string; url: string; expr: string }
+  | { kind: "anomaly"; name: string; check: AnomalyCheck };
 
 /** One step: a document file (absolute) or an inline native experiment's spec. */
 export interface GameDayStep {
@@ -109,6 +112,11 @@ export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: 
           expr: c.expr,
         },
       ];
+    if (isRecord(c) && isRecord(c.anomaly)) {
+      const check = anomalyCheckOf(c.anomaly as AnomalyCheckInput);
+      const name = typeof c.name === "string" ? c.name : `anomaly in ${check.query}`;
+      return [{ kind: "anomaly", name, check }];
+    }
     const probe = probeAt(src, ["spec", "stopConditions", i], c, r);
     const name = isRecord(c) && typeof c.name === "string" ? c.name : `condition ${i + 1}`;
     return probe ? [{ kind: "probe", name, probe }] : [];

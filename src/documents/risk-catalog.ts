@@ -49,6 +49,15 @@ const risk = z
           .default([])
           .describe("run ids (or unique prefixes) that measured it"),
         title: z.string().optional().describe("every stored run with this title (a game day, an experiment)"),
+        gamedays: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("game days (their titles) whose every run measured it"),
+        fault: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("only injections of this fault kind or activity name (a game day injects several)"),
       })
       .strict()
       .optional(),
@@ -73,7 +82,9 @@ export interface RiskSpec {
   ttrMs: number;
   impact: number;
   tbfMs: number;
-  evidence?: { runs: string[]; title?: string | undefined } | undefined;
+  evidence?:
+    | { runs: string[]; title?: string | undefined; gamedays: string[]; fault?: string | undefined }
+    | undefined;
 }
 
 export interface RiskCatalogSpec {

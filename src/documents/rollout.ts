@@ -477,6 +477,31 @@ function readFlagTarget(spec: Record<string, unknown>, r: Reporter, loc: string)
   return { ...p, server: p.server.replace(/\/$/, ""), loc };
 }
 
+const ANNOTATION = { revision: "withstand.dev/revision", commitTime: "withstand.dev/commit-time" };
+
+/** The change a rollout deploys: `metadata.revision`/`commitTime`, or their `withstand.dev/` annotations. */
+function readChange(metadata: unknown, r: Reporter): RolloutSpec["change"] {
+  if (!isRecord(metadata)) return undefined;
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const pick = (key: "revision" | "commitTime"): { value: unknown; path: (string | number)[] } =>
+    metadata[key] !== undefined
+      ? { value: metadata[key], path: ["metadata", key] }
+      : { value: annotations[ANNOTATION[key]], path: ["metadata", "annotations", ANNOTATION[key]] };
+  const rev = pick("revision");
+  const time = pick("commitTime");
+  const revision = rev.value === undefined ? undefined : readString(rev.value, rev.path, r, "a revision");
+  let commitTime: string | undefined;
+  if (time.value !== undefined) {
+    const t = time.value instanceof Date ? time.value.toISOString() : time.value;
+    if (typeof t !== "string" || Number.isNaN(Date.parse(t)))
+      r.error(time.path, `got ${JSON.stringify(t)} (expected a time such as 2026-12-07T14:00:00Z)`);
+    else commitTime = new Date(t).toISOString();
+  }
+  return revision === undefined && commitTime === undefined
+    ? undefined
+    : { revision, commitTime, from: "document" };
+}
+
 /** Reads a `kind: Rollout` document, with every problem at its file:line:col. */
 export function readRollout(
   src: SourceDoc,
@@ -561,6 +586,8 @@ export function readRollout(
   }
   if (!steps.some((s) => s.kind === "setWeight"))
     sr.warn(["steps"], "no setWeight step: the canary gets no traffic until it is promoted");
+  const change = readChange(top.metadata, r);
+  if (change) out.change = change;
   if (hasErrors(diagnostics)) return { diagnostics };
   return { spec: out, diagnostics };
 }

@@ -3,6 +3,7 @@ import { pactGateSchema } from "../core/pact/gate.js";
 import { FAULT_SCHEMAS as FAULT_KINDS } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ARGO_METRIC_KEYS, PROMETHEUS_KEYS, TEMPLATE_SPEC_KEYS } from "./analysis-template.js";
+import { ANOMALY_CHECK } from "./anomaly-check.js";
 import { durationField } from "./duration-field.js";
 import { experimentBodySchema } from "./experiment-schema.js";
 import { count, intOrString, scalar, typed } from "./fields.js";
@@ -36,6 +37,7 @@ const durationish = z
 const metadata = z.looseObject({
   name: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
 });
 
 /** A fault mapping: its `kind` picks one registered fault kind, whose own schema completes it. */
@@ -153,6 +155,7 @@ const argoMetric = typed(ARGO_METRIC_KEYS, {
   provider: z.strictObject({
     // withstand's own provider: the canary verified against its consumers' pacts.
     pact: pactGateSchema.optional(),
+    anomaly: ANOMALY_CHECK.optional(),
     prometheus: typed(PROMETHEUS_KEYS, {
       address: text,
       query: text,
@@ -185,6 +188,7 @@ const stopCondition = z.union([
   gameDayProbe,
   z.strictObject({ name: text.optional(), slo: text, alert: z.literal("page").optional() }),
   z.strictObject({ name: text.optional(), prometheus: text, expr: text }),
+  z.strictObject({ name: text.optional(), anomaly: ANOMALY_CHECK }),
 ]);
 const gameDayStep = z.union([
   z.strictObject({ name: text.optional(), file: text }),

@@ -14,6 +14,7 @@ import { formatPath } from "../documents/diagnostic.js";
 import { remoteTargets } from "../documents/load-test.js";
 import { faultKind } from "../faults/index.js";
 import { runLoad } from "../load/coordinator.js";
+import { judgeAnomaly } from "../metrics/anomaly.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ConfigError } from "./configuration.js";
 import { type RunContext, sleep } from "./context.js";
@@ -161,6 +162,14 @@ async function checkSpecTolerance(
       return failed.length === 0
         ? { met: true, reason: `${passed.join("; ")} over ${summary.count} requests` }
         : { met: false, reason: `${failed.join("; ")} over ${summary.count} requests` };
+    }
+    if (tol.type === "anomaly") {
+      try {
+        const v = await judgeAnomaly(tol.check, Date.now());
+        return { met: !v.anomalous, reason: `anomaly ${tol.check.query}: ${v.reason}` };
+      } catch (err) {
+        return { met: false, reason: `anomaly ${tol.check.query}: ${(err as Error).message}` };
+      }
     }
     if (tol.type === "probe") {
       try {

@@ -1,7 +1,9 @@
+import type { AnomalyCheck } from "../core/anomaly.js";
 import type { EventBus, Phase } from "../core/events.js";
 import type { RawActivity } from "../core/experiment.js";
 import { NO_SERVICES } from "../core/service.js";
 import { sleep } from "../core/sleep.js";
+import { judgeAnomaly } from "../metrics/anomaly.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import { runActivity } from "./activity.js";
@@ -12,7 +14,8 @@ import { dirOf, probeServices } from "./probe-services.js";
 export type WatchedCondition =
   | { kind: "probe"; name: string; probe: RawActivity }
   | { kind: "slo"; name: string; file: string; alert: "page" }
-  | { kind: "prometheus"; name: string; url: string; expr: string };
+  | { kind: "prometheus"; name: string; url: string; expr: string }
+  | { kind: "anomaly"; name: string; check: AnomalyCheck };
 
 /** One evaluation of one condition: tripped or not, and what it saw. */
 export interface Evaluation {
@@ -70,6 +73,8 @@ export function describeCondition(c: WatchedCondition): string {
     return `${c.name}: probe ${what}; trips when it fails or its tolerance is not met`;
   }
   if (c.kind === "slo") return `${c.name}: the burn-rate page alert of ${c.file}; trips when it fires`;
+  if (c.kind === "anomaly")
+    return `${c.name}: anomalies in ${c.check.query} at ${c.check.prometheus}; trips when the detector alerts`;
   return `${c.name}: ${c.expr} at ${c.url}; trips when the result is not empty`;
 }
 
@@ -107,6 +112,10 @@ export async function watchStopConditions(
       return { tripped, value: (value ?? "null").slice(0, 300) };
     }
     if (c.kind === "prometheus") return prometheusEval(c.url, c.expr, opts.signal);
+    if (c.kind === "anomaly") {
+      const v = await judgeAnomaly(c.check, Date.now());
+      return { tripped: v.anomalous, value: v.reason.slice(0, 300) };
+    }
     if (!opts.sloPage) throw new Error(`${c.name}: no SLO source is available to judge the page alert`);
     return opts.sloPage(c.file, opts.signal);
   };

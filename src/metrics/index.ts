@@ -1,6 +1,7 @@
 import { SourceError } from "../core/errors.js";
 import type { MetricProvider, SliSource, WindowReader } from "../core/metric-provider.js";
 import type { Slo } from "../core/slo-model.js";
+import { anomalyProvider } from "./anomaly.js";
 import { pactProvider } from "./pact.js";
 import { prometheusProvider } from "./prometheus.js";
 import { routerProvider } from "./router.js";
@@ -9,10 +10,9 @@ import { windowsProvider } from "./windows.js";
 
 /** Every metric provider, by type. A new one (Datadog, CloudWatch) is one module here and one line. */
 export const METRIC_PROVIDERS: ReadonlyMap<string, MetricProvider> = new Map(
-  [windowsProvider, prometheusProvider, routerProvider, syntheticProvider, pactProvider].map((p) => [
-    p.type,
-    p,
-  ]),
+  [windowsProvider, prometheusProvider, routerProvider, syntheticProvider, pactProvider, anomalyProvider].map(
+    (p) => [p.type, p],
+  ),
 );
 
 const withSli = () => [...METRIC_PROVIDERS.values()].filter((p) => p.sli).map((p) => p.type);
@@ -30,5 +30,6 @@ export function sourceFor(slo: Slo, windows: WindowReader): SliSource {
   return provider.sli(slo, s, { windows });
 }
 
+export { judgeAnomaly } from "./anomaly.js";
 export { promInstant, promQuery } from "./prometheus.js";
 export { storeReader } from "./windows.js";

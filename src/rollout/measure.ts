@@ -142,7 +142,13 @@ async function checkVersion(p: PactGate, urls: Partial<Record<Version, string>>,
  */
 export async function queryResult(p: QueryProvider, atMs: number): Promise<number | number[]> {
   const provider = METRIC_PROVIDERS.get(p.type);
-  const q = { query: p.query, address: p.address, headers: p.headers, timeoutMs: p.timeoutMs };
+  const q = {
+    query: p.query,
+    address: p.address,
+    headers: p.headers,
+    timeoutMs: p.timeoutMs,
+    anomaly: p.anomaly,
+  };
   if (p.range) {
     if (!provider?.range) throw new Error(`provider ${p.type} answers no range query`);
     const series = await provider.range(

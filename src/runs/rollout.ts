@@ -98,6 +98,9 @@ async function execute(
       reason: result.reason,
       status: result.status,
       analyses: result.analyses,
+      ...(spec.change
+        ? { revision: spec.change.revision, commitTime: spec.change.commitTime, commitFrom: spec.change.from }
+        : {}),
     },
   };
 }

@@ -15,6 +15,7 @@ import { listFaults, liveRuns, stateDir } from "../safety/state.js";
 import { groupView } from "../store/group.js";
 import type { RunFilter, Store, StoredStatus } from "../store/store.js";
 import { acknowledge, checksView, type MonitorLink } from "./checks-view.js";
+import { doraView } from "./dora-view.js";
 import { type FlagServerLink, flagsView, switchFlag } from "./flags-view.js";
 import { MAX_ACK_BODY } from "./health.js";
 import { postRunNote } from "./notes.js";
@@ -275,6 +276,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         active: activeRollouts(),
         runs: await opts.store.listRuns({ kind: "rollout", limit: 200 }),
       });
+    if (req.method === "GET" && path === "/api/dora") {
+      const r = await doraView(opts.store, q);
+      return send(res, r.status, r.body);
+    }
     if (req.method === "GET" && path === "/api/slo")
       return send(res, 200, await sloViews(opts.sloFiles, opts.store));
     if (req.method === "GET" && path === "/api/health") return send(res, 200, await health(opts.store));

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Counter, Registry } from "prom-client";
+import { DEFAULT_ANOMALY, detect } from "../../src/core/anomaly.js";
 import type { Slo } from "../../src/core/slo-model.js";
 import { newWindow, recordSample, toStored } from "../../src/core/window.js";
 import { readOpenSlo } from "../../src/documents/openslo.js";
@@ -22,6 +23,7 @@ import { METRIC_PROVIDERS, sourceFor, storeReader } from "../../src/metrics/inde
 import { freePort } from "../../src/proxy/listen.js";
 import { Router } from "../../src/proxy/router.js";
 import { openStore } from "../../src/store/open.js";
+import { backfilledPrometheus, diurnal } from "../helpers/anomaly-series.js";
 import { startServer } from "../helpers/http-server.js";
 import { exited, until } from "../helpers/processes.js";
 
@@ -343,6 +345,34 @@ const HARNESSES: Record<string, () => Promise<void>> = {
     await assert.rejects(
       provider.check({ version: "canary", url: server.url, provider: { ...gate, consumer: "nobody" } }),
       /no interaction to verify/,
+    );
+  },
+  async anomaly() {
+    // Four weeks and a day of traffic (ten-minute steps), the second copy tripled for its last 40 minutes.
+    const step = 10 * 60_000;
+    const steps = (29 * 86_400_000) / step;
+    const calm = diurnal(11, steps, step);
+    const spiking = diurnal(11, steps, step, [[(steps - 4) * step, 40 * 60_000]]);
+    const at = Math.floor(Date.now() / 60_000) * 60_000;
+    const prom = await backfilledPrometheus(mkdtempSync(join(dir, "anomaly-")), { calm, spiking }, step, at);
+    cleanups.push(() => prom.stop());
+    const provider = METRIC_PROVIDERS.get("anomaly");
+    const anomaly = { stepMs: step, historyMs: 29 * 86_400_000, config: DEFAULT_ANOMALY };
+    const ask = (query: string) => provider?.instant?.({ query, address: prom.url, atMs: at, anomaly }, {});
+    // The same verdict the detector gives the same points in process.
+    const local = (values: number[]) =>
+      detect(
+        values.map((v, i) => ({ t: i * step, v })),
+        step,
+        DEFAULT_ANOMALY,
+      ).at(-1)?.alert;
+    assert.equal(local(spiking), true);
+    assert.equal(await ask("spiking"), 1);
+    assert.equal(local(calm), false);
+    assert.equal(await ask("calm"), 0);
+    await assert.rejects(
+      provider?.instant?.({ query: "calm", atMs: at, anomaly }, {}) ?? Promise.resolve(),
+      /needs a Prometheus address/,
     );
   },
 };

@@ -41,7 +41,20 @@ const ALLOWED: Record<string, readonly string[]> = {
   slo: ["core", "documents", "metrics"],
   rollout: ["core", "metrics", "platform", "proxy", "safety"],
   // The engine gives probe kinds the Goss and synthetic runners (engine/probe-services.ts).
-  engine: ["checks", "core", "documents", "faults", "load", "pact", "probes", "safety", "slo", "store"],
+  engine: [
+    "checks",
+    "core",
+    "documents",
+    "faults",
+    "load",
+    // the anomaly judge (a tolerance, a stop condition) reads Prometheus through metrics/
+    "metrics",
+    "pact",
+    "probes",
+    "safety",
+    "slo",
+    "store",
+  ],
   // Run kinds (engine/run-kind.ts) and their registry: each wraps the folder that executes it.
   runs: ["checks", "core", "documents", "engine", "load", "pact", "rollout", "services", "store"],
   // Run-scoped services (engine/service.ts) and their registry: fault proxies, the DNS server.
@@ -76,6 +89,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     "load",
     "metrics",
     "pact",
+    // git's commit times for DORA's lead time (platform/git.ts)
+    "platform",
     "proxy",
     "report",
     "rollout",

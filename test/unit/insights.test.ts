@@ -11,6 +11,7 @@ import {
 import {
   type DeploymentRecord,
   dora,
+  doraDistributions,
   failureBucket,
   frequency,
   leadTimeBucket,
@@ -21,6 +22,7 @@ import { faultTimes } from "../../src/core/incident-times.js";
 import {
   badMinutesPerYear,
   distribution,
+  measuredTimes,
   rankRisks,
   whatIf,
   yearlyBudgetMinutes,
@@ -82,6 +84,60 @@ describe("risk catalogue", () => {
     const d = distribution([4, 1, 3, 2, 100]);
     assert.deepEqual({ ...d, p90: d?.p90.toFixed(1) }, { median: 3, p90: "61.6", worst: 100 });
     assert.equal(distribution([]), undefined);
+  });
+});
+
+describe("a risk's measured times from the runs it cites", () => {
+  const ts = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const run = (id: string, detect: number | undefined) => ({
+    id,
+    kind: "gameday",
+    title: "gd",
+    startedAt: ts(0),
+    events: [
+      {
+        runId: id,
+        ts: ts(0),
+        type: "fault-injected",
+        faultId: "p",
+        kind: "process-pause",
+        activity: "freeze",
+        targets: [],
+      },
+      {
+        runId: id,
+        ts: ts(1),
+        type: "fault-injected",
+        faultId: "l",
+        kind: "latency",
+        activity: "slow",
+        targets: [],
+      },
+      ...(detect === undefined
+        ? []
+        : [{ runId: id, ts: ts(detect), type: "stop-condition-tripped", condition: "c", value: "v" }]),
+    ] as Parameters<typeof faultTimes>[0],
+  });
+  it("takes only the cited fault's injections, counts the undetected ones, and cites only runs that injected it", () => {
+    const m = measuredTimes([run("a", 120), run("b", undefined)], "process-pause");
+    assert.deepEqual(m.ttd, {
+      kind: "measured",
+      median: 2,
+      worst: 2,
+      runs: 2,
+      oldest: ts(0),
+      newest: ts(0),
+      undetected: 1,
+    });
+    assert.equal(m.ttr, undefined, "nothing was reverted: no time to recover, the guess stays");
+    assert.deepEqual(
+      m.cites.map((c) => c.runId),
+      ["a", "b"],
+    );
+    assert.deepEqual(measuredTimes([run("a", 120)], "disk-fill").cites, []);
+    // without a filter every injection counts: the latency fault was detected 119 s after it began
+    const all = measuredTimes([run("a", 120)]);
+    assert.equal(all.ttd?.kind === "measured" ? all.ttd.median : undefined, (2 + 119 / 60) / 2);
   });
 });
 
@@ -175,6 +231,53 @@ describe("DORA as fourkeys computes it", () => {
     assert.equal(failureBucket(0.1501), "16-45%");
     assert.equal(failureBucket(0.4599), "16-45%");
     assert.equal(failureBucket(0.46), "46-60%");
+  });
+  it("splits the window into Monday weeks for the dashboard, each key from the same events as dora()", () => {
+    const from = new Date(Date.UTC(2026, 0, 5)); // a Monday
+    const to = new Date(Date.UTC(2026, 0, 19)); // two weeks
+    const iso = (d: number, h = 0) => new Date(Date.UTC(2026, 0, d, h)).toISOString();
+    const records: DeploymentRecord[] = [
+      // Sunday 23:00 is the first week; Monday 00:00 the second
+      {
+        id: "a",
+        title: "s",
+        startedAt: iso(11, 22),
+        endedAt: iso(11, 23),
+        outcome: "deployed",
+        commitTime: iso(11, 13),
+      },
+      { id: "b", title: "s", startedAt: iso(12, 0), endedAt: iso(12, 1), outcome: "failed" },
+      {
+        id: "c",
+        title: "s",
+        startedAt: iso(13),
+        endedAt: iso(13, 1),
+        outcome: "deployed",
+        commitTimes: [iso(12, 1), iso(13, 2)],
+      },
+    ];
+    const o = { from, to, denominator: "attempts" as const, recoveryStart: "deploy" as const };
+    const d = doraDistributions(records, o);
+    assert.deepEqual(
+      d.weeks.map((w) => [
+        w.week,
+        w.deployments,
+        w.failures,
+        w.failureRate,
+        w.leadMedianMinutes,
+        w.recoveryMedianHours,
+      ]),
+      [
+        ["2026-01-05", 1, 0, 0, 600, null],
+        // c's second commit is after it deployed: dropped, as fourkeys drops lead times ≤ 0
+        ["2026-01-12", 1, 1, 0.5, 24 * 60, 25],
+      ],
+    );
+    assert.deepEqual(d.leadMinutes, { n: 2, min: 600, median: 1020, p90: 1356, max: 1440 });
+    assert.deepEqual(d.deploymentsPerWeek, { n: 2, min: 1, median: 1, p90: 1, max: 1 });
+    const report = dora(records, o);
+    assert.equal(report.leadTime.medianMinutes, d.leadMinutes?.median);
+    assert.equal(report.recoveryTime.medianHours, d.recoveryHours?.median);
   });
   it("takes PERCENTILE_CONT medians", () => {
     assert.equal(medianCont([1, 2, 3, 10]), 2.5);
@@ -322,6 +425,18 @@ describe("anomaly detection", () => {
       explain(first.peak),
       /^value [\d.]+ against a prediction of [\d.]+ \(band [-\d.]+\.\.[\d.]+, [\d.]+σ\) at 2026-/,
     );
+  });
+  it("holds `for` as Prometheus does: a `for` shorter than a step still pends the first breaching step", () => {
+    const { start, points } = traffic(4);
+    const evals = detect(points, STEP, { ...DEFAULT_ANOMALY, forMs: 4 * 60_000 }).filter(
+      (e) => e.t >= start + 21 * DAY,
+    );
+    const firsts = anomalies(evals).map((a) => evals.findIndex((e) => e.t === a.start));
+    assert.ok(firsts.length > 0);
+    for (const i of firsts) {
+      assert.equal(evals[i - 1]?.breach, true);
+      assert.equal(evals[i - 1]?.alert, false);
+    }
   });
   it("does not judge a series with less than a week of history, nor one below the floor", () => {
     const flat = Array.from({ length: 5000 }, (_, i) => ({ t: i * STEP, v: 0.01 }));

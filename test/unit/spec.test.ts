@@ -29,7 +29,7 @@ describe("experiment specs", () => {
   it("collects every error instead of stopping at the first", () => {
     const text = readFileSync(fixture("ctk", "bad.yaml"), "utf8");
     assert.deepEqual(lines(text, "bad.yaml"), [
-      "bad.yaml:6:7: steady-state-hypothesis.probes[0].tolerance: is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load})",
+      "bad.yaml:6:7: steady-state-hypothesis.probes[0].tolerance: is required on a steady-state-hypothesis probe (expected a literal, a list, or {type: range|regex|jsonpath|probe|load|anomaly})",
       'bad.yaml:12:22: method[0].provider.type: activity "python-thing" uses a python provider, which withstand cannot run (expected type http, process, goss, synthetic, health or pact; run the Python code as a process provider, e.g. {type: process, path: python3, arguments: ["-c", "..."]})',
       'bad.yaml:13:11: method[1].type: got "acton" (expected "probe" or "action")',
       "bad.yaml:15:45: warning: method[1].provider.timout: unknown key, ignored (did you mean timeout?)",

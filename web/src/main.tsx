@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { getJson, subscribe } from "./api";
 import { ActiveRollouts } from "./components/ActiveRollouts";
+import { DoraPanel } from "./components/DoraPanel";
 import { KillSwitch } from "./components/KillSwitch";
 import { Checks } from "./pages/Checks";
 import { Flags } from "./pages/Flags";
@@ -97,6 +98,7 @@ function App() {
             <h2>Rollouts in progress</h2>
             <ActiveRollouts rollouts={health?.rollouts ?? []} />
             <RunList kind="rollout" />
+            <DoraPanel />
           </>
         ) : route === "/slo" ? (
           <Slo />
