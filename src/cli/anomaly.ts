@@ -9,8 +9,8 @@ import {
   WEEK_MS,
   WEEKLY_AVERAGE_PRESET,
 } from "../core/anomaly.js";
-import { anomalyRules } from "../core/anomaly-rules.js";
-import { parseDuration } from "../core/duration.js";
+import { anomalyRules, unbalancedPromQl } from "../core/anomaly-rules.js";
+import { formatDuration, parseDuration } from "../core/duration.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
 import { seeded } from "../core/stats.js";
 import { parseLongDuration } from "../documents/risk-catalog.js";
@@ -104,20 +104,7 @@ async function seriesOf(flags: AnomalyFlags, fromMs: number, toMs: number, stepM
         `--file ${flags.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (expected a CSV of time,value or a JSON list of [time, value])`,
       );
     }
-    const rows: [unknown, unknown][] = text.trimStart().startsWith("[")
-      ? (JSON.parse(text) as [unknown, unknown][])
-      : text
-          .split("\n")
-          .filter((l) => l.trim() && !/^[a-z_]/i.test(l.trim()))
-          .map((l) => l.split(",") as [unknown, unknown]);
-    return rows.map(([t, v], i) => {
-      const n = Number(t);
-      const ms = Number.isFinite(n) ? (n < 1e11 ? n * 1000 : n) : Date.parse(String(t));
-      const value = Number(v);
-      if (!Number.isFinite(ms) || !Number.isFinite(value))
-        failUsage(`--file ${flags.file}: row ${i + 1} is not time,value`);
-      return { t: Math.round(ms / stepMs) * stepMs, v: value };
-    });
+    return pointsOfFile(flags.file, text, stepMs);
   }
   if (flags.prometheus) {
     if (!flags.query) failUsage("--query: required with --prometheus (the PromQL of the series)");
@@ -192,6 +179,10 @@ export async function anomalyBacktestCommand(flags: AnomalyFlags): Promise<ExitC
   }
   const evals = detect(points, stepMs, cfg);
   const judged = evals.filter((e) => e.prediction !== undefined);
+  if (judged.length === 0)
+    failUsage(
+      `the series has ${points.length} point${points.length === 1 ? "" : "s"}, over ${formatDuration(Math.max(0, (points.at(-1)?.t ?? 0) - (points[0]?.t ?? 0)))}: none could be judged (expected a longer series: the detector judges a point by the weeks before it)`,
+    );
   const found = anomalies(evals);
   const grace = cfg.forMs + 2 * stepMs + cfg.smoothMs;
   const caught = injected.filter((i) => found.some((a) => a.end >= i.start && a.start <= i.end + grace));
@@ -234,12 +225,54 @@ export async function anomalyBacktestCommand(flags: AnomalyFlags): Promise<ExitC
   return EXIT.ok;
 }
 
+/**
+ * A CSV of `time,value` (an optional header first) or a JSON list of `[time, value]`; a row that is
+ * neither is refused at its line, never dropped (a dropped row would silently shift what is judged).
+ */
+function pointsOfFile(file: string, text: string, stepMs: number): { t: number; v: number }[] {
+  const expected = "(expected a CSV of time,value or a JSON list of [time, value])";
+  let rows: { line: number; cells: unknown[] }[];
+  if (text.trimStart().startsWith("[")) {
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch (err) {
+      return failUsage(`--file ${file}: ${(err as Error).message} ${expected}`);
+    }
+    if (!Array.isArray(list)) return failUsage(`--file ${file}: not a list ${expected}`);
+    rows = list.map((cells, i) => ({ line: i + 1, cells: Array.isArray(cells) ? cells : [cells] }));
+  } else {
+    rows = text
+      .split("\n")
+      .map((l, i) => ({ line: i + 1, cells: l.trim() ? l.split(",") : [] }))
+      .filter((r) => r.cells.length > 0);
+    // Only the first row may be a header (a name where a time would be).
+    if (
+      rows[0] &&
+      /^\s*[a-z_]/i.test(String(rows[0].cells[0])) &&
+      Number.isNaN(Date.parse(String(rows[0].cells[0])))
+    )
+      rows.shift();
+  }
+  return rows.map(({ line, cells }) => {
+    const [t, v] = cells;
+    const n = Number(t);
+    const ms = Number.isFinite(n) ? (n < 1e11 ? n * 1000 : n) : Date.parse(String(t));
+    const value = Number(v);
+    if (cells.length !== 2 || !Number.isFinite(ms) || !Number.isFinite(value) || String(v).trim() === "")
+      failUsage(`--file ${file}:${line}: got ${JSON.stringify(cells.join(","))} ${expected}`);
+    return { t: Math.round(ms / stepMs) * stepMs, v: value };
+  });
+}
+
 /** `withstand anomaly rules --name N --expr PROMQL`: the detector as Prometheus rules. */
 export function anomalyRulesCommand(flags: AnomalyFlags): ExitCode {
   if (!flags.name || !/^[A-Za-z_][\w-]*$/.test(flags.name))
     failUsage(`--name ${flags.name ?? ""}: expected a name such as orders-rps`);
   if (!flags.expr)
     failUsage("--expr: required (the PromQL of the series, e.g. sum(rate(http_requests_total[5m])))");
+  const unbalanced = unbalancedPromQl(flags.expr as string);
+  if (unbalanced) failUsage(`--expr ${flags.expr}: ${unbalanced} (expected a PromQL expression)`);
   const text = anomalyRules({
     name: flags.name as string,
     expr: flags.expr as string,

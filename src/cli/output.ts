@@ -173,3 +173,36 @@ export function printSummary(journal: Journal, mode: OutputMode, title: string, 
   ];
   process.stdout.write(lines.join("\n"));
 }
+
+/**
+ * Markdown as a terminal shows it best: each pipe table as padded columns (its separator row dropped),
+ * `#` headings as plain lines, the rest as written. `--format text` of a report written as Markdown.
+ */
+export function markdownAsText(md: string): string {
+  const out: string[] = [];
+  const lines = md.split("\n");
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]?.startsWith("|")) {
+      out.push((lines[i] ?? "").replace(/^#+ /, "").replace(/\*\*/g, ""));
+      i++;
+      continue;
+    }
+    const rows: string[][] = [];
+    for (; lines[i]?.startsWith("|"); i++) {
+      const cells = (lines[i] ?? "")
+        .slice(1, -1)
+        .split("|")
+        .map((c) => c.trim());
+      if (!cells.every((c) => /^:?-+:?$/.test(c))) rows.push(cells);
+    }
+    const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? "")].length))) ?? [];
+    for (const r of rows)
+      out.push(
+        r
+          .map((cell, c) => cell + " ".repeat((widths[c] ?? 0) - [...cell].length))
+          .join("  ")
+          .trimEnd(),
+      );
+  }
+  return out.join("\n");
+}

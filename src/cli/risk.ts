@@ -17,6 +17,7 @@ import { loadRiskCatalogFile, parseLongDuration, type RiskSpec, shareOf } from "
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { failUsage } from "./fail.js";
+import { markdownAsText } from "./output.js";
 
 export interface RiskFlags {
   slo?: string[];
@@ -185,7 +186,8 @@ export async function riskCommand(file: string, flags: RiskFlags): Promise<ExitC
     process.stdout.write(
       `${JSON.stringify({ catalog: spec.name, limit, risks: figures, whatIf: whatIfs }, null, 2)}\n`,
     );
-  else process.stdout.write(markdown(spec.name, figures, whatIfs, limit));
+  else if (format === "md") process.stdout.write(markdown(spec.name, figures, whatIfs, limit));
+  else process.stdout.write(markdownAsText(markdown(spec.name, figures, whatIfs, limit)));
   // Risks over the limit are a finding, as a failed threshold is.
   return figures.some((f) => f.shares.some((s) => s.overLimit)) ? EXIT.failed : EXIT.ok;
 }

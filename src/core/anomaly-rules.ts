@@ -129,3 +129,28 @@ function alert(
     .join("");
   return `      - alert: ${name}\n        expr: ${yamlString(expr)}\n        for: ${promDuration(Math.max(forMs, 0)) === "0s" ? "0s" : promDuration(forMs)}\n        labels:\n${l}        annotations:\n          summary: ${yamlString(summary)}\n`;
 }
+
+const CLOSER: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
+
+/**
+ * The first unbalanced bracket or unclosed string of a PromQL expression, as words; undefined when
+ * they balance. Not a PromQL parser: it catches the typo that makes every generated rule fail to load.
+ */
+export function unbalancedPromQl(expr: string): string | undefined {
+  const open: { ch: string; at: number }[] = [];
+  for (let i = 0; i < expr.length; i++) {
+    const ch = expr[i] as string;
+    if (ch === '"' || ch === "'" || ch === "`") {
+      const start = i;
+      for (i++; i < expr.length && expr[i] !== ch; i++) if (expr[i] === "\\" && ch !== "`") i++;
+      if (i >= expr.length) return `the string opened at column ${start + 1} is not closed`;
+    } else if (ch in CLOSER) open.push({ ch, at: i });
+    else if (ch === ")" || ch === "]" || ch === "}") {
+      const last = open.pop();
+      if (!last || CLOSER[last.ch] !== ch)
+        return `the ${ch} at column ${i + 1} closes ${last ? `the ${last.ch} at column ${last.at + 1}` : "nothing"}`;
+    }
+  }
+  const last = open.at(-1);
+  return last ? `the ${last.ch} at column ${last.at + 1} is not closed` : undefined;
+}

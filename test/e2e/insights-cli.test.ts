@@ -122,6 +122,34 @@ describe("withstand dora", () => {
 });
 
 describe("withstand anomaly", () => {
+  it("refuses a row that is not time,value at its line, a series too short to judge, and an unbalanced --expr (exit 2)", async () => {
+    const { dir, env } = isolatedEnv();
+    const bad = join(dir, "bad.csv");
+    writeFileSync(bad, "time,value\n1,2\nfoo,bar\n");
+    const r = await runCli(["anomaly", "backtest", "--file", bad], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bad\.csv:3: got "foo,bar" \(expected a CSV of time,value/);
+    const short = join(dir, "short.csv");
+    writeFileSync(short, "time,value\n1,2\n61,3\n");
+    const s = await runCli(["anomaly", "backtest", "--file", short], { env });
+    assert.equal(s.code, 2, s.stderr);
+    assert.match(s.stderr, /the series has 2 points, over 1m00s: none could be judged/);
+    const e = await runCli(["anomaly", "rules", "--name", "x", "--expr", "sum(rate(x[5m])"], { env });
+    assert.equal(e.code, 2, e.stderr);
+    assert.match(e.stderr, /--expr sum\(rate\(x\[5m\]\): the \( at column 4 is not closed/);
+  });
+
+  it("risk --format text lines up columns instead of printing Markdown", async () => {
+    const { env } = isolatedEnv();
+    const r = await runCli(
+      ["risk", join(ROOT, "examples", "risk", "orders-risks.yaml"), "--format", "text"],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /\|---/);
+    assert.match(r.stdout, /^rank {2}risk {12}time to detect/m);
+  });
+
   it("backtests a CSV series with injected spikes and reports recall", async () => {
     const { dir, env } = isolatedEnv();
     const file = join(dir, "rps.csv");

@@ -458,3 +458,13 @@ describe("anomaly detection", () => {
     );
   });
 });
+
+it("finds the unbalanced bracket or unclosed string of a PromQL expression, and passes balanced ones", async () => {
+  const { unbalancedPromQl } = await import("../../src/core/anomaly-rules.js");
+  assert.equal(unbalancedPromQl('sum(rate(http_requests_total{code=~"5.."}[5m]))'), undefined);
+  assert.equal(unbalancedPromQl('sum(rate(x{a="(("}[5m]))'), undefined);
+  assert.equal(unbalancedPromQl("sum(rate(x[5m])"), "the ( at column 4 is not closed");
+  assert.equal(unbalancedPromQl("sum(x])"), "the ] at column 6 closes the ( at column 4");
+  assert.equal(unbalancedPromQl("x)"), "the ) at column 2 closes nothing");
+  assert.equal(unbalancedPromQl('x{a="b}'), "the string opened at column 5 is not closed");
+});
