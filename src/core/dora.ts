@@ -138,13 +138,18 @@ export function frequency(
   };
 }
 
-export function dora(records: readonly DeploymentRecord[], o: DoraOptions): DoraReport {
-  const inWindow = records
+/** The records that ended in [from, to), oldest first. */
+function inPeriod(records: readonly DeploymentRecord[], o: DoraOptions): DeploymentRecord[] {
+  return records
     .filter((r) => {
       const t = Date.parse(r.endedAt);
       return t >= o.from.getTime() && t < o.to.getTime();
     })
     .sort((a, b) => Date.parse(a.endedAt) - Date.parse(b.endedAt));
+}
+
+export function dora(records: readonly DeploymentRecord[], o: DoraOptions): DoraReport {
+  const inWindow = inPeriod(records, o);
   const deployed = inWindow.filter((r) => r.outcome === "deployed");
   const failed = inWindow.filter((r) => r.outcome === "failed");
 
@@ -241,12 +246,7 @@ export interface DoraDistributions {
  * from the same events under the same options (lead times ≤ 0 dropped, recovery to the next good deploy).
  */
 export function doraDistributions(records: readonly DeploymentRecord[], o: DoraOptions): DoraDistributions {
-  const inWindow = records
-    .filter((r) => {
-      const t = Date.parse(r.endedAt);
-      return t >= o.from.getTime() && t < o.to.getTime();
-    })
-    .sort((a, b) => Date.parse(a.endedAt) - Date.parse(b.endedAt));
+  const inWindow = inPeriod(records, o);
   const deployed = inWindow.filter((r) => r.outcome === "deployed");
   const weeks = new Map<
     number,
