@@ -40,11 +40,18 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 const regexCache = new Map<string, RegExp>();
-/** Pact's regexes match the whole value (Java's `matches`), not a part of it. */
+/**
+ * Pact's regexes match the whole value (Java's `matches`), not a part of it. Leading inline flags
+ * (`(?i)`, `(?s)`, which Java and Rust regexes take and JavaScript's do not) become the
+ * expression's flags. Throws a SyntaxError for a regex JavaScript cannot compile.
+ */
 export function fullRegex(pattern: string): RegExp {
   let re = regexCache.get(pattern);
   if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, "su");
+    const inline = /^\(\?([is]+)\)/.exec(pattern);
+    const flags = new Set(["s", "u", ...(inline?.[1] ?? "")]);
+    const body = inline ? pattern.slice(inline[0].length) : pattern;
+    re = new RegExp(`^(?:${body})$`, [...flags].join(""));
     regexCache.set(pattern, re);
   }
   return re;
@@ -268,7 +275,7 @@ export function applyMatcher(m: Matcher, expected: unknown, actual: unknown): st
     }
     case "statusCode": {
       const status = typeof actual === "number" ? actual : Number(actual);
-      const want = m.status;
+      const want = m.status ?? "success"; // pact_models: a statusCode matcher without status means success
       if (Array.isArray(want))
         return want.map(Number).includes(status)
           ? undefined
