@@ -1,7 +1,7 @@
 import { WithstandError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
-import { fullRegex } from "./matchers.js";
 import { PathError, type PathToken, parsePath, pathWeight } from "./path.js";
+import { fullRegex } from "./regex.js";
 
 /** One matcher as a pact file writes it: `{match: "type", min: 1}`, `{match: "regex", regex: "..."}`. */
 export type Matcher = { match: string } & Record<string, unknown>;
