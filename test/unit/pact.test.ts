@@ -482,5 +482,10 @@ describe("pact file matchers", () => {
     assert.equal(rules({ match: "min-type", min: 1 })?.matchers[0]?.match, "type");
     assert.equal(applyMatcher({ match: "regex", regex: "(?i)mary" }, "x", "MARY"), undefined);
     assert.equal(applyMatcher({ match: "statusCode" }, 200, 204), undefined, "no status: success");
+    // pact-jvm quotes literal parts with Pattern.quote: \Q...\E
+    const quoted = { match: "regex", regex: ".*\\/(\\Qpacts\\E\\/\\Q{provider}\\E)$" };
+    assert.ok(rules(quoted), "a quoted regex compiles");
+    assert.equal(applyMatcher(quoted, "x", "http://b/pacts/{provider}"), undefined);
+    assert.match(applyMatcher(quoted, "x", "http://b/pacts/p") ?? "", /to match/);
   });
 });
