@@ -110,8 +110,16 @@ export async function pactVerifyCommand(files: string[], flags: PactVerifyFlags)
   const { pacts, diagnostics } = await loadPacts(files);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (hasErrors(diagnostics)) return EXIT.invalid;
-  const selected = selectInteractions(pacts, flags);
-  if (selected.length === 0) {
+  // A pact without interactions (pact-jvm writes one for a consumer test that records none) is
+  // valid: pact_verifier passes it with "WARNING: Pact file has no interactions", and so does withstand.
+  for (const p of pacts)
+    if (p.pact.interactions.length === 0)
+      process.stderr.write(
+        `withstand: warning: ${p.source}: the pact between ${p.pact.consumer} and ${p.pact.provider} has no interactions (nothing to verify)\n`,
+      );
+  const filtered =
+    flags.consumer !== undefined || flags.interaction !== undefined || flags.state !== undefined;
+  if (filtered && selectInteractions(pacts, flags).length === 0) {
     process.stderr.write(
       "withstand: no interaction matches the filters (--consumer, --interaction, --state)\n",
     );

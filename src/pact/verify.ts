@@ -1,5 +1,10 @@
 import { request } from "undici";
-import { fillExpression, type GeneratorContext, generate, generateBody } from "../core/pact/generators.js";
+import {
+  type Generator,
+  type GeneratorContext,
+  generateBody,
+  generateText,
+} from "../core/pact/generators.js";
 import type { Mismatch } from "../core/pact/json.js";
 import type { PactInteraction, PactRequest } from "../core/pact/pact-file.js";
 import { matchResponse } from "../core/pact/response.js";
@@ -60,6 +65,11 @@ export function selectInteractions(
   );
 }
 
+/**
+ * The request as the verifier sends it: each generator's value, as pact_matching's
+ * `generate_request` makes it. A generator that cannot make one (a provider state value that is not
+ * there) keeps the recorded example; a header or query parameter the pact has no example of is added.
+ */
 function applyRequestGenerators(
   req: PactRequest,
   generators: Record<string, unknown>,
@@ -67,27 +77,30 @@ function applyRequestGenerators(
 ): PactRequest {
   const out = { ...req, query: [...req.query], headers: [...req.headers] };
   const g = (x: unknown) => (typeof x === "object" && x !== null ? (x as Record<string, unknown>) : {});
-  const path = g(generators.path);
-  if (typeof path.type === "string") {
-    const v =
-      path.type === "ProviderState" && typeof path.expression === "string"
-        ? fillExpression(path.expression, ctx.stateValues)
-        : generate(path as { type: string }, req.path, ctx);
-    if (v !== undefined) out.path = String(v);
-  }
+  const generator = (x: unknown): Generator | undefined =>
+    typeof g(x).type === "string" ? (g(x) as Generator) : undefined;
+  const path = generator(generators.path);
+  if (path) out.path = generateText(path, ctx) ?? req.path;
   for (const [name, raw] of Object.entries(g(generators.query))) {
-    out.query = out.query.map(([k, v]) => {
-      if (k !== name) return [k, v];
-      const nv = generate(g(raw) as { type: string }, v, ctx);
-      return [k, nv === undefined ? v : String(nv)];
-    });
+    const gen = generator(raw);
+    if (!gen) continue;
+    if (out.query.some(([k]) => k === name))
+      out.query = out.query.map(([k, v]) => [k, k === name ? (generateText(gen, ctx) ?? v) : v]);
+    else {
+      const v = generateText(gen, ctx);
+      if (v !== undefined) out.query.push([name, v]);
+    }
   }
   for (const [name, raw] of Object.entries(g(generators.header))) {
-    out.headers = out.headers.map(([k, v]) => {
-      if (k.toLowerCase() !== name.toLowerCase()) return [k, v];
-      const nv = generate(g(raw) as { type: string }, v, ctx);
-      return [k, nv === undefined ? v : String(nv)];
-    });
+    const gen = generator(raw);
+    if (!gen) continue;
+    const same = (k: string) => k.toLowerCase() === name.toLowerCase();
+    if (out.headers.some(([k]) => same(k)))
+      out.headers = out.headers.map(([k, v]) => [k, same(k) ? (generateText(gen, ctx) ?? v) : v]);
+    else {
+      const v = generateText(gen, ctx);
+      if (v !== undefined) out.headers.push([name, v]);
+    }
   }
   if (out.body !== undefined && typeof out.body !== "string")
     out.body = generateBody(out.body, g(generators.body), ctx);
@@ -148,6 +161,18 @@ async function replay(i: PactInteraction, o: VerifyOptions, values: Record<strin
       body: { kind: "present", value: generateBody(expected.body.value, stateOnly, ctx) },
     };
   }
+  // pact-jvm records e.g. a LOCATION header made from the state: "http://server/users/${userId}"
+  const headerGens = Object.entries(gens.header ?? {}).filter(
+    (e): e is [string, Generator] => (e[1] as { type?: unknown } | null)?.type === "ProviderState",
+  );
+  if (headerGens.length > 0)
+    expected = {
+      ...expected,
+      headers: expected.headers.map(([k, v]) => {
+        const g = headerGens.find(([name]) => name.toLowerCase() === k.toLowerCase())?.[1];
+        return [k, g ? (generateText(g, ctx) ?? v) : v];
+      }),
+    };
   const mismatches = matchResponse(
     expected,
     { status: res.statusCode, headers: actualHeaders, body: text },

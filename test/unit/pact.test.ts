@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { asDataType, formatDate, generateBody } from "../../src/core/pact/generators.js";
+import { asDataType, fillExpression, formatDate, generateBody } from "../../src/core/pact/generators.js";
 import { JsonComparison } from "../../src/core/pact/json.js";
 import { applyMatcher, dateFormatRegex } from "../../src/core/pact/matchers.js";
-import { readPact } from "../../src/core/pact/pact-file.js";
+import { PactFileError, readPact } from "../../src/core/pact/pact-file.js";
 import { parsePath, pathWeight } from "../../src/core/pact/path.js";
 import { matchResponse } from "../../src/core/pact/response.js";
 import { readMatchingRules } from "../../src/core/pact/rules.js";
@@ -361,8 +361,29 @@ describe("pact generators", () => {
     assert.equal(asDataType("4.5", "DECIMAL"), 4.5);
     assert.equal(asDataType("true", "BOOLEAN"), true);
     assert.equal(asDataType(7, "STRING"), "7");
-    assert.equal(asDataType("x7", "INTEGER"), "x7", "a value that does not convert is kept");
+    assert.equal(asDataType("x7", "INTEGER"), undefined, "a value that does not convert keeps the example");
+    assert.equal(asDataType("-3", "INTEGER"), undefined, "pact_models reads an INTEGER text as unsigned");
+    assert.equal(asDataType("-3", "INTEGER", true), -3, "a path or header formats it as an i64");
+    assert.equal(asDataType(null, "INTEGER"), 0);
+    assert.equal(asDataType(2, "BOOLEAN"), true);
     assert.equal(asDataType("42", "RAW"), "42");
+    assert.equal(asDataType({ a: 1 }, "string"), '{"a":1}', "the type's name is read in any case");
+  });
+
+  it("looks a bare expression up as a key and fills ${key} templates, as pact_models does", () => {
+    const values = { userId: 666, name: "Mary" };
+    assert.equal(fillExpression("userId", values), 666, 'pact-jvm\'s expression: "userId"');
+    assert.equal(fillExpression("${userId}", values), 666, "a whole template keeps the value's type");
+    assert.equal(fillExpression("/users/${userId}/${name}", values), "/users/666/Mary");
+    assert.equal(fillExpression("/textresult/${jobId}", values), undefined, "no value: keep the example");
+    assert.equal(fillExpression("jobId", values), undefined);
+    assert.equal(fillExpression("/a/${userId", values), undefined, "an unclosed ${ makes nothing");
+    assert.equal(fillExpression("toString", values), undefined, "only the state's own keys");
+    assert.equal(
+      fillExpression("${id}", { providerState: { id: 7 } }),
+      7,
+      "values pact_verifier nests under providerState",
+    );
   });
 
   const ctx = {
@@ -382,7 +403,89 @@ describe("pact generators", () => {
     );
     assert.deepEqual(out, { id: 42, label: "hi Mary", n: [5] });
   });
+  it("keeps the example where the provider state gives no value, and converts a bare key's value", () => {
+    const out = generateBody(
+      { userId: 100, path: "/textresult/1" },
+      {
+        "$.userId": { type: "ProviderState", expression: "userId", dataType: "INTEGER" },
+        "$.path": { type: "ProviderState", expression: "/textresult/${jobId}" },
+      },
+      { ...ctx, stateValues: { userId: "666" } },
+    );
+    assert.deepEqual(out, { userId: 666, path: "/textresult/1" });
+  });
   it("formats dates with Java patterns", () => {
     assert.equal(formatDate(ctx.now(), "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"), "2024-03-04T05:06:07.089Z");
+  });
+});
+
+describe("pact file matchers", () => {
+  const pactWith = (rule: unknown) => ({
+    consumer: { name: "c" },
+    provider: { name: "p" },
+    metadata: { pactSpecification: { version: "3.0.0" } },
+    interactions: [
+      {
+        description: "d",
+        request: { method: "GET", path: "/" },
+        response: { status: 200, body: { a: "x" }, matchingRules: { body: { "$.a": rule } } },
+      },
+    ],
+  });
+  const at = ["interactions", 0, "response", "matchingRules", "body", "$.a"];
+  const refused = (rule: unknown, path: (string | number)[], message: RegExp) =>
+    assert.throws(
+      () => readPact(pactWith(rule)),
+      (err: unknown) => {
+        assert.ok(err instanceof PactFileError);
+        assert.equal(err.exitCode, 2);
+        assert.deepEqual(err.path, [...at, ...path]);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
+
+  it("refuses, when the file is read, a matcher it does not know and a regex that does not compile", () => {
+    refused({ matchers: [{ match: "typo" }] }, ["matchers", 0, "match"], /unknown matcher "typo"/);
+    refused({ matchers: [{ match: "regex", regex: "([" }] }, ["matchers", 0, "regex"], /does not compile/);
+    refused({ matchers: [{ match: "regex" }] }, ["matchers", 0], /needs "regex"/);
+    refused({ matchers: [{ match: "include" }] }, ["matchers", 0], /needs "value"/);
+    refused(
+      { matchers: [{ match: "statusCode", status: "fine" }] },
+      ["matchers", 0, "status"],
+      /needs "status"/,
+    );
+    refused(
+      { matchers: [{ match: "eachValue", rules: [{ match: "nope" }] }] },
+      ["matchers", 0, "rules", 0, "match"],
+      /unknown matcher "nope"/,
+    );
+    refused(
+      {
+        matchers: [
+          {
+            match: "arrayContains",
+            variants: [{ index: 0, rules: { "$.x": { matchers: [{ match: "regex", regex: "*" }] } } }],
+          },
+        ],
+      },
+      ["matchers", 0, "variants", 0, "rules", "$.x", "matchers", 0, "regex"],
+      /does not compile/,
+    );
+  });
+
+  it("reads the spellings other writers use, and Java's leading inline flags", () => {
+    const rules = (m: Record<string, unknown>) =>
+      readPact(pactWith({ matchers: [m] })).interactions[0]?.response.rules.body.best(["$", "a"]);
+    assert.equal(rules({ match: "real" })?.matchers[0]?.match, "decimal");
+    assert.equal(rules({ match: "not-empty" })?.matchers[0]?.match, "notEmpty");
+    assert.equal(rules({ match: "min-type", min: 1 })?.matchers[0]?.match, "type");
+    assert.equal(applyMatcher({ match: "regex", regex: "(?i)mary" }, "x", "MARY"), undefined);
+    assert.equal(applyMatcher({ match: "statusCode" }, 200, 204), undefined, "no status: success");
+    // pact-jvm quotes literal parts with Pattern.quote: \Q...\E
+    const quoted = { match: "regex", regex: ".*\\/(\\Qpacts\\E\\/\\Q{provider}\\E)$" };
+    assert.ok(rules(quoted), "a quoted regex compiles");
+    assert.equal(applyMatcher(quoted, "x", "http://b/pacts/{provider}"), undefined);
+    assert.match(applyMatcher(quoted, "x", "http://b/pacts/p") ?? "", /to match/);
   });
 });

@@ -63,46 +63,113 @@ export function formatDate(d: Date, format: string): string {
   );
 }
 
-/** Fills `${name}` in an expression from the provider state's values; a whole `${x}` keeps x's type. */
-export function fillExpression(expression: string, values: Record<string, unknown>): unknown {
-  const whole = /^\$\{([^}]+)\}$/.exec(expression);
-  if (whole) {
-    const v = values[whole[1] as string];
-    return v === undefined ? undefined : v;
-  }
-  return expression.replace(/\$\{([^}]+)\}/g, (_, k: string) => {
-    const v = values[k];
-    return v === undefined ? "" : String(v);
-  });
+/** A value as text, the way Pact writes it into a string: a string as it is, anything else as JSON. */
+function textOf(v: unknown): string {
+  return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
 }
 
 /**
- * Pact JS's `fromProviderState` records the type the value must have (`dataType`): a state change
- * that answers `"42"` gives 42 for an INTEGER. A value that does not convert is kept as it is.
+ * The provider state's values a ProviderState generator reads. pact_verifier passes them as they are,
+ * or under a `providerState` key; both are understood.
  */
-export function asDataType(v: unknown, dataType: unknown): unknown {
-  const text = typeof v === "string" ? v.trim() : undefined;
-  switch (dataType) {
+function stateContext(values: Record<string, unknown>): Record<string, unknown> {
+  const nested = values.providerState;
+  return typeof nested === "object" && nested !== null && !Array.isArray(nested)
+    ? (nested as Record<string, unknown>)
+    : values;
+}
+
+const hasValue = (values: Record<string, unknown>, key: string) =>
+  Object.hasOwn(values, key) && values[key] !== undefined;
+
+/**
+ * The value of a ProviderState generator's expression, as pact_models' `generate_value_from_context`
+ * makes it: an expression without `${` is a key looked up as it is (pact-jvm's `"expression":
+ * "userId"`); otherwise each `${key}` is replaced by its value, and an expression that is just one
+ * `${key}` keeps the value's type. `undefined` when a key has no value (or a `${` is not closed): the
+ * generator then keeps the recorded example, as Pact's verifiers do.
+ */
+export function fillExpression(expression: string, values: Record<string, unknown>): unknown {
+  const context = stateContext(values);
+  if (!expression.includes("${")) return hasValue(context, expression) ? context[expression] : undefined;
+  const parts: unknown[] = [];
+  let rest = expression;
+  let at = rest.indexOf("${");
+  while (at >= 0) {
+    if (at > 0) parts.push(rest.slice(0, at));
+    const close = rest.indexOf("}", at + 2);
+    if (close < 0) return undefined;
+    const key = rest.slice(at + 2, close);
+    if (key !== "") {
+      if (!hasValue(context, key)) return undefined;
+      parts.push(context[key]);
+    }
+    rest = rest.slice(close + 1);
+    at = rest.indexOf("${");
+  }
+  if (rest !== "") parts.push(rest);
+  return parts.length === 1 ? parts[0] : parts.map(textOf).join("");
+}
+
+const INTEGER_TEXT = /^\+?\d+$/;
+const SIGNED_INTEGER_TEXT = /^[+-]?\d+$/;
+const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * The type the generator records (`dataType`, Pact JS's `fromProviderState`, pact-jvm's
+ * `fromProviderState`), applied as pact_models' `DataValue::as_json` does: a state change that answers
+ * `"42"` gives 42 for an INTEGER, 42 gives "42" for a STRING. `undefined` when the value does not
+ * convert (`"x7"` as an INTEGER): the example is then kept. `signed` allows a negative integer in text
+ * (a path, a header, a query parameter, where Pact formats the value as an i64).
+ */
+export function asDataType(v: unknown, dataType: unknown, signed = false): unknown {
+  const type = typeof dataType === "string" ? dataType.toUpperCase() : "RAW";
+  switch (type) {
     case "STRING":
-      return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
-    case "INTEGER": {
-      const n = text !== undefined && /^[-+]?\d+$/.test(text) ? Number(text) : v;
-      return typeof n === "number" ? Math.trunc(n) : n;
-    }
+      return textOf(v);
+    case "INTEGER":
+      if (v === null || v === undefined) return 0;
+      if (typeof v === "boolean") return v ? 1 : 0;
+      if (typeof v === "number") return Math.trunc(v);
+      if (typeof v === "string" && (signed ? SIGNED_INTEGER_TEXT : INTEGER_TEXT).test(v)) return Number(v);
+      return undefined;
     case "DECIMAL":
-    case "FLOAT": {
-      const n = text !== undefined && text !== "" && !Number.isNaN(Number(text)) ? Number(text) : v;
-      return n;
-    }
+    case "FLOAT":
+      if (v === null || v === undefined) return 0;
+      if (typeof v === "boolean") return v ? 1 : 0;
+      if (typeof v === "number") return v;
+      if (typeof v === "string" && FLOAT_TEXT.test(v)) return Number(v);
+      return undefined;
     case "BOOLEAN":
-      return text === "true" ? true : text === "false" ? false : v;
+      if (v === null || v === undefined) return false;
+      if (typeof v === "boolean") return v;
+      if (typeof v === "number") return v > 0;
+      if (v === "true" || v === "false") return v === "true";
+      return undefined;
     default:
+      // RAW, or a type Pact does not know: the value as the state gave it
       return v;
   }
 }
 
+/** A ProviderState generator's value, or `undefined` to keep the example. */
+export function fromProviderState(g: Generator, ctx: GeneratorContext, signed = false): unknown {
+  if (typeof g.expression !== "string") return undefined;
+  const v = fillExpression(g.expression, ctx.stateValues);
+  return v === undefined ? undefined : asDataType(v, g.dataType, signed);
+}
+
+/**
+ * A generator's value where the request holds text (the path, a header, a query parameter);
+ * `undefined` keeps the example.
+ */
+export function generateText(g: Generator, ctx: GeneratorContext): string | undefined {
+  const v = g.type === "ProviderState" ? fromProviderState(g, ctx, true) : generate(g, ctx);
+  return v === undefined ? undefined : textOf(v);
+}
+
 /** The value a generator makes; `undefined` keeps the example (a generator it cannot run here). */
-export function generate(g: Generator, example: unknown, ctx: GeneratorContext): unknown {
+export function generate(g: Generator, ctx: GeneratorContext): unknown {
   const r = ctx.random;
   switch (g.type) {
     case "RandomInt": {
@@ -135,10 +202,8 @@ export function generate(g: Generator, example: unknown, ctx: GeneratorContext):
       return formatDate(ctx.now(), typeof g.format === "string" ? g.format : "HH:mm:ss");
     case "DateTime":
       return formatDate(ctx.now(), typeof g.format === "string" ? g.format : "yyyy-MM-dd'T'HH:mm:ss");
-    case "ProviderState": {
-      const v = typeof g.expression === "string" ? fillExpression(g.expression, ctx.stateValues) : undefined;
-      return v === undefined ? example : asDataType(v, g.dataType);
-    }
+    case "ProviderState":
+      return fromProviderState(g, ctx);
     default:
       // Regex and MockServerURL keep the consumer's example, which already fits them
       return undefined;
@@ -157,7 +222,7 @@ export function generateBody(
     const tokens = parsePath(path);
     const visit = (value: unknown, at: string[]): unknown => {
       if (at.length === tokens.length && pathWeight(tokens, at) > 0) {
-        const v = generate(raw as Generator, value, ctx);
+        const v = generate(raw as Generator, ctx);
         return v === undefined ? value : v;
       }
       if (at.length >= tokens.length) return value;

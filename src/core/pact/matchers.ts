@@ -1,3 +1,4 @@
+import { fullRegex } from "./regex.js";
 import type { Matcher, RuleList } from "./rules.js";
 
 /** A JSON value as a pact body holds it. */
@@ -37,17 +38,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     ka.length === kb.length &&
     ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
   );
-}
-
-const regexCache = new Map<string, RegExp>();
-/** Pact's regexes match the whole value (Java's `matches`), not a part of it. */
-export function fullRegex(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, "su");
-    regexCache.set(pattern, re);
-  }
-  return re;
 }
 
 function asText(v: unknown): string | undefined {
@@ -268,7 +258,7 @@ export function applyMatcher(m: Matcher, expected: unknown, actual: unknown): st
     }
     case "statusCode": {
       const status = typeof actual === "number" ? actual : Number(actual);
-      const want = m.status;
+      const want = m.status ?? "success"; // pact_models: a statusCode matcher without status means success
       if (Array.isArray(want))
         return want.map(Number).includes(status)
           ? undefined

@@ -187,7 +187,9 @@ function interaction(raw: unknown, index: number, v4: boolean): PactInteraction 
     rules = readMatchingRules(res.matchingRules, "matchingRules");
   } catch (err) {
     if (err instanceof RuleError)
-      throw new PactFileError(err.message, [...where, "response", "matchingRules"], { cause: err });
+      throw new PactFileError(err.message, [...where, "response", "matchingRules", ...err.path], {
+        cause: err,
+      });
     throw err;
   }
   const status = res.status === undefined ? undefined : Number(res.status);
