@@ -176,6 +176,39 @@ truncate (TC set over UDP, so clients retry over TCP).`,
       process.exitCode = await dnsCommand(flags);
     });
 
+  const lab = program
+    .command("lab")
+    .description(
+      "a network lab on this machine: hosts in zones, each in its own network namespace (needs root)",
+    );
+  lab
+    .command("up")
+    .description("bring a kind: Lab up and keep it until Ctrl-C, lab down or halt")
+    .argument("<file>", "a kind: Lab file")
+    .option("--json", "print the lab's hosts as JSON")
+    .action(async (file: string, flags: { json?: boolean }) => {
+      const { labUpCommand } = await import("./lab.js");
+      process.exitCode = await labUpCommand(file, flags);
+    });
+  lab
+    .command("down")
+    .description(
+      "take a running lab down (every lab of yours without a name): its namespaces, processes and faults",
+    )
+    .argument("[name]", "the lab's name or id")
+    .action(async (name: string | undefined) => {
+      const { labDownCommand } = await import("./lab.js");
+      process.exitCode = await labDownCommand(name);
+    });
+  lab
+    .command("status")
+    .description("the running labs and their hosts")
+    .option("--json", "print JSON")
+    .action(async (flags: { json?: boolean }) => {
+      const { labStatusCommand } = await import("./lab.js");
+      process.exitCode = await labStatusCommand(flags);
+    });
+
   addFlagsCommand(program);
 
   const storeCmd = program

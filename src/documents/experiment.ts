@@ -131,6 +131,13 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
   const dns =
     native && body.dns !== undefined ? check(dnsSchema, body.dns, ["dns"], r, { ctkKeys: true }) : undefined;
 
+  if (native && body.lab !== undefined && (typeof body.lab !== "string" || body.lab === ""))
+    r.error(["lab"], "expected the path of a kind: Lab file, relative to this file");
+  const lab =
+    native && typeof body.lab === "string" && body.lab !== ""
+      ? resolve(dirname(src.file), body.lab)
+      : undefined;
+
   const title = typeof body.title === "string" && body.title !== "" ? body.title : undefined;
   if (title === undefined)
     r.error(
@@ -264,6 +271,7 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       proxies,
       proxyApi,
       ...(dns ? { dns } : {}),
+      ...(lab ? { lab } : {}),
       raw: top,
       file: src.file,
     },

@@ -44,7 +44,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Run kinds (engine/run-kind.ts) and their registry: each wraps the folder that executes it.
   runs: ["checks", "core", "documents", "engine", "load", "pact", "rollout", "services", "store"],
   // Run-scoped services (engine/service.ts) and their registry: fault proxies, the DNS server.
-  services: ["core", "dns", "engine", "faults", "proxy"],
+  services: ["core", "dns", "documents", "engine", "faults", "platform", "proxy", "safety"],
   // The monitor's health endpoints serve the checks' cached state.
   server: ["checks", "core", "documents", "metrics", "proxy", "report", "rollout", "safety", "slo", "store"],
   // Goss resource types (checks/resources) observe the system (/proc through platform); Gossfiles are read with the documents layer's positions.
