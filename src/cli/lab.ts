@@ -3,7 +3,7 @@ import type { LabInfo } from "../core/lab.js";
 import { labNamespaces, listLabs } from "../platform/netlab/lab.js";
 import { executeRevert } from "../safety/reverts/index.js";
 import { listFaults, liveRuns, removeFault, stateDir } from "../safety/state.js";
-import { loadLab, startLab } from "../services/lab.js";
+import { checkLabPrerequisites, loadLab, startLab } from "../services/lab.js";
 import { failUsage } from "./fail.js";
 
 function describe(info: LabInfo): string {
@@ -18,6 +18,7 @@ function describe(info: LabInfo): string {
  * or `withstand halt`; then (and after a SIGKILL, through the watchdog) nothing of it is left.
  */
 export async function labUpCommand(file: string, flags: { json?: boolean }): Promise<number> {
+  await checkLabPrerequisites(file);
   const lab = await startLab(await loadLab(file), file);
   process.stdout.write(flags.json ? `${JSON.stringify(lab.info)}\n` : `${describe(lab.info)}\n`);
   // Signal listeners do not keep Node alive, and the lab's processes may all exit: this timer does.
