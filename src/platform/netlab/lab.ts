@@ -74,6 +74,16 @@ async function pidsIn(ns: string): Promise<number[]> {
  */
 export async function teardownLab(id: string): Promise<string> {
   if (!LAB_ID.test(id)) return `lab id ${JSON.stringify(id)} is not withstand's: left alone`;
+  const first = await sweepLab(id);
+  // An `ip` the dead runner started may still be finishing (a namespace added a moment after the
+  // first look): one more look after it had time to, so nothing it made outlives the teardown.
+  await new Promise((r) => setTimeout(r, 250));
+  const late = await sweepLab(id);
+  const n = first + late;
+  return n > 0 ? `lab ${id} down (${n} namespaces deleted)` : `lab ${id} already down`;
+}
+
+async function sweepLab(id: string): Promise<number> {
   const namespaces = await labNamespaces(id);
   for (const ns of namespaces)
     for (const pid of await pidsIn(ns)) {
@@ -98,9 +108,7 @@ export async function teardownLab(id: string): Promise<string> {
   }
   rmSync(join(labsDir(), `${id}.json`), { force: true });
   if (failed.length > 0) throw new Error(`lab ${id}: could not delete ${failed.join("; ")}`);
-  return namespaces.length > 0
-    ? `lab ${id} down (${namespaces.length} namespaces deleted)`
-    : `lab ${id} already down`;
+  return namespaces.length;
 }
 
 /** Whether a process in the lab is ready: its host listens on the port, or the check command exits 0. */
