@@ -78,3 +78,21 @@ export async function labStatusCommand(flags: { json?: boolean }): Promise<numbe
     process.stdout.write(`namespaces of withstand with no running lab: ${stray.join(", ")}\n`);
   return EXIT.ok;
 }
+
+/** `withstand lab exec NAME HOST -- CMD...`: runs a command inside a lab host; exits with its exit code. */
+export async function labExecCommand(name: string, host: string, command: string[]): Promise<number> {
+  const lab = listLabs().find((l) => l.name === name || l.id === name);
+  if (!lab) failUsage(`lab exec ${name}: no running lab has that name or id`);
+  const h = lab.hosts.find((x) => x.name === host);
+  if (!h)
+    failUsage(
+      `lab exec ${name} ${host}: no such host (expected one of ${lab.hosts.map((x) => x.name).join(", ")})`,
+    );
+  if (command.length === 0) failUsage("lab exec: expected a command after the host, e.g. -- node client.js");
+  const { spawn } = await import("node:child_process");
+  return new Promise((resolve) => {
+    const child = spawn("ip", ["netns", "exec", h.ns, ...command], { stdio: "inherit" });
+    child.on("error", () => resolve(EXIT.invalid));
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}

@@ -201,6 +201,16 @@ truncate (TC set over UDP, so clients retry over TCP).`,
       process.exitCode = await labDownCommand(name);
     });
   lab
+    .command("exec")
+    .description("run a command inside one of a running lab's hosts (its namespace and resolver)")
+    .argument("<lab>", "the lab's name or id")
+    .argument("<host>", "the host")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .action(async (name: string, host: string, command: string[]) => {
+      const { labExecCommand } = await import("./lab.js");
+      process.exitCode = await labExecCommand(name, host, command);
+    });
+  lab
     .command("status")
     .description("the running labs and their hosts")
     .option("--json", "print JSON")
@@ -821,6 +831,7 @@ Examples:
         "disk-fragile",
         "rollout-bad",
         "rollout-good",
+        "lab",
       ]),
     )
     .option("--json", "print NDJSON events")
