@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HOST_NAME, type LabSpec } from "../core/lab.js";
+import { HOST_NAME, type LabReady, type LabSpec } from "../core/lab.js";
 import { type Diagnostic, hasErrors } from "./diagnostic.js";
 import { durationField, durationMs } from "./duration-field.js";
 import { check, isRecord, openNative } from "./reporter.js";
@@ -11,11 +11,20 @@ const argv = z
   .min(1, "expected a command as a list of arguments, e.g. [node, server.js]");
 
 /** A readiness probe: a TCP port listening or a UDP port bound inside the host, or a command exiting 0 there. */
-const ready = z.union([
-  z.strictObject({ tcp: port }),
-  z.strictObject({ udp: port }),
-  z.strictObject({ exec: argv }),
-]);
+const ready = z
+  .strictObject({ tcp: port.optional(), udp: port.optional(), exec: argv.optional() })
+  .superRefine((r, ctx) => {
+    const keys = (["tcp", "udp", "exec"] as const).filter((k) => r[k] !== undefined);
+    if (keys.length !== 1)
+      ctx.addIssue({
+        code: "custom",
+        message: `expected exactly one of tcp (a port), udp (a port) or exec (a command) (got ${keys.length === 0 ? "none" : keys.join(", ")})`,
+      });
+  })
+  .transform(
+    (r): LabReady =>
+      r.tcp !== undefined ? { tcp: r.tcp } : r.udp !== undefined ? { udp: r.udp } : { exec: r.exec ?? [] },
+  );
 
 const name = z
   .string()
