@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { track } from "../helpers/children.js";
@@ -133,6 +133,32 @@ describe("network lab", { skip: !root && "needs root" }, () => {
     // Reverted: no qdisc of ours is left on either device.
     assert.doesNotMatch(await run("tc", ["-n", lab.ns("c1"), "qdisc", "show", "dev", "eth0"]), /htb/);
     assert.doesNotMatch(await run("tc", ["-n", lab.info.hub, "qdisc", "show"]), /htb/);
+  });
+
+  it("a fault naming a zone or host the lab does not have exits 2 saying what exists, and changes nothing", async () => {
+    const r = await runCli(["inject", "zone-down", "--lab", name, "--zone", "z"], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /zone "z" is not in lab t[0-9a-f]{6} \(expected one of a, b, c\)/);
+    const h = await runCli(["inject", "blackhole", "--lab", name, "--host", "nope"], { env });
+    assert.equal(h.code, 2, h.stderr);
+    assert.match(h.stderr, /host "nope" is not in lab t[0-9a-f]{6} \(expected one of a1, b1, c1\)/);
+    const missing = await runCli(["inject", "loss", "--lab", "absent", "--host", "a1", "--percent", "5"], {
+      env,
+    });
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /no running lab is named "absent"/);
+    assert.doesNotMatch(await run("ip", ["netns", "exec", lab.info.hub, "nft", "list", "tables"]), /wsf-/);
+  });
+
+  it("a Lab file with a mistake exits 2 naming file:line:col before anything is made", async () => {
+    const file = join(dir, "bad-lab.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: withstand/v1\nkind: Lab\nmetadata: { name: bad }\nspec:\n  hosts:\n    - name: a1\n      zone: a\n      procesess: []\n",
+    );
+    const r = await runCli(["lab", "up", file], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bad-lab\.yaml:8:7: .*procesess/);
   });
 
   it("lab down leaves no namespace, /etc/netns entry or lab of ours", async () => {
