@@ -180,6 +180,15 @@ truncate (TC set over UDP, so clients retry over TCP).`,
     .command("lab")
     .description(
       "a network lab on this machine: hosts in zones, each in its own network namespace (needs root)",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand lab up examples/lab/two-zones.yaml
+  withstand inject partition --lab shop --between '[a, b]' --duration 10s
+  withstand lab exec shop orders-1 -- curl -s http://inventory-1:8080/
+  withstand lab down shop`,
     );
   lab
     .command("up")
