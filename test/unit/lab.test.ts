@@ -199,3 +199,35 @@ spec:
     });
   });
 });
+
+describe("an experiment's lab:", () => {
+  it("is checked with the experiment: the Lab file's mistake at its own file:line:col, a missing file a warning", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadExperimentFile } = await import("../../src/documents/experiment-file.js");
+    const dir = mkdtempSync(join(tmpdir(), "withstand-lab-exp-"));
+    writeFileSync(
+      join(dir, "lab.yaml"),
+      "apiVersion: withstand/v1\nkind: Lab\nmetadata: { name: shop }\nspec:\n  hosts:\n    - name: a1\n      zon: a\n",
+    );
+    const exp = (lab: string) =>
+      `apiVersion: withstand/v1\nkind: Experiment\nmetadata: { name: x }\nspec:\n  title: x\n  lab: ${lab}\n  method:\n    - type: action\n      name: cut\n      fault: { kind: zone-down, zone: a }\n`;
+    writeFileSync(join(dir, "exp.yaml"), exp("lab.yaml"));
+    const bad = await loadExperimentFile(join(dir, "exp.yaml"));
+    assert.equal(bad.spec, undefined);
+    assert.ok(
+      bad.diagnostics
+        .map(formatDiagnostic)
+        .some((l) => l.startsWith(`${join(dir, "lab.yaml")}:7:7:`) && /zon/.test(l)),
+      bad.diagnostics.map(formatDiagnostic).join("\n"),
+    );
+    writeFileSync(join(dir, "exp2.yaml"), exp("missing.yaml"));
+    const missing = await loadExperimentFile(join(dir, "exp2.yaml"));
+    assert.ok(missing.spec, "a missing lab file does not stop validation");
+    assert.match(
+      missing.diagnostics.map(formatDiagnostic).join("\n"),
+      /exp2\.yaml:6:8: .*cannot read .*missing\.yaml: ENOENT/,
+    );
+  });
+});
