@@ -225,3 +225,47 @@ export function shapeArgs(
     ].concat(["u32", ...match, "flowid", `1:${hex}`]),
   };
 }
+
+/**
+ * A real process's network namespace, named for the time of one fault (`ip netns attach ws-p<fault> PID`),
+ * so its revert needs no live pid: the name holds the namespace until the revert deletes table and name.
+ */
+export const PID_NS = /^ws-p[0-9a-f]{8}$/;
+
+/**
+ * Whether a process may be targeted outside a lab: its command name (/proc/PID/comm) must be listed in
+ * WITHSTAND_NETNS_ALLOW (comma-separated). Nothing is allowed by default: lab faults act in labs only.
+ */
+export function netnsAllowed(comm: string, allow: string | undefined): boolean {
+  const names = (allow ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return names.includes(comm);
+}
+
+/**
+ * A fault's own table in a process's namespace: inet family, on the input and output hooks (what the
+ * process receives and sends), so the process's own firewall tables are left as they are.
+ */
+export function hostFaultTable(
+  table: string,
+  rules: { input: DropRule[]; output: DropRule[] },
+  comment: string,
+): string {
+  // Loopback inside the namespace is the process talking to itself: never part of the fault.
+  const chain = (name: string, hook: string, rs: DropRule[]) => [
+    `  chain ${name} {`,
+    `    type filter hook ${hook} priority 0; policy accept;`,
+    `    ${hook === "input" ? "iif" : "oif"} "lo" accept`,
+    ...rs.map((r) => `    ${ruleText(r, comment).replace("ether type ip", "meta nfproto ipv4")}`),
+    "  }",
+  ];
+  return [
+    `table inet ${table} {`,
+    ...chain("in", "input", rules.input),
+    ...chain("out", "output", rules.output),
+    "}",
+    "",
+  ].join("\n");
+}

@@ -1,6 +1,6 @@
 import type { DropRule } from "../core/lab.js";
 import { defineFaultKind } from "./define.js";
-import { addresses, filterOf, hostsOf, hostTargets, injectTable, labFor } from "./lab-net.js";
+import { addresses, filterOf, hostsOf, hostTargets, injectPidTable, injectTable, labFor } from "./lab-net.js";
 import { lossSchema } from "./schemas/lab-net.js";
 
 /** Random packet loss (nftables numgen, drawn per packet) on a host's traffic or on a link between two hosts. */
@@ -10,11 +10,18 @@ export const labLoss = defineFaultKind({
     "drop a percentage of a lab host's or link's packets at random (nftables numgen); reverted by deleting its nftables table",
   schema: lossSchema,
   describe: (p) => ({
-    text: `would drop ${p.percent}% of ${p.protocol ?? "all"} packets ${p.host !== undefined ? `to and from ${p.host}` : `between ${p.link?.join(" and ")}`}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : ""}`,
+    text: `would drop ${p.percent}% of ${p.protocol ?? "all"} packets ${p.host !== undefined ? `to and from ${p.host}` : p.pid !== undefined ? `to and from process ${p.pid}` : `between ${p.link?.join(" and ")}`}${p.duration !== undefined ? ` for ${p.duration / 1000}s` : ""}`,
   }),
   async inject(p, ctx) {
-    const lab = labFor(p, ctx);
     const filter = filterOf(p);
+    if (p.pid !== undefined) {
+      const { table, ns } = await injectPidTable("loss", p, ctx, {
+        input: [{ filter, portsOn: "dport", percent: p.percent }],
+        output: [{ filter, portsOn: "sport", percent: p.percent }],
+      });
+      return { fault: "loss", pid: p.pid, netns: ns, table, percent: p.percent };
+    }
+    const lab = labFor(p, ctx);
     let rules: DropRule[];
     let hosts: ReturnType<typeof hostsOf>;
     if (p.host !== undefined) {

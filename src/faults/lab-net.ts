@@ -6,11 +6,13 @@ import {
   type DropRule,
   faultTable,
   type HostSet,
+  hostFaultTable,
   type LabHost,
   type LabInfo,
+  netnsAllowed,
   resolveHosts,
 } from "../core/lab.js";
-import { addTable } from "../platform/netlab/faults.js";
+import { addPidTable, addTable, processNetns } from "../platform/netlab/faults.js";
 import { listLabs } from "../platform/netlab/lab.js";
 
 /** The lab a fault acts in: the one named by `lab:` (brought up by `withstand lab up`), or the run's own. */
@@ -88,3 +90,42 @@ export const filterOf = (p: {
   protocol: p.protocol,
   ports: p.ports,
 });
+
+/**
+ * A fault in a real process's own network namespace (a container's, by pid): refused unless the
+ * process's command name is listed in WITHSTAND_NETNS_ALLOW, and always for the machine's own
+ * namespace. The namespace is named (`ws-p<8 hex>`) before the table goes in, so the revert (the run,
+ * halt, the watchdog) deletes the table and the name even after the process is gone.
+ */
+export async function injectPidTable(
+  kind: string,
+  p: { pid?: number | undefined; duration?: number | undefined },
+  ctx: FaultContext,
+  rules: { input: DropRule[]; output: DropRule[] },
+): Promise<{ table: string; ns: string }> {
+  const pid = p.pid as number;
+  const proc = processNetns(pid);
+  if (!proc)
+    throw new ConfigError(`${ctx.loc}: fault.pid: no process ${pid} (expected the pid of a running process)`);
+  if (proc.hostNamespace)
+    throw new ConfigError(
+      `${ctx.loc}: fault.pid: process ${pid} (${proc.comm}) shares the machine's own network namespace; refusing (expected a container's or a lab's process)`,
+    );
+  if (!netnsAllowed(proc.comm, process.env.WITHSTAND_NETNS_ALLOW))
+    throw new ConfigError(
+      `${ctx.loc}: fault.pid: ${proc.comm} (pid ${pid}) is not in WITHSTAND_NETNS_ALLOW (expected its command name listed there, comma-separated, to allow network faults in its namespace)`,
+    );
+  const table = newTable();
+  const ns = `ws-p${randomBytes(4).toString("hex")}`;
+  const record = await ctx.registry.inject(
+    {
+      kind,
+      activity: ctx.activity,
+      targets: [{ kind: "process", id: String(pid), label: proc.comm }],
+      revert: { type: "lab-fault", hub: ns, table },
+    },
+    () => addPidTable(ns, pid, table, hostFaultTable(table, rules, `withstand ${kind} ${ctx.activity}`)),
+  );
+  if (p.duration !== undefined) ctx.registry.revertAfter(record.id, p.duration);
+  return { table, ns };
+}

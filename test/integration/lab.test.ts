@@ -161,6 +161,42 @@ describe("network lab", { skip: !root && "needs root" }, () => {
     assert.match(r.stderr, /bad-lab\.yaml:8:7: .*procesess/);
   });
 
+  it("a blackhole by pid acts in that process's own namespace only when WITHSTAND_NETNS_ALLOW lists it, never in the machine's", async () => {
+    const pid = Number((await run("ip", ["netns", "pids", lab.ns("b1")])).trim().split("\n")[0]);
+    const refused = await runCli(["inject", "blackhole", "--pid", String(pid), "--ports", "[8080]"], { env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /node \(pid \d+\) is not in WITHSTAND_NETNS_ALLOW/);
+    const allowed = { ...env, WITHSTAND_NETNS_ALLOW: "node" };
+    const own = await runCli(["inject", "blackhole", "--pid", String(process.pid), "--ports", "[8080]"], {
+      env: allowed,
+    });
+    assert.equal(own.code, 2, own.stderr);
+    assert.match(own.stderr, /shares the machine's own network namespace; refusing/);
+    const fault = await injectHeld(allowed, "blackhole", ["--pid", String(pid), "--ports", "[8080]"]);
+    try {
+      assert.equal((await probe(lab.ns("a1"), ["tcp", lab.ip("b1"), "8080", "1", "300"])).connected, 0);
+      assert.equal((await probe(lab.ns("a1"), ["tcp", lab.ip("b1"), "8081", "1", "1000"])).connected, 1);
+      assert.match(
+        await run("ip", ["netns", "exec", lab.ns("b1"), "nft", "list", "tables"]),
+        /table inet wsf-/,
+      );
+    } finally {
+      await fault.revert();
+    }
+    assert.doesNotMatch(await run("ip", ["netns", "exec", lab.ns("b1"), "nft", "list", "tables"]), /wsf-/);
+    assert.doesNotMatch(await run("ip", ["netns", "list"]), /ws-p[0-9a-f]{8}/);
+    assert.equal((await probe(lab.ns("a1"), ["tcp", lab.ip("b1"), "8080", "1", "1000"])).connected, 1);
+    // Its runner SIGKILLed: the watchdog deletes the table and the namespace's name.
+    const killed = await injectHeld(allowed, "loss", ["--pid", String(pid), "--percent", "50"]);
+    killed.child.kill("SIGKILL");
+    for (let i = 0; ; i++) {
+      const tables = await run("ip", ["netns", "exec", lab.ns("b1"), "nft", "list", "tables"]);
+      if (!/wsf-/.test(tables) && !/ws-p[0-9a-f]{8}/.test(await run("ip", ["netns", "list"]))) break;
+      assert.ok(i < 200, "the watchdog reverted the pid fault within 10 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   it("lab down leaves no namespace, /etc/netns entry or lab of ours", async () => {
     const l = writeLab(dir, ["x"]);
     const other = await labUp(l.file, env);

@@ -44,18 +44,38 @@ export const zoneDownSchema = z.strictObject({
   duration: common.duration,
 });
 
-export const blackholeSchema = z.strictObject({ host: hostName, ...common }).superRefine(portsNeedTransport);
+/** A real process's network namespace, by pid, instead of a lab host (only when WITHSTAND_NETNS_ALLOW lists it). */
+const pid = z.number().int().min(2);
+const hostOrPid = (p: { host?: string | undefined; pid?: number | undefined }, ctx: z.RefinementCtx) => {
+  if ((p.host === undefined) === (p.pid === undefined))
+    ctx.addIssue({
+      code: "custom",
+      message: "expected exactly one of host (a lab host) or pid (a process's own network namespace)",
+    });
+};
+
+export const blackholeSchema = z
+  .strictObject({ host: hostName.optional(), pid: pid.optional(), ...common })
+  .superRefine(hostOrPid)
+  .superRefine(portsNeedTransport);
 
 const link = z.tuple([hostName, hostName]);
-const oneTarget = (p: { host?: string | undefined; link?: unknown }, ctx: z.RefinementCtx) => {
-  if ((p.host === undefined) === (p.link === undefined))
-    ctx.addIssue({ code: "custom", message: "expected exactly one of host or link ([host-a, host-b])" });
+const oneTarget = (
+  p: { host?: string | undefined; link?: unknown; pid?: number | undefined },
+  ctx: z.RefinementCtx,
+) => {
+  if ([p.host, p.link, p.pid].filter((x) => x !== undefined).length !== 1)
+    ctx.addIssue({
+      code: "custom",
+      message: `expected exactly one of host or link ([host-a, host-b])${"pid" in p ? " or pid" : ""}`,
+    });
 };
 
 export const lossSchema = z
   .strictObject({
     host: hostName.optional(),
     link: link.optional(),
+    pid: pid.optional(),
     percent: z.number().gt(0).lt(100),
     ...common,
   })

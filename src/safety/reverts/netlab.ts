@@ -1,4 +1,4 @@
-import { FAULT_TABLE, LAB_ID, LAB_NS } from "../../core/lab.js";
+import { FAULT_TABLE, LAB_ID, LAB_NS, PID_NS } from "../../core/lab.js";
 import { deleteTable, removeShape } from "../../platform/netlab/faults.js";
 import { teardownLab } from "../../platform/netlab/lab.js";
 import { sameProcess } from "../../platform/processes.js";
@@ -38,7 +38,7 @@ export const labFault: RevertExecutor = {
   type: "lab-fault",
   accepts: (a: RevertAction) =>
     typeof a.hub === "string" &&
-    LAB_NS.test(a.hub) &&
+    (LAB_NS.test(a.hub) || PID_NS.test(a.hub)) &&
     (a.table === undefined || (typeof a.table === "string" && FAULT_TABLE.test(a.table))) &&
     (a.shapes === undefined || isShapes(a.shapes)) &&
     (a.resume === undefined || isProcessList(a.resume)),
