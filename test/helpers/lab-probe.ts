@@ -1,6 +1,7 @@
 /**
  * Runs inside a lab host (ip netns exec NS node lab-probe.js MODE ...) and prints one JSON line.
  *   tcp HOST PORT N TIMEOUT_MS     N connection attempts; how many connected
+ *   until-tcp HOST PORT            connect every ~5 ms until one succeeds; the wall-clock time it did
  *   udp HOST PORT N                send N datagrams (paced); how many were sent
  *   bulk HOST PORT BYTES           send BYTES over TCP, then close
  *   sink PORT SKIP                 (a lab process) accept TCP; per connection print bytes and the rate after SKIP bytes
@@ -30,6 +31,18 @@ async function main(): Promise<void> {
     let ok = 0;
     for (let i = 0; i < Number(n); i++) if (await tryConnect(host as string, Number(port), Number(t))) ok++;
     out({ connected: ok });
+  } else if (mode === "until-tcp") {
+    // Connects every few ms until one succeeds; prints the wall-clock time of the first success.
+    const [host, port] = args;
+    out({ started: Date.now() });
+    for (let i = 0; i < 2000; i++) {
+      if (await tryConnect(host as string, Number(port), 20)) {
+        out({ at: Date.now() });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    out({ at: 0 });
   } else if (mode === "udp") {
     const [host, port, n] = args;
     const sock = createSocket("udp4");

@@ -67,10 +67,25 @@ describe("network lab", { skip: !root && "needs root" }, () => {
       assert.deepEqual(await atA(), { tcp: 0, udp: 0, icmp: 0 });
       // Hosts outside the partition still talk to both sides.
       assert.equal((await probe(lab.ns("c1"), ["tcp", lab.ip("b1"), "8080", "1", "1000"])).connected, 1);
+      // A watcher in a1 tries b1 every few ms from before the revert: when its first connect succeeds.
+      const watcher = startProbe(a, ["until-tcp", lab.ip("b1"), "8080"]);
+      const lines: string[] = [];
+      let wake: (() => void) | undefined;
+      watcher.stdout?.on("data", (d: Buffer) => {
+        lines.push(...d.toString().split("\n").filter(Boolean));
+        wake?.();
+      });
+      const next = async (): Promise<Record<string, number>> => {
+        while (lines.length === 0) await new Promise<void>((r) => (wake = r));
+        return JSON.parse(lines.shift() as string) as Record<string, number>;
+      };
+      await next(); // started: it is trying before the revert begins
       const t0 = performance.now();
       await fault.revert();
+      const revertedAt = Date.now();
       reverted = true;
       const reverting = performance.now() - t0;
+      const tcpBack = ((await next()).at ?? 0) - revertedAt;
       const tcpAfter = await probe(a, ["tcp", lab.ip("b1"), "8080", "3", "1000"]);
       await probe(a, ["udp", lab.ip("b1"), "9999", "50"]);
       await run("ip", ["netns", "exec", a, "ping", "-c", "1", "-W", "1", lab.ip("b1")]);
@@ -81,7 +96,7 @@ describe("network lab", { skip: !root && "needs root" }, () => {
       assert.equal(counts.icmp, 1);
       assert.ok(counts.tcp >= 3);
       process.stdout.write(
-        `# partition: revert (inject exits) ${reverting.toFixed(0)} ms; TCP+UDP+ICMP all crossing ${crossedWithin.toFixed(0)} ms after the revert began\n`,
+        `# partition: inject's revert (SIGINT to exit) ${reverting.toFixed(0)} ms; first TCP connect across ${tcpBack} ms after it exited; TCP+UDP+ICMP probes (spawned after) all crossed ${crossedWithin.toFixed(0)} ms after the revert began\n`,
       );
     } finally {
       if (!reverted) await fault.revert();
