@@ -3,8 +3,8 @@ SHELL := /bin/bash
 # Debian packages the build and tests need (python3, make and g++ build better-sqlite3 when no prebuilt
 # binary fits; prometheus brings promtool and the server the SLO rule tests load). Chromium drives the
 # dashboard's browser tests through playwright-core, so only `make test` and `make bench` install it.
-APT_PACKAGES := python3 make g++ procps prometheus
-APT_TEST_PACKAGES := chromium libfaketime bind9-dnsutils postgresql openssl
+APT_PACKAGES := python3 make g++ procps prometheus iproute2 nftables
+APT_TEST_PACKAGES := chromium libfaketime bind9-dnsutils postgresql openssl iputils-ping
 APT_BENCH_PACKAGES := wrk nginx-light haproxy stress-ng
 
 .PHONY: all deps build demo test test-node lint bench clean

@@ -174,9 +174,10 @@ const SCENARIOS: Scenario[] = [
  */
 export async function demoCommand(flags: {
   store?: string;
-  only?: Scenario["name"] | RolloutScenario["name"] | "flags" | "gameday";
+  only?: Scenario["name"] | RolloutScenario["name"] | "flags" | "gameday" | "lab";
   json?: boolean;
 }): Promise<number> {
+  if (flags.only === "lab") return (await import("./demo-lab.js")).demoLabCommand(flags);
   const specs = new Map<string, ExperimentSpec>();
   for (const file of [DEMO_EXPERIMENT, DEMO_NETWORK_EXPERIMENT, DEMO_DNS_EXPERIMENT, DEMO_DISK_EXPERIMENT]) {
     const loaded = await loadExperimentFile(file);

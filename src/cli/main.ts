@@ -176,6 +176,58 @@ truncate (TC set over UDP, so clients retry over TCP).`,
       process.exitCode = await dnsCommand(flags);
     });
 
+  const lab = program
+    .command("lab")
+    .description(
+      "a network lab on this machine: hosts in zones, each in its own network namespace (needs root)",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  withstand lab up examples/lab/two-zones.yaml
+  withstand inject partition --lab shop --between '[a, b]' --duration 10s
+  withstand lab exec shop orders-1 -- curl -s http://inventory-1:8080/
+  withstand lab down shop`,
+    );
+  lab
+    .command("up")
+    .description("bring a kind: Lab up and keep it until Ctrl-C, lab down or halt")
+    .argument("<file>", "a kind: Lab file")
+    .option("--json", "print the lab's hosts as JSON")
+    .action(async (file: string, flags: { json?: boolean }) => {
+      const { labUpCommand } = await import("./lab.js");
+      process.exitCode = await labUpCommand(file, flags);
+    });
+  lab
+    .command("down")
+    .description(
+      "take a running lab down (every lab of yours without a name): its namespaces, processes and faults",
+    )
+    .argument("[name]", "the lab's name or id")
+    .action(async (name: string | undefined) => {
+      const { labDownCommand } = await import("./lab.js");
+      process.exitCode = await labDownCommand(name);
+    });
+  lab
+    .command("exec")
+    .description("run a command inside one of a running lab's hosts (its namespace and resolver)")
+    .argument("<lab>", "the lab's name or id")
+    .argument("<host>", "the host")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .action(async (name: string, host: string, command: string[]) => {
+      const { labExecCommand } = await import("./lab.js");
+      process.exitCode = await labExecCommand(name, host, command);
+    });
+  lab
+    .command("status")
+    .description("the running labs and their hosts")
+    .option("--json", "print JSON")
+    .action(async (flags: { json?: boolean }) => {
+      const { labStatusCommand } = await import("./lab.js");
+      process.exitCode = await labStatusCommand(flags);
+    });
+
   addFlagsCommand(program);
 
   const storeCmd = program
@@ -817,6 +869,7 @@ Examples:
         "rollout-good",
         "flags",
         "gameday",
+        "lab",
       ]),
     )
     .option("--json", "print NDJSON events")

@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   WS_FLAG_CHANGE: "a flag change was refused (unknown flag or variant, bad weights, a missing token)",
   WS_HTTP_FRAMING: "an HTTP/1.1 message seen by the proxy is malformed",
   WS_PROXY_API: "a Toxiproxy API request was refused (unknown proxy, bad toxic, ...)",
+  WS_LAB_PRIVILEGE:
+    "a network lab cannot be built here: root (CAP_NET_ADMIN, CAP_SYS_ADMIN) or ip/nft/tc is missing",
   WS_METHOD_STOPPED: "the method was stopped (internal: becomes the run's interrupted or aborted outcome)",
   WS_INTERNAL: "a bug in withstand (exit 70), never a finding about your system",
 } as const;

@@ -155,6 +155,8 @@ export interface ExperimentSpec {
         records: Record<string, string[]>;
       }
     | undefined;
+  /** Native: the kind: Lab file (resolved path) whose lab the run brings up before the hypothesis. */
+  lab?: string | undefined;
   /** The document as written, echoed in the journal's `experiment`. */
   raw: Record<string, unknown>;
   file: string;

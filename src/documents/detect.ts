@@ -19,6 +19,7 @@ export const NATIVE_KINDS: Readonly<Record<string, string>> = {
   Synthetic: "withstand synthetic FILE",
   Heartbeat: "withstand monitor FILE",
   GameDay: "withstand gameday FILE",
+  Lab: "withstand lab up FILE",
 };
 
 export const ARGO_TEMPLATE_KINDS = ["AnalysisTemplate", "ClusterAnalysisTemplate"];

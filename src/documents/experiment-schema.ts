@@ -39,7 +39,7 @@ export const CTK_TOP = [
   "version",
   "dry",
 ];
-export const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api", "dns"];
+export const NATIVE_SPEC_EXTRA = ["proxies", "proxy-api", "dns", "lab"];
 
 /** `pauses: {before, after}`: durations (seconds in Chaos Toolkit), 0 allowed. */
 export const pausesSchema = z
@@ -317,6 +317,7 @@ export function experimentBodySchema(
         proxies: z.array(proxySchema).optional(),
         "proxy-api": z.string().optional(),
         dns: dnsSchema.optional(),
+        lab: z.string().min(1).optional().meta({ description: "a kind: Lab file, relative to this file" }),
       })
     : z.strictObject({ ...shape, version: z.unknown().optional() });
 }

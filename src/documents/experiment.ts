@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { ExperimentSpec, RawActivity, SloHypothesis } from "../core/experiment.js";
@@ -14,8 +15,9 @@ import {
   secretsSchema,
   sloHypothesisSchema,
 } from "./experiment-schema.js";
+import { readLab } from "./lab.js";
 import { check, checkKeys, isRecord, type Reporter, scoped } from "./reporter.js";
-import { diagnosticAt, type Path, positionOf, type SourceDoc } from "./source.js";
+import { diagnosticAt, type Path, parseSource, positionOf, type SourceDoc } from "./source.js";
 
 const NATIVE_TOP = ["apiVersion", "kind", "metadata", "spec"];
 
@@ -130,6 +132,16 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
 
   const dns =
     native && body.dns !== undefined ? check(dnsSchema, body.dns, ["dns"], r, { ctkKeys: true }) : undefined;
+
+  if (native && body.lab !== undefined && (typeof body.lab !== "string" || body.lab === ""))
+    r.error(["lab"], "expected the path of a kind: Lab file, relative to this file");
+  const lab =
+    native && typeof body.lab === "string" && body.lab !== ""
+      ? resolve(dirname(src.file), body.lab)
+      : undefined;
+  // The lab file is checked with the experiment, so its mistakes show at validate time, at its own lines.
+  if (lab !== undefined && !/\$\{/.test(lab) && !/^https?:/.test(src.file))
+    diagnostics.push(...checkLabFile(lab, r));
 
   const title = typeof body.title === "string" && body.title !== "" ? body.title : undefined;
   if (title === undefined)
@@ -264,6 +276,7 @@ export function readExperiment(src: SourceDoc): { spec?: ExperimentSpec; diagnos
       proxies,
       proxyApi,
       ...(dns ? { dns } : {}),
+      ...(lab ? { lab } : {}),
       raw: top,
       file: src.file,
     },
@@ -316,4 +329,22 @@ function readRaw(
   if (!activity || !isRecord(raw)) return [];
   if (!defined.has(activity.name)) defined.set(activity.name, raw);
   return [{ raw, loc }];
+}
+
+/** The diagnostics of the Lab file an experiment names (`lab:`); one that cannot be read is a warning at `lab` (the run says more). */
+function checkLabFile(file: string, r: Reporter): Diagnostic[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    r.warn(
+      ["lab"],
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (expected a kind: Lab file, relative to this file)`,
+    );
+    return [];
+  }
+  const parsed = parseSource(file, text);
+  const first = parsed.docs[0];
+  if (!first) return parsed.diagnostics;
+  return [...parsed.diagnostics, ...readLab(first).diagnostics];
 }

@@ -7,6 +7,7 @@ import { flagFileKind } from "./flag-file.js";
 import { readGameDay } from "./gameday.js";
 import { GOSSFILE, looksLikeGossfileTop } from "./gossfile-schema.js";
 import { readHeartbeat } from "./heartbeat.js";
+import { readLab } from "./lab.js";
 import { readLoadTest } from "./load-test-file.js";
 import { readOpenSlo } from "./openslo.js";
 import { check, isRecord } from "./reporter.js";
@@ -114,6 +115,16 @@ const heartbeat = nativeKind(
   },
   (h) =>
     `valid withstand Heartbeat "${h.name}" (period ${Math.round(h.periodMs / 1000)}s, grace ${Math.round(h.graceMs / 1000)}s, severity ${h.severity})`,
+);
+
+const lab = nativeKind(
+  "Lab",
+  (doc) => {
+    const r = readLab(doc);
+    return { value: r.spec, diagnostics: r.diagnostics };
+  },
+  (l) =>
+    `valid withstand Lab "${l.name}" (${l.hosts.length} hosts in ${new Set(l.hosts.map((h) => h.zone)).size} zones, ${l.hosts.reduce((n, h) => n + h.processes.length, 0)} processes)`,
 );
 
 const riskCatalog = nativeKind(
@@ -273,6 +284,7 @@ export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
   loadTest,
   synthetic,
   heartbeat,
+  lab,
   riskCatalog,
   gameDay,
   rollout,

@@ -8,6 +8,7 @@ import { durationField } from "./duration-field.js";
 import { experimentBodySchema } from "./experiment-schema.js";
 import { count, intOrString, scalar, typed } from "./fields.js";
 import { HEARTBEAT_SPEC } from "./heartbeat.js";
+import { LAB_SPEC } from "./lab.js";
 import { LOAD_BODY } from "./load-test.js";
 import { OPENSLO_FILE } from "./openslo-schema.js";
 import { RISK_CATALOG_SPEC } from "./risk-catalog.js";
@@ -228,6 +229,7 @@ export const SCHEMAS = {
   RiskCatalog: nativeTop("RiskCatalog", RISK_CATALOG_SPEC),
   AnalysisTemplate: analysisTemplate,
   GameDay: nativeTop("GameDay", GAMEDAY_SPEC),
+  Lab: nativeTop("Lab", LAB_SPEC),
 } as const satisfies Record<string, z.ZodType>;
 
 type Json = Record<string, unknown>;

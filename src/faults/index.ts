@@ -5,6 +5,11 @@ import { diskFill } from "./disk-fill.js";
 import { dns } from "./dns.js";
 import { flag } from "./flag.js";
 import { httpFault } from "./http-fault.js";
+import { labBandwidth } from "./lab-bandwidth.js";
+import { labBlackhole } from "./lab-blackhole.js";
+import { labLoss } from "./lab-loss.js";
+import { labPartition } from "./lab-partition.js";
+import { labZoneDown } from "./lab-zone-down.js";
 import { memoryStress } from "./memory-stress.js";
 import { network } from "./network.js";
 import { processKill } from "./process-kill.js";
@@ -23,6 +28,11 @@ export const FAULT_KINDS: ReadonlyMap<string, FaultKind> = new Map(
     clockSkew,
     dns,
     flag,
+    labPartition,
+    labZoneDown,
+    labBlackhole,
+    labLoss,
+    labBandwidth,
   ].map((k) => [k.kind, k]),
 );
 

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
+import type { LabInfo } from "../../src/core/lab.js";
 import { DnsApi } from "../../src/dns/api.js";
 import { DnsServer } from "../../src/dns/server.js";
 import { formatDiagnostic } from "../../src/documents/diagnostic.js";
@@ -20,6 +21,7 @@ import { FlagServer } from "../../src/flags/server.js";
 import { ProxyApi } from "../../src/proxy/api.js";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { json, startServer } from "../helpers/http-server.js";
+import { writeLab } from "../helpers/lab.js";
 import { isolatedEnv } from "../helpers/paths.js";
 import { startVictim, stateOf, stopChild, stressorPids, until } from "../helpers/processes.js";
 
@@ -99,6 +101,36 @@ function stressorTarget(
     faulted: () => stressorPids(name, state).length > 0,
     close: async () => undefined,
   });
+}
+
+/**
+ * The run's own lab (`lab: FILE`, hosts a1 in zone a, b1 in zone b): faulted while a table or class of
+ * ours is in the hub of a lab this run's state directory lists.
+ */
+function labTarget(fault: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Target> {
+  const l = writeLab(mkdtempSync(join(tmpdir(), "withstand-lab-")), ["a", "b"]);
+  const labsDir = join(String(env.WITHSTAND_STATE_DIR), "labs");
+  const faulted = () => {
+    const infos = existsSync(labsDir) ? readdirSync(labsDir) : [];
+    return infos.some((f) => {
+      const info = JSON.parse(readFileSync(join(labsDir, f), "utf8")) as LabInfo;
+      try {
+        return (
+          execFileSync("ip", ["netns", "exec", info.hub, "nft", "list", "tables"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+          }).includes("wsf-") ||
+          execFileSync("tc", ["-n", info.hosts[0]?.ns ?? "", "class", "show", "dev", "eth0"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+          }).trim() !== ""
+        );
+      } catch {
+        return false;
+      }
+    });
+  };
+  return Promise.resolve({ fault, spec: { lab: l.file }, faulted, close: async () => undefined });
 }
 
 /** A small tmpfs of the test's own: a disk fill never touches the machine's real disks. */
@@ -268,6 +300,39 @@ const HARNESSES: Record<string, Harness> = {
     },
     target: () =>
       proxyTarget("http", { kind: "http-fault", toxic: { type: "http_abort", attributes: { status: 503 } } }),
+  },
+  partition: {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "partition", between: ["a", "b"], directon: "both" },
+      key: "directon",
+      hint: "direction",
+    },
+    target: (env) => labTarget({ kind: "partition", between: ["a", "b"] }, env),
+  },
+  "zone-down": {
+    revertible: true,
+    misspelt: { fault: { kind: "zone-down", zone: "a", freze: true }, key: "freze", hint: "freeze" },
+    target: (env) => labTarget({ kind: "zone-down", zone: "b", freeze: true }, env),
+  },
+  blackhole: {
+    revertible: true,
+    misspelt: { fault: { kind: "blackhole", host: "a1", prots: [80] }, key: "prots", hint: "ports" },
+    target: (env) => labTarget({ kind: "blackhole", host: "b1", ports: [8080] }, env),
+  },
+  loss: {
+    revertible: true,
+    misspelt: { fault: { kind: "loss", host: "a1", percnt: 20 }, key: "percnt", hint: "percent" },
+    target: (env) => labTarget({ kind: "loss", host: "b1", percent: 20 }, env),
+  },
+  bandwidth: {
+    revertible: true,
+    misspelt: {
+      fault: { kind: "bandwidth", host: "a1", rate: "1mbit", burts: "16kb" },
+      key: "burts",
+      hint: "burst",
+    },
+    target: (env) => labTarget({ kind: "bandwidth", host: "a1", rate: "1mbit" }, env),
   },
 };
 

@@ -16,7 +16,7 @@ const SRC = join(ROOT, "src");
 const ALLOWED: Record<string, readonly string[]> = {
   // Pure domain logic and the interfaces the engine drives (types only): nothing else.
   core: [],
-  platform: [],
+  platform: ["core"],
   // A generator in a group reads the other members' windows from the shared store (load/group.ts).
   load: ["core", "store"],
   // A process provider on a clock opens it in the state directory (safety/clocks).
@@ -58,7 +58,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Run kinds (engine/run-kind.ts) and their registry: each wraps the folder that executes it.
   runs: ["checks", "core", "documents", "engine", "load", "pact", "rollout", "services", "store"],
   // Run-scoped services (engine/service.ts) and their registry: fault proxies, the DNS server.
-  services: ["core", "dns", "engine", "faults", "proxy"],
+  services: ["core", "dns", "documents", "engine", "faults", "platform", "proxy", "safety"],
   // The monitor's health endpoints serve the checks' cached state; the note box hands notes to a game
   // day's runner through its inbox (engine/notes.ts).
   server: [
@@ -132,6 +132,7 @@ const DOCUMENTS_MAY_LOAD: readonly string[] = [
   "faults/schemas/flag.ts",
   "faults/schemas/http-fault.ts",
   "faults/schemas/index.ts",
+  "faults/schemas/lab-net.ts",
   "faults/schemas/memory-stress.ts",
   "faults/schemas/network.ts",
   "faults/schemas/process-kill.ts",

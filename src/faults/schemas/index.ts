@@ -5,6 +5,7 @@ import { schema as diskFill } from "./disk-fill.js";
 import { schema as dns } from "./dns.js";
 import { schema as flag } from "./flag.js";
 import { schema as httpFault } from "./http-fault.js";
+import { bandwidthSchema, blackholeSchema, lossSchema, partitionSchema, zoneDownSchema } from "./lab-net.js";
 import { schema as memoryStress } from "./memory-stress.js";
 import { schema as network } from "./network.js";
 import { schema as processKill } from "./process-kill.js";
@@ -34,6 +35,11 @@ export const FAULT_SCHEMAS: ReadonlyMap<string, FaultSchema> = new Map(
       ["clock-skew", clockSkew],
       ["dns", dns],
       ["flag", flag],
+      ["partition", partitionSchema],
+      ["zone-down", zoneDownSchema],
+      ["blackhole", blackholeSchema],
+      ["loss", lossSchema],
+      ["bandwidth", bandwidthSchema],
     ] as const
   ).map(([kind, schema]) => [kind, { kind, schema: schema as z.ZodType }]),
 );

@@ -1,13 +1,14 @@
 import { clock } from "./clock.js";
 import { deleteFile } from "./file.js";
 import { http } from "./http.js";
+import { labDown, labFault } from "./netlab.js";
 import { none } from "./none.js";
 import { resume, stop } from "./signal.js";
 import type { RevertAction, RevertExecutor } from "./types.js";
 
 /** Every revert type, by name. A fault kind whose undo is new adds one executor file and one line here. */
 const EXECUTORS: ReadonlyMap<string, RevertExecutor> = new Map(
-  [none, resume, stop, http, deleteFile, clock].map((e) => [e.type, e]),
+  [none, resume, stop, http, deleteFile, clock, labDown, labFault].map((e) => [e.type, e]),
 );
 
 /**
