@@ -73,8 +73,7 @@ export function describeCondition(c: WatchedCondition): string {
       : "probe";
     return `${c.name}: probe ${what}; trips when it fails or its tolerance is not met`;
   }
-  if (c.kind === "slo")
-    return `${c.name}: the burn-rate ${c.alert} alert of ${c.file}; trips when it fires`;
+  if (c.kind === "slo") return `${c.name}: the burn-rate ${c.alert} alert of ${c.file}; trips when it fires`;
   return `${c.name}: ${c.expr} at ${c.url}; trips when the result is not empty`;
 }
 
