@@ -31,7 +31,7 @@ export interface GameDayFlags {
 
 /** An SLO file's page alerts, judged from the store's windows (as `slo status` does), now. */
 export function sloPage(storePath: string | undefined): GameDayOptions["sloPage"] {
-  return async (file): Promise<Evaluation> => {
+  return async (file, _signal, severity = "page"): Promise<Evaluation> => {
     const loaded = await loadOpenSloFiles([file]);
     if (hasErrors(loaded.diagnostics)) throw new Error(loaded.diagnostics.map(formatDiagnostic).join("; "));
     const store = openStore(storePath);
@@ -43,13 +43,13 @@ export function sloPage(storePath: string | undefined): GameDayOptions["sloPage"
         for (const objective of slo.objectives) {
           const s = await objectiveStatus(slo, objective, source, Date.now());
           for (const a of s.alerts)
-            if (a.severity === "page" && a.firing)
+            if (a.severity === severity && a.firing)
               firing.push(
                 `${slo.name}: burn ${a.longBurn.toFixed(1)}x over ${a.long}, ${a.shortBurn.toFixed(1)}x over ${a.short}`,
               );
         }
       }
-      return { tripped: firing.length > 0, value: firing.join("; ") || "no page alert firing" };
+      return { tripped: firing.length > 0, value: firing.join("; ") || `no ${severity} alert firing` };
     } finally {
       await store.close();
     }
@@ -101,7 +101,9 @@ export function line(e: RunEvent): string | undefined {
     case "stop-condition-tripped":
       return `${t} STOP CONDITION ${e.condition} tripped: ${e.value}`;
     case "stop-reverted":
-      return `${t} everything reverted ${e.revertedMs} ms after the trip`;
+      return e.held?.length === 0
+        ? `${t} nothing to revert (no fault, load or rollout was held at the trip)`
+        : `${t} everything reverted ${e.revertedMs} ms after the trip`;
     case "note":
       return `${t} note by ${e.author}${e.tag ? ` [${e.tag}]` : ""}: ${e.text}`;
     case "hypothesis-checked":
@@ -209,6 +211,7 @@ async function times(words: string[], flags: GameDayFlags): Promise<number> {
     const recover: number[] = [];
     const reverted: number[] = [];
     let faults = 0;
+    let nothingHeld = 0;
     for (const s of runs) {
       const r = await store.getRun(s.id);
       if (!r) continue;
@@ -217,8 +220,10 @@ async function times(words: string[], flags: GameDayFlags): Promise<number> {
         if (t.detectMs !== undefined) detect.push(t.detectMs);
         if (t.recoverMs !== undefined) recover.push(t.recoverMs);
       }
-      const tripped = (r.result as GameDayResult | null)?.tripped?.revertedMs;
-      if (tripped !== undefined) reverted.push(tripped);
+      const tripped = (r.result as GameDayResult | null)?.tripped;
+      // A trip with nothing held has no stop-to-reverted time (it is counted, not averaged in).
+      if (tripped?.held?.length === 0) nothingHeld++;
+      else if (tripped?.revertedMs !== undefined) reverted.push(tripped.revertedMs);
     }
     const out = {
       title,
@@ -226,7 +231,7 @@ async function times(words: string[], flags: GameDayFlags): Promise<number> {
       faults,
       detect: { ...distribution(detect), samples: detect.length, undetected: faults - detect.length },
       recover: { ...distribution(recover), samples: recover.length },
-      stopToReverted: { ...distribution(reverted), samples: reverted.length },
+      stopToReverted: { ...distribution(reverted), samples: reverted.length, nothingHeld },
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
@@ -237,7 +242,7 @@ async function times(words: string[], flags: GameDayFlags): Promise<number> {
           `game day "${title}": ${runs.length} runs, ${faults} faults injected (${out.detect.undetected} never detected)`,
           row("time to detect", out.detect),
           row("time to recover", out.recover),
-          row("stop to reverted", out.stopToReverted),
+          `${row("stop to reverted", out.stopToReverted)}${nothingHeld ? `; ${nothingHeld} trips with nothing to revert` : ""}`,
           "",
         ].join("\n"),
       );

@@ -80,7 +80,14 @@ export type RunEvent = Base &
     /** A game day's stop condition tripped: which one, what it saw. */
     | { type: "stop-condition-tripped"; condition: string; value: string }
     /** Everything the game day had started was reverted after a stop condition tripped, this long after it. */
-    | { type: "stop-reverted"; condition: string; revertedMs: number }
+    | {
+        type: "stop-reverted";
+        condition: string;
+        /** -1 when nothing was held (see `held`) or its end is unknown. */
+        revertedMs: number;
+        /** What the stop had to revert (faults, load, rollout); empty: nothing to revert. */
+        held?: string[] | undefined;
+      }
     /** An observer's timestamped note (`withstand gameday note`). */
     | { type: "note"; text: string; author: string; tag?: "good" | "bad" | "lucky" | "action" | undefined }
     | {

@@ -7,7 +7,7 @@ import { type AnomalyCheckInput, anomalyCheckOf } from "./anomaly-check.js";
 import { detectKind } from "./detect.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { hasErrors } from "./diagnostic.js";
-import { durationMs } from "./duration-field.js";
+import { durationField, durationMs } from "./duration-field.js";
 import { check, isRecord, openNative, type Reporter, scoped } from "./reporter.js";
 import { GAMEDAY_SPEC } from "./schemas.js";
 import { loadFirstDocument, type Path, parseSource, positionOf, type SourceDoc } from "./source.js";
@@ -15,7 +15,7 @@ import { loadFirstDocument, type Path, parseSource, positionOf, type SourceDoc }
 /** A game day's stop condition, read: one lever over everything its steps run. */
 export type StopCondition =
   | { kind: "probe"; name: string; probe: RawActivity }
-  | { kind: "slo"; name: string; file: string; alert: "page" }
+  | { kind: "slo"; name: string; file: string; alert: "page" | "ticket" }
   | { kind: "prometheus"; name: string; url: string; expr: string }
   | { kind: "anomaly"; name: string; check: AnomalyCheck };
 
@@ -82,13 +82,98 @@ function checkStepFile(file: string, at: Path, r: Reporter): void {
     );
 }
 
+/** A file a stop condition or a steady-state probe names must exist when the game day is read. */
+function checkNamedFile(file: string, at: Path, what: string, r: Reporter): boolean {
+  if (existsSync(file)) return true;
+  r.error(at, `${file} does not exist (expected ${what}, relative to the game day file)`);
+  return false;
+}
+
+/** An SLO stop condition's file: there, and an OpenSLO document with an SLO in it. */
+function checkSloFile(file: string, at: Path, r: Reporter): void {
+  if (!checkNamedFile(file, at, "an OpenSLO file", r)) return;
+  let docs: unknown[] = [];
+  try {
+    docs = parseSource(file, readFileSync(file, "utf8")).docs.map((d) => d.value);
+  } catch {
+    docs = [];
+  }
+  const slo = docs.some((d) => isRecord(d) && d.apiVersion === "openslo/v1" && d.kind === "SLO");
+  if (!slo) r.error(at, `${file} has no OpenSLO SLO (expected apiVersion: openslo/v1, kind: SLO)`);
+}
+
+/** The files a probe's provider names (a Gossfile, a Synthetic, pact files): each must exist. */
+function checkProbeFiles(raw: unknown, at: Path, dir: string, r: Reporter): void {
+  const provider = isRecord(raw) ? raw.provider : undefined;
+  if (!isRecord(provider)) return;
+  const abs = (f: string) => (isAbsolute(f) ? f : resolve(dir, f));
+  if (provider.type === "goss" && typeof provider.file === "string" && provider.file)
+    checkNamedFile(abs(provider.file), [...at, "provider", "file"], "a Gossfile", r);
+  if (provider.type === "synthetic" && typeof provider.file === "string" && provider.file) {
+    const file = abs(provider.file);
+    if (checkNamedFile(file, [...at, "provider", "file"], "a Synthetic file", r)) {
+      let value: unknown;
+      try {
+        value = parseSource(file, readFileSync(file, "utf8")).docs[0]?.value;
+      } catch {
+        value = undefined;
+      }
+      const kind = detectKind(value);
+      if (kind.kind !== "native" || kind.nativeKind !== "Synthetic")
+        r.error([...at, "provider", "file"], `${file} is not a Synthetic (expected kind: Synthetic)`);
+    }
+  }
+  if (provider.type === "pact") {
+    const pacts = typeof provider.pact === "string" ? [provider.pact] : provider.pact;
+    if (Array.isArray(pacts))
+      pacts.forEach((f, j) => {
+        if (typeof f !== "string" || !f || /^https?:/i.test(f)) return;
+        const path =
+          typeof provider.pact === "string" ? [...at, "provider", "pact"] : [...at, "provider", "pact", j];
+        checkNamedFile(abs(f), path, "a pact file or URL", r);
+      });
+  }
+}
+
+/**
+ * The checks that read files or compare fields, on the document as written: they run even when its
+ * structure has problems, so `validate` reports every problem at once rather than in rounds.
+ */
+function checkAcross(spec: Record<string, unknown>, dir: string, r: Reporter): void {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  list(spec.steps).forEach((s, i) => {
+    if (isRecord(s) && typeof s.file === "string" && s.file && !("experiment" in s))
+      checkStepFile(isAbsolute(s.file) ? s.file : resolve(dir, s.file), ["spec", "steps", i, "file"], r);
+  });
+  list(spec.stopConditions).forEach((c, i) => {
+    if (!isRecord(c)) return;
+    if (typeof c.slo === "string" && c.slo)
+      checkSloFile(isAbsolute(c.slo) ? c.slo : resolve(dir, c.slo), ["spec", "stopConditions", i, "slo"], r);
+    else checkProbeFiles(c, ["spec", "stopConditions", i], dir, r);
+  });
+  const steady = spec["steady-state-hypothesis"];
+  if (isRecord(steady))
+    list(steady.probes).forEach((p, i) => {
+      checkProbeFiles(p, ["spec", "steady-state-hypothesis", "probes", i], dir, r);
+    });
+  const interval = durationField.safeParse(spec.interval);
+  if (interval.success && durationMs(interval.data) <= 0)
+    r.error(["spec", "interval"], "must be more than 0 (the evaluation interval)");
+  if (typeof spec.announcedFor === "string" && Number.isNaN(Date.parse(spec.announcedFor)))
+    r.error(
+      ["spec", "announcedFor"],
+      `got ${JSON.stringify(spec.announcedFor)} (expected a time such as 2026-12-07T14:00:00Z)`,
+    );
+}
+
 /** Reads a `kind: GameDay` document; every problem is a diagnostic at file:line:col. */
 export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: Diagnostic[] } {
   const { r, diagnostics, top } = openNative(src, "GameDay");
   if (!top) return { diagnostics };
-  const spec = check(GAMEDAY_SPEC, top.spec, ["spec"], r);
-  if (!spec || hasErrors(diagnostics)) return { diagnostics };
   const dir = dirname(src.file);
+  const spec = check(GAMEDAY_SPEC, top.spec, ["spec"], r);
+  if (isRecord(top.spec)) checkAcross(top.spec, dir, r);
+  if (!spec || hasErrors(diagnostics)) return { diagnostics };
   const steady = spec["steady-state-hypothesis"];
   const probes = (steady?.probes ?? []).flatMap(
     (p, i) => probeAt(src, ["spec", "steady-state-hypothesis", "probes", i], p, r) ?? [],
@@ -98,9 +183,9 @@ export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: 
       return [
         {
           kind: "slo",
-          name: typeof c.name === "string" ? c.name : `slo ${c.slo} page alert`,
+          name: typeof c.name === "string" ? c.name : `slo ${c.slo} ${c.alert ?? "page"} alert`,
           file: isAbsolute(c.slo) ? c.slo : resolve(dir, c.slo),
-          alert: "page",
+          alert: c.alert === "ticket" ? "ticket" : "page",
         },
       ];
     if (isRecord(c) && typeof c.prometheus === "string" && typeof c.expr === "string")
@@ -127,7 +212,6 @@ export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: 
   const steps: GameDayStep[] = spec.steps.map((s, i) => {
     if ("file" in s) {
       const file = isAbsolute(s.file) ? s.file : resolve(dir, s.file);
-      checkStepFile(file, ["spec", "steps", i, "file"], r);
       return { name: s.name ?? s.file, file };
     }
     const title = typeof s.experiment.title === "string" ? s.experiment.title : `step ${i + 1}`;
@@ -136,12 +220,6 @@ export function readGameDay(src: SourceDoc): { spec?: GameDaySpec; diagnostics: 
     return { name: s.name ?? title, experiment: experiment as Record<string, unknown> };
   });
   const interval = spec.interval === undefined ? 5000 : durationMs(spec.interval);
-  if (interval <= 0) r.error(["spec", "interval"], "must be more than 0 (the evaluation interval)");
-  if (spec.announcedFor !== undefined && Number.isNaN(Date.parse(spec.announcedFor)))
-    r.error(
-      ["spec", "announcedFor"],
-      `got ${JSON.stringify(spec.announcedFor)} (expected a time such as 2026-12-07T14:00:00Z)`,
-    );
   if (hasErrors(diagnostics)) return { diagnostics };
   return {
     spec: {

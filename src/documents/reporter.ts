@@ -67,6 +67,29 @@ function withoutUnknownKeys(value: unknown, issues: readonly z.core.$ZodIssue[])
   return copy;
 }
 
+/** Whether a union branch's issue leaves the mapping's shape fitting the branch: no unknown key, no missing one. */
+function fits(e: z.core.$ZodIssue, value: Record<string, unknown>): boolean {
+  if (e.path.length === 0) return false;
+  if (e.path.length === 1 && e.code === "invalid_type" && value[e.path[0] as string] === undefined)
+    return false;
+  return true;
+}
+
+/**
+ * The keys that make a mapping fit no branch of a union because it mixes branches: every branch's only
+ * top-level problem is an unknown key, and each such key is another branch's (in document order).
+ */
+function mixedKeys(branches: readonly z.core.$ZodIssue[][], value: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const b of branches) {
+    const top = b.filter((e) => e.path.length === 0 || (e.path.length === 1 && e.code === "invalid_type"));
+    if (top.length === 0 || !top.every((e) => e.code === "unrecognized_keys" && e.path.length === 0))
+      return [];
+    for (const e of top) if (e.code === "unrecognized_keys") keys.push(...e.keys);
+  }
+  return Object.keys(value).filter((k) => keys.includes(k));
+}
+
 /**
  * Runs a zod schema and turns each issue into a diagnostic at its path: unknown keys are errors with
  * a did-you-mean, and at validation time a `${var}` placeholder stands for any value.
@@ -85,54 +108,78 @@ export function check<S extends z.ZodType>(
   const ignoreUnknown = opts.ctkKeys === true && !r.strict;
   let reported = 0;
   let ignored = 0;
-  for (const issue of result.error.issues) {
-    const at = [...path, ...(issue.path as (string | number)[])];
-    const actual = valueAt(value, issue.path);
-    if (r.deferVars && hasVar(actual)) continue;
-    if (issue.code === "unrecognized_keys") {
-      const known = knownKeysAt(schema, issue.path);
-      for (const key of issue.keys) {
-        const message = unknownKeyMessage(key, known);
-        if (ignoreUnknown) r.warn([...at, key], message.replace("unknown key", "unknown key, ignored"), true);
-        else r.error([...at, key], message, true);
+  const report = (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): void => {
+    for (const raw of issues) {
+      const issue = { ...raw, path: [...prefix, ...raw.path] } as z.core.$ZodIssue;
+      const at = [...path, ...(issue.path as (string | number)[])];
+      const actual = valueAt(value, issue.path);
+      if (r.deferVars && hasVar(actual)) continue;
+      if (issue.code === "unrecognized_keys") {
+        const known = knownKeysAt(schema, issue.path);
+        for (const key of issue.keys) {
+          const message = unknownKeyMessage(key, known);
+          if (ignoreUnknown)
+            r.warn([...at, key], message.replace("unknown key", "unknown key, ignored"), true);
+          else r.error([...at, key], message, true);
+        }
+        if (ignoreUnknown) ignored++;
+        else reported++;
+        continue;
       }
-      if (ignoreUnknown) ignored++;
-      else reported++;
-      continue;
+      reported++;
+      let message = issue.message;
+      if (issue.code === "invalid_type") {
+        message =
+          actual === undefined
+            ? `is required (expected ${issue.expected})`
+            : `got ${describe(actual)} (expected ${issue.expected})`;
+      } else if (issue.code === "invalid_value") {
+        const options = (issue as { values?: unknown[] }).values ?? [];
+        const expected = options.map((o) => JSON.stringify(o)).join(" or ");
+        message =
+          actual === undefined
+            ? `is required (expected ${expected})`
+            : `got ${describe(actual)} (expected ${expected})`;
+      } else if (issue.code === "invalid_union") {
+        const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+        // The one branch the mapping's keys fit (all its required keys, none unknown): its own problems,
+        // at their own keys (a misspelt value deep inside), not "unexpected shape" at the whole mapping.
+        const fitting = isRecord(actual) ? branches.filter((b) => b.every((e) => fits(e, actual))) : [];
+        const only = fitting.length === 1 ? fitting[0] : undefined;
+        if (only) {
+          report(only, issue.path);
+          continue;
+        }
+        // Keys of two branches in one mapping (file and experiment): each branch finds the other's key unknown.
+        const mixed = isRecord(actual) ? mixedKeys(branches, actual) : [];
+        if (mixed.length > 1) {
+          reported++;
+          r.error(
+            [...at, mixed.at(-1) as string],
+            `expected exactly one of ${mixed.join(", ")} (got ${mixed.join(", ")})`,
+            true,
+          );
+          continue;
+        }
+        // A branch's own message (a custom check) says what was expected; zod's says only "Invalid input".
+        const custom = branches.flat().find((e) => e.code === "custom" && e.message);
+        const zodSays = issue.message.replace(/^Invalid input:?\s*/i, "").trim();
+        message =
+          custom?.message ??
+          `got ${describe(actual)} (${zodSays ? `expected ${zodSays}` : "unexpected shape"})`;
+      } else if (issue.code === "invalid_format") {
+        // A schema's own message says what was expected; zod's default names the pattern.
+        const pattern = (issue as { pattern?: string }).pattern;
+        message = /^Invalid/.test(issue.message)
+          ? `got ${describe(actual)} (expected a string matching ${pattern ?? issue.format})`
+          : `got ${describe(actual)} (${issue.message})`;
+      } else if (issue.code === "too_small" || issue.code === "too_big") {
+        message = `got ${describe(actual)} (expected ${issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /i, "")})`;
+      }
+      r.error(at, message);
     }
-    reported++;
-    let message = issue.message;
-    if (issue.code === "invalid_type") {
-      message =
-        actual === undefined
-          ? `is required (expected ${issue.expected})`
-          : `got ${describe(actual)} (expected ${issue.expected})`;
-    } else if (issue.code === "invalid_value") {
-      const options = (issue as { values?: unknown[] }).values ?? [];
-      const expected = options.map((o) => JSON.stringify(o)).join(" or ");
-      message =
-        actual === undefined
-          ? `is required (expected ${expected})`
-          : `got ${describe(actual)} (expected ${expected})`;
-    } else if (issue.code === "invalid_union") {
-      // A branch's own message (a custom check) says what was expected; zod's says only "Invalid input".
-      const branches = (issue as { errors?: { code: string; message: string }[][] }).errors ?? [];
-      const custom = branches.flat().find((e) => e.code === "custom" && e.message);
-      const zodSays = issue.message.replace(/^Invalid input:?\s*/i, "").trim();
-      message =
-        custom?.message ??
-        `got ${describe(actual)} (${zodSays ? `expected ${zodSays}` : "unexpected shape"})`;
-    } else if (issue.code === "invalid_format") {
-      // A schema's own message says what was expected; zod's default names the pattern.
-      const pattern = (issue as { pattern?: string }).pattern;
-      message = /^Invalid/.test(issue.message)
-        ? `got ${describe(actual)} (expected a string matching ${pattern ?? issue.format})`
-        : `got ${describe(actual)} (${issue.message})`;
-    } else if (issue.code === "too_small" || issue.code === "too_big") {
-      message = `got ${describe(actual)} (expected ${issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /i, "")})`;
-    }
-    r.error(at, message);
-  }
+  };
+  report(result.error.issues, []);
   if (reported === 0 && ignored > 0) {
     const retry = schema.safeParse(withoutUnknownKeys(value, result.error.issues));
     if (retry.success) return retry.data;

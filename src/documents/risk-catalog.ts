@@ -100,15 +100,18 @@ export function readRiskCatalog(src: SourceDoc): { spec?: RiskCatalogSpec; diagn
   const name = isRecord(top.metadata) && typeof top.metadata.name === "string" ? top.metadata.name : "";
   if (!name) r.error(["metadata", "name"], "is required (the catalogue's name)");
   const spec = check(RISK_CATALOG_SPEC, top.spec, ["spec"], r);
-  if (!spec) return { diagnostics };
+  // The checks across fields run on the risks as written, with the field checks: every problem at once.
+  const written = isRecord(top.spec) && Array.isArray(top.spec.risks) ? (top.spec.risks as unknown[]) : [];
   const names = new Set<string>();
-  spec.risks.forEach((k, i) => {
+  written.forEach((k, i) => {
+    if (!isRecord(k)) return;
     if ((k.tbf === undefined) === (k.frequency === undefined))
       r.error(["spec", "risks", i], "give either tbf (time between failures) or frequency (failures a year)");
+    if (typeof k.name !== "string") return;
     if (names.has(k.name)) r.error(["spec", "risks", i, "name"], `a risk named ${k.name} comes earlier`);
     names.add(k.name);
   });
-  if (hasErrors(diagnostics)) return { diagnostics };
+  if (!spec || hasErrors(diagnostics)) return { diagnostics };
   return {
     spec: {
       name,

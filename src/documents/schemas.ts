@@ -187,7 +187,7 @@ const gameDayProbe = (experimentBody(true).shape.method as z.ZodArray<z.ZodType>
 /** What a game day watches: any probe, an SLO's burn-rate page alert, or a Prometheus expression. */
 const stopCondition = z.union([
   gameDayProbe,
-  z.strictObject({ name: text.optional(), slo: text, alert: z.literal("page").optional() }),
+  z.strictObject({ name: text.optional(), slo: text, alert: z.enum(["page", "ticket"]).optional() }),
   z.strictObject({ name: text.optional(), prometheus: text, expr: text }),
   z.strictObject({ name: text.optional(), anomaly: ANOMALY_CHECK }),
 ]);

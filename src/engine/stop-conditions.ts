@@ -13,7 +13,7 @@ import { dirOf, probeServices } from "./probe-services.js";
 /** A stop condition as the watcher evaluates it (documents/gameday.ts reads them). */
 export type WatchedCondition =
   | { kind: "probe"; name: string; probe: RawActivity }
-  | { kind: "slo"; name: string; file: string; alert: "page" }
+  | { kind: "slo"; name: string; file: string; alert: "page" | "ticket" }
   | { kind: "prometheus"; name: string; url: string; expr: string }
   | { kind: "anomaly"; name: string; check: AnomalyCheck };
 
@@ -23,8 +23,12 @@ export interface Evaluation {
   value: string;
 }
 
-/** An SLO's page alert, judged by whoever can read its SLI source (the CLI wires metrics/ in). */
-export type SloPageCheck = (file: string, signal: AbortSignal) => Promise<Evaluation>;
+/** An SLO's page (or ticket) alert, judged by whoever can read its SLI source (the CLI wires metrics/ in). */
+export type SloPageCheck = (
+  file: string,
+  signal: AbortSignal,
+  severity?: "page" | "ticket" | undefined,
+) => Promise<Evaluation>;
 
 export interface Trip {
   condition: string;
@@ -72,7 +76,7 @@ export function describeCondition(c: WatchedCondition): string {
       : "probe";
     return `${c.name}: probe ${what}; trips when it fails or its tolerance is not met`;
   }
-  if (c.kind === "slo") return `${c.name}: the burn-rate page alert of ${c.file}; trips when it fires`;
+  if (c.kind === "slo") return `${c.name}: the burn-rate ${c.alert} alert of ${c.file}; trips when it fires`;
   if (c.kind === "anomaly")
     return `${c.name}: anomalies in ${c.check.query} at ${c.check.prometheus}; trips when the detector alerts`;
   return `${c.name}: ${c.expr} at ${c.url}; trips when the result is not empty`;
@@ -117,7 +121,7 @@ export async function watchStopConditions(
       return { tripped: v.anomalous, value: v.reason.slice(0, 300) };
     }
     if (!opts.sloPage) throw new Error(`${c.name}: no SLO source is available to judge the page alert`);
-    return opts.sloPage(c.file, opts.signal);
+    return opts.sloPage(c.file, opts.signal, c.alert);
   };
   let tripped = false;
   while (!opts.signal.aborted && !tripped) {

@@ -10,6 +10,8 @@ export interface ProcessOutput {
 }
 
 const MAX_CAPTURE = 1 << 20;
+/** How long a stopped program has between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 /**
  * The CTK process provider: string arguments run through a shell, a list does not.
@@ -29,8 +31,11 @@ export function runProcessProvider(spec: ProcessProviderSpec, signal: AbortSigna
   return done(
     new Promise<ProcessOutput>((resolve, reject) => {
       const shell = typeof spec.arguments === "string";
+      // Its own process group: a stop ends the program and whatever it started (a shell's `sleep 20`
+      // holds the output pipes after the shell itself is gone).
       const options = {
         stdio: ["ignore", "pipe", "pipe"] as ["ignore", "pipe", "pipe"],
+        detached: true,
         ...(env ? { env } : {}),
       };
       const child = shell
@@ -44,27 +49,56 @@ export function runProcessProvider(spec: ProcessProviderSpec, signal: AbortSigna
       child.stderr.setEncoding("utf8").on("data", (d: string) => {
         if (stderr.length < MAX_CAPTURE) stderr += d;
       });
+      const group = (sig: NodeJS.Signals | 0): boolean => {
+        if (child.pid === undefined) return false;
+        try {
+          process.kill(-child.pid, sig);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      let killTimer: NodeJS.Timeout | undefined;
+      // SIGTERM to the program's group, then SIGKILL to what is left of it after a short grace.
+      const end = (sig: NodeJS.Signals) => {
+        if (sig === "SIGKILL") group("SIGKILL");
+        else if (group("SIGTERM") && !killTimer)
+          killTimer = setTimeout(() => group("SIGKILL"), KILL_GRACE_MS);
+      };
       let timedOut = false;
       const timer =
         spec.timeout !== undefined
           ? setTimeout(() => {
               timedOut = true;
-              child.kill("SIGKILL");
+              end("SIGKILL");
             }, spec.timeout * 1000)
           : undefined;
-      const onAbort = () => child.kill("SIGKILL");
+      const onAbort = () => end("SIGTERM");
       // A stop that came before the program started (while its module loaded) still ends it.
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
+      let settled = false;
+      // Stopped (or timed out), the program's end is the activity's end: what it started may still hold
+      // the output pipes until the grace runs out, so the activity does not wait for them to close.
+      child.on("exit", () => {
+        if (!signal.aborted && !timedOut) return;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(null, null);
+      });
       child.on("error", (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
         const why = err.code === "ENOENT" ? `program ${JSON.stringify(spec.path)} not found` : err.message;
         reject(new ActivityFailure(why, undefined, { cause: err }));
       });
-      child.on("close", (code, sig) => {
+      const finish = (code: number | null, sig: NodeJS.Signals | null) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
+        // Nothing of the program outlives the activity: the grace timer stays only while its group lives.
+        if (killTimer && !group(0)) clearTimeout(killTimer);
         if (timedOut)
           reject(
             new ActivityFailure(`${spec.path} timed out after ${spec.timeout}s`, {
@@ -76,7 +110,8 @@ export function runProcessProvider(spec: ProcessProviderSpec, signal: AbortSigna
         else if (signal.aborted)
           reject(new ActivityFailure(`${spec.path} stopped: run aborted`, { status: -1, stdout, stderr }));
         else resolve({ status: code ?? (sig ? 128 : -1), stdout, stderr });
-      });
+      };
+      child.on("close", finish);
     }),
   );
 }

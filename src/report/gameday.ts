@@ -55,7 +55,12 @@ function timeline(run: RunDetail): { at: string; what: string; kind: string }[] 
       case "stop-condition-tripped":
         return line(`stop condition ${e.condition} tripped: ${e.value}`, "stop");
       case "stop-reverted":
-        return line(`everything reverted ${e.revertedMs} ms after ${e.condition} tripped`, "stop");
+        return line(
+          e.held?.length === 0
+            ? `${e.condition} tripped with nothing to revert (no fault, load or rollout was held)`
+            : `everything reverted ${e.revertedMs} ms after ${e.condition} tripped`,
+          "stop",
+        );
       case "hypothesis-checked":
         return line(`steady state ${e.met ? "met" : "not met"} (${e.phase})`, e.met ? "ok" : "bad");
       case "note":
@@ -120,7 +125,7 @@ ${(r?.steps ?? []).map((s) => `| ${s.step} | ${s.name} | ${s.childRunId ?? "-"} 
 
 Evaluated every ${((r?.intervalMs ?? 0) / 1000).toFixed(1)} s: ${(r?.stopConditions ?? []).join(", ") || "(none)"}.
 
-${r?.tripped ? `**${r.tripped.condition} tripped** at ${r.tripped.ts} (value: ${r.tripped.value}); everything reverted **${ms(r.tripped.revertedMs)}** later${r.tripped.allReverted ? "" : " (NOT every fault was reverted)"}.` : "No stop condition tripped."}
+${r?.tripped ? `**${r.tripped.condition} tripped** at ${r.tripped.ts} (value: ${r.tripped.value}); ${r.tripped.held?.length === 0 ? "nothing to revert (no fault, load or rollout was held)" : `everything reverted **${ms(r.tripped.revertedMs)}** later`}${r.tripped.allReverted ? "" : " (NOT every fault was reverted)"}.` : "No stop condition tripped."}
 
 ## Error budget consumed
 

@@ -63,7 +63,65 @@ export interface GameDayResult {
   hypothesisBefore?: boolean | undefined;
   hypothesisAfter?: boolean | undefined;
   budgets?: BudgetUse[] | undefined;
-  tripped?: (Trip & { revertedMs?: number | undefined; allReverted: boolean }) | undefined;
+  tripped?:
+    | (Trip & {
+        /** From the trip to the revert of the last thing held; absent when nothing was held. */
+        revertedMs?: number | undefined;
+        allReverted: boolean;
+        /** What was held when it tripped (faults, load, rollout); empty: nothing to revert. */
+        held?: string[] | undefined;
+      })
+    | undefined;
+}
+
+/** How long the stop took to revert what the tripped step held: its faults, its load, its rollout. */
+export interface StopRevert {
+  held: string[];
+  revertedMs?: number | undefined;
+  allReverted: boolean;
+}
+
+/**
+ * Stop-to-reverted, from the tripped step's own events: the time from the trip to the revert of the last
+ * thing it held then (a fault's or flag flip's revert, a rollout's end, a load's end). Waiting for an
+ * activity that holds nothing (a `sleep`) is not reverting: with nothing held there is no number.
+ */
+export function stopToReverted(events: readonly RunEvent[], tripTs: string, kind: string): StopRevert {
+  const trip = Date.parse(tripTs);
+  const before = (e: RunEvent) => Date.parse(e.ts) < trip;
+  const injected = new Set(events.flatMap((e) => (e.type === "fault-injected" ? [e.faultId] : [])));
+  const revertedAt = new Map<string, RunEvent>();
+  for (const e of events)
+    if (e.type === "fault-reverted" && !revertedAt.has(e.faultId)) revertedAt.set(e.faultId, e);
+  const allReverted = [...injected].every((id) => revertedAt.has(id));
+  const finished = events.find((e) => e.type === "run-finished");
+  const ends: RunEvent[] = [];
+  const held: string[] = [];
+  for (const e of events) {
+    if (e.type !== "fault-injected" || !before(e)) continue;
+    const undone = revertedAt.get(e.faultId);
+    if (undone && before(undone)) continue;
+    held.push(`fault ${e.kind} (${e.activity})`);
+    const end = undone ?? finished;
+    if (end) ends.push(end);
+  }
+  const startedBefore = events.some((e) => e.type === "run-started" && before(e));
+  const finishedBefore = finished !== undefined && before(finished);
+  if (startedBefore && !finishedBefore) {
+    const rolling = events.filter((e) => e.type === "rollout-weight" && before(e)).at(-1);
+    if (kind === "rollout" || (rolling?.type === "rollout-weight" && rolling.weight > 0)) {
+      held.push("rollout");
+      const end = events.find((e) => e.type === "rollout-finished" && !before(e)) ?? finished;
+      if (end) ends.push(end);
+    }
+    if (kind === "load" || events.some((e) => e.type === "load-window" && before(e))) {
+      held.push("load");
+      if (finished) ends.push(finished);
+    }
+  }
+  if (held.length === 0) return { held, allReverted };
+  const last = Math.max(...ends.map((e) => Date.parse(e.ts)));
+  return { held, allReverted, revertedMs: ends.length ? Math.max(0, last - trip) : undefined };
 }
 
 /** Child events that belong on the game day's timeline too (its detectors and its faults). */
@@ -212,6 +270,7 @@ async function execute(
     trip ? `stopped by stop condition ${(trip as Trip).condition} (its run: ${reason})` : reason;
   let deviated = false;
   let tripChild: RunEvent[] | undefined;
+  let tripKind = "";
   try {
     for (const [i, step] of spec.steps.entries()) {
       if (lever.signal.aborted) {
@@ -252,7 +311,10 @@ async function execute(
           if (FORWARDED.has(e.type)) scope.emit({ ...e, runId: scope.runId });
         },
       });
-      if (trip && !tripChild) tripChild = childEvents;
+      if (trip && !tripChild) {
+        tripChild = childEvents;
+        tripKind = record.kind;
+      }
       if (record.deviated) deviated = true;
       scope.emit({
         type: "step-finished",
@@ -281,23 +343,15 @@ async function execute(
 
   if (trip) {
     const t = trip as Trip;
-    const evs = tripChild ?? [];
-    const after = (e: RunEvent) => Date.parse(e.ts) >= Date.parse(t.ts);
-    const injected = new Set(evs.flatMap((e) => (e.type === "fault-injected" ? [e.faultId] : [])));
-    const reverts = evs.filter((e) => e.type === "fault-reverted");
-    const allReverted = [...injected].every((id) =>
-      reverts.some((e) => e.type === "fault-reverted" && e.faultId === id),
-    );
-    // Everything reverted: the step's last revert after the trip, or its end when it held no fault.
-    const end = reverts.filter(after).at(-1) ?? evs.find((e) => e.type === "run-finished");
-    const revertedMs = end ? Math.max(0, Date.parse(end.ts) - Date.parse(t.ts)) : undefined;
-    base.tripped = { ...t, revertedMs, allReverted };
+    const stop = stopToReverted(tripChild ?? [], t.ts, tripKind);
+    base.tripped = { ...t, revertedMs: stop.revertedMs, allReverted: stop.allReverted, held: stop.held };
     scope.emit({
       type: "stop-reverted",
       runId: scope.runId,
       ts: now(),
       condition: t.condition,
-      revertedMs: revertedMs ?? -1,
+      revertedMs: stop.revertedMs ?? -1,
+      held: stop.held,
     });
   }
   const sloFiles = [...new Set(spec.stopConditions.flatMap((c) => (c.kind === "slo" ? [c.file] : [])))];
@@ -315,7 +369,7 @@ async function execute(
   if (trip)
     return {
       outcome: "stopped",
-      reason: `stop condition ${trip.condition} tripped (${trip.value}); everything reverted${base.tripped?.revertedMs !== undefined ? ` ${base.tripped.revertedMs} ms later` : ""}`,
+      reason: `stop condition ${trip.condition} tripped (${trip.value}); ${revertedText(base.tripped)}`,
       result: base,
       durationMs,
     };
@@ -336,6 +390,13 @@ async function execute(
   };
 }
 
+/** What the stop reverted, in words: "everything reverted 120 ms later", or that nothing was held. */
+export function revertedText(t: GameDayResult["tripped"]): string {
+  if (t?.held !== undefined && t.held.length === 0)
+    return "nothing to revert (no fault, load or rollout was held)";
+  return `everything reverted${t?.revertedMs !== undefined ? ` ${t.revertedMs} ms later` : ""}`;
+}
+
 function gameDayChecks(run: RunDetail): Check[] {
   const r = run.result as GameDayResult | null;
   return [
@@ -352,7 +413,7 @@ function gameDayChecks(run: RunDetail): Check[] {
             suite: "stop conditions",
             name: r.tripped.condition,
             ok: false,
-            message: `tripped (${r.tripped.value}); reverted in ${r.tripped.revertedMs ?? "?"} ms`,
+            message: `tripped (${r.tripped.value}); ${revertedText(r.tripped)}`,
             seconds: (r.tripped.revertedMs ?? 0) / 1000,
           },
         ]

@@ -56,7 +56,7 @@ describe("withstand risk", () => {
     assert.equal(out.risks[1]?.ttdFrom.kind, "guess");
     assert.equal(out.whatIf[0]?.saved, 342);
   });
-  it("refuses a misspelt key and a risk without tbf or frequency at file:line:col", async () => {
+  it("refuses a misspelt key and a risk without tbf or frequency at file:line:col, all at once", async () => {
     const { dir, env } = isolatedEnv();
     const file = join(dir, "r.yaml");
     writeFileSync(
@@ -65,7 +65,14 @@ describe("withstand risk", () => {
     );
     const r = await runCli(["risk", file], { env });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), `${file}:10:7: spec.risks[0].tdd: unknown key (did you mean ttd?)`);
+    // Every problem at once: the misspelt key and the missing tbf/frequency, not one round each.
+    assert.equal(
+      r.stderr.trim(),
+      [
+        `${file}:10:7: spec.risks[0].tdd: unknown key (did you mean ttd?)`,
+        `${file}:6:7: spec.risks[0]: give either tbf (time between failures) or frequency (failures a year)`,
+      ].join("\n"),
+    );
     writeFileSync(
       file,
       "apiVersion: withstand/v1\nkind: RiskCatalog\nmetadata: {name: x}\nspec:\n  risks:\n    - name: a\n      ttd: 1m\n      ttr: 2m\n      impact: 5%\n",
@@ -76,6 +83,15 @@ describe("withstand risk", () => {
       none.stderr.trim(),
       `${file}:6:7: spec.risks[0]: give either tbf (time between failures) or frequency (failures a year)`,
     );
+    writeFileSync(
+      file,
+      "apiVersion: withstand/v1\nkind: RiskCatalog\nmetadata: {name: x}\nspec:\n  risks:\n    - {name: a, ttd: 1m, ttr: 2m, impact: 5%, tbf: 30d}\n    - {name: a, ttd: 1m, ttr: 2m, impact: 500%, tbf: 30d, frequency: 4}\n",
+    );
+    const both = await runCli(["risk", file], { env });
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /:7:\d+: spec\.risks\[1\]\.impact: /);
+    assert.match(both.stderr, /:7:7: spec\.risks\[1\]: give either tbf/);
+    assert.match(both.stderr, /:7:\d+: spec\.risks\[1\]\.name: a risk named a comes earlier/);
   });
 });
 

@@ -5,6 +5,8 @@ import { faultTimes } from "../../src/core/incident-times.js";
 import { OUTCOMES } from "../../src/core/run-outcome.js";
 import { readGameDay } from "../../src/documents/gameday.js";
 import { parseSource } from "../../src/documents/source.js";
+import { stopToReverted } from "../../src/runs/gameday.js";
+import { fixture } from "../helpers/paths.js";
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 14, 0, s)).toISOString();
 
@@ -62,7 +64,7 @@ spec:
     - experiment: {title: inline, method: []}
   stopConditions:
     - {prometheus: "http://127.0.0.1:9090", expr: "up == 0"}
-    - {slo: slo.yaml, alert: page}
+    - {slo: ${fixture("slo", "orders.yaml")}, alert: page}
     - type: probe
       name: up
       provider: {type: http, url: "http://127.0.0.1:1/"}
@@ -104,5 +106,46 @@ spec:
       bad.diagnostics.some((d) => d.line === 15 && d.path.endsWith("bogus") && /unknown key/.test(d.message)),
       JSON.stringify(bad.diagnostics),
     );
+  });
+
+  it("stop to reverted: the trip to the revert of what was held; nothing held is no number", () => {
+    const runId = "child";
+    const started: RunEvent = { type: "run-started", runId, ts: at(0), title: "s", source: "s" };
+    const finished: RunEvent = {
+      type: "run-finished",
+      runId,
+      ts: at(9),
+      status: "aborted",
+      deviated: false,
+      outcome: "halted",
+      reason: "halted",
+      exitCode: 3,
+      durationMs: 9000,
+    };
+    const fault = (type: "fault-injected" | "fault-reverted", id: string, s: number): RunEvent =>
+      type === "fault-injected"
+        ? { type, runId, ts: at(s), faultId: id, kind: "process-pause", activity: id, targets: [] }
+        : { type, runId, ts: at(s), faultId: id, kind: "process-pause", activity: id, how: "SIGCONT" };
+    // A sleep that held nothing: its wait until the run finished is not a revert.
+    assert.deepEqual(stopToReverted([started, finished], at(2), "experiment"), {
+      held: [],
+      allReverted: true,
+    });
+    // A fault reverted before the trip was not held; the one held is reverted 1 s after the trip.
+    const held = stopToReverted(
+      [
+        started,
+        fault("fault-injected", "a", 1),
+        fault("fault-reverted", "a", 1),
+        fault("fault-injected", "b", 1),
+        fault("fault-reverted", "b", 3),
+        finished,
+      ],
+      at(2),
+      "experiment",
+    );
+    assert.deepEqual(held, { held: ["fault process-pause (b)"], allReverted: true, revertedMs: 1000 });
+    // A load run holds its load until its run ends.
+    assert.equal(stopToReverted([started, finished], at(2), "load").revertedMs, 7000);
   });
 });

@@ -66,7 +66,9 @@ function eventLine(e: RunEvent): { text: string; tone: string } | undefined {
     case "stop-condition-tripped":
       return { text: `stop condition ${s("condition")} tripped: ${s("value")}`, tone: "bad" };
     case "stop-reverted":
-      return { text: `everything reverted ${s("revertedMs")} ms after the trip`, tone: "good" };
+      return Array.isArray(e.held) && e.held.length === 0
+        ? { text: "nothing to revert (no fault, load or rollout was held)", tone: "good" }
+        : { text: `everything reverted ${s("revertedMs")} ms after the trip`, tone: "good" };
     default:
       return undefined;
   }
