@@ -432,8 +432,11 @@ export function isGossfileText(
   file: string,
   opts: Pick<GossfileOptions, "vars" | "env">,
 ): boolean {
-  if (looksLikeGossfile(sniffTop(text))) return true;
-  if (!text.includes("{{")) return false;
+  const top = sniffTop(text);
+  if (looksLikeGossfile(top)) return true;
+  // Only text that is not YAML with its actions blanked is rendered: a document that parses (an Argo
+  // template's `{{args.x}}`, Sloth's `{{.window}}`) is told by its top level as it is.
+  if (top !== undefined || !text.includes("{{")) return false;
   const dir = file === "-" ? process.cwd() : dirname(resolve(file));
   try {
     const rendered = renderGoTemplate(
