@@ -7,6 +7,7 @@ import { renderGoTemplate, TemplateError } from "../core/go-template.js";
 import { compileAttribute, type Matcher, MatcherSyntaxError } from "../core/goss-matchers.js";
 import { isRecord } from "../core/reader.js";
 import { suggest } from "../core/suggest.js";
+import { isSlothSpec } from "../documents/detect.js";
 import { type Diagnostic, fileDiagnostic } from "../documents/diagnostic.js";
 import { checkDepth, maxDocumentBytes } from "../documents/limits.js";
 import {
@@ -421,9 +422,40 @@ export function sniffTop(text: string): unknown {
   }
 }
 
+/**
+ * Whether a file's text is a Gossfile, told as `check -g` reads it: when its raw text is not YAML (a
+ * `{{- range ...}}` line at column 0, as in Goss's own docs/goss.yaml), its templates are rendered with
+ * the same vars and environment first; a template that does not render is told by its other lines.
+ */
+export function isGossfileText(
+  text: string,
+  file: string,
+  opts: Pick<GossfileOptions, "vars" | "env">,
+): boolean {
+  const top = sniffTop(text);
+  if (looksLikeGossfile(top)) return true;
+  // Only text that is not YAML with its actions blanked is rendered: a document that parses (an Argo
+  // template's `{{args.x}}`, Sloth's `{{.window}}`) is told by its top level as it is.
+  if (top !== undefined || !text.includes("{{")) return false;
+  const dir = file === "-" ? process.cwd() : dirname(resolve(file));
+  try {
+    const rendered = renderGoTemplate(
+      text,
+      { Env: { ...opts.env }, Vars: opts.vars },
+      templateFuncs(opts.env, dir),
+    );
+    if (looksLikeGossfile(sniffTop(rendered))) return true;
+  } catch {
+    // Told below from the lines around its actions; `check` reports the template's error itself.
+  }
+  return looksLikeGossfile(sniffTop(text.replace(/^[ \t]*\{\{[^}]*\}\}[ \t]*$/gm, "")));
+}
+
 /** Top-level keys that are Goss resource types, and none of a withstand or Chaos Toolkit document's. */
 export function looksLikeGossfile(top: unknown): boolean {
   if (!isRecord(top)) return false;
+  // Sloth's own spec has a top-level `service:` too (a name, not Goss's service checks).
+  if (isSlothSpec(top)) return false;
   const keys = Object.keys(top);
   const goss = new Set([...CHECK_KINDS.keys(), ...Object.keys(UNSUPPORTED_TYPES), "gossfile"]);
   // A misspelt type among known ones is still a Gossfile, reported at its key.

@@ -59,7 +59,7 @@ export function parseThresholdFlag(text: string, declared: ReadonlySet<string> =
   }
   const key = parseMetricKey(m[1] ?? "", declared);
   if (!key.ok) failUsage(`--threshold ${text}: ${key.error}`);
-  const parsed = parseThreshold(m[2] ?? "");
+  const parsed = parseThreshold(m[2] ?? "", key.metric);
   if (!parsed.ok) failUsage(`--threshold ${text}: ${parsed.error}`);
   return {
     metric: key.metric,

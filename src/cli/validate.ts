@@ -1,4 +1,4 @@
-import { loadGossfiles, looksLikeGossfile, readVars, sniffTop } from "../checks/gossfile.js";
+import { isGossfileText, loadGossfiles, readVars } from "../checks/gossfile.js";
 import { EXIT } from "../core/exit-codes.js";
 import { type Diagnostic, diagnosticCode, formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { checkParsed } from "../documents/kinds.js";
@@ -18,14 +18,14 @@ type Read =
   | { file: string; gossfile: false; parsed: { docs: SourceDoc[]; diagnostics: Diagnostic[] } }
   | { file: string; unreadable: Diagnostic };
 
-async function readFile(file: string, expected: string): Promise<Read> {
+async function readFile(file: string, expected: string, vars: Record<string, unknown>): Promise<Read> {
   let text: string;
   try {
     text = await readSource(file);
   } catch (err) {
     return { file, unreadable: unreadable(file, err, expected) };
   }
-  if (looksLikeGossfile(sniffTop(text))) return { file, gossfile: true, text };
+  if (isGossfileText(text, file, { vars, env: process.env })) return { file, gossfile: true, text };
   return { file, gossfile: false, parsed: parseSource(file, text) };
 }
 
@@ -57,8 +57,10 @@ async function checkFiles(
   templateFiles: readonly string[],
   vars: Record<string, unknown>,
 ): Promise<Checked[]> {
-  const read = await Promise.all(files.map((f) => readFile(f, "an experiment file in YAML or JSON")));
-  const templates = await Promise.all(templateFiles.map((f) => readFile(f, "an AnalysisTemplate file")));
+  const read = await Promise.all(files.map((f) => readFile(f, "an experiment file in YAML or JSON", vars)));
+  const templates = await Promise.all(
+    templateFiles.map((f) => readFile(f, "an AnalysisTemplate file", vars)),
+  );
   const out: Checked[] = [];
   for (const t of templates) {
     const problems = "unreadable" in t ? [t.unreadable] : "parsed" in t ? t.parsed.diagnostics : [];

@@ -81,6 +81,12 @@ export interface AnalysisSpec {
   failureLimit: number;
   inconclusiveLimit: number;
   consecutiveErrorLimit: number;
+  /**
+   * Argo's consecutiveSuccessLimit: this many successful measurements in a row end the metric as
+   * Successful; reaching the count without them is Failed (or Inconclusive when failureLimit also
+   * applies). 0 or absent: disabled.
+   */
+  consecutiveSuccessLimit?: number;
 }
 
 export type Step =
@@ -262,12 +268,57 @@ function conditionsPhase(
 
 export type AnalysisPhase = "Running" | "Successful" | "Failed" | "Inconclusive" | "Error";
 
+/**
+ * What Argo's ValidateMetric (utils/analysis/factory.go) refuses in a metric's limits, by field: the
+ * AnalysisRun would never start. `intervalGiven` is whether `interval` was written.
+ */
+export function metricLimitProblems(spec: {
+  count?: number | undefined;
+  intervalGiven: boolean;
+  failureLimit: number;
+  inconclusiveLimit: number;
+  consecutiveSuccessLimit: number;
+}): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  const { failureLimit: fl, consecutiveSuccessLimit: csl, inconclusiveLimit: il } = spec;
+  const count = spec.count ?? 0;
+  if (csl === 0 && fl === -1)
+    out.push({
+      field: "failureLimit",
+      message:
+        "failureLimit -1 disables failures, and consecutiveSuccessLimit is 0 (disabled): Argo refuses both disabled (expected failureLimit >= 0 or consecutiveSuccessLimit >= 1)",
+    });
+  if (count > 0) {
+    if (fl >= 0 && count < fl + csl)
+      out.push({
+        field: "count",
+        message: `count (${count}) must be >= failureLimit + consecutiveSuccessLimit (${fl} + ${csl}), as Argo requires`,
+      });
+    else if (fl < 0 && count < csl)
+      out.push({
+        field: "count",
+        message: `count (${count}) must be >= consecutiveSuccessLimit (${csl}), as Argo requires`,
+      });
+    if (count < il)
+      out.push({
+        field: "count",
+        message: `count (${count}) must be >= inconclusiveLimit (${il}), as Argo requires`,
+      });
+  }
+  if (count > 1 && !spec.intervalGiven)
+    out.push({
+      field: "count",
+      message: `count ${count} needs an interval between measurements (expected interval: e.g. 1m, as Argo requires when count > 1)`,
+    });
+  return out;
+}
+
 /** Argo's AnalysisRun bookkeeping: limits are "more than N", -1 disables failureLimit. */
 export function analysisPhase(
   spec: Pick<
     AnalysisSpec,
     "failureLimit" | "inconclusiveLimit" | "consecutiveErrorLimit" | "count" | "intervalMs"
-  >,
+  > & { consecutiveSuccessLimit?: number | undefined },
   measurements: readonly Pick<Measurement, "phase">[],
   /** Background analysis without a count runs until the rollout ends. */
   untilStopped = false,
@@ -275,10 +326,12 @@ export function analysisPhase(
   let failed = 0;
   let inconclusive = 0;
   let consecutiveErrors = 0;
+  let consecutiveSuccesses = 0;
   for (const m of measurements) {
     if (m.phase === "Failed") failed++;
     if (m.phase === "Inconclusive") inconclusive++;
     consecutiveErrors = m.phase === "Error" ? consecutiveErrors + 1 : 0;
+    consecutiveSuccesses = m.phase === "Successful" ? consecutiveSuccesses + 1 : 0;
   }
   if (consecutiveErrors > spec.consecutiveErrorLimit)
     return {
@@ -292,7 +345,24 @@ export function analysisPhase(
       phase: "Inconclusive",
       reason: `${inconclusive} inconclusive measurements (inconclusiveLimit ${spec.inconclusiveLimit})`,
     };
+  const csl = spec.consecutiveSuccessLimit ?? 0;
+  if (csl > 0 && consecutiveSuccesses >= csl)
+    return {
+      phase: "Successful",
+      reason: `${consecutiveSuccesses} successful measurements in a row (consecutiveSuccessLimit ${csl})`,
+    };
   const wanted = plannedCount(spec, untilStopped);
+  if (wanted !== undefined && measurements.length >= wanted && csl > 0)
+    // The count is reached without the successes in a row: Argo's assessMetricStatus.
+    return spec.failureLimit >= 0
+      ? {
+          phase: "Inconclusive",
+          reason: `consecutiveSuccessLimit ${csl} not reached in ${measurements.length} measurements (failureLimit ${spec.failureLimit} not exceeded)`,
+        }
+      : {
+          phase: "Failed",
+          reason: `consecutiveSuccessLimit ${csl} not reached in ${measurements.length} measurements`,
+        };
   if (wanted !== undefined && measurements.length >= wanted) {
     // Never Successful on errors alone (argo-rollouts#4479): with no successful measurement, ask a human.
     if (!measurements.some((m) => m.phase === "Successful"))

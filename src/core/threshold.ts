@@ -18,7 +18,36 @@ export type ThresholdParse = { ok: true; threshold: Threshold } | { ok: false; e
 const EXPR =
   /^\s*(avg|min|max|med|count|rate|value|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
 
-export function parseThreshold(source: string): ThresholdParse {
+/** The k6 type of each built-in metric withstand measures (k6's metrics/builtin.go). */
+export type MetricType = "trend" | "rate" | "counter" | "gauge";
+
+/** The aggregations k6 allows on each metric type (metrics/metric_type.go supportedAggregationMethods). */
+const AGGREGATIONS: Record<MetricType, readonly string[]> = {
+  counter: ["count", "rate"],
+  gauge: ["value"],
+  rate: ["rate"],
+  trend: ["avg", "min", "max", "med", "p(N)"],
+};
+
+/**
+ * Parses a k6 threshold expression; with the metric it applies to, an aggregation that metric's type
+ * does not have (`rate` of a trend, `p(95)` of a rate) is refused, as k6 refuses it at start-up
+ * instead of failing the threshold at the end of every run.
+ */
+export function parseThreshold(source: string, metric?: MetricName): ThresholdParse {
+  const parsed = parseExpression(source);
+  if (!parsed.ok || metric === undefined) return parsed;
+  const type = METRIC_TYPES[metric];
+  const agg = parsed.threshold.aggregation.kind;
+  const allowed = AGGREGATIONS[type];
+  if (allowed.includes(agg === "p" ? "p(N)" : agg)) return parsed;
+  return {
+    ok: false,
+    error: `threshold ${JSON.stringify(source)} on ${metric}: ${metric} is a ${type} metric, which has no ${agg === "p" ? "percentiles" : agg} (expected one of ${allowed.join(", ")}, as k6 allows on a ${type})`,
+  };
+}
+
+function parseExpression(source: string): ThresholdParse {
   const m = EXPR.exec(source);
   if (!m) {
     return {
@@ -75,6 +104,14 @@ export const METRICS: readonly MetricName[] = [
   "dropped_iterations",
 ];
 
+export const METRIC_TYPES: Readonly<Record<MetricName, MetricType>> = {
+  http_req_duration: "trend",
+  http_req_failed: "rate",
+  http_reqs: "counter",
+  iterations: "counter",
+  dropped_iterations: "counter",
+};
+
 /** Reads one aggregation of one k6 metric from a summary of windows; undefined when it does not apply. */
 export function metricValue(
   metric: MetricName,
@@ -93,7 +130,6 @@ export function metricValue(
     }
     case "http_req_failed":
       if (agg.kind === "rate") return s.errorRate;
-      if (agg.kind === "count") return s.errors;
       return undefined;
     case "http_reqs":
     case "iterations":

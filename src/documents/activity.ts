@@ -289,7 +289,7 @@ function parseLoadTolerance(raw: Record<string, unknown>, r: Reporter): LoadTole
         );
         return;
       }
-      const parsed = parseThreshold(e);
+      const parsed = parseThreshold(e, metric as MetricName);
       if (!parsed.ok) r.error(where, parsed.error);
       else thresholds.push({ metric: metric as MetricName, expression: e });
     });

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseCondition } from "../core/condition.js";
 import { PACT_DEFAULT_CONDITION, type PactGate, pactGateSchema } from "../core/pact/gate.js";
-import type { AnalysisSpec, QueryProvider } from "../core/rollout.js";
+import { type AnalysisSpec, metricLimitProblems, type QueryProvider } from "../core/rollout.js";
 import { suggest } from "../core/suggest.js";
 import { ANOMALY_CHECK, anomalyCheckOf } from "./anomaly-check.js";
 import type { Diagnostic } from "./diagnostic.js";
@@ -27,6 +27,7 @@ export const ARGO_METRIC_KEYS = [
   "failureLimit",
   "inconclusiveLimit",
   "consecutiveErrorLimit",
+  "consecutiveSuccessLimit",
   "provider",
 ];
 export const PROMETHEUS_KEYS = [
@@ -321,11 +322,22 @@ function readArgoMetric(
     inconclusiveLimit: readCount(raw.inconclusiveLimit, ["inconclusiveLimit"], r, 0),
     consecutiveErrorLimit: readCount(raw.consecutiveErrorLimit, ["consecutiveErrorLimit"], r, 4),
   };
+  const csl = readCount(raw.consecutiveSuccessLimit, ["consecutiveSuccessLimit"], r, 0);
+  if (csl > 0) a.consecutiveSuccessLimit = csl;
   if (raw.interval !== undefined) {
     const ms = readDuration(raw.interval, ["interval"], r);
     if (ms !== undefined) a.intervalMs = Math.max(100, ms);
   }
   if (raw.count !== undefined) a.count = readCount(raw.count, ["count"], r, 1, 0);
+  // What Argo's ValidateMetric refuses: the AnalysisRun would never start.
+  for (const p of metricLimitProblems({
+    count: a.count,
+    intervalGiven: raw.interval !== undefined && raw.interval !== "",
+    failureLimit: a.failureLimit,
+    inconclusiveLimit: a.inconclusiveLimit,
+    consecutiveSuccessLimit: csl,
+  }))
+    r.error([p.field], p.message);
   for (const k of ["successCondition", "failureCondition"] as const) {
     if (raw[k] === undefined) continue;
     const text = readString(raw[k], [k], r, "a condition such as result[0] >= 0.95");

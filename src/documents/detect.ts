@@ -59,6 +59,23 @@ const FOREIGN: { group: RegExp; kind?: string; what: string; todo: string }[] = 
   },
 ];
 
+/**
+ * Sloth's own spec (`version: "prometheus/v1"`, `service`, `slos`), which has no apiVersion: its
+ * top-level `service:` must not make it look like a Gossfile.
+ */
+export function isSlothSpec(value: unknown): value is Record<string, unknown> {
+  if (!isRecord(value) || value.apiVersion !== undefined) return false;
+  if (typeof value.version === "string" && /^prometheus\//.test(value.version)) return true;
+  return typeof value.service === "string" && Array.isArray(value.slos);
+}
+
+/** What a Sloth spec is and what to write instead, as for its Kubernetes variant. */
+export function slothSpecMessage(value: Record<string, unknown>): string {
+  const version = typeof value.version === "string" ? `version: ${value.version}` : "service and slos";
+  const sloth = FOREIGN.find((f) => f.group.test("sloth.slok.dev/v1"));
+  return `${version} is ${sloth?.what ?? "a Sloth SLO"}: ${sloth?.todo ?? "write it as OpenSLO v1"}`;
+}
+
 /** A manifest of another tool or an unknown apiVersion: a sentence that names it and says what to do. */
 export function foreignManifest(value: Record<string, unknown>): string | undefined {
   const api = value.apiVersion;
@@ -100,6 +117,7 @@ export function detectKind(value: unknown): DocumentKind {
         "an Argo AnalysisTemplate, not an experiment (expected withstand rollout ROLLOUT --template FILE)",
     };
   }
+  if (isSlothSpec(value)) return { kind: "unknown", reason: slothSpecMessage(value) };
   if (
     "method" in value ||
     "steady-state-hypothesis" in value ||

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { checkTemplates, isTemplate } from "./analysis-template.js";
-import { foreignManifest, NATIVE_KINDS } from "./detect.js";
+import { foreignManifest, isSlothSpec, NATIVE_KINDS, slothSpecMessage } from "./detect.js";
 import { type Diagnostic, formatPath, hasErrors } from "./diagnostic.js";
 import { experimentFromParsed } from "./experiment-file.js";
 import { flagFileKind } from "./flag-file.js";
@@ -249,6 +249,21 @@ const foreign: DocumentKindEntry = {
   },
 };
 
+/** Sloth's own spec (no apiVersion): named as a Sloth SLO, with what to write instead, never a Gossfile. */
+const slothSpec: DocumentKindEntry = {
+  name: "sloth",
+  title: "a Sloth SLO spec",
+  matches: (v) => isSlothSpec(v),
+  check(_file, parsed) {
+    const doc = parsed.docs[0] as SourceDoc;
+    const value = doc.value as Record<string, unknown>;
+    const at = value.version !== undefined ? ["version"] : ["slos"];
+    return checked("unknown", parsed, {
+      diagnostics: [{ ...diagnosticAt(doc, at, slothSpecMessage(value)), path: "" }],
+    });
+  },
+};
+
 function experimentSummary(file: string, parsed: Parsed): CheckedDocument {
   const r = experimentFromParsed(file, parsed);
   const s = r.spec;
@@ -290,6 +305,8 @@ export const DOCUMENT_KINDS: readonly DocumentKindEntry[] = [
   rollout,
   analysisTemplates,
   openSlo,
+  // Before the Gossfile: a Sloth spec's top-level `service:` is also a Goss resource type.
+  slothSpec,
   gossfile,
   flagFileKind,
   foreign,

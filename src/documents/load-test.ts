@@ -243,7 +243,7 @@ function readThresholds(
       }
       if (expression === undefined) return;
       const exprPath = typeof item === "string" ? path : [...path, "threshold"];
-      const parsed = parseThreshold(expression);
+      const parsed = parseThreshold(expression, key.metric);
       if (!parsed.ok) {
         r.error(exprPath, parsed.error);
         return;

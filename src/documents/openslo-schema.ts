@@ -37,6 +37,11 @@ const shorthand = z
   .meta({
     description: "duration-shorthand: an integer and m, h, d, w, M, Q or Y (a bare number is minutes)",
   });
+/**
+ * An optional list, which may also be written empty (`alertPolicies:` with nothing after it, as in
+ * OpenSLO's own examples): Go's decoder makes a null a nil slice, the same as leaving the key out.
+ */
+const optionalList = <S extends z.ZodType>(item: S) => z.array(item).nullable().optional();
 const operator = z.enum(["lt", "lte", "gt", "gte"]);
 const description = z.string().max(1050);
 
@@ -145,9 +150,9 @@ export const alertPolicySpec = z.strictObject({
   alertWhenBreaching: z.boolean().optional(),
   alertWhenResolved: z.boolean().optional(),
   conditions: z.array(refOrInline("conditionRef", "AlertCondition", alertConditionSpec)).length(1),
-  notificationTargets: z
-    .array(refOrInline("targetRef", "AlertNotificationTarget", notificationTargetSpec))
-    .optional(),
+  notificationTargets: optionalList(
+    refOrInline("targetRef", "AlertNotificationTarget", notificationTargetSpec),
+  ),
 });
 
 export const sloSpec = z.strictObject({
@@ -155,10 +160,10 @@ export const sloSpec = z.strictObject({
   service: z.string().optional(),
   indicator: inlineSli.optional(),
   indicatorRef: label.optional(),
-  timeWindow: z.array(timeWindow).optional(),
+  timeWindow: optionalList(timeWindow),
   budgetingMethod: z.enum(["Occurrences", "Timeslices", "RatioTimeslices"]),
   objectives: z.array(objective).min(1),
-  alertPolicies: z.array(refOrInline("alertPolicyRef", "AlertPolicy", alertPolicySpec)).optional(),
+  alertPolicies: optionalList(refOrInline("alertPolicyRef", "AlertPolicy", alertPolicySpec)),
 });
 
 const dataSourceSpec = z.strictObject({

@@ -312,7 +312,7 @@ function validTimeZone(zone: string): boolean {
 /** The SLO's one time window: its length and whether it rolls. */
 function readWindow(s: SloSpec, r: Reporter): { periodMs?: number; rolling: boolean } {
   // timeWindow is optional in OpenSLO v1: without one, status and rules use a rolling 28 days (said so).
-  if (s.timeWindow === undefined) {
+  if (s.timeWindow === undefined || s.timeWindow === null) {
     r.warn(
       ["spec"],
       "no timeWindow: withstand judges this SLO over a rolling 28d window (set spec.timeWindow to choose)",

@@ -153,6 +153,7 @@ const argoMetric = typed(ARGO_METRIC_KEYS, {
   failureLimit: intOrString,
   inconclusiveLimit: intOrString,
   consecutiveErrorLimit: intOrString,
+  consecutiveSuccessLimit: intOrString,
   provider: z.strictObject({
     // withstand's own provider: the canary verified against its consumers' pacts.
     pact: pactGateSchema.optional(),

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { Composer, type Document, isMap, isPair, isScalar, isSeq, type Node, Parser } from "yaml";
 import { type Diagnostic, fileDiagnostic, formatPath, type Severity } from "./diagnostic.js";
+import { jsonSyntaxError } from "./json-strict.js";
 import { checkDepth, maxDocumentBytes, tooLarge } from "./limits.js";
 
 /** 1-based line and column of a character offset in a text. */
@@ -37,11 +38,47 @@ export type { Path };
 /** How many syntax errors of one file are shown. */
 const MAX_SYNTAX_ERRORS = 50;
 
-/** Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). */
+/** Whether a file or URL names a JSON file (`.json`, before any query): it is held to strict JSON. */
+export function isJsonName(file: string): boolean {
+  return /\.json$/i.test(/^https?:\/\//i.test(file) ? file.replace(/[?#].*$/s, "") : file);
+}
+
+/**
+ * The first place text meant as JSON stops being strict JSON, as a syntax error at file:line:col.
+ * Whitespace alone is left to the caller's "empty document".
+ */
+function strictJson(file: string, text: string, lines: Lines): Diagnostic | undefined {
+  if (text.trim() === "") return undefined;
+  try {
+    JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return undefined;
+  } catch (err) {
+    const found = jsonSyntaxError(text) ?? {
+      offset: Number(/at position (\d+)/.exec((err as Error).message)?.[1] ?? 0),
+      message: (err as Error).message,
+    };
+    const pos = lines.pos(found.offset);
+    return {
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: "",
+      message: `syntax error: invalid JSON: ${found.message}`,
+      severity: "error",
+    };
+  }
+}
+
+/**
+ * Parses YAML or JSON text (JSON is read by the YAML 1.2 parser, which keeps positions). Text meant as
+ * JSON (`json`, by default a file named `*.json`) must be strict JSON first, as the peers that read the
+ * same files (flagd, Chaos Toolkit, the Pact verifiers) refuse a trailing comma, single quotes or a
+ * comment that YAML would take.
+ */
 export function parseSource(
   file: string,
   text: string,
-  opts: { uniqueKeys?: boolean; merge?: boolean } = {},
+  opts: { uniqueKeys?: boolean; merge?: boolean; json?: boolean } = {},
 ): { docs: SourceDoc[]; diagnostics: Diagnostic[] } {
   const lines = new Lines(text);
   const diagnostics: Diagnostic[] = [];
@@ -50,6 +87,10 @@ export function parseSource(
   if (bytes > maxDocumentBytes()) return { docs, diagnostics: [tooLarge(file, bytes)] };
   const deep = checkDepth(file, text);
   if (deep) return { docs, diagnostics: [deep] };
+  if (opts.json ?? isJsonName(file)) {
+    const bad = strictJson(file, text, lines);
+    if (bad) return { docs, diagnostics: [bad] };
+  }
   let parsed: Document.Parsed[];
   let stoppedEarly = false;
   try {

@@ -82,7 +82,8 @@ export async function loadPacts(
       );
       continue;
     }
-    const parsed = parseSource(source, text);
+    // A pact is JSON whatever its name or URL: the verifiers of every language read it as such.
+    const parsed = parseSource(source, text, { json: true });
     if (parsed.diagnostics.some((d) => d.severity === "error")) {
       diagnostics.push(...parsed.diagnostics);
       continue;

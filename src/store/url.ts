@@ -1,3 +1,4 @@
+import { WithstandError } from "../core/errors.js";
 import { storePath } from "./sqlite.js";
 
 /**
@@ -52,16 +53,59 @@ export function redactStoreUrl(url: string): string {
 }
 
 /**
+ * The file a `sqlite:` or `file:` URL names, as SQLite's URI filenames and SQLAlchemy spell it:
+ * `sqlite:/abs/s.db` and `sqlite:///abs/s.db` are absolute, `sqlite:rel.db` relative, and
+ * `sqlite://localhost/abs` names the local host. Never a file literally named `sqlite:...`.
+ * Undefined when the text is no such URL.
+ */
+function sqliteFile(text: string): string | undefined {
+  const m = /^(sqlite3?|file):/i.exec(text);
+  if (!m) return undefined;
+  let rest = text.slice(m[0].length).replace(/[?#].*$/s, "");
+  if (rest.startsWith("//")) {
+    // `//AUTHORITY/path`: an empty authority or localhost is this machine; another host is not a file.
+    const slash = rest.indexOf("/", 2);
+    const host = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
+    if (host !== "" && host.toLowerCase() !== "localhost") {
+      // `sqlite://store.db` (no path after it) is what people write for a relative file.
+      if (slash < 0) rest = host;
+      else
+        throw new WithstandError(
+          "WS_STORE_URL",
+          `${m[1]}://${host}/...: a SQLite store is a file on this machine (expected ${m[1]}:/abs/path.db, ${m[1]}:///abs/path.db or ${m[1]}:relative.db)`,
+        );
+    } else rest = slash < 0 ? "" : rest.slice(slash);
+  }
+  let path = rest;
+  try {
+    path = decodeURIComponent(rest);
+  } catch {
+    // Not percent-encoded: taken as typed.
+  }
+  if (path === "" || path === "/")
+    throw new WithstandError(
+      "WS_STORE_URL",
+      `${m[1]}: names no file (expected ${m[1]}:/abs/path.db or ${m[1]}:relative.db)`,
+    );
+  if (path === ":memory:")
+    throw new WithstandError(
+      "WS_STORE_URL",
+      `${m[1]}::memory: would lose every run (expected a file, e.g. ${m[1]}:/abs/path.db)`,
+    );
+  return path;
+}
+
+/**
  * Reads a `--store` value (or WITHSTAND_STORE). A PostgreSQL URL whose password holds reserved
  * characters unencoded (`@`, `/`, `#`, `?`) is re-encoded here, so the driver connects with the
  * password as typed instead of taking part of it for the host.
  */
 export function parseStoreLocation(given: string | undefined): StoreLocation {
   const text = given ?? process.env.WITHSTAND_STORE;
+  const file = text === undefined ? undefined : sqliteFile(text);
+  if (file !== undefined) return { kind: "sqlite", path: storePath(file) };
   const scheme = text === undefined ? undefined : schemeOf(text);
   if (text === undefined || scheme === undefined) return { kind: "sqlite", path: storePath(text) };
-  if (scheme === "sqlite" || scheme === "file")
-    return { kind: "sqlite", path: storePath(text.replace(SCHEME, "")) };
   if (scheme !== "postgres" && scheme !== "postgresql")
     return { kind: "unknown", scheme, url: redactStoreUrl(text) };
   const u = new URL(encodeUserinfo(text));
