@@ -102,28 +102,29 @@ export class FlagSet {
   /** Bumped on every change, so caches and ETags follow. */
   revision = 0;
 
-  /** Replaces the definitions with these files' (later files win for a key defined twice). */
+  /**
+   * Replaces the definitions with these files' (later files win for a key defined twice). Each flag's
+   * metadata is its own file's metadata with the flag's own on top (flagd's inheritance), never another
+   * file's: flagd keeps each source's flag set apart.
+   */
   load(files: { file: string; flags: FlagFile }[]): void {
     const defs = new Map<string, FlagDefinition>();
     this.origin.clear();
-    const metadata: Record<string, string | number | boolean> = {};
-    for (const { file, flags } of files) {
-      Object.assign(metadata, flags.metadata);
+    for (const { file, flags } of files)
       for (const [key, def] of Object.entries(flags.flags)) {
-        // A file's metadata is each of its flags' metadata, the flag's own winning (flagd-core's rule).
         defs.set(key, { ...def, metadata: { ...flags.metadata, ...def.metadata } });
         this.origin.set(key, file);
       }
-    }
     this.definitions = defs;
-    this.metadata = metadata;
+    this.metadata = sharedMetadata(files.map((f) => f.flags.metadata));
     this.rebuild();
   }
 
   private rebuild(): void {
     const flags: Record<string, FlagDefinition> = {};
     for (const [key, def] of this.definitions) flags[key] = applyOverride(def, this.overrides.get(key));
-    this.core.setConfigurations(JSON.stringify({ flags, metadata: this.metadata }));
+    // No flag-set metadata here: flagd-core would merge it into every flag, and each flag already has its own file's.
+    this.core.setConfigurations(JSON.stringify({ flags }));
     this.revision++;
   }
 
@@ -185,6 +186,18 @@ export class FlagSet {
   flagSetMetadata(): Record<string, string | number | boolean> {
     return this.metadata;
   }
+}
+
+/**
+ * The metadata of the served flag sets as a whole (the bulk response's `metadata`): a file's when there
+ * is one, otherwise only the entries every file has with the same value.
+ */
+export function sharedMetadata(
+  sets: readonly Record<string, string | number | boolean>[],
+): Record<string, string | number | boolean> {
+  const [first, ...rest] = sets;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((m) => m[k] === v)));
 }
 
 /** A strong ETag for a body: the same flags and context give the same tag. */

@@ -211,7 +211,10 @@ export class FlagServer {
     const given = h?.startsWith("Bearer ")
       ? h.slice(7).trim()
       : ((req.headers["x-withstand-token"] ?? req.headers["x-api-key"]) as string | undefined);
-    return this.opts.tokens.find((t) => sameToken(given, t.secret))?.name;
+    // The token as `--token` took it, NAME=TOKEN, is accepted too: one WITHSTAND_FLAGS_TOKEN serves both ends.
+    return this.opts.tokens.find(
+      (t) => sameToken(given, t.secret) || sameToken(given, `${t.name}=${t.secret}`),
+    )?.name;
   }
 
   private corsHeaders(origin: string): Record<string, string> {
@@ -314,7 +317,7 @@ export class FlagServer {
           error:
             this.opts.tokens.length === 0
               ? "this server was started without --token: its flags cannot be changed through the API"
-              : "changing a flag needs the token: send Authorization: Bearer <token>",
+              : "changing a flag needs one of the server's tokens: send Authorization: Bearer <token> (TOKEN or NAME=TOKEN, as given to --token)",
         });
       const body = parseJson(await readBody(req));
       if (typeof body !== "object" || body === null || Array.isArray(body))

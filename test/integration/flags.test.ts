@@ -490,3 +490,125 @@ describe("withstand flags serve (OFREP)", () => {
     }
   });
 });
+
+describe("withstand flags serve with flagd's own kinds of files", () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  before(() => {
+    ({ dir, env } = isolatedEnv());
+  });
+  const flag = (extra: Record<string, unknown> = {}) => ({
+    state: "ENABLED",
+    variants: { on: true, off: false },
+    defaultVariant: "on",
+    ...extra,
+  });
+  const metadataOf = async (url: string, key: string) =>
+    (await ofrep(url, `/ofrep/v1/evaluate/flags/${key}`, { context: {} })).body?.metadata;
+
+  it("gives each flag its own file's metadata under its own, never another file's (three files)", async () => {
+    const files = ["a.json", "b.json", "c.json"].map((f) => join(dir, f));
+    writeFileSync(
+      files[0] as string,
+      JSON.stringify({
+        metadata: { flagSetId: "checkout", team: "web" },
+        flags: { a1: flag({ metadata: { owner: "ann" } }) },
+      }),
+    );
+    writeFileSync(files[1] as string, JSON.stringify({ flags: { b1: flag() } }));
+    writeFileSync(
+      files[2] as string,
+      JSON.stringify({ metadata: { flagSetId: "search", version: 4 }, flags: { c1: flag() } }),
+    );
+    const s = await startFlags(dir, env, { files });
+    try {
+      assert.deepEqual(await metadataOf(s.url, "a1"), { flagSetId: "checkout", team: "web", owner: "ann" });
+      assert.deepEqual(await metadataOf(s.url, "b1"), {});
+      assert.deepEqual(await metadataOf(s.url, "c1"), { flagSetId: "search", version: 4 });
+      const bulk = await ofrep(s.url, "/ofrep/v1/evaluate/flags", { context: {} });
+      const byKey = Object.fromEntries(
+        ((bulk.body?.flags ?? []) as Record<string, unknown>[]).map((f) => [f.key, f.metadata]),
+      );
+      assert.deepEqual(byKey, {
+        a1: { flagSetId: "checkout", team: "web", owner: "ann" },
+        b1: {},
+        c1: { flagSetId: "search", version: 4 },
+      });
+      assert.deepEqual(bulk.body?.metadata, {}, "the files share no metadata");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("serves flagd's list form, and a flag with mixed variant types or an unknown key with a warning at file:line:col", async () => {
+    const file = join(dir, "testbed.json");
+    const text = JSON.stringify(
+      {
+        $schema: "https://flagd.dev/schema/v0/flagd.json",
+        flags: [
+          { key: "boolean-flag", ...flag(), descripton: "a typo flagd ignores" },
+          { key: "mixed-flag", state: "ENABLED", variants: { on: true, off: "no" }, defaultVariant: "off" },
+        ],
+      },
+      null,
+      2,
+    );
+    writeFileSync(file, text);
+    const lines = text.split("\n");
+    const line = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    const validate = await runCli(["validate", file], { env });
+    assert.equal(validate.code, 0, validate.stderr);
+    assert.match(validate.stdout, /valid flagd flag definitions \(2 flags: boolean-flag, mixed-flag\)/);
+    assert.match(
+      validate.stderr,
+      new RegExp(
+        `testbed\\.json:${line('"descripton"')}:\\d+: warning: flags\\[0\\]\\.descripton: unknown key`,
+      ),
+    );
+    const mixedVariants =
+      lines.findIndex((l, i) => i >= line('"mixed-flag"') && l.includes('"variants"')) + 1;
+    assert.match(
+      validate.stderr,
+      new RegExp(
+        `testbed\\.json:${mixedVariants}:\\d+: warning: flags\\[1\\]\\.variants: variants mix types \\(boolean, string\\)`,
+      ),
+    );
+    const s = await startFlags(dir, env, { files: [file] });
+    try {
+      assert.match(s.stderr(), /testbed\.json:\d+:\d+: warning: flags\[0\]\.descripton: unknown key/);
+      assert.match(s.stderr(), /testbed\.json:\d+:\d+: warning: flags\[1\]\.variants: variants mix types/);
+      const b = await ofrep(s.url, "/ofrep/v1/evaluate/flags/boolean-flag", { context: {} });
+      assert.deepEqual([b.status, b.body?.value, b.body?.variant], [200, true, "on"]);
+      const m = await ofrep(s.url, "/ofrep/v1/evaluate/flags/mixed-flag", { context: {} });
+      assert.deepEqual([m.status, m.body?.value, m.body?.variant], [200, "no", "off"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("takes the token in the form the server was given it (NAME=TOKEN) from flags set, and says what it wants when refused", async () => {
+    const s = await startFlags(dir, env, { flags: { flags: { banner: flag() } } });
+    try {
+      const set = await runCli(
+        ["flags", "set", "banner", "--variant", "off", "--server", s.url, "--token", `ops=${TOKEN}`],
+        { env },
+      );
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /banner: ENABLED variant on -> ENABLED variant off \(by ops\)/);
+      const fromEnv = await runCli(["flags", "set", "banner", "--variant", "on", "--server", s.url], {
+        env: { ...env, WITHSTAND_FLAGS_TOKEN: `ops=${TOKEN}` },
+      });
+      assert.equal(fromEnv.code, 0, fromEnv.stderr);
+      const wrong = await runCli(["flags", "set", "banner", "--variant", "off", "--server", s.url], {
+        env: { ...env, WITHSTAND_FLAGS_TOKEN: "ops=not-the-token-of-this-server" },
+      });
+      assert.equal(wrong.code, 2);
+      assert.match(
+        wrong.stderr,
+        /flags set banner: the server refused the token in WITHSTAND_FLAGS_TOKEN .*expected one of the server's --token values, TOKEN or NAME=TOKEN/,
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+});
