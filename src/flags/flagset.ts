@@ -24,6 +24,18 @@ export interface FlagSnapshot {
   weights?: Record<string, number>;
 }
 
+/** A flag as flagd-core resolved it: no result when the flag is disabled. */
+export interface Resolution {
+  metadata: Record<string, string | number | boolean>;
+  defaultValue: unknown;
+  result?: {
+    value: JsonValue | undefined;
+    variant: string | undefined;
+    reason: string;
+    errorCode: string | undefined;
+  };
+}
+
 /** One OFREP evaluation result: the body and the HTTP status it is sent with. */
 export interface Evaluation {
   status: 200 | 400 | 404;
@@ -176,6 +188,35 @@ export class FlagSet {
       status: 200,
       body: { key, value: r.value as JsonValue, reason: r.reason, variant: r.variant, metadata },
     };
+  }
+
+  /**
+   * One flag as flagd-core resolves it, for flagd's own evaluation API: undefined when there is no such
+   * flag, no result when it is disabled.
+   */
+  resolve(key: string, context: EvaluationContext): Resolution | undefined {
+    const flag = this.core.getFlag(key);
+    if (!flag) return undefined;
+    const metadata = flag.metadata as Record<string, string | number | boolean>;
+    if (flag.state === "DISABLED") return { metadata, defaultValue: this.defaultValueOf(key) };
+    const r = flag.evaluate(context, silent);
+    return {
+      metadata,
+      defaultValue: this.defaultValueOf(key),
+      result: {
+        value: r.value as JsonValue | undefined,
+        variant: r.variant,
+        reason: r.reason,
+        errorCode: r.reason === "ERROR" ? String(r.errorCode) : undefined,
+      },
+    };
+  }
+
+  /** The value of a flag's default variant in force (its type is the flag's type in a bulk resolve). */
+  private defaultValueOf(key: string): unknown {
+    const def = this.effective(key);
+    const dv = def?.defaultVariant;
+    return typeof dv === "string" ? def?.variants[dv] : undefined;
   }
 
   /** Every flag, for the bulk endpoint (disabled flags too, with reason DISABLED, as flagd now does). */

@@ -612,3 +612,141 @@ describe("withstand flags serve with flagd's own kinds of files", () => {
     }
   });
 });
+
+describe("withstand flags serve: flagd's evaluation API (flagd.evaluation.v1.Service, Connect JSON over HTTP/1.1)", () => {
+  let server: FlagsServer;
+  const core = new FlagdCore(undefined, silent);
+  core.setConfigurations(JSON.stringify(FLAGS));
+  const shop = { flagSetId: "shop", version: 3 };
+
+  before(async () => {
+    const { dir, env } = isolatedEnv();
+    server = await startFlags(dir, env);
+  });
+  after(() => server.stop());
+
+  /** A request as flagd's docs `curl` it. */
+  async function resolve(method: string, body: unknown, init: RequestInit = {}) {
+    const res = await fetch(`${server.url}/flagd.evaluation.v1.Service/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...init,
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>),
+    };
+  }
+
+  it("resolves each type as flagd does: protobuf JSON (zero values left out, int64 as a string), with metadata", async () => {
+    assert.deepEqual(await resolve("ResolveBoolean", { flagKey: "static-bool" }), {
+      status: 200,
+      body: { value: true, reason: "STATIC", variant: "on", metadata: shop },
+    });
+    for (const targetingKey of ["u-1", "u-2", "u-3", "u-4", "u-5", "u-6"]) {
+      const want = core.resolveBooleanEvaluation("new-pricing", true, { targetingKey });
+      const got = await resolve("ResolveBoolean", { flagKey: "new-pricing", context: { targetingKey } });
+      assert.deepEqual(got.body, {
+        ...(want.value ? { value: true } : {}),
+        reason: want.reason,
+        variant: want.variant,
+        metadata: shop,
+      });
+    }
+    assert.deepEqual(
+      (await resolve("ResolveString", { flagKey: "color", context: { email: "ann@shop.example" } })).body,
+      { value: "blue", reason: "TARGETING_MATCH", variant: "blue", metadata: { ...shop, owner: "web" } },
+    );
+    const ctx = { targetingKey: "x", tier: "gold" };
+    const number = core.resolveNumberEvaluation("max-items", 0, ctx);
+    const int = await resolve("ResolveInt", { flagKey: "max-items", context: ctx });
+    assert.deepEqual(int.body, {
+      value: String(Math.trunc(number.value)),
+      reason: number.reason,
+      variant: number.variant,
+      metadata: shop,
+    });
+    const float = await resolve("ResolveFloat", { flagKey: "max-items", context: ctx });
+    assert.equal(float.body?.value, number.value);
+    assert.deepEqual(
+      (await resolve("ResolveObject", { flagKey: "beta-ui", context: { email: "beta@x.io" } })).body,
+      { value: { theme: "dark", beta: true }, reason: "TARGETING_MATCH", variant: "yes", metadata: shop },
+    );
+    assert.deepEqual(await resolve("ResolveBoolean", { flagKey: "disabled-bool" }), {
+      status: 200,
+      body: { reason: "DISABLED", metadata: shop },
+    });
+  });
+
+  it("answers Connect errors with flagd's codes, messages and HTTP statuses", async () => {
+    assert.deepEqual(await resolve("ResolveBoolean", { flagKey: "missing" }), {
+      status: 404,
+      body: { code: "not_found", message: "Flag not found" },
+    });
+    assert.deepEqual(await resolve("ResolveString", { flagKey: "static-bool" }), {
+      status: 400,
+      body: { code: "invalid_argument", message: "Type mismatch error" },
+    });
+    // flagd's v1 service: nothing to give (no default variant, targeting gave null) is not found.
+    assert.deepEqual(await resolve("ResolveString", { flagKey: "no-default", context: { age: 10 } }), {
+      status: 404,
+      body: { code: "not_found", message: "Flag not found" },
+    });
+    assert.deepEqual(
+      (await resolve("ResolveString", { flagKey: "no-default", context: { age: 50 } })).body?.variant,
+      "b",
+    );
+    assert.deepEqual(
+      await resolve("ResolveString", { flagKey: "bad-variant", context: { tier: "silver" } }),
+      {
+        status: 500,
+        body: { code: "unknown", message: "General error" },
+      },
+    );
+    const bad = await resolve("ResolveBoolean", "{not json");
+    assert.deepEqual([bad.status, bad.body?.code], [400, "invalid_argument"]);
+    const ctx = await resolve("ResolveBoolean", { flagKey: "static-bool", context: [1] });
+    assert.deepEqual([ctx.status, ctx.body?.code], [400, "invalid_argument"]);
+    const form = await resolve("ResolveBoolean", '{"flagKey":"static-bool"}', {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(form.status, 415);
+    assert.equal((await resolve("ResolveBoolean", undefined, { method: "GET", body: null })).status, 405);
+    const unknown = await resolve("ResolveBool", { flagKey: "static-bool" });
+    assert.deepEqual([unknown.status, unknown.body?.code], [404, "unimplemented"]);
+  });
+
+  it("resolves all flags typed by their default variant, leaving out flags without one (ResolveAll)", async () => {
+    const r = await resolve("ResolveAll", { context: { targetingKey: "u-1", email: "ann@shop.example" } });
+    assert.equal(r.status, 200);
+    const flags = r.body?.flags as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(flags).sort(), [
+      "app-version",
+      "bad-variant",
+      "color",
+      "disabled-bool",
+      "max-items",
+      "new-pricing",
+      "recommendations",
+      "static-bool",
+    ]);
+    assert.deepEqual(flags["static-bool"], {
+      reason: "STATIC",
+      variant: "on",
+      boolValue: true,
+      metadata: shop,
+    });
+    assert.deepEqual(flags["disabled-bool"], { reason: "DISABLED", boolValue: false, metadata: shop });
+    assert.deepEqual(flags.color, {
+      reason: "TARGETING_MATCH",
+      variant: "blue",
+      stringValue: "blue",
+      metadata: { ...shop, owner: "web" },
+    });
+    const items = core.resolveNumberEvaluation("max-items", 0, { targetingKey: "u-1" });
+    assert.deepEqual(flags["max-items"]?.doubleValue, items.value);
+    assert.deepEqual(r.body?.metadata, shop);
+  });
+});
