@@ -586,6 +586,24 @@ describe("withstand flags serve with flagd's own kinds of files", () => {
     }
   });
 
+  it("validate reads a flagd file missing a flag's state as a flag file, and names the missing state (exit 2)", async () => {
+    const file = join(dir, "nostate.json");
+    writeFileSync(
+      file,
+      '{\n  "flags": {\n    "f": {\n      "variants": {"on": true, "off": false},\n      "defaultVariant": "on"\n    }\n  }\n}\n',
+    );
+    const r = await runCli(["validate", file], { env });
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /nostate\.json:3:10: flags\.f\.state: is required \(expected ENABLED or DISABLED\)/,
+    );
+    assert.doesNotMatch(r.stderr + r.stdout, /Chaos Toolkit/);
+    const serve = await runCli(["flags", "serve", file, "--port", "0"], { env });
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /nostate\.json:3:10: flags\.f\.state: is required/);
+  });
+
   it("takes the token in the form the server was given it (NAME=TOKEN) from flags set, and says what it wants when refused", async () => {
     const s = await startFlags(dir, env, { flags: { flags: { banner: flag() } } });
     try {
