@@ -33,6 +33,7 @@ it("the README's flags quick-start runs as written: serve, evaluate, kill switch
     "set -euo pipefail",
     // Whatever happens, the background server ends with the shell.
     "trap 'kill $(jobs -p) 2>/dev/null || true; wait' EXIT",
+    "trap 'exit 143' TERM INT",
     block.replaceAll("8016", String(port)),
   ].join("\n");
   const { WITHSTAND_FLAGS_TOKEN: _, WITHSTAND_FLAGS_SERVER: __, ...clean } = env;
