@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # binary fits; prometheus brings promtool and the server the SLO rule tests load). Chromium drives the
 # dashboard's browser tests through playwright-core, so only `make test` and `make bench` install it.
 APT_PACKAGES := python3 make g++ procps prometheus iproute2 nftables
-APT_TEST_PACKAGES := chromium libfaketime bind9-dnsutils postgresql openssl iputils-ping
+APT_TEST_PACKAGES := chromium libfaketime bind9-dnsutils postgresql openssl iputils-ping curl
 APT_BENCH_PACKAGES := wrk nginx-light haproxy stress-ng
 
 .PHONY: all deps build demo test test-node lint bench clean

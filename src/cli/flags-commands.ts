@@ -166,6 +166,10 @@ export async function flagsSetCommand(
     after?: unknown;
     actor?: string;
   };
+  if (res.status === 401)
+    failUsage(
+      `flags set ${key}: the server refused the token${opts.token === undefined ? " in WITHSTAND_FLAGS_TOKEN" : " of --token"} (${body.error ?? "HTTP 401"}); expected one of the server's --token values, TOKEN or NAME=TOKEN`,
+    );
   if (!res.ok) failUsage(`flags set ${key}: ${body.error ?? `HTTP ${res.status}`}`);
   if (opts.json) process.stdout.write(`${JSON.stringify(body)}\n`);
   else

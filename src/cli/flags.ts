@@ -33,7 +33,8 @@ export function addFlagsCommand(program: Command): void {
       "after",
       `
 Examples:
-  withstand flags serve flags.json --token ops=$(openssl rand -hex 16)
+  export WITHSTAND_FLAGS_TOKEN=ops=$(openssl rand -hex 16)   # read by serve and by flags set
+  withstand flags serve flags.json
   curl -X POST localhost:8016/ofrep/v1/evaluate/flags/new-pricing -d '{"context":{"targetingKey":"u1"}}'
 
 API: GET /api/flags; PATCH /api/flags/KEY {state, variant, weights, reason} with the token.`,
@@ -51,7 +52,10 @@ API: GET /api/flags; PATCH /api/flags/KEY {state, variant, weights, reason} with
     .option("--weights <v=n,...>", "fractional weights, e.g. on=50,off=50")
     .option("--reason <text>", "why, for the audit log")
     .option("--server <url>", "the flags server (default WITHSTAND_FLAGS_SERVER or http://127.0.0.1:8016)")
-    .option("--token <token>", "a token of the server (default WITHSTAND_FLAGS_TOKEN)")
+    .option(
+      "--token <[name=]token>",
+      "a token of the server, as given to its --token (default WITHSTAND_FLAGS_TOKEN)",
+    )
     .option("--json", "print JSON")
     .addHelpText(
       "after",

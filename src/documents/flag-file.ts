@@ -1,4 +1,4 @@
-import { checkFlagFile, type FlagFile, isFlagFile } from "../flags/schema.js";
+import { checkFlagFile, FLAG_FILE_SCHEMA, type FlagFile, isFlagFile } from "../flags/schema.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { diagnosticAt, parseSource, type SourceDoc } from "./source.js";
 
@@ -35,7 +35,8 @@ export function readFlagText(file: string, text: string): { flags?: FlagFile; di
 /** flagd flag-definition files, for `withstand validate`. */
 export const flagFileKind = {
   name: "flagd",
-  title: "flagd flag definitions",
+  title: "flagd flag definitions (flags as a mapping or flagd's list form)",
+  schema: FLAG_FILE_SCHEMA,
   matches: (first: Record<string, unknown>) => isFlagFile(first),
   check(_file: string, parsed: { docs: SourceDoc[]; diagnostics: Diagnostic[] }) {
     const r = readFlagDoc(parsed.docs[0] as SourceDoc);

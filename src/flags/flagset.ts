@@ -24,6 +24,18 @@ export interface FlagSnapshot {
   weights?: Record<string, number>;
 }
 
+/** A flag as flagd-core resolved it: no result when the flag is disabled. */
+export interface Resolution {
+  metadata: Record<string, string | number | boolean>;
+  defaultValue: unknown;
+  result?: {
+    value: JsonValue | undefined;
+    variant: string | undefined;
+    reason: string;
+    errorCode: string | undefined;
+  };
+}
+
 /** One OFREP evaluation result: the body and the HTTP status it is sent with. */
 export interface Evaluation {
   status: 200 | 400 | 404;
@@ -102,28 +114,29 @@ export class FlagSet {
   /** Bumped on every change, so caches and ETags follow. */
   revision = 0;
 
-  /** Replaces the definitions with these files' (later files win for a key defined twice). */
+  /**
+   * Replaces the definitions with these files' (later files win for a key defined twice). Each flag's
+   * metadata is its own file's metadata with the flag's own on top (flagd's inheritance), never another
+   * file's: flagd keeps each source's flag set apart.
+   */
   load(files: { file: string; flags: FlagFile }[]): void {
     const defs = new Map<string, FlagDefinition>();
     this.origin.clear();
-    const metadata: Record<string, string | number | boolean> = {};
-    for (const { file, flags } of files) {
-      Object.assign(metadata, flags.metadata);
+    for (const { file, flags } of files)
       for (const [key, def] of Object.entries(flags.flags)) {
-        // A file's metadata is each of its flags' metadata, the flag's own winning (flagd-core's rule).
         defs.set(key, { ...def, metadata: { ...flags.metadata, ...def.metadata } });
         this.origin.set(key, file);
       }
-    }
     this.definitions = defs;
-    this.metadata = metadata;
+    this.metadata = sharedMetadata(files.map((f) => f.flags.metadata));
     this.rebuild();
   }
 
   private rebuild(): void {
     const flags: Record<string, FlagDefinition> = {};
     for (const [key, def] of this.definitions) flags[key] = applyOverride(def, this.overrides.get(key));
-    this.core.setConfigurations(JSON.stringify({ flags, metadata: this.metadata }));
+    // No flag-set metadata here: flagd-core would merge it into every flag, and each flag already has its own file's.
+    this.core.setConfigurations(JSON.stringify({ flags }));
     this.revision++;
   }
 
@@ -177,6 +190,35 @@ export class FlagSet {
     };
   }
 
+  /**
+   * One flag as flagd-core resolves it, for flagd's own evaluation API: undefined when there is no such
+   * flag, no result when it is disabled.
+   */
+  resolve(key: string, context: EvaluationContext): Resolution | undefined {
+    const flag = this.core.getFlag(key);
+    if (!flag) return undefined;
+    const metadata = flag.metadata as Record<string, string | number | boolean>;
+    if (flag.state === "DISABLED") return { metadata, defaultValue: this.defaultValueOf(key) };
+    const r = flag.evaluate(context, silent);
+    return {
+      metadata,
+      defaultValue: this.defaultValueOf(key),
+      result: {
+        value: r.value as JsonValue | undefined,
+        variant: r.variant,
+        reason: r.reason,
+        errorCode: r.reason === "ERROR" ? String(r.errorCode) : undefined,
+      },
+    };
+  }
+
+  /** The value of a flag's default variant in force (its type is the flag's type in a bulk resolve). */
+  private defaultValueOf(key: string): unknown {
+    const def = this.effective(key);
+    const dv = def?.defaultVariant;
+    return typeof dv === "string" ? def?.variants[dv] : undefined;
+  }
+
   /** Every flag, for the bulk endpoint (disabled flags too, with reason DISABLED, as flagd now does). */
   evaluateAll(context: EvaluationContext): Record<string, unknown>[] {
     return [...this.definitions.keys()].map((key) => this.evaluate(key, context).body);
@@ -185,6 +227,18 @@ export class FlagSet {
   flagSetMetadata(): Record<string, string | number | boolean> {
     return this.metadata;
   }
+}
+
+/**
+ * The metadata of the served flag sets as a whole (the bulk response's `metadata`): a file's when there
+ * is one, otherwise only the entries every file has with the same value.
+ */
+export function sharedMetadata(
+  sets: readonly Record<string, string | number | boolean>[],
+): Record<string, string | number | boolean> {
+  const [first, ...rest] = sets;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((m) => m[k] === v)));
 }
 
 /** A strong ETag for a body: the same flags and context give the same tag. */

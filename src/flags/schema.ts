@@ -48,19 +48,25 @@ const FLAG_KEYS = ["state", "variants", "defaultVariant", "targeting", "metadata
 const primitive = z.union([z.string(), z.number(), z.boolean()]);
 export const FLAG_METADATA = z.record(z.string(), primitive);
 
-/** The JSON Schema shape of a flag file (for `withstand schema` and the validate cross-check). */
+/** One flag as flagd's schema has it: other keys are allowed (flagd warns about them and serves the flag). */
+const FLAG_SCHEMA = z.looseObject({
+  state: z.enum(["ENABLED", "DISABLED"]),
+  variants: z.record(z.string(), z.unknown()),
+  defaultVariant: z.union([z.string(), z.null()]).optional(),
+  targeting: z.record(z.string(), z.unknown()).optional(),
+  metadata: FLAG_METADATA.optional(),
+});
+
+/**
+ * The JSON Schema shape of a flag file (for `withstand schema flagd`): `flags` as a mapping of keys
+ * to flags, or flagd's array form, a list of flags each with its `key`.
+ */
 export const FLAG_FILE_SCHEMA = z.looseObject({
   $schema: z.string().optional(),
-  flags: z.record(
-    z.string(),
-    z.strictObject({
-      state: z.enum(["ENABLED", "DISABLED"]),
-      variants: z.record(z.string(), z.unknown()),
-      defaultVariant: z.union([z.string(), z.null()]).optional(),
-      targeting: z.record(z.string(), z.unknown()).optional(),
-      metadata: FLAG_METADATA.optional(),
-    }),
-  ),
+  flags: z.union([
+    z.record(z.string(), FLAG_SCHEMA),
+    z.array(FLAG_SCHEMA.extend({ key: z.string().min(1) })),
+  ]),
   $evaluators: z.record(z.string(), z.unknown()).optional(),
   metadata: FLAG_METADATA.optional(),
 });
@@ -68,12 +74,17 @@ export const FLAG_FILE_SCHEMA = z.looseObject({
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Whether a parsed document looks like a flagd flag file (a `flags` mapping of flag mappings). */
+/**
+ * Whether a parsed document is meant as a flagd flag file: it names flagd's schema, or its `flags` is a
+ * mapping or list of mappings (and it is not a Chaos Toolkit experiment or a Kubernetes-style manifest).
+ * A flag missing `state` or `variants` is still a flag file, whose problems are reported at their paths.
+ */
 export function isFlagFile(v: unknown): boolean {
-  if (!isObject(v) || !isObject(v.flags)) return false;
-  if (typeof v.$schema === "string" && v.$schema.includes("flagd")) return true;
-  const flags = Object.values(v.flags);
-  return flags.length > 0 && flags.every((f) => isObject(f) && "variants" in f && "state" in f);
+  if (!isObject(v)) return false;
+  if (typeof v.$schema === "string" && /flagd\.dev\/schema|flagd/i.test(v.$schema)) return true;
+  if (!("flags" in v) || "apiVersion" in v || "method" in v || "steady-state-hypothesis" in v) return false;
+  const flags = Array.isArray(v.flags) ? v.flags : isObject(v.flags) ? Object.values(v.flags) : undefined;
+  return flags?.every(isObject) ?? false;
 }
 
 function typeOf(v: unknown): string {
@@ -229,8 +240,15 @@ function checkMetadata(v: unknown, path: Path, out: FlagIssue[]): void {
       });
 }
 
-function checkFlag(key: string, f: unknown, evaluators: Record<string, unknown>, out: FlagIssue[]): void {
-  const at: Path = ["flags", key];
+/** Checks one flag at `at` (["flags", key], or ["flags", i] in the array form, where `key` is allowed). */
+function checkFlag(
+  key: string,
+  f: unknown,
+  at: Path,
+  evaluators: Record<string, unknown>,
+  out: FlagIssue[],
+): void {
+  const known = typeof at[1] === "number" ? ["key", ...FLAG_KEYS] : FLAG_KEYS;
   if (!isObject(f)) {
     out.push({
       path: at,
@@ -239,13 +257,14 @@ function checkFlag(key: string, f: unknown, evaluators: Record<string, unknown>,
     });
     return;
   }
+  // flagd's schema validation is not strict: it warns about a key it does not know and serves the flag.
   for (const k of Object.keys(f))
-    if (!FLAG_KEYS.includes(k))
+    if (!known.includes(k))
       out.push({
         path: [...at, k],
-        severity: "error",
+        severity: "warning",
         onKey: true,
-        message: unknownKeyMessage(k, FLAG_KEYS),
+        message: `${unknownKeyMessage(k, known)}; flagd ignores it`,
       });
   if (f.state !== "ENABLED" && f.state !== "DISABLED")
     out.push({
@@ -276,10 +295,12 @@ function checkFlag(key: string, f: unknown, evaluators: Record<string, unknown>,
         message: `got ${typeOf(bad[1])} (expected a boolean, string, number or object)`,
       });
     else if (types.size > 1)
+      // flagd's schema wants one type, but flagd only warns and serves the flag (OFREP gives each
+      // variant's value as it is; a typed evaluation of a variant of another type is a TYPE_MISMATCH).
       out.push({
         path: [...at, "variants"],
-        severity: "error",
-        message: `variants mix types (${[...types].join(", ")}); expected one type for all`,
+        severity: "warning",
+        message: `variants mix types (${[...types].join(", ")}); expected one type for all (flagd serves the flag, but a typed evaluation of a variant of another type fails with TYPE_MISMATCH)`,
       });
   }
   const dv = f.defaultVariant;
@@ -311,9 +332,9 @@ function checkFlag(key: string, f: unknown, evaluators: Record<string, unknown>,
   if (out.slice(before).some((i) => i.severity === "error")) return;
   if (!compiles(expand(t, evaluators) as Record<string, unknown>)) {
     const where = culprit(t, evaluators, [...at, "targeting"]) ?? [...at, "targeting"];
-    const node = where.reduce<unknown>((v, p) => (v as Record<string | number, unknown> | undefined)?.[p], {
-      flags: { [key]: f },
-    });
+    const node = where
+      .slice(at.length)
+      .reduce<unknown>((v, p) => (v as Record<string | number, unknown> | undefined)?.[p], f);
     const op = isObject(node) ? Object.keys(node)[0] : undefined;
     out.push({
       path: where,
@@ -343,23 +364,64 @@ export function checkFlagFile(value: unknown): { issues: FlagIssue[]; file?: Fla
   const evs = isObject(evaluators) ? evaluators : {};
   for (const [name, rule] of Object.entries(evs)) checkRule(rule, ["$evaluators", name], evs, undefined, out);
   checkMetadata(value.metadata, ["metadata"], out);
-  if (!isObject(value.flags))
-    out.push({
-      path: ["flags"],
-      severity: "error",
-      message:
-        value.flags === undefined
-          ? "is required (expected a mapping of flag keys to flags)"
-          : `got ${typeOf(value.flags)} (expected a mapping of flag keys to flags)`,
-    });
-  else for (const [key, f] of Object.entries(value.flags)) checkFlag(key, f, evs, out);
+  const entries = flagEntries(value.flags, out);
+  for (const { key, flag, at } of entries) checkFlag(key, flag, at, evs, out);
   for (const i of out) if (inRules(i.path)) i.flagLevel = true;
   if (out.some((i) => i.severity === "error" && !i.flagLevel)) return { issues: out };
   const flags: Record<string, FlagDefinition> = {};
-  for (const [key, f] of Object.entries(value.flags as Record<string, FlagDefinition>))
-    flags[key] =
-      f.targeting === undefined
-        ? f
-        : { ...f, targeting: expand(f.targeting, evs) as Record<string, unknown> };
+  for (const { key, flag } of entries) flags[key] = definitionOf(flag as Record<string, unknown>, evs);
   return { issues: out, file: { flags, metadata: (value.metadata ?? {}) as FlagFile["metadata"] } };
+}
+
+/**
+ * The flags of a file with their keys and paths: flagd's mapping form (`flags: {key: flag}`) or its
+ * array form (`flags: [{key, ...flag}]`, flagd #1797), where a key given twice is the later flag's.
+ */
+function flagEntries(flags: unknown, out: FlagIssue[]): { key: string; flag: unknown; at: Path }[] {
+  const expected = "expected a mapping of flag keys to flags, or a list of flags each with its key";
+  if (isObject(flags)) return Object.entries(flags).map(([key, flag]) => ({ key, flag, at: ["flags", key] }));
+  if (!Array.isArray(flags)) {
+    out.push({
+      path: ["flags"],
+      severity: "error",
+      message: flags === undefined ? `is required (${expected})` : `got ${typeOf(flags)} (${expected})`,
+    });
+    return [];
+  }
+  const entries: { key: string; flag: unknown; at: Path }[] = [];
+  const seen = new Map<string, number>();
+  flags.forEach((flag, i) => {
+    const at: Path = ["flags", i];
+    const key = isObject(flag) ? flag.key : undefined;
+    if (isObject(flag) && (typeof key !== "string" || key === "")) {
+      out.push({
+        path: key === undefined ? at : [...at, "key"],
+        severity: "error",
+        message:
+          key === undefined
+            ? "key: is required (expected the flag's key, a non-empty string)"
+            : `key: got ${JSON.stringify(key)} (expected the flag's key, a non-empty string)`,
+      });
+      return;
+    }
+    const name = typeof key === "string" ? key : String(i);
+    const before = seen.get(name);
+    if (before !== undefined)
+      out.push({
+        path: [...at, "key"],
+        severity: "warning",
+        message: `flag ${JSON.stringify(name)} is also defined at flags[${before}]; this later one is served (as flagd does)`,
+      });
+    seen.set(name, i);
+    entries.push({ key: name, flag, at });
+  });
+  return entries;
+}
+
+/** A checked flag as it is evaluated: its known keys only, every `$ref` in its targeting expanded. */
+function definitionOf(f: Record<string, unknown>, evs: Record<string, unknown>): FlagDefinition {
+  const def: Record<string, unknown> = {};
+  for (const k of FLAG_KEYS) if (f[k] !== undefined) def[k] = f[k];
+  if (def.targeting !== undefined) def.targeting = expand(def.targeting, evs);
+  return def as unknown as FlagDefinition;
 }

@@ -8,6 +8,7 @@ import { EXIT } from "../core/exit-codes.js";
 import { allowedHost, type Guard, guardFor, sameToken } from "../safety/policy.js";
 import type { FlagChange } from "../store/flag-audit.js";
 import { type Change, ChangeError, FlagControl, LEASE_ID } from "./control.js";
+import { FLAGD_PREFIX, handleFlagdApi } from "./flagd-api.js";
 import { FlagSet, snapshot, weightsOf } from "./flagset.js";
 import { handleOfrep, readBody, send } from "./ofrep.js";
 import type { FlagFile } from "./schema.js";
@@ -211,7 +212,10 @@ export class FlagServer {
     const given = h?.startsWith("Bearer ")
       ? h.slice(7).trim()
       : ((req.headers["x-withstand-token"] ?? req.headers["x-api-key"]) as string | undefined);
-    return this.opts.tokens.find((t) => sameToken(given, t.secret))?.name;
+    // The token as `--token` took it, NAME=TOKEN, is accepted too: one WITHSTAND_FLAGS_TOKEN serves both ends.
+    return this.opts.tokens.find(
+      (t) => sameToken(given, t.secret) || sameToken(given, `${t.name}=${t.secret}`),
+    )?.name;
   }
 
   private corsHeaders(origin: string): Record<string, string> {
@@ -232,8 +236,8 @@ export class FlagServer {
     const origin = req.headers.origin;
     const host = req.headers.host ?? "";
     const sameOrigin = origin === undefined || origin === `http://${host}` || origin === `https://${host}`;
-    if (path.startsWith("/ofrep/")) {
-      // Browsers may call OFREP from the origins the server was given, and from no other.
+    if (path.startsWith("/ofrep/") || path.startsWith(FLAGD_PREFIX)) {
+      // Browsers may call OFREP (and flagd's evaluation API) from the origins the server was given, and from no other.
       if (!sameOrigin && !this.opts.corsOrigins.includes(origin as string)) {
         send(res, 403, { errorDetails: `cross-origin request from ${origin} refused (not a --cors-origin)` });
         return;
@@ -243,7 +247,8 @@ export class FlagServer {
         res.writeHead(204, {
           ...cors,
           "access-control-allow-methods": "GET, POST, OPTIONS",
-          "access-control-allow-headers": "Content-Type, If-None-Match, Authorization, X-API-Key",
+          "access-control-allow-headers":
+            "Content-Type, If-None-Match, Authorization, X-API-Key, Connect-Protocol-Version",
           "access-control-max-age": "600",
         });
         res.end();
@@ -256,6 +261,10 @@ export class FlagServer {
           { errorDetails: "send Authorization: Bearer <token> (the server is off loopback)" },
           cors,
         );
+        return;
+      }
+      if (path.startsWith(FLAGD_PREFIX)) {
+        await handleFlagdApi(req, res, path, this.flags, cors);
         return;
       }
       const handled = await handleOfrep(
@@ -314,7 +323,7 @@ export class FlagServer {
           error:
             this.opts.tokens.length === 0
               ? "this server was started without --token: its flags cannot be changed through the API"
-              : "changing a flag needs the token: send Authorization: Bearer <token>",
+              : "changing a flag needs one of the server's tokens: send Authorization: Bearer <token> (TOKEN or NAME=TOKEN, as given to --token)",
         });
       const body = parseJson(await readBody(req));
       if (typeof body !== "object" || body === null || Array.isArray(body))

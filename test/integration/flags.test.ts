@@ -490,3 +490,281 @@ describe("withstand flags serve (OFREP)", () => {
     }
   });
 });
+
+describe("withstand flags serve with flagd's own kinds of files", () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  before(() => {
+    ({ dir, env } = isolatedEnv());
+  });
+  const flag = (extra: Record<string, unknown> = {}) => ({
+    state: "ENABLED",
+    variants: { on: true, off: false },
+    defaultVariant: "on",
+    ...extra,
+  });
+  const metadataOf = async (url: string, key: string) =>
+    (await ofrep(url, `/ofrep/v1/evaluate/flags/${key}`, { context: {} })).body?.metadata;
+
+  it("gives each flag its own file's metadata under its own, never another file's (three files)", async () => {
+    const files = ["a.json", "b.json", "c.json"].map((f) => join(dir, f));
+    writeFileSync(
+      files[0] as string,
+      JSON.stringify({
+        metadata: { flagSetId: "checkout", team: "web" },
+        flags: { a1: flag({ metadata: { owner: "ann" } }) },
+      }),
+    );
+    writeFileSync(files[1] as string, JSON.stringify({ flags: { b1: flag() } }));
+    writeFileSync(
+      files[2] as string,
+      JSON.stringify({ metadata: { flagSetId: "search", version: 4 }, flags: { c1: flag() } }),
+    );
+    const s = await startFlags(dir, env, { files });
+    try {
+      assert.deepEqual(await metadataOf(s.url, "a1"), { flagSetId: "checkout", team: "web", owner: "ann" });
+      assert.deepEqual(await metadataOf(s.url, "b1"), {});
+      assert.deepEqual(await metadataOf(s.url, "c1"), { flagSetId: "search", version: 4 });
+      const bulk = await ofrep(s.url, "/ofrep/v1/evaluate/flags", { context: {} });
+      const byKey = Object.fromEntries(
+        ((bulk.body?.flags ?? []) as Record<string, unknown>[]).map((f) => [f.key, f.metadata]),
+      );
+      assert.deepEqual(byKey, {
+        a1: { flagSetId: "checkout", team: "web", owner: "ann" },
+        b1: {},
+        c1: { flagSetId: "search", version: 4 },
+      });
+      assert.deepEqual(bulk.body?.metadata, {}, "the files share no metadata");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("serves flagd's list form, and a flag with mixed variant types or an unknown key with a warning at file:line:col", async () => {
+    const file = join(dir, "testbed.json");
+    const text = JSON.stringify(
+      {
+        $schema: "https://flagd.dev/schema/v0/flagd.json",
+        flags: [
+          { key: "boolean-flag", ...flag(), descripton: "a typo flagd ignores" },
+          { key: "mixed-flag", state: "ENABLED", variants: { on: true, off: "no" }, defaultVariant: "off" },
+        ],
+      },
+      null,
+      2,
+    );
+    writeFileSync(file, text);
+    const lines = text.split("\n");
+    const line = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    const validate = await runCli(["validate", file], { env });
+    assert.equal(validate.code, 0, validate.stderr);
+    assert.match(validate.stdout, /valid flagd flag definitions \(2 flags: boolean-flag, mixed-flag\)/);
+    assert.match(
+      validate.stderr,
+      new RegExp(
+        `testbed\\.json:${line('"descripton"')}:\\d+: warning: flags\\[0\\]\\.descripton: unknown key`,
+      ),
+    );
+    const mixedVariants =
+      lines.findIndex((l, i) => i >= line('"mixed-flag"') && l.includes('"variants"')) + 1;
+    assert.match(
+      validate.stderr,
+      new RegExp(
+        `testbed\\.json:${mixedVariants}:\\d+: warning: flags\\[1\\]\\.variants: variants mix types \\(boolean, string\\)`,
+      ),
+    );
+    const s = await startFlags(dir, env, { files: [file] });
+    try {
+      assert.match(s.stderr(), /testbed\.json:\d+:\d+: warning: flags\[0\]\.descripton: unknown key/);
+      assert.match(s.stderr(), /testbed\.json:\d+:\d+: warning: flags\[1\]\.variants: variants mix types/);
+      const b = await ofrep(s.url, "/ofrep/v1/evaluate/flags/boolean-flag", { context: {} });
+      assert.deepEqual([b.status, b.body?.value, b.body?.variant], [200, true, "on"]);
+      const m = await ofrep(s.url, "/ofrep/v1/evaluate/flags/mixed-flag", { context: {} });
+      assert.deepEqual([m.status, m.body?.value, m.body?.variant], [200, "no", "off"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("validate reads a flagd file missing a flag's state as a flag file, and names the missing state (exit 2)", async () => {
+    const file = join(dir, "nostate.json");
+    writeFileSync(
+      file,
+      '{\n  "flags": {\n    "f": {\n      "variants": {"on": true, "off": false},\n      "defaultVariant": "on"\n    }\n  }\n}\n',
+    );
+    const r = await runCli(["validate", file], { env });
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /nostate\.json:3:10: flags\.f\.state: is required \(expected ENABLED or DISABLED\)/,
+    );
+    assert.doesNotMatch(r.stderr + r.stdout, /Chaos Toolkit/);
+    const serve = await runCli(["flags", "serve", file, "--port", "0"], { env });
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /nostate\.json:3:10: flags\.f\.state: is required/);
+  });
+
+  it("takes the token in the form the server was given it (NAME=TOKEN) from flags set, and says what it wants when refused", async () => {
+    const s = await startFlags(dir, env, { flags: { flags: { banner: flag() } } });
+    try {
+      const set = await runCli(
+        ["flags", "set", "banner", "--variant", "off", "--server", s.url, "--token", `ops=${TOKEN}`],
+        { env },
+      );
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /banner: ENABLED variant on -> ENABLED variant off \(by ops\)/);
+      const fromEnv = await runCli(["flags", "set", "banner", "--variant", "on", "--server", s.url], {
+        env: { ...env, WITHSTAND_FLAGS_TOKEN: `ops=${TOKEN}` },
+      });
+      assert.equal(fromEnv.code, 0, fromEnv.stderr);
+      const wrong = await runCli(["flags", "set", "banner", "--variant", "off", "--server", s.url], {
+        env: { ...env, WITHSTAND_FLAGS_TOKEN: "ops=not-the-token-of-this-server" },
+      });
+      assert.equal(wrong.code, 2);
+      assert.match(
+        wrong.stderr,
+        /flags set banner: the server refused the token in WITHSTAND_FLAGS_TOKEN .*expected one of the server's --token values, TOKEN or NAME=TOKEN/,
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("withstand flags serve: flagd's evaluation API (flagd.evaluation.v1.Service, Connect JSON over HTTP/1.1)", () => {
+  let server: FlagsServer;
+  const core = new FlagdCore(undefined, silent);
+  core.setConfigurations(JSON.stringify(FLAGS));
+  const shop = { flagSetId: "shop", version: 3 };
+
+  before(async () => {
+    const { dir, env } = isolatedEnv();
+    server = await startFlags(dir, env);
+  });
+  after(() => server.stop());
+
+  /** A request as flagd's docs `curl` it. */
+  async function resolve(method: string, body: unknown, init: RequestInit = {}) {
+    const res = await fetch(`${server.url}/flagd.evaluation.v1.Service/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...init,
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>),
+    };
+  }
+
+  it("resolves each type as flagd does: protobuf JSON (zero values left out, int64 as a string), with metadata", async () => {
+    assert.deepEqual(await resolve("ResolveBoolean", { flagKey: "static-bool" }), {
+      status: 200,
+      body: { value: true, reason: "STATIC", variant: "on", metadata: shop },
+    });
+    for (const targetingKey of ["u-1", "u-2", "u-3", "u-4", "u-5", "u-6"]) {
+      const want = core.resolveBooleanEvaluation("new-pricing", true, { targetingKey });
+      const got = await resolve("ResolveBoolean", { flagKey: "new-pricing", context: { targetingKey } });
+      assert.deepEqual(got.body, {
+        ...(want.value ? { value: true } : {}),
+        reason: want.reason,
+        variant: want.variant,
+        metadata: shop,
+      });
+    }
+    assert.deepEqual(
+      (await resolve("ResolveString", { flagKey: "color", context: { email: "ann@shop.example" } })).body,
+      { value: "blue", reason: "TARGETING_MATCH", variant: "blue", metadata: { ...shop, owner: "web" } },
+    );
+    const ctx = { targetingKey: "x", tier: "gold" };
+    const number = core.resolveNumberEvaluation("max-items", 0, ctx);
+    const int = await resolve("ResolveInt", { flagKey: "max-items", context: ctx });
+    assert.deepEqual(int.body, {
+      value: String(Math.trunc(number.value)),
+      reason: number.reason,
+      variant: number.variant,
+      metadata: shop,
+    });
+    const float = await resolve("ResolveFloat", { flagKey: "max-items", context: ctx });
+    assert.equal(float.body?.value, number.value);
+    assert.deepEqual(
+      (await resolve("ResolveObject", { flagKey: "beta-ui", context: { email: "beta@x.io" } })).body,
+      { value: { theme: "dark", beta: true }, reason: "TARGETING_MATCH", variant: "yes", metadata: shop },
+    );
+    assert.deepEqual(await resolve("ResolveBoolean", { flagKey: "disabled-bool" }), {
+      status: 200,
+      body: { reason: "DISABLED", metadata: shop },
+    });
+  });
+
+  it("answers Connect errors with flagd's codes, messages and HTTP statuses", async () => {
+    assert.deepEqual(await resolve("ResolveBoolean", { flagKey: "missing" }), {
+      status: 404,
+      body: { code: "not_found", message: "Flag not found" },
+    });
+    assert.deepEqual(await resolve("ResolveString", { flagKey: "static-bool" }), {
+      status: 400,
+      body: { code: "invalid_argument", message: "Type mismatch error" },
+    });
+    // flagd's v1 service: nothing to give (no default variant, targeting gave null) is not found.
+    assert.deepEqual(await resolve("ResolveString", { flagKey: "no-default", context: { age: 10 } }), {
+      status: 404,
+      body: { code: "not_found", message: "Flag not found" },
+    });
+    assert.deepEqual(
+      (await resolve("ResolveString", { flagKey: "no-default", context: { age: 50 } })).body?.variant,
+      "b",
+    );
+    assert.deepEqual(
+      await resolve("ResolveString", { flagKey: "bad-variant", context: { tier: "silver" } }),
+      {
+        status: 500,
+        body: { code: "unknown", message: "General error" },
+      },
+    );
+    const bad = await resolve("ResolveBoolean", "{not json");
+    assert.deepEqual([bad.status, bad.body?.code], [400, "invalid_argument"]);
+    const ctx = await resolve("ResolveBoolean", { flagKey: "static-bool", context: [1] });
+    assert.deepEqual([ctx.status, ctx.body?.code], [400, "invalid_argument"]);
+    const form = await resolve("ResolveBoolean", '{"flagKey":"static-bool"}', {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(form.status, 415);
+    assert.equal((await resolve("ResolveBoolean", undefined, { method: "GET", body: null })).status, 405);
+    const unknown = await resolve("ResolveBool", { flagKey: "static-bool" });
+    assert.deepEqual([unknown.status, unknown.body?.code], [404, "unimplemented"]);
+  });
+
+  it("resolves all flags typed by their default variant, leaving out flags without one (ResolveAll)", async () => {
+    const r = await resolve("ResolveAll", { context: { targetingKey: "u-1", email: "ann@shop.example" } });
+    assert.equal(r.status, 200);
+    const flags = r.body?.flags as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(flags).sort(), [
+      "app-version",
+      "bad-variant",
+      "color",
+      "disabled-bool",
+      "max-items",
+      "new-pricing",
+      "recommendations",
+      "static-bool",
+    ]);
+    assert.deepEqual(flags["static-bool"], {
+      reason: "STATIC",
+      variant: "on",
+      boolValue: true,
+      metadata: shop,
+    });
+    assert.deepEqual(flags["disabled-bool"], { reason: "DISABLED", boolValue: false, metadata: shop });
+    assert.deepEqual(flags.color, {
+      reason: "TARGETING_MATCH",
+      variant: "blue",
+      stringValue: "blue",
+      metadata: { ...shop, owner: "web" },
+    });
+    const items = core.resolveNumberEvaluation("max-items", 0, { targetingKey: "u-1" });
+    assert.deepEqual(flags["max-items"]?.doubleValue, items.value);
+    assert.deepEqual(r.body?.metadata, shop);
+  });
+});
