@@ -18,10 +18,6 @@ export interface SyntheticFlags {
   format?: string;
 }
 
-function formatDelay(ms: number): string {
-  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Number((ms / 1000).toFixed(3))}s`;
-}
-
 /** Runs a synthetic once as a stored run of kind `synthetic`: its events, one window, its result. */
 export async function recordSyntheticRun(
   spec: SyntheticSpec,

@@ -8,7 +8,6 @@ import type {
 } from "../core/experiment.js";
 import { suggest } from "../core/suggest.js";
 import { METRICS, type MetricName, parseThreshold } from "../core/threshold.js";
-import type { PureTolerance } from "../core/tolerance.js";
 import { FAULT_SCHEMAS as FAULT_KINDS, faultSchema as faultKind } from "../faults/schemas/index.js";
 import { PROBE_KINDS } from "../probes/index.js";
 import { ANOMALY_TOLERANCE, anomalyCheckOf } from "./anomaly-check.js";

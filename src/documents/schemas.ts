@@ -22,19 +22,7 @@ import { SYNTHETIC_SPEC } from "./synthetic.js";
  * its type (a duration is a string pattern or a number). Numbers a `${var}` may fill also take a string.
  */
 
-type Shape = Record<string, z.ZodType>;
-
-/** An object of exactly `keys`, each optional and any-valued unless `typed` says more. */
-function keyed(keys: readonly string[], typed: Shape = {}, strict = true): z.ZodObject {
-  const shape: Shape = {};
-  for (const k of keys) shape[k] = (typed[k] ?? z.unknown()).optional();
-  return strict ? z.strictObject(shape) : z.looseObject(shape);
-}
-
 const text = z.string();
-const durationish = z
-  .union([z.number(), z.string()])
-  .meta({ description: 'seconds, or "500ms", "10s", "5m"' });
 const metadata = z.looseObject({
   name: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),

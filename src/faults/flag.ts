@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
 import { ConfigError } from "../core/errors.js";
 import { defineFaultKind } from "./define.js";
-import { duration, int, nonEmpty } from "./schema.js";
 
 /**
  * How long a flip lives on the flag server without renewal: the run renews it every second, so a
