@@ -6,6 +6,7 @@ import {
   type RecoveryStart,
 } from "../core/dora.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { revisionProblem } from "../core/revision.js";
 import { parseLongDuration } from "../documents/risk-catalog.js";
 import { gitCommit, gitCommitTimes } from "../platform/git.js";
 import { deploymentRecords } from "../report/dora.js";
@@ -33,7 +34,13 @@ async function withGitChanges(records: DeploymentRecord[], repo: string): Promis
   const previous = new Map<string, string>();
   const out: DeploymentRecord[] = [];
   for (const r of sorted) {
-    if (r.revision === undefined) {
+    const problem = r.revision === undefined ? undefined : revisionProblem(r.revision);
+    if (r.revision === undefined || problem) {
+      // A run recorded before revisions were checked: counted without its changes, never handed to git.
+      if (problem)
+        process.stderr.write(
+          `withstand: rollout ${r.id}: revision ${problem}; its changes are not counted\n`,
+        );
       out.push(r);
       continue;
     }

@@ -3,6 +3,7 @@ import { formatDuration } from "../core/duration.js";
 import { WithstandError } from "../core/errors.js";
 import type { RunEvent } from "../core/events.js";
 import { EXIT, type ExitCode } from "../core/exit-codes.js";
+import { revisionProblem } from "../core/revision.js";
 import type { RolloutSpec } from "../core/rollout.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { runLifecycle } from "../engine/lifecycle.js";
@@ -45,6 +46,10 @@ async function withChange(spec: RolloutSpec, flags: RolloutFlags): Promise<Rollo
       ...spec,
       change: { revision, commitTime: new Date(flags.commitTime).toISOString(), from: "flag" },
     };
+  }
+  if (flags.revision !== undefined) {
+    const problem = revisionProblem(flags.revision);
+    if (problem) failUsage(`--revision ${problem}`);
   }
   const revision = flags.revision ?? (spec.change?.commitTime ? undefined : spec.change?.revision);
   if (revision !== undefined) {

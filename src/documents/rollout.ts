@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { parseCondition } from "../core/condition.js";
 import type { Direction, NoDataPolicy } from "../core/judge.js";
+import { revisionProblem } from "../core/revision.js";
 import type {
   AnalysisSpec,
   FlagTarget,
@@ -489,7 +490,12 @@ function readChange(metadata: unknown, r: Reporter): RolloutSpec["change"] {
       : { value: annotations[ANNOTATION[key]], path: ["metadata", "annotations", ANNOTATION[key]] };
   const rev = pick("revision");
   const time = pick("commitTime");
-  const revision = rev.value === undefined ? undefined : readString(rev.value, rev.path, r, "a revision");
+  let revision = rev.value === undefined ? undefined : readString(rev.value, rev.path, r, "a revision");
+  const problem = revision === undefined ? undefined : revisionProblem(revision);
+  if (problem) {
+    r.error(rev.path, problem);
+    revision = undefined;
+  }
   let commitTime: string | undefined;
   if (time.value !== undefined) {
     const t = time.value instanceof Date ? time.value.toISOString() : time.value;

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { revisionProblem } from "../core/revision.js";
 
 const run = promisify(execFile);
 
@@ -9,10 +10,15 @@ const run = promisify(execFile);
  * Fails with git's own message when `repo` is not a repository or the revision is unknown.
  */
 export async function gitCommitTimes(repo: string, range: string): Promise<string[]> {
+  refuseBadRevision(range);
   try {
-    const { stdout } = await run("git", ["-C", repo, "log", "--format=%cI", range, "--"], {
-      maxBuffer: 64 << 20,
-    });
+    const { stdout } = await run(
+      "git",
+      ["-C", repo, "log", "--format=%cI", "--end-of-options", range, "--"],
+      {
+        maxBuffer: 64 << 20,
+      },
+    );
     return stdout
       .split("\n")
       .filter((l) => l.trim())
@@ -23,13 +29,29 @@ export async function gitCommitTimes(repo: string, range: string): Promise<strin
   }
 }
 
+/** A revision git would read as an option never reaches it (`--end-of-options` guards it again). */
+function refuseBadRevision(rev: string): void {
+  const problem = revisionProblem(rev);
+  if (problem) throw new Error(`revision ${problem}`);
+}
+
 /** One revision's full id and commit time. */
 export async function gitCommit(
   repo: string,
   rev: string,
 ): Promise<{ revision: string; commitTime: string }> {
+  refuseBadRevision(rev);
   try {
-    const { stdout } = await run("git", ["-C", repo, "log", "-1", "--format=%H %cI", rev, "--"]);
+    const { stdout } = await run("git", [
+      "-C",
+      repo,
+      "log",
+      "-1",
+      "--format=%H %cI",
+      "--end-of-options",
+      rev,
+      "--",
+    ]);
     const [revision = "", time = ""] = stdout.trim().split(" ");
     return { revision, commitTime: new Date(time).toISOString() };
   } catch (err) {

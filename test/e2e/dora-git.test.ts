@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { openStore } from "../../src/store/open.js";
@@ -166,6 +166,24 @@ spec:
       const bad = await runCli(["rollout", file, "--quiet", "--store", store2], { env });
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /r\.yaml:3:\d+: metadata\.commitTime: got "yesterday" \(expected a time/);
+      // A revision git would read as an option (`--output=FILE` overwrites FILE) never reaches git.
+      const victim = join(dir, "victim.txt");
+      writeFileSync(victim, "precious");
+      doc(`, annotations: {withstand.dev/revision: "--output=${victim}"}`);
+      const asDoc = await runCli(["rollout", file, "--quiet", "--store", store2], { env, cwd: repo });
+      assert.equal(asDoc.code, 2, asDoc.stderr);
+      assert.match(
+        asDoc.stderr,
+        /r\.yaml:3:\d+: metadata\.annotations\.withstand\.dev\/revision: "--output=.*" starts with "-"/,
+      );
+      doc("");
+      const asFlag = await runCli(
+        ["rollout", file, "--quiet", "--store", store2, "--revision", `--output=${victim}`, "--repo", repo],
+        { env },
+      );
+      assert.equal(asFlag.code, 2, asFlag.stderr);
+      assert.match(asFlag.stderr, /--revision "--output=.*" starts with "-"/);
+      assert.equal(readFileSync(victim, "utf8"), "precious");
     } finally {
       await upstream.close();
     }
