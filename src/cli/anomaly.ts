@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import {
   type AnomalyConfig,
   anomalies,
@@ -96,14 +96,23 @@ async function seriesOf(flags: AnomalyFlags, fromMs: number, toMs: number, stepM
       "expected exactly one of --prometheus URL --query Q, --series NAME (stored windows) or --file FILE",
     );
   if (flags.file) {
+    const expected = "(expected a CSV of time,value or a JSON list of [time, value])";
+    let st: ReturnType<typeof statSync>;
     let text: string;
     try {
-      text = readFileSync(flags.file, "utf8");
+      st = statSync(flags.file);
+      // A regular file of a bounded size: /dev/zero or a fifo would be read for ever.
+      text = st.isFile() && st.size <= MAX_SERIES_BYTES ? readFileSync(flags.file, "utf8") : "";
     } catch (err) {
       return failUsage(
-        `--file ${flags.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (expected a CSV of time,value or a JSON list of [time, value])`,
+        `--file ${flags.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} ${expected}`,
       );
     }
+    if (!st.isFile()) return failUsage(`--file ${flags.file}: not a regular file ${expected}`);
+    if (st.size > MAX_SERIES_BYTES)
+      return failUsage(
+        `--file ${flags.file}: ${st.size} bytes, over ${MAX_SERIES_BYTES} (a year of one-minute steps is about 10 MB; expected a coarser step or a shorter series)`,
+      );
     return pointsOfFile(flags.file, text, stepMs);
   }
   if (flags.prometheus) {
@@ -225,6 +234,9 @@ export async function anomalyBacktestCommand(flags: AnomalyFlags): Promise<ExitC
   return EXIT.ok;
 }
 
+/** The largest series file read: a year of one-minute steps is about 10 MB. */
+const MAX_SERIES_BYTES = 32 * 1024 * 1024;
+
 /**
  * A CSV of `time,value` (an optional header first) or a JSON list of `[time, value]`; a row that is
  * neither is refused at its line, never dropped (a dropped row would silently shift what is judged).
@@ -256,6 +268,8 @@ function pointsOfFile(file: string, text: string, stepMs: number): { t: number; 
   }
   return rows.map(({ line, cells }) => {
     const [t, v] = cells;
+    if (cells.some((c) => typeof c === "object" && c !== null))
+      failUsage(`--file ${file}:${line}: got a nested value ${expected}`);
     const n = Number(t);
     const ms = Number.isFinite(n) ? (n < 1e11 ? n * 1000 : n) : Date.parse(String(t));
     const value = Number(v);

@@ -150,6 +150,14 @@ describe("withstand anomaly", () => {
     const s = await runCli(["anomaly", "backtest", "--file", short], { env });
     assert.equal(s.code, 2, s.stderr);
     assert.match(s.stderr, /the series has 2 points, over 1m00s: none could be judged/);
+    const deep = join(dir, "deep.json");
+    writeFileSync(deep, `${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    const d = await runCli(["anomaly", "backtest", "--file", deep], { env });
+    assert.equal(d.code, 2, d.stderr);
+    assert.match(d.stderr, /deep\.json:1: got a nested value/);
+    const z = await runCli(["anomaly", "backtest", "--file", "/dev/zero"], { env });
+    assert.equal(z.code, 2, z.stderr);
+    assert.match(z.stderr, /--file \/dev\/zero: not a regular file/);
     const e = await runCli(["anomaly", "rules", "--name", "x", "--expr", "sum(rate(x[5m])"], { env });
     assert.equal(e.code, 2, e.stderr);
     assert.match(e.stderr, /--expr sum\(rate\(x\[5m\]\): the \( at column 4 is not closed/);
