@@ -129,9 +129,6 @@ function bodyOf(req: PactRequest): string | undefined {
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** The provider did not send the whole response within --timeout. */
-class ResponseDeadline extends Error {}
-
 /** The body as text, or undefined when it is over `max` bytes (then it is not read further). */
 async function readBody(
   body: AsyncIterable<Buffer> & { destroy(): unknown },
@@ -191,7 +188,7 @@ async function replay(
     } else text = await readBody(res.body, maxBody);
   } catch (err) {
     if (deadline.aborted && !o.signal?.aborted)
-      throw new ResponseDeadline(
+      throw new Error(
         `the provider did not send the whole response (headers and body) within ${timeout} ms (--timeout)`,
       );
     throw err;
@@ -303,7 +300,7 @@ async function verifyEach(
       } catch (err) {
         const e = err as Error & { code?: string };
         const why =
-          err instanceof StateChangeError || err instanceof ResponseDeadline
+          err instanceof StateChangeError
             ? e.message
             : `request failed: ${e.code ? `${e.code} ` : ""}${e.message}`;
         result = {
