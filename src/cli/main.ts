@@ -836,7 +836,7 @@ Examples:
     .option("--interaction <description>", "only interactions with this description")
     .option("--state <name>", "only interactions in this provider state")
     .option("--header <header...>", 'extra request header "Name: value" (repeatable)')
-    .option("--timeout <duration>", "per request (default 30s)")
+    .option("--timeout <duration>", "per request, headers and whole body (default 30s)")
     .option("--junit <file>", "also write JUnit XML here")
     .option("--json", "print the results as JSON")
     .option("--quiet", "print nothing; the exit code says it all")

@@ -7,10 +7,9 @@ import {
 } from "../core/pact/generators.js";
 import type { Mismatch } from "../core/pact/json.js";
 import type { PactInteraction, PactRequest } from "../core/pact/pact-file.js";
-import { matchResponse } from "../core/pact/response.js";
 import type { LoadedPact } from "./load.js";
+import { Matcher } from "./matching.js";
 import { changeStates, StateChangeError, type StateHandler } from "./states.js";
-import { compareXml } from "./xml.js";
 
 export interface VerifyOptions {
   providerBaseUrl: string;
@@ -21,7 +20,10 @@ export interface VerifyOptions {
   state?: string | undefined;
   /** Extra headers sent with every request (e.g. authorisation the pact leaves out). */
   headers?: Record<string, string> | undefined;
+  /** The whole response, headers and body, must arrive within this (default 30 s). */
   timeoutMs?: number | undefined;
+  /** A response body over this many bytes is not read further and fails the interaction (default 10 MB). */
+  maxBodyBytes?: number | undefined;
   signal?: AbortSignal | undefined;
   /** Called as each interaction is verified (progress on long runs). */
   onResult?: (r: InteractionResult) => void;
@@ -125,7 +127,32 @@ function bodyOf(req: PactRequest): string | undefined {
   return JSON.stringify(req.body);
 }
 
-async function replay(i: PactInteraction, o: VerifyOptions, values: Record<string, unknown>) {
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The body as text, or undefined when it is over `max` bytes (then it is not read further). */
+async function readBody(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max: number,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function replay(
+  i: PactInteraction,
+  o: VerifyOptions,
+  values: Record<string, unknown>,
+  matcher: Matcher,
+) {
   const ctx: GeneratorContext = { random: Math.random, now: () => new Date(), stateValues: values };
   const req = applyRequestGenerators(i.request, i.requestGenerators, ctx);
   const url = urlOf(o.providerBaseUrl, req);
@@ -136,17 +163,52 @@ async function replay(i: PactInteraction, o: VerifyOptions, values: Record<strin
     headers["content-type"] = typeof req.body === "string" ? "text/plain" : "application/json";
   Object.assign(headers, o.headers ?? {});
   const timeout = o.timeoutMs ?? 30_000;
-  const res = await request(url, {
-    method: req.method as "GET",
-    headers,
-    body: body ?? null,
-    ...(o.signal ? { signal: o.signal } : {}),
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-  });
-  const text = await res.body.text();
+  const maxBody = o.maxBodyBytes ?? MAX_BODY_BYTES;
+  // one deadline for the whole response: a provider that streams forever is cut off at --timeout
+  const deadline = AbortSignal.timeout(timeout);
+  const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+  let status: number;
+  let resHeaders: Record<string, string | string[] | undefined>;
+  let text: string | undefined;
+  try {
+    const res = await request(url, {
+      method: req.method as "GET",
+      headers,
+      body: body ?? null,
+      signal,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    status = res.statusCode;
+    resHeaders = res.headers;
+    const length = Number(res.headers["content-length"]);
+    if (Number.isFinite(length) && length > maxBody) {
+      res.body.destroy();
+      text = undefined;
+    } else text = await readBody(res.body, maxBody);
+  } catch (err) {
+    if (deadline.aborted && !o.signal?.aborted)
+      throw new Error(
+        `the provider did not send the whole response (headers and body) within ${timeout} ms (--timeout)`,
+      );
+    throw err;
+  }
+  if (text === undefined)
+    return {
+      url,
+      method: req.method,
+      mismatches: [
+        {
+          type: "body",
+          path: "$",
+          expected: `a body of at most ${maxBody} bytes`,
+          actual: `over ${maxBody} bytes`,
+          mismatch: `body over ${maxBody} bytes, not read further`,
+        },
+      ],
+    };
   const actualHeaders: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers))
+  for (const [k, v] of Object.entries(resHeaders))
     if (v !== undefined) actualHeaders[k] = Array.isArray(v) ? v.join(", ") : v;
   // ProviderState generators on the response: the expected value is the state's
   let expected = i.response;
@@ -173,11 +235,7 @@ async function replay(i: PactInteraction, o: VerifyOptions, values: Record<strin
         return [k, g ? (generateText(g, ctx) ?? v) : v];
       }),
     };
-  const mismatches = matchResponse(
-    expected,
-    { status: res.statusCode, headers: actualHeaders, body: text },
-    compareXml,
-  );
+  const mismatches = await matcher.match(expected, { status, headers: actualHeaders, body: text }, o.signal);
   return { url, method: req.method, mismatches };
 }
 
@@ -187,6 +245,21 @@ export async function verifyPacts(
   o: VerifyOptions,
 ): Promise<InteractionResult[]> {
   const results: InteractionResult[] = [];
+  const matcher = new Matcher();
+  try {
+    await verifyEach(pacts, o, matcher, results);
+  } finally {
+    await matcher.close();
+  }
+  return results;
+}
+
+async function verifyEach(
+  pacts: readonly LoadedPact[],
+  o: VerifyOptions,
+  matcher: Matcher,
+  results: InteractionResult[],
+): Promise<void> {
   for (const { loaded, interaction: i } of selectInteractions(pacts, o)) {
     if (o.signal?.aborted) break;
     const started = performance.now();
@@ -212,7 +285,7 @@ export async function verifyPacts(
       try {
         const values = await changeStates(o.states, i.states, "setup", o.signal);
         try {
-          const r = await replay(i, o, values);
+          const r = await replay(i, o, values, matcher);
           const failed = r.mismatches.length > 0;
           result = {
             ...base,
@@ -242,7 +315,6 @@ export async function verifyPacts(
     results.push(result);
     o.onResult?.(result);
   }
-  return results;
 }
 
 /** 0 when every HTTP interaction was verified (pending ones never fail the build), 1 otherwise. */
