@@ -36,3 +36,10 @@ export function mdText(text: string): string {
     .replace(/>/g, "&gt;")
     .replace(/\|/g, "\\|");
 }
+
+/** What `mdText` escaped, back as it was (a renderer that reads our Markdown escapes it its own way). */
+export function mdUnescape(md: string): string {
+  return md.replace(/&(lt|gt|amp);|\\\|/g, (_m: string, entity?: string) =>
+    entity === "lt" ? "<" : entity === "gt" ? ">" : entity === "amp" ? "&" : "|",
+  );
+}
