@@ -122,7 +122,7 @@ async function runGameDay(file: string, flags: GameDayFlags): Promise<number> {
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!loaded.spec || hasErrors(loaded.diagnostics)) return EXIT.invalid;
   if (flags.dryRun) {
-    process.stdout.write(`${(await describeGameDay(loaded.spec)).join("\n")}\n`);
+    process.stdout.write(`${(await describeGameDay(loaded.spec)).map(visibleControls).join("\n")}\n`);
     return EXIT.ok;
   }
   let deadlineMs: number | undefined;
