@@ -61,3 +61,32 @@ spec:
   assert.match(r.stdout, /STOP CONDITION dead-later tripped/, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /STOP CONDITION hang-probe tripped/);
 });
+
+it("a Prometheus stop condition that never answers trips (a hanging check is a failing one)", async () => {
+  if (!hang.listening) await new Promise<void>((resolve) => hang.listen(0, "127.0.0.1", resolve));
+  const hangPort = (hang.address() as AddressInfo).port;
+  const { dir, env } = isolatedEnv();
+  const file = join(dir, "gameday.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: withstand/v1
+kind: GameDay
+spec:
+  title: prometheus hangs
+  steps:
+    - name: wait
+      experiment:
+        title: wait
+        method:
+          - type: action
+            name: sleep
+            provider: {type: process, path: sleep, arguments: "90"}
+  stopConditions:
+    - {name: prom-hang, prometheus: "http://127.0.0.1:${hangPort}", expr: "up > 0"}
+  interval: 1s
+`,
+  );
+  const r = await finished(startCli(["gameday", file], { env }));
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /STOP CONDITION prom-hang tripped: prometheus .*: no answer within 10000ms/);
+});
