@@ -2,6 +2,7 @@ import type { RunEvent } from "../core/events.js";
 import { EXIT } from "../core/exit-codes.js";
 import { faultTimes } from "../core/incident-times.js";
 import { distribution } from "../core/risk.js";
+import { visibleControls } from "../core/untrusted.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadGameDayFile } from "../documents/gameday.js";
 import { loadOpenSloFiles } from "../documents/openslo.js";
@@ -121,7 +122,7 @@ async function runGameDay(file: string, flags: GameDayFlags): Promise<number> {
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!loaded.spec || hasErrors(loaded.diagnostics)) return EXIT.invalid;
   if (flags.dryRun) {
-    process.stdout.write(`${(await describeGameDay(loaded.spec)).join("\n")}\n`);
+    process.stdout.write(`${(await describeGameDay(loaded.spec)).map(visibleControls).join("\n")}\n`);
     return EXIT.ok;
   }
   let deadlineMs: number | undefined;
@@ -139,7 +140,8 @@ async function runGameDay(file: string, flags: GameDayFlags): Promise<number> {
         if (flags.json) process.stdout.write(`${JSON.stringify(e)}\n`);
         else {
           const l = e.type === "run-started" ? `game day ${e.title} (run ${e.runId})` : line(e);
-          if (l) process.stdout.write(`${l}\n`);
+          // Titles, notes, probe answers are untrusted: their control characters are shown, never obeyed.
+          if (l) process.stdout.write(`${visibleControls(l)}\n`);
         }
       },
     ],
@@ -152,7 +154,9 @@ async function runGameDay(file: string, flags: GameDayFlags): Promise<number> {
     },
   });
   if (!flags.json)
-    process.stdout.write(`${record.outcome.toUpperCase()}: ${record.reason} (run ${record.runId})\n`);
+    process.stdout.write(
+      `${visibleControls(`${record.outcome.toUpperCase()}: ${record.reason} (run ${record.runId})`)}\n`,
+    );
   return reportRecord(record);
 }
 

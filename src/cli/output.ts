@@ -2,6 +2,7 @@ import pc from "picocolors";
 import { formatDuration } from "../core/duration.js";
 import type { RunEvent } from "../core/events.js";
 import type { Journal } from "../core/journal.js";
+import { mdUnescape } from "../core/untrusted.js";
 
 export type OutputMode = "tty" | "plain" | "json" | "quiet";
 
@@ -183,7 +184,7 @@ export function markdownAsText(md: string): string {
   const lines = md.split("\n");
   for (let i = 0; i < lines.length; ) {
     if (!lines[i]?.startsWith("|")) {
-      out.push((lines[i] ?? "").replace(/^#+ /, "").replace(/\*\*/g, ""));
+      out.push(mdUnescape((lines[i] ?? "").replace(/^#+ /, "").replace(/\*\*/g, "")));
       i++;
       continue;
     }
@@ -191,8 +192,8 @@ export function markdownAsText(md: string): string {
     for (; lines[i]?.startsWith("|"); i++) {
       const cells = (lines[i] ?? "")
         .slice(1, -1)
-        .split("|")
-        .map((c) => c.trim());
+        .split(/(?<!\\)\|/)
+        .map((c) => mdUnescape(c.trim()));
       if (!cells.every((c) => /^:?-+:?$/.test(c))) rows.push(cells);
     }
     const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? "")].length))) ?? [];

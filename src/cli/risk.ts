@@ -11,6 +11,7 @@ import {
   type WhatIf,
   whatIf,
 } from "../core/risk.js";
+import { mdText } from "../core/untrusted.js";
 import { formatDiagnostic, hasErrors } from "../documents/diagnostic.js";
 import { loadOpenSloFiles } from "../documents/openslo.js";
 import { loadRiskCatalogFile, parseLongDuration, type RiskSpec, shareOf } from "../documents/risk-catalog.js";
@@ -81,15 +82,17 @@ function figureOf(p: Provenance | undefined, value: number, now: number): string
 function markdown(name: string, figures: RiskFigure[], whatIfs: WhatIf[], limit: number): string {
   const now = Date.now();
   const slos =
-    figures[0]?.shares.map((s) => `${s.slo} (${(s.target * 100).toFixed(3).replace(/\.?0+$/, "")}%)`) ?? [];
+    figures[0]?.shares.map(
+      (s) => `${mdText(s.slo)} (${(s.target * 100).toFixed(3).replace(/\.?0+$/, "")}%)`,
+    ) ?? [];
   const lines = [
-    `# Risk catalogue: ${name}`,
+    `# Risk catalogue: ${mdText(name)}`,
     "",
     `| rank | risk | time to detect | time to repair | impact | every | bad minutes/year |${slos.map((s) => ` share of ${s} |`).join("")}`,
     `|---|---|---|---|---|---|---|${slos.map(() => "---").join("|")}${slos.length ? "|" : ""}`,
     ...figures.map(
       (f) =>
-        `| ${f.rank} | ${f.name} | ${figureOf(f.ttdFrom, f.ttdMin, now)} | ${figureOf(f.ttrFrom, f.ttrMin, now)} | ${pct(f.impact)} | ${f.tbfDays.toFixed(1)} d | ${f.badMinutesPerYear.toFixed(1)} |${f.shares.map((s) => ` ${pct(s.share)}${s.overLimit ? " ⚠" : ""} |`).join("")}`,
+        `| ${f.rank} | ${mdText(f.name)} | ${figureOf(f.ttdFrom, f.ttdMin, now)} | ${figureOf(f.ttrFrom, f.ttrMin, now)} | ${pct(f.impact)} | ${f.tbfDays.toFixed(1)} d | ${f.badMinutesPerYear.toFixed(1)} |${f.shares.map((s) => ` ${pct(s.share)}${s.overLimit ? " ⚠" : ""} |`).join("")}`,
     ),
     "",
     `⚠ marks a risk above ${pct(limit)} of a yearly error budget.`,
@@ -99,14 +102,14 @@ function markdown(name: string, figures: RiskFigure[], whatIfs: WhatIf[], limit:
     lines.push("", "## Evidence", "");
     for (const f of cited) {
       if (!f.cites?.length) {
-        lines.push(`- **${f.name}** cites runs, but none injected its fault: its times are guesses`);
+        lines.push(`- **${mdText(f.name)}** cites runs, but none injected its fault: its times are guesses`);
         continue;
       }
-      lines.push(`- **${f.name}** is priced by:`);
+      lines.push(`- **${mdText(f.name)}** is priced by:`);
       for (const c of f.cites)
         for (const x of c.faults)
           lines.push(
-            `  - ${c.kind} "${c.title}" (${c.runId}, ${c.startedAt.slice(0, 16).replace("T", " ")}): ${x.kind} ${x.activity}: detected in ${x.detectMin === undefined ? "never" : minutes(x.detectMin)}, recovered in ${x.recoverMin === undefined ? "n/a" : minutes(x.recoverMin)}`,
+            `  - ${c.kind} "${mdText(c.title)}" (${c.runId}, ${c.startedAt.slice(0, 16).replace("T", " ")}): ${mdText(x.kind)} ${mdText(x.activity)}: detected in ${x.detectMin === undefined ? "never" : minutes(x.detectMin)}, recovered in ${x.recoverMin === undefined ? "n/a" : minutes(x.recoverMin)}`,
           );
     }
   }
@@ -120,7 +123,7 @@ function markdown(name: string, figures: RiskFigure[], whatIfs: WhatIf[], limit:
     );
     for (const w of whatIfs)
       lines.push(
-        `| ${w.risk} | ${w.mitigation} | ${w.before.toFixed(1)} | ${w.after.toFixed(1)} | ${w.saved.toFixed(1)} |`,
+        `| ${mdText(w.risk)} | ${mdText(w.mitigation)} | ${w.before.toFixed(1)} | ${w.after.toFixed(1)} | ${w.saved.toFixed(1)} |`,
       );
   }
   return `${lines.join("\n")}\n`;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sleep } from "../core/sleep.js";
+import { visibleControls } from "../core/untrusted.js";
 import { stateDir } from "../safety/state.js";
 
 /** An observer's note on its way to a running game day. */
@@ -9,6 +10,20 @@ export interface Note {
   text: string;
   author: string;
   tag?: "good" | "bad" | "lucky" | "action" | undefined;
+}
+
+/**
+ * A note as it is recorded: one line, its control characters (a terminal escape sequence, a carriage
+ * return that rewrites the runner's line) as visible escapes, at intake (`gameday note`, the dashboard)
+ * and again when the runner takes it (whatever else dropped a file in the inbox).
+ */
+export function cleanNote(n: Note): Note {
+  return {
+    ts: visibleControls(n.ts),
+    text: visibleControls(n.text),
+    author: visibleControls(n.author),
+    ...(n.tag ? { tag: n.tag } : {}),
+  };
 }
 
 /**
@@ -23,7 +38,8 @@ export function inboxOf(runId: string, root = stateDir()): string {
  * Drops a note in a running game day's inbox (written whole, then renamed: never read half-written) and
  * waits until the runner has taken it. False when no runner took it (the game day ended): it is removed.
  */
-export async function postNote(runId: string, note: Note, waitMs = 3000): Promise<boolean> {
+export async function postNote(runId: string, raw: Note, waitMs = 3000): Promise<boolean> {
+  const note = cleanNote(raw);
   const dir = inboxOf(runId);
   if (!existsSync(dir)) return false;
   const name = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -55,7 +71,8 @@ function drain(dir: string, onNote: (note: Note) => void): void {
     try {
       const n = JSON.parse(readFileSync(join(dir, f), "utf8")) as Note;
       rmSync(join(dir, f), { force: true });
-      if (typeof n.text === "string" && typeof n.author === "string" && typeof n.ts === "string") onNote(n);
+      if (typeof n.text === "string" && typeof n.author === "string" && typeof n.ts === "string")
+        onNote(cleanNote(n));
     } catch {
       // A note that cannot be read is skipped, never a reason to stop a game day.
     }

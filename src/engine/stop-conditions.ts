@@ -82,10 +82,20 @@ export function describeCondition(c: WatchedCondition): string {
   return `${c.name}: ${c.expr} at ${c.url}; trips when the result is not empty`;
 }
 
+const PROMETHEUS_TIMEOUT_MS = 10_000;
+
 async function prometheusEval(url: string, expr: string, signal: AbortSignal): Promise<Evaluation> {
   const u = new URL("/api/v1/query", url);
   u.searchParams.set("query", expr);
-  const res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+  let res: Response;
+  try {
+    res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(PROMETHEUS_TIMEOUT_MS)]) });
+  } catch (err) {
+    // No answer in time: the check hangs, and a hanging check is a failing one (it trips).
+    if ((err as Error).name === "TimeoutError")
+      return { tripped: true, value: `prometheus ${u.host}: no answer within ${PROMETHEUS_TIMEOUT_MS}ms` };
+    throw err;
+  }
   const body = (await res.json()) as { status?: string; error?: string; data?: { result?: unknown } };
   if (!res.ok || body.status !== "success")
     throw new Error(`prometheus ${u.host}: ${body.error ?? `HTTP ${res.status}`}`);
@@ -95,10 +105,15 @@ async function prometheusEval(url: string, expr: string, signal: AbortSignal): P
 }
 
 /**
- * Evaluates a game day's stop conditions every interval until `signal` aborts or one trips. Probes run
- * as hypothesis probes (their `activity-finished` events land on the run's timeline, so they are its
- * detectors); an SLO page alert and a Prometheus expression are judged here. A condition that cannot be
- * evaluated (Prometheus unreachable) is a warning, not a trip.
+ * Evaluates a game day's stop conditions until `signal` aborts or one trips. Each condition has its own
+ * loop and its own evaluation in flight: one that hangs (a health endpoint that accepts and never
+ * answers) never delays the others, so a trip of any condition is seen within one interval of it
+ * happening. A condition whose evaluation outlasts the interval is warned of once; it is not evaluated
+ * again until its evaluation ends (its probe's own timeout bounds it). Probes run as hypothesis probes
+ * (their `activity-finished` events land on the run's timeline, so they are its detectors): a probe that
+ * fails, times out or misses its tolerance trips. A Prometheus query that gets no answer within its 10 s
+ * timeout trips too (a check that hangs is a failing check); one that is refused or answers with an
+ * error is a warning, not a trip.
  */
 export async function watchStopConditions(
   conditions: readonly WatchedCondition[],
@@ -107,47 +122,59 @@ export async function watchStopConditions(
   if (conditions.length === 0) return;
   const ctx = probeContext(opts.runId, opts.bus, opts.file);
   const phase: Phase = "hypothesis-during";
+  // The first trip ends every loop and aborts the evaluations still in flight.
+  const done = new AbortController();
+  const signal = AbortSignal.any([opts.signal, done.signal]);
   const evaluate = async (c: WatchedCondition): Promise<Evaluation> => {
     if (c.kind === "probe") {
-      const { run } = await runActivity(c.probe, phase, "hypothesis", ctx, opts.signal);
+      const { run } = await runActivity(c.probe, phase, "hypothesis", ctx, signal);
       const tripped = run.status === "failed" || run.tolerance_met === false;
       const value =
         run.status === "failed" ? (run.exception ?? ["failed"]).join(" ") : JSON.stringify(run.output);
       return { tripped, value: (value ?? "null").slice(0, 300) };
     }
-    if (c.kind === "prometheus") return prometheusEval(c.url, c.expr, opts.signal);
+    if (c.kind === "prometheus") return prometheusEval(c.url, c.expr, signal);
     if (c.kind === "anomaly") {
       const v = await judgeAnomaly(c.check, Date.now());
       return { tripped: v.anomalous, value: v.reason.slice(0, 300) };
     }
     if (!opts.sloPage) throw new Error(`${c.name}: no SLO source is available to judge the page alert`);
-    return opts.sloPage(c.file, opts.signal, c.alert);
+    return opts.sloPage(c.file, signal, c.alert);
   };
+  const warn = (message: string) =>
+    opts.bus.emit({ type: "warning", runId: opts.runId, ts: new Date().toISOString(), message });
   let tripped = false;
-  while (!opts.signal.aborted && !tripped) {
-    const next = Date.now() + opts.intervalMs;
-    await Promise.all(
-      conditions.map(async (c) => {
-        let e: Evaluation;
-        try {
-          e = await evaluate(c);
-        } catch (err) {
-          if (opts.signal.aborted) return;
-          opts.bus.emit({
-            type: "warning",
-            runId: opts.runId,
-            ts: new Date().toISOString(),
-            message: `stop condition ${c.name} could not be evaluated: ${(err as Error).message}`,
-          });
-          return;
-        }
-        if (!e.tripped || tripped || opts.signal.aborted) return;
+  const watchOne = async (c: WatchedCondition): Promise<void> => {
+    let warnedSlow = false;
+    while (!signal.aborted && !tripped) {
+      const started = Date.now();
+      const slow = setTimeout(() => {
+        if (warnedSlow || signal.aborted || tripped) return;
+        warnedSlow = true;
+        warn(
+          `stop condition ${c.name} takes longer than the ${opts.intervalMs} ms interval to evaluate; ` +
+            "the other conditions are still evaluated every interval",
+        );
+      }, opts.intervalMs);
+      let e: Evaluation | undefined;
+      try {
+        e = await evaluate(c);
+      } catch (err) {
+        if (!signal.aborted)
+          warn(`stop condition ${c.name} could not be evaluated: ${(err as Error).message}`);
+      } finally {
+        clearTimeout(slow);
+      }
+      if (e?.tripped && !tripped && !signal.aborted) {
         tripped = true;
         opts.onTrip({ condition: c.name, value: e.value, ts: new Date().toISOString() });
-      }),
-    );
-    if (!tripped) await sleep(next - Date.now(), opts.signal);
-  }
+        done.abort();
+        return;
+      }
+      await sleep(started + opts.intervalMs - Date.now(), signal);
+    }
+  };
+  await Promise.all(conditions.map(watchOne));
 }
 
 /** Checks a steady state's probes once (before or after a game day's steps); emits `hypothesis-checked`. */

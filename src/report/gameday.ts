@@ -1,6 +1,7 @@
 import type { RunEvent } from "../core/events.js";
 import { faultTimes } from "../core/incident-times.js";
 import { escapeXml } from "../core/svg-chart.js";
+import { mdText, mdUnescape } from "../core/untrusted.js";
 import type { GameDayResult } from "../runs/gameday.js";
 import type { RunDetail } from "../store/store.js";
 
@@ -32,7 +33,7 @@ export function actionItems(run: RunDetail): ActionItem[] {
 export function actionsText(run: RunDetail, format: "md" | "json"): string {
   const items = actionItems(run);
   if (format === "json") return `${JSON.stringify({ gameDay: run.title, run: run.id, items }, null, 2)}\n`;
-  return `${items.map((i) => `- [ ] ${i.title} (${i.author}, ${i.ts})`).join("\n")}${items.length ? "\n" : ""}`;
+  return `${items.map((i) => `- [ ] ${mdText(i.title)} (${mdText(i.author)}, ${mdText(i.ts)})`).join("\n")}${items.length ? "\n" : ""}`;
 }
 
 const ms = (v: number | undefined) => (v === undefined ? "-" : `${Math.round(v)} ms`);
@@ -91,26 +92,26 @@ export function gameDayMarkdown(run: RunDetail): string {
   const p = r?.participants;
   const notes = (tag: Note["tag"]) => {
     const ns = notesOf(run, tag);
-    return ns.length ? ns.map((n) => `- ${n.text} (${n.author})`).join("\n") : "- (no notes)";
+    return ns.length ? ns.map((n) => `- ${mdText(n.text)} (${mdText(n.author)})`).join("\n") : "- (no notes)";
   };
-  return `# Game day: ${run.title}
+  return `# Game day: ${mdText(run.title)}
 
-**${(run.outcome ?? run.status).toUpperCase()}**: ${run.events.findLast((e) => e.type === "run-finished")?.reason ?? ""}
+**${(run.outcome ?? run.status).toUpperCase()}**: ${mdText(run.events.findLast((e) => e.type === "run-finished")?.reason ?? "")}
 
 | | |
 |---|---|
 | run | ${run.id} |
-| announced for | ${r?.announcedFor ?? "-"} |
+| announced for | ${mdText(r?.announcedFor ?? "-")} |
 | started | ${run.startedAt} |
 | duration | ${run.durationMs !== null ? `${(run.durationMs / 1000).toFixed(1)} s` : "running"} |
-| owner | ${p?.owner ?? "-"} |
-| coordinator | ${p?.coordinator ?? "-"} |
-| reporter | ${p?.reporter ?? "-"} |
-| observers | ${p?.observers.join(", ") || "-"} |
+| owner | ${mdText(p?.owner ?? "-")} |
+| coordinator | ${mdText(p?.coordinator ?? "-")} |
+| reporter | ${mdText(p?.reporter ?? "-")} |
+| observers | ${mdText(p?.observers.join(", ") || "-")} |
 
 ## Hypothesis
 
-${r?.hypothesis ?? "(none written)"}
+${mdText(r?.hypothesis ?? "(none written)")}
 
 - steady state before the steps: ${held(r?.hypothesisBefore)}
 - steady state after the steps: ${held(r?.hypothesisAfter)}
@@ -119,30 +120,30 @@ ${r?.hypothesis ?? "(none written)"}
 
 | # | step | run | outcome | reason |
 |---|---|---|---|---|
-${(r?.steps ?? []).map((s) => `| ${s.step} | ${s.name} | ${s.childRunId ?? "-"} | ${s.outcome} | ${s.reason.replace(/\|/g, "\\|")} |`).join("\n")}
+${(r?.steps ?? []).map((s) => `| ${s.step} | ${mdText(s.name)} | ${s.childRunId ?? "-"} | ${s.outcome} | ${mdText(s.reason)} |`).join("\n")}
 
 ## Stop conditions
 
-Evaluated every ${((r?.intervalMs ?? 0) / 1000).toFixed(1)} s: ${(r?.stopConditions ?? []).join(", ") || "(none)"}.
+Evaluated every ${((r?.intervalMs ?? 0) / 1000).toFixed(1)} s: ${mdText((r?.stopConditions ?? []).join(", ") || "(none)")}.
 
-${r?.tripped ? `**${r.tripped.condition} tripped** at ${r.tripped.ts} (value: ${r.tripped.value}); ${r.tripped.held?.length === 0 ? "nothing to revert (no fault, load or rollout was held)" : `everything reverted **${ms(r.tripped.revertedMs)}** later`}${r.tripped.allReverted ? "" : " (NOT every fault was reverted)"}.` : "No stop condition tripped."}
+${r?.tripped ? `**${mdText(r.tripped.condition)} tripped** at ${r.tripped.ts} (value: ${mdText(r.tripped.value)}); ${r.tripped.held?.length === 0 ? "nothing to revert (no fault, load or rollout was held)" : `everything reverted **${ms(r.tripped.revertedMs)}** later`}${r.tripped.allReverted ? "" : " (NOT every fault was reverted)"}.` : "No stop condition tripped."}
 
 ## Error budget consumed
 
-${r?.budgets?.length ? `| SLO | objective | budget consumed | bad events |\n|---|---|---|---|\n${r.budgets.map((b) => `| ${b.slo} | ${b.objective} | ${(b.consumed * 100).toFixed(2)} % | ${b.badEvents} |`).join("\n")}` : "(no SLO given in the stop conditions)"}
+${r?.budgets?.length ? `| SLO | objective | budget consumed | bad events |\n|---|---|---|---|\n${r.budgets.map((b) => `| ${mdText(b.slo)} | ${mdText(b.objective)} | ${(b.consumed * 100).toFixed(2)} % | ${b.badEvents} |`).join("\n")}` : "(no SLO given in the stop conditions)"}
 
 ## Detect and recover
 
 | fault | activity | injected | time to detect | time to recover |
 |---|---|---|---|---|
-${times.map((t) => `| ${t.kind} | ${t.activity} | ${t.injectedAt} | ${ms(t.detectMs)} | ${ms(t.recoverMs)} |`).join("\n")}
+${times.map((t) => `| ${mdText(t.kind)} | ${mdText(t.activity)} | ${t.injectedAt} | ${ms(t.detectMs)} | ${ms(t.recoverMs)} |`).join("\n")}
 
 ## Timeline
 
 | at | what |
 |---|---|
 ${timeline(run)
-  .map((l) => `| ${l.at} | ${l.what.replace(/\|/g, "\\|")} |`)
+  .map((l) => `| ${l.at} | ${mdText(l.what)} |`)
   .join("\n")}
 
 ## What went well
@@ -162,7 +163,7 @@ ${notes("lucky")}
 ${actionsText(run, "md") || "- (none)\n"}
 ## Rollback plan
 
-${r?.rollbackPlan ?? "(none written)"}
+${mdText(r?.rollbackPlan ?? "(none written)")}
 `;
 }
 
@@ -224,11 +225,11 @@ export function gameDayHtml(run: RunDetail): string {
     if (table.length === 0) return;
     const [head, , ...rows] = table;
     body.push(
-      `<table><tr>${(head ?? []).map((c) => `<th>${escapeXml(c)}</th>`).join("")}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c.replace(/\\\|/g, "|"))}</td>`).join("")}</tr>`).join("")}</table>`,
+      `<table><tr>${(head ?? []).map((c) => `<th>${escapeXml(mdUnescape(c))}</th>`).join("")}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(mdUnescape(c))}</td>`).join("")}</tr>`).join("")}</table>`,
     );
     table = [];
   };
-  const inline = (s: string) => escapeXml(s).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
+  const inline = (s: string) => escapeXml(mdUnescape(s)).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
   for (const line of md.split("\n")) {
     if (line.startsWith("|")) {
       table.push(
