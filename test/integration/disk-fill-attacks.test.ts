@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
   chmodSync,
@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
-import { BIN, isolatedEnv } from "../helpers/paths.js";
+import { BIN, isolatedEnv, nobodyCanRunBin } from "../helpers/paths.js";
 import { exited, until } from "../helpers/processes.js";
 
 /**
@@ -254,7 +254,7 @@ describe("disk-fill on a file system it cannot fill says what to do (exit 2, no 
     }
     // Run as nobody, in a directory of root's: a private state directory and store of nobody's. A
     // checkout in a private directory (mktemp -d) is out of nobody's reach: then that half cannot run.
-    if (spawnSync("runuser", ["-u", "nobody", "--", "test", "-x", BIN]).status !== 0) {
+    if (!nobodyCanRunBin()) {
       t.skip(`nobody cannot run ${BIN} (a parent directory is private)`);
       return;
     }
