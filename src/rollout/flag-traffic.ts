@@ -34,6 +34,7 @@ interface Listed {
   defaultVariant?: string | null;
   variants?: Record<string, unknown>;
   weights?: Record<string, number> | null;
+  leases?: { actor?: string; reason?: string }[];
 }
 
 export class FlagTraffic {
@@ -114,6 +115,12 @@ export class FlagTraffic {
     if (!flag)
       throw new Error(
         `${target.loc}: flag.key: no flag ${JSON.stringify(target.key)} on ${target.server} (expected one of ${flags.map((f) => f.key).join(", ")})`,
+      );
+    // Another run holds the flag: starting would undo its share (and its undo would then restore ours).
+    const holder = flag.leases?.[0];
+    if (holder)
+      throw new Error(
+        `${target.loc}: flag.key: ${target.key} on ${target.server} is held by a lease of ${holder.actor ?? "?"}${holder.reason ? ` (${holder.reason})` : ""} (expected no other run moving the flag: wait for it to end)`,
       );
     const buckets = Object.keys(flag.weights ?? {});
     if (buckets.length === 0)
