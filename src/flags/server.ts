@@ -327,9 +327,11 @@ export class FlagServer {
     const control = this.control as FlagControl;
     const guard = this.guard as Guard;
     if (path === "/api/flags" && req.method === "GET") {
-      if (!guard.loopback && this.tokenName(req) === undefined)
+      const actor = this.tokenName(req);
+      if (!guard.loopback && actor === undefined)
         return send(res, 401, { error: "send Authorization: Bearer <token>" });
-      return send(res, 200, this.listing());
+      // Whose token the request carries (null: none of the server's), so a client can check it before changing anything.
+      return send(res, 200, { ...this.listing(), token: actor ?? null });
     }
     const lease = /^\/api\/flags\/([^/]+)\/leases\/([^/]+)$/.exec(path);
     if (lease) {

@@ -299,6 +299,17 @@ describe("withstand flags serve (OFREP)", () => {
     );
   });
 
+  it("refuses --token NAME=SECRET whose secret is short, rather than taking it for one bare secret (exit 2)", async () => {
+    const file = join(dir, "token.json");
+    writeFileSync(file, JSON.stringify({ flags: { banner: FLAGS.flags["static-bool"] } }));
+    const r = await runCli(["flags", "serve", file, "--port", "0", "--token", "ops=short-secret1"], { env });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /--token: ops=\.\.\.: the token after "=" has 13 characters \(expected at least 16/,
+    );
+  });
+
   it("reports a broken edit at file:line:col and keeps the last good flags; applies and audits a good one", async () => {
     const file = join(dir, "reload.json");
     writeFileSync(file, JSON.stringify({ flags: { banner: FLAGS.flags["static-bool"] } }, null, 2));
