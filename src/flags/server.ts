@@ -362,7 +362,15 @@ export class FlagServer {
               ? "this server was started without --token: its flags cannot be changed through the API"
               : "changing a flag needs one of the server's tokens: send Authorization: Bearer <token> (TOKEN or NAME=TOKEN, as given to --token)",
         });
-      const body = parseJson(await readBody(req));
+      const text = await readBody(req);
+      if (text === undefined)
+        return send(
+          res,
+          413,
+          { error: "request body larger than 1 MiB (expected {state?, variant?, weights?, reason?})" },
+          { connection: "close" },
+        );
+      const body = parseJson(text);
       if (typeof body !== "object" || body === null || Array.isArray(body))
         return send(res, 400, { error: "expected a JSON object {state?, variant?, weights?, reason?}" });
       const b = body as Record<string, unknown>;
