@@ -11,10 +11,12 @@ const DEFAULT_SERVER = "http://127.0.0.1:8016";
 /** `name=secret` or a bare secret (named "token"). */
 function parseToken(spec: string, flag: string): { name: string; secret: string } {
   const m = /^([A-Za-z0-9_.-]{1,40})=(.+)$/.exec(spec);
-  const t =
-    m && (m[2] ?? "").length >= MIN_TOKEN_LENGTH
-      ? { name: m[1] ?? "", secret: m[2] ?? "" }
-      : { name: "token", secret: spec };
+  // NAME=SECRET with a short secret is refused, not taken for one bare secret named "token".
+  if (m && (m[2] ?? "").length < MIN_TOKEN_LENGTH)
+    failUsage(
+      `${flag}: ${m[1]}=...: the token after "=" has ${(m[2] ?? "").length} characters (expected at least ${MIN_TOKEN_LENGTH}, e.g. \`${m[1]}=$(openssl rand -hex 16)\`)`,
+    );
+  const t = m ? { name: m[1] ?? "", secret: m[2] ?? "" } : { name: "token", secret: spec };
   if (t.secret.length < MIN_TOKEN_LENGTH)
     failUsage(
       `${flag}: expected at least ${MIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 16\`), optionally NAME=TOKEN`,

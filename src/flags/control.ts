@@ -90,6 +90,13 @@ export class FlagControl {
         if (typeof w !== "number" || !Number.isInteger(w) || w < 0)
           throw new ChangeError(400, `weights.${v}: got ${JSON.stringify(w)} (expected a whole number >= 0)`);
       }
+      const merged = { ...current, ...this.flags.overrides.get(key)?.weights, ...c.weights };
+      const total = Object.values(merged).reduce((a, b) => a + b, 0);
+      if (total <= 0 || !Number.isSafeInteger(total))
+        throw new ChangeError(
+          400,
+          `weights: ${key}'s weights would sum to ${total} (expected a whole sum above 0 and at most ${Number.MAX_SAFE_INTEGER})`,
+        );
     }
     if (c.lease !== undefined) {
       if (!LEASE_ID.test(c.lease.id))
@@ -102,7 +109,24 @@ export class FlagControl {
       const held = this.leases.get(c.lease.id);
       // The holder of a lease may move what it set (a flag rollout's next step); another flag may not.
       if (held && held.key !== key) throw new ChangeError(409, "lease.id: already in use");
+      // One lease holder at a time per flag: a second one would record the first one's step as what
+      // to restore, and the two undo each other's changes.
+      const other = this.holderOf(key, c.lease.id);
+      if (other)
+        throw new ChangeError(
+          409,
+          `${key} is held by a lease of ${other} (expected no other lease holder on the flag until it ends)`,
+        );
     }
+  }
+
+  /** Who holds a live lease on a flag other than `except` (its actor and reason), if anyone. */
+  holderOf(key: string, except?: string): string | undefined {
+    const now = this.now();
+    for (const [id, l] of this.leases)
+      if (id !== except && l.key === key && l.expiresAt > now)
+        return l.reason ? `${l.actor} (${l.reason})` : l.actor;
+    return undefined;
   }
 
   /** Applies a change made by `actor` (a token's name), audits it, and returns the flag before and after. */
@@ -176,7 +200,6 @@ export class FlagControl {
     const lease = this.leases.get(id);
     if (!lease) return false;
     this.leases.delete(id);
-    if (!this.flags.has(lease.key)) return true;
     const current = { ...this.flags.overrides.get(lease.key) };
     const next: FlagOverride = { ...current };
     let changed = false;
@@ -187,6 +210,12 @@ export class FlagControl {
       else Object.assign(next, { [f]: lease.previous[f] });
     }
     if (!changed) return true;
+    // A flag missing from the files right now (an edit in progress) still loses the lease's change:
+    // otherwise it would come back with the flag, held by nobody, for good.
+    if (!this.flags.has(lease.key)) {
+      this.flags.setOverride(lease.key, next);
+      return true;
+    }
     const what = lease.reason ? ` (${lease.reason})` : "";
     await this.apply(
       lease.key,
@@ -207,9 +236,14 @@ export class FlagControl {
   }
 
   /** The leases held on a flag, for the listing. */
-  leasesOf(key: string): { actor: string; expiresInMs: number; set: FlagOverride }[] {
+  leasesOf(key: string): { actor: string; reason: string; expiresInMs: number; set: FlagOverride }[] {
     return [...this.leases.values()]
       .filter((l) => l.key === key)
-      .map((l) => ({ actor: l.actor, expiresInMs: Math.max(0, l.expiresAt - this.now()), set: l.set }));
+      .map((l) => ({
+        actor: l.actor,
+        reason: l.reason,
+        expiresInMs: Math.max(0, l.expiresAt - this.now()),
+        set: l.set,
+      }));
   }
 }

@@ -38,13 +38,16 @@ export function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Too large: undefined, and the rest is discarded (not a dropped connection), so the caller can answer 413.
+    const tooLarge = () => {
+      req.removeAllListeners("data");
+      req.resume();
+      resolve(undefined);
+    };
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) return tooLarge();
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
+      if (size > MAX_BODY) return tooLarge();
       chunks.push(c);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));

@@ -71,7 +71,11 @@ export class FlagServer {
   }
 
   /** Reads every file: their flags, or every problem when one of them is broken. */
-  private async readAll(): Promise<{
+  private async readTexts(): Promise<(string | Error)[]> {
+    return Promise.all(this.files.map((f) => readFile(f, "utf8").catch((err: unknown) => err as Error)));
+  }
+
+  private async readAll(read?: (string | Error)[]): Promise<{
     loaded?: { file: string; flags: FlagFile }[];
     problems: string[];
     errors: Set<string>;
@@ -83,16 +87,15 @@ export class FlagServer {
     const errors = new Set<string>();
     const texts: string[] = [];
     let broken = false;
-    for (const file of this.files) {
-      let text: string;
-      try {
-        text = await readFile(file, "utf8");
-        texts.push(text);
-      } catch (err) {
-        problems.push(`${file}:1:1: cannot read: ${(err as Error).message} (expected a flagd flag file)`);
+    const all = read ?? (await this.readTexts());
+    for (const [i, file] of this.files.entries()) {
+      const text = all[i];
+      if (typeof text !== "string") {
+        problems.push(`${file}:1:1: cannot read: ${text?.message} (expected a flagd flag file)`);
         broken = true;
         continue;
       }
+      texts.push(text);
       const r = this.opts.read(file, text);
       problems.push(...r.problems);
       for (const e of r.errors) errors.add(`${file}: ${e}`);
@@ -150,23 +153,55 @@ export class FlagServer {
   private watch(): void {
     const dirs = new Set(this.files.map((f) => dirname(f)));
     for (const dir of dirs) {
-      const w = watch(dir, () => {
-        if (this.reloadTimer) clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => {
-          this.reloading = this.reloading.then(() => this.reload());
-        }, 50);
-      });
+      const w = watch(dir, () => this.schedule());
       w.on("error", () => undefined);
       this.watchers.push(w);
     }
   }
 
-  /** Re-reads the files; applies them when all are valid, otherwise keeps the last good definitions. */
-  async reload(): Promise<void> {
-    const r = await this.readAll();
+  /** The texts seen at the last settle check, not applied yet: applied once they read the same again. */
+  private pending: (string | Error)[] | undefined;
+
+  /**
+   * A change applies once the files have read the same for SETTLE_MS: a file written in several chunks
+   * (a non-atomic write) is not served half-written, with the flags of its later chunks gone meanwhile.
+   */
+  private schedule(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.reloading = this.reloading.then(async () => {
+        const texts = await this.readTexts();
+        if (this.unchanged(texts)) {
+          this.pending = undefined;
+          this.reloads++;
+          return;
+        }
+        const settled = this.pending !== undefined && sameTexts(texts, this.pending);
+        this.pending = texts;
+        if (!settled) return this.schedule();
+        this.pending = undefined;
+        await this.reload(texts);
+      });
+    }, SETTLE_MS);
+  }
+
+  private unchanged(texts: (string | Error)[]): boolean {
+    return texts.every((t) => typeof t === "string") && sameTexts(texts, this.lastTexts);
+  }
+
+  /**
+   * Re-reads the files (or takes the texts read); applies them when all are valid, otherwise keeps the
+   * last good definitions. Texts identical to those in force are not parsed again.
+   */
+  async reload(read?: (string | Error)[]): Promise<void> {
+    const texts = read ?? (await this.readTexts());
+    if (this.unchanged(texts)) {
+      this.reloads++;
+      return;
+    }
+    const r = await this.readAll(texts);
     this.reloads++;
-    const same = r.texts.length === this.lastTexts.length && r.texts.every((t, i) => t === this.lastTexts[i]);
-    if (same) return;
     this.lastTexts = r.texts;
     // A broken edit (an error the definitions in force do not have) is refused as a whole.
     const fresh = [...r.errors].filter((e) => !this.knownErrors.has(e));
@@ -292,9 +327,11 @@ export class FlagServer {
     const control = this.control as FlagControl;
     const guard = this.guard as Guard;
     if (path === "/api/flags" && req.method === "GET") {
-      if (!guard.loopback && this.tokenName(req) === undefined)
+      const actor = this.tokenName(req);
+      if (!guard.loopback && actor === undefined)
         return send(res, 401, { error: "send Authorization: Bearer <token>" });
-      return send(res, 200, this.listing());
+      // Whose token the request carries (null: none of the server's), so a client can check it before changing anything.
+      return send(res, 200, { ...this.listing(), token: actor ?? null });
     }
     const lease = /^\/api\/flags\/([^/]+)\/leases\/([^/]+)$/.exec(path);
     if (lease) {
@@ -325,7 +362,15 @@ export class FlagServer {
               ? "this server was started without --token: its flags cannot be changed through the API"
               : "changing a flag needs one of the server's tokens: send Authorization: Bearer <token> (TOKEN or NAME=TOKEN, as given to --token)",
         });
-      const body = parseJson(await readBody(req));
+      const text = await readBody(req);
+      if (text === undefined)
+        return send(
+          res,
+          413,
+          { error: "request body larger than 1 MiB (expected {state?, variant?, weights?, reason?})" },
+          { connection: "close" },
+        );
+      const body = parseJson(text);
       if (typeof body !== "object" || body === null || Array.isArray(body))
         return send(res, 400, { error: "expected a JSON object {state?, variant?, weights?, reason?}" });
       const b = body as Record<string, unknown>;
@@ -390,6 +435,13 @@ export class FlagServer {
     server.closeAllConnections();
     await new Promise<void>((ok) => server.close(() => ok()));
   }
+}
+
+/** How long the files must read the same before a change to them applies. */
+const SETTLE_MS = 300;
+
+function sameTexts(a: readonly (string | Error)[], b: readonly (string | Error)[]): boolean {
+  return a.length === b.length && a.every((t, i) => typeof t === "string" && t === b[i]);
 }
 
 function parseJson(text: string | undefined): unknown {

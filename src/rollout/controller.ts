@@ -20,7 +20,7 @@ import { Router } from "../proxy/router.js";
 import { SafetyRegistry } from "../safety/registry.js";
 import { stateDir } from "../safety/state.js";
 import type { RolloutStatus } from "./control.js";
-import { FlagTraffic } from "./flag-traffic.js";
+import { FlagCredentialsError, FlagTraffic } from "./flag-traffic.js";
 import { measure } from "./measure.js";
 import { RolloutMetrics } from "./metrics.js";
 import { type RunningUpstream, startUpstream } from "./upstream.js";
@@ -554,7 +554,12 @@ export class RolloutController {
         this.message = this.decision.reason;
       }
     } catch (err) {
-      if (!this.decision) this.abort(`rollout failed: ${(err as Error).message}`, "rolled-back");
+      // A refused token is the run's input, not the canary's verdict: exit 2, as at the start.
+      if (!this.decision)
+        this.abort(
+          `rollout failed: ${(err as Error).message}`,
+          err instanceof FlagCredentialsError ? "not-started" : "rolled-back",
+        );
     } finally {
       backgroundStop.abort();
       await background;

@@ -34,7 +34,21 @@ interface Listed {
   defaultVariant?: string | null;
   variants?: Record<string, unknown>;
   weights?: Record<string, number> | null;
+  leases?: { actor?: string; reason?: string }[];
 }
+
+/** The flag server refused the rollout's token: a problem with the run's input (exit 2), not a verdict. */
+export class FlagCredentialsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FlagCredentialsError";
+  }
+}
+
+const credentials = (server: string, loc: string, detail: string) =>
+  new FlagCredentialsError(
+    `${loc}: flag.token: credentials problem: ${server} refused the token (${detail}); expected one of the flag server's --token values (TOKEN or NAME=TOKEN), in flag.token or WITHSTAND_FLAGS_TOKEN`,
+  );
 
 export class FlagTraffic {
   readonly server: string;
@@ -91,6 +105,8 @@ export class FlagTraffic {
     }
     if (!res.ok) {
       const detail = (parsed as { error?: string } | undefined)?.error ?? text.trim();
+      if (res.status === 401 || res.status === 403)
+        throw credentials(this.server, this.target.loc, `${method} ${url}: ${res.status} ${detail}`);
       throw new Error(`flag server ${method} ${url}: ${res.status} ${detail}`);
     }
     return parsed;
@@ -107,13 +123,23 @@ export class FlagTraffic {
         `${target.loc}: flag.token: is required (or WITHSTAND_FLAGS_TOKEN in the runner's environment): setting a flag's weights needs a token of the flag server`,
       );
     const listing = (await probe.call(`${target.server}/api/flags`, "GET").catch((err: unknown) => {
+      if (err instanceof FlagCredentialsError) throw err;
       throw new Error(`${target.loc}: flag.server: ${(err as Error).message}`, { cause: err });
-    })) as { flags?: Listed[] } | undefined;
+    })) as { flags?: Listed[]; token?: string | null } | undefined;
+    // The server names the token's holder (null: not one of its tokens): a wrong token fails the start.
+    if (listing?.token === null)
+      throw credentials(target.server, target.loc, "not one of its tokens: it could not change the flag");
     const flags = listing?.flags ?? [];
     const flag = flags.find((f) => f.key === target.key);
     if (!flag)
       throw new Error(
         `${target.loc}: flag.key: no flag ${JSON.stringify(target.key)} on ${target.server} (expected one of ${flags.map((f) => f.key).join(", ")})`,
+      );
+    // Another run holds the flag: starting would undo its share (and its undo would then restore ours).
+    const holder = flag.leases?.[0];
+    if (holder)
+      throw new Error(
+        `${target.loc}: flag.key: ${target.key} on ${target.server} is held by a lease of ${holder.actor ?? "?"}${holder.reason ? ` (${holder.reason})` : ""} (expected no other run moving the flag: wait for it to end)`,
       );
     const buckets = Object.keys(flag.weights ?? {});
     if (buckets.length === 0)

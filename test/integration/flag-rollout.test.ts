@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { finished, runCli, startCli, waitForOutput } from "../helpers/cli.js";
 import { type FlagRolloutRig, share, startFlagRolloutRig, USERS } from "../helpers/flag-rollout.js";
-import { stopChild } from "../helpers/processes.js";
+import { stopChild, until } from "../helpers/processes.js";
 
 let rig: FlagRolloutRig;
 before(async () => {
@@ -120,5 +120,41 @@ ${rig.analysis}    - setWeight: 100
       w.stderr,
       /wrong\.yaml:5:9: flag\.variant: "blue" is not a bucket of new-pricing's fractional \(expected one of old, new, broken\)/,
     );
+  });
+  it("refuses a second rollout of a flag another run holds, naming it (exit 2), and the holder's share returns to 0% when it dies", async (t) => {
+    const a = startCli(
+      ["rollout", rig.rolloutFile("holder", "new", "    - setWeight: 10\n    - pause: {}\n")],
+      {
+        env: rig.env,
+      },
+    );
+    t.after(() => stopChild(a));
+    await waitForOutput(a, /paused.*step 2/);
+    const b = await runCli(
+      ["rollout", rig.rolloutFile("second", "new", "    - setWeight: 50\n    - pause: {}\n")],
+      {
+        env: rig.env,
+      },
+    );
+    assert.equal(b.code, 2, b.stdout + b.stderr);
+    assert.match(
+      b.stderr,
+      /flag\.key: new-pricing on http:\S+ is held by a lease of ops \(rollout holder: step 1\)/,
+    );
+    const held = await share("new");
+    assert.ok(Math.abs(held - 10) < 3, `the holder's 10% stands: ${held}%`);
+    a.kill("SIGKILL");
+    await until(async () => (await share("new")) === 0, 15_000, "the holder's share undone by its lease");
+  });
+
+  it("says a refused token is a credentials problem (exit 2), not a rolled-back verdict", async () => {
+    const file = rig.rolloutFile("badtoken", "new", "    - setWeight: 10\n");
+    const r = await runCli(["rollout", file], {
+      env: { ...rig.env, WITHSTAND_FLAGS_TOKEN: "not-the-token-0123456789abcdef" },
+    });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /flag\.token: credentials problem: http:\S+ refused the token/);
+    assert.doesNotMatch(r.stdout + r.stderr, /ROLLED BACK/);
+    assert.equal(await share("new"), 0);
   });
 });

@@ -299,6 +299,29 @@ describe("withstand flags serve (OFREP)", () => {
     );
   });
 
+  it("answers 413 to a change whose body is over the limit, and 400 to weights that sum to 0", async () => {
+    const big = await patchFlag(server.url, "new-pricing", {
+      reason: "x".repeat(2 * 1024 * 1024),
+      state: "ENABLED",
+    });
+    assert.equal(big.status, 413);
+    assert.match(String(big.body.error), /larger than 1 MiB/);
+    const zero = await patchFlag(server.url, "new-pricing", { weights: { on: 0, off: 0 } });
+    assert.equal(zero.status, 400);
+    assert.match(String(zero.body.error), /weights would sum to 0/);
+  });
+
+  it("refuses --token NAME=SECRET whose secret is short, rather than taking it for one bare secret (exit 2)", async () => {
+    const file = join(dir, "token.json");
+    writeFileSync(file, JSON.stringify({ flags: { banner: FLAGS.flags["static-bool"] } }));
+    const r = await runCli(["flags", "serve", file, "--port", "0", "--token", "ops=short-secret1"], { env });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /--token: ops=\.\.\.: the token after "=" has 13 characters \(expected at least 16/,
+    );
+  });
+
   it("reports a broken edit at file:line:col and keeps the last good flags; applies and audits a good one", async () => {
     const file = join(dir, "reload.json");
     writeFileSync(file, JSON.stringify({ flags: { banner: FLAGS.flags["static-bool"] } }, null, 2));
