@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { WithstandError } from "../core/errors.js";
 import { type FlagTarget, flagWeights } from "../core/rollout.js";
 import type { SafetyRegistry } from "../safety/registry.js";
 
@@ -38,9 +39,9 @@ interface Listed {
 }
 
 /** The flag server refused the rollout's token: a problem with the run's input (exit 2), not a verdict. */
-export class FlagCredentialsError extends Error {
+export class FlagCredentialsError extends WithstandError {
   constructor(message: string) {
-    super(message);
+    super("WS_FLAG_CHANGE", message);
     this.name = "FlagCredentialsError";
   }
 }
