@@ -73,8 +73,11 @@ export function writeOffset(file: string, offset: string): void {
       throw new Error(
         `${file} is not a clock file of this user's (a regular file only you can write): left alone`,
       );
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${offset}\n`, 0);
+    // Written over the old text, then cut to its length: a reader (libfaketime, halt's check) never
+    // sees the empty file a truncate-then-write leaves between the two calls.
+    const text = `${offset}\n`;
+    writeSync(fd, text, 0);
+    ftruncateSync(fd, Buffer.byteLength(text));
   } finally {
     closeSync(fd);
   }
