@@ -87,16 +87,26 @@ const PROMETHEUS_TIMEOUT_MS = 10_000;
 async function prometheusEval(url: string, expr: string, signal: AbortSignal): Promise<Evaluation> {
   const u = new URL("/api/v1/query", url);
   u.searchParams.set("query", expr);
+  // Our own timer, held until the answer is read: a signal from AbortSignal.any/timeout can be
+  // collected before it fires (Node 20), and the check then hung for good instead of tripping.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), PROMETHEUS_TIMEOUT_MS);
+  const onStop = () => timeout.abort();
+  signal.addEventListener("abort", onStop, { once: true });
   let res: Response;
+  let body: { status?: string; error?: string; data?: { result?: unknown } };
   try {
-    res = await fetch(u, { signal: AbortSignal.any([signal, AbortSignal.timeout(PROMETHEUS_TIMEOUT_MS)]) });
+    res = await fetch(u, { signal: timeout.signal });
+    body = (await res.json()) as typeof body;
   } catch (err) {
     // No answer in time: the check hangs, and a hanging check is a failing one (it trips).
-    if ((err as Error).name === "TimeoutError")
+    if (timeout.signal.aborted && !signal.aborted)
       return { tripped: true, value: `prometheus ${u.host}: no answer within ${PROMETHEUS_TIMEOUT_MS}ms` };
     throw err;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onStop);
   }
-  const body = (await res.json()) as { status?: string; error?: string; data?: { result?: unknown } };
   if (!res.ok || body.status !== "success")
     throw new Error(`prometheus ${u.host}: ${body.error ?? `HTTP ${res.status}`}`);
   const result = body.data?.result;
